@@ -1,0 +1,39 @@
+# livingreview: the two commands an author needs are `make review` and `make test`.
+# Every target installs the pinned environment into .venv first (once).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The package lives in workflow/livingreview; run it with a fixed locale and time zone.
+RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 $(PY)
+
+.PHONY: review test bench verify lock clean
+
+review: $(STAMP)  ## Build output/review.{md,html,pdf} from data/ and references.bib
+	$(RUN) -m livingreview build
+
+test: $(STAMP)  ## Run the test suite (unit and end-to-end)
+	$(RUN) -m pytest
+
+bench: $(STAMP)  ## Time cold, no-op and one-finding rebuilds (medians)
+	$(RUN) -m livingreview bench
+
+verify: $(STAMP)  ## Rebuild in a temporary folder and compare with output/ and its manifest
+	$(RUN) -m livingreview verify
+
+$(STAMP): requirements.lock
+	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $(STAMP)
+
+lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with hashes)
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in
+	rm -rf .venv-lock
+
+clean:  ## Remove intermediate files (never output/)
+	rm -rf build .snakemake .pytest_cache

@@ -1,0 +1,31 @@
+"""livingreview: regenerate the review from data/ and references.bib.
+
+Stages: parse the bibliography and load the evidence; render each section;
+assemble review.md; convert it to HTML and PDF; write the manifest. The
+release is staged under build/release/ and published to output/ as a set by
+`python -m livingreview build` (see README).
+"""
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/evidence.smk"
+include: "workflow/rules/sections.smk"
+include: "workflow/rules/article.smk"
+include: "workflow/rules/html.smk"
+include: "workflow/rules/pdf.smk"
+
+
+rule all:
+    """The staged release: review.md, review.html and review.pdf under build/release/."""
+    default_target: True
+    input:
+        f"{RELEASE}/review.md",
+        f"{RELEASE}/review.html",
+        f"{RELEASE}/review.pdf",

@@ -1,0 +1,68 @@
+"""Text from data must come out of pandoc exactly as it went in."""
+
+import subprocess
+
+import pypandoc
+import pytest
+
+from livingreview.markdown import escape_markdown, lower_first, normalize_space
+
+HOSTILE = [
+    "*bold* _it_ **x** __y__",
+    "# heading at the start",
+    "- a bullet",
+    "+ plus",
+    "1. numbered",
+    "a) lettered",
+    "(2) parenthesised",
+    "> quote",
+    ": definition",
+    "[1] and [@key] and [link](http://x.org)",
+    "`code` and ``more``",
+    "<!-- comment --> <script>alert(1)</script> <img src=x onerror=alert(1)>",
+    "&amp; &#38; & plain",
+    "#import \"x\": y; $x^2$ @key <label> #set text(red)",
+    r"\textbf{bold} 100% a~b & c \\ d",
+    "{{ 7*7 }} {% raw %} {# c #}",
+    "Ελληνικά, кириллица, 中文, العربية, 😀, e\u0301",
+    "~sub~ ^sup^ ~~strike~~ | pipe | ==mark==",
+    "trailing backslash \\",
+    "B. Johnsen and I. Moen",
+]
+
+
+def pandoc_plain(markdown: str) -> str:
+    """What pandoc makes of *markdown* as plain text (on one line)."""
+    text = pypandoc.convert_text(markdown, "plain", format="markdown-smart", extra_args=["--wrap=none"])
+    return text.strip()
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_escaped_text_renders_literally(text):
+    assert pandoc_plain(escape_markdown(text)) == normalize_space(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_escaped_text_is_literal_in_html(text):
+    html = pypandoc.convert_text(escape_markdown(text), "html", format="markdown-smart")
+    assert "<script" not in html and "<img" not in html and "<!--" not in html
+    assert "<strong>" not in html and "<em>" not in html and "<code>" not in html and "<a " not in html
+
+
+def test_whitespace_is_normalised():
+    assert escape_markdown("a\n\nb  c\r\n") == "a b c"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("A comprehensive analysis", "a comprehensive analysis"),
+    ("CBT was compared", "CBT was compared"),
+    ("IPT", "IPT"),
+    ("", ""),
+])
+def test_lower_first(text, expected):
+    assert lower_first(text) == expected
+
+
+def test_pandoc_is_the_pinned_binary():
+    version = subprocess.run([pypandoc.get_pandoc_path(), "--version"], capture_output=True, text=True).stdout
+    assert version.startswith("pandoc 3.")

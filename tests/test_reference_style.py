@@ -1,0 +1,70 @@
+"""The default reference style reproduces the seed article's references exactly."""
+
+from pathlib import Path
+
+import pytest
+
+from livingreview.article import reference_context
+from livingreview.bibliography import parse_bibliography, read_bibliography
+from livingreview.templating import render_template
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+
+SEED_REFERENCES = {
+    "johnsen2023": 'B. Johnsen, K. Hansen, A. Olsen. "Comparing Medication and Psychotherapy Outcomes in '
+                   'Depression: A Systematic Review and Meta-Analysis." *Clinical Depression* 15 (2023):112-125.',
+    "solberg2022": 'K. Solberg, O. Karlsen, L. Bjornstad. "Neural Mechanisms of Antidepressant Medication and '
+                   'Psychotherapy: A Comparative Review." *Neuroscience & Biobehavioral Reviews* 140 (2022):567-580.',
+    "olsen2023": 'M. Olsen, P. Hansen, K. Johnsen. "The Therapeutic Alliance in Psychotherapy vs. Medication '
+                 'Adherence in Depression Treatment: A Comparative Analysis." *Journal of Clinical Psychology* 79 '
+                 '(2023):678-690.',
+}
+
+
+def render(entry, style="seed"):
+    return render_template(TEMPLATES, f"references/{style}.md.j2", **reference_context(entry)).strip()
+
+
+@pytest.mark.parametrize("key", sorted(SEED_REFERENCES))
+def test_seed_style_matches_the_seed(key):
+    assert render(read_bibliography(ROOT / "references.bib")[key]) == SEED_REFERENCES[key]
+
+
+def one(bibtex):
+    return next(iter(parse_bibliography(bibtex).values()))
+
+
+def test_more_than_six_authors():
+    authors = " and ".join(f"Author{i}, A." for i in range(1, 9))
+    text = render(one(f"@article{{k, author={{{authors}}}, title={{T}}, journal={{J}}, volume={{1}}, year={{2020}}, pages={{1--2}}}}"))
+    assert text.startswith("A. Author1, A. Author2, A. Author3, A. Author4, A. Author5, A. Author6, et al. \"T.\"")
+
+
+def test_missing_pages_and_volume():
+    assert render(one("@article{k, author={Doe, J.}, title={T}, journal={J}, year={2020}}")) == 'J. Doe. "T." *J* (2020).'
+
+
+def test_doi_is_a_link():
+    text = render(one("@article{k, author={Doe, J.}, title={T}, journal={J}, year={2020}, doi={10.1000/xyz.1}}"))
+    assert text.endswith("(2020). [https://doi.org/10.1000/xyz.1](https://doi.org/10.1000/xyz.1)")
+
+
+def test_non_ascii_names_from_latex_and_unicode():
+    text = render(one(r"@article{k, author={Bj{\o}rnstad, Lars and Müller, Anna}, title={T}, journal={J}, year={2020}}"))
+    assert text.startswith("L. Bjørnstad, A. Müller.")
+
+
+def test_title_ending_in_question_mark_gets_no_period():
+    assert '"Does it work?" *J*' in render(one("@article{k, author={Doe, J.}, title={Does it work?}, journal={J}, year={2020}}"))
+
+
+def test_markup_in_titles_is_escaped():
+    text = render(one("@article{k, author={Doe, J.}, title={Using *stars* and <b>tags</b>}, journal={J_1}, year={2020}}"))
+    assert r"Using \*stars\* and \<b\>tags\</b\>" in text and r"*J\_1*" in text
+
+
+@pytest.mark.parametrize("style", ["vancouver", "apa"])
+def test_other_styles_render(style):
+    text = render(read_bibliography(ROOT / "references.bib")["johnsen2023"], style)
+    assert "Johnsen" in text and "2023" in text and "Clinical Depression" in text

@@ -1,0 +1,186 @@
+"""Command-line front end: ``python -m livingreview {build,verify,bench}``.
+
+``build`` runs the Snakemake DAG (in this process, with Snakemake's own
+output kept in ``<build_dir>/snakemake.log``), prints the author's errors
+plainly, and publishes the staged release to ``output/`` as one set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import fcntl
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from .config import check_config
+from .errors import LivingReviewError
+
+ROOT = Path(__file__).resolve().parents[2]
+RELEASE_FILES = ["review.md", "review.html", "review.pdf"]
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses of the command line."""
+
+    OK = 0
+    ERROR = 1  # the inputs have a problem, or verification failed
+    USAGE = 2
+
+
+def fixed_environment() -> dict[str, str]:
+    """Locale, time zone and hash seed under which every build runs."""
+    return {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "TZ": "UTC", "PYTHONHASHSEED": "0"}
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``key=value`` pairs (as for ``snakemake --config``), values read as YAML."""
+    overrides = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise LivingReviewError("--config", pair, "expected key=value", "e.g. --config reference_style=vancouver")
+        key, value = pair.split("=", 1)
+        overrides[key.strip()] = yaml.safe_load(value) if value else ""
+    return overrides
+
+
+def load_config(root: Path, overrides: dict) -> dict:
+    """config/config.yaml with *overrides*, checked against its schema."""
+    with open(root / "config" / "config.yaml", encoding="utf-8") as handle:
+        config = yaml.safe_load(handle) or {}
+    config.update(overrides)
+    return check_config(config)
+
+
+class BuildLock:
+    """An exclusive lock on the build folder; a second build waits for the first."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handle = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            print(f"livingreview: another build is running here ({holder}); waiting for it to finish...",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}\n")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
+    """Run Snakemake in this process; its terminal output goes to *log_path* when *quiet*."""
+    from snakemake.cli import main as snakemake_main
+
+    saved = None
+    if quiet:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = (os.dup(1), os.dup(2))
+        log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+    try:
+        snakemake_main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        if saved:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+    return code
+
+
+def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
+    """The Snakemake command line for a build."""
+    args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
+            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "--quiet", "all"]
+    if overrides:
+        args += ["--config", *[f"{k}={v}" for k, v in overrides.items()]]
+    return args + extra
+
+
+def build(root: Path, overrides: dict, publish_output: bool = True) -> ExitStatus:
+    """Build the review and publish it; print what changed or what is wrong."""
+    from .publish import publish
+
+    config = load_config(root, overrides)
+    build_dir = root / config["build_dir"]
+    os.environ.update(fixed_environment())
+    with BuildLock(build_dir / ".lock"):
+        errors = build_dir / "errors.txt"
+        errors.unlink(missing_ok=True)
+        log = build_dir / "snakemake.log"
+        code = run_snakemake(snakemake_args(root, overrides, []), log)
+        if code != 0:
+            report_failure(errors, log)
+            return ExitStatus.ERROR
+        if not publish_output:
+            return ExitStatus.OK
+        output_dir = root / config["output_dir"]
+        changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
+    if changed:
+        print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
+    else:
+        print(f"livingreview: {config['output_dir']}/ is up to date")
+    return ExitStatus.OK
+
+
+def report_failure(errors: Path, log: Path) -> None:
+    """Print the authors' errors, or the end of Snakemake's log when there are none."""
+    if errors.is_file() and errors.read_text(encoding="utf-8").strip():
+        text = errors.read_text(encoding="utf-8").strip()
+        print(text, file=sys.stderr)
+    else:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:] if log.is_file() else []
+        print("livingreview: the build failed; the end of Snakemake's log follows\n  " + "\n  ".join(tail),
+              file=sys.stderr)
+    print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """All commands and options, declared in one place."""
+    parser = argparse.ArgumentParser(prog="python -m livingreview", description=__doc__.splitlines()[0])
+    parser.add_argument("--traceback", action="store_true", help="show the full Python traceback on errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the review and publish it to output/")
+    build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
+                           help="override config/config.yaml, as with snakemake --config")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return build(ROOT, parse_overrides(args.config))
+    except LivingReviewError as exc:
+        if args.traceback:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitStatus.ERROR
+    return ExitStatus.USAGE

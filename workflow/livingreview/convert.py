@@ -1,0 +1,141 @@
+"""Convert the assembled Markdown to HTML (pandoc) and PDF (pandoc -> Typst).
+
+Pandoc's options live in defaults files under ``templates/pandoc/``; what is
+computed here is only what a defaults file cannot hold: escaped metadata for
+``<meta>`` tags and for the PDF's document properties. Pandoc comes from the
+``pypandoc-binary`` wheel and Typst from the ``typst`` wheel, so no system
+TeX, browser or font is involved: Typst is told to ignore system fonts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import subprocess
+from pathlib import Path
+
+import pypandoc
+
+from .errors import ConversionError
+from .files import read_json
+
+
+def pandoc_path() -> str:
+    """Path of the pandoc binary shipped in the pypandoc-binary wheel."""
+    return pypandoc.get_pandoc_path()
+
+
+def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str]) -> None:
+    """Run pandoc on *source* with a defaults file, writing *target*."""
+    args = [pandoc_path(), "--defaults", defaults, "--output", target]
+    for name, value in sorted(variables.items()):
+        args.append(f"--variable={name}:{value}")
+    args.append(source)
+    result = subprocess.run(args, capture_output=True, text=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
+    if result.returncode != 0:
+        raise ConversionError(source, None, f"pandoc failed ({result.returncode}): {result.stderr.strip()[:800]}",
+                              f"check the Markdown and the pandoc template named in {defaults}")
+
+
+def _person(author: dict) -> str:
+    return f"{author['given']} {author['family']}"
+
+
+def citation_meta_tags(review: dict, references: list[dict]) -> str:
+    """Highwire Press ``citation_*`` meta tags for indexers (Google Scholar & co.).
+
+    *references* are the cited entries in reference-list order.
+    """
+    def tag(name: str, content) -> str:
+        return f'<meta name="{name}" content="{html.escape(str(content), quote=True)}">'
+
+    tags = [tag("citation_title", review["title"])]
+    tags += [tag("citation_author", _person(a)) for a in review["authors"]]
+    tags += [
+        tag("citation_publication_date", review["dates"]["published"].replace("-", "/")),
+        tag("citation_journal_title", review["journal"]["title"]),
+        tag("citation_journal_abbrev", review["journal"]["abbreviation"]),
+        tag("citation_volume", review["volume"]),
+        tag("citation_firstpage", review["article_number"]),
+        tag("citation_doi", review["doi"]),
+        tag("citation_language", review.get("language", "en")),
+    ]
+    if review["journal"].get("issn"):
+        tags.append(tag("citation_issn", review["journal"]["issn"]))
+    for ref in references:
+        fields = ref["fields"]
+        parts = [f"citation_title={fields.get('title', '')}"]
+        parts += [f"citation_author={a['given']} {a['family']}".strip() for a in ref["authors"]]
+        for name in ("journal", "volume", "year", "doi"):
+            if fields.get(name):
+                parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
+        tags.append(tag("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
+    return "\n".join(tags)
+
+
+def typst_string(text: str) -> str:
+    """A Typst string literal for *text*."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pdf_variables(review: dict) -> dict[str, str]:
+    """Document properties for the Typst template, as Typst expressions."""
+    published = dt.date.fromisoformat(review["dates"]["published"])
+    return {
+        "pdf-title": typst_string(review["title"]),
+        "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
+        "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
+        "pdf-keywords": "()",
+        "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
+    }
+
+
+def compile_typst(source: str, target: str, font_dir: str | None, timestamp: int) -> None:
+    """Compile a Typst file to PDF with only the bundled (and repository) fonts."""
+    import typst
+
+    fonts = [font_dir] if font_dir and Path(font_dir).is_dir() else []
+    try:
+        pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
+                            ignore_system_fonts=True, timestamp=timestamp)
+    except Exception as exc:  # typst raises its own TypstError types
+        raise ConversionError(source, None, f"Typst failed: {str(exc).strip()[:800]}",
+                              "check templates/pdf/template.typ; the Markdown converted by pandoc is beside it") from None
+    Path(target).write_bytes(pdf)
+
+
+def source_date_epoch(review: dict) -> int:
+    """The build's timestamp: the review's publication date at 00:00 UTC."""
+    published = dt.date.fromisoformat(review["dates"]["published"])
+    return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
+    """The cited entries in reference-list order."""
+    return [evidence["references"][key] for key, _ in sorted(numbers.items(), key=lambda item: item[1])]
+
+
+def convert_html_step(review_md: str, evidence_json: str, citations_json: str, template_dir: str,
+                      out_html: str) -> None:
+    """review.md -> review.html (pandoc, templates/pandoc/html.yaml)."""
+    evidence = read_json(evidence_json)
+    tmp = f"{out_html}.tmp"
+    run_pandoc(review_md, tmp, str(Path(template_dir) / "pandoc" / "html.yaml"),
+                       {"citation-meta": citation_meta_tags(evidence["review"],
+                                                                    cited_references(evidence, read_json(citations_json)))})
+    os.replace(tmp, out_html)
+
+
+def render_pdf_step(review_md: str, evidence_json: str, template_dir: str, out_typ: str, out_pdf: str) -> None:
+    """review.md -> review.typ (pandoc, templates/pandoc/typst.yaml) -> review.pdf (typst).
+
+    The PDF is dated by the review's publication date, never by the clock.
+    """
+    review = read_json(evidence_json)["review"]
+    run_pandoc(review_md, f"{out_typ}.tmp", str(Path(template_dir) / "pandoc" / "typst.yaml"),
+                       pdf_variables(review))
+    os.replace(f"{out_typ}.tmp", out_typ)
+    compile_typst(out_typ, f"{out_pdf}.tmp", str(Path(template_dir) / "pdf" / "fonts"),
+                          source_date_epoch(review))
+    os.replace(f"{out_pdf}.tmp", out_pdf)

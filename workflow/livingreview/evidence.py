@@ -1,0 +1,277 @@
+"""Load and check the evidence: the study dataset, the themes, the review
+metadata, and their agreement with the bibliography.
+
+Everything an author types is checked here, before any text is produced, and
+every problem becomes a :class:`~livingreview.errors.DataError` (or
+:class:`~livingreview.errors.EvidenceError`) naming the file, the row and
+line, the column or key, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .bibliography import read_bibliography
+from .records import Reference
+from .errors import DataError, EvidenceError, did_you_mean
+from .files import write_json
+from .markdown import CITE_CLOSE, CITE_OPEN
+from .schemas import describe_error, load_schema, schema_errors
+
+RESERVED = (CITE_OPEN, CITE_CLOSE)
+
+
+def read_text(path: str | Path, kind: str) -> str:
+    """Read a UTF-8 text file (a BOM and CRLF line ends are accepted)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(str(path), None, f"the {kind} file does not exist",
+                        "create it, or point config/config.yaml at the right path") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(str(path), f"line {line}", f"the {kind} file is not valid UTF-8 "
+                        f"(byte 0x{raw[exc.start]:02x})",
+                        "save the file as UTF-8 (spreadsheet programs offer 'CSV UTF-8')") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise DataError(str(path), None, f"the {kind} file is empty", f"fill in the {kind}")
+    return text
+
+
+def _record_lines(text: str) -> list[int]:
+    """Line number at which each CSV record (header excluded) starts."""
+    reader = csv.reader(io.StringIO(text))
+    starts, previous_end = [], 0
+    for _ in reader:
+        starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts[1:]
+
+
+def _coerce(value: str, spec: dict):
+    """Convert a CSV cell to the type its schema property asks for."""
+    types = spec.get("type", "string")
+    types = types if isinstance(types, list) else [types]
+    if value == "" and "null" in types:
+        return None
+    if "integer" in types and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if "array" in types:
+        return value.split()
+    return value
+
+
+def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -> list[dict]:
+    """Read a CSV table, check it against its schema and return its rows.
+
+    Each row comes back as a dict of typed values plus ``_row`` (1-based data
+    row) and ``_line`` (line in the file). Raises :class:`DataError` for a
+    missing column, a duplicate key, or any cell the schema rejects.
+    """
+    path = str(path)
+    text = read_text(path, kind)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
+    except pd.errors.ParserError as exc:
+        raise DataError(path, None, f"the CSV cannot be read: {exc}",
+                        "check that every row has as many commas as the header and that quotes are closed") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    schema = load_schema(schema_name)
+    properties = schema["properties"]
+    for column in schema.get("required", []):
+        if column not in frame.columns:
+            raise DataError(path, "line 1 (header)", f'the required column "{column}" is missing.'
+                            + did_you_mean(column, frame.columns),
+                            f'add a column named exactly "{column}" ({properties[column]["description"]})')
+    lines = _record_lines(text)
+    rows: list[dict] = []
+    seen: dict[str, int] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        row, line = index + 1, lines[index] if index < len(lines) else index + 2
+        where = f"row {row} (line {line})"
+        for column, value in record.items():
+            if any(ch in value for ch in RESERVED):
+                raise DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
+                                "(U+E000 or U+E001)", "delete the character")
+        typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
+        for column, spec in properties.items():
+            if column not in typed and "default" in spec:
+                typed[column] = spec["default"]
+        for error in schema_errors(typed, schema_name):
+            field, problem = describe_error(error)
+            hint = properties.get(field, {}).get("description", "see the schema")
+            suggestion = did_you_mean(error.instance, error.validator_value) if error.validator == "enum" else ""
+            raise DataError(path, f"{where}, column {field}",
+                            f"{problem}.{suggestion}", f"{field}: {hint}")
+        key = typed[key_column]
+        if key in seen:
+            raise DataError(path, f"{where}, {key_column} {key}",
+                            f'"{key}" appears twice (also in row {seen[key]})',
+                            "keep one row per " + key_column + " and merge or delete the other")
+        seen[key] = row
+        typed["_row"], typed["_line"] = row, line
+        rows.append(typed)
+    if not rows:
+        raise DataError(path, None, f"the {kind} has a header but no rows", f"add at least one row to the {kind}")
+    return rows
+
+
+def _iso_dates(value):
+    """Turn YAML dates into ISO strings so that the schema sees text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    return value
+
+
+def read_review(path: str | Path) -> dict:
+    """Read and validate the review metadata YAML."""
+    path = str(path)
+    text = read_text(path, "review metadata")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DataError(path, where, f"YAML syntax error: {problem}",
+                        "check indentation and quote values that contain ': ' or start with a special character") from None
+    if not isinstance(data, dict):
+        raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",
+                        "start from the shipped data/review.yaml")
+    data = _iso_dates(data)
+    schema = load_schema("review")
+    for error in schema_errors(data, "review"):
+        field, problem = describe_error(error)
+        near = ""
+        if error.validator == "additionalProperties":
+            extra = [k for k in (error.instance or {}) if k not in schema_properties(schema, error.absolute_path)]
+            if extra:
+                near = did_you_mean(extra[0], schema_properties(schema, error.absolute_path))
+        raise DataError(path, f"key {field}", f"{problem}.{near}", "see workflow/schemas/review.schema.yaml")
+    for item in data.get("framing", {}).values():
+        if any(ch in item for ch in RESERVED):
+            raise DataError(path, "key framing", "contains a reserved private-use character", "delete it")
+    ids = [a["id"] for a in data["affiliations"]]
+    for number, author in enumerate(data["authors"], start=1):
+        if author["affiliation"] not in ids:
+            raise DataError(path, f"key authors.{number - 1}.affiliation",
+                            f'affiliation "{author["affiliation"]}" is not an id in affiliations.'
+                            + did_you_mean(author["affiliation"], ids), "use one of: " + ", ".join(ids))
+    if not any(a.get("corresponding") for a in data["authors"]):
+        raise DataError(path, "key authors", "no author is marked `corresponding: true`",
+                        "mark the corresponding author (with an email)")
+    return data
+
+
+def schema_properties(schema: dict, path) -> list[str]:
+    """Names of the properties allowed at *path* of *schema* (for suggestions)."""
+    node = schema
+    for part in path:
+        node = node.get("items", node) if isinstance(part, int) else node.get("properties", {}).get(part, {})
+    return list(node.get("properties", {}))
+
+
+def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[str, Reference],
+                  studies_path: str, themes_path: str, bib_path: str) -> None:
+    """Check that every study's theme and key exist, and themes' references resolve."""
+    theme_ids = [t["theme"] for t in themes]
+    for study in studies:
+        where = f"row {study['_row']} (line {study['_line']})"
+        if study["theme"] not in theme_ids:
+            raise DataError(studies_path, f"{where}, column theme",
+                            f'unknown theme "{study["theme"]}".' + did_you_mean(study["theme"], theme_ids),
+                            f"use a theme listed in {themes_path}, or add the theme there")
+        if study["key"] not in bibliography:
+            raise DataError(studies_path, f"{where}, key {study['key']}",
+                            f'the key "{study["key"]}" has no entry in {bib_path}.'
+                            + did_you_mean(study["key"], bibliography),
+                            f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key")
+    for theme in themes:
+        for needed in theme["also_requires"]:
+            if needed not in theme_ids:
+                raise DataError(themes_path, f"row {theme['_row']} (line {theme['_line']}), column also_requires",
+                                f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
+                                "list themes from the `theme` column, separated by spaces")
+        if theme["statement"] and theme["conclusion_order"] is None:
+            raise DataError(themes_path, f"row {theme['_row']} (line {theme['_line']}), column conclusion_order",
+                            "the theme has a statement but no conclusion_order",
+                            "give the statement its position in the Conclusion (1, 2, ...)")
+    if not any(s["status"] == "included" for s in studies):
+        raise DataError(studies_path, None, "no study has status \"included\"; the review would cite nothing",
+                        "set status to included for at least one study")
+
+
+def narrative_order(studies: list[dict], themes: list[dict]) -> list[dict]:
+    """Included studies in narrative order: by theme order, then by row order."""
+    theme_rank = {t["theme"]: (t["order"], t["theme"]) for t in themes}
+    included = [s for s in studies if s["status"] == "included"]
+    return sorted(included, key=lambda s: (theme_rank[s["theme"]], s["_row"]))
+
+
+def conclusion_statements(themes: list[dict], included: list[dict], themes_path: str) -> list[dict]:
+    """The Conclusion's statements in order, each with the studies that support it.
+
+    A statement needs at least one included study of its own theme and of
+    every theme in ``also_requires``; when one is missing the build stops
+    with an :class:`EvidenceError` naming the statement and the evidence.
+    """
+    by_theme: dict[str, list[dict]] = {}
+    for study in included:
+        by_theme.setdefault(study["theme"], []).append(study)
+    statements = []
+    for theme in sorted((t for t in themes if t["statement"]), key=lambda t: (t["conclusion_order"], t["theme"])):
+        needed = [theme["theme"], *theme["also_requires"]]
+        missing = [n for n in needed if not by_theme.get(n)]
+        if missing:
+            raise EvidenceError(
+                themes_path, f"row {theme['_row']} (line {theme['_line']}), theme {theme['theme']}",
+                f'the conclusion statement "{theme["statement"][:90]}" has lost its evidence: no included study of '
+                + ", ".join(f'theme "{m}"' for m in missing),
+                "include a study of that theme, or reword or remove the statement (empty the `statement` "
+                "cell, or drop the theme from `also_requires`)",
+            )
+        support = [s for s in included if s["theme"] in needed]
+        statements.append({"theme": theme["theme"], "label": theme["label"], "statement": theme["statement"],
+                           "studies": support})
+    return statements
+
+
+def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bib_path: str,
+                       out_json: str) -> None:
+    """Study dataset, themes, review metadata and references.bib -> evidence.json.
+
+    Everything the author edits is read and cross-checked here, so that a
+    mistake stops the build before any text is produced.
+    """
+    references = read_bibliography(bib_path)
+    review = read_review(review_path)
+    themes = read_table(themes_path, "themes", "themes table", "theme")
+    studies = read_table(studies_path, "studies", "study dataset", "key")
+    check_studies(studies, themes, references, studies_path, themes_path, bib_path)
+    included = narrative_order(studies, themes)
+    statements = conclusion_statements(themes, included, themes_path)
+    evidence = {
+        "review": review,
+        "themes": themes,
+        "studies": studies,
+        "included": included,
+        "statements": [dict(s, studies=[x["key"] for x in s["studies"]]) for s in statements],
+        "references": {s["key"]: references[s["key"]].to_dict() for s in studies},
+        "sources": {"studies": studies_path, "themes": themes_path, "review": review_path,
+                    "bibliography": bib_path},
+    }
+    write_json(out_json, evidence)

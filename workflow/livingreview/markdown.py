@@ -1,0 +1,65 @@
+"""Make text from data safe to place in Pandoc Markdown.
+
+Everything an author writes in a data file is data: it must come out of every
+format character for character and never be read as Markdown, HTML, Typst,
+LaTeX or Jinja syntax. Pandoc lets any ASCII punctuation be escaped with a
+backslash, so :func:`escape_markdown` escapes every character that Pandoc's
+Markdown reader could give a meaning to; Pandoc's HTML and Typst writers then
+escape what is special in their own syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters that have a meaning anywhere in a line of Pandoc Markdown:
+# emphasis, code, links and spans, attributes, raw HTML, math, citations,
+# super/subscript, strikeout, table cells.
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]<>~^$@|])")
+# "&" starts an entity only when it looks like one ("&amp;", "&#38;").
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+# At the start of a block, a leading marker makes an ordered list ("1. ",
+# "a) ", "iv. ", "(2) "). A capital letter with a period and one space is
+# not a list marker in Pandoc, so initials ("B. Johnsen") stay as they are.
+_LIST_MARKER = re.compile(r"^(\(?)(\d+|[a-z]|[ivxlcdm]+|[A-Z](?=\)))([.)])(?=\s|$)")
+# ... and a leading "-", "+", ":" with a space (bullet list, definition),
+# or "#" and ">" (heading, block quote) make other blocks.
+_BLOCK_START = re.compile(r"^([-+:](?=\s|$)|[#>])")
+_SPACE_RUNS = re.compile(r"[ \t\r\n]+")
+
+# Private-use characters that delimit citation markers inside the pipeline.
+CITE_OPEN = "\ue000"
+CITE_CLOSE = "\ue001"
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of white space (including line breaks) to one space."""
+    return _SPACE_RUNS.sub(" ", text).strip()
+
+
+def escape_markdown(text: str) -> str:
+    """Return *text* as Pandoc Markdown that renders to exactly *text*.
+
+    White space is normalised first: a finding is one run of prose, and a
+    line break inside a CSV cell must not start a new Markdown block.
+    """
+    text = normalize_space(str(text))
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    text = _LIST_MARKER.sub(r"\1\2\\\3", text)
+    return _BLOCK_START.sub(r"\\\1", text)
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter of *text* unless it starts an acronym.
+
+    Used when a transition ("Finally, ") is put in front of an author's
+    sentence: "A comprehensive analysis" becomes "a comprehensive analysis",
+    while "CBT was compared" and "IPT" keep their capitals.
+    """
+    if not text:
+        return text
+    first_word = text.split(" ", 1)[0]
+    if len(first_word) > 1 and first_word[1:2].isupper():
+        return text
+    return text[0].lower() + text[1:]

@@ -1,0 +1,68 @@
+"""Format personal names for reference lists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .records import Name
+
+
+def initials(given: str, with_periods: bool = True) -> str:
+    """Initials of *given* names: "Hans-Peter" -> "H.-P.", "Robbie C. M." -> "R. C. M.".
+
+    Already-initialled names keep their initials; "John PA" (a Google
+    Scholar habit) gives "J. P. A.".
+    """
+    mark = "." if with_periods else ""
+    letters: list[str] = []
+    for word in given.replace(".", ". ").split():
+        word = word.strip(".")
+        if not word:
+            continue
+        if word.isalpha() and word.isupper() and 2 <= len(word) <= 3:
+            letters.extend(ch + mark for ch in word)  # run-together initials
+        else:
+            letters.append("-".join(part[0] + mark for part in word.split("-") if part))
+    return (" " if with_periods else "").join(letters)
+
+
+def name_initials_first(name: Name) -> str:
+    """"B. Johnsen", "R. C. M. van Aert", "J. Doe Jr."; a body keeps its full name."""
+    parts = [initials(name.given), name.von, name.family]
+    text = " ".join(p for p in parts if p)
+    return f"{text} {name.suffix}" if name.suffix else text
+
+
+def name_family_first(name: Name) -> str:
+    """Vancouver form: "Johnsen B", "van Aert RCM", "Doe J Jr"."""
+    family = " ".join(p for p in [name.von, name.family] if p)
+    text = f"{family} {initials(name.given, with_periods=False)}".strip()
+    return f"{text} {name.suffix.rstrip('.')}" if name.suffix else text
+
+
+def name_apa(name: Name) -> str:
+    """APA form: "Johnsen, B.", "van Aert, R. C. M."."""
+    family = " ".join(p for p in [name.von, name.family] if p)
+    given = initials(name.given)
+    text = f"{family}, {given}" if given else family
+    return f"{text}, {name.suffix}" if name.suffix else text
+
+
+def author_list(names: Sequence[Name], style: str = "initials-first", limit: int = 6, keep: int = 6,
+                et_al: str = "et al.", separator: str = ", ") -> str:
+    """Join *names*; with more than *limit*, keep the first *keep* and add *et_al*."""
+    formatter = {"initials-first": name_initials_first, "family-first": name_family_first, "apa": name_apa}[style]
+    shown = [formatter(n) for n in (names[:keep] if len(names) > limit else names)]
+    text = separator.join(shown)
+    return f"{text}{separator}{et_al}" if len(names) > limit else text
+
+
+def apa_author_list(names: Sequence[Name]) -> str:
+    """APA author list: "Johnsen, B., Hansen, K., & Olsen, A."; over twenty: nineteen and "et al."."""
+    shown = [name_apa(n) for n in names[:19]] if len(names) > 20 else [name_apa(n) for n in names]
+    if len(names) > 20:
+        return ", ".join(shown) + ", et al."
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + ", & " + shown[-1]

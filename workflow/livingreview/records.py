@@ -1,0 +1,39 @@
+"""Plain records shared by the steps: a bibliography entry and a name."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Name:
+    """One person's (or body's) name, split as BibTeX splits it."""
+
+    family: str
+    given: str = ""
+    von: str = ""
+    suffix: str = ""
+
+
+@dataclass
+class Reference:
+    """One bibliography entry with decoded Unicode fields."""
+
+    key: str
+    entry_type: str
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+    authors: list[Name] = field(default_factory=list)
+    editors: list[Name] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the entry as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Reference":
+        """Rebuild an entry from :meth:`to_dict` output."""
+        data = dict(data)
+        data["authors"] = [Name(**n) for n in data.get("authors", [])]
+        data["editors"] = [Name(**n) for n in data.get("editors", [])]
+        return cls(**data)

@@ -1,0 +1,24 @@
+"""Shared set-up: the package on the path, the validated config, paths, and
+the command every rule runs (``python -m livingreview.step``)."""
+
+import shlex
+import sys
+
+LIB = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, LIB)
+
+from livingreview.config import checked_config  # noqa: E402
+
+CFG = checked_config(config, error_file=Path(config.get("build_dir", "build")) / "errors.txt")
+BUILD = CFG["build_dir"]
+TEMPLATES = CFG["templates"]
+RELEASE = f"{BUILD}/release"
+SECTIONS = ["introduction", "description", "conclusion"]
+
+# Each rule runs one step of the package in a light Python process, with a
+# fixed locale and time zone; its stderr goes to the rule's log.
+STEP = " ".join([
+    "env", "LC_ALL=C.UTF-8", "TZ=UTC", "PYTHONHASHSEED=0",
+    f"PYTHONPATH={shlex.quote(LIB)}", f"LIVINGREVIEW_ERRORS={shlex.quote(BUILD + '/errors.txt')}",
+    shlex.quote(sys.executable), "-m", "livingreview.step",
+])

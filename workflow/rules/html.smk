@@ -1,0 +1,18 @@
+"""Stage 4a: convert review.md to one standalone HTML page with pandoc."""
+
+
+rule convert_html:
+    """review.md -> review.html via templates/pandoc/html.yaml and templates/html/."""
+    input:
+        markdown=f"{RELEASE}/review.md",
+        evidence=f"{BUILD}/evidence.json",
+        citations=f"{BUILD}/citations.json",
+        look=[f"{TEMPLATES}/pandoc/common.yaml", f"{TEMPLATES}/pandoc/html.yaml",
+              f"{TEMPLATES}/html/template.html", f"{TEMPLATES}/html/style.css"],
+    output:
+        f"{RELEASE}/review.html",
+    log:
+        f"{BUILD}/logs/convert_html.log",
+    shell:
+        f"{STEP} convert-html {{input.markdown:q}} {{input.evidence:q}} {{input.citations:q}}"
+        f" {shlex.quote(TEMPLATES)} {{output:q}} 2> {{log:q}}"

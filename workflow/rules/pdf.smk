@@ -1,0 +1,18 @@
+"""Stage 4b: convert review.md to Typst with pandoc and compile the PDF with Typst."""
+
+
+rule render_pdf:
+    """review.md -> review.typ -> review.pdf (bundled fonts only, dated by the review)."""
+    input:
+        markdown=f"{RELEASE}/review.md",
+        evidence=f"{BUILD}/evidence.json",
+        look=[f"{TEMPLATES}/pandoc/common.yaml", f"{TEMPLATES}/pandoc/typst.yaml",
+              f"{TEMPLATES}/pdf/template.typ"],
+    output:
+        typst=f"{BUILD}/review.typ",
+        pdf=f"{RELEASE}/review.pdf",
+    log:
+        f"{BUILD}/logs/render_pdf.log",
+    shell:
+        f"{STEP} render-pdf {{input.markdown:q}} {{input.evidence:q}} {shlex.quote(TEMPLATES)}"
+        f" {{output.typst:q}} {{output.pdf:q}} 2> {{log:q}}"
