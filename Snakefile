@@ -23,9 +23,7 @@ include: "workflow/rules/pdf.smk"
 
 
 rule all:
-    """The staged release: review.md, review.html and review.pdf under build/release/."""
+    """The staged release (livingreview.release.RELEASE_FILES) under build/release/."""
     default_target: True
     input:
-        f"{RELEASE}/review.md",
-        f"{RELEASE}/review.html",
-        f"{RELEASE}/review.pdf",
+        [f"{RELEASE}/{name}" for name in RELEASE_FILES],

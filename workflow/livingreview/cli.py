@@ -18,9 +18,9 @@ import yaml
 
 from .config import check_config
 from .errors import LivingReviewError
+from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
-RELEASE_FILES = ["review.md", "review.html", "review.pdf"]
 
 
 class ExitStatus(enum.IntEnum):

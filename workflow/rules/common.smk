@@ -8,6 +8,7 @@ LIB = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, LIB)
 
 from livingreview.config import checked_config  # noqa: E402
+from livingreview.release import RELEASE_FILES  # noqa: E402
 
 CFG = checked_config(config, error_file=Path(config.get("build_dir", "build")) / "errors.txt")
 BUILD = CFG["build_dir"]
