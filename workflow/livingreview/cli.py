@@ -169,6 +169,8 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build the review and publish it to output/")
     build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                            help="override config/config.yaml, as with snakemake --config")
+    bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-finding rebuilds (medians)")
+    bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
     return parser
 
 
@@ -178,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return build(ROOT, parse_overrides(args.config))
+        if args.command == "bench":
+            from .bench import main as bench_main
+
+            return bench_main(ROOT, args.runs)
     except LivingReviewError as exc:
         if args.traceback:
             raise

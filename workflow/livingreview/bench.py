@@ -1,0 +1,91 @@
+"""``python -m livingreview bench``: time cold, no-op and one-finding rebuilds.
+
+Each scenario runs the real command an author runs (a fresh
+``python -m livingreview build`` process) in a temporary copy of the project,
+so the author's own ``build/`` and ``output/`` are never touched. Medians are
+printed with every run's time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# What a clean clone holds that a build reads.
+PROJECT_FILES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "output"]
+
+
+def copy_project(root: Path, target: Path) -> Path:
+    """Copy the project's sources (not build/, .snakemake/ or caches) into *target*."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    return target
+
+
+def timed_build(project: Path) -> float:
+    """Seconds taken by one ``python -m livingreview build`` in *project*."""
+    env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "livingreview", "build"], cwd=project, env=env,
+                            capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"build failed during the benchmark:\n{result.stderr}")
+    return elapsed
+
+
+def edit_one_finding(studies_csv: Path, run: int) -> None:
+    """Change the `description` finding of the first study (a different text each run)."""
+    text = studies_csv.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["description"] = rows[0]["description"].split(" (benchmark edit")[0] + f" (benchmark edit {run})."
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    studies_csv.write_text(out.getvalue(), encoding="utf-8")
+
+
+def run_benchmark(root: Path, runs: int = 5) -> dict[str, list[float]]:
+    """Time each scenario *runs* times; return the seconds per scenario."""
+    times: dict[str, list[float]] = {"cold build": [], "no-op rebuild": [], "one finding edited": []}
+    with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
+        project = copy_project(root, Path(tmp) / "project")
+        timed_build(project)  # warm the file system cache and Python's bytecode cache
+        for run in range(runs):
+            shutil.rmtree(project / "build", ignore_errors=True)
+            shutil.rmtree(project / ".snakemake", ignore_errors=True)
+            times["cold build"].append(timed_build(project))
+            times["no-op rebuild"].append(timed_build(project))
+            edit_one_finding(project / "data" / "studies.csv", run)
+            times["one finding edited"].append(timed_build(project))
+    return times
+
+
+def format_report(times: dict[str, list[float]]) -> str:
+    """A table of medians, with every run's time."""
+    lines = [f"{'scenario':<22}{'median':>8}   runs (s)"]
+    for name, values in times.items():
+        runs = " ".join(f"{v:.2f}" for v in values)
+        lines.append(f"{name:<22}{statistics.median(values):>7.2f}s   {runs}")
+    return "\n".join(lines)
+
+
+def main(root: Path, runs: int) -> int:
+    """Run the benchmark and print its table."""
+    print(f"livingreview bench: {runs} runs per scenario, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(format_report(run_benchmark(root, runs)))
+    return 0
