@@ -161,6 +161,18 @@ def report_failure(errors: Path, log: Path) -> None:
     print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
 
 
+def verify_release(root: Path, keep: bool = False) -> ExitStatus:
+    """Rebuild the review from its tracked sources and compare with output/ (see livingreview.verify)."""
+    from .verify import report, verify
+
+    config = load_config(root, {})
+    print(f"livingreview: rebuilding the review in a temporary folder to compare it with {config['output_dir']}/ ...",
+          flush=True)
+    verdict = verify(root, config, keep=keep)
+    print(report(verdict))
+    return ExitStatus.OK if verdict.passed else ExitStatus.ERROR
+
+
 def make_parser() -> argparse.ArgumentParser:
     """All commands and options, declared in one place."""
     parser = argparse.ArgumentParser(prog="python -m livingreview", description=__doc__.splitlines()[0])
@@ -169,6 +181,9 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build the review and publish it to output/")
     build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                            help="override config/config.yaml, as with snakemake --config")
+    verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with output/ "
+                                                    "and its manifest; exit 0 on PASS, 1 on FAIL")
+    verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
     return parser
 
 
@@ -178,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return build(ROOT, parse_overrides(args.config))
+        if args.command == "verify":
+            return verify_release(ROOT, keep=args.keep)
     except LivingReviewError as exc:
         if args.traceback:
             raise
