@@ -188,38 +188,42 @@ def release_problems(committed_dir: Path, rebuilt_dir: Path, names: list[str], l
     return problems
 
 
-def _records_problems(kind: str, recorded: dict, current: dict, skip: set[str] = frozenset()) -> list[str]:
-    """Problems between the manifest's {path: {sha256, size}} and the rebuild's."""
+def _records_problems(kind: str, recorded: dict, current: dict, label: str,
+                      skip: set[str] = frozenset()) -> list[str]:
+    """Problems between the manifest's ``{path: {sha256, size}}`` and the rebuild's; *label* names the manifest."""
     problems = []
     for path in sorted(set(recorded) | set(current)):
         if path in skip or recorded.get(path) == current.get(path):
             continue
         if path not in current:
-            problems.append(f"{kind} {path}: listed in the manifest but absent from the copied sources")
+            problems.append(f"{kind} {path}: listed in {label} but absent from the copied sources")
         elif path not in recorded:
-            problems.append(f"{kind} {path}: not listed in the manifest")
+            problems.append(f"{kind} {path}: not listed in {label}")
         else:
-            problems.append(f"{kind} {path}: SHA-256 no longer matches the manifest")
+            problems.append(f"{kind} {path}: its SHA-256 differs from the one in {label}")
     return problems
 
 
-def manifest_problems(recorded: dict, rebuilt: dict, differing_outputs: set[str]) -> list[str]:
-    """How the committed manifest differs from the rebuilt one: inputs, tools, review, outputs.
+def _value_problems(kind: str, recorded: dict, current: dict, label: str, where: str) -> list[str]:
+    """Problems between the manifest's ``{name: value}`` and the rebuild's (tools, review)."""
+    return [f"{kind} {name}: {recorded.get(name, 'not recorded')} in {label}, {current.get(name, 'none')} {where}"
+            for name in sorted(set(recorded) | set(current)) if recorded.get(name) != current.get(name)]
+
+
+def manifest_problems(recorded: dict, rebuilt: dict, label: str, differing_outputs: set[str]) -> list[str]:
+    """How the committed manifest (*label*) differs from the rebuilt one: inputs, tools, review, outputs.
 
     Outputs already reported as differing files (*differing_outputs*) are not repeated.
     """
-    problems = _records_problems("input", recorded.get("inputs", {}), rebuilt.get("inputs", {}))
-    tools, here = recorded.get("tools", {}), rebuilt.get("tools", {})
-    problems += [f"tool {name}: {tools.get(name, 'not recorded')} in the manifest, "
-                 f"{here.get(name, 'not recorded')} in this environment"
-                 for name in sorted(set(tools) | set(here)) if tools.get(name) != here.get(name)]
-    review, review_here = recorded.get("review", {}), rebuilt.get("review", {})
-    problems += [f"review {key}: {review.get(key)!r} in the manifest, {review_here.get(key)!r} in data/"
-                 for key in sorted(set(review) | set(review_here)) if review.get(key) != review_here.get(key)]
-    problems += _records_problems("output", recorded.get("outputs", {}), rebuilt.get("outputs", {}),
+    problems = _records_problems("input", recorded.get("inputs", {}), rebuilt.get("inputs", {}), label)
+    problems += _value_problems("tool", recorded.get("tools", {}), rebuilt.get("tools", {}), label,
+                                "in this environment")
+    problems += _value_problems("review", recorded.get("review", {}), rebuilt.get("review", {}), label,
+                                "in the data")
+    problems += _records_problems("release file", recorded.get("outputs", {}), rebuilt.get("outputs", {}), label,
                                   differing_outputs)
     if recorded.get("format") != rebuilt.get("format"):
-        problems.append(f"manifest format: {recorded.get('format')!r}, expected {rebuilt.get('format')!r}")
+        problems.append(f"{label}: format {recorded.get('format')!r}, expected {rebuilt.get('format')!r}")
     return problems
 
 
@@ -279,7 +283,7 @@ def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: list[str] = R
         return problems + [f"{label} {why}"]
     committed, rebuilt = (committed_dir / MANIFEST).read_bytes(), (rebuilt_dir / MANIFEST).read_bytes()
     if committed != rebuilt:
-        details = manifest_problems(recorded, json.loads(rebuilt), set(differing))
+        details = manifest_problems(recorded, json.loads(rebuilt), label, set(differing))
         problems += details or [f"{label} differs from the rebuilt manifest:"
                                 + _indent(file_difference(MANIFEST, committed, rebuilt))]
     return problems
@@ -291,8 +295,10 @@ def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict 
     failure = (result.stderr or result.stdout).strip().splitlines()[-25:]
     problems = ["the rebuild failed:" + _indent(failure)]
     if recorded is not None:
-        current = {path: file_record(project / path) for path in input_files(config, project)}
-        problems += _records_problems("input", recorded.get("inputs", {}), current)
+        current = {path: file_record(project / path) for path in input_files(config, project)
+                   if (project / path).is_file()}
+        label = f"{config['output_dir']}/{MANIFEST}"
+        problems += _records_problems("input", recorded.get("inputs", {}), current, label)
     return problems
 
 
@@ -337,7 +343,8 @@ def report(verdict: Verdict) -> str:
                  f"({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {problem}" for problem in verdict.problems]
         if not verdict.folder:
-            lines.append("To inspect the rebuild, keep it: PYTHONPATH=workflow .venv/bin/python -m livingreview verify --keep")
+            lines.append("To inspect the rebuild, keep it: "
+                         "PYTHONPATH=workflow .venv/bin/python -m livingreview verify --keep")
     if verdict.folder:
         lines.append(f"The copy and its rebuild are kept in {verdict.folder}/ (project/, build/release/).")
     return "\n".join(lines)
