@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
 # What a clean clone holds that the build reads (output/ is the published release).
-PROJECT_FILES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "output"]
+PROJECT_FILES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "requirements.lock",
+                 "output"]
 
 
 def copy_project(target: Path) -> Path:

@@ -161,6 +161,18 @@ def report_failure(errors: Path, log: Path) -> None:
     print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
 
 
+def verify_release(root: Path, keep: bool = False) -> ExitStatus:
+    """Rebuild the review from its tracked sources and compare with output/ (see livingreview.verify)."""
+    from .verify import report, verify
+
+    config = load_config(root, {})
+    print(f"livingreview: rebuilding the review in a temporary folder to compare it with {config['output_dir']}/ ...",
+          flush=True)
+    verdict = verify(root, config, keep=keep)
+    print(report(verdict))
+    return ExitStatus.OK if verdict.passed else ExitStatus.ERROR
+
+
 def make_parser() -> argparse.ArgumentParser:
     """All commands and options, declared in one place."""
     parser = argparse.ArgumentParser(prog="python -m livingreview", description=__doc__.splitlines()[0])
@@ -171,6 +183,9 @@ def make_parser() -> argparse.ArgumentParser:
                            help="override config/config.yaml, as with snakemake --config")
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-finding rebuilds (medians)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
+    verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with output/ "
+                                                    "and its manifest; exit 0 on PASS, 1 on FAIL")
+    verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
     return parser
 
 
@@ -184,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             from .bench import main as bench_main
 
             return bench_main(ROOT, args.runs)
+        if args.command == "verify":
+            return verify_release(ROOT, keep=args.keep)
     except LivingReviewError as exc:
         if args.traceback:
             raise

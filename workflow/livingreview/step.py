@@ -22,6 +22,7 @@ STEPS = {
     "assemble-article": ("assemble", "assemble_article_step"),
     "convert-html": ("convert", "convert_html_step"),
     "render-pdf": ("convert", "render_pdf_step"),
+    "write-manifest": ("manifest", "write_manifest_step"),
 }
 
 

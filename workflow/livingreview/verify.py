@@ -1,0 +1,350 @@
+"""``python -m livingreview verify``: rebuild the review and compare it with the published release.
+
+The project's tracked files (``git ls-files`` in a git checkout, otherwise
+the folders and files in :data:`FIXED_SOURCES`), the committed ``output/``
+included, are copied into a temporary folder; the review is built there,
+with this Python environment and a build folder of its own; and the rebuilt
+release is compared byte for byte with the committed ``output/`` and its
+``manifest.json``. The project itself, ``output/`` included, is only read.
+
+The verdict is PASS when every release file is identical, or FAIL with one
+problem per differing output (with its first differing lines, or for a PDF
+its first differing page), per input whose hash no longer matches the
+manifest, per tool whose version differs from the manifest's, and per
+installed package that differs from ``requirements.lock``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import MANIFEST, file_record, input_files
+from .release import RELEASE_FILES
+
+# What to copy when the project is not a git checkout (e.g. an unpacked archive).
+FIXED_SOURCES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "requirements.lock",
+                 "output"]
+# Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
+BOOTSTRAP_PACKAGES = {"pip", "setuptools"}
+DIFF_LINES = 4  # lines shown per side of the first difference in a text file
+LINE_WIDTH = 160  # longer diff lines are cut
+
+
+@dataclass
+class Verdict:
+    """The outcome of a verification: what was compared and every problem found."""
+
+    compared: list[str]
+    inputs: int
+    problems: list[str] = field(default_factory=list)
+    folder: Path | None = None  # the rebuild's folder, when kept
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing differs."""
+        return not self.problems
+
+
+def git_files(root: Path) -> list[str] | None:
+    """The files git tracks under *root*, or None when *root* is not (the top of) a git checkout."""
+    if shutil.which("git") is None:
+        return None
+    result = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True)
+    files = [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    return files if result.returncode == 0 and "Snakefile" in files else None
+
+
+def fixed_files(root: Path, names: list[str] = FIXED_SOURCES) -> list[str]:
+    """Every file under *names* (files or folders) in *root*, caches and hidden files left out."""
+    files = []
+    for name in names:
+        path = root / name
+        candidates = [path] if path.is_file() else sorted(path.rglob("*"))
+        files += [p.relative_to(root).as_posix() for p in candidates
+                  if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")]
+    return files
+
+
+def source_files(root: Path) -> list[str]:
+    """The project's sources to copy: git's tracked files, else :func:`fixed_files`."""
+    tracked = git_files(root)
+    return sorted(tracked) if tracked is not None else fixed_files(root)
+
+
+def copy_files(root: Path, target: Path, files: list[str]) -> None:
+    """Copy *files* (relative to *root*) into *target*; tracked files deleted from the checkout are skipped."""
+    for name in files:
+        source = root / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target / name)
+
+
+def rebuild(project: Path, build_dir: Path) -> subprocess.CompletedProcess:
+    """Run ``python -m livingreview build`` in *project*, with its own code, building into *build_dir*."""
+    env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
+    return subprocess.run([sys.executable, "-m", "livingreview", "build", "--config", f"build_dir={build_dir}"],
+                          cwd=project, env=env, capture_output=True, text=True)
+
+
+def _first_change(diff: list[str]) -> int:
+    """Column where the first removed and the first added line of *diff* start to differ."""
+    removed = next((line[1:] for line in diff[2:] if line.startswith("-")), "")
+    added = next((line[1:] for line in diff[2:] if line.startswith("+")), "")
+    return len(os.path.commonprefix([removed, added]))
+
+
+def _cut(line: str, start: int) -> str:
+    """A long diff line cut to :data:`LINE_WIDTH` characters of its text from column *start*."""
+    sign, text = line[:1], line[1:]
+    if sign not in "+-" or len(text) <= LINE_WIDTH:
+        return line
+    start = min(start, len(text) - LINE_WIDTH)
+    return (sign + ("[...]" if start else "") + text[start:start + LINE_WIDTH]
+            + (" [...]" if start + LINE_WIDTH < len(text) else ""))
+
+
+def _side(lines: list[str], sign: str, limit: int, start: int) -> list[str]:
+    """The first *limit* lines of one side (``-`` or ``+``) of a diff hunk, cut."""
+    side = [_cut(line, start) for line in lines if line.startswith(sign)]
+    return side[:limit] + ([f"{sign}[... {len(side) - limit} more lines]"] if len(side) > limit else [])
+
+
+def text_difference(committed: str, rebuilt: str, limit: int = DIFF_LINES) -> list[str]:
+    """The first differing lines of two texts: the first hunk of a unified diff, without context.
+
+    At most *limit* lines are shown per side; long lines are shown from a
+    little before the first differing character.
+    """
+    diff = list(difflib.unified_diff(committed.splitlines(), rebuilt.splitlines(), "committed", "rebuilt",
+                                     n=0, lineterm=""))
+    if not diff:
+        return ["same lines; only line endings or the final newline differ"]
+    starts = [i for i, line in enumerate(diff) if line.startswith("@@")]
+    hunk = diff[starts[0] + 1:starts[1] if len(starts) > 1 else len(diff)]
+    start = max(0, _first_change(diff) - LINE_WIDTH // 4)
+    shown = diff[:2] + [diff[starts[0]]] + _side(hunk, "-", limit, start) + _side(hunk, "+", limit, start)
+    more = len(starts) - 1
+    return shown + ([f"[... and {more} more place{'s' if more > 1 else ''} further on]"] if more else [])
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf)."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def pdf_difference(committed: bytes, rebuilt: bytes) -> list[str]:
+    """The first page whose text differs, or that only the bytes differ."""
+    try:
+        old, new = pdf_pages(committed), pdf_pages(rebuilt)
+    except Exception as exc:  # a damaged PDF: pypdf raises many kinds of errors
+        return [f"the PDF text cannot be compared ({type(exc).__name__}: {exc}); the bytes differ"]
+    notes = [f"{len(old)} pages committed, {len(new)} rebuilt"] if len(old) != len(new) else []
+    for number, (old_text, new_text) in enumerate(zip(old, new), start=1):
+        if old_text != new_text:
+            return notes + [f"page {number} text differs:"] + text_difference(old_text, new_text)
+    return notes or ["only bytes differ: every page has the same text"]
+
+
+def file_difference(name: str, committed: bytes, rebuilt: bytes) -> list[str]:
+    """How two versions of a release file differ: text lines, PDF page text, or bytes."""
+    if name.endswith(".pdf"):
+        return pdf_difference(committed, rebuilt)
+    try:
+        return text_difference(committed.decode("utf-8"), rebuilt.decode("utf-8"))
+    except UnicodeDecodeError:
+        return [f"the bytes differ ({len(committed)} bytes committed, {len(rebuilt)} rebuilt)"]
+
+
+def _indent(lines: list[str]) -> str:
+    return "".join(f"\n    {line}" for line in lines)
+
+
+def release_problems(committed_dir: Path, rebuilt_dir: Path, names: list[str], label: str) -> dict[str, str]:
+    """``{path: problem}`` for each release file in *names* missing from, or differing in, *committed_dir*.
+
+    *label* is how the committed folder is named in messages (``output``).
+    """
+    problems = {}
+    for name in names:
+        committed, rebuilt, path = committed_dir / name, rebuilt_dir / name, f"{label}/{name}"
+        if not committed.is_file():
+            problems[path] = f"{path} is missing (the rebuild makes it)"
+        elif committed.read_bytes() != rebuilt.read_bytes():
+            details = file_difference(name, committed.read_bytes(), rebuilt.read_bytes())
+            problems[path] = f"{path} differs from the rebuild:" + _indent(details)
+    return problems
+
+
+def _records_problems(kind: str, recorded: dict, current: dict, label: str,
+                      skip: set[str] = frozenset()) -> list[str]:
+    """Problems between the manifest's ``{path: {sha256, size}}`` and the rebuild's; *label* names the manifest."""
+    problems = []
+    for path in sorted(set(recorded) | set(current)):
+        if path in skip or recorded.get(path) == current.get(path):
+            continue
+        if path not in current:
+            problems.append(f"{kind} {path}: listed in {label} but absent from the copied sources")
+        elif path not in recorded:
+            problems.append(f"{kind} {path}: not listed in {label}")
+        else:
+            problems.append(f"{kind} {path}: its SHA-256 differs from the one in {label}")
+    return problems
+
+
+def _value_problems(kind: str, recorded: dict, current: dict, label: str, where: str) -> list[str]:
+    """Problems between the manifest's ``{name: value}`` and the rebuild's (tools, review)."""
+    return [f"{kind} {name}: {recorded.get(name, 'not recorded')} in {label}, {current.get(name, 'none')} {where}"
+            for name in sorted(set(recorded) | set(current)) if recorded.get(name) != current.get(name)]
+
+
+def manifest_problems(recorded: dict, rebuilt: dict, label: str, differing_outputs: set[str]) -> list[str]:
+    """How the committed manifest (*label*) differs from the rebuilt one: inputs, tools, review, outputs.
+
+    Outputs already reported as differing files (*differing_outputs*) are not repeated.
+    """
+    problems = _records_problems("input", recorded.get("inputs", {}), rebuilt.get("inputs", {}), label)
+    problems += _value_problems("tool", recorded.get("tools", {}), rebuilt.get("tools", {}), label,
+                                "in this environment")
+    problems += _value_problems("review", recorded.get("review", {}), rebuilt.get("review", {}), label,
+                                "in the data")
+    problems += _records_problems("release file", recorded.get("outputs", {}), rebuilt.get("outputs", {}), label,
+                                  differing_outputs)
+    if recorded.get("format") != rebuilt.get("format"):
+        problems.append(f"{label}: format {recorded.get('format')!r}, expected {rebuilt.get('format')!r}")
+    return problems
+
+
+def canonical_name(name: str) -> str:
+    """A package name normalised as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(lock_text: str) -> dict[str, str]:
+    """``{package: version}`` from a pip-compile lock file (``name==version \\``)."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", lock_text, flags=re.MULTILINE)
+    return {canonical_name(name): version for name, version in pins}
+
+
+def installed_versions() -> dict[str, str]:
+    """``{package: version}`` of the distributions installed in this environment."""
+    from importlib.metadata import distributions
+
+    return {canonical_name(dist.metadata["Name"]): dist.version for dist in distributions()}
+
+
+def environment_problems(locked: dict[str, str], installed: dict[str, str]) -> list[str]:
+    """Pinned packages missing or installed at another version; installed packages not pinned.
+
+    pip and setuptools (:data:`BOOTSTRAP_PACKAGES`) come with the virtual
+    environment itself and need no pin.
+    """
+    problems = []
+    for name, version in sorted(locked.items()):
+        if name not in installed:
+            problems.append(f"package {name}: pinned at {version} in requirements.lock but not installed")
+        elif installed[name] != version:
+            problems.append(f"package {name}: {installed[name]} installed, {version} pinned in requirements.lock")
+    for name in sorted(set(installed) - set(locked) - BOOTSTRAP_PACKAGES):
+        problems.append(f"package {name}: {installed[name]} installed but not pinned in requirements.lock")
+    return problems
+
+
+def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
+    """The manifest at *path*, or None and why it cannot be read."""
+    if not path.is_file():
+        return None, "is missing"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")), None
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"is not valid JSON ({exc})"
+
+
+def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: list[str] = RELEASE_FILES) -> list[str]:
+    """Every problem between the rebuilt release in *rebuilt_dir* and ``root/output_dir``."""
+    committed_dir = root / output_dir
+    differing = release_problems(committed_dir, rebuilt_dir, [name for name in names if name != MANIFEST], output_dir)
+    problems = list(differing.values())
+    label = f"{output_dir}/{MANIFEST}"
+    recorded, why = _read_manifest(committed_dir / MANIFEST)
+    if recorded is None:
+        return problems + [f"{label} {why}"]
+    committed, rebuilt = (committed_dir / MANIFEST).read_bytes(), (rebuilt_dir / MANIFEST).read_bytes()
+    if committed != rebuilt:
+        details = manifest_problems(recorded, json.loads(rebuilt), label, set(differing))
+        problems += details or [f"{label} differs from the rebuilt manifest:"
+                                + _indent(file_difference(MANIFEST, committed, rebuilt))]
+    return problems
+
+
+def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict | None, project: Path,
+                            config: dict) -> list[str]:
+    """Why the rebuild failed (the end of its message), and which inputs changed since the manifest."""
+    failure = (result.stderr or result.stdout).strip().splitlines()[-25:]
+    problems = ["the rebuild failed:" + _indent(failure)]
+    if recorded is not None:
+        current = {path: file_record(project / path) for path in input_files(config, project)
+                   if (project / path).is_file()}
+        label = f"{config['output_dir']}/{MANIFEST}"
+        problems += _records_problems("input", recorded.get("inputs", {}), current, label)
+    return problems
+
+
+def verify(root: Path, config: dict, keep: bool = False) -> Verdict:
+    """Copy the project's sources, rebuild them in a temporary folder and compare with the published release.
+
+    *config* is the project's checked configuration (its ``output_dir`` is
+    the committed release). With *keep*, the temporary folder (``project/``
+    and ``build/``) is left in place.
+    """
+    output_dir = config["output_dir"]
+    lock = root / "requirements.lock"
+    environment = environment_problems(locked_versions(lock.read_text(encoding="utf-8")), installed_versions()) \
+        if lock.is_file() else ["requirements.lock is missing: the environment cannot be checked"]
+    scratch = Path(tempfile.mkdtemp(prefix="livingreview-verify-"))
+    verdict = Verdict([f"{output_dir}/{name}" for name in RELEASE_FILES], 0, folder=scratch if keep else None)
+    try:
+        project, build_dir = scratch / "project", scratch / "build"
+        copy_files(root, project, source_files(root))
+        result = rebuild(project, build_dir)
+        if result.returncode != 0:
+            recorded, _ = _read_manifest(root / output_dir / MANIFEST)
+            verdict.problems = failed_rebuild_problems(result, recorded, project, config) + environment
+            return verdict
+        manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
+        verdict.inputs = len(manifest["inputs"])
+        verdict.problems = compare(root, build_dir / "release", output_dir) + environment
+        return verdict
+    finally:
+        if not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def report(verdict: Verdict) -> str:
+    """The verdict as the text printed on the terminal."""
+    if verdict.passed:
+        lines = [f"PASS: {', '.join(verdict.compared)} are byte-identical to a rebuild from the "
+                 f"{verdict.inputs} inputs listed in the manifest, with the same tool versions."]
+    else:
+        count = len(verdict.problems)
+        lines = [f"FAIL: the rebuild does not reproduce the published release "
+                 f"({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {problem}" for problem in verdict.problems]
+        if not verdict.folder:
+            lines.append("To inspect the rebuild, keep it: "
+                         "PYTHONPATH=workflow .venv/bin/python -m livingreview verify --keep")
+    if verdict.folder:
+        lines.append(f"The copy and its rebuild are kept in {verdict.folder}/ (project/, build/release/).")
+    return "\n".join(lines)
