@@ -22,6 +22,8 @@ STEPS = {
     "assemble-article": ("assemble", "assemble_article_step"),
     "convert-html": ("convert", "convert_html_step"),
     "render-pdf": ("convert", "render_pdf_step"),
+    "snapshot-evidence": ("snapshot", "snapshot_evidence_step"),
+    "report-changes": ("report", "report_changes_step"),
 }
 
 
