@@ -264,6 +264,6 @@ def test_report_text_from_data_is_escaped_in_markdown_and_html(reader):
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
     assert text.count(HOSTILE) == 3  # the title of study b, the new value of a finding, the added paragraph
     # HTML: escaped as text.
-    page = to_html(blocks, HOSTILE)
+    page = to_html(blocks, HOSTILE, "body { color: black; }")
     assert "<script" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
     assert page.count("<title>") == 1 and "<title>&lt;script&gt;" in page

@@ -1,7 +1,7 @@
 """The changes report (``changes.md`` and ``changes.html``) from a :class:`~livingreview.changes.Changes`.
 
 :func:`report_blocks` lays the report out once as a few plain blocks
-(headings, paragraphs, lists, quotes, a table) made of styled runs of text;
+(headings, paragraphs, lists, a table) made of styled runs of text;
 :func:`to_markdown` and :func:`to_html` write those blocks, escaping every
 run, so that text from the data is always shown and never read as Markdown
 or HTML.
@@ -10,7 +10,8 @@ or HTML.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from .changes import Changes, FieldChange, ParagraphChange, StudyChange, compare
 from .files import read_json, write_atomic
@@ -22,38 +23,44 @@ Run = tuple[str, str]
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading of *level* 1 or 2."""
+
     level: int
     runs: tuple[Run, ...]
 
 
 @dataclass(frozen=True)
 class Para:
-    runs: tuple[Run, ...]
+    """A paragraph; a *quoted* one is an excerpt of the article (a paragraph diff)."""
 
-
-@dataclass(frozen=True)
-class Quote:
     runs: tuple[Run, ...]
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
 class Item:
+    """A list item, with its own list of *children*."""
+
     runs: tuple[Run, ...]
     children: tuple["Item", ...] = ()
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bulleted list."""
+
     items: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table of plain-text cells."""
+
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Para | Quote | Bullets | Table
+Block = Heading | Para | Bullets | Table
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -128,7 +135,7 @@ def _paragraph_blocks(change: ParagraphChange, numbers: dict[str, tuple[int | No
         if runs:
             runs.append(("", " "))
         runs.append(({"equal": "", "delete": "del", "insert": "ins"}[segment.op], segment.text))
-    return [Para((("strong", label), ("", f". Cites: {cites}." if cites else "."))), Quote(tuple(runs))]
+    return [Para((("strong", label), ("", f". Cites: {cites}." if cites else "."))), Para(tuple(runs), quoted=True)]
 
 
 def report_blocks(changes: Changes) -> list[Block]:
@@ -208,9 +215,7 @@ def _md_block(block: Block) -> str:
     if isinstance(block, Heading):
         return "#" * block.level + " " + _md_runs(block.runs)
     if isinstance(block, Para):
-        return _md_runs(block.runs)
-    if isinstance(block, Quote):
-        return "> " + _md_runs(block.runs)
+        return ("> " if block.quoted else "") + _md_runs(block.runs)
     if isinstance(block, Bullets):
         return "\n".join(_md_items(block.items))
     rows = [block.header, *block.rows]
@@ -227,19 +232,6 @@ def to_markdown(blocks: list[Block]) -> str:
 # --- HTML -----------------------------------------------------------------
 
 _HTML_TAG = {"": None, "strong": "strong", "em": "em", "del": "del", "ins": "ins"}
-
-STYLE = """
-body { font: 16px/1.55 Georgia, "Times New Roman", serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
-       color: #1a1a1a; background: #fff; }
-h1 { font-size: 1.5rem; line-height: 1.25; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.9rem; } th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem;
-       text-align: left; vertical-align: top; }
-blockquote { margin: 0.3rem 0 1.2rem; padding: 0.2rem 0.9rem; border-left: 3px solid #bbb; background: #fafafa; }
-del { color: #8b1a1a; background: #fbe4e4; } ins { color: #14532d; background: #e0f2e3; text-decoration: none;
-       font-weight: bold; }
-li { margin: 0.2rem 0; }
-@media print { body { margin: 0; max-width: none; } }
-""".strip()
 
 
 def _html_runs(runs: tuple[Run, ...]) -> str:
@@ -263,9 +255,8 @@ def _html_block(block: Block) -> str:
     if isinstance(block, Heading):
         return f"<h{block.level}>{_html_runs(block.runs)}</h{block.level}>"
     if isinstance(block, Para):
-        return f"<p>{_html_runs(block.runs)}</p>"
-    if isinstance(block, Quote):
-        return f"<blockquote><p>{_html_runs(block.runs)}</p></blockquote>"
+        paragraph = f"<p>{_html_runs(block.runs)}</p>"
+        return f"<blockquote>{paragraph}</blockquote>" if block.quoted else paragraph
     if isinstance(block, Bullets):
         return f"<ul>\n{_html_items(block.items)}</ul>"
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in block.header)
@@ -274,21 +265,23 @@ def _html_block(block: Block) -> str:
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>"
 
 
-def to_html(blocks: list[Block], title: str, language: str = "en") -> str:
-    """The report as one standalone HTML page (no script, nothing fetched)."""
+def to_html(blocks: list[Block], title: str, style: str, language: str = "en") -> str:
+    """The report as one standalone HTML page with the CSS *style* embedded (no script, nothing fetched)."""
     body = "\n".join(_html_block(b) for b in blocks)
     return (f'<!DOCTYPE html>\n<html lang="{html.escape(language, quote=True)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n{body}\n"
+            f"<title>{html.escape(title)}</title>\n<style>\n{style.strip()}\n</style>\n</head>\n<body>\n{body}\n"
             "</body>\n</html>\n")
 
 
-def report_changes_step(snapshot_json: str, out_md: str, out_html: str) -> None:
-    """The release's evidence.json (this build and its baseline) -> changes.md and changes.html."""
+def report_changes_step(snapshot_json: str, style_css: str, out_md: str, out_html: str) -> None:
+    """The release's evidence.json (this build and its baseline) -> changes.md, and changes.html
+    styled by *style_css* (templates/changes/style.css)."""
     published = read_json(snapshot_json)
     snapshot = published["snapshot"]
     changes = compare(published["baseline"], snapshot)
     blocks = report_blocks(changes)
     title = "".join(text for _, text in blocks[0].runs) + ": " + changes.title
     write_atomic(out_md, to_markdown(blocks))
-    write_atomic(out_html, to_html(blocks, title, snapshot["review"].get("language", "en")))
+    style = Path(style_css).read_text(encoding="utf-8")
+    write_atomic(out_html, to_html(blocks, title, style, snapshot["review"].get("language", "en")))

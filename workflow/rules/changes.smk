@@ -31,11 +31,13 @@ rule snapshot_evidence:
 rule report_changes:
     """changes.md and changes.html: what changed since the baseline, and why."""
     input:
-        f"{RELEASE}/evidence.json",
+        snapshot=f"{RELEASE}/evidence.json",
+        style=f"{TEMPLATES}/changes/style.css",
     output:
         markdown=f"{RELEASE}/changes.md",
         html=f"{RELEASE}/changes.html",
     log:
         f"{BUILD}/logs/report_changes.log",
     shell:
-        f"{STEP} report-changes {{input:q}} {{output.markdown:q}} {{output.html:q}} 2> {{log:q}}"
+        f"{STEP} report-changes {{input.snapshot:q}} {{input.style:q}} {{output.markdown:q}} {{output.html:q}}"
+        f" 2> {{log:q}}"
