@@ -243,6 +243,17 @@ def test_report_names_versions_studies_numbers_and_paragraphs():
     assert "Note:" not in text
 
 
+def test_report_says_how_each_study_left():
+    old = snapshot("1", [study("a"), study("b"), study("c"), study("d", "excluded")])
+    new = snapshot("2", [study("a"), study("b", "excluded"), study("d", "retracted")])
+    text = to_markdown(report_blocks(compare(old, new)))
+    assert "## Studies removed\n\n- **B et al. 2020** (b), “On B”, theme: Theme one. Now excluded: removed from " \
+           "the text and the reference list. Was reference 2.\n- **C et al. 2020** (c), “On C”, theme: Theme one. " \
+           "Deleted from the study dataset: removed from the text and the reference list. Was reference 3.\n" in text
+    assert "## Studies retracted\n\n- **D et al. 2020** (d), “On D”, theme: Theme one. Retracted; it was not in " \
+           "the previous version.\n" in text
+
+
 def test_report_asks_for_a_new_version_number_when_the_version_is_unchanged():
     old = snapshot("1.0.0", [study("a")])
     new = snapshot("1.0.0", [study("a", description="changed")])

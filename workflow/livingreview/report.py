@@ -83,18 +83,18 @@ def _field_item(change: FieldChange) -> Item:
 
 
 def _study_item(study: StudyChange, group: str) -> Item:
+    """One study of group *group* (see :data:`STUDY_GROUPS`): what happened to it, its numbers, its fields."""
     if group == "added":
-        tail = f" Now reference {study.new_number}." if study.new_number else " Not cited."
-        return Item(_study_runs(study) + (("", tail),))
-    if group == "revised":
-        return Item(_study_runs(study) + (("", f" Reference {_number(study.new_number)}."),),
-                    tuple(_field_item(f) for f in study.fields))
-    was = f" Was reference {study.old_number}." if study.old_number else " Was not cited."
-    if group == "retracted":
-        return Item(_study_runs(study) + (("", " Retracted: removed from the text and the reference list."
-                                                + was),))
-    why = "deleted from the study dataset" if study.status == "deleted" else f"status {study.status}"
-    return Item(_study_runs(study) + (("", f" Removed ({why})." + was),))
+        tail = f"Now reference {study.new_number}." if study.new_number else "Not cited."
+    elif group == "revised":
+        tail = f"Reference {_number(study.new_number)}."
+    elif study.old_number is None:
+        tail = "Retracted; it was not in the previous version." if group == "retracted" else "Removed."
+    else:
+        what = "Retracted" if group == "retracted" else (
+            "Deleted from the study dataset" if study.status == "deleted" else f"Now {study.status}")
+        tail = f"{what}: removed from the text and the reference list. Was reference {study.old_number}."
+    return Item(_study_runs(study) + (("", " " + tail),), tuple(_field_item(f) for f in study.fields))
 
 
 STUDY_GROUPS = (
