@@ -144,6 +144,8 @@ def snapshot(version: str, studies: list[dict], paragraphs: list[str] | None = N
         "references": references,
         "numbering": {key: n for n, key in enumerate(included, start=1)},
         "paragraphs": [{"section": "Introduction", "text": t} for t in (paragraphs or [])],
+        "sources": {"studies": "data/studies.csv", "themes": "data/themes.csv", "review": "data/review.yaml",
+                    "bibliography": "references.bib"},
     }
 
 

@@ -11,14 +11,11 @@ number is not a changed paragraph (the number map explains it).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from .citations import format_numbers
-from .markdown import CITE_CLOSE, CITE_OPEN
+from .citations import cited_keys, format_numbers, map_citations
 
-_MARKER = re.compile(re.escape(CITE_OPEN) + "([^" + CITE_CLOSE + "]*)" + re.escape(CITE_CLOSE))
 # Two paragraphs are the same paragraph reworded when this share of their words match.
 SAME_PARAGRAPH = 0.5
 
@@ -184,8 +181,8 @@ def compare_studies(old: dict, new: dict) -> dict[str, tuple[StudyChange, ...]]:
         elif was and not now:
             groups["removed"].append(change)
         elif was and now:
-            fields = (field_changes(old["studies"][key], new["studies"][key], "data/studies.csv")
-                      + field_changes(old["references"][key], new["references"][key], "references.bib"))
+            fields = (field_changes(old["studies"][key], new["studies"][key], new["sources"]["studies"])
+                      + field_changes(old["references"][key], new["references"][key], new["sources"]["bibliography"]))
             if fields:
                 groups["revised"].append(replace(change, fields=fields))
 
@@ -196,26 +193,26 @@ def compare_studies(old: dict, new: dict) -> dict[str, tuple[StudyChange, ...]]:
     return {name: tuple(sorted(items, key=order)) for name, items in groups.items()}
 
 
-def number_map(old: dict[str, int], new: dict[str, int], labels: dict[str, str]) -> tuple:
-    """Every cited key with its old and new reference number (None: not cited), in new order."""
+def number_map(old: dict[str, int], new: dict[str, int],
+               labels: dict[str, str]) -> tuple[tuple[str, str, int | None, int | None], ...]:
+    """Every cited key with its label and its old and new reference number (None: not cited), in new order."""
     rows = [(key, labels.get(key, key), old.get(key), new.get(key)) for key in set(old) | set(new)]
     return tuple(sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[2] is None, r[2] or 0, r[0])))
 
 
 def show_citations(text: str, numbering: dict[str, int]) -> str:
     """Plain text with each citation marker as its numbers: "... weeks [6]." ("?" for a key not cited)."""
-    def numbers(match: re.Match) -> str:
-        keys = [k for k in match.group(1).split(",") if k]
+    def numbers(keys: list[str]) -> str:
         if all(k in numbering for k in keys):
             return "[" + format_numbers([numbering[k] for k in keys], link=False) + "]"
         return "[" + ",".join(str(numbering.get(k, "?")) for k in keys) + "]"
 
-    return _MARKER.sub(numbers, text)
+    return map_citations(text, numbers)
 
 
 def cited(text: str) -> tuple[str, ...]:
     """The keys cited in key-form *text*, once each, in order."""
-    return tuple(dict.fromkeys(k for group in _MARKER.findall(text) for k in group.split(",") if k))
+    return tuple(dict.fromkeys(cited_keys(text)))
 
 
 def _segment(op: str, words: list[str], numbering: dict[str, int]) -> Segment:
@@ -314,8 +311,8 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
     renumbered = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_texts, new_texts, autojunk=False).get_opcodes():
         if tag == "equal":
-            renumbered += sum(show_citations(old_texts[i], old["numbering"])
-                              != show_citations(new_texts[j], new["numbering"]) for i, j in zip(range(i1, i2), range(j1, j2)))
+            renumbered += sum(show_citations(old_texts[i1 + k], old["numbering"])
+                              != show_citations(new_texts[j1 + k], new["numbering"]) for k in range(i2 - i1))
             continue
         for i, j in align(old_texts[i1:i2], new_texts[j1:j2]):
             if j is None:
@@ -341,12 +338,12 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
     themes = []
     for theme in sorted(set(baseline["themes"]) | set(snapshot["themes"])):
         fields = field_changes(baseline["themes"].get(theme, {}), snapshot["themes"].get(theme, {}),
-                               "data/themes.csv")
+                               snapshot["sources"]["themes"])
         if fields:
             themes.append(RecordChange(theme, fields))
     metadata = field_changes(flatten({k: v for k, v in baseline["review"].items() if k != "version"}),
                              flatten({k: v for k, v in snapshot["review"].items() if k != "version"}),
-                             "data/review.yaml")
+                             snapshot["sources"]["review"])
     paragraphs, renumbered = compare_paragraphs(baseline, snapshot)
     return Changes(title=title, old_version=baseline["version"], new_version=snapshot["version"],
                    reference_count=(len(baseline["numbering"]), count), themes=tuple(themes), metadata=metadata,

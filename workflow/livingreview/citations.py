@@ -9,7 +9,7 @@ formatted numbers ("[1]", "[2,5]", "[3-6]").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .markdown import CITE_CLOSE, CITE_OPEN
 
@@ -74,8 +74,11 @@ def format_citation(numbers: Iterable[int], link: bool = True) -> str:
     return "\\[" + format_numbers(numbers, link) + "\\]"
 
 
+def map_citations(text: str, show: Callable[[list[str]], str]) -> str:
+    """Replace every citation marker in *text* with ``show(keys)``."""
+    return _MARKER.sub(lambda m: show([k for k in m.group(1).split(",") if k]), text)
+
+
 def resolve_citations(text: str, numbers: dict[str, int], link: bool = True) -> str:
     """Replace every citation marker in *text* with its formatted numbers."""
-    return _MARKER.sub(
-        lambda m: format_citation([numbers[k] for k in m.group(1).split(",") if k], link), text
-    )
+    return map_citations(text, lambda keys: format_citation([numbers[k] for k in keys], link))

@@ -151,7 +151,8 @@ def _record(row: dict) -> dict:
 
 
 def make_snapshot(evidence: dict, numbering: dict[str, int], markdown: str) -> dict:
-    """The snapshot of one build: evidence.json's data, the numbering and review.md's paragraphs."""
+    """The snapshot of one build: evidence.json's data (and the files it came from), the numbering and
+    review.md's paragraphs."""
     return {
         "version": evidence["review"]["version"],
         "review": evidence["review"],
@@ -160,6 +161,7 @@ def make_snapshot(evidence: dict, numbering: dict[str, int], markdown: str) -> d
         "references": {s["key"]: reference_record(evidence["references"][s["key"]]) for s in evidence["studies"]},
         "numbering": numbering,
         "paragraphs": article_paragraphs(markdown, numbering),
+        "sources": evidence["sources"],
     }
 
 
