@@ -83,6 +83,7 @@ class Changes:
     title: str
     old_version: str | None
     new_version: str
+    review_file: str
     reference_count: tuple[int | None, int]
     added: tuple[StudyChange, ...] = ()
     removed: tuple[StudyChange, ...] = ()
@@ -329,10 +330,11 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
 
 def compare(baseline: dict | None, snapshot: dict) -> Changes:
     """What changed from *baseline* (None: the first release) to *snapshot*."""
-    title = snapshot["review"]["title"]
+    about = {"title": snapshot["review"]["title"], "new_version": snapshot["version"],
+             "review_file": snapshot["sources"]["review"]}
     count = len(snapshot["numbering"])
     if baseline is None:
-        return Changes(title=title, old_version=None, new_version=snapshot["version"], reference_count=(None, count))
+        return Changes(old_version=None, reference_count=(None, count), **about)
     studies = compare_studies(baseline, snapshot)
     labels = {key: study_label(ref) for side in (baseline, snapshot) for key, ref in side["references"].items()}
     themes = []
@@ -345,7 +347,7 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
                              flatten({k: v for k, v in snapshot["review"].items() if k != "version"}),
                              snapshot["sources"]["review"])
     paragraphs, renumbered = compare_paragraphs(baseline, snapshot)
-    return Changes(title=title, old_version=baseline["version"], new_version=snapshot["version"],
-                   reference_count=(len(baseline["numbering"]), count), themes=tuple(themes), metadata=metadata,
+    return Changes(old_version=baseline["version"], reference_count=(len(baseline["numbering"]), count),
+                   themes=tuple(themes), metadata=metadata,
                    numbering=number_map(baseline["numbering"], snapshot["numbering"], labels),
-                   paragraphs=paragraphs, renumbered_only=renumbered, **studies)
+                   paragraphs=paragraphs, renumbered_only=renumbered, **studies, **about)

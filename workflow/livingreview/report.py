@@ -156,7 +156,7 @@ def report_blocks(changes: Changes) -> list[Block]:
                    "Numbers in brackets are reference numbers."),)),
     ]
     if old == new:
-        blocks.append(Para((("strong", "Note:"), ("", f" the version in data/review.yaml is still {new}; give "
+        blocks.append(Para((("strong", "Note:"), ("", f" the version in {changes.review_file} is still {new}; give "
                                                     "this release a new version number."))))
     blocks.append(_summary(changes))
     for name, heading in STUDY_GROUPS:
