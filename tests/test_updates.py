@@ -269,8 +269,11 @@ def test_retracting_the_only_support_of_a_statement_stops_the_build_until_the_au
 # --- what Snakemake re-runs -------------------------------------------------------------
 
 def test_dry_run_lists_only_the_jobs_a_conclusion_template_edit_affects(project):
-    result, _ = build(project)
+    committed = outputs(project)
+    result, rebuilt = build(project)
     assert result.returncode == 0, result.stderr
+    for name in ("evidence.json", "changes.md", "changes.html"):  # a fresh copy reproduces the committed report
+        assert rebuilt[name] == committed[name], f"output/{name} is not reproduced by a build (run make review)"
     assert dry_run(project) == {}
     with open(project / "templates" / "sections" / "conclusion.md.j2", "a", encoding="utf-8") as template:
         template.write("{# an edit #}\n")
