@@ -3,7 +3,10 @@ the previous version (livingreview.snapshot, livingreview.report)."""
 
 # The published release's snapshot: the baseline this build is compared with.
 # The publisher copies release files with their modification times, so that
-# publishing this rule's own output does not make it out of date.
+# publishing this rule's own output does not make it out of date; a snapshot
+# that changes otherwise (git checkout of another output/) re-runs the rule.
+# Where output/ has no snapshot yet, the first publication adds this input,
+# which re-runs the rule once more (to the same result).
 PUBLISHED_SNAPSHOT = f"{CFG['output_dir']}/evidence.json"
 
 
