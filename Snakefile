@@ -1,7 +1,8 @@
 """livingreview: regenerate the review from data/ and references.bib.
 
 Stages: parse the bibliography and load the evidence; render each section;
-assemble review.md; convert it to HTML and PDF; write the manifest. The
+assemble review.md; convert it to HTML and PDF; snapshot the evidence and
+report the changes since the previous version; write the manifest. The
 release is staged under build/release/ and published to output/ as a set by
 `python -m livingreview build` (see README).
 """
@@ -20,6 +21,7 @@ include: "workflow/rules/sections.smk"
 include: "workflow/rules/article.smk"
 include: "workflow/rules/html.smk"
 include: "workflow/rules/pdf.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/manifest.smk"
 
 

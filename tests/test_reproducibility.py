@@ -229,7 +229,7 @@ def test_verify_passes_on_the_committed_release_and_leaves_output_alone(project)
     before = snapshot(project / "output")
     result = run_cli(project, "verify")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "PASS: output/review.md, output/review.html, output/review.pdf, output/manifest.json" in result.stdout
+    assert "PASS: " + ", ".join(f"output/{name}" for name in RELEASE_FILES) in result.stdout
     assert snapshot(project / "output") == before
     assert not (project / "build").exists()
 

@@ -9,7 +9,7 @@ formatted numbers ("[1]", "[2,5]", "[3-6]").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .markdown import CITE_CLOSE, CITE_OPEN
 
@@ -46,12 +46,12 @@ def compress_numbers(numbers: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def format_citation(numbers: Iterable[int], link: bool = True) -> str:
-    """Format citation numbers as Markdown, e.g. ``[1]``, ``[2,5]``, ``[3-6]``.
+def format_numbers(numbers: Iterable[int], link: bool = True) -> str:
+    """The numbers of one citation without its brackets: ``1``, ``2,5``, ``3-6``.
 
     Runs of three or more consecutive numbers become a range; two consecutive
-    numbers stay a list ("[1,2]"), as in the usual numeric styles. With
-    *link*, each number links to its entry in the reference list.
+    numbers stay a list ("1,2"), as in the usual numeric styles. With *link*,
+    each number is a Markdown link to its entry in the reference list.
     """
 
     def show(n: int) -> str:
@@ -65,11 +65,20 @@ def format_citation(numbers: Iterable[int], link: bool = True) -> str:
             parts.append(f"{show(first)},{show(last)}")
         else:
             parts.append(show(first))
-    return "\\[" + ",".join(parts) + "\\]"
+    return ",".join(parts)
+
+
+def format_citation(numbers: Iterable[int], link: bool = True) -> str:
+    """Format citation numbers as Markdown, e.g. ``[1]``, ``[2,5]``, ``[3-6]``
+    (see :func:`format_numbers`)."""
+    return "\\[" + format_numbers(numbers, link) + "\\]"
+
+
+def map_citations(text: str, show: Callable[[list[str]], str]) -> str:
+    """Replace every citation marker in *text* with ``show(keys)``."""
+    return _MARKER.sub(lambda m: show([k for k in m.group(1).split(",") if k]), text)
 
 
 def resolve_citations(text: str, numbers: dict[str, int], link: bool = True) -> str:
     """Replace every citation marker in *text* with its formatted numbers."""
-    return _MARKER.sub(
-        lambda m: format_citation([numbers[k] for k in m.group(1).split(",") if k], link), text
-    )
+    return map_citations(text, lambda keys: format_citation([numbers[k] for k in keys], link))

@@ -67,7 +67,7 @@ def publish(release: str | Path, output: str | Path, names: list[str], staging_r
     for name in names:
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(release / name, target)
+        shutil.copy2(release / name, target)  # keeps mtimes: see workflow/rules/changes.smk
     _fsync_tree(staging)
     if output.is_dir():
         if not _exchange(staging, output):

@@ -3,8 +3,9 @@
 
 from .manifest import MANIFEST
 
-# Deliverables, in the order they are built.
-RELEASE_FILES = ["review.md", "review.html", "review.pdf"]
+# Deliverables, in the order they are built: the article, then the evidence
+# snapshot (the next build's baseline) and the changes report.
+RELEASE_FILES = ["review.md", "review.html", "review.pdf", "evidence.json", "changes.md", "changes.html"]
 
 # The manifest hashes every other release file, so it comes last
 # (workflow/rules/manifest.smk, livingreview.manifest).

@@ -23,6 +23,8 @@ STEPS = {
     "convert-html": ("convert", "convert_html_step"),
     "render-pdf": ("convert", "render_pdf_step"),
     "write-manifest": ("manifest", "write_manifest_step"),
+    "snapshot-evidence": ("snapshot", "snapshot_evidence_step"),
+    "report-changes": ("report", "report_changes_step"),
 }
 
 

@@ -8,6 +8,7 @@ rule assemble_article:
         sections=expand(f"{BUILD}/sections/{{section}}.md", section=SECTIONS),
         template=f"{TEMPLATES}/article.md.j2",
         style=f"{TEMPLATES}/references/{CFG['reference_style']}.md.j2",
+        code=CODE,
     output:
         markdown=f"{RELEASE}/review.md",
         citations=f"{BUILD}/citations.json",

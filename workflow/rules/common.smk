@@ -15,6 +15,9 @@ BUILD = CFG["build_dir"]
 TEMPLATES = CFG["templates"]
 RELEASE = f"{BUILD}/release"
 SECTIONS = ["introduction", "description", "conclusion"]
+# Every rule runs the package's code, so a change to it re-runs the rules
+# (Snakemake itself only notices changes to a rule's shell command).
+CODE = sorted(str(path.relative_to(workflow.basedir)) for path in Path(LIB, "livingreview").glob("*.py"))
 
 # Each rule runs one step of the package in a light Python process, with a
 # fixed locale and time zone; its stderr goes to the rule's log.

@@ -10,6 +10,7 @@ rule load_evidence:
         review=CFG["review"],
         bib=CFG["bibliography"],
         schemas=[f"workflow/schemas/{name}.schema.yaml" for name in ("studies", "themes", "review")],
+        code=CODE,
     output:
         f"{BUILD}/evidence.json",
     log:

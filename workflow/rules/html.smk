@@ -9,6 +9,7 @@ rule convert_html:
         citations=f"{BUILD}/citations.json",
         look=[f"{TEMPLATES}/pandoc/common.yaml", f"{TEMPLATES}/pandoc/html.yaml",
               f"{TEMPLATES}/html/template.html", f"{TEMPLATES}/html/style.css"],
+        code=CODE,
     output:
         f"{RELEASE}/review.html",
     log:

@@ -1,4 +1,4 @@
-"""Stage 5: the release manifest: every input and every other release file
+"""Stage 6: the release manifest: every input and every other release file
 (path, size, SHA-256), the tools' versions, the review's version and date."""
 
 from livingreview.manifest import MANIFEST, input_files  # noqa: E402

@@ -8,6 +8,7 @@ rule render_pdf:
         evidence=f"{BUILD}/evidence.json",
         look=[f"{TEMPLATES}/pandoc/common.yaml", f"{TEMPLATES}/pandoc/typst.yaml",
               f"{TEMPLATES}/pdf/template.typ"],
+        code=CODE,
     output:
         typst=f"{BUILD}/review.typ",
         pdf=f"{RELEASE}/review.pdf",

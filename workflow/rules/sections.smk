@@ -7,6 +7,7 @@ rule render_section:
         evidence=f"{BUILD}/evidence.json",
         template=f"{TEMPLATES}/sections/{{section}}.md.j2",
         macros=f"{TEMPLATES}/macros.md.j2",
+        code=CODE,
     output:
         f"{BUILD}/sections/{{section}}.md",
     log:

@@ -1,0 +1,282 @@
+"""The evidence snapshot, its comparison and the changes report (pure functions)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pypandoc
+import pytest
+
+from livingreview.changes import (align, compare, compare_paragraphs, compare_studies, flatten, study_label,
+                                  word_diff)
+from livingreview.citations import cite_marker, format_citation
+from livingreview.errors import DataError
+from livingreview.report import report_blocks, to_html, to_markdown
+from livingreview.snapshot import (article_paragraphs, choose_baseline, citation_numbers, plain_text,
+                                   read_previous)
+
+
+def m(*keys: str) -> str:
+    return cite_marker(list(keys))
+
+
+# --- reading the article back ------------------------------------------------
+
+@pytest.mark.parametrize("numbers", [[1], [2, 5], [1, 2], [3, 4, 5, 6], [1, 2, 4, 5, 6, 9, 11]])
+def test_citation_numbers_read_back_what_format_citation_writes(numbers):
+    linked = format_citation(numbers)
+    assert citation_numbers(linked[2:-2]) == numbers
+
+
+def test_plain_text_removes_escapes_links_and_emphasis_only():
+    assert plain_text(r"a \*b\* *c* **d** [e \[f\]](#x) 1\. \\ g") == r"a *b* c d e [f] 1. \ g"
+
+
+ARTICLE = """---
+title: 'T'
+version: 1.0.0
+---
+
+# Introduction
+
+First \\<finding\\> \\[[1](#ref-1)\\].
+
+Second finding \\[[1](#ref-1),[2](#ref-2)\\] and \\[[1](#ref-1)-[3](#ref-3)\\].
+
+: Table 1. Studies.
+
+| Ref. | Design |
+|:-----|:-------|
+| \\[[2](#ref-2)\\] | trial \\| x |
+
+# References
+
+::: {#ref-1 .reference}
+
+1\\. A. Author. "Title." *Journal* 1 (2020).
+
+:::
+
+::: {.back-matter}
+
+**Version:** 1.0.0
+
+:::
+"""
+
+
+def test_article_paragraphs_keep_text_and_cite_keys():
+    numbering = {"a": 1, "b": 2, "c": 3}
+    assert article_paragraphs(ARTICLE, numbering) == [
+        {"section": "Introduction", "text": f"First <finding> {m('a')}."},
+        {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and {m('a', 'b', 'c')}."},
+        {"section": "Introduction", "text": "Table 1. Studies."},
+        {"section": "Introduction", "text": "| Ref. | Design |"},
+        {"section": "Introduction", "text": f"| {m('b')} | trial | x |"},
+        {"section": "References", "text": f'{m("a")} A. Author. "Title." Journal 1 (2020).'},
+        {"section": "Back matter", "text": "Version: 1.0.0"},
+    ]
+
+
+# --- the baseline --------------------------------------------------------------
+
+def published(version: str, baseline: dict | None = None, **extra) -> dict:
+    return {"format": 1, "snapshot": {"version": version, **extra}, "baseline": baseline}
+
+
+def test_first_build_has_no_baseline():
+    assert choose_baseline(None, {"version": "1.0.0"}) is None
+
+
+def test_a_new_version_is_compared_with_the_published_release():
+    previous = published("1.0.0", {"version": "0.9"}, x=1)
+    assert choose_baseline(previous, {"version": "1.1.0", "x": 2}) == previous["snapshot"]
+
+
+def test_the_same_version_keeps_its_baseline_so_a_rebuild_reproduces_the_report():
+    previous = published("1.1.0", {"version": "1.0.0", "x": 0}, x=1)
+    assert choose_baseline(previous, {"version": "1.1.0", "x": 1}) == {"version": "1.0.0", "x": 0}
+    assert choose_baseline(previous, {"version": "1.1.0", "x": 2}) == {"version": "1.0.0", "x": 0}
+
+
+def test_the_first_release_rebuilt_has_no_baseline_and_edited_is_compared_with_itself():
+    previous = published("1.0.0", None, x=1)
+    assert choose_baseline(previous, {"version": "1.0.0", "x": 1}) is None
+    assert choose_baseline(previous, {"version": "1.0.0", "x": 2}) == previous["snapshot"]
+
+
+def test_read_previous(tmp_path):
+    path = tmp_path / "evidence.json"
+    assert read_previous(path) is None
+    path.write_text(json.dumps(published("1.0.0")), encoding="utf-8")
+    assert read_previous(path)["snapshot"]["version"] == "1.0.0"
+    for text in ("{not json", json.dumps({"format": 99, "snapshot": {}, "baseline": None}), "[]"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError, match="evidence.json") as error:
+            read_previous(path)
+        assert "git checkout" in str(error.value)
+
+
+# --- comparing two snapshots ---------------------------------------------------
+
+def study(key: str, status: str = "included", theme: str = "t1", **fields) -> dict:
+    return {"key": key, "theme": theme, "status": status, "design": "cohort-study", "description": f"{key} found.",
+            **fields}
+
+
+def reference(family: str, year: str = "2020", **fields) -> dict:
+    return {"type": "article", "author": [f"{family}, A.", "Other, B.", "Third, C."], "title": f"On {family}",
+            "year": year, **fields}
+
+
+def snapshot(version: str, studies: list[dict], paragraphs: list[str] | None = None, refs: dict | None = None,
+             themes: dict | None = None, review: dict | None = None) -> dict:
+    included = [s["key"] for s in studies if s["status"] == "included"]
+    references = {s["key"]: reference(s["key"].capitalize()) for s in studies}
+    references.update(refs or {})
+    return {
+        "version": version,
+        "review": review or {"title": "A review", "version": version},
+        "themes": themes or {"t1": {"theme": "t1", "label": "Theme one", "statement": ""}},
+        "studies": {s["key"]: s for s in studies},
+        "references": references,
+        "numbering": {key: n for n, key in enumerate(included, start=1)},
+        "paragraphs": [{"section": "Introduction", "text": t} for t in (paragraphs or [])],
+        "sources": {"studies": "data/studies.csv", "themes": "data/themes.csv", "review": "data/review.yaml",
+                    "bibliography": "references.bib"},
+    }
+
+
+def keys(changes) -> list[str]:
+    return [c.key for c in changes]
+
+
+def test_studies_are_added_removed_retracted_and_revised():
+    old = snapshot("1", [study("a"), study("b"), study("c"), study("d"), study("e", "excluded"), study("f"),
+                         study("g", "excluded")])
+    new = snapshot("2", [study("a"), study("b", "retracted"), study("c", "excluded"),
+                         study("d", description="d found more."), study("e"), study("h"),
+                         study("i", "retracted"), study("g", "excluded", description="edited")],
+                   refs={"a": reference("A", year="2021")})
+    groups = compare_studies(old, new)
+    assert keys(groups["added"]) == ["e", "h"]
+    assert keys(groups["retracted"]) == ["b", "i"]
+    assert keys(groups["removed"]) == ["c", "f"]
+    assert [(c.status, c.old_number, c.new_number) for c in groups["removed"]] == [("excluded", 3, None),
+                                                                                  ("deleted", 5, None)]
+    assert keys(groups["revised"]) == ["a", "d"]
+    revised = {c.key: c.fields for c in groups["revised"]}
+    assert [(f.source, f.field, f.old, f.new) for f in revised["a"]] == [("references.bib", "year", "2020", "2021")]
+    assert [(f.field, f.old, f.new) for f in revised["d"]] == [("description", "d found.", "d found more.")]
+    assert groups["retracted"][0].old_number == 2 and groups["retracted"][0].new_number is None
+
+
+def test_study_label():
+    assert study_label({"author": ["van Aert, R."], "year": "2020"}) == "van Aert 2020"
+    assert study_label({"author": ["Lindqvist, Å.", "Nyström, E."], "year": "2025"}) == "Lindqvist and Nyström 2025"
+    assert study_label(reference("Johnsen", "2023")) == "Johnsen et al. 2023"
+    assert study_label({"title": "Guideline", "year": "2019"}) == "Guideline 2019"
+
+
+def test_flatten_nested_metadata():
+    assert flatten({"dates": {"published": "2025-12-29"}, "authors": [{"family": "Berg"}], "tags": ["a", "b"]}) == {
+        "dates.published": "2025-12-29", "authors.0.family": "Berg", "tags": "a; b"}
+
+
+def test_a_study_inserted_in_the_middle_adds_paragraphs_and_renumbers_the_rest():
+    old = snapshot("1", [study("a"), study("c")], [f"A text {m('a')}.", f"C text {m('c')}.", f"All {m('a', 'c')}."])
+    new = snapshot("2", [study("a"), study("b"), study("c")],
+                   [f"A text {m('a')}.", f"B text {m('b')}.", f"C text {m('c')}.", f"All {m('a', 'b', 'c')}."])
+    paragraphs, renumbered = compare_paragraphs(old, new)
+    assert [(p.kind, p.position, p.cites) for p in paragraphs] == [("added", 2, ("b",)), ("changed", 4, ("b",))]
+    assert [(s.op, s.text) for s in paragraphs[0].segments] == [("insert", "B text [2].")]
+    assert [(s.op, s.text) for s in paragraphs[1].segments] == [("equal", "All"), ("delete", "[1,2]."),
+                                                               ("insert", "[1-3].")]
+    assert renumbered == 1  # "C text [2]." became "C text [3]."
+
+
+def test_a_reworded_paragraph_is_a_word_diff_and_a_vanished_one_is_removed():
+    old = snapshot("1", [study("a"), study("b")], [f"Alpha beta gamma delta {m('a')}.", "Gone entirely now."])
+    new = snapshot("2", [study("a"), study("b")], [f"Alpha beta GAMMA delta {m('a')}."])
+    paragraphs, renumbered = compare_paragraphs(old, new)
+    assert [(p.kind, p.cites) for p in paragraphs] == [("changed", ("a",)), ("removed", ())]
+    assert [(s.op, s.text) for s in paragraphs[0].segments] == [
+        ("equal", "Alpha beta"), ("delete", "gamma"), ("insert", "GAMMA"), ("equal", "delta [1].")]
+    assert renumbered == 0
+
+
+def test_word_diff_shows_old_numbers_for_removed_words():
+    segments = word_diff(f"x {m('a')}.", f"x {m('b')}.", {"a": 4}, {"b": 4})
+    assert [(s.op, s.text, s.keys) for s in segments] == [("equal", "x", ()), ("delete", "[4].", ("a",)),
+                                                         ("insert", "[4].", ("b",))]
+
+
+def test_align_pairs_similar_paragraphs_in_order():
+    old = ["one two three four", "five six seven eight"]
+    new = ["brand new text here", "one two three FOUR", "five six seven eight nine"]
+    assert align(old, new) == [(None, 0), (0, 1), (1, 2)]
+    assert align(["a b c d"], ["w x y z"]) == [(0, None), (None, 0)]
+
+
+# --- the report ----------------------------------------------------------------
+
+def test_first_release_report():
+    changes = compare(None, snapshot("1.0.0", [study("a")]))
+    text = to_markdown(report_blocks(changes))
+    assert text.startswith("# Changes in version 1.0.0\n")
+    assert "first release" in text and "It cites 1 study." in text
+
+
+def test_report_names_versions_studies_numbers_and_paragraphs():
+    old = snapshot("1.0.0", [study("a"), study("b"), study("c")], [f"B says {m('b')}.", f"C says {m('c')}."])
+    new = snapshot("1.1.0", [study("a", description="a found less."), study("b", "retracted"), study("c")],
+                   [f"C says {m('c')}."])
+    text = to_markdown(report_blocks(compare(old, new)))
+    assert text.startswith("# Changes from version 1.0.0 to version 1.1.0\n")
+    assert "- **B et al. 2020** (b), “On B”, theme: Theme one. Retracted: removed from the text and the " \
+           "reference list. Was reference 2." in text
+    assert ("- **A et al. 2020** (a), “On A”, theme: Theme one. Reference 1.\n  - *description* (data/studies.csv)\n"
+            "    - old: ~~a found.~~\n    - new: **a found less.**") in text
+    assert "| C et al. 2020 | c | 3 | 2 |" in text and "| B et al. 2020 | b | 2 | — |" in text
+    assert "**Introduction, paragraph 1 (removed)**. Cites: b (was \\[2\\]).\n\n> ~~B says \\[2\\].~~" in text
+    assert "1 more paragraph differs only in its citation numbers" in text
+    assert "Note:" not in text
+
+
+def test_report_says_how_each_study_left():
+    old = snapshot("1", [study("a"), study("b"), study("c"), study("d", "excluded")])
+    new = snapshot("2", [study("a"), study("b", "excluded"), study("d", "retracted")])
+    text = to_markdown(report_blocks(compare(old, new)))
+    assert "## Studies removed\n\n- **B et al. 2020** (b), “On B”, theme: Theme one. Now excluded: removed from " \
+           "the text and the reference list. Was reference 2.\n- **C et al. 2020** (c), “On C”, theme: Theme one. " \
+           "Deleted from the study dataset: removed from the text and the reference list. Was reference 3.\n" in text
+    assert "## Studies retracted\n\n- **D et al. 2020** (d), “On D”, theme: Theme one. Retracted; it was not in " \
+           "the previous version.\n" in text
+
+
+def test_report_asks_for_a_new_version_number_when_the_version_is_unchanged():
+    old = snapshot("1.0.0", [study("a")])
+    new = snapshot("1.0.0", [study("a", description="changed")])
+    assert "give this release a new version number" in to_markdown(report_blocks(compare(old, new)))
+
+
+HOSTILE = '<script>alert(1)</script> *bold* [link](http://x) # `code` &amp; | ~~s~~'
+
+
+@pytest.mark.parametrize("reader", ["markdown", "gfm"])
+def test_report_text_from_data_is_escaped_in_markdown_and_html(reader):
+    old = snapshot("1.0.0", [study("a")], [f"Plain {m('a')}."])
+    new = snapshot("1.1.0", [study("a", description=HOSTILE), study("b")], [f"{HOSTILE} {m('a')}."],
+                   refs={"b": reference("Evil", title=HOSTILE)})
+    blocks = report_blocks(compare(old, new))
+    # Markdown: rendered by pandoc (Pandoc's and GitHub's dialects), the data comes out as written.
+    rendered = pypandoc.convert_text(to_markdown(blocks), "html", format=reader)
+    assert "<script" not in rendered and "<code>" not in rendered and 'href="http://x"' not in rendered
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
+    assert text.count(HOSTILE) == 3  # the title of study b, the new value of a finding, the added paragraph
+    # HTML: escaped as text.
+    page = to_html(blocks, HOSTILE, "body { color: black; }")
+    assert "<script" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
+    assert page.count("<title>") == 1 and "<title>&lt;script&gt;" in page
