@@ -10,8 +10,11 @@ RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 $(PY)
 
 .PHONY: review test bench verify lock clean
 
+# Options for the build, e.g. make review CONFIG="reference_style=vancouver"
+CONFIG ?=
+
 review: $(STAMP)  ## Build output/review.{md,html,pdf} from data/ and references.bib
-	$(RUN) -m livingreview build
+	$(RUN) -m livingreview build $(if $(CONFIG),--config $(CONFIG))
 
 test: $(STAMP)  ## Run the test suite (unit and end-to-end)
 	$(RUN) -m pytest

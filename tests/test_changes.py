@@ -15,7 +15,7 @@ from livingreview.citations import cite_marker, format_citation
 from livingreview.errors import DataError
 from livingreview.report import report_blocks, to_html, to_markdown
 from livingreview.snapshot import (article_paragraphs, choose_baseline, citation_numbers, plain_text,
-                                   read_previous)
+                                   read_previous, republished_version)
 
 
 def m(*keys: str) -> str:
@@ -101,10 +101,18 @@ def test_the_same_version_keeps_its_baseline_so_a_rebuild_reproduces_the_report(
     assert choose_baseline(previous, {"version": "1.1.0", "x": 2}) == {"version": "1.0.0", "x": 0}
 
 
-def test_the_first_release_rebuilt_has_no_baseline_and_edited_is_compared_with_itself():
+def test_the_first_release_rebuilt_or_edited_has_no_baseline():
     previous = published("1.0.0", None, x=1)
     assert choose_baseline(previous, {"version": "1.0.0", "x": 1}) is None
-    assert choose_baseline(previous, {"version": "1.0.0", "x": 2}) == previous["snapshot"]
+    assert choose_baseline(previous, {"version": "1.0.0", "x": 2}) is None
+
+
+def test_republishing_a_version_with_other_evidence_is_noticed():
+    previous = {"snapshot": {"version": "1.0.0", "x": 1}, "baseline": None}
+    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "x": 2}}) == "1.0.0"
+    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "x": 1}}) is None
+    assert republished_version(previous, {"snapshot": {"version": "1.1.0", "x": 2}}) is None
+    assert republished_version(None, {"snapshot": {"version": "1.0.0", "x": 2}}) is None
 
 
 def test_read_previous(tmp_path):
@@ -254,12 +262,6 @@ def test_report_says_how_each_study_left():
            "Deleted from the study dataset: removed from the text and the reference list. Was reference 3.\n" in text
     assert "## Studies retracted\n\n- **D et al. 2020** (d), “On D”, theme: Theme one. Retracted; it was not in " \
            "the previous version.\n" in text
-
-
-def test_report_asks_for_a_new_version_number_when_the_version_is_unchanged():
-    old = snapshot("1.0.0", [study("a")])
-    new = snapshot("1.0.0", [study("a", description="changed")])
-    assert "give this release a new version number" in to_markdown(report_blocks(compare(old, new)))
 
 
 HOSTILE = '<script>alert(1)</script> *bold* [link](http://x) # `code` &amp; | ~~s~~'

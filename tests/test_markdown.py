@@ -57,6 +57,8 @@ def test_whitespace_is_normalised():
     ("A comprehensive analysis", "a comprehensive analysis"),
     ("CBT was compared", "CBT was compared"),
     ("IPT", "IPT"),
+    ("Norwegian registry data link alliance", "Norwegian registry data link alliance"),
+    ("The authors found", "the authors found"),
     ("", ""),
 ])
 def test_lower_first(text, expected):

@@ -78,7 +78,8 @@ def test_manifest_lists_every_tracked_input(built_project):
 
 def test_manifest_hashes_inputs_and_outputs_and_records_tools_and_review(built_project):
     manifest = manifest_of(built_project)
-    assert set(manifest) == {"format", "inputs", "outputs", "review", "tools"}
+    assert set(manifest) == {"format", "options", "inputs", "outputs", "review", "tools"}
+    assert manifest["options"] == {"reference_style": "seed"}
     for path, record in manifest["inputs"].items():
         assert record == file_record(built_project / path), path
     outputs = {f"output/{name}" for name in RELEASE_FILES if name != MANIFEST}

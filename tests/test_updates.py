@@ -220,17 +220,18 @@ def test_revising_a_characteristic_and_a_bib_field_changes_their_sentences_and_r
     before = outputs(project)
     set_cell(project, "studies", "kristiansen2021", "design", "cohort-study")
     replace_in(project / "references.bib", "A 5-Year Follow-Up Study}", "A Five-Year Cohort Study}")
+    set_version(project, "1.0.1")
     result, after = build(project)
     assert result.returncode == 0, result.stderr
     changed = [b for b in blocks(text_of(after, "review.md")) if b not in blocks(text_of(before, "review.md"))]
-    assert len(changed) == 3, changed  # Table 1's summary, Table 1 (its third row), reference 3
+    # the front matter's and the back matter's version, Table 1's summary, Table 1 (its third row), reference 3
+    assert len(changed) == 5, changed
+    changed = [block for block in changed if "1.0.1" not in block]
     assert "one follow-up study" not in changed[0] and "one cohort study" in changed[0]
     assert "| \\[[3](#ref-3)\\] | cohort study |" in changed[1]
     assert changed[2].startswith("3\\. P. Kristiansen") and "A Five-Year Cohort Study." in changed[2]
     report = text_of(after, "changes.md")
-    assert report.startswith("# Changes from version 1.0.0 to version 1.0.0\n")
-    assert "**Note:** the version in data/review.yaml is still 1.0.0; give this release a new version number." \
-        in report
+    assert report.startswith("# Changes from version 1.0.0 to version 1.0.1\n")
     assert ("  - *design* (data/studies.csv)\n    - old: ~~follow-up-study~~\n    - new: **cohort-study**\n"
             "  - *title* (references.bib)\n    - old: ~~Long-Term Efficacy") in report
     assert "**Description, table row 4 (changed)**. Cites: \\[3\\] kristiansen2021." in report

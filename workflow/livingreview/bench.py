@@ -1,8 +1,9 @@
 """``python -m livingreview bench``: time cold, no-op and one-finding rebuilds.
 
 Each scenario runs the real command an author runs (a fresh
-``python -m livingreview build`` process) in a temporary copy of the project,
-so the author's own ``build/`` and ``output/`` are never touched. Medians are
+``python -m livingreview build`` process) in a temporary copy of the
+project's sources as they are on disk, so the author's own ``build/`` and
+``output/`` are never touched. Medians are
 printed with every run's time.
 """
 
@@ -19,20 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-# What a clean clone holds that a build reads.
-PROJECT_FILES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "output"]
+from .verify import copy_files, fixed_files
 
-
-def copy_project(root: Path, target: Path) -> Path:
-    """Copy the project's sources (not build/, .snakemake/ or caches) into *target*."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in PROJECT_FILES:
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, target / name)
-    return target
+class BenchmarkError(RuntimeError):
+    """A build failed while being timed."""
 
 
 def timed_build(project: Path) -> float:
@@ -43,7 +34,7 @@ def timed_build(project: Path) -> float:
                             capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        raise RuntimeError(f"build failed during the benchmark:\n{result.stderr}")
+        raise BenchmarkError(f"the build failed during the benchmark:\n{result.stdout}{result.stderr}")
     return elapsed
 
 
@@ -63,7 +54,8 @@ def run_benchmark(root: Path, runs: int = 5) -> dict[str, list[float]]:
     """Time each scenario *runs* times; return the seconds per scenario."""
     times: dict[str, list[float]] = {"cold build": [], "no-op rebuild": [], "one finding edited": []}
     with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
-        project = copy_project(root, Path(tmp) / "project")
+        project = Path(tmp) / "project"
+        copy_files(root, project, fixed_files(root))
         timed_build(project)  # warm the file system cache and Python's bytecode cache
         for run in range(runs):
             shutil.rmtree(project / "build", ignore_errors=True)
@@ -87,5 +79,9 @@ def format_report(times: dict[str, list[float]]) -> str:
 def main(root: Path, runs: int) -> int:
     """Run the benchmark and print its table."""
     print(f"livingreview bench: {runs} runs per scenario, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(format_report(run_benchmark(root, runs)))
+    try:
+        print(format_report(run_benchmark(root, runs)))
+    except BenchmarkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -141,12 +141,30 @@ def build(root: Path, overrides: dict, publish_output: bool = True) -> ExitStatu
         if not publish_output:
             return ExitStatus.OK
         output_dir = root / config["output_dir"]
+        republished = republished_version_note(output_dir / "evidence.json", build_dir / "release" / "evidence.json")
         changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
     if changed:
         print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
+        if republished:
+            print(republished, file=sys.stderr)
     else:
         print(f"livingreview: {config['output_dir']}/ is up to date")
     return ExitStatus.OK
+
+
+def republished_version_note(published: Path, staged: Path) -> str | None:
+    """A note for the author when the staged release replaces a different release of the same version."""
+    from .files import read_json
+    from .snapshot import republished_version
+
+    if not published.is_file() or not staged.is_file():
+        return None
+    version = republished_version(read_json(published), read_json(staged))
+    if version is None:
+        return None
+    return (f"livingreview: note: version {version} was already published with other evidence; the changes "
+            f"report still describes {version} against the version before it. If this is a new release, "
+            "raise `version` in the review metadata (data/review.yaml) and build again.")
 
 
 def report_failure(errors: Path, log: Path) -> None:

@@ -98,15 +98,23 @@ def review_identity(review: dict) -> dict[str, str]:
     }
 
 
-def build_manifest(inputs: list[str], outputs: dict[str, str], review: dict, tools: dict[str, str]) -> dict:
+# Settings that change the outputs without changing any input file; verify
+# rebuilds with the recorded values.
+OUTPUT_OPTIONS = ("reference_style",)
+
+
+def build_manifest(inputs: list[str], outputs: dict[str, str], review: dict, tools: dict[str, str],
+                   options: dict[str, str] | None = None) -> dict:
     """The manifest as a dict.
 
     *inputs* are paths relative to the project root (the working directory);
     *outputs* maps each release file's published path (``output/review.md``)
-    to the file to hash (the staged ``build/release/review.md``).
+    to the file to hash (the staged ``build/release/review.md``); *options*
+    are the settings of :data:`OUTPUT_OPTIONS` the release was built with.
     """
     return {
         "format": FORMAT,
+        "options": dict(sorted((options or {}).items())),
         "review": review_identity(review),
         "tools": dict(tools),
         "inputs": {relative_path(path): file_record(path) for path in inputs},
@@ -114,8 +122,8 @@ def build_manifest(inputs: list[str], outputs: dict[str, str], review: dict, too
     }
 
 
-def write_manifest_step(out_json: str, review_yaml: str, output_dir: str, *paths: str) -> None:
-    """Write the manifest: ``OUT REVIEW_YAML OUTPUT_DIR RELEASE_FILE... --inputs INPUT...``.
+def write_manifest_step(out_json: str, review_yaml: str, output_dir: str, reference_style: str, *paths: str) -> None:
+    """Write the manifest: ``OUT REVIEW_YAML OUTPUT_DIR STYLE RELEASE_FILE... --inputs INPUT...``.
 
     Release files are hashed where they are staged (beside *out_json*) and
     recorded under *output_dir*, where they are published.
@@ -132,4 +140,5 @@ def write_manifest_step(out_json: str, review_yaml: str, output_dir: str, *paths
         review = yaml.safe_load(handle)
     staging = Path(out_json).parent
     outputs = {f"{output_dir}/{relative_path(staged, staging)}": staged for staged in release}
-    write_json(out_json, build_manifest(list(inputs), outputs, review, tool_versions()))
+    write_json(out_json, build_manifest(list(inputs), outputs, review, tool_versions(),
+                                        {"reference_style": reference_style}))

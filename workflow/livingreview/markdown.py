@@ -50,16 +50,25 @@ def escape_markdown(text: str) -> str:
     return _BLOCK_START.sub(r"\\\1", text)
 
 
+# Words that may open an author's sentence and are lower-cased after a
+# transition ("Finally, a comprehensive analysis ..."). Any other first word
+# may be a proper noun or an acronym ("Norwegian registry data", "CBT") and
+# keeps its capital.
+_LOWERABLE = frozenset(
+    "a an the this that these those one another such some several many most each both "
+    "in on for with across among after before by from research researchers recent "
+    "evidence studies study investigators authors work".split()
+)
+
+
 def lower_first(text: str) -> str:
-    """Lower-case the first letter of *text* unless it starts an acronym.
+    """Lower-case the first letter of *text* when its first word is a common opener.
 
     Used when a transition ("Finally, ") is put in front of an author's
     sentence: "A comprehensive analysis" becomes "a comprehensive analysis",
-    while "CBT was compared" and "IPT" keep their capitals.
+    while "CBT was compared" and "Norwegian registry data" keep their capitals.
     """
-    if not text:
-        return text
-    first_word = text.split(" ", 1)[0]
-    if len(first_word) > 1 and first_word[1:2].isupper():
+    first_word = text.split(" ", 1)[0] if text else ""
+    if first_word.lower().strip(",;:") not in _LOWERABLE:
         return text
     return text[0].lower() + text[1:]

@@ -155,9 +155,6 @@ def report_blocks(changes: Changes) -> list[Block]:
         Para((("", f"This build of version {new} is compared with the published release of version {old}. "
                    "Numbers in brackets are reference numbers."),)),
     ]
-    if old == new:
-        blocks.append(Para((("strong", "Note:"), ("", f" the version in {changes.review_file} is still {new}; give "
-                                                    "this release a new version number."))))
     blocks.append(_summary(changes))
     for name, heading in STUDY_GROUPS:
         studies = getattr(changes, name)

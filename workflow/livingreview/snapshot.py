@@ -170,20 +170,27 @@ def choose_baseline(previous: dict | None, snapshot: dict) -> dict | None:
 
     - nothing published yet: no baseline (the first release);
     - the published release has another version: that release;
-    - the same version: the baseline that release was compared with, so that
-      rebuilding (or going on editing) a version keeps comparing with the
-      version before it, and a rebuild reproduces the published report;
-    - the same version, first release, and the evidence has changed: the
-      published release (the report then asks for a new version number).
+    - the same version: the baseline that release was compared with (none for
+      the first version), so that rebuilding (or going on editing) a version
+      keeps comparing with the version before it, and a rebuild reproduces
+      the published report. The report is a function of the version, never
+      of how many times it was built; :func:`republished_version` warns the
+      author who publishes new evidence under an old version number.
     """
     if previous is None:
         return None
     published = previous["snapshot"]
     if published["version"] != snapshot["version"]:
         return published
-    if previous["baseline"] is not None:
-        return previous["baseline"]
-    return None if published == snapshot else published
+    return previous["baseline"]
+
+
+def republished_version(previous: dict | None, current: dict) -> str | None:
+    """The version number when *current* (a release's evidence.json) replaces a
+    different release *previous* of the same version; otherwise None."""
+    if previous is None or previous["snapshot"]["version"] != current["snapshot"]["version"]:
+        return None
+    return None if previous["snapshot"] == current["snapshot"] else current["snapshot"]["version"]
 
 
 def read_previous(path: str | Path) -> dict | None:
@@ -220,4 +227,4 @@ def snapshot_evidence_step(evidence_json: str, citations_json: str, review_md: s
 
 
 __all__ = ["article_paragraphs", "choose_baseline", "make_snapshot", "plain_text",
-           "read_previous", "snapshot_evidence_step"]
+           "read_previous", "republished_version", "snapshot_evidence_step"]

@@ -90,10 +90,14 @@ def copy_files(root: Path, target: Path, files: list[str]) -> None:
             shutil.copy(source, target / name)
 
 
-def rebuild(project: Path, build_dir: Path) -> subprocess.CompletedProcess:
-    """Run ``python -m livingreview build`` in *project*, with its own code, building into *build_dir*."""
+def rebuild(project: Path, build_dir: Path, options: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m livingreview build`` in *project*, with its own code, building into *build_dir*.
+
+    *options* are the settings the release was built with (the manifest's ``options``).
+    """
     env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
-    return subprocess.run([sys.executable, "-m", "livingreview", "build", "--config", f"build_dir={build_dir}"],
+    settings = [f"build_dir={build_dir}", *(f"{k}={v}" for k, v in sorted((options or {}).items()))]
+    return subprocess.run([sys.executable, "-m", "livingreview", "build", "--config", *settings],
                           cwd=project, env=env, capture_output=True, text=True)
 
 
@@ -318,9 +322,9 @@ def verify(root: Path, config: dict, keep: bool = False) -> Verdict:
     try:
         project, build_dir = scratch / "project", scratch / "build"
         copy_files(root, project, source_files(root))
-        result = rebuild(project, build_dir)
+        recorded, _ = _read_manifest(root / output_dir / MANIFEST)
+        result = rebuild(project, build_dir, (recorded or {}).get("options"))
         if result.returncode != 0:
-            recorded, _ = _read_manifest(root / output_dir / MANIFEST)
             verdict.problems = failed_rebuild_problems(result, recorded, project, config) + environment
             return verdict
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))

@@ -15,4 +15,5 @@ rule write_manifest:
         f"{BUILD}/logs/write_manifest.log",
     shell:
         f"{STEP} write-manifest {{output:q}} {shlex.quote(CFG['review'])} {shlex.quote(CFG['output_dir'])}"
+        f" {shlex.quote(CFG['reference_style'])}"
         f" {{input.release:q}} --inputs {{input.sources:q}} 2> {{log:q}}"
