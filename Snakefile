@@ -20,6 +20,7 @@ include: "workflow/rules/sections.smk"
 include: "workflow/rules/article.smk"
 include: "workflow/rules/html.smk"
 include: "workflow/rules/pdf.smk"
+include: "workflow/rules/checks.smk"
 
 
 rule all:

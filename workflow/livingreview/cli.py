@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import check_config
+from .config import check_config, read_config_file
 from .errors import LivingReviewError
 from .release import RELEASE_FILES
 
@@ -49,8 +49,7 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 def load_config(root: Path, overrides: dict) -> dict:
     """config/config.yaml with *overrides*, checked against its schema."""
-    with open(root / "config" / "config.yaml", encoding="utf-8") as handle:
-        config = yaml.safe_load(handle) or {}
+    config = read_config_file(root)
     config.update(overrides)
     return check_config(config)
 
