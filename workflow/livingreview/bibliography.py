@@ -72,31 +72,32 @@ class BibFile:
     warnings: dict[str, list[BibliographyError]] = field(default_factory=dict)
 
 
-def split_value(raw: str) -> list[tuple[str, str]] | None:
+class ValueSyntaxError(ValueError):
+    """A field value whose braces or quotes do not balance, or whose parts are not joined by ``#``."""
+
+
+def split_value(raw: str) -> list[tuple[str, str]]:
     """Split a raw BibTeX field value into its ``#``-joined parts.
 
     Each part is ("text", content) for ``{...}`` or ``"..."`` (delimiters
     removed, inner braces kept) or ("macro", name) for a bare word or number.
-    Returns None when the braces or quotes do not balance.
+    Raises :class:`ValueSyntaxError` when the braces or quotes do not balance
+    or two parts follow each other without ``#`` (usually a missing comma).
     """
-    parts, i, n = [], 0, len(raw)
+    parts, i, n, joined = [], 0, len(raw), True
     while i < n:
         char = raw[i]
-        if char.isspace() or char == "#":
+        if char.isspace():
             i += 1
-        elif char in "{\"":
-            depth, j = 0, i
-            while j < n:
-                c = raw[j]
-                if c == "\\":
-                    j += 2
-                    continue
-                depth += (c == "{") - (c == "}")
-                if (char == "{" and depth == 0) or (char == '"' and c == '"' and j > i and depth == 0):
-                    break
-                j += 1
-            if j >= n:
-                return None
+            continue
+        if char == "#":
+            joined, i = True, i + 1
+            continue
+        if not joined:
+            rest = raw[i:].split("\n")[0][:40]
+            raise ValueSyntaxError(f"`{rest}` follows the value without a comma before it")
+        if char in "{\"":
+            j = _closing(raw, i)
             parts.append(("text", raw[i + 1:j]))
             i = j + 1
         else:
@@ -105,20 +106,33 @@ def split_value(raw: str) -> list[tuple[str, str]] | None:
                 j += 1
             parts.append(("macro", raw[i:j]))
             i = j
+        joined = False
     return parts
+
+
+def _closing(raw: str, start: int) -> int:
+    """Index of the brace or quote that closes the one at *start*."""
+    opener, depth, j = raw[start], 0, start
+    while j < len(raw):
+        c = raw[j]
+        if c == "\\":
+            j += 2
+            continue
+        depth += (c == "{") - (c == "}")
+        if (opener == "{" and depth == 0) or (opener == '"' and c == '"' and j > start and depth == 0):
+            return j
+        j += 1
+    raise ValueSyntaxError("a brace or quote is not closed" if opener == "{" else "a quote is not closed")
 
 
 def resolve_value(raw: str, macros: dict[str, str]) -> tuple[str, list[str]]:
     """The text of a raw field value with macros expanded; also the undefined macro names.
 
     Numbers stand for themselves; an undefined macro is kept as its name (and
-    reported), as BibTeX warns about it.
+    reported), as BibTeX warns about it. Raises :class:`ValueSyntaxError`.
     """
-    parts = split_value(raw.strip())
-    if parts is None:
-        return raw.strip(), []
     text, undefined = [], []
-    for kind, value in parts:
+    for kind, value in split_value(raw.strip()):
         if kind == "text" or value.isdigit():
             text.append(value)
         elif value.lower() in macros:
@@ -133,7 +147,10 @@ def resolve_macros(strings: list[String]) -> dict[str, str]:
     """@string definitions in file order (later ones may use earlier ones; a redefinition wins)."""
     macros = dict(MONTH_MACROS)
     for string in strings:
-        macros[string.key.lower()] = resolve_value(string.value, macros)[0]
+        try:
+            macros[string.key.lower()] = resolve_value(string.value, macros)[0]
+        except ValueSyntaxError:
+            macros[string.key.lower()] = string.value.strip().strip('{}"')
     return macros
 
 
@@ -198,7 +215,16 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
         try:
             for fld in entry.fields:
                 name = fld.key.lower()
-                value, undefined = resolve_value(str(fld.value), macros)
+                try:
+                    value, undefined = resolve_value(str(fld.value), macros)
+                except ValueSyntaxError as exc:
+                    field_line = fld.start_line + 1 if fld.start_line is not None else line
+                    raise BibliographyError(path, f"line {field_line}, key {entry.key}, field {name}",
+                                            f"BibTeX syntax error in the value of {name}: {exc}",
+                                            "BibTeX has no comments inside an entry: delete the line that starts "
+                                            "with %" if name.startswith("%") else
+                                            "end every field with a comma, and balance its braces and quotes"
+                                            ) from None
                 for macro in undefined:
                     warnings.setdefault(entry.key, []).append(BibliographyError(
                         path, f"line {line}, key {entry.key}, field {name}",

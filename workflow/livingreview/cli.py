@@ -8,16 +8,20 @@ plainly, and publishes the staged release to ``output/`` as one set.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import fcntl
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import yaml
 
 from .config import check_config, read_config_file
 from .errors import LivingReviewError
+from .locks import wait_for_jobs
 from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +33,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1  # the inputs have a problem, or verification failed
     USAGE = 2
+    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM; output/ is left as it was
 
 
 def fixed_environment() -> dict[str, str]:
@@ -102,6 +107,8 @@ def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        code = ExitStatus.INTERRUPTED
     finally:
         if saved:
             sys.stdout.flush()
@@ -129,23 +136,73 @@ def build(root: Path, overrides: dict, publish_output: bool = True) -> ExitStatu
     config = load_config(root, overrides)
     build_dir = root / config["build_dir"]
     os.environ.update(fixed_environment())
-    with BuildLock(build_dir / ".lock"):
+    with BuildLock(build_dir / ".lock"), interruptible() as stop:
+        wait_for_jobs(build_dir)
         errors = build_dir / "errors.txt"
         errors.unlink(missing_ok=True)
         log = build_dir / "snakemake.log"
         code = run_snakemake(snakemake_args(root, overrides, []), log)
+        if stop.signal or code == ExitStatus.INTERRUPTED:
+            raise KeyboardInterrupt
         if code != 0:
             report_failure(errors, log)
             return ExitStatus.ERROR
         if not publish_output:
             return ExitStatus.OK
         output_dir = root / config["output_dir"]
+        stop.defer = True  # a signal now waits until the release is published whole
         changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
     if changed:
         print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
     else:
         print(f"livingreview: {config['output_dir']}/ is up to date")
     return ExitStatus.OK
+
+
+class _Stop:
+    """What :func:`interruptible` saw: the signal that stopped the build, if any."""
+
+    signal: int | None = None
+    defer: bool = False
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Turn SIGTERM into KeyboardInterrupt (as Ctrl-C) for the block, and note which signal came.
+
+    The build then stops before publishing, leaving output/ as it was.
+    Snakemake installs its own SIGTERM handler while it schedules jobs (it
+    lets running jobs finish and starts no new one); that handler is wrapped
+    so that the signal is still noted.
+    """
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    install = signal.signal
+
+    def handler(signum, frame):
+        stop.signal = signum
+        if not stop.defer:
+            raise KeyboardInterrupt
+
+    def noting(signum, new_handler):
+        if signum in (signal.SIGINT, signal.SIGTERM) and callable(new_handler) and new_handler is not handler:
+            inner = new_handler
+
+            def new_handler(number, frame):
+                stop.signal = number
+                return inner(number, frame)
+        return install(signum, new_handler)
+
+    previous = {sig: install(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal = noting
+    try:
+        yield stop
+    finally:
+        signal.signal = install
+        for sig, old in previous.items():
+            install(sig, old)
 
 
 def report_failure(errors: Path, log: Path) -> None:
@@ -182,4 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        print("livingreview: build interrupted; output/ was left unchanged. Run the same command again to "
+              "finish: it picks up where this one stopped.", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
     return ExitStatus.USAGE

@@ -76,10 +76,17 @@ def _siblings(path: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir()) if parent.is_dir() else []
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text (a schema checks them, naming the key)."""
+
+
+_TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError):
-    """Parse YAML *text*; a syntax error names its line and column."""
+    """Parse YAML *text* (dates are kept as text); a syntax error names its line and column."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
