@@ -25,6 +25,8 @@ from .locks import wait_for_jobs
 from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
+INTERRUPTED_MESSAGE = ("livingreview: build interrupted; output/ was left unchanged. Run the same command again "
+                       "to finish: it picks up where this one stopped.")
 
 
 class ExitStatus(enum.IntEnum):
@@ -129,36 +131,6 @@ def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
     return args + extra
 
 
-def build(root: Path, overrides: dict, publish_output: bool = True) -> ExitStatus:
-    """Build the review and publish it; print what changed or what is wrong."""
-    from .publish import publish
-
-    config = load_config(root, overrides)
-    build_dir = root / config["build_dir"]
-    os.environ.update(fixed_environment())
-    with BuildLock(build_dir / ".lock"), interruptible() as stop:
-        wait_for_jobs(build_dir)
-        errors = build_dir / "errors.txt"
-        errors.unlink(missing_ok=True)
-        log = build_dir / "snakemake.log"
-        code = run_snakemake(snakemake_args(root, overrides, []), log)
-        if stop.signal or code == ExitStatus.INTERRUPTED:
-            raise KeyboardInterrupt
-        if code != 0:
-            report_failure(errors, log)
-            return ExitStatus.ERROR
-        if not publish_output:
-            return ExitStatus.OK
-        output_dir = root / config["output_dir"]
-        stop.defer = True  # a signal now waits until the release is published whole
-        changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
-    if changed:
-        print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
-    else:
-        print(f"livingreview: {config['output_dir']}/ is up to date")
-    return ExitStatus.OK
-
-
 class _Stop:
     """What :func:`interruptible` saw: the signal that stopped the build, if any."""
 
@@ -205,6 +177,42 @@ def interruptible():
             install(sig, old)
 
 
+def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop | None = None) -> ExitStatus:
+    """Build the review and publish it; print what changed or what is wrong.
+
+    *stop* (from :func:`interruptible`) tells whether a signal came while
+    Snakemake ran; a signal that comes while publishing waits until the
+    release is published whole.
+    """
+    from .publish import publish
+
+    stop = stop or _Stop()
+    config = load_config(root, overrides)
+    build_dir = root / config["build_dir"]
+    os.environ.update(fixed_environment())
+    with BuildLock(build_dir / ".lock"):
+        wait_for_jobs(build_dir)
+        errors = build_dir / "errors.txt"
+        errors.unlink(missing_ok=True)
+        log = build_dir / "snakemake.log"
+        code = run_snakemake(snakemake_args(root, overrides, []), log)
+        if stop.signal or code == ExitStatus.INTERRUPTED:
+            raise KeyboardInterrupt
+        if code != 0:
+            report_failure(errors, log)
+            return ExitStatus.ERROR
+        if not publish_output:
+            return ExitStatus.OK
+        output_dir = root / config["output_dir"]
+        stop.defer = True  # a signal now waits until the release is published whole
+        changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
+    if changed:
+        print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
+    else:
+        print(f"livingreview: {config['output_dir']}/ is up to date")
+    return ExitStatus.OK
+
+
 def report_failure(errors: Path, log: Path) -> None:
     """Print the authors' errors, or the end of Snakemake's log when there are none."""
     if errors.is_file() and errors.read_text(encoding="utf-8").strip():
@@ -231,16 +239,16 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = make_parser().parse_args(argv)
-    try:
-        if args.command == "build":
-            return build(ROOT, parse_overrides(args.config))
-    except LivingReviewError as exc:
-        if args.traceback:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return ExitStatus.ERROR
-    except KeyboardInterrupt:
-        print("livingreview: build interrupted; output/ was left unchanged. Run the same command again to "
-              "finish: it picks up where this one stopped.", file=sys.stderr)
-        return ExitStatus.INTERRUPTED
+    with interruptible() as stop:
+        try:
+            if args.command == "build":
+                return build(ROOT, parse_overrides(args.config), stop=stop)
+        except LivingReviewError as exc:
+            if args.traceback:
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitStatus.ERROR
+        except KeyboardInterrupt:
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+            return ExitStatus.INTERRUPTED
     return ExitStatus.USAGE
