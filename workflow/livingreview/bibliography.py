@@ -21,7 +21,7 @@ import bibtexparser
 from bibtexparser.middlewares.names import (InvalidNameError, parse_single_name_into_parts,
                                             split_multiple_persons_names)
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, MiddlewareErrorBlock, String
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from .errors import BibliographyError, combined, did_you_mean
 from .inputs import read_input
@@ -30,14 +30,35 @@ from .records import Name, Reference
 # bibtexparser logs its own copy of every syntax error; ours names the key too.
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
-_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+
+def _latex_context():
+    """pylatexenc's macros, plus font switches it would otherwise drop with their text (``\\textsf{R}``)."""
+    context = get_default_latex_context_db()
+    context.add_context_category("livingreview-font-switches", prepend=True, macros=[
+        MacroTextSpec(name, simplify_repl="%s")
+        for name in ("textsf", "texttt", "textnormal", "textup", "textmd", "textsl", "mathrm", "mathsf", "mathtt")])
+    return context
+
+
+_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True, latex_context=_latex_context())
 _NAME_FIELDS = ("author", "editor")
+# "&", "%" and "#" that are not escaped: in a title pasted from elsewhere they mean themselves, not
+# LaTeX's table alignment, comment or parameter (which would drop them or the rest of the field).
+_BARE_SPECIALS = re.compile(r"(?<!\\)([&%#])")
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 def decode_latex(text: str) -> str:
-    """Decode LaTeX accents, macros and braces to Unicode, keeping math as written."""
+    """Decode LaTeX accents, macros and braces to Unicode, keeping math as written.
+
+    Bare ``&``, ``%`` and ``#`` are kept as characters, and so is a ``$``
+    that opens no math (an odd number of them).
+    """
     if "\\" not in text and "{" not in text and "~" not in text:
         return text
+    text = _BARE_SPECIALS.sub(r"\\\1", text)
+    if len(_BARE_DOLLAR.findall(text)) % 2:
+        text = _BARE_DOLLAR.sub(r"\\$", text)
     decoded = _LATEX.latex_to_text(text)
     return decoded.replace("\u00a0", " ")
 
@@ -154,15 +175,16 @@ def resolve_macros(strings: list[String]) -> dict[str, str]:
     return macros
 
 
-def _failed_block_error(path: str, block) -> BibliographyError:
+def _failed_block_error(path: str, block, first_lines: dict[str, int]) -> BibliographyError:
     line = (block.start_line or 0) + 1
     raw = (block.raw or "").strip()
     raw_head = raw.splitlines()[0][:80] if raw else ""
     key_match = re.match(r"@\w+\s*[{(]\s*([^,\s]+)", raw)
     key = getattr(block, "key", None) or (key_match.group(1) if key_match else "?")
     if isinstance(block, DuplicateBlockKeyBlock):
+        first = f" (first at line {first_lines[key]})" if key in first_lines else ""
         return BibliographyError(
-            path, f"line {line}, key {key}", f'the key "{key}" is used by more than one entry',
+            path, f"line {line}, key {key}", f'the key "{key}" is used by more than one entry{first}',
             "give each entry its own key, or delete the duplicate entry",
         )
     if isinstance(block, DuplicateFieldKeyBlock):
@@ -199,13 +221,14 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
     """
     library = bibtexparser.parse_string(text, parse_stack=[])
     problems, strings = [], list(library.strings)
+    first_lines = {entry.key: entry.start_line + 1 for entry in library.entries}
     for block in library.failed_blocks:
         if isinstance(block, DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, String):
             strings.append(block.ignore_error_block)  # BibTeX lets a later @string redefine a macro
         elif isinstance(block, MiddlewareErrorBlock):
             continue
         else:
-            problems.append(_failed_block_error(path, block))
+            problems.append(_failed_block_error(path, block, first_lines))
     macros = resolve_macros(sorted(strings, key=lambda s: s.start_line or 0))
     references: dict[str, Reference] = {}
     warnings: dict[str, list[BibliographyError]] = {}

@@ -225,6 +225,17 @@ def report_failure(errors: Path, log: Path) -> None:
     print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
 
 
+def check_bib(root: Path, file: str, style: str | None, show: bool) -> ExitStatus:
+    """Format every entry of *file* with *style*; print the problems by key and a summary."""
+    from .bibcheck import check_bibliography, report_lines
+
+    config = load_config(root, {"reference_style": style} if style else {})
+    report = check_bibliography(file, root / config["templates"], config["reference_style"])
+    for line in report_lines(report, show):
+        print(line, file=sys.stdout if show and not line.startswith(("error:", "warning:")) else sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.ERROR
+
+
 def make_parser() -> argparse.ArgumentParser:
     """All commands and options, declared in one place."""
     parser = argparse.ArgumentParser(prog="python -m livingreview", description=__doc__.splitlines()[0])
@@ -233,6 +244,11 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build the review and publish it to output/")
     build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                            help="override config/config.yaml, as with snakemake --config")
+    bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
+                                  "and report, by key, what cannot be read or formatted")
+    bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
+    bib_cmd.add_argument("--style", default=None, help="reference style (default: reference_style of the config)")
+    bib_cmd.add_argument("--show", action="store_true", help="also print every formatted reference")
     return parser
 
 
@@ -243,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.command == "build":
                 return build(ROOT, parse_overrides(args.config), stop=stop)
+            if args.command == "check-bib":
+                return check_bib(ROOT, args.file, args.style, args.show)
         except LivingReviewError as exc:
             if args.traceback:
                 raise
