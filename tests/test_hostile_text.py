@@ -53,9 +53,9 @@ SCRIPTS = [
 LEAD = "# Not a heading: 1. not a list; > not a quote"
 FINDING = " ".join(MARKUP + SCRIPTS) + "."
 TITLE = "Hostile <b>title</b> & *stars* {{ 7*7 }} $x$ 中文 العربية 😀"
-BIB_TITLE = r"Bib <script>x</script> \& {{ 7*7 }} @key \#import $x$ 中文 😀"
+BIB_TITLE = r"Bib <script>x</script> \& AT&T 100% {{ 7*7 }} @key \#import #set $x$ 中文 😀"
 # LaTeX in a BibTeX field is decoded by design (\& is &, braces group); what remains is literal.
-BIB_TITLE_SHOWN = "Bib <script>x</script> & 7*7 @key #import $x$ 中文 😀"
+BIB_TITLE_SHOWN = "Bib <script>x</script> & AT&T 100% 7*7 @key #import #set $x$ 中文 😀"
 
 
 def normal(text: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DataError, LivingReviewError, did_you_mean
+from .errors import DataError, LivingReviewError, closest
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -64,8 +64,7 @@ def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = Dat
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        near = did_you_mean(path.name, _siblings(path))
-        raise error(str(path), None, f"the {kind} file does not exist.{near}", fix_missing) from None
+        raise error(str(path), None, f"the {kind} file does not exist.{near_file(path)}", fix_missing) from None
     except IsADirectoryError:
         raise error(str(path), None, f"the {kind} path is a folder, not a file", fix_missing) from None
     return decode_text(raw, str(path), kind, error)
@@ -74,6 +73,15 @@ def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = Dat
 def _siblings(path: Path) -> list[str]:
     parent = path.parent if str(path.parent) else Path(".")
     return sorted(p.name for p in parent.iterdir()) if parent.is_dir() else []
+
+
+def near_file(path: Path, exclude: Iterable[Path] = ()) -> str:
+    """' Did you mean "x"?' for the file beside *path* whose name is closest (compared without extensions)."""
+    excluded = set(exclude)
+    names = [n for n in _siblings(path) if path.parent / n not in excluded]
+    stems = {Path(n).name.split(".")[0]: n for n in names}
+    near = closest(path.name.split(".")[0], stems)
+    return f' Did you mean "{stems[near]}"?' if near else ""
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -174,7 +182,7 @@ def check_inputs_exist(paths: Iterable[str], root: str | Path = ".", templates: 
     needed = {Path(root) / p for p in paths}
     for path in missing_inputs(paths, root):
         full = Path(root) / path
-        near = did_you_mean(full.name, [s for s in _siblings(full) if full.parent / s not in needed])
+        near = near_file(full, needed)
         if path.startswith(templates.rstrip("/") + "/"):
             fix = "restore the template from version control (git checkout -- FILE), or create it"
         else:
