@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from livingreview.diagnostics import pandoc_error, tidy_path, typst_error
+from livingreview.diagnostics import pandoc_error, snakemake_error, tidy_path, typst_error
 from livingreview.errors import TemplateError
 from livingreview.templating import context_names, render_template, undefined_name
 
@@ -83,3 +83,19 @@ def test_a_template_may_start_with_a_byte_order_mark(tmp_path):
     (tmp_path / "t.md.j2").write_bytes(b"\xef\xbb\xbfHello {{ who }}\r\n")
     assert render_template(tmp_path, "t.md.j2", who="you") == "Hello you\n"
 
+
+
+def test_snakemake_error_names_the_workflow_file_and_line():
+    log = ("Building DAG of jobs...\nSyntaxError in file \"workflow/rules/html.smk\", line 14:\n"
+           "Expected name or colon after rule or checkpoint keyword.\n")
+    assert snakemake_error(log).startswith("workflow/rules/html.smk, line 14: Snakemake cannot run the workflow "
+                                           "(SyntaxError): Expected name or colon")
+    assert snakemake_error("a\n\nb\n").endswith("log:\n  a\n  b\n  fix: see the whole log for the cause")
+
+
+def test_snakemake_error_from_a_python_traceback_through_a_rule_file():
+    log = ('Traceback (most recent call last):\n  File "/x/snakemake/api.py", line 362, in dag\n'
+           '  File "/p/Snakefile", line 31, in <module>\n  File "/p/workflow/rules/html.smk", line 4\n'
+           "SyntaxError: Expected name or colon\n\nDuring handling...\nKeyError: 4\n")
+    assert snakemake_error(log).startswith("/p/workflow/rules/html.smk, line 4: Snakemake cannot run the workflow "
+                                           "(SyntaxError): Expected name or colon\n  fix:")

@@ -194,6 +194,9 @@ CASES = [
                  "templates/pdf/template.typ", ["line 26", "Typst"], id="pdf-template-broken"),
     pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
                  ["line", "pandoc"], id="html-template-broken"),
+    # --- the workflow itself, edited by hand
+    pytest.param(edit("workflow/rules/html.smk", "rule convert_html:", "rule convert_html(:"), [],
+                 "workflow/rules/html.smk", ["line 4", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .config import check_config, read_config_file
+from .diagnostics import snakemake_error
 from .errors import LivingReviewError
 from .locks import wait_for_jobs
 from .release import RELEASE_FILES
@@ -125,7 +126,7 @@ def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
 def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
     """The Snakemake command line for a build."""
     args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
-            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "--quiet", "all"]
+            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "all"]
     if overrides:
         args += ["--config", *[f"{k}={v}" for k, v in overrides.items()]]
     return args + extra
@@ -219,9 +220,8 @@ def report_failure(errors: Path, log: Path) -> None:
         text = errors.read_text(encoding="utf-8").strip()
         print(text, file=sys.stderr)
     else:
-        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:] if log.is_file() else []
-        print("livingreview: the build failed; the end of Snakemake's log follows\n  " + "\n  ".join(tail),
-              file=sys.stderr)
+        text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        print(f"error: {snakemake_error(text)}", file=sys.stderr)
     print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
 
 

@@ -75,3 +75,46 @@ def _find_line(path: str, code: str) -> int | None:
         if text.strip() == code:
             return number
     return None
+
+
+_SNAKEMAKE_ERROR = re.compile(r"^(\w*(?:Error|Exception)) in (?:rule \w+ in )?(?:file|line)? ?\"?([^\",]+)\"?,? line (\d+)",
+                              re.MULTILINE)
+
+
+def snakemake_error(log: str, limit: int = 12) -> str:
+    """What went wrong, from Snakemake's log, when no step reported an error of its own.
+
+    That happens only when a workflow file itself is broken (a rule file
+    edited by hand): the message names the file and line Snakemake gives,
+    in its own report or in a Python traceback through a .smk file or the
+    Snakefile.
+    """
+    place = _workflow_place(log)
+    if place:
+        file, line, kind, detail = place
+        return (f"{tidy_path(file.strip(), os.getcwd())}, line {line}: Snakemake cannot run the workflow "
+                f"({kind}): {detail[:600]}\n  fix: correct that line, or restore the file from version control")
+    tail = [ln for ln in log.splitlines() if ln.strip()][-limit:]
+    return ("the build failed without a message of its own; the end of Snakemake's log:\n  " + "\n  ".join(tail)
+            + "\n  fix: see the whole log for the cause")
+
+
+_TRACEBACK_FILE = re.compile(r'^\s*File "([^"]*(?:\.smk|Snakefile))", line (\d+)', re.MULTILINE)
+_EXCEPTION_LINE = re.compile(r"^(\w*(?:Error|Exception)): (.*)$", re.MULTILINE)
+
+
+def _workflow_place(log: str) -> tuple[str, str, str, str] | None:
+    """(file, line, error kind, detail) of a broken workflow file in Snakemake's log, or None."""
+    match = _SNAKEMAKE_ERROR.search(log)
+    if match:
+        kind, file, line = match.groups()
+        detail = " ".join(ln.strip() for ln in log[match.end():].splitlines()[1:12] if ln.strip())
+        return file, line, kind, detail
+    frames = list(_TRACEBACK_FILE.finditer(log))
+    if not frames:
+        return None
+    deepest = frames[-1]
+    exception = _EXCEPTION_LINE.search(log, deepest.end())
+    if not exception:
+        return None
+    return deepest.group(1), deepest.group(2), exception.group(1), exception.group(2).strip()
