@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from .config import check_config, read_config_file
-from .diagnostics import snakemake_error
+from .diagnostics import snakemake_error, tidy_path
 from .errors import LivingReviewError
 from .locks import wait_for_jobs
 from .release import RELEASE_FILES
@@ -222,7 +222,8 @@ def report_failure(errors: Path, log: Path) -> None:
     else:
         text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
         print(f"error: {snakemake_error(text)}", file=sys.stderr)
-    print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
+    print(f"livingreview: build failed; output/ was left unchanged (details: {tidy_path(str(log), os.getcwd())})",
+          file=sys.stderr)
 
 
 def check_bib(root: Path, file: str, style: str | None, show: bool) -> ExitStatus:

@@ -88,6 +88,23 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     key = ".".join(str(p) for p in path)
     description = schema_node(schema, path).get("description", "").strip()
     if fix is None:
-        fix = f"{key}: {description}" if description else f"see workflow/schemas/{name}.schema.yaml"
+        fix = f"{key}: {description}" if description else _expected(error, key) or \
+            f"see workflow/schemas/{name}.schema.yaml"
     problem = problem.rstrip(".") + "." + (f' Did you mean "{near}"?' if near else "")
     return path, problem, fix
+
+
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
+               "array": "a list", "object": "a mapping (key: value lines)", "null": "nothing"}
+
+
+def _expected(error: jsonschema.ValidationError, key: str) -> str | None:
+    """A plain fix for a type or range violation, when the schema gives no description."""
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"{key}: write " + " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        return f"{key}: use a value of at least {error.validator_value}"
+    if error.validator in ("maximum", "exclusiveMaximum"):
+        return f"{key}: use a value of at most {error.validator_value}"
+    return None
