@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import enum
 import fcntl
 import os
@@ -132,8 +133,12 @@ def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
     return args + extra
 
 
+@dataclasses.dataclass
 class _Stop:
-    """What :func:`interruptible` saw: the signal that stopped the build, if any."""
+    """What :func:`interruptible` saw: the signal that stopped the build, if any.
+
+    With *defer* set, a signal is only noted (the build finishes publishing).
+    """
 
     signal: int | None = None
     defer: bool = False

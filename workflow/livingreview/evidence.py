@@ -10,7 +10,6 @@ line, the column or key, what is wrong and how to fix it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import io
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from .bibliography import read_bibliography
 from .records import Reference
-from .errors import DataError, EvidenceError, did_you_mean
+from .errors import DataError, EvidenceError, closest, did_you_mean
 from .files import write_json
 from .inputs import check_csv_shape, parse_yaml, read_input, record_lines, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
@@ -48,12 +47,12 @@ def _coerce(value: str, spec: dict):
 def missing_column_error(path: str, column: str, header: list[str], properties: dict) -> DataError:
     """The error for a required *column* missing from *header*, suggesting a misspelt column."""
     unknown = [c for c in header if c not in properties]
-    near = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+    near = closest(column, unknown)
     description = properties[column].get("description", "").strip()
     if near:
-        return DataError(path, f"line 1 (header), column {near[0]}",
-                         f'the required column "{column}" is missing, and "{near[0]}" is not a known column.'
-                         f' Did you mean "{column}"?', f'rename the column "{near[0]}" to "{column}"')
+        return DataError(path, f"line 1 (header), column {near}",
+                         f'the required column "{column}" is missing, and "{near}" is not a known column.'
+                         f' Did you mean "{column}"?', f'rename the column "{near}" to "{column}"')
     return DataError(path, "line 1 (header)", f'the required column "{column}" is missing',
                      f'add a column named exactly "{column}" ({description})')
 
