@@ -23,6 +23,7 @@ include: "workflow/rules/html.smk"
 include: "workflow/rules/pdf.smk"
 include: "workflow/rules/changes.smk"
 include: "workflow/rules/manifest.smk"
+include: "workflow/rules/checks.smk"
 
 
 rule all:

@@ -3,9 +3,13 @@
 import os
 import sys
 
-from .cli import main
+try:
+    from .cli import main
 
-status = main()
+    status = main()
+except KeyboardInterrupt:  # Ctrl-C before the command line took over signals
+    print("livingreview: build interrupted; output/ was left unchanged.", file=sys.stderr)
+    status = 130
 sys.stdout.flush()
 sys.stderr.flush()
 # Snakemake leaves worker threads behind that delay interpreter exit by about

@@ -3,32 +3,16 @@ front and back matter."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from markupsafe import Markup
 
 from . import article
 from .records import Reference
-from .errors import BibliographyError, TemplateError
+from .errors import combined
 from .files import read_json, write_atomic, write_json
+from .styles import format_references
 from .templating import render_template
-
-
-def _style_renderer(template_dir: str, style: str, bib_path: str):
-    def render_one(ref: Reference) -> str:
-        try:
-            return render_template(template_dir, f"references/{style}.md.j2", **article.reference_context(ref))
-        except TemplateError as exc:
-            if "undefined name" in exc.problem:
-                quoted = re.findall(r"'([^']+)'", exc.problem)
-                field = quoted[-1] if quoted else "?"
-                raise BibliographyError(
-                    bib_path, f"line {ref.line}, key {ref.key}",
-                    f'entry "{ref.key}" (@{ref.entry_type}) lacks the field "{field}" that the '
-                    f'reference style "{style}" needs', f'add a "{field}" field to the entry') from None
-            raise
-    return render_one
 
 
 def assemble_article_step(evidence_json: str, template_dir: str, style: str, out_md: str, out_citations: str,
@@ -42,8 +26,11 @@ def assemble_article_step(evidence_json: str, template_dir: str, style: str, out
     sections = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(article.SECTIONS, section_paths)}
     numbers = article.number_sections(sections)
     references = {k: Reference.from_dict(v) for k, v in evidence["references"].items()}
-    reference_list = article.format_reference_list(
-        numbers, references, _style_renderer(template_dir, style, evidence["sources"]["bibliography"]))
+    bib_path = evidence["sources"]["bibliography"]
+    formatted = format_references({k: references[k] for k in numbers}, template_dir, style, bib_path)
+    if formatted.problems:
+        raise combined(formatted.problems, "fix the entries listed above, then build again")
+    reference_list = article.format_reference_list(numbers, references, lambda ref: formatted.text[ref.key])
     text = render_template(
         template_dir, "article.md.j2",
         review=evidence["review"],

@@ -1,37 +1,64 @@
 """Read ``references.bib`` with bibtexparser v2 into plain, checked records.
 
-bibtexparser's own middlewares resolve @string macros, strip enclosing
-braces and quotes, split author lists and name parts; LaTeX accents and
-macros are then decoded to Unicode (``M{\\"u}ller`` -> ``Müller``), for
-names part by part. Blocks the parser could not read are never ignored:
-each becomes a :class:`BibliographyError` naming the line and the key.
+bibtexparser splits the file into blocks; this module resolves @string
+macros (with ``#`` concatenation and the month names BibTeX predefines),
+strips enclosing braces and quotes, splits author lists and name parts,
+inherits fields through ``crossref`` and decodes LaTeX accents and macros to
+Unicode (``M{\\"u}ller`` -> ``Müller``), for names part by part. Blocks the
+parser could not read are never ignored: each becomes a
+:class:`BibliographyError` naming the line and the key, and all of them are
+reported together.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser import middlewares
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text
+from bibtexparser.middlewares.names import (InvalidNameError, parse_single_name_into_parts,
+                                            split_multiple_persons_names)
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, MiddlewareErrorBlock, String
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from .errors import BibliographyError
+from .errors import BibliographyError, combined, did_you_mean
+from .inputs import read_input
 from .records import Name, Reference
 
 # bibtexparser logs its own copy of every syntax error; ours names the key too.
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
-_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+
+def _latex_context():
+    """pylatexenc's macros, plus font switches it would otherwise drop with their text (``\\textsf{R}``)."""
+    context = get_default_latex_context_db()
+    context.add_context_category("livingreview-font-switches", prepend=True, macros=[
+        MacroTextSpec(name, simplify_repl="%s")
+        for name in ("textsf", "texttt", "textnormal", "textup", "textmd", "textsl", "mathrm", "mathsf", "mathtt")])
+    return context
+
+
+_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True, latex_context=_latex_context())
 _NAME_FIELDS = ("author", "editor")
+# "&", "%" and "#" that are not escaped: in a title pasted from elsewhere they mean themselves, not
+# LaTeX's table alignment, comment or parameter (which would drop them or the rest of the field).
+_BARE_SPECIALS = re.compile(r"(?<!\\)([&%#])")
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 def decode_latex(text: str) -> str:
-    """Decode LaTeX accents, macros and braces to Unicode, keeping math as written."""
+    """Decode LaTeX accents, macros and braces to Unicode, keeping math as written.
+
+    Bare ``&``, ``%`` and ``#`` are kept as characters, and so is a ``$``
+    that opens no math (an odd number of them).
+    """
     if "\\" not in text and "{" not in text and "~" not in text:
         return text
+    text = _BARE_SPECIALS.sub(r"\\\1", text)
+    if len(_BARE_DOLLAR.findall(text)) % 2:
+        text = _BARE_DOLLAR.sub(r"\\$", text)
     decoded = _LATEX.latex_to_text(text)
     return decoded.replace("\u00a0", " ")
 
@@ -40,18 +67,124 @@ def _join(parts: list[str]) -> str:
     return decode_latex(" ".join(parts)).strip()
 
 
-def _name(parts: middlewares.NameParts) -> Name:
+def _name(parts) -> Name:
     return Name(family=_join(parts.last), given=_join(parts.first), von=_join(parts.von), suffix=_join(parts.jr))
 
 
-def _failed_block_error(path: str, block) -> BibliographyError:
+# The macros every BibTeX style defines.
+MONTH_MACROS = {m[:3].lower(): m for m in ("January February March April May June July August September "
+                                            "October November December").split()}
+# Fields a crossref child does not take from its parent.
+_NOT_INHERITED = {"crossref", "ids", "key", "title", "subtitle", "shorttitle", "doi", "url", "pages"}
+
+
+@dataclass
+class BibFile:
+    """What a BibTeX file holds: the entries that could be read, and every problem found.
+
+    ``problems`` are blocks that cannot be read at all (syntax errors,
+    duplicate keys or fields, author lists that cannot be split); ``warnings``
+    map a key to what is doubtful in an entry that was read (an undefined
+    @string macro, a crossref to a missing entry).
+    """
+
+    references: dict[str, Reference]
+    problems: list[BibliographyError] = field(default_factory=list)
+    warnings: dict[str, list[BibliographyError]] = field(default_factory=dict)
+
+
+class ValueSyntaxError(ValueError):
+    """A field value whose braces or quotes do not balance, or whose parts are not joined by ``#``."""
+
+
+def split_value(raw: str) -> list[tuple[str, str]]:
+    """Split a raw BibTeX field value into its ``#``-joined parts.
+
+    Each part is ("text", content) for ``{...}`` or ``"..."`` (delimiters
+    removed, inner braces kept) or ("macro", name) for a bare word or number.
+    Raises :class:`ValueSyntaxError` when the braces or quotes do not balance
+    or two parts follow each other without ``#`` (usually a missing comma).
+    """
+    parts, i, n, joined = [], 0, len(raw), True
+    while i < n:
+        char = raw[i]
+        if char.isspace():
+            i += 1
+            continue
+        if char == "#":
+            joined, i = True, i + 1
+            continue
+        if not joined:
+            rest = raw[i:].split("\n")[0][:40]
+            raise ValueSyntaxError(f"`{rest}` follows the value without a comma before it")
+        if char in "{\"":
+            j = _closing(raw, i)
+            parts.append(("text", raw[i + 1:j]))
+            i = j + 1
+        else:
+            j = i
+            while j < n and not raw[j].isspace() and raw[j] != "#":
+                j += 1
+            parts.append(("macro", raw[i:j]))
+            i = j
+        joined = False
+    return parts
+
+
+def _closing(raw: str, start: int) -> int:
+    """Index of the brace or quote that closes the one at *start*."""
+    opener, depth, j = raw[start], 0, start
+    while j < len(raw):
+        c = raw[j]
+        if c == "\\":
+            j += 2
+            continue
+        depth += (c == "{") - (c == "}")
+        if (opener == "{" and depth == 0) or (opener == '"' and c == '"' and j > start and depth == 0):
+            return j
+        j += 1
+    raise ValueSyntaxError("a brace or quote is not closed" if opener == "{" else "a quote is not closed")
+
+
+def resolve_value(raw: str, macros: dict[str, str]) -> tuple[str, list[str]]:
+    """The text of a raw field value with macros expanded; also the undefined macro names.
+
+    Numbers stand for themselves; an undefined macro is kept as its name (and
+    reported), as BibTeX warns about it. Raises :class:`ValueSyntaxError`.
+    """
+    text, undefined = [], []
+    for kind, value in split_value(raw.strip()):
+        if kind == "text" or value.isdigit():
+            text.append(value)
+        elif value.lower() in macros:
+            text.append(macros[value.lower()])
+        else:
+            text.append(value)
+            undefined.append(value)
+    return "".join(text), undefined
+
+
+def resolve_macros(strings: list[String]) -> dict[str, str]:
+    """@string definitions in file order (later ones may use earlier ones; a redefinition wins)."""
+    macros = dict(MONTH_MACROS)
+    for string in strings:
+        try:
+            macros[string.key.lower()] = resolve_value(string.value, macros)[0]
+        except ValueSyntaxError:
+            macros[string.key.lower()] = string.value.strip().strip('{}"')
+    return macros
+
+
+def _failed_block_error(path: str, block, first_lines: dict[str, int]) -> BibliographyError:
     line = (block.start_line or 0) + 1
-    raw_head = block.raw.strip().splitlines()[0][:80] if block.raw.strip() else ""
-    key_match = re.match(r"@\w+\s*[{(]\s*([^,\s]+)", block.raw.strip())
+    raw = (block.raw or "").strip()
+    raw_head = raw.splitlines()[0][:80] if raw else ""
+    key_match = re.match(r"@\w+\s*[{(]\s*([^,\s]+)", raw)
     key = getattr(block, "key", None) or (key_match.group(1) if key_match else "?")
     if isinstance(block, DuplicateBlockKeyBlock):
+        first = f" (first at line {first_lines[key]})" if key in first_lines else ""
         return BibliographyError(
-            path, f"line {line}, key {key}", f'the key "{key}" is used by more than one entry',
+            path, f"line {line}, key {key}", f'the key "{key}" is used by more than one entry{first}',
             "give each entry its own key, or delete the duplicate entry",
         )
     if isinstance(block, DuplicateFieldKeyBlock):
@@ -61,60 +194,145 @@ def _failed_block_error(path: str, block) -> BibliographyError:
             path, f"line {line}, key {key}", f'entry "{key}" has the field "{name}" more than once',
             f'keep one "{name}" field in entry "{key}"',
         )
-    reason = str(getattr(block, "error", "")).strip().splitlines()
-    return BibliographyError(
-        path, f"line {line}, key {key}",
-        f"BibTeX syntax error in the block starting `{raw_head}`"
-        + (f" ({reason[-1].strip()})" if reason else ""),
-        "check that braces and quotes are balanced and that fields are separated by commas",
-    )
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    reason = " ".join(reason.split()).replace("`", "'")
+    end = line + raw.count("\n")
+    commented = re.search(r"^\s*%", raw, flags=re.MULTILINE)
+    fix = ("BibTeX has no comments inside an entry: delete the lines that start with %"
+           if commented else
+           "check that braces and quotes are balanced and that fields are separated by commas")
+    where = f"line {line}, key {key}" if end == line else f"line {line} (to line {end}), key {key}"
+    return BibliographyError(path, where, f"BibTeX syntax error in the entry starting `{raw_head}`: {reason}", fix)
 
 
-def parse_bibliography(text: str, path: str = "references.bib") -> dict[str, Reference]:
+def _names(value: str, key: str, path: str, line: int) -> list[Name]:
+    try:
+        return [_name(parse_single_name_into_parts(n)) for n in split_multiple_persons_names(value)]
+    except InvalidNameError as exc:
+        raise BibliographyError(path, f"line {line}, key {key}", f"the name list `{value[:80]}` cannot be "
+                                f"split into names ({exc})",
+                                'separate names with " and ", and write each as "Family, Given"') from None
+
+
+def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
+    """Read BibTeX *text* leniently: every entry that can be read, and every problem.
+
+    Never raises for the file's content; see :class:`BibFile`.
+    """
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    problems, strings = [], list(library.strings)
+    first_lines = {entry.key: entry.start_line + 1 for entry in library.entries}
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, String):
+            strings.append(block.ignore_error_block)  # BibTeX lets a later @string redefine a macro
+        elif isinstance(block, MiddlewareErrorBlock):
+            continue
+        else:
+            problems.append(_failed_block_error(path, block, first_lines))
+    macros = resolve_macros(sorted(strings, key=lambda s: s.start_line or 0))
+    references: dict[str, Reference] = {}
+    warnings: dict[str, list[BibliographyError]] = {}
+    for entry in library.entries:
+        line = entry.start_line + 1
+        ref = Reference(key=entry.key, entry_type=entry.entry_type.lower(), line=line)
+        try:
+            for fld in entry.fields:
+                name = fld.key.lower()
+                try:
+                    value, undefined = resolve_value(str(fld.value), macros)
+                except ValueSyntaxError as exc:
+                    field_line = fld.start_line + 1 if fld.start_line is not None else line
+                    raise BibliographyError(path, f"line {field_line}, key {entry.key}, field {name}",
+                                            f"BibTeX syntax error in the value of {name}: {exc}",
+                                            "BibTeX has no comments inside an entry: delete the line that starts "
+                                            "with %" if name.startswith("%") else
+                                            "end every field with a comma, and balance its braces and quotes"
+                                            ) from None
+                for macro in undefined:
+                    warnings.setdefault(entry.key, []).append(BibliographyError(
+                        path, f"line {line}, key {entry.key}, field {name}",
+                        f'the @string macro "{macro}" is not defined, so the field reads "{value[:60]}"',
+                        f'define it (@string{{{macro} = "..."}}) before the entry, or put the value in braces'))
+                if name in _NAME_FIELDS:
+                    setattr(ref, "authors" if name == "author" else "editors", _names(value, entry.key, path, line))
+                else:
+                    ref.fields[name] = decode_latex(value).strip()
+        except BibliographyError as exc:
+            problems.append(exc)
+            continue
+        references[ref.key] = ref
+    for key, problem in resolve_crossrefs(references, path).items():
+        warnings.setdefault(key, []).append(problem)
+    for ref in references.values():
+        apply_biblatex_aliases(ref)
+    return BibFile(references, sorted(problems, key=_line_of), warnings)
+
+
+def _line_of(error: BibliographyError) -> int:
+    match = re.match(r"line (\d+)", error.where or "")
+    return int(match.group(1)) if match else 0
+
+
+def resolve_crossrefs(references: dict[str, Reference], path: str) -> dict[str, BibliographyError]:
+    """Let each entry with a ``crossref`` inherit the fields it lacks from its parent.
+
+    As biblatex does, the parent's title becomes the child's ``booktitle``
+    and its editors the child's editors. Returns a problem per entry whose
+    parent is missing.
+    """
+    by_lower = {k.lower(): ref for k, ref in references.items()}
+    missing = {}
+    for ref in references.values():
+        target = ref.fields.get("crossref")
+        if not target:
+            continue
+        parent = by_lower.get(target.lower())
+        if parent is None or parent is ref:
+            missing[ref.key] = BibliographyError(
+                path, f"line {ref.line}, key {ref.key}, field crossref",
+                f'the entry refers to "{target}", which is not in the file.' + did_you_mean(target, references),
+                "add the referred entry (usually a @proceedings or @book) or correct the crossref key")
+            continue
+        for name, value in parent.fields.items():
+            if name not in _NOT_INHERITED:
+                ref.fields.setdefault(name, value)
+        if "title" in parent.fields:
+            ref.fields.setdefault("booktitle", parent.fields["title"])
+        if not ref.editors:
+            ref.editors = list(parent.editors)
+        if not ref.authors and ref.entry_type in ("inbook", "bookinbook"):
+            ref.authors = list(parent.authors)
+    return missing
+
+
+def apply_biblatex_aliases(ref: Reference) -> None:
+    """Give biblatex entries the BibTeX fields the styles use: journal, year."""
+    fields = ref.fields
+    if "journal" not in fields and fields.get("journaltitle"):
+        fields["journal"] = fields["journaltitle"]
+    if "year" not in fields and re.match(r"\d{4}", fields.get("date", "")):
+        fields["year"] = fields["date"][:4]
+
+
+def parse_bibliography(text: str, path: str = "references.bib", keys=None) -> dict[str, Reference]:
     """Parse BibTeX *text* into references keyed by citation key.
 
-    Raises :class:`BibliographyError` for the first block that could not be
-    parsed (syntax error, duplicate key, duplicate field), naming its line.
+    Raises one :class:`BibliographyError` for every block that could not be
+    read (syntax error, duplicate key or field, names that cannot be split),
+    each naming its line, and for the doubtful entries among *keys* (the
+    entries the review cites): an undefined macro, a missing crossref parent.
     """
-    library = bibtexparser.parse_string(
-        text,
-        append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()],
-    )
-    if library.failed_blocks:
-        raise _failed_block_error(path, library.failed_blocks[0])
-    references: dict[str, Reference] = {}
-    for entry in library.entries:
-        ref = Reference(key=entry.key, entry_type=entry.entry_type.lower(), line=entry.start_line + 1)
-        for fld in entry.fields:
-            name = fld.key.lower()
-            if name in _NAME_FIELDS:
-                names = [_name(p) for p in fld.value]
-                if name == "author":
-                    ref.authors = names
-                else:
-                    ref.editors = names
-            else:
-                ref.fields[name] = decode_latex(str(fld.value)).strip()
-        references[ref.key] = ref
-    return references
+    bib = read_bibtex(text, path)
+    problems = list(bib.problems)
+    for key in keys or ():
+        problems += bib.warnings.get(key, [])
+    if problems:
+        raise combined(problems, f"python -m livingreview check-bib {path} lists them all")
+    return bib.references
 
 
-def read_bibliography(path: str | Path) -> dict[str, Reference]:
+def read_bibliography(path: str | Path, keys=None) -> dict[str, Reference]:
     """Read and parse the BibTeX file at *path* (UTF-8, BOM and CRLF accepted)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BibliographyError(str(path), None, "the bibliography file does not exist",
-                                "create it, or set `bibliography` in config/config.yaml") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BibliographyError(str(path), f"line {line}", "the file is not valid UTF-8",
-                                "save the file as UTF-8 (most editors offer it under 'Save as')") from None
-    text = text.replace("\r\n", "\n")
-    if not text.strip():
-        raise BibliographyError(str(path), None, "the bibliography is empty",
-                                "add one BibTeX entry per study in the dataset")
-    return parse_bibliography(text, str(path))
+    text = read_input(path, "bibliography", BibliographyError,
+                      "create it, or set `bibliography` in config/config.yaml")
+    return parse_bibliography(text, str(path), keys)

@@ -8,19 +8,27 @@ plainly, and publishes the staged release to ``output/`` as one set.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import enum
 import fcntl
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import yaml
 
-from .config import check_config
+from .config import check_config, read_config_file
+from .diagnostics import snakemake_error, tidy_path
 from .errors import LivingReviewError
+from .locks import wait_for_jobs
 from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
+INTERRUPTED_MESSAGE = ("livingreview: build interrupted; output/ was left unchanged. Run the same command again "
+                       "to finish: it picks up where this one stopped.")
 
 
 class ExitStatus(enum.IntEnum):
@@ -29,6 +37,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1  # the inputs have a problem, or verification failed
     USAGE = 2
+    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM; output/ is left as it was
 
 
 def fixed_environment() -> dict[str, str]:
@@ -49,8 +58,7 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 def load_config(root: Path, overrides: dict) -> dict:
     """config/config.yaml with *overrides*, checked against its schema."""
-    with open(root / "config" / "config.yaml", encoding="utf-8") as handle:
-        config = yaml.safe_load(handle) or {}
+    config = read_config_file(root)
     config.update(overrides)
     return check_config(config)
 
@@ -103,6 +111,8 @@ def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        code = ExitStatus.INTERRUPTED
     finally:
         if saved:
             sys.stdout.flush()
@@ -117,30 +127,90 @@ def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
 def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
     """The Snakemake command line for a build."""
     args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
-            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "--quiet", "all"]
+            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "all"]
     if overrides:
         args += ["--config", *[f"{k}={v}" for k, v in overrides.items()]]
     return args + extra
 
 
-def build(root: Path, overrides: dict, publish_output: bool = True) -> ExitStatus:
-    """Build the review and publish it; print what changed or what is wrong."""
+@dataclasses.dataclass
+class _Stop:
+    """What :func:`interruptible` saw: the signal that stopped the build, if any.
+
+    With *defer* set, a signal is only noted (the build finishes publishing).
+    """
+
+    signal: int | None = None
+    defer: bool = False
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Turn SIGTERM into KeyboardInterrupt (as Ctrl-C) for the block, and note which signal came.
+
+    The build then stops before publishing, leaving output/ as it was.
+    Snakemake installs its own SIGTERM handler while it schedules jobs (it
+    lets running jobs finish and starts no new one); that handler is wrapped
+    so that the signal is still noted.
+    """
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    install = signal.signal
+
+    def handler(signum, frame):
+        stop.signal = signum
+        if not stop.defer:
+            raise KeyboardInterrupt
+
+    def noting(signum, new_handler):
+        if signum in (signal.SIGINT, signal.SIGTERM) and callable(new_handler) and new_handler is not handler:
+            inner = new_handler
+
+            def new_handler(number, frame):
+                stop.signal = number
+                return inner(number, frame)
+        return install(signum, new_handler)
+
+    previous = {sig: install(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal = noting
+    try:
+        yield stop
+    finally:
+        signal.signal = install
+        for sig, old in previous.items():
+            install(sig, old)
+
+
+def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop | None = None) -> ExitStatus:
+    """Build the review and publish it; print what changed or what is wrong.
+
+    *stop* (from :func:`interruptible`) tells whether a signal came while
+    Snakemake ran; a signal that comes while publishing waits until the
+    release is published whole.
+    """
     from .publish import publish
 
+    stop = stop or _Stop()
     config = load_config(root, overrides)
     build_dir = root / config["build_dir"]
     os.environ.update(fixed_environment())
     with BuildLock(build_dir / ".lock"):
+        wait_for_jobs(build_dir)
         errors = build_dir / "errors.txt"
         errors.unlink(missing_ok=True)
         log = build_dir / "snakemake.log"
         code = run_snakemake(snakemake_args(root, overrides, []), log)
+        if stop.signal or code == ExitStatus.INTERRUPTED:
+            raise KeyboardInterrupt
         if code != 0:
             report_failure(errors, log)
             return ExitStatus.ERROR
         if not publish_output:
             return ExitStatus.OK
         output_dir = root / config["output_dir"]
+        stop.defer = True  # a signal now waits until the release is published whole
         republished = republished_version_note(output_dir / "evidence.json", build_dir / "release" / "evidence.json")
         changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
     if changed:
@@ -173,10 +243,21 @@ def report_failure(errors: Path, log: Path) -> None:
         text = errors.read_text(encoding="utf-8").strip()
         print(text, file=sys.stderr)
     else:
-        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:] if log.is_file() else []
-        print("livingreview: the build failed; the end of Snakemake's log follows\n  " + "\n  ".join(tail),
-              file=sys.stderr)
-    print(f"livingreview: build failed; output/ was left unchanged (details: {log})", file=sys.stderr)
+        text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        print(f"error: {snakemake_error(text)}", file=sys.stderr)
+    print(f"livingreview: build failed; output/ was left unchanged (details: {tidy_path(str(log), os.getcwd())})",
+          file=sys.stderr)
+
+
+def check_bib(root: Path, file: str, style: str | None, show: bool) -> ExitStatus:
+    """Format every entry of *file* with *style*; print the problems by key and a summary."""
+    from .bibcheck import check_bibliography, report_lines
+
+    config = load_config(root, {"reference_style": style} if style else {})
+    report = check_bibliography(file, root / config["templates"], config["reference_style"])
+    for line in report_lines(report, show):
+        print(line, file=sys.stdout if show and not line.startswith(("error:", "warning:")) else sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.ERROR
 
 
 def verify_release(root: Path, keep: bool = False) -> ExitStatus:
@@ -204,24 +285,35 @@ def make_parser() -> argparse.ArgumentParser:
     verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with output/ "
                                                     "and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
+                                  "and report, by key, what cannot be read or formatted")
+    bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
+    bib_cmd.add_argument("--style", default=None, help="reference style (default: reference_style of the config)")
+    bib_cmd.add_argument("--show", action="store_true", help="also print every formatted reference")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = make_parser().parse_args(argv)
-    try:
-        if args.command == "build":
-            return build(ROOT, parse_overrides(args.config))
-        if args.command == "bench":
-            from .bench import main as bench_main
+    with interruptible() as stop:
+        try:
+            if args.command == "build":
+                return build(ROOT, parse_overrides(args.config), stop=stop)
+            if args.command == "check-bib":
+                return check_bib(ROOT, args.file, args.style, args.show)
+            if args.command == "verify":
+                return verify_release(ROOT, keep=args.keep)
+            if args.command == "bench":
+                from .bench import main as bench_main
 
-            return bench_main(ROOT, args.runs)
-        if args.command == "verify":
-            return verify_release(ROOT, keep=args.keep)
-    except LivingReviewError as exc:
-        if args.traceback:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return ExitStatus.ERROR
+                return bench_main(ROOT, args.runs)
+        except LivingReviewError as exc:
+            if args.traceback:
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitStatus.ERROR
+        except KeyboardInterrupt:
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+            return ExitStatus.INTERRUPTED
     return ExitStatus.USAGE

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pypandoc
 
-from .errors import ConversionError
-from .files import read_json
+from .diagnostics import pandoc_error, typst_error
+from .files import read_json, temporary_path, write_atomic
 
 
 def pandoc_path() -> str:
@@ -27,15 +27,19 @@ def pandoc_path() -> str:
 
 
 def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str]) -> None:
-    """Run pandoc on *source* with a defaults file, writing *target*."""
-    args = [pandoc_path(), "--defaults", defaults, "--output", target]
+    """Run pandoc on *source* with a defaults file, writing *target* (atomically: all or nothing)."""
+    tmp = temporary_path(target)
+    args = [pandoc_path(), "--defaults", defaults, "--output", tmp]
     for name, value in sorted(variables.items()):
         args.append(f"--variable={name}:{value}")
     args.append(source)
-    result = subprocess.run(args, capture_output=True, text=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
-    if result.returncode != 0:
-        raise ConversionError(source, None, f"pandoc failed ({result.returncode}): {result.stderr.strip()[:800]}",
-                              f"check the Markdown and the pandoc template named in {defaults}")
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
+        if result.returncode != 0:
+            raise pandoc_error(result.stderr, source, defaults)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _person(author: dict) -> str:
@@ -91,7 +95,8 @@ def pdf_variables(review: dict) -> dict[str, str]:
     }
 
 
-def compile_typst(source: str, target: str, font_dir: str | None, timestamp: int) -> None:
+def compile_typst(source: str, target: str, font_dir: str | None, timestamp: int,
+                  template: str = "templates/pdf/template.typ") -> None:
     """Compile a Typst file to PDF with only the bundled (and repository) fonts."""
     import typst
 
@@ -100,9 +105,9 @@ def compile_typst(source: str, target: str, font_dir: str | None, timestamp: int
         pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
                             ignore_system_fonts=True, timestamp=timestamp)
     except Exception as exc:  # typst raises its own TypstError types
-        raise ConversionError(source, None, f"Typst failed: {str(exc).strip()[:800]}",
-                              "check templates/pdf/template.typ; the Markdown converted by pandoc is beside it") from None
-    Path(target).write_bytes(pdf)
+        raise typst_error(getattr(exc, "diagnostic", ""), getattr(exc, "message", str(exc)), source,
+                          template) from None
+    write_atomic(target, pdf)
 
 
 def source_date_epoch(review: dict) -> int:
@@ -120,11 +125,9 @@ def convert_html_step(review_md: str, evidence_json: str, citations_json: str, t
                       out_html: str) -> None:
     """review.md -> review.html (pandoc, templates/pandoc/html.yaml)."""
     evidence = read_json(evidence_json)
-    tmp = f"{out_html}.tmp"
-    run_pandoc(review_md, tmp, str(Path(template_dir) / "pandoc" / "html.yaml"),
+    run_pandoc(review_md, out_html, str(Path(template_dir) / "pandoc" / "html.yaml"),
                        {"citation-meta": citation_meta_tags(evidence["review"],
                                                                     cited_references(evidence, read_json(citations_json)))})
-    os.replace(tmp, out_html)
 
 
 def render_pdf_step(review_md: str, evidence_json: str, template_dir: str, out_typ: str, out_pdf: str) -> None:
@@ -133,9 +136,7 @@ def render_pdf_step(review_md: str, evidence_json: str, template_dir: str, out_t
     The PDF is dated by the review's publication date, never by the clock.
     """
     review = read_json(evidence_json)["review"]
-    run_pandoc(review_md, f"{out_typ}.tmp", str(Path(template_dir) / "pandoc" / "typst.yaml"),
+    run_pandoc(review_md, out_typ, str(Path(template_dir) / "pandoc" / "typst.yaml"),
                        pdf_variables(review))
-    os.replace(f"{out_typ}.tmp", out_typ)
-    compile_typst(out_typ, f"{out_pdf}.tmp", str(Path(template_dir) / "pdf" / "fonts"),
-                          source_date_epoch(review))
-    os.replace(f"{out_pdf}.tmp", out_pdf)
+    compile_typst(out_typ, out_pdf, str(Path(template_dir) / "pdf" / "fonts"),
+                          source_date_epoch(review), str(Path(template_dir) / "pdf" / "template.typ"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 
 class LivingReviewError(Exception):
@@ -63,7 +64,48 @@ def report_error(message: str, error_file) -> None:
         handle.write(message.rstrip() + "\n\n")
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The one of *choices* closest to *word* (a likely misspelling), or None."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+@contextmanager
+def recorded(error_file):
+    """Record a LivingReviewError raised in the block in *error_file* (for the front end), then re-raise it."""
+    try:
+        yield
+    except LivingReviewError as exc:
+        report_error(f"error: {exc}", error_file)
+        raise
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' Did you mean "x"?' for the closest of *choices*, or ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f' Did you mean "{close[0]}"?' if close else ""
+    near = closest(word, choices)
+    return f' Did you mean "{near}"?' if near else ""
+
+
+class ErrorList(LivingReviewError):
+    """Several problems found together (e.g. every unreadable block of a BibTeX file).
+
+    Renders as one message per problem, each after ``error: `` as the step
+    prints the first.
+    """
+
+    def __init__(self, errors: list[LivingReviewError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.file, first.where, first.problem, first.fix)
+
+    def __str__(self) -> str:
+        return "\nerror: ".join(LivingReviewError.__str__(e) for e in self.errors)
+
+
+def combined(errors: list[LivingReviewError], more_fix: str, limit: int = 10) -> LivingReviewError:
+    """One error for all *errors*: the first *limit* of them, then how many more there are."""
+    listed = list(errors[:limit])
+    if len(errors) > limit:
+        listed.append(LivingReviewError(errors[0].file, None, f"{len(errors) - limit} more problems are not shown",
+                                        more_fix))
+    return listed[0] if len(listed) == 1 else ErrorList(listed)

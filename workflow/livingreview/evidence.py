@@ -9,53 +9,26 @@ line, the column or key, what is wrong and how to fix it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .bibliography import read_bibliography
 from .records import Reference
-from .errors import DataError, EvidenceError, did_you_mean
+from .errors import DataError, EvidenceError, closest, did_you_mean
 from .files import write_json
+from .inputs import check_csv_shape, parse_yaml, read_input, record_lines, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
-from .schemas import describe_error, load_schema, schema_errors
+from .schemas import explain_error, load_schema, schema_errors
 
 RESERVED = (CITE_OPEN, CITE_CLOSE)
 
 
 def read_text(path: str | Path, kind: str) -> str:
     """Read a UTF-8 text file (a BOM and CRLF line ends are accepted)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(str(path), None, f"the {kind} file does not exist",
-                        "create it, or point config/config.yaml at the right path") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(str(path), f"line {line}", f"the {kind} file is not valid UTF-8 "
-                        f"(byte 0x{raw[exc.start]:02x})",
-                        "save the file as UTF-8 (spreadsheet programs offer 'CSV UTF-8')") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise DataError(str(path), None, f"the {kind} file is empty", f"fill in the {kind}")
-    return text
-
-
-def _record_lines(text: str) -> list[int]:
-    """Line number at which each CSV record (header excluded) starts."""
-    reader = csv.reader(io.StringIO(text))
-    starts, previous_end = [], 0
-    for _ in reader:
-        starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts[1:]
+    return read_input(path, kind, DataError)
 
 
 def _coerce(value: str, spec: dict):
@@ -71,6 +44,19 @@ def _coerce(value: str, spec: dict):
     return value
 
 
+def missing_column_error(path: str, column: str, header: list[str], properties: dict) -> DataError:
+    """The error for a required *column* missing from *header*, suggesting a misspelt column."""
+    unknown = [c for c in header if c not in properties]
+    near = closest(column, unknown)
+    description = properties[column].get("description", "").strip()
+    if near:
+        return DataError(path, f"line 1 (header), column {near}",
+                         f'the required column "{column}" is missing, and "{near}" is not a known column.'
+                         f' Did you mean "{column}"?', f'rename the column "{near}" to "{column}"')
+    return DataError(path, "line 1 (header)", f'the required column "{column}" is missing',
+                     f'add a column named exactly "{column}" ({description})')
+
+
 def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -> list[dict]:
     """Read a CSV table, check it against its schema and return its rows.
 
@@ -80,6 +66,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     """
     path = str(path)
     text = read_text(path, kind)
+    check_csv_shape(text, path, kind, DataError)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
     except pd.errors.ParserError as exc:
@@ -90,10 +77,8 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     properties = schema["properties"]
     for column in schema.get("required", []):
         if column not in frame.columns:
-            raise DataError(path, "line 1 (header)", f'the required column "{column}" is missing.'
-                            + did_you_mean(column, frame.columns),
-                            f'add a column named exactly "{column}" ({properties[column]["description"]})')
-    lines = _record_lines(text)
+            raise missing_column_error(path, column, list(frame.columns), properties)
+    lines = record_lines(text)[1:]
     rows: list[dict] = []
     seen: dict[str, int] = {}
     for index, record in enumerate(frame.to_dict("records")):
@@ -108,11 +93,9 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
             if column not in typed and "default" in spec:
                 typed[column] = spec["default"]
         for error in schema_errors(typed, schema_name):
-            field, problem = describe_error(error)
-            hint = properties.get(field, {}).get("description", "see the schema")
-            suggestion = did_you_mean(error.instance, error.validator_value) if error.validator == "enum" else ""
-            raise DataError(path, f"{where}, column {field}",
-                            f"{problem}.{suggestion}", f"{field}: {hint}")
+            key_path, problem, fix = explain_error(error, schema, schema_name)
+            column = key_path[0] if key_path else key_column
+            raise DataError(path, f"{where}, column {column}", problem, fix)
         key = typed[key_column]
         if key in seen:
             raise DataError(path, f"{where}, {key_column} {key}",
@@ -141,27 +124,21 @@ def read_review(path: str | Path) -> dict:
     """Read and validate the review metadata YAML."""
     path = str(path)
     text = read_text(path, "review metadata")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DataError(path, where, f"YAML syntax error: {problem}",
-                        "check indentation and quote values that contain ': ' or start with a special character") from None
+    data = parse_yaml(text, path, "review metadata", DataError)
     if not isinstance(data, dict):
         raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",
                         "start from the shipped data/review.yaml")
     data = _iso_dates(data)
     schema = load_schema("review")
-    for error in schema_errors(data, "review"):
-        field, problem = describe_error(error)
-        near = ""
-        if error.validator == "additionalProperties":
-            extra = [k for k in (error.instance or {}) if k not in schema_properties(schema, error.absolute_path)]
-            if extra:
-                near = did_you_mean(extra[0], schema_properties(schema, error.absolute_path))
-        raise DataError(path, f"key {field}", f"{problem}.{near}", "see workflow/schemas/review.schema.yaml")
+    errors = schema_errors(data, "review")
+    if errors:
+        # an unknown key first: it is usually the misspelling of a missing one
+        error = min(errors, key=lambda e: e.validator != "additionalProperties")
+        key_path, problem, fix = explain_error(error, schema, "review")
+        line = yaml_line(text, key_path) if error.validator != "required" else None
+        where = ", ".join(filter(None, [f"line {line}" if line else None,
+                                        "key " + ".".join(str(p) for p in key_path)]))
+        raise DataError(path, where, problem, fix)
     for item in data.get("framing", {}).values():
         if any(ch in item for ch in RESERVED):
             raise DataError(path, "key framing", "contains a reserved private-use character", "delete it")
@@ -175,14 +152,6 @@ def read_review(path: str | Path) -> dict:
         raise DataError(path, "key authors", "no author is marked `corresponding: true`",
                         "mark the corresponding author (with an email)")
     return data
-
-
-def schema_properties(schema: dict, path) -> list[str]:
-    """Names of the properties allowed at *path* of *schema* (for suggestions)."""
-    node = schema
-    for part in path:
-        node = node.get("items", node) if isinstance(part, int) else node.get("properties", {}).get(part, {})
-    return list(node.get("properties", {}))
 
 
 def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[str, Reference],
@@ -257,10 +226,10 @@ def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bi
     Everything the author edits is read and cross-checked here, so that a
     mistake stops the build before any text is produced.
     """
-    references = read_bibliography(bib_path)
     review = read_review(review_path)
     themes = read_table(themes_path, "themes", "themes table", "theme")
     studies = read_table(studies_path, "studies", "study dataset", "key")
+    references = read_bibliography(bib_path, keys=[s["key"] for s in studies])
     check_studies(studies, themes, references, studies_path, themes_path, bib_path)
     included = narrative_order(studies, themes)
     statements = conclusion_statements(themes, included, themes_path)

@@ -45,3 +45,66 @@ def describe_error(error: jsonschema.ValidationError) -> tuple[str, str]:
     if error.validator == "pattern":
         return path, f"{error.instance!r} does not have the expected form ({error.validator_value})"
     return path, error.message
+
+
+def schema_node(schema: dict, path) -> dict:
+    """The sub-schema that describes the value at *path* (keys and list indexes)."""
+    node = schema
+    for part in path:
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
+        if "$ref" in node and node["$ref"].startswith("#/"):
+            target = schema
+            for name in node["$ref"][2:].split("/"):
+                target = target.get(name, {})
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) -> tuple[list, str, str]:
+    """(path of the offending key, problem with a "Did you mean", fix) for a violation of schema *name*.
+
+    The path is the key that holds the error: the unknown key for an
+    unexpected one, the missing key for a required one. The fix quotes the
+    key's description from the schema.
+    """
+    from .errors import closest
+
+    path = list(error.absolute_path)
+    field, problem = describe_error(error)
+    near, fix = None, None
+    if error.validator == "additionalProperties":
+        allowed = list(schema_node(schema, path).get("properties", {}))
+        unknown = [k for k in (error.instance or {}) if k not in allowed]
+        if unknown:
+            path = path + [unknown[0]]
+            problem = f'"{unknown[0]}" is not a known key'
+            near = closest(unknown[0], allowed)
+            fix = f'rename the key to "{near}"' if near else "delete the key; allowed: " + ", ".join(allowed)
+    elif error.validator == "required":
+        path = path + [field.split(".")[-1]]
+    elif error.validator == "enum":
+        near = closest(error.instance, error.validator_value)
+        fix = f'write "{near}" instead' if near else None
+    key = ".".join(str(p) for p in path)
+    description = schema_node(schema, path).get("description", "").strip()
+    if fix is None:
+        fix = f"{key}: {description}" if description else _expected(error, key) or \
+            f"see workflow/schemas/{name}.schema.yaml"
+    problem = problem.rstrip(".") + "." + (f' Did you mean "{near}"?' if near else "")
+    return path, problem, fix
+
+
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
+               "array": "a list", "object": "a mapping (key: value lines)", "null": "nothing"}
+
+
+def _expected(error: jsonschema.ValidationError, key: str) -> str | None:
+    """A plain fix for a type or range violation, when the schema gives no description."""
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"{key}: write " + " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        return f"{key}: use a value of at least {error.validator_value}"
+    if error.validator in ("maximum", "exclusiveMaximum"):
+        return f"{key}: use a value of at most {error.validator_value}"
+    return None

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from pathlib import Path
 
 from .errors import LivingReviewError, report_error
+from .locks import job_running
 
 # name -> (module, function); modules are imported only when their step runs,
 # so that a step that does not read CSV never pays for importing pandas.
@@ -37,7 +39,8 @@ def main(argv: list[str]) -> int:
     module_name, function_name = STEPS[argv[0]]
     try:
         module = __import__(f"livingreview.{module_name}", fromlist=[function_name])
-        getattr(module, function_name)(*argv[1:])
+        with job_running(Path(error_file).parent):
+            getattr(module, function_name)(*argv[1:])
     except LivingReviewError as exc:
         print(f"error: {exc}", file=sys.stderr)
         report_error(f"error: {exc}", error_file)

@@ -10,8 +10,8 @@ name), so text from data is never read as markup. Undefined names are errors
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-
 from urllib.parse import quote
 
 import jinja2
@@ -88,7 +88,7 @@ def series_separator(loop) -> Markup:
 def make_environment(template_dir: str | Path) -> jinja2.Environment:
     """Return the Jinja environment for the Markdown templates in *template_dir*."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir)),
+        loader=jinja2.FileSystemLoader(str(template_dir), encoding="utf-8-sig"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -121,40 +121,76 @@ def _template_line(exc: BaseException, template_dir: Path) -> tuple[str | None, 
     return name, line
 
 
+def load_template(template_dir: str | Path, name: str) -> jinja2.Template:
+    """Load template *name* from *template_dir*; a missing or malformed one is a TemplateError."""
+    try:
+        return make_environment(template_dir).get_template(name)
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, Path(template_dir), name, {}) from None
+
+
 def render_template(template_dir: str | Path, name: str, **context) -> str:
     """Render template *name* with *context*, turning Jinja errors into TemplateError."""
-    template_dir = Path(template_dir)
-    env = make_environment(template_dir)
-    shown = str(template_dir / name)
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateNotFound as exc:
-        available = sorted(str(p.relative_to(template_dir)) for p in template_dir.rglob("*.j2"))
-        missing = exc.name or name
-        raise TemplateError(str(template_dir / missing), None, "the template does not exist."
-                            + did_you_mean(missing, available),
-                            "restore it from version control, or create it") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.filename or shown, f"line {exc.lineno}", f"template syntax error: {exc.message}",
-                            "check that every {% ... %} block is closed and every {{ ... }} is balanced") from None
+    return render(load_template(template_dir, name), template_dir, **context)
+
+
+def render(template: jinja2.Template, template_dir: str | Path, **context) -> str:
+    """Render a loaded *template*; errors name the template, the line and the undefined name."""
     try:
         return template.render(**context)
-    except jinja2.UndefinedError as exc:
-        file, line = _template_line(exc, template_dir)
-        raise TemplateError(file or shown, f"line {line}" if line else None,
-                            f"the template uses an undefined name: {exc.message}",
-                            "use one of the names the template receives (see README, 'Templates'), "
-                            "or test optional fields with `is defined`") from None
-    except jinja2.TemplateError as exc:
-        file, line = _template_line(exc, template_dir)
-        raise TemplateError(file or shown, f"line {line}" if line else None, f"template error: {exc}",
-                            "fix the template") from None
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        file, line = _template_line(exc, template_dir)
-        if file is None:
+    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as exc:
+        error = template_error(exc, Path(template_dir), template.name, context)
+        if error is None:
             raise
-        raise TemplateError(file, f"line {line}", f"the template failed: {type(exc).__name__}: {exc}",
-                            "fix the expression on that line") from None
+        raise error from None
 
 
-__all__ = ["make_environment", "render_template", "cite", "with_citation", "emphasis", "number_word"]
+def undefined_name(message: str) -> str | None:
+    """The name in Jinja's "'x' is undefined" or "... has no attribute 'x'" message."""
+    match = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message or "")
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def context_names(context: dict) -> list[str]:
+    """Names a template could mean: the context's, and the keys of its mappings (one level down)."""
+    names = set(context)
+    for value in context.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items[:1] if isinstance(value, list) else items:
+            if isinstance(item, dict):
+                names.update(str(k) for k in item)
+    return sorted(names)
+
+
+def template_error(exc: BaseException, template_dir: Path, name: str, context: dict) -> TemplateError | None:
+    """The TemplateError for a Jinja (or Python) error raised by template *name*; None if not from a template."""
+    shown = str(template_dir / name)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        available = sorted(str(p.relative_to(template_dir)) for p in template_dir.rglob("*.j2"))
+        missing = exc.name or name
+        return TemplateError(str(template_dir / missing), None, "the template does not exist."
+                             + did_you_mean(missing, available),
+                             "restore it from version control (git checkout -- FILE), or create it"
+                             + ("" if missing == name else f"; {shown} includes or imports it"))
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError(exc.filename or shown, f"line {exc.lineno}", f"template syntax error: {exc.message}",
+                             "check that every {% ... %} block is closed by its {% end... %} and every "
+                             "{{ ... }} is balanced")
+    file, line = _template_line(exc, template_dir)
+    where = f"line {line}" if line else None
+    if isinstance(exc, jinja2.UndefinedError):
+        missing = undefined_name(exc.message)
+        near = did_you_mean(missing, context_names(context)) if missing else ""
+        return TemplateError(file or shown, ", ".join(filter(None, [where, f"name {missing}" if missing else None])),
+                             f"the template uses an undefined name: {exc.message}.{near}",
+                             "use one of the names the template receives (see README, 'Templates'), "
+                             "or test optional fields with `is defined`")
+    if isinstance(exc, jinja2.TemplateError):
+        return TemplateError(file or shown, where, f"template error: {exc}", "fix the template")
+    if file is None:
+        return None
+    return TemplateError(file, where, f"the template failed: {type(exc).__name__}: {exc}",
+                         "fix the expression on that line")
+
+
+__all__ = ["make_environment", "load_template", "render", "render_template", "cite", "with_citation", "emphasis", "number_word"]

@@ -1,0 +1,107 @@
+"""Unit tests of BibTeX value resolution, crossref, LaTeX decoding and reference-style errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bibtexparser.model import String
+
+from livingreview.bibliography import (ValueSyntaxError, apply_biblatex_aliases, decode_latex, read_bibtex,
+                                       resolve_crossrefs, resolve_macros, resolve_value, split_value)
+from livingreview.errors import BibliographyError, TemplateError
+from livingreview.records import Reference
+from livingreview.styles import format_references, missing_field_error, reference_formatter
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@pytest.mark.parametrize("raw, parts", [
+    ("{Title}", [("text", "Title")]),
+    ('"Quoted {with} braces"', [("text", "Quoted {with} braces")]),
+    ("2012", [("macro", "2012")]),
+    ("jgcd", [("macro", "jgcd")]),
+    ('Proc_of # " the " # {x}', [("macro", "Proc_of"), ("text", " the "), ("text", "x")]),
+    ("a #b# {c}", [("macro", "a"), ("macro", "b"), ("text", "c")]),
+    (r"{a \} b}", [("text", r"a \} b")]),
+])
+def test_split_value(raw, parts):
+    assert split_value(raw) == parts
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("{140}\n  year = {2022}", "follows the value without a comma"),
+    ("{open", "not closed"),
+    ('"open', "not closed"),
+])
+def test_split_value_rejects_what_bibtex_rejects(raw, message):
+    with pytest.raises(ValueSyntaxError, match=message):
+        split_value(raw)
+
+
+def test_macros_resolve_in_order_with_months_and_redefinitions():
+    strings = [String("and", '" and "'), String("Proc_of", '"Proceedings of "'),
+               String("Proc_of_the", 'Proc_of # " the "'), String("x", "{old}"), String("X", "{new}")]
+    macros = resolve_macros(strings)
+    assert macros["proc_of_the"] == "Proceedings of  the "
+    assert macros["x"] == "new" and macros["mar"] == "March"
+    assert resolve_value("{A} #and# {B, C}", macros) == ("A and B, C", [])
+    assert resolve_value("nope # {!}", macros) == ("nope!", ["nope"])
+    assert resolve_value("2012", macros) == ("2012", [])
+
+
+def test_undefined_macro_and_missing_crossref_are_warnings_by_key():
+    bib = read_bibtex("@inproceedings{a, author={Doe, J.}, title={T}, crossref={nothere}, journal=jgcd}", "r.bib")
+    assert not bib.problems
+    messages = [str(w) for w in bib.warnings["a"]]
+    assert any('field journal: the @string macro "jgcd" is not defined' in m for m in messages)
+    assert any("field crossref: the entry refers to \"nothere\"" in m for m in messages)
+
+
+def test_crossref_inherits_booktitle_year_and_editors():
+    parent = Reference("proc", "proceedings", 9, {"title": "Proc. of X", "year": "2002", "publisher": "P"})
+    child = Reference("paper", "inproceedings", 1, {"title": "Paper", "crossref": "PROC", "pages": "1--2"})
+    refs = {"proc": parent, "paper": child}
+    assert resolve_crossrefs(refs, "r.bib") == {}
+    assert child.fields["booktitle"] == "Proc. of X" and child.fields["year"] == "2002"
+    assert child.fields["title"] == "Paper" and child.fields["publisher"] == "P"
+
+
+def test_biblatex_aliases():
+    ref = Reference("k", "article", 1, {"journaltitle": "J", "date": "2020-05-01"})
+    apply_biblatex_aliases(ref)
+    assert ref.fields["journal"] == "J" and ref.fields["year"] == "2020"
+
+
+@pytest.mark.parametrize("latex, text", [
+    (r"M{\"u}ller", "Müller"),
+    (r"Bj{\o}rnstad", "Bjørnstad"),
+    (r"{Stan} & brms", "Stan & brms"),
+    (r"50% of {X}", "50% of X"),
+    (r"a \% b", "a % b"),
+    (r"\textsf{R} and \texttt{knitr}", "R and knitr"),
+    (r"{$\eta$}2", r"$\eta$2"),
+    (r"costs US$ 5 {x}", "costs US$ 5 x"),
+    (r"{x} #1", "x #1"),
+    ("plain <b>text</b> & more", "plain <b>text</b> & more"),
+])
+def test_decode_latex(latex, text):
+    assert decode_latex(latex) == text
+
+
+def test_a_missing_field_is_the_entry_s_problem_and_a_misspelt_name_the_template_s(tmp_path):
+    ref = Reference("k", "article", 7, {"title": "T", "year": "2020", "jounal": "J"})
+    with pytest.raises(BibliographyError) as caught:
+        reference_formatter(TEMPLATES, "seed", "r.bib")(ref)
+    assert str(caught.value).startswith('r.bib, line 7, key k, field journal: the entry (@article) lacks the field '
+                                        '"journal" that the reference style "seed" needs. Did you mean "jounal"?')
+    (tmp_path / "references").mkdir()
+    (tmp_path / "references" / "mine.md.j2").write_text("{{ title }}\n{{ yeer }}", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        format_references({"k": ref}, tmp_path, "mine", "r.bib")
+    assert "mine.md.j2, line 2, name yeer" in str(caught.value) and 'Did you mean "year"?' in str(caught.value)
+
+
+def test_missing_field_error_text():
+    error = missing_field_error(Reference("k", "book", 3, {"publsher": "P"}), "publisher", "apa", "r.bib")
+    assert error.fix == 'add `publisher = {...}` to the entry "k"' and 'Did you mean "publsher"?' in error.problem

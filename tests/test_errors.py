@@ -1,0 +1,227 @@
+"""Every mistake an author can make ends in one clear message, and output/ is never touched.
+
+Each case edits a fresh copy of the project, runs the real pipeline
+(``python -m livingreview build``: Snakemake, pandoc, Typst) and checks the
+exit status, that the message on stderr names the file and the place (row,
+line, key or column), that there is no traceback, and that every file in
+output/ is byte-identical to what it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+
+def output_hashes(project: Path) -> dict[str, str]:
+    """SHA-256 of every file under output/."""
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((project / "output").rglob("*")) if p.is_file()}
+
+
+def edit(path: str, old: str, new: str | bytes, count: int = 1):
+    """A mutation replacing *old* (which must occur) by *new* (text, or raw bytes) in the project file *path*."""
+    def mutate(project: Path) -> None:
+        file = project / path
+        data, before = file.read_bytes(), old.encode("utf-8")
+        assert before in data, f"{old!r} not in {path}"
+        file.write_bytes(data.replace(before, new if isinstance(new, bytes) else new.encode("utf-8"), count))
+    return mutate
+
+
+def write(path: str, data: str | bytes):
+    """A mutation replacing the project file *path* with *data*."""
+    def mutate(project: Path) -> None:
+        file = project / path
+        file.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return mutate
+
+
+def delete(path: str):
+    """A mutation deleting the project file *path*."""
+    return lambda project: (project / path).unlink()
+
+
+def csv_cells(path: str, change):
+    """A mutation that rewrites a CSV file with ``change(rows)`` applied to its rows (header first)."""
+    def mutate(project: Path) -> None:
+        file = project / path
+        rows = list(csv.reader(io.StringIO(file.read_text(encoding="utf-8"))))
+        change(rows)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        file.write_text(out.getvalue(), encoding="utf-8")
+    return mutate
+
+
+def set_cell(path: str, row: int, column: str, value: str):
+    """A mutation setting data row *row* (1-based), *column* of a CSV file to *value*."""
+    def change(rows):
+        rows[row][rows[0].index(column)] = value
+    return csv_cells(path, change)
+
+
+def drop_column(path: str, column: str):
+    def change(rows):
+        index = rows[0].index(column)
+        for row in rows:
+            del row[index]
+    return csv_cells(path, change)
+
+
+def each_row(path: str, column: str, value: str):
+    def change(rows):
+        for row in rows[1:]:
+            row[rows[0].index(column)] = value
+    return csv_cells(path, change)
+
+
+S, T, R, B, C = "data/studies.csv", "data/themes.csv", "data/review.yaml", "references.bib", "config/config.yaml"
+DESC = "templates/sections/description.md.j2"
+
+# (mutation, extra CLI args, file named, places named (all must appear))
+CASES = [
+    # --- the study dataset
+    pytest.param(edit(S, "key,theme,status", "key,thme,status"), [], S,
+                 ["line 1 (header)", "thme", '"theme"', 'Did you mean "theme"?'], id="studies-column-misspelled"),
+    pytest.param(drop_column(S, "design"), [], S, ["line 1 (header)", '"design"'], id="studies-column-missing"),
+    pytest.param(write(S, ""), [], S, ["is empty"], id="studies-empty-file"),
+    pytest.param(edit(S, "adults with depression", "adults with dépression".encode("latin-1")), [], S,
+                 ["line 2, column", "not valid UTF-8"], id="studies-not-utf8"),
+    pytest.param(set_cell(S, 4, "key", "moen2042"), [], S, ["row 4 (line 5)", "moen2042", 'Did you mean "moen2024"?'],
+                 id="studies-key-not-in-bib"),
+    pytest.param(set_cell(S, 3, "key", "johnsen2023"), [], S, ["row 3 (line 4)", "johnsen2023", "row 1"],
+                 id="studies-duplicate-key"),
+    pytest.param(set_cell(S, 5, "theme", "neurobiolgy"), [], S,
+                 ["row 5 (line 6)", "column theme", 'Did you mean "neurobiology"?'], id="studies-unknown-theme"),
+    pytest.param(set_cell(S, 2, "status", "inclded"), [], S,
+                 ["row 2 (line 3)", "column status", 'Did you mean "included"?'], id="studies-unknown-status"),
+    pytest.param(set_cell(S, 6, "design", "randomised-controlled-trial"), [], S,
+                 ["row 6 (line 7)", "column design", 'Did you mean "randomized-controlled-trial"?'],
+                 id="studies-unknown-design"),
+    pytest.param(set_cell(S, 7, "population", ""), [], S, ["row 7 (line 8)", "column population", "empty"],
+                 id="studies-required-field-empty"),
+    pytest.param(set_cell(S, 8, "description", ""), [], S, ["row 8 (line 9)", "column description"],
+                 id="studies-finding-empty"),
+    pytest.param(each_row(S, "status", "excluded"), [], S, ['no study has status "included"'],
+                 id="studies-none-included"),
+    pytest.param(edit(S, "kristiansen2021,long-term-outcomes,included,follow-up-study,",
+                      'kristiansen2021,long-term-outcomes,included,"follow-up-study,'), [], S,
+                 ["row 3 (line 4)", "never closed"], id="studies-unclosed-quote"),
+    pytest.param(edit(S, "moen2024,treatment-resistant,included,comparative-study,",
+                      "moen2024,treatment-resistant,included,comparative,study,"), [], S,
+                 ["row 4 (line 5)", "11 cells", "10"], id="studies-extra-comma"),
+    pytest.param(write(S, "key,theme,status,design,population,intervention,comparator\n"), [], S,
+                 ["no rows"], id="studies-header-only"),
+    # --- the themes
+    pytest.param(edit(T, "theme,order,label,", "theme,order,lable,"), [], T,
+                 ["line 1 (header)", "lable", 'Did you mean "label"?'], id="themes-column-misspelled"),
+    pytest.param(set_cell(T, 2, "also_requires", "long-term-outcome"), [], T,
+                 ["row 2 (line 3)", "column also_requires", 'Did you mean "long-term-outcomes"?'],
+                 id="themes-unknown-required-theme"),
+    pytest.param(set_cell(T, 3, "order", "third"), [], T, ["row 3 (line 4)", "column order", "integer"],
+                 id="themes-order-not-a-number"),
+    pytest.param(set_cell(T, 4, "order", "0"), [], T, ["row 4 (line 5)", "column order", "minimum"],
+                 id="themes-order-out-of-range"),
+    pytest.param(set_cell(T, 2, "theme", "combined-treatment"), [], T, ["row 2 (line 3)", "combined-treatment",
+                                                                       "row 1"], id="themes-duplicate-theme"),
+    pytest.param(set_cell(S, 5, "status", "excluded"), [], T,
+                 ["row 5 (line 6)", "theme neurobiology", "lost its evidence"], id="theme-statement-without-study"),
+    # --- the bibliography
+    pytest.param(edit(B, "@article{andersen2022,", "@article{johnsen2023,"), [], B, ["line 13", "johnsen2023"],
+                 id="bib-duplicate-key"),
+    pytest.param(edit(B, "  volume  = {140},\n", "  volume  = {140}\n"), [], B, ["line 44", "solberg2022",
+                                                                              "syntax error"], id="bib-missing-comma"),
+    pytest.param(edit(B, "  journal = {Neuroscience \\& Biobehavioral Reviews},\n", ""), [], B,
+                 ["line 40", "solberg2022", "journal", '"seed"'], id="bib-field-the-style-needs"),
+    pytest.param(edit(B, "  year    = {2024},\n", "  year    = {2024},\n  year    = {2025},\n"), [], B,
+                 ["line 31", "moen2024", '"year" more than once'], id="bib-duplicate-field"),
+    pytest.param(write(B, "% nothing yet\n"), [], S, ["row 1 (line 2)", "johnsen2023"], id="bib-without-entries"),
+    pytest.param(write(B, b""), [], B, ["is empty"], id="bib-empty-file"),
+    pytest.param(edit(B, "Bjornstad", "Bjørnstad".encode("latin-1")), [], B, ["line 41", "not valid UTF-8", "Latin-1"],
+                 id="bib-not-utf8"),
+    pytest.param(edit(B, "journal = {Clinical Depression},", "journal = ClinDep,"), [], B,
+                 ["line 4", "johnsen2023", '"ClinDep"'], id="bib-undefined-macro"),
+    # --- the review metadata
+    pytest.param(edit(R, '  title: "Clinical Depression"', '  title: "Clinical Depression'), [], R,
+                 ["line", "YAML syntax error"], id="review-yaml-syntax"),
+    pytest.param(edit(R, "volume: 11", "volume: eleven"), [], R, ["line 21", "key volume", "integer"],
+                 id="review-wrong-type"),
+    pytest.param(edit(R, "year: 2025", "year: 1825"), [], R, ["line 23", "key year", "minimum"],
+                 id="review-out-of-range"),
+    pytest.param(edit(R, "acknowledgement:", "acknowledgment:"), [], R,
+                 ["line 41", "acknowledgment", 'Did you mean "acknowledgement"?'], id="review-key-misspelled"),
+    pytest.param(edit(R, 'doi: "10.37421/2572-0791.2025.11.212"\n', ""), [], R, ["key doi", "required"],
+                 id="review-required-key-missing"),
+    pytest.param(edit(R, "    affiliation: dept-psychiatry-bergen", "    affiliation: dept-psychiatry"), [], R,
+                 ["authors.0.affiliation", 'Did you mean "dept-psychiatry-bergen"?'], id="review-unknown-affiliation"),
+    pytest.param(edit(R, "  published: 2025-12-29", "  published: 2025-12-32"), [], R,
+                 ["line 31", "dates.published"], id="review-bad-date"),
+    # --- the configuration
+    pytest.param(edit(C, "reference_style: seed", "reference_style: vancover"), [], C,
+                 ["key reference_style", 'Did you mean "vancouver"?'], id="config-unknown-style"),
+    pytest.param(lambda project: None, ["--config", "reference_style=3"], "config", ["key reference_style", "string"],
+                 id="config-wrong-type"),
+    pytest.param(edit(C, "reference_style:", "referencestyle:"), [], C,
+                 ["key referencestyle", 'Did you mean "reference_style"?'], id="config-key-misspelled"),
+    pytest.param(edit(C, "templates: templates", "templates: [templates"), [], C, ["line", "YAML syntax error"],
+                 id="config-yaml-syntax"),
+    pytest.param(edit(C, "output_dir: output", "output_dir: build"), [], C, ["key output_dir"],
+                 id="config-output-inside-build"),
+    pytest.param(edit(C, "studies: data/studies.csv", "studies: data/studie.csv"), [], "data/studie.csv",
+                 ['Did you mean "studies.csv"?'], id="config-data-file-missing"),
+    # --- the templates
+    pytest.param(edit(DESC, "{% for study in studies %}", "{% for study in studies %}{% if study %}"), [], DESC,
+                 ["line", "syntax error"], id="template-syntax-error"),
+    pytest.param(edit(DESC, "{{ study.description | with_citation(study) }}",
+                      "{{ study.descripton | with_citation(study) }}"), [], DESC,
+                 ["line 7", "descripton", 'Did you mean "description"?'], id="template-undefined-attribute"),
+    pytest.param(edit(DESC, "{{ counts.studies | number_word }}", "{{ count.studies | number_word }}"), [], DESC,
+                 ["line 10", "name count", 'Did you mean "counts"?'], id="template-undefined-variable"),
+    pytest.param(delete(DESC), [], DESC, ["does not exist"], id="template-missing"),
+    pytest.param(delete("templates/macros.md.j2"), [], "templates/macros.md.j2", ["does not exist"],
+                 id="template-macros-missing"),
+    pytest.param(edit("templates/references/seed.md.j2", '"{{ title }}{{ title_end }}"',
+                      '"{{ titel }}{{ title_end }}"'), [], "templates/references/seed.md.j2",
+                 ["line", "titel", 'Did you mean "title"?'], id="style-template-undefined-name"),
+    pytest.param(edit("templates/pdf/template.typ", "#set par(justify: true,", "#set par(justify: true,,"), [],
+                 "templates/pdf/template.typ", ["line 26", "Typst"], id="pdf-template-broken"),
+    pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
+                 ["line", "pandoc"], id="html-template-broken"),
+    # --- the workflow itself, edited by hand
+    pytest.param(edit("workflow/rules/html.smk", "rule convert_html:", "rule convert_html(:"), [],
+                 "workflow/rules/html.smk", ["line 4", "SyntaxError"], id="workflow-rule-file-broken"),
+]
+
+
+@pytest.mark.parametrize("mutate, args, file, places", CASES)
+def test_a_mistake_stops_the_build_with_a_clear_message(project, mutate, args, file, places):
+    before = output_hashes(project)
+    assert before  # the shipped release is there to be protected
+    mutate(project)
+    result = run_cli(project, "build", *args)
+    message = result.stderr
+    assert result.returncode == 1, message
+    assert "Traceback" not in message and "Exception" not in message, message
+    assert f"error: {file}" in message, message
+    for place in places:
+        assert place in message, f"{place!r} not in:\n{message}"
+    assert "fix: " in message, message
+    assert output_hashes(project) == before
+
+
+def test_byte_order_marks_and_crlf_line_ends_simply_work(project, built_project):
+    for name in (S, T, R, B, DESC):
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    result = run_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    for name in ("review.md", "review.html"):
+        assert (project / "output" / name).read_bytes() == (built_project / "output" / name).read_bytes()

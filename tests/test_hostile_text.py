@@ -1,0 +1,158 @@
+"""Text from data is data: markup of every kind and every script comes out literally, in every format.
+
+One real build of a project whose study findings, bibliography title and
+review title hold Markdown, HTML, Typst, LaTeX and Jinja syntax and text in
+many scripts. The Markdown must render (by pandoc) to exactly that text, the
+HTML must show it escaped with no injected element, and the PDF's text must
+contain it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+import pypandoc
+import pytest
+from pypdf import PdfReader
+
+from conftest import copy_project, run_cli
+from textcheck import html_text
+
+# Each piece must come out character for character (after white space is normalised).
+MARKUP = [
+    "*not bold* _not italic_ **nor this**",
+    "[1] [@key] [link](https://example.org)",
+    "`not code` and ``nor this``",
+    "<!-- not a comment -->",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(2)">',
+    "&amp; &#38; &lt;b&gt; AT&T",
+    '#import "evil.typ": * #set text(red) $x^2$ @key <label>',
+    r"\textbf{not bold} 100% a & b ~ c \\ d",
+    "{{ 7*7 }} {% raw %} {# not a comment #}",
+    "~sub~ ^sup^ ~~strike~~ | pipe |",
+]
+SCRIPTS = [
+    "Ελληνικά",  # Greek
+    "кириллица",  # Cyrillic
+    "中文简体",  # Chinese
+    "日本語のかな",  # Japanese
+    "한국어",  # Korean
+    "العربية",  # Arabic
+    "עברית",  # Hebrew
+    "हिन्दी",  # Devanagari
+    "ภาษาไทย",  # Thai
+    "😀🎉",  # emoji
+    "Cafe\u0301 n\u0303",  # combining marks
+]
+# A finding that starts a paragraph with block syntax, then everything else.
+LEAD = "# Not a heading: 1. not a list; > not a quote"
+FINDING = " ".join(MARKUP + SCRIPTS) + "."
+TITLE = "Hostile <b>title</b> & *stars* {{ 7*7 }} $x$ 中文 العربية 😀"
+BIB_TITLE = r"Bib <script>x</script> \& AT&T 100% {{ 7*7 }} @key \#import #set $x$ 中文 😀"
+# LaTeX in a BibTeX field is decoded by design (\& is &, braces group); what remains is literal.
+BIB_TITLE_SHOWN = "Bib <script>x</script> & AT&T 100% 7*7 @key #import #set $x$ 中文 😀"
+
+
+def normal(text: str) -> str:
+    """White space collapsed and Unicode composed, as every format may differ in both."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A real build of a project whose data holds hostile text."""
+    project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
+    path = project / "data" / "studies.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    header = rows[0]
+    rows[1][header.index("description_lead")] = LEAD
+    rows[1][header.index("description")] = FINDING
+    rows[1][header.index("population")] = "adults <i>with</i> *depression* 中文"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    bib = project / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    old = "Comparing Medication and Psychotherapy Outcomes in Depression: A Systematic Review and Meta-Analysis"
+    bib.write_text(text.replace(old, BIB_TITLE), encoding="utf-8")
+    review = project / "data" / "review.yaml"
+    text = review.read_text(encoding="utf-8")
+    review.write_text(text.replace('title: "Depression Treatment: Medication, Psychotherapy, and Beyond"',
+                                   f"title: '{TITLE}'"), encoding="utf-8")
+    result = run_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def expected_pieces() -> list[str]:
+    return [LEAD, *MARKUP, *SCRIPTS, TITLE, BIB_TITLE_SHOWN]
+
+
+def test_markdown_renders_to_the_literal_text(hostile):
+    markdown = (hostile / "output" / "review.md").read_text(encoding="utf-8")
+    plain = normal(pypandoc.convert_text(markdown, "plain", format="markdown-smart",
+                                         extra_args=["--wrap=none", "--standalone"]))
+    for piece in expected_pieces():
+        assert normal(piece) in plain, piece
+    assert "49" not in plain.replace("2025", "")  # {{ 7*7 }} was never evaluated
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attributes = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [name for name, _ in attrs]
+
+
+def test_html_shows_the_text_escaped_and_injects_nothing(hostile):
+    html = (hostile / "output" / "review.html").read_text(encoding="utf-8")
+    elements = _Elements()
+    elements.feed(html)
+    assert "script" not in elements.tags and "img" not in elements.tags and "b" not in elements.tags
+    assert "i" not in elements.tags
+    assert not any(name.startswith("on") for name in elements.attributes)
+    assert "<!-- not a comment -->" not in html  # shown as text, so escaped
+    text = normal(html_text(html))
+    for piece in expected_pieces():
+        assert normal(piece) in text, piece
+    title = re.search(r"<title>(.*?)</title>", html, re.DOTALL).group(1)
+    assert normal(html_text(title)) == normal(TITLE)
+    meta = re.search(r'<meta name="citation_title" content="([^"]*)">', html).group(1)
+    assert normal(html_text(meta)) == normal(TITLE)
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_pdf_text_contains_every_character(hostile):
+    reader = PdfReader(hostile / "output" / "review.pdf")
+    text = normal("\n".join(page.extract_text() for page in reader.pages)).replace(" ", "")
+    for piece in expected_pieces():
+        if piece == "हिन्दी":
+            # pypdf mangles the reordered vowel sign of Devanagari (poppler's pdftotext reads it
+            # right): check the consonants and the virama
+            assert all(ch in text for ch in "हन्द"), piece
+            continue
+        assert normal(piece).replace(" ", "") in text, piece
+    assert reader.metadata.title == TITLE
+
+
+def test_pdf_has_a_font_for_every_script(hostile):
+    """No character from the data fell back to an empty box: each script's font is embedded."""
+    reader = PdfReader(hostile / "output" / "review.pdf")
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    for name in ("NotoSansCJKsc", "NotoNaskhArabic", "NotoSerifDevanagari", "NotoSerifThai",
+                 "NotoEmoji"):
+        assert any(f.startswith(name) for f in fonts), (name, fonts)
