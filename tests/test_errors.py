@@ -117,9 +117,14 @@ CASES = [
     pytest.param(edit(S, "moen2024,treatment-resistant,included,comparative-study,",
                       "moen2024,treatment-resistant,included,comparative,study,"), [], S,
                  ["row 4 (line 5)", "11 cells", "10"], id="studies-extra-comma"),
-    pytest.param(write(S, "key,theme,status,design,population,intervention,comparator\n"), [], S,
+    pytest.param(write(S, "key,theme,status,design,population,intervention,comparator,introduction,"
+                          "description_lead,description\n"), [], S,
                  ["no rows"], id="studies-header-only"),
+    pytest.param(set_cell(S, 3, "description_lead", "A lead sentence without its full stop"), [], S,
+                 ["row 3 (line 4)", "column description_lead", "full stop"], id="studies-prose-without-full-stop"),
     # --- the themes
+    pytest.param(edit(T, "conclusion_order,statement,", "conclusion_order,statment,"), [], T,
+                 ["line 1 (header)", "statment", 'Did you mean "statement"?'], id="themes-statement-misspelled"),
     pytest.param(edit(T, "theme,order,label,", "theme,order,lable,"), [], T,
                  ["line 1 (header)", "lable", 'Did you mean "label"?'], id="themes-column-misspelled"),
     pytest.param(set_cell(T, 2, "also_requires", "long-term-outcome"), [], T,

@@ -85,6 +85,9 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     elif error.validator == "enum":
         near = closest(error.instance, error.validator_value)
         fix = f'write "{near}" instead' if near else None
+    elif error.validator == "pattern" and schema_node(schema, path).get("description"):
+        shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
+        problem = f"{shown!r} does not have the expected form"
     key = ".".join(str(p) for p in path)
     description = schema_node(schema, path).get("description", "").strip()
     if fix is None:
