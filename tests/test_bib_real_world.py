@@ -15,6 +15,7 @@ from livingreview.errors import LivingReviewError
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "bib"
 TEMPLATES = ROOT / "templates"
+EXAMPLE = ROOT / "tests" / "fixtures" / "example"
 FILES = sorted(p.name for p in FIXTURES.glob("*.bib"))
 
 
@@ -109,7 +110,7 @@ def test_check_bib_command(tmp_path):
     assert result.returncode == 1
     assert "key bartos_zcurve_2020, field journal" in result.stderr
     assert 'formatted with style "vancouver"' in result.stderr
-    ok = run_cli(ROOT, "check-bib", str(ROOT / "references.bib"))
+    ok = run_cli(ROOT, "check-bib", str(EXAMPLE / "references.bib"))
     assert ok.returncode == 0, ok.stderr
     assert "10 entries read, 10 formatted" in ok.stderr
     missing = run_cli(ROOT, "check-bib", str(tmp_path / "nothere.bib"))

@@ -50,7 +50,8 @@ SCRIPTS = [
     "Cafe\u0301 n\u0303",  # combining marks
 ]
 # A finding that starts a paragraph with block syntax, then everything else.
-LEAD = "# Not a heading: 1. not a list; > not a quote"
+LEAD = "# Not a heading: 1. not a list; > not a quote."
+# (the citation goes before the final full stop, so the text is checked without it)
 FINDING = " ".join(MARKUP + SCRIPTS) + "."
 TITLE = "Hostile <b>title</b> & *stars* {{ 7*7 }} $x$ 中文 العربية 😀"
 BIB_TITLE = r"Bib <script>x</script> \& AT&T 100% {{ 7*7 }} @key \#import #set $x$ 中文 😀"
@@ -64,9 +65,9 @@ def normal(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, example_release):
     """A real build of a project whose data holds hostile text."""
-    project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
+    project = copy_project(tmp_path_factory.mktemp("hostile") / "project", example_release)
     path = project / "data" / "studies.csv"
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     header = rows[0]
@@ -90,7 +91,7 @@ def hostile(tmp_path_factory):
 
 
 def expected_pieces() -> list[str]:
-    return [LEAD, *MARKUP, *SCRIPTS, TITLE, BIB_TITLE_SHOWN]
+    return [LEAD[:-1], *MARKUP, *SCRIPTS, TITLE, BIB_TITLE_SHOWN]
 
 
 def test_markdown_renders_to_the_literal_text(hostile):

@@ -101,11 +101,11 @@ def dry_run(project: Path) -> dict[str, list[str]]:
 # --- add a study, rebuild, retract another: one project through three versions ---
 
 @pytest.fixture(scope="module")
-def evolution(tmp_path_factory) -> dict:
+def evolution(tmp_path_factory, example_release) -> dict:
     """The shipped review (1.0.0), then 1.1.0 (a study added in the fifth theme), what Snakemake
     would run right after publishing it, a rebuild, then 1.2.0 (the other study of that theme
     retracted)."""
-    project = copy_project(tmp_path_factory.mktemp("evolution") / "project")
+    project = copy_project(tmp_path_factory.mktemp("evolution") / "project", example_release)
     stages = {"published": outputs(project)}
     add_study(project)
     set_version(project, "1.1.0")
