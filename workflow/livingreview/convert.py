@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
         for name in ("journal", "volume", "year", "doi"):
             if fields.get(name):
                 parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
+        pages = re.split(r"\s*(?:--|–|—|-)\s*", fields.get("pages", "").strip(), maxsplit=1)
+        if pages[0]:
+            parts.append(f"citation_firstpage={pages[0]}")
+        if len(pages) == 2 and pages[1]:
+            parts.append(f"citation_lastpage={pages[1]}")
         tags.append(tag("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
     return "\n".join(tags)
 

@@ -85,7 +85,21 @@ def tool_versions() -> dict[str, str]:
     versions = {key: version(dist) for key, dist in TOOL_DISTRIBUTIONS.items()}
     versions["python"] = platform.python_version()
     versions["pandoc"] = str(pypandoc.get_pandoc_version())
+    versions["typst-compiler"] = typst_compiler_version()
     return versions
+
+
+def typst_compiler_version() -> str:
+    """The version of the Typst compiler inside the typst package (it names itself in the PDF)."""
+    import json
+    import tempfile
+
+    import typst
+
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "version.typ"
+        probe.write_text("#metadata(str(sys.version)) <version>\n", encoding="utf-8")
+        return json.loads(typst.query(str(probe), "<version>", field="value"))[0]
 
 
 def review_identity(review: dict) -> dict[str, str]:
