@@ -84,7 +84,11 @@ def near_file(path: Path, exclude: Iterable[Path] = ()) -> str:
     return f' Did you mean "{stems[near]}"?' if near else ""
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+# The C loader (libyaml) when PyYAML has it: same results, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDatesLoader(_SAFE_LOADER):
     """YAML's safe loader, but dates stay text (a schema checks them, naming the key)."""
 
 

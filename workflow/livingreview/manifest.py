@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -85,21 +86,14 @@ def tool_versions() -> dict[str, str]:
     versions = {key: version(dist) for key, dist in TOOL_DISTRIBUTIONS.items()}
     versions["python"] = platform.python_version()
     versions["pandoc"] = str(pypandoc.get_pandoc_version())
-    versions["typst-compiler"] = typst_compiler_version()
     return versions
 
 
-def typst_compiler_version() -> str:
-    """The version of the Typst compiler inside the typst package (it names itself in the PDF)."""
-    import json
-    import tempfile
-
-    import typst
-
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "version.typ"
-        probe.write_text("#metadata(str(sys.version)) <version>\n", encoding="utf-8")
-        return json.loads(typst.query(str(probe), "<version>", field="value"))[0]
+def typst_compiler_version(pdf: str | Path) -> str:
+    """The version of the Typst compiler inside the typst package, as it names itself in *pdf*
+    (its Creator field); "unknown" when the PDF does not say."""
+    match = re.search(rb"Typst (\d+\.\d+\.\d+)", Path(pdf).read_bytes())
+    return match.group(1).decode("ascii") if match else "unknown"
 
 
 def review_identity(review: dict) -> dict[str, str]:
@@ -154,5 +148,9 @@ def write_manifest_step(out_json: str, review_yaml: str, output_dir: str, refere
         review = yaml.safe_load(handle)
     staging = Path(out_json).parent
     outputs = {f"{output_dir}/{relative_path(staged, staging)}": staged for staged in release}
-    write_json(out_json, build_manifest(list(inputs), outputs, review, tool_versions(),
+    tools = tool_versions()
+    pdfs = [staged for staged in release if staged.endswith(".pdf")]
+    if pdfs:
+        tools["typst-compiler"] = typst_compiler_version(pdfs[0])
+    write_json(out_json, build_manifest(list(inputs), outputs, review, tools,
                                         {"reference_style": reference_style}))

@@ -16,7 +16,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 def load_schema(name: str) -> dict:
     """Return the schema ``workflow/schemas/<name>.schema.yaml`` as a dict."""
     with open(SCHEMA_DIR / f"{name}.schema.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def schema_errors(instance, name: str) -> list[jsonschema.ValidationError]:

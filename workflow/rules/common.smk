@@ -22,7 +22,10 @@ CODE = sorted(str(path.relative_to(workflow.basedir)) for path in Path(LIB, "liv
 # Each rule runs one step of the package in a light Python process, with a
 # fixed locale and time zone; its stderr goes to the rule's log.
 STEP = " ".join([
-    "env", "LC_ALL=C.UTF-8", "TZ=UTC", "PYTHONHASHSEED=0",
+    # PYTHONDONTWRITEBYTECODE= (empty) lets Python cache the package's
+    # bytecode: every step is a fresh process, and compiling the package
+    # again each time costs a tenth of a second per step.
+    "env", "LC_ALL=C.UTF-8", "TZ=UTC", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=",
     f"PYTHONPATH={shlex.quote(LIB)}", f"LIVINGREVIEW_ERRORS={shlex.quote(BUILD + '/errors.txt')}",
     shlex.quote(sys.executable), "-m", "livingreview.step",
 ])
