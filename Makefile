@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # and let Python cache its bytecode (PYTHONDONTWRITEBYTECODE empty), which keeps builds fast.
 RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE= $(PY)
 
-.PHONY: review test bench verify lock clean
+.PHONY: review test bench verify check-bib lock clean
 
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
@@ -25,6 +25,10 @@ bench: $(STAMP)  ## Time cold, no-op and one-finding rebuilds (medians)
 
 verify: $(STAMP)  ## Rebuild in a temporary folder and compare with output/ and its manifest
 	$(RUN) -m livingreview verify
+
+BIB ?= references.bib
+check-bib: $(STAMP)  ## Format every entry of a BibTeX file (BIB=...) and report what cannot be
+	$(RUN) -m livingreview check-bib $(BIB)
 
 $(STAMP): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
