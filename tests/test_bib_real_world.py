@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from livingreview.bibcheck import check_bibliography, report_lines
 from livingreview.bibliography import parse_bibliography, read_bibtex

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import pytest
 from bibtexparser.model import String
-
-from livingreview.bibliography import (ValueSyntaxError, apply_biblatex_aliases, decode_latex, read_bibtex,
-                                       resolve_crossrefs, resolve_macros, resolve_value, split_value)
+from livingreview.bibliography import (
+    ValueSyntaxError,
+    apply_biblatex_aliases,
+    decode_latex,
+    read_bibtex,
+    resolve_crossrefs,
+    resolve_macros,
+    resolve_value,
+    split_value,
+)
 from livingreview.errors import BibliographyError, TemplateError
 from livingreview.records import Reference
 from livingreview.styles import format_references, missing_field_error, reference_formatter

@@ -8,14 +8,18 @@ import re
 
 import pypandoc
 import pytest
-
-from livingreview.changes import (align, compare, compare_paragraphs, compare_studies, flatten, study_label,
-                                  word_diff)
+from livingreview.changes import align, compare, compare_paragraphs, compare_studies, flatten, study_label, word_diff
 from livingreview.citations import cite_marker, format_citation
 from livingreview.errors import DataError
 from livingreview.report import report_blocks, to_html, to_markdown
-from livingreview.snapshot import (article_paragraphs, choose_baseline, citation_numbers, plain_text,
-                                   read_previous, republished_version)
+from livingreview.snapshot import (
+    article_paragraphs,
+    choose_baseline,
+    citation_numbers,
+    plain_text,
+    read_previous,
+    republished_version,
+)
 
 
 def m(*keys: str) -> str:

@@ -1,9 +1,14 @@
 """Citation numbering by first appearance and its formatting."""
 
 import pytest
-
-from livingreview.citations import (cite_marker, cited_keys, compress_numbers, format_citation,
-                                    number_citations, resolve_citations)
+from livingreview.citations import (
+    cite_marker,
+    cited_keys,
+    compress_numbers,
+    format_citation,
+    number_citations,
+    resolve_citations,
+)
 
 
 def test_numbering_follows_first_appearance_across_texts():

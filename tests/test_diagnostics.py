@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from livingreview.diagnostics import pandoc_error, snakemake_error, tidy_path, typst_error
 from livingreview.errors import TemplateError
 from livingreview.templating import context_names, render_template, undefined_name

@@ -15,7 +15,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 

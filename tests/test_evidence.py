@@ -1,7 +1,6 @@
 """Ordering of studies and the evidence guard of conclusion statements."""
 
 import pytest
-
 from livingreview.errors import EvidenceError
 from livingreview.evidence import conclusion_statements, narrative_order
 

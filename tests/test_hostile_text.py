@@ -17,9 +17,8 @@ from html.parser import HTMLParser
 
 import pypandoc
 import pytest
-from pypdf import PdfReader
-
 from conftest import copy_project, run_cli
+from pypdf import PdfReader
 from textcheck import html_text
 
 # Each piece must come out character for character (after white space is normalised).

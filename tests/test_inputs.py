@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
-
 from livingreview.config import check_config
 from livingreview.errors import ConfigError, DataError, ErrorList, LivingReviewError, closest, combined, did_you_mean
 from livingreview.evidence import missing_column_error
-from livingreview.inputs import (check_csv_shape, check_inputs_exist, decode_text, missing_inputs, parse_yaml,
-                                 record_lines, yaml_line)
+from livingreview.inputs import (
+    check_csv_shape,
+    check_inputs_exist,
+    decode_text,
+    missing_inputs,
+    parse_yaml,
+    record_lines,
+    yaml_line,
+)
 from livingreview.schemas import explain_error, load_schema, schema_errors
 
 

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from test_errors import output_hashes
 

@@ -4,7 +4,6 @@ import subprocess
 
 import pypandoc
 import pytest
-
 from livingreview.markdown import escape_markdown, lower_first, normalize_space
 
 HOSTILE = [

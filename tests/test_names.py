@@ -1,7 +1,6 @@
 """Name formatting for the reference styles."""
 
 import pytest
-
 from livingreview.names import author_list, initials, name_family_first, name_initials_first
 from livingreview.records import Name
 

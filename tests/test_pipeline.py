@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import run_cli
-from textcheck import html_text, markdown_text, seed_references, sections, unmatched_sentences
+from pypdf import PdfReader
+from textcheck import html_text, markdown_text, sections, seed_references, unmatched_sentences
 
 EXPECTED = Path(__file__).resolve().parent / "expected"
 

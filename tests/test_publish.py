@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from livingreview import publish as publish_module
 from livingreview.publish import publish
 

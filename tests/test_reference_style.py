@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from livingreview.article import reference_context
 from livingreview.bibliography import parse_bibliography, read_bibliography
 from livingreview.templating import render_template

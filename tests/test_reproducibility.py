@@ -6,18 +6,26 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_project, run_cli
 from livingreview.manifest import MANIFEST, file_record, input_files
 from livingreview.release import RELEASE_FILES
-from livingreview.verify import (canonical_name, compare, environment_problems, fixed_files, git_files,
-                                 installed_versions, locked_versions, pdf_difference, source_files, text_difference)
+from livingreview.verify import (
+    canonical_name,
+    compare,
+    environment_problems,
+    fixed_files,
+    git_files,
+    installed_versions,
+    locked_versions,
+    pdf_difference,
+    source_files,
+    text_difference,
+)
 
 # Tracked files that the build does not read: everything else tracked is an input.
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "tests/", "output/")

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project, run_cli
 from test_pipeline import NEW_STUDY_BIB, NEW_STUDY_ROW
 from textcheck import markdown_text, sections

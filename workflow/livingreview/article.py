@@ -10,10 +10,10 @@ from collections import Counter
 import yaml
 from markupsafe import Markup
 
-from .records import Name, Reference
 from .citations import number_citations, resolve_citations
 from .errors import BibliographyError
 from .markdown import escape_markdown
+from .records import Name, Reference
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 SECTIONS = ("introduction", "description", "conclusion")

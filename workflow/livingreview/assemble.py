@@ -8,9 +8,9 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import article
-from .records import Reference
 from .errors import combined
 from .files import read_json, write_atomic, write_json
+from .records import Reference
 from .styles import format_references
 from .templating import render_template
 
@@ -23,7 +23,8 @@ def assemble_article_step(evidence_json: str, template_dir: str, style: str, out
     (introduction, description, conclusion).
     """
     evidence = read_json(evidence_json)
-    sections = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(article.SECTIONS, section_paths)}
+    sections = {name: Path(path).read_text(encoding="utf-8")
+                for name, path in zip(article.SECTIONS, section_paths, strict=True)}
     numbers = article.number_sections(sections)
     references = {k: Reference.from_dict(v) for k, v in evidence["references"].items()}
     bib_path = evidence["sources"]["bibliography"]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .verify import copy_files, fixed_files
 
+
 class BenchmarkError(RuntimeError):
     """A build failed while being timed."""
 

@@ -119,7 +119,7 @@ def compile_typst(source: str, target: str, font_dir: str | None, timestamp: int
 def source_date_epoch(review: dict) -> int:
     """The build's timestamp: the review's publication date at 00:00 UTC."""
     published = dt.date.fromisoformat(review["dates"]["published"])
-    return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC).timestamp())
 
 
 def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
@@ -131,9 +131,8 @@ def convert_html_step(review_md: str, evidence_json: str, citations_json: str, t
                       out_html: str) -> None:
     """review.md -> review.html (pandoc, templates/pandoc/html.yaml)."""
     evidence = read_json(evidence_json)
-    run_pandoc(review_md, out_html, str(Path(template_dir) / "pandoc" / "html.yaml"),
-                       {"citation-meta": citation_meta_tags(evidence["review"],
-                                                                    cited_references(evidence, read_json(citations_json)))})
+    meta = citation_meta_tags(evidence["review"], cited_references(evidence, read_json(citations_json)))
+    run_pandoc(review_md, out_html, str(Path(template_dir) / "pandoc" / "html.yaml"), {"citation-meta": meta})
 
 
 def render_pdf_step(review_md: str, evidence_json: str, template_dir: str, out_typ: str, out_pdf: str) -> None:

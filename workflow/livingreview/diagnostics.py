@@ -77,8 +77,8 @@ def _find_line(path: str, code: str) -> int | None:
     return None
 
 
-_SNAKEMAKE_ERROR = re.compile(r"^(\w*(?:Error|Exception)) in (?:rule \w+ in )?(?:file|line)? ?\"?([^\",]+)\"?,? line (\d+)",
-                              re.MULTILINE)
+_SNAKEMAKE_ERROR = re.compile(
+    r"^(\w*(?:Error|Exception)) in (?:rule \w+ in )?(?:file|line)? ?\"?([^\",]+)\"?,? line (\d+)", re.MULTILINE)
 
 
 def snakemake_error(log: str, limit: int = 12) -> str:

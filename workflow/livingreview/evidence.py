@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from .bibliography import read_bibliography
-from .records import Reference
 from .errors import DataError, EvidenceError, closest, did_you_mean
 from .files import write_json
 from .inputs import check_csv_shape, parse_yaml, read_input, record_lines, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
+from .records import Reference
 from .schemas import explain_error, load_schema, schema_errors
 
 RESERVED = (CITE_OPEN, CITE_CLOSE)

@@ -31,7 +31,7 @@ class Reference:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Reference":
+    def from_dict(cls, data: dict) -> Reference:
         """Rebuild an entry from :meth:`to_dict` output."""
         data = dict(data)
         data["authors"] = [Name(**n) for n in data.get("authors", [])]

@@ -42,7 +42,7 @@ class Item:
     """A list item, with its own list of *children*."""
 
     runs: tuple[Run, ...]
-    children: tuple["Item", ...] = ()
+    children: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)

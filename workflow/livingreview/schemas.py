@@ -3,7 +3,7 @@ turn schema violations into messages that name the file and the place."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -12,7 +12,7 @@ import yaml
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     """Return the schema ``workflow/schemas/<name>.schema.yaml`` as a dict."""
     with open(SCHEMA_DIR / f"{name}.schema.yaml", encoding="utf-8") as handle:

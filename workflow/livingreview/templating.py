@@ -98,7 +98,8 @@ def make_environment(template_dir: str | Path) -> jinja2.Environment:
     )
     env.filters.update(
         cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
-        number_word=number_word, author_list=author_list, apa_authors=apa_author_list, page_range=page_range, doi_link=doi_link,
+        number_word=number_word, author_list=author_list, apa_authors=apa_author_list, page_range=page_range,
+        doi_link=doi_link,
     )
     env.globals.update(cite=cite, series_separator=series_separator)
     return env
@@ -193,4 +194,5 @@ def template_error(exc: BaseException, template_dir: Path, name: str, context: d
                          "fix the expression on that line")
 
 
-__all__ = ["make_environment", "load_template", "render", "render_template", "cite", "with_citation", "emphasis", "number_word"]
+__all__ = ["cite", "emphasis", "load_template", "make_environment", "number_word", "render", "render_template",
+           "with_citation"]

@@ -156,7 +156,7 @@ def pdf_difference(committed: bytes, rebuilt: bytes) -> list[str]:
     except Exception as exc:  # a damaged PDF: pypdf raises many kinds of errors
         return [f"the PDF text cannot be compared ({type(exc).__name__}: {exc}); the bytes differ"]
     notes = [f"{len(old)} pages committed, {len(new)} rebuilt"] if len(old) != len(new) else []
-    for number, (old_text, new_text) in enumerate(zip(old, new), start=1):
+    for number, (old_text, new_text) in enumerate(zip(old, new, strict=False), start=1):
         if old_text != new_text:
             return notes + [f"page {number} text differs:"] + text_difference(old_text, new_text)
     return notes or ["only bytes differ: every page has the same text"]
