@@ -27,7 +27,7 @@ verify: $(STAMP)  ## Rebuild in a temporary folder and compare with output/ and 
 	$(RUN) -m livingreview verify
 
 BIB ?= references.bib
-check-bib: $(STAMP)  ## Format every entry of a BibTeX file (BIB=...) and report what cannot be
+check-bib: $(STAMP)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
 	$(RUN) -m livingreview check-bib $(BIB)
 
 $(STAMP): requirements.lock

@@ -145,3 +145,9 @@ def test_check_config_keeps_build_and_output_apart():
     with pytest.raises(ConfigError) as caught:
         check_config({"build_dir": "out", "output_dir": "out/release"})
     assert caught.value.where == "key output_dir"
+
+
+def test_record_lines_skip_blank_lines_as_pandas_does():
+    from livingreview.inputs import record_lines
+
+    assert record_lines("a,b\n1,2\n\n3,4\n") == [1, 2, 4]

@@ -27,6 +27,15 @@ HOSTILE = [
     "~sub~ ^sup^ ~~strike~~ | pipe | ==mark==",
     "trailing backslash \\",
     "B. Johnsen and I. Moen",
+    "IV. Results were mixed.",
+    "---",
+    "::: div",
+    "*** stars",
+    "= equals",
+    "~~~ tilde fence",
+    "``` backtick fence",
+    "(@) example",
+    "etc. and so on",
 ]
 
 

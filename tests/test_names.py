@@ -1,7 +1,7 @@
 """Name formatting for the reference styles."""
 
 import pytest
-from livingreview.names import author_list, initials, name_family_first, name_initials_first
+from livingreview.names import author_list, full_name, initials, name_family_first, name_initials_first
 from livingreview.records import Name
 
 
@@ -22,6 +22,11 @@ def test_initials_first_with_particle_suffix_and_body():
     assert name_initials_first(Name("Aert", "Robbie C. M.", "van")) == "R. C. M. van Aert"
     assert name_initials_first(Name("Doe", "John", suffix="Jr.")) == "J. Doe Jr."
     assert name_initials_first(Name("World Health Organization")) == "World Health Organization"
+
+
+def test_full_name_keeps_particles_and_suffixes():
+    assert full_name(Name("Aert", "Robbie C. M.", "van")) == "Robbie C. M. van Aert"
+    assert full_name(Name("Doe", "John", suffix="Jr.")) == "John Doe Jr."
 
 
 def test_family_first():

@@ -42,3 +42,13 @@ def test_a_failure_while_copying_leaves_output_as_it_was(tmp_path, monkeypatch):
     assert publish(tmp_path / "release", tmp_path / "output", NAMES, tmp_path / "staging") == NAMES
     assert snapshot(tmp_path / "output") == snapshot(tmp_path / "release")
     assert not (tmp_path / "staging").exists()
+
+
+def test_a_publication_killed_between_the_fallback_renames_is_undone(tmp_path):
+    from livingreview.publish import recover
+
+    output, staging = tmp_path / "output", tmp_path / ".output.publish"
+    (staging / "previous").mkdir(parents=True)
+    (staging / "previous" / "review.md").write_text("old release", encoding="utf-8")
+    recover(output, staging)
+    assert (output / "review.md").read_text(encoding="utf-8") == "old release"

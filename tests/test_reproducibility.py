@@ -28,7 +28,8 @@ from livingreview.verify import (
 )
 
 # Tracked files that the build does not read: everything else tracked is an input.
-NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "tests/", "output/")
+NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
+              "output/")
 TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "pandas", "bibtexparser"}
 
 

@@ -8,12 +8,11 @@ import re
 from collections import Counter
 
 import yaml
-from markupsafe import Markup
 
-from .citations import number_citations, resolve_citations
+from .citations import number_citations
 from .errors import BibliographyError
 from .markdown import escape_markdown
-from .records import Name, Reference
+from .records import Reference
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 SECTIONS = ("introduction", "description", "conclusion")
@@ -125,11 +124,3 @@ def running_head(review: dict) -> str:
     return (f"{names}. {review['journal']['abbreviation']} {review['volume']} ({review['year']})"
             f":{review['article_number']}.")
 
-
-def resolve_article(article_with_markers: str, numbers: dict[str, int]) -> str:
-    """Replace citation markers in the assembled article with their numbers."""
-    return resolve_citations(article_with_markers, numbers)
-
-
-__all__ = ["Markup", "Name", "front_matter", "format_reference_list", "journal_date", "number_sections",
-           "page_range", "reference_context", "resolve_article", "section_context"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import article
+from .citations import resolve_citations
 from .errors import combined
 from .files import read_json, write_atomic, write_json
 from .records import Reference
@@ -36,9 +37,11 @@ def assemble_article_step(evidence_json: str, template_dir: str, style: str, out
         template_dir, "article.md.j2",
         review=evidence["review"],
         front_matter=Markup(article.front_matter(evidence["review"])),
-        sections={k: Markup(v) for k, v in sections.items()},
+        # Only the sections hold citations: resolve them there, so that no text
+        # from metadata or the bibliography is ever read as a citation marker.
+        sections={k: Markup(resolve_citations(v, numbers)) for k, v in sections.items()},
         references=Markup(reference_list),
         journal_date=article.journal_date,
     )
     write_json(out_citations, numbers)
-    write_atomic(out_md, article.resolve_article(text, numbers).strip() + "\n")
+    write_atomic(out_md, text.strip() + "\n")

@@ -1,4 +1,4 @@
-"""Command-line front end: ``python -m livingreview {build,verify,bench}``.
+"""Command-line front end: ``python -m livingreview {build,verify,check-bib,bench}``.
 
 ``build`` runs the Snakemake DAG (in this process, with Snakemake's own
 output kept in ``<build_dir>/snakemake.log``), prints the author's errors
@@ -22,7 +22,7 @@ import yaml
 
 from .config import check_config, read_config_file
 from .diagnostics import snakemake_error, tidy_path
-from .errors import LivingReviewError
+from .errors import ConfigError, LivingReviewError
 from .locks import wait_for_jobs
 from .release import RELEASE_FILES
 
@@ -52,7 +52,12 @@ def parse_overrides(pairs: list[str]) -> dict:
         if "=" not in pair:
             raise LivingReviewError("--config", pair, "expected key=value", "e.g. --config reference_style=vancouver")
         key, value = pair.split("=", 1)
-        overrides[key.strip()] = yaml.safe_load(value) if value else ""
+        try:
+            overrides[key.strip()] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            raise ConfigError("--config", f"key {key.strip()}", f"the value {value!r} cannot be read",
+                              "write plain text, a number, true or false (quote text with special characters)"
+                              ) from None
     return overrides
 
 
@@ -129,7 +134,9 @@ def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
     args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
             "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "all"]
     if overrides:
-        args += ["--config", *[f"{k}={v}" for k, v in overrides.items()]]
+        # Snakemake reads the values as YAML again; dump them so that it reads what we checked.
+        args += ["--config", *[f"{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
+                               for k, v in overrides.items()]]
     return args + extra
 
 
@@ -190,7 +197,7 @@ def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop 
     Snakemake ran; a signal that comes while publishing waits until the
     release is published whole.
     """
-    from .publish import publish
+    from .publish import publish, publish_staging
 
     stop = stop or _Stop()
     config = load_config(root, overrides)
@@ -212,7 +219,7 @@ def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop 
         output_dir = root / config["output_dir"]
         stop.defer = True  # a signal now waits until the release is published whole
         republished = republished_version_note(output_dir / "evidence.json", build_dir / "release" / "evidence.json")
-        changed = publish(build_dir / "release", output_dir, RELEASE_FILES, build_dir / "publish")
+        changed = publish(build_dir / "release", output_dir, RELEASE_FILES, publish_staging(output_dir))
     if changed:
         print(f"livingreview: published {', '.join(changed)} to {config['output_dir']}/")
         if republished:

@@ -20,9 +20,10 @@ def check_config(config: dict, source: str = "config/config.yaml (or --config)")
         key_path, problem, fix = explain_error(error, schema, "config")
         raise ConfigError(source, "key " + ".".join(str(p) for p in key_path), problem, fix)
     folders = {k: Path(checked[k]).resolve() for k in ("build_dir", "output_dir")}
-    if folders["build_dir"] == folders["output_dir"] or folders["build_dir"] in folders["output_dir"].parents:
-        raise ConfigError(source, "key output_dir", f'output_dir "{checked["output_dir"]}" lies inside build_dir '
-                          f'"{checked["build_dir"]}"; a build would overwrite the published release',
+    build, output = folders["build_dir"], folders["output_dir"]
+    if build == output or build in output.parents or output in build.parents:
+        raise ConfigError(source, "key output_dir", f'output_dir "{checked["output_dir"]}" and build_dir '
+                          f'"{checked["build_dir"]}" overlap; a build would overwrite the published release',
                           "keep output_dir (default output) and build_dir (default build) apart")
     return checked
 

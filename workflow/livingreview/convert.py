@@ -20,6 +20,8 @@ import pypandoc
 
 from .diagnostics import pandoc_error, typst_error
 from .files import read_json, temporary_path, write_atomic
+from .names import full_name
+from .records import Name
 
 
 def pandoc_path() -> str:
@@ -71,7 +73,7 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     for ref in references:
         fields = ref["fields"]
         parts = [f"citation_title={fields.get('title', '')}"]
-        parts += [f"citation_author={a['given']} {a['family']}".strip() for a in ref["authors"]]
+        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"]]
         for name in ("journal", "volume", "year", "doi"):
             if fields.get(name):
                 parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +38,7 @@ def _coerce(value: str, spec: dict):
     types = types if isinstance(types, list) else [types]
     if value == "" and "null" in types:
         return None
-    if "integer" in types and value.strip().lstrip("-").isdigit():
+    if "integer" in types and re.fullmatch(r"\s*-?[0-9]+\s*", value):
         return int(value)
     if "array" in types:
         return value.split()
@@ -148,9 +149,14 @@ def read_review(path: str | Path) -> dict:
             raise DataError(path, f"key authors.{number - 1}.affiliation",
                             f'affiliation "{author["affiliation"]}" is not an id in affiliations.'
                             + did_you_mean(author["affiliation"], ids), "use one of: " + ", ".join(ids))
-    if not any(a.get("corresponding") for a in data["authors"]):
+    corresponding = [i for i, a in enumerate(data["authors"]) if a.get("corresponding")]
+    if not corresponding:
         raise DataError(path, "key authors", "no author is marked `corresponding: true`",
                         "mark the corresponding author (with an email)")
+    if not data["authors"][corresponding[0]].get("email"):
+        raise DataError(path, f"key authors.{corresponding[0]}.email",
+                        "the corresponding author has no email (the article prints it as the address for "
+                        "correspondence)", "add `email: name@example.org` to that author")
     return data
 
 

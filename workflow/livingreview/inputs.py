@@ -110,11 +110,16 @@ def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] =
 
 
 def record_lines(text: str) -> list[int]:
-    """The line on which each CSV record starts (the header is record 0)."""
+    """The line on which each CSV record starts (the header is record 0).
+
+    Blank lines are skipped, as pandas skips them, so that record *n* here is
+    row *n* of the table.
+    """
     reader = csv.reader(io.StringIO(text))
     starts, previous_end = [], 0
-    for _ in reader:
-        starts.append(previous_end + 1)
+    for record in reader:
+        if record:
+            starts.append(previous_end + 1)
         previous_end = reader.line_num
     return starts
 

@@ -19,13 +19,20 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]<>~^$@|])")
 # "&" starts an entity only when it looks like one ("&amp;", "&#38;").
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 # At the start of a block, a leading marker makes an ordered list ("1. ",
-# "a) ", "iv. ", "(2) "). A capital letter with a period and one space is
-# not a list marker in Pandoc, so initials ("B. Johnsen") stay as they are.
-_LIST_MARKER = re.compile(r"^(\(?)(\d+|[a-z]|[ivxlcdm]+|[A-Z](?=\)))([.)])(?=\s|$)")
-# ... and a leading "-", "+", ":" with a space (bullet list, definition),
-# or "#" and ">" (heading, block quote) make other blocks.
-_BLOCK_START = re.compile(r"^([-+:](?=\s|$)|[#>])")
+# "a) ", "iv. ", "IV. ", "(2) "). A single capital letter with a period and
+# one space is not a list marker in Pandoc, so initials ("B. Johnsen") stay
+# as they are.
+_LIST_MARKER = re.compile(r"^(\(?)(\d+|[a-z]+|[A-Z]{2,}|[A-Z](?=\)))([.)])(?=\s|$)")
+# ... and any leading punctuation may start another block: a bullet list,
+# heading, block quote, definition, horizontal rule ("---", "***"), fenced
+# div (":::") or code block. Escaped, each renders as itself.
+_BLOCK_START = re.compile(r"^([!-/:-@\[-`{-~])")
 _SPACE_RUNS = re.compile(r"[ \t\r\n]+")
+
+# How a sentence ends: a full stop, question or exclamation mark, then any
+# closing quotes or brackets. The study schema asks the same of every
+# included study's prose (workflow/schemas/studies.schema.yaml).
+SENTENCE_END = re.compile("[.!?][\"'\u201d\u2019)\\]]*$")
 
 # Private-use characters that delimit citation markers inside the pipeline.
 CITE_OPEN = "\ue000"
@@ -37,16 +44,24 @@ def normalize_space(text: str) -> str:
     return _SPACE_RUNS.sub(" ", text).strip()
 
 
+def escape_inline(text: str) -> str:
+    """Return *text* as Pandoc Markdown that renders to exactly *text* inside a
+    line (not at the start of a block; there use :func:`escape_markdown`)."""
+    text = normalize_space(str(text))
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    return _ENTITY.sub(r"\\&", text)
+
+
 def escape_markdown(text: str) -> str:
-    """Return *text* as Pandoc Markdown that renders to exactly *text*.
+    """Return *text* as Pandoc Markdown that renders to exactly *text*, wherever it is placed.
 
     White space is normalised first: a finding is one run of prose, and a
     line break inside a CSV cell must not start a new Markdown block.
     """
-    text = normalize_space(str(text))
-    text = _INLINE_SPECIAL.sub(r"\\\1", text)
-    text = _ENTITY.sub(r"\\&", text)
+    text = escape_inline(text)
     text = _LIST_MARKER.sub(r"\1\2\\\3", text)
+    if text.startswith("\\"):  # already escaped by the inline rule
+        return text
     return _BLOCK_START.sub(r"\\\1", text)
 
 

@@ -26,6 +26,12 @@ def initials(given: str, with_periods: bool = True) -> str:
     return (" " if with_periods else "").join(letters)
 
 
+def full_name(name: Name) -> str:
+    """The whole name in reading order: "Robbie C. M. van Aert", "John Doe Jr."."""
+    text = " ".join(p for p in [name.given, name.von, name.family] if p)
+    return f"{text} {name.suffix}" if name.suffix else text
+
+
 def name_initials_first(name: Name) -> str:
     """"B. Johnsen", "R. C. M. van Aert", "J. Doe Jr."; a body keeps its full name."""
     parts = [initials(name.given), name.von, name.family]

@@ -37,6 +37,12 @@ def _exchange(a: Path, b: Path) -> bool:
     return True
 
 
+def publish_staging(output: Path) -> Path:
+    """Where a release is staged before the swap: beside *output*, so that both
+    are on one file system (a rename cannot cross file systems)."""
+    return output.parent / f".{output.name}.publish"
+
+
 def files_differ(release: Path, output: Path, names: list[str]) -> list[str]:
     """Names of release files that are missing from, or differ in, *output*."""
     changed = []
@@ -53,6 +59,7 @@ def publish(release: str | Path, output: str | Path, names: list[str], staging_r
     Nothing is touched when every file is already identical.
     """
     release, output, staging_root = Path(release), Path(output), Path(staging_root)
+    recover(output, staging_root)
     changed = files_differ(release, output, names)
     if not changed:
         return []
@@ -78,6 +85,14 @@ def publish(release: str | Path, output: str | Path, names: list[str], staging_r
         os.rename(staging, output)
     shutil.rmtree(staging_root, ignore_errors=True)
     return changed
+
+
+def recover(output: Path, staging_root: Path) -> None:
+    """Undo a publication killed between the two renames of the fallback
+    (file systems without an atomic exchange): put the previous release back."""
+    previous = staging_root / "previous"
+    if not output.exists() and previous.is_dir():
+        os.rename(previous, output)
 
 
 def _fsync_tree(root: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .changes import Changes, FieldChange, ParagraphChange, StudyChange, compare
 from .files import read_json, write_atomic
-from .markdown import escape_markdown
+from .markdown import escape_inline, escape_markdown
 
 # A run of text and its style: "" (plain), "strong", "em", "del" (removed words), "ins" (added words).
 Run = tuple[str, str]
@@ -189,8 +189,9 @@ _MD_STYLE = {"": "{}", "strong": "**{}**", "em": "*{}*", "del": "~~{}~~", "ins":
 
 def _md_runs(runs: tuple[Run, ...]) -> str:
     out = []
-    for style, text in runs:
-        core = escape_markdown(text)
+    for index, (style, text) in enumerate(runs):
+        # Only a plain first run can start a block (a list, a heading ...).
+        core = escape_markdown(text) if index == 0 and style == "" else escape_inline(text)
         if not core:
             out.append(" " if text else "")
             continue
@@ -216,7 +217,7 @@ def _md_block(block: Block) -> str:
     if isinstance(block, Bullets):
         return "\n".join(_md_items(block.items))
     rows = [block.header, *block.rows]
-    lines = ["| " + " | ".join(escape_markdown(cell) for cell in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(escape_inline(cell) for cell in row) + " |" for row in rows]
     lines.insert(1, "|" + "|".join(":---" for _ in block.header) + "|")
     return "\n".join(lines)
 

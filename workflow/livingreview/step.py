@@ -38,8 +38,10 @@ def main(argv: list[str]) -> int:
     error_file = os.environ.get("LIVINGREVIEW_ERRORS", "build/errors.txt")
     module_name, function_name = STEPS[argv[0]]
     try:
-        module = __import__(f"livingreview.{module_name}", fromlist=[function_name])
+        # Hold the job lock from the start (importing pandas takes a while), so that
+        # a build waiting for the jobs of a killed build waits for this one too.
         with job_running(Path(error_file).parent):
+            module = __import__(f"livingreview.{module_name}", fromlist=[function_name])
             getattr(module, function_name)(*argv[1:])
     except LivingReviewError as exc:
         print(f"error: {exc}", file=sys.stderr)

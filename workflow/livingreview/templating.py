@@ -20,7 +20,7 @@ from markupsafe import Markup
 from .article import page_range
 from .citations import cite_marker
 from .errors import TemplateError, did_you_mean
-from .markdown import escape_markdown, lower_first
+from .markdown import SENTENCE_END, escape_markdown, lower_first, normalize_space
 from .names import apa_author_list, author_list
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -55,12 +55,16 @@ def with_citation(text: str, studies) -> Markup:
     """Escape *text* and put the citation before its final punctuation.
 
     ``"Both work." | with_citation(study)`` gives ``Both work [n].`` once
-    numbered; text without final punctuation gets the citation at the end.
+    numbered; closing quotes and brackets after the full stop stay after
+    the citation (``(see Table 2 [n].)``); text without final punctuation
+    gets the citation at the end.
     """
-    text = str(text).rstrip()
-    end = text[-1] if text and text[-1] in ".!?" else ""
-    body = text[: len(text) - len(end)].rstrip() if end else text
-    return Markup(f"{escape_markdown(body)} {cite(studies)}{end}")
+    text = normalize_space(str(text))
+    match = SENTENCE_END.search(text)
+    end = match.group(0) if match else ""
+    body = text[: len(text) - len(end)].rstrip()
+    closing = end.replace("]", r"\]")  # the only character of a sentence end with a Markdown meaning
+    return Markup(f"{escape_markdown(body)} {cite(studies)}{closing}")
 
 
 def emphasis(text: str) -> Markup:

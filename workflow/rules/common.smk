@@ -3,10 +3,12 @@ the command every rule runs (``python -m livingreview.step``)."""
 
 import shlex
 import sys
+from pathlib import Path
 
 LIB = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, LIB)
 
+from livingreview.article import SECTIONS  # noqa: E402  (document order: introduction, description, conclusion)
 from livingreview.config import checked_config  # noqa: E402
 from livingreview.release import RELEASE_FILES  # noqa: E402
 
@@ -14,7 +16,6 @@ CFG = checked_config(config, error_file=Path(config.get("build_dir", "build")) /
 BUILD = CFG["build_dir"]
 TEMPLATES = CFG["templates"]
 RELEASE = f"{BUILD}/release"
-SECTIONS = ["introduction", "description", "conclusion"]
 # Every rule runs the package's code, so a change to it re-runs the rules
 # (Snakemake itself only notices changes to a rule's shell command).
 CODE = sorted(str(path.relative_to(workflow.basedir)) for path in Path(LIB, "livingreview").glob("*.py"))
