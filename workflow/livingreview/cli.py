@@ -97,20 +97,18 @@ class BuildLock:
         self.handle.close()
 
 
-def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
-    """Run Snakemake in this process; its terminal output goes to *log_path* when *quiet*."""
+def run_snakemake(args: list[str], log_path: Path) -> int:
+    """Run Snakemake in this process; its terminal output goes to *log_path*."""
     from snakemake.cli import main as snakemake_main
 
-    saved = None
-    if quiet:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        saved = (os.dup(1), os.dup(2))
-        log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        os.close(log_fd)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = (os.dup(1), os.dup(2))
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
     try:
         snakemake_main(args)
         code = 0
@@ -119,25 +117,26 @@ def run_snakemake(args: list[str], log_path: Path, quiet: bool = True) -> int:
     except KeyboardInterrupt:
         code = ExitStatus.INTERRUPTED
     finally:
-        if saved:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
     return code
 
 
-def snakemake_args(root: Path, overrides: dict, extra: list[str]) -> list[str]:
+def snakemake_args(root: Path, overrides: dict) -> list[str]:
     """The Snakemake command line for a build."""
+    # Jobs are short and mostly wait for their process to start, so running
+    # more jobs than the two cores at once shortens a build.
     args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
             "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "all"]
     if overrides:
         # Snakemake reads the values as YAML again; dump them so that it reads what we checked.
         args += ["--config", *[f"{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
                                for k, v in overrides.items()]]
-    return args + extra
+    return args
 
 
 @dataclasses.dataclass
@@ -190,7 +189,7 @@ def interruptible():
             install(sig, old)
 
 
-def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop | None = None) -> ExitStatus:
+def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
     """Build the review and publish it; print what changed or what is wrong.
 
     *stop* (from :func:`interruptible`) tells whether a signal came while
@@ -208,14 +207,12 @@ def build(root: Path, overrides: dict, publish_output: bool = True, stop: _Stop 
         errors = build_dir / "errors.txt"
         errors.unlink(missing_ok=True)
         log = build_dir / "snakemake.log"
-        code = run_snakemake(snakemake_args(root, overrides, []), log)
+        code = run_snakemake(snakemake_args(root, overrides), log)
         if stop.signal or code == ExitStatus.INTERRUPTED:
             raise KeyboardInterrupt
         if code != 0:
             report_failure(errors, log)
             return ExitStatus.ERROR
-        if not publish_output:
-            return ExitStatus.OK
         output_dir = root / config["output_dir"]
         stop.defer = True  # a signal now waits until the release is published whole
         republished = republished_version_note(output_dir / "evidence.json", build_dir / "release" / "evidence.json")

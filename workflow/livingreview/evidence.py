@@ -9,7 +9,6 @@ line, the column or key, what is wrong and how to fix it.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -90,9 +89,6 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
                 raise DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
                                 "(U+E000 or U+E001)", "delete the character")
         typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
-        for column, spec in properties.items():
-            if column not in typed and "default" in spec:
-                typed[column] = spec["default"]
         for error in schema_errors(typed, schema_name):
             key_path, problem, fix = explain_error(error, schema, schema_name)
             column = key_path[0] if key_path else key_column
@@ -110,17 +106,6 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     return rows
 
 
-def _iso_dates(value):
-    """Turn YAML dates into ISO strings so that the schema sees text."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _iso_dates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso_dates(v) for v in value]
-    return value
-
-
 def read_review(path: str | Path) -> dict:
     """Read and validate the review metadata YAML."""
     path = str(path)
@@ -129,7 +114,6 @@ def read_review(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",
                         "start from the shipped data/review.yaml")
-    data = _iso_dates(data)
     schema = load_schema("review")
     errors = schema_errors(data, "review")
     if errors:

@@ -3,10 +3,7 @@
 
 from .manifest import MANIFEST
 
-# Deliverables, in the order they are built: the article, then the evidence
-# snapshot (the next build's baseline) and the changes report.
-RELEASE_FILES = ["review.md", "review.html", "review.pdf", "evidence.json", "changes.md", "changes.html"]
-
-# The manifest hashes every other release file, so it comes last
-# (workflow/rules/manifest.smk, livingreview.manifest).
-RELEASE_FILES.append(MANIFEST)
+# Deliverables, in the order they are built: the article, the evidence
+# snapshot (the next build's baseline), the changes report, and last the
+# manifest, which hashes every other release file (workflow/rules/manifest.smk).
+RELEASE_FILES = ["review.md", "review.html", "review.pdf", "evidence.json", "changes.md", "changes.html", MANIFEST]
