@@ -196,6 +196,7 @@ def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
     Snakemake ran; a signal that comes while publishing waits until the
     release is published whole.
     """
+    from .manifest import release_is_current
     from .publish import publish, publish_staging
 
     stop = stop or _Stop()
@@ -207,13 +208,18 @@ def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
         errors = build_dir / "errors.txt"
         errors.unlink(missing_ok=True)
         log = build_dir / "snakemake.log"
+        output_dir = root / config["output_dir"]
+        # Nothing changed since the published release was built: answer without
+        # starting Snakemake (its start-up alone takes most of a second).
+        if release_is_current(root, config, build_dir / "release", output_dir, RELEASE_FILES):
+            print(f"livingreview: {config['output_dir']}/ is up to date")
+            return ExitStatus.OK
         code = run_snakemake(snakemake_args(root, overrides), log)
         if stop.signal or code == ExitStatus.INTERRUPTED:
             raise KeyboardInterrupt
         if code != 0:
             report_failure(errors, log)
             return ExitStatus.ERROR
-        output_dir = root / config["output_dir"]
         stop.defer = True  # a signal now waits until the release is published whole
         republished = republished_version_note(output_dir / "evidence.json", build_dir / "release" / "evidence.json")
         changed = publish(build_dir / "release", output_dir, RELEASE_FILES, publish_staging(output_dir))

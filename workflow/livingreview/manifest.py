@@ -154,3 +154,30 @@ def write_manifest_step(out_json: str, review_yaml: str, output_dir: str, refere
         tools["typst-compiler"] = typst_compiler_version(pdfs[0])
     write_json(out_json, build_manifest(list(inputs), outputs, review, tools,
                                         {"reference_style": reference_style}))
+
+
+def release_is_current(root: Path, config: dict, staged: Path, published: Path, names: list[str]) -> bool:
+    """Whether a build has nothing to do: the staged release was built from
+    exactly the current inputs (the same files with the same SHA-256, the same
+    Python version and options, as its manifest records) and *published*
+    holds every file of it byte for byte. Any doubt answers False, and the
+    build then runs Snakemake as usual.
+    """
+    import json
+    import platform
+
+    try:
+        manifest = json.loads((staged / MANIFEST).read_text(encoding="utf-8"))
+        recorded = manifest["inputs"]
+        if manifest["options"] != {option: config[option] for option in OUTPUT_OPTIONS}:
+            return False
+        if manifest["tools"]["python"] != platform.python_version():
+            return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    current = input_files(config, root)
+    if sorted(recorded) != current or any(file_record(root / path) != recorded[path] for path in current):
+        return False
+    return all((staged / name).is_file() and (published / name).is_file()
+               and (staged / name).read_bytes() == (published / name).read_bytes() for name in names)
+
