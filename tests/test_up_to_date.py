@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import run_cli
-
 from livingreview.cli import load_config
 from livingreview.manifest import release_is_current
 from livingreview.release import RELEASE_FILES

@@ -24,9 +24,18 @@ def journal_date(iso: str) -> str:
     return f"{day.day:02d}-{MONTHS[day.month - 1]}-{day.year}"
 
 
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—|-)\s*")
+
+
 def page_range(pages: str) -> str:
     """Normalise a page range to a hyphen: "112--125" or "112–125" -> "112-125"."""
-    return re.sub(r"\s*(?:--|–|—|-)\s*", "-", str(pages).strip())
+    return _PAGE_DASH.sub("-", str(pages).strip())
+
+
+def first_and_last_page(pages: str) -> tuple[str, str]:
+    """("112", "125") for "112--125"; ("e12", "") for a single page; ("", "") for none."""
+    first, _, last = page_range(pages).partition("-")
+    return first, last
 
 
 def section_context(evidence: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ConfigError, report_error
+from .errors import ConfigError, recorded
 from .inputs import decode_text, parse_yaml
 from .schemas import explain_error, load_schema, schema_errors
 
@@ -47,8 +47,5 @@ def read_config_file(root: str | Path) -> dict:
 
 def checked_config(config: dict, error_file) -> dict:
     """:func:`check_config` for the Snakefile: also record the error for the CLI."""
-    try:
+    with recorded(error_file):
         return check_config(config)
-    except ConfigError as exc:
-        report_error(f"error: {exc}", error_file)
-        raise

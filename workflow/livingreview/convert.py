@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import pypandoc
 
+from .article import first_and_last_page
 from .diagnostics import pandoc_error, typst_error
 from .files import read_json, temporary_path, write_atomic
 from .names import full_name
@@ -77,11 +77,11 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
         for name in ("journal", "volume", "year", "doi"):
             if fields.get(name):
                 parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
-        pages = re.split(r"\s*(?:--|–|—|-)\s*", fields.get("pages", "").strip(), maxsplit=1)
-        if pages[0]:
-            parts.append(f"citation_firstpage={pages[0]}")
-        if len(pages) == 2 and pages[1]:
-            parts.append(f"citation_lastpage={pages[1]}")
+        first, last = first_and_last_page(fields.get("pages", ""))
+        if first:
+            parts.append(f"citation_firstpage={first}")
+        if last:
+            parts.append(f"citation_lastpage={last}")
         tags.append(tag("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
     return "\n".join(tags)
 
