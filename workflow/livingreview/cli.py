@@ -249,9 +249,9 @@ def republished_version_note(published: Path, staged: Path) -> str | None:
 
 def report_failure(errors: Path, log: Path) -> None:
     """Print the authors' errors, or the end of Snakemake's log when there are none."""
-    if errors.is_file() and errors.read_text(encoding="utf-8").strip():
-        text = errors.read_text(encoding="utf-8").strip()
-        print(text, file=sys.stderr)
+    recorded = errors.read_text(encoding="utf-8").strip() if errors.is_file() else ""
+    if recorded:
+        print(recorded, file=sys.stderr)
     else:
         text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
         print(f"error: {snakemake_error(text)}", file=sys.stderr)

@@ -46,7 +46,8 @@ def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str
 
 
 def _person(author: dict) -> str:
-    return f"{author['given']} {author['family']}"
+    """An author of the review (given and family name in data/review.yaml) in reading order."""
+    return full_name(Name(family=author["family"], given=author["given"]))
 
 
 def citation_meta_tags(review: dict, references: list[dict]) -> str:
@@ -98,7 +99,6 @@ def pdf_variables(review: dict) -> dict[str, str]:
         "pdf-title": typst_string(review["title"]),
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
-        "pdf-keywords": "()",
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
     }
 

@@ -26,11 +26,6 @@ from .schemas import explain_error, load_schema, schema_errors
 RESERVED = (CITE_OPEN, CITE_CLOSE)
 
 
-def read_text(path: str | Path, kind: str) -> str:
-    """Read a UTF-8 text file (a BOM and CRLF line ends are accepted)."""
-    return read_input(path, kind, DataError)
-
-
 def _coerce(value: str, spec: dict):
     """Convert a CSV cell to the type its schema property asks for."""
     types = spec.get("type", "string")
@@ -65,7 +60,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     missing column, a duplicate key, or any cell the schema rejects.
     """
     path = str(path)
-    text = read_text(path, kind)
+    text = read_input(path, kind)
     check_csv_shape(text, path, kind, DataError)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
@@ -109,7 +104,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
 def read_review(path: str | Path) -> dict:
     """Read and validate the review metadata YAML."""
     path = str(path)
-    text = read_text(path, "review metadata")
+    text = read_input(path, "review metadata")
     data = parse_yaml(text, path, "review metadata", DataError)
     if not isinstance(data, dict):
         raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",

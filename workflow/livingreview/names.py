@@ -57,7 +57,7 @@ def name_apa(name: Name) -> str:
 def author_list(names: Sequence[Name], style: str = "initials-first", limit: int = 6, keep: int = 6,
                 et_al: str = "et al.", separator: str = ", ") -> str:
     """Join *names*; with more than *limit*, keep the first *keep* and add *et_al*."""
-    formatter = {"initials-first": name_initials_first, "family-first": name_family_first, "apa": name_apa}[style]
+    formatter = {"initials-first": name_initials_first, "family-first": name_family_first}[style]
     shown = [formatter(n) for n in (names[:keep] if len(names) > limit else names)]
     text = separator.join(shown)
     return f"{text}{separator}{et_al}" if len(names) > limit else text
