@@ -97,10 +97,14 @@ class BuildLock:
         self.handle.close()
 
 
-def run_snakemake(args: list[str], log_path: Path) -> int:
-    """Run Snakemake in this process; its terminal output goes to *log_path*."""
-    from snakemake.cli import main as snakemake_main
+def run_snakemake(root: Path, overrides: dict, log_path: Path) -> int:
+    """Run the DAG to its ``all`` target in this process; Snakemake's output goes to *log_path*.
 
+    Snakemake is driven through its Python API rather than its command line:
+    the same settings as ``snakemake --cores 4 --scheduler greedy
+    --rerun-incomplete --nolock all``, without building Snakemake's argument
+    parser, which imports every report plugin (a third of a second here).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -110,12 +114,9 @@ def run_snakemake(args: list[str], log_path: Path) -> int:
     os.dup2(log_fd, 2)
     os.close(log_fd)
     try:
-        snakemake_main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return _execute_workflow(root, overrides)
     except KeyboardInterrupt:
-        code = ExitStatus.INTERRUPTED
+        return ExitStatus.INTERRUPTED
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -123,20 +124,44 @@ def run_snakemake(args: list[str], log_path: Path) -> int:
         os.dup2(saved[1], 2)
         os.close(saved[0])
         os.close(saved[1])
-    return code
 
 
-def snakemake_args(root: Path, overrides: dict) -> list[str]:
-    """The Snakemake command line for a build."""
+def _execute_workflow(root: Path, overrides: dict) -> int:
+    """The Snakemake API calls of one build; 0 when every job succeeded, else 1 (the error is logged)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.scheduling.greedy import SchedulerSettings as GreedySchedulerSettings
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        ExecutionSettings,
+        OutputSettings,
+        ResourceSettings,
+        SchedulingSettings,
+    )
+
     # Jobs are short and mostly wait for their process to start, so running
-    # more jobs than the two cores at once shortens a build.
-    args = ["--snakefile", str(root / "Snakefile"), "--directory", str(root), "--cores", "4",
-            "--scheduler", "greedy", "--rerun-incomplete", "--nolock", "all"]
-    if overrides:
-        # Snakemake reads the values as YAML again; dump them so that it reads what we checked.
-        args += ["--config", *[f"{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
-                               for k, v in overrides.items()]]
-    return args
+    # more jobs than the two cores at once shortens a build. Snakemake's own
+    # log file under .snakemake/log is not written: its output is *log_path*.
+    with SnakemakeApi(OutputSettings(nocolor=True, printshellcmds=True, enable_file_logging=False)) as api:
+        try:
+            workflow = api.workflow(resource_settings=ResourceSettings(cores=4),
+                                    config_settings=ConfigSettings(config=overrides),
+                                    snakefile=root / "Snakefile", workdir=root)
+            dag = workflow.dag(dag_settings=DAGSettings(targets={"all"}, force_incomplete=True))
+            dag.execute_workflow(executor="local", execution_settings=ExecutionSettings(lock=False),
+                                 scheduling_settings=SchedulingSettings(scheduler="greedy"),
+                                 scheduler_settings=GreedySchedulerSettings())
+        except Exception as exc:  # Snakemake reports a failed job or a broken Snakefile by raising
+            try:
+                api.print_exception(exc)
+            except Exception:  # Snakemake 9.16 fails to map a syntax error in an included file to its line
+                from snakemake.exceptions import print_exception
+
+                if isinstance(exc, SyntaxError) and exc.text is None:
+                    exc.text = ""  # the offending line, which Snakemake would print as "None"
+                print_exception(exc)
+            return 1
+    return 0
 
 
 @dataclasses.dataclass
@@ -214,7 +239,7 @@ def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
         if release_is_current(root, config, build_dir / "release", output_dir, RELEASE_FILES):
             print(f"livingreview: {config['output_dir']}/ is up to date")
             return ExitStatus.OK
-        code = run_snakemake(snakemake_args(root, overrides), log)
+        code = run_snakemake(root, overrides, log)
         if stop.signal or code == ExitStatus.INTERRUPTED:
             raise KeyboardInterrupt
         if code != 0:
