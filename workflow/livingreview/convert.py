@@ -11,22 +11,41 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib.util
 import os
 import subprocess
 from pathlib import Path
 
-import pypandoc
-
 from .article import first_and_last_page
 from .diagnostics import pandoc_error, typst_error
+from .errors import ConversionError
 from .files import read_json, temporary_path, write_atomic
 from .names import full_name
 from .records import Name
 
 
 def pandoc_path() -> str:
-    """Path of the pandoc binary shipped in the pypandoc-binary wheel."""
-    return pypandoc.get_pandoc_path()
+    """Path of the pandoc binary shipped in the pypandoc-binary wheel.
+
+    Always that binary, the one requirements.lock pins: never a pandoc found
+    elsewhere on the machine (``pypandoc.get_pandoc_path()`` would take the
+    newest pandoc it finds, on PATH included, and runs each candidate to ask
+    its version). The package is located, not imported, which keeps a step
+    that runs pandoc a tenth of a second shorter.
+    """
+    spec = importlib.util.find_spec("pypandoc")
+    binary = Path(spec.origin).parent / "files" / "pandoc" if spec and spec.origin else None
+    if binary is None or not binary.is_file():
+        raise ConversionError("requirements.lock", None, "pandoc from the pypandoc-binary package is not installed",
+                              "run `make review`, which installs the pinned environment into .venv")
+    return str(binary)
+
+
+def pandoc_version() -> str:
+    """The version that :func:`pandoc_path`'s binary reports (e.g. ``3.8.3``)."""
+    first_line = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True,
+                                check=True).stdout.split("\n", 1)[0]
+    return first_line.removeprefix("pandoc").strip()
 
 
 def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str]) -> None:

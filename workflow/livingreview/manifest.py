@@ -33,7 +33,6 @@ TOOL_DISTRIBUTIONS = {
     "snakemake": "snakemake",
     "typst": "typst",
     "jinja": "jinja2",
-    "pandas": "pandas",
     "bibtexparser": "bibtexparser",
     "pypandoc-binary": "pypandoc-binary",
 }
@@ -81,11 +80,11 @@ def tool_versions() -> dict[str, str]:
     import platform
     from importlib.metadata import version
 
-    import pypandoc
+    from .convert import pandoc_version
 
     versions = {key: version(dist) for key, dist in TOOL_DISTRIBUTIONS.items()}
     versions["python"] = platform.python_version()
-    versions["pandoc"] = str(pypandoc.get_pandoc_version())
+    versions["pandoc"] = pandoc_version()
     return versions
 
 
