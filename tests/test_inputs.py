@@ -7,12 +7,11 @@ from livingreview.config import check_config
 from livingreview.errors import ConfigError, DataError, ErrorList, LivingReviewError, closest, combined, did_you_mean
 from livingreview.evidence import missing_column_error
 from livingreview.inputs import (
-    check_csv_shape,
     check_inputs_exist,
     decode_text,
     missing_inputs,
     parse_yaml,
-    record_lines,
+    read_csv_rows,
     yaml_line,
 )
 from livingreview.schemas import explain_error, load_schema, schema_errors
@@ -54,16 +53,17 @@ def test_decode_text_explains_what_is_wrong(raw, expected):
     ("a,a\n1,2\n", 'line 1 (header), column a: the column "a" appears twice'),
     ("a,,b\n1,2,3\n", "line 1 (header), column 2: a column has no name"),
 ])
-def test_check_csv_shape(text, expected):
-    assert expected in raises(check_csv_shape, text, "f.csv", "table")
+def test_read_csv_rows_explains_a_malformed_table(text, expected):
+    assert expected in raises(read_csv_rows, text, "f.csv", "table")
 
 
-def test_check_csv_shape_accepts_quotes_blank_lines_and_commas_in_quotes():
-    check_csv_shape('a,b\n1,He said "hi"\n\n"x, y",2\n', "f.csv", "table")
+def test_read_csv_rows_reads_quotes_blank_lines_and_commas_in_quotes_as_text():
+    assert read_csv_rows(' a ,b\n1,"He said ""hi"""\n\n"x, y", 2\n', "f.csv", "table") == (
+        ["a", "b"], [(2, ["1", 'He said "hi"']), (4, ["x, y", " 2"])])
 
 
-def test_record_lines_follow_multiline_cells():
-    assert record_lines('a,b\n"1\n2",3\n4,5\n') == [1, 2, 4]
+def test_read_csv_rows_gives_the_line_each_row_starts_on():
+    assert read_csv_rows('a,b\n"1\n2",3\n4,5\n', "f.csv", "table")[1] == [(2, ["1\n2", "3"]), (4, ["4", "5"])]
 
 
 def test_parse_yaml_names_the_line_and_keeps_dates_as_text():
@@ -147,7 +147,5 @@ def test_check_config_keeps_build_and_output_apart():
     assert caught.value.where == "key output_dir"
 
 
-def test_record_lines_skip_blank_lines_as_pandas_does():
-    from livingreview.inputs import record_lines
-
-    assert record_lines("a,b\n1,2\n\n3,4\n") == [1, 2, 4]
+def test_read_csv_rows_skips_blank_lines():
+    assert read_csv_rows("a,b\n1,2\n\n3,4\n", "f.csv", "table")[1] == [(2, ["1", "2"]), (4, ["3", "4"])]

@@ -30,7 +30,7 @@ from livingreview.verify import (
 # Tracked files that the build does not read: everything else tracked is an input.
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
               "output/")
-TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "pandas", "bibtexparser"}
+TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser"}
 
 
 def release_bytes(folder: Path) -> dict[str, bytes]:
@@ -95,7 +95,7 @@ def test_manifest_hashes_inputs_and_outputs_and_records_tools_and_review(built_p
     for path in outputs:
         assert manifest["outputs"][path] == file_record(built_project / path)
     assert TOOLS <= set(manifest["tools"])
-    assert manifest["tools"]["pandas"] == version("pandas") and manifest["tools"]["typst"] == version("typst")
+    assert manifest["tools"]["jinja"] == version("jinja2") and manifest["tools"]["typst"] == version("typst")
     assert manifest["review"]["version"] == "1.0.0" and manifest["review"]["date"] == "2025-12-29"
 
 
@@ -205,19 +205,19 @@ def fake_release(folder: Path, manifest: dict, texts: dict[str, str]) -> Path:
 
 
 def test_compare_reports_outputs_inputs_tools_and_a_reformatted_manifest(tmp_path):
-    manifest = {"format": "f", "inputs": {"data/a.csv": {"sha256": "1", "size": 1}}, "tools": {"pandas": "3"},
+    manifest = {"format": "f", "inputs": {"data/a.csv": {"sha256": "1", "size": 1}}, "tools": {"jinja": "3"},
                 "review": {"version": "1"}, "outputs": {"output/a.md": {"sha256": "2", "size": 2}}}
     rebuilt = fake_release(tmp_path / "rebuilt", manifest, {"a.md": "text\n"})
     names = ["a.md", MANIFEST]
     fake_release(tmp_path / "same" / "output", manifest, {"a.md": "text\n"})
     assert compare(tmp_path / "same", rebuilt, "output", names) == []
 
-    tampered = dict(manifest, inputs={"data/a.csv": {"sha256": "9", "size": 1}}, tools={"pandas": "2"})
+    tampered = dict(manifest, inputs={"data/a.csv": {"sha256": "9", "size": 1}}, tools={"jinja": "2"})
     fake_release(tmp_path / "bad" / "output", tampered, {"a.md": "test\n"})
     problems = compare(tmp_path / "bad", rebuilt, "output", names)
     assert problems[0].startswith("output/a.md differs from the rebuild:") and "-test" in problems[0]
     assert problems[1:] == ["input data/a.csv: its SHA-256 differs from the one in output/manifest.json",
-                            "tool pandas: 2 in output/manifest.json, 3 in this environment"]
+                            "tool jinja: 2 in output/manifest.json, 3 in this environment"]
 
     reformatted = fake_release(tmp_path / "spaces" / "output", manifest, {"a.md": "text\n"})
     (reformatted / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

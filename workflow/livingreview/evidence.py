@@ -9,16 +9,13 @@ line, the column or key, what is wrong and how to fix it.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
-
-import pandas as pd
 
 from .bibliography import read_bibliography
 from .errors import DataError, EvidenceError, closest, did_you_mean
 from .files import write_json
-from .inputs import check_csv_shape, parse_yaml, read_input, record_lines, yaml_line
+from .inputs import parse_yaml, read_csv_rows, read_input, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
 from .records import Reference
 from .schemas import explain_error, load_schema, schema_errors
@@ -60,24 +57,16 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     missing column, a duplicate key, or any cell the schema rejects.
     """
     path = str(path)
-    text = read_input(path, kind)
-    check_csv_shape(text, path, kind, DataError)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
-    except pd.errors.ParserError as exc:
-        raise DataError(path, None, f"the CSV cannot be read: {exc}",
-                        "check that every row has as many commas as the header and that quotes are closed") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    header, records = read_csv_rows(read_input(path, kind), path, kind)
     schema = load_schema(schema_name)
     properties = schema["properties"]
     for column in schema.get("required", []):
-        if column not in frame.columns:
-            raise missing_column_error(path, column, list(frame.columns), properties)
-    lines = record_lines(text)[1:]
+        if column not in header:
+            raise missing_column_error(path, column, header, properties)
     rows: list[dict] = []
     seen: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        row, line = index + 1, lines[index] if index < len(lines) else index + 2
+    for row, (line, cells) in enumerate(records, start=1):
+        record = dict(zip(header, cells, strict=True))
         where = f"row {row} (line {line})"
         for column, value in record.items():
             if any(ch in value for ch in RESERVED):

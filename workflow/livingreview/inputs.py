@@ -109,49 +109,39 @@ def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] =
                     "or start with a special character in double quotes") from None
 
 
-def record_lines(text: str) -> list[int]:
-    """The line on which each CSV record starts (the header is record 0).
+def read_csv_rows(text: str, path: str, kind: str,
+                  error: type[LivingReviewError] = DataError) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Parse CSV *text* into its header (names stripped) and its data rows.
 
-    Blank lines are skipped, as pandas skips them, so that record *n* here is
-    row *n* of the table.
-    """
-    reader = csv.reader(io.StringIO(text))
-    starts, previous_end = [], 0
-    for record in reader:
-        if record:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts
-
-
-def check_csv_shape(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError) -> None:
-    """Check that every record of CSV *text* has as many cells as its header.
-
-    A spreadsheet program can silently shift columns when a cell holds a comma
-    without quotes; pandas would read such a row with its first cell as an
-    index. Raises *error* naming the row and line, or an unclosed quote.
+    Each row comes with the line it starts on (a quoted cell may span
+    lines); blank lines are skipped. Every cell is text. Every row must have
+    as many cells as the header: a spreadsheet program can silently shift
+    columns when a cell holds a comma without quotes. Raises *error* naming
+    the row and line, an unclosed quote, or a header that is not a header.
     """
     reader = csv.reader(io.StringIO(text), strict=True)
     header: list[str] | None = None
-    line, row = 1, 0
+    rows: list[tuple[int, list[str]]] = []
+    line = 1
     try:
         for record in reader:
             if header is None:
-                header = record
-                _check_header(header, path, kind, error)
+                _check_header(record, path, kind, error)
+                header = [name.strip() for name in record]
             elif record:
-                row += 1
                 if len(record) != len(header):
-                    raise error(path, f"row {row} (line {line})",
+                    raise error(path, f"row {len(rows) + 1} (line {line})",
                                 f"the row has {_cells(len(record))} but the header has {_cells(len(header))}",
                                 "put every cell that contains a comma in double quotes, and check that no cell "
                                 "was added or lost")
+                rows.append((line, record))
             line = reader.line_num + 1
     except csv.Error:
-        raise error(path, f"row {row + 1} (line {line})",
+        raise error(path, f"row {len(rows) + 1} (line {line})",
                     "a double quote opens a cell that is never closed (or a quote inside a quoted cell is "
                     "not doubled)",
                     'close the cell with a double quote; write a quote inside a cell as two quotes ("")') from None
+    return header or [], rows
 
 
 def _cells(n: int) -> str:

@@ -17,7 +17,7 @@ from .errors import LivingReviewError, report_error
 from .locks import job_running
 
 # name -> (module, function); modules are imported only when their step runs,
-# so that a step that does not read CSV never pays for importing pandas.
+# so that each step pays only for the libraries it uses.
 STEPS = {
     "load-evidence": ("evidence", "load_evidence_step"),
     "render-section": ("sections", "render_section_step"),
@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
     error_file = os.environ.get("LIVINGREVIEW_ERRORS", "build/errors.txt")
     module_name, function_name = STEPS[argv[0]]
     try:
-        # Hold the job lock from the start (importing pandas takes a while), so that
+        # Hold the job lock from the start (importing a step's libraries takes a while), so that
         # a build waiting for the jobs of a killed build waits for this one too.
         with job_running(Path(error_file).parent):
             module = __import__(f"livingreview.{module_name}", fromlist=[function_name])
