@@ -138,3 +138,31 @@ def test_jobs_left_running_by_a_killed_build_are_waited_for(tmp_path):
     with job_running(tmp_path):  # shared: jobs of one build do not wait for each other
         with job_running(tmp_path):
             pass
+
+
+SIGTERM_WHILE_LOCKED = """
+import os, signal, sys, threading
+sys.path.insert(0, sys.argv[1])
+from livingreview.cli import interruptible
+
+lock, handled = threading.Lock(), threading.Event()
+
+def graceful(signum, frame):  # as Snakemake's scheduler: note the request under its lock
+    with lock:
+        handled.set()
+
+with interruptible() as stop:
+    signal.signal(signal.SIGTERM, graceful)
+    with lock:  # the signal comes while the main thread holds the lock
+        os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(100000))
+    print(handled.wait(10), stop.signal == signal.SIGTERM)
+"""
+
+
+def test_sigterm_while_snakemake_holds_its_scheduler_lock_does_not_deadlock():
+    """Snakemake's SIGTERM handler takes a lock the interrupted main thread may hold; it must not wait forever."""
+    workflow = str(Path(__file__).resolve().parents[1] / "workflow")
+    result = subprocess.run([sys.executable, "-c", SIGTERM_WHILE_LOCKED, workflow], capture_output=True, text=True,
+                            timeout=30)
+    assert result.stdout.split() == ["True", "True"], result.stdout + result.stderr

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 import yaml
@@ -100,10 +101,12 @@ class BuildLock:
 def run_snakemake(root: Path, overrides: dict, log_path: Path) -> int:
     """Run the DAG to its ``all`` target in this process; Snakemake's output goes to *log_path*.
 
-    Snakemake is driven through its Python API rather than its command line:
-    the same settings as ``snakemake --cores 4 --scheduler greedy
-    --rerun-incomplete --nolock all``, without building Snakemake's argument
-    parser, which imports every report plugin (a third of a second here).
+    Snakemake is driven through its Python API rather than its command line,
+    whose argument parser imports every report plugin (a third of a second
+    here). The settings are those of ``snakemake --cores 4 --scheduler greedy
+    --rerun-incomplete --nolock --printshellcmds all``, except that no
+    Snakemake profile is read (a build does not depend on the user's
+    ``$SNAKEMAKE_PROFILE``) and no log is written under .snakemake/log.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -151,15 +154,15 @@ def _execute_workflow(root: Path, overrides: dict) -> int:
             dag.execute_workflow(executor="local", execution_settings=ExecutionSettings(lock=False),
                                  scheduling_settings=SchedulingSettings(scheduler="greedy"),
                                  scheduler_settings=GreedySchedulerSettings())
-        except Exception as exc:  # Snakemake reports a failed job or a broken Snakefile by raising
+        except (Exception, SystemExit) as exc:  # a failed job or a broken Snakefile is raised
             try:
                 api.print_exception(exc)
             except Exception:  # Snakemake 9.16 fails to map a syntax error in an included file to its line
-                from snakemake.exceptions import print_exception
-
-                if isinstance(exc, SyntaxError) and exc.text is None:
-                    exc.text = ""  # the offending line, which Snakemake would print as "None"
-                print_exception(exc)
+                if isinstance(exc, SyntaxError):
+                    print(f'{type(exc).__name__} in file "{exc.filename}", line {exc.lineno}:\n{exc.msg}',
+                          file=sys.stderr)
+                else:
+                    traceback.print_exception(exc)
             return 1
     return 0
 
@@ -201,7 +204,12 @@ def interruptible():
 
             def new_handler(number, frame):
                 stop.signal = number
-                return inner(number, frame)
+                if inner is signal.default_int_handler:  # raises KeyboardInterrupt: in the main thread
+                    return inner(number, frame)
+                # Snakemake's SIGTERM handler takes its scheduler's lock, which the
+                # interrupted main thread may be holding: run it beside the main thread,
+                # where it waits for the lock instead of deadlocking.
+                threading.Thread(target=inner, args=(number, frame), daemon=True).start()
         return install(signum, new_handler)
 
     previous = {sig: install(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}

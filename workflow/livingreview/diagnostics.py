@@ -108,7 +108,7 @@ def _workflow_place(log: str) -> tuple[str, str, str, str] | None:
     match = _SNAKEMAKE_ERROR.search(log)
     if match:
         kind, file, line = match.groups()
-        detail = " ".join(ln.strip() for ln in log[match.end():].splitlines()[1:12] if ln.strip()).rstrip(":")
+        detail = " ".join(ln.strip() for ln in log[match.end():].splitlines()[1:12] if ln.strip())
         return file, line, kind, detail
     frames = list(_TRACEBACK_FILE.finditer(log))
     if not frames:
