@@ -220,6 +220,33 @@ def test_a_mistake_stops_the_build_with_a_clear_message(project, mutate, args, f
     assert output_hashes(project) == before
 
 
+def test_every_problem_in_the_data_files_is_reported_in_one_build(project):
+    """Problems in several rows and several files come together, so the author fixes them in one go."""
+    before = output_hashes(project)
+    for mutate in (set_cell(S, 2, "status", "inclded"), set_cell(S, 6, "design", "rct"),
+                   set_cell(S, 3, "key", "johnsen2023"), set_cell(T, 3, "order", "third"),
+                   edit(B, "  volume  = {140},\n", "  volume  = {140}\n")):
+        mutate(project)
+    result = run_cli(project, "build")
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 5, result.stderr
+    for place in (f"{T}, row 3 (line 4), column order", f"{S}, row 2 (line 3), column status",
+                  f"{S}, row 3 (line 4), key johnsen2023", f"{S}, row 6 (line 7), column design", f"{B}, line 44"):
+        assert sum(place in error for error in errors) == 1, f"{place!r} not once in:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    assert output_hashes(project) == before
+
+
+def test_cross_checks_of_the_study_dataset_are_reported_together(project):
+    for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042")):
+        mutate(project)
+    result = run_cli(project, "build")
+    assert result.returncode == 1
+    assert f"error: {S}, row 4 (line 5), key moen2042" in result.stderr, result.stderr
+    assert f"error: {S}, row 5 (line 6), column theme" in result.stderr, result.stderr
+
+
 def test_byte_order_marks_and_crlf_line_ends_simply_work(project, built_project):
     for name in (S, T, R, B, DESC):
         path = project / name

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .bibliography import read_bibliography
-from .errors import DataError, EvidenceError, closest, did_you_mean
+from .errors import DataError, ErrorList, EvidenceError, LivingReviewError, closest, combined, did_you_mean
 from .files import write_json
 from .inputs import parse_yaml, read_csv_rows, read_input, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
@@ -21,6 +21,8 @@ from .records import Reference
 from .schemas import explain_error, load_schema, schema_errors
 
 RESERVED = (CITE_OPEN, CITE_CLOSE)
+# The fix printed after the tenth problem when more were found.
+FIX_OTHERS = "fix the problems listed above, then build again to see the others"
 
 
 def _coerce(value: str, spec: dict):
@@ -54,7 +56,8 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
 
     Each row comes back as a dict of typed values plus ``_row`` (1-based data
     row) and ``_line`` (line in the file). Raises :class:`DataError` for a
-    missing column, a duplicate key, or any cell the schema rejects.
+    missing column, and one error listing every duplicate key and every cell
+    the schema rejects.
     """
     path = str(path)
     header, records = read_csv_rows(read_input(path, kind), path, kind)
@@ -64,27 +67,29 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
         if column not in header:
             raise missing_column_error(path, column, header, properties)
     rows: list[dict] = []
+    problems: list[DataError] = []
     seen: dict[str, int] = {}
     for row, (line, cells) in enumerate(records, start=1):
         record = dict(zip(header, cells, strict=True))
         where = f"row {row} (line {line})"
-        for column, value in record.items():
-            if any(ch in value for ch in RESERVED):
-                raise DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
-                                "(U+E000 or U+E001)", "delete the character")
+        problems += [DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
+                               "(U+E000 or U+E001)", "delete the character")
+                     for column, value in record.items() if any(ch in value for ch in RESERVED)]
         typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
         for error in schema_errors(typed, schema_name):
             key_path, problem, fix = explain_error(error, schema, schema_name)
             column = key_path[0] if key_path else key_column
-            raise DataError(path, f"{where}, column {column}", problem, fix)
+            problems.append(DataError(path, f"{where}, column {column}", problem, fix))
         key = typed[key_column]
         if key in seen:
-            raise DataError(path, f"{where}, {key_column} {key}",
-                            f'"{key}" appears twice (also in row {seen[key]})',
-                            "keep one row per " + key_column + " and merge or delete the other")
-        seen[key] = row
+            problems.append(DataError(path, f"{where}, {key_column} {key}",
+                                      f'"{key}" appears twice (also in row {seen[key]})',
+                                      "keep one row per " + key_column + " and merge or delete the other"))
+        seen.setdefault(key, row)
         typed["_row"], typed["_line"] = row, line
         rows.append(typed)
+    if problems:
+        raise combined(problems, FIX_OTHERS)
     if not rows:
         raise DataError(path, None, f"the {kind} has a header but no rows", f"add at least one row to the {kind}")
     return rows
@@ -130,32 +135,39 @@ def read_review(path: str | Path) -> dict:
 
 def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[str, Reference],
                   studies_path: str, themes_path: str, bib_path: str) -> None:
-    """Check that every study's theme and key exist, and themes' references resolve."""
+    """Check that every study's theme and key exist, and themes' references resolve.
+
+    Raises one error listing every problem found.
+    """
     theme_ids = [t["theme"] for t in themes]
+    problems: list[DataError] = []
     for study in studies:
         where = f"row {study['_row']} (line {study['_line']})"
         if study["theme"] not in theme_ids:
-            raise DataError(studies_path, f"{where}, column theme",
-                            f'unknown theme "{study["theme"]}".' + did_you_mean(study["theme"], theme_ids),
-                            f"use a theme listed in {themes_path}, or add the theme there")
+            problems.append(DataError(studies_path, f"{where}, column theme",
+                                      f'unknown theme "{study["theme"]}".' + did_you_mean(study["theme"], theme_ids),
+                                      f"use a theme listed in {themes_path}, or add the theme there"))
         if study["key"] not in bibliography:
-            raise DataError(studies_path, f"{where}, key {study['key']}",
-                            f'the key "{study["key"]}" has no entry in {bib_path}.'
-                            + did_you_mean(study["key"], bibliography),
-                            f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key")
+            problems.append(DataError(studies_path, f"{where}, key {study['key']}",
+                                      f'the key "{study["key"]}" has no entry in {bib_path}.'
+                                      + did_you_mean(study["key"], bibliography),
+                                      f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key"))
     for theme in themes:
-        for needed in theme["also_requires"]:
-            if needed not in theme_ids:
-                raise DataError(themes_path, f"row {theme['_row']} (line {theme['_line']}), column also_requires",
-                                f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
-                                "list themes from the `theme` column, separated by spaces")
+        where = f"row {theme['_row']} (line {theme['_line']})"
+        problems += [DataError(themes_path, f"{where}, column also_requires",
+                               f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
+                               "list themes from the `theme` column, separated by spaces")
+                     for needed in theme["also_requires"] if needed not in theme_ids]
         if theme["statement"] and theme["conclusion_order"] is None:
-            raise DataError(themes_path, f"row {theme['_row']} (line {theme['_line']}), column conclusion_order",
-                            "the theme has a statement but no conclusion_order",
-                            "give the statement its position in the Conclusion (1, 2, ...)")
+            problems.append(DataError(themes_path, f"{where}, column conclusion_order",
+                                      "the theme has a statement but no conclusion_order",
+                                      "give the statement its position in the Conclusion (1, 2, ...)"))
     if not any(s["status"] == "included" for s in studies):
-        raise DataError(studies_path, None, "no study has status \"included\"; the review would cite nothing",
-                        "set status to included for at least one study")
+        problems.append(DataError(studies_path, None,
+                                  "no study has status \"included\"; the review would cite nothing",
+                                  "set status to included for at least one study"))
+    if problems:
+        raise combined(problems, FIX_OTHERS)
 
 
 def narrative_order(studies: list[dict], themes: list[dict]) -> list[dict]:
@@ -200,10 +212,22 @@ def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bi
     Everything the author edits is read and cross-checked here, so that a
     mistake stops the build before any text is produced.
     """
-    review = read_review(review_path)
-    themes = read_table(themes_path, "themes", "themes table", "theme")
-    studies = read_table(studies_path, "studies", "study dataset", "key")
-    references = read_bibliography(bib_path, keys=[s["key"] for s in studies])
+    problems: list[LivingReviewError] = []
+
+    def read(reader, *args, **kwargs):
+        """What *reader* returns, or None with its problems noted: every file is read before the build stops."""
+        try:
+            return reader(*args, **kwargs)
+        except LivingReviewError as exc:
+            problems.extend(exc.errors if isinstance(exc, ErrorList) else [exc])
+            return None
+
+    review = read(read_review, review_path)
+    themes = read(read_table, themes_path, "themes", "themes table", "theme")
+    studies = read(read_table, studies_path, "studies", "study dataset", "key")
+    references = read(read_bibliography, bib_path, keys=[s["key"] for s in studies or []])
+    if problems:
+        raise combined(problems, FIX_OTHERS)
     check_studies(studies, themes, references, studies_path, themes_path, bib_path)
     included = narrative_order(studies, themes)
     statements = conclusion_statements(themes, included, themes_path)
