@@ -9,7 +9,7 @@ release is staged under build/release/ and published to output/ as a set by
 
 from snakemake.utils import min_version
 
-min_version("9.0")
+min_version("9.16")
 
 
 configfile: "config/config.yaml"

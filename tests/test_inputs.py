@@ -147,5 +147,10 @@ def test_check_config_keeps_build_and_output_apart():
     assert caught.value.where == "key output_dir"
 
 
+def test_read_csv_rows_skips_blank_lines_before_the_header():
+    assert read_csv_rows("\n\na,b\n1,2\n", "f.csv", "table") == (["a", "b"], [(4, ["1", "2"])])
+    assert "line 2 (header), column a" in raises(read_csv_rows, "\na,a\n1,2\n", "f.csv", "table")
+
+
 def test_read_csv_rows_skips_blank_lines():
     assert read_csv_rows("a,b\n1,2\n\n3,4\n", "f.csv", "table")[1] == [(2, ["1", "2"]), (4, ["3", "4"])]

@@ -77,4 +77,5 @@ def test_lower_first(text, expected):
 
 def test_pandoc_is_the_pinned_binary():
     assert Path(pandoc_path()).parent == Path(pypandoc.__file__).parent / "files"
+    assert pypandoc.get_pandoc_path() == pandoc_path()  # what the tests' own pypandoc calls run
     assert re.fullmatch(r"3(\.\d+)+", pandoc_version())

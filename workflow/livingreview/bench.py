@@ -77,13 +77,14 @@ def format_report(times: dict[str, list[float]]) -> str:
     return "\n".join(lines)
 
 
-YARDSTICK = "import snakemake.api"
+# A fixed amount of pure Python work in a fresh interpreter: comparable across
+# versions of the pipeline and of its packages.
+YARDSTICK = "sum(i * i for i in range(3_000_000))"
 
 
 def machine_speed(runs: int = 3) -> float:
-    """Median seconds of ``python -c "import snakemake.api"`` (what every build starts with): a
-    yardstick printed with the figures, since a shared or throttled machine can be much slower one
-    hour than the next."""
+    """Median seconds of ``python -c YARDSTICK``: printed with the figures, since a shared or
+    throttled machine can be much slower one hour than the next."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()

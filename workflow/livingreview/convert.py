@@ -43,9 +43,14 @@ def pandoc_path() -> str:
 
 def pandoc_version() -> str:
     """The version that :func:`pandoc_path`'s binary reports (e.g. ``3.8.3``)."""
-    first_line = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True,
-                                check=True).stdout.split("\n", 1)[0]
-    return first_line.removeprefix("pandoc").strip()
+    binary = pandoc_path()
+    try:
+        first_line = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                    check=True).stdout.split("\n", 1)[0]
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ConversionError(binary, None, f"pandoc does not run: {exc}",
+                              "remove .venv and run `make review` to install the pinned environment again") from None
+    return first_line.split()[-1]
 
 
 def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str]) -> None:

@@ -125,9 +125,8 @@ def read_csv_rows(text: str, path: str, kind: str,
     line = 1
     try:
         for record in reader:
-            if header is None:
-                _check_header(record, path, kind, error)
-                header = [name.strip() for name in record]
+            if header is None and record:
+                header = _checked_header(record, line, path, kind, error)
             elif record:
                 if len(record) != len(header):
                     raise error(path, f"row {len(rows) + 1} (line {line})",
@@ -148,20 +147,23 @@ def _cells(n: int) -> str:
     return f"{n} cell" if n == 1 else f"{n} cells"
 
 
-def _check_header(header: list[str], path: str, kind: str, error: type[LivingReviewError]) -> None:
+def _checked_header(header: list[str], line: int, path: str, kind: str,
+                    error: type[LivingReviewError]) -> list[str]:
+    """The column names of *header* (on *line*), stripped; raises *error* for a header that is not one."""
     names = [h.strip() for h in header]
     if len(names) == 1 and ";" in names[0]:
-        raise error(path, "line 1 (header)", f"the {kind} uses ';' to separate columns",
+        raise error(path, f"line {line} (header)", f"the {kind} uses ';' to separate columns",
                     "save it as comma-separated values (CSV UTF-8, comma)")
     seen: set[str] = set()
     for number, name in enumerate(names, start=1):
         if not name:
-            raise error(path, f"line 1 (header), column {number}", "a column has no name",
+            raise error(path, f"line {line} (header), column {number}", "a column has no name",
                         "name the column, or delete it if it is empty")
         if name in seen:
-            raise error(path, f"line 1 (header), column {name}", f'the column "{name}" appears twice',
+            raise error(path, f"line {line} (header), column {name}", f'the column "{name}" appears twice',
                         "keep one column of that name")
         seen.add(name)
+    return names
 
 
 def missing_inputs(paths: Iterable[str], root: str | Path = ".") -> list[str]:
