@@ -17,7 +17,8 @@ CONFIG ?=
 review: $(STAMP)  ## Build output/review.{md,html,pdf} from data/ and references.bib
 	$(RUN) -m livingreview build $(if $(CONFIG),--config $(CONFIG))
 
-test: $(STAMP)  ## Run the test suite (unit and end-to-end)
+test: $(STAMP)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
+	$(PY) -m ruff check --no-cache .
 	$(RUN) -m pytest
 
 bench: $(STAMP)  ## Time cold, no-op and one-finding rebuilds (medians)
