@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
 from livingreview.convert import pandoc_path  # noqa: E402
+from livingreview.verify import CODE_SOURCES  # noqa: E402
 
 # Tests that call pypandoc use the pinned pandoc the pipeline runs, never
 # another one on PATH (pypandoc would take the newest it finds).
 os.environ["PYPANDOC_PANDOC"] = pandoc_path()
 
 # The pipeline's code, read from this checkout.
-CODE_FILES = ["Snakefile", "config", "workflow", "templates", "requirements.lock"]
+CODE_FILES = CODE_SOURCES
 # The evidence the tests build: a frozen copy of the shipped example, so that
 # an author updating data/ and references.bib does not break the tests (the
 # release built from the live data is checked by `make verify`).

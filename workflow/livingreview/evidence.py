@@ -15,7 +15,7 @@ from pathlib import Path
 from .bibliography import read_bibliography
 from .errors import DataError, ErrorList, EvidenceError, LivingReviewError, closest, combined, did_you_mean
 from .files import write_json
-from .inputs import parse_yaml, read_csv_rows, read_input, yaml_line
+from .inputs import parse_yaml, read_csv_rows, read_input, row_place, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
 from .records import Reference
 from .schemas import explain_error, load_schema, schema_errors
@@ -71,7 +71,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     seen: dict[str, int] = {}
     for row, (line, cells) in enumerate(records, start=1):
         record = dict(zip(header, cells, strict=True))
-        where = f"row {row} (line {line})"
+        where = row_place(row, line)
         problems += [DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
                                "(U+E000 or U+E001)", "delete the character")
                      for column, value in record.items() if any(ch in value for ch in RESERVED)]
@@ -142,7 +142,7 @@ def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[st
     theme_ids = [t["theme"] for t in themes]
     problems: list[DataError] = []
     for study in studies:
-        where = f"row {study['_row']} (line {study['_line']})"
+        where = row_place(study["_row"], study["_line"])
         if study["theme"] not in theme_ids:
             problems.append(DataError(studies_path, f"{where}, column theme",
                                       f'unknown theme "{study["theme"]}".' + did_you_mean(study["theme"], theme_ids),
@@ -153,7 +153,7 @@ def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[st
                                       + did_you_mean(study["key"], bibliography),
                                       f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key"))
     for theme in themes:
-        where = f"row {theme['_row']} (line {theme['_line']})"
+        where = row_place(theme["_row"], theme["_line"])
         problems += [DataError(themes_path, f"{where}, column also_requires",
                                f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
                                "list themes from the `theme` column, separated by spaces")
@@ -193,7 +193,7 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
         missing = [n for n in needed if not by_theme.get(n)]
         if missing:
             raise EvidenceError(
-                themes_path, f"row {theme['_row']} (line {theme['_line']}), theme {theme['theme']}",
+                themes_path, f"{row_place(theme['_row'], theme['_line'])}, theme {theme['theme']}",
                 f'the conclusion statement "{theme["statement"][:90]}" has lost its evidence: no included study of '
                 + ", ".join(f'theme "{m}"' for m in missing),
                 "include a study of that theme, or reword or remove the statement (empty the `statement` "

@@ -109,6 +109,11 @@ def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] =
                     "or start with a special character in double quotes") from None
 
 
+def row_place(row: int, line: int) -> str:
+    """Where a CSV row is, as messages name it: ``row 3 (line 4)`` (data row, line in the file)."""
+    return f"row {row} (line {line})"
+
+
 def read_csv_rows(text: str, path: str, kind: str,
                   error: type[LivingReviewError] = DataError) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Parse CSV *text* into its header (names stripped) and its data rows.
@@ -129,14 +134,14 @@ def read_csv_rows(text: str, path: str, kind: str,
                 header = _checked_header(record, line, path, kind, error)
             elif record:
                 if len(record) != len(header):
-                    raise error(path, f"row {len(rows) + 1} (line {line})",
+                    raise error(path, row_place(len(rows) + 1, line),
                                 f"the row has {_cells(len(record))} but the header has {_cells(len(header))}",
                                 "put every cell that contains a comma in double quotes, and check that no cell "
                                 "was added or lost")
                 rows.append((line, record))
             line = reader.line_num + 1
     except csv.Error:
-        raise error(path, f"row {len(rows) + 1} (line {line})",
+        raise error(path, row_place(len(rows) + 1, line),
                     "a double quote opens a cell that is never closed (or a quote inside a quoted cell is "
                     "not doubled)",
                     'close the cell with a double quote; write a quote inside a cell as two quotes ("")') from None

@@ -32,8 +32,9 @@ from .manifest import MANIFEST, file_record, input_files
 from .release import RELEASE_FILES
 
 # What to copy when the project is not a git checkout (e.g. an unpacked archive).
-FIXED_SOURCES = ["Snakefile", "config", "workflow", "templates", "data", "references.bib", "requirements.lock",
-                 "output"]
+# The pipeline: what builds a review from its evidence (the tests copy these too).
+CODE_SOURCES = ["Snakefile", "config", "workflow", "templates", "requirements.lock"]
+FIXED_SOURCES = [*CODE_SOURCES, "data", "references.bib", "output"]
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
 BOOTSTRAP_PACKAGES = {"pip", "setuptools"}
 DIFF_LINES = 4  # lines shown per side of the first difference in a text file
