@@ -112,11 +112,13 @@ def test_the_first_release_rebuilt_or_edited_has_no_baseline():
 
 
 def test_republishing_a_version_with_other_evidence_is_noticed():
-    previous = {"snapshot": {"version": "1.0.0", "x": 1}, "baseline": None}
-    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "x": 2}}) == "1.0.0"
-    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "x": 1}}) is None
-    assert republished_version(previous, {"snapshot": {"version": "1.1.0", "x": 2}}) is None
-    assert republished_version(None, {"snapshot": {"version": "1.0.0", "x": 2}}) is None
+    previous = {"snapshot": {"version": "1.0.0", "studies": 1}, "baseline": None}
+    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "studies": 2}}) == "1.0.0"
+    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "studies": 1}}) is None
+    assert republished_version(previous, {"snapshot": {"version": "1.1.0", "studies": 2}}) is None
+    assert republished_version(None, {"snapshot": {"version": "1.0.0", "studies": 2}}) is None
+    # another reference style or template renders the same evidence differently: not a new release
+    assert republished_version(previous, {"snapshot": {"version": "1.0.0", "studies": 1, "paragraphs": ["x"]}}) is None
 
 
 def test_read_previous(tmp_path):

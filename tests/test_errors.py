@@ -120,7 +120,8 @@ CASES = [
                           "description_lead,description\n"), [], S,
                  ["no rows"], id="studies-header-only"),
     pytest.param(set_cell(S, 3, "description_lead", "A lead sentence without its full stop"), [], S,
-                 ["row 3 (line 4)", "column description_lead", "full stop"], id="studies-prose-without-full-stop"),
+                 ["row 3 (line 4)", "column description_lead", "does not end as a sentence ends"],
+                 id="studies-prose-without-full-stop"),
     # --- the themes
     pytest.param(edit(T, "conclusion_order,statement,", "conclusion_order,statment,"), [], T,
                  ["line 1 (header)", "statment", 'Did you mean "statement"?'], id="themes-statement-misspelled"),
@@ -238,11 +239,13 @@ def test_every_problem_in_the_data_files_is_reported_in_one_build(project):
     assert output_hashes(project) == before
 
 
-def test_cross_checks_of_the_study_dataset_are_reported_together(project):
-    for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042")):
+def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(project):
+    for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042"),
+                   set_cell(S, 2, "status", "inclded")):
         mutate(project)
     result = run_cli(project, "build")
     assert result.returncode == 1
+    assert f"error: {S}, row 2 (line 3), column status" in result.stderr, result.stderr
     assert f"error: {S}, row 4 (line 5), key moen2042" in result.stderr, result.stderr
     assert f"error: {S}, row 5 (line 6), column theme" in result.stderr, result.stderr
 

@@ -170,7 +170,7 @@ def test_sources_are_the_files_git_tracks(tmp_path):
 def test_text_difference_shows_the_first_changed_lines_around_the_change():
     long = "word " * 100
     lines = text_difference(f"same\n{long}old end\nsame\nx\n", f"same\n{long}new end\nsame\ny\n")
-    assert lines[:3] == ["--- committed", "+++ rebuilt", "@@ -2 +2 @@"]
+    assert lines[:3] == ["--- published", "+++ rebuilt", "@@ -2 +2 @@"]
     assert lines[3].startswith("-[...]") and "old end" in lines[3]
     assert lines[4].startswith("+[...]") and "new end" in lines[4]
     assert lines[5] == "[... and 1 more place further on]"
@@ -215,9 +215,10 @@ def test_compare_reports_outputs_inputs_tools_and_a_reformatted_manifest(tmp_pat
     tampered = dict(manifest, inputs={"data/a.csv": {"sha256": "9", "size": 1}}, tools={"jinja": "2"})
     fake_release(tmp_path / "bad" / "output", tampered, {"a.md": "test\n"})
     problems = compare(tmp_path / "bad", rebuilt, "output", names)
-    assert problems[0].startswith("output/a.md differs from the rebuild:") and "-test" in problems[0]
-    assert problems[1:] == ["input data/a.csv: its SHA-256 differs from the one in output/manifest.json",
+    # the causes first, then what they changed
+    assert problems[:2] == ["input data/a.csv: its SHA-256 differs from the one in output/manifest.json",
                             "tool jinja: 2 in output/manifest.json, 3 in this environment"]
+    assert problems[2].startswith("output/a.md differs from the rebuild:") and "-test" in problems[2]
 
     reformatted = fake_release(tmp_path / "spaces" / "output", manifest, {"a.md": "text\n"})
     (reformatted / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -10,6 +10,7 @@ line, the column or key, what is wrong and how to fix it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bibliography import read_bibliography
@@ -51,13 +52,26 @@ def missing_column_error(path: str, column: str, header: list[str], properties: 
                      f'add a column named exactly "{column}" ({description})')
 
 
-def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -> list[dict]:
-    """Read a CSV table, check it against its schema and return its rows.
+@dataclass
+class Table:
+    """The rows of a CSV table, the problems found in them, and the rows those problems are in."""
+
+    rows: list[dict] = field(default_factory=list)
+    problems: list[DataError] = field(default_factory=list)
+    faulty: set[int] = field(default_factory=set)  # numbers (``_row``) of the rows with a problem
+
+    def sound_rows(self) -> list[dict]:
+        """The rows without a problem of their own."""
+        return [row for row in self.rows if row["_row"] not in self.faulty]
+
+
+def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -> Table:
+    """Read a CSV table and check every row against its schema.
 
     Each row comes back as a dict of typed values plus ``_row`` (1-based data
-    row) and ``_line`` (line in the file). Raises :class:`DataError` for a
-    missing column, and one error listing every duplicate key and every cell
-    the schema rejects.
+    row) and ``_line`` (line in the file), with the problems found in the rows
+    (a cell the schema rejects, a duplicate key). Raises :class:`DataError`
+    when the table itself cannot be read (a missing column, no rows).
     """
     path = str(path)
     header, records = read_csv_rows(read_input(path, kind), path, kind)
@@ -66,13 +80,12 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     for column in schema.get("required", []):
         if column not in header:
             raise missing_column_error(path, column, header, properties)
-    rows: list[dict] = []
-    problems: list[DataError] = []
+    table = Table()
     seen: dict[str, int] = {}
     for row, (line, cells) in enumerate(records, start=1):
         record = dict(zip(header, cells, strict=True))
         where = row_place(row, line)
-        problems += [DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
+        problems = [DataError(path, f"{where}, column {column}", "contains a reserved private-use character "
                                "(U+E000 or U+E001)", "delete the character")
                      for column, value in record.items() if any(ch in value for ch in RESERVED)]
         typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
@@ -87,12 +100,13 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
                                       "keep one row per " + key_column + " and merge or delete the other"))
         seen.setdefault(key, row)
         typed["_row"], typed["_line"] = row, line
-        rows.append(typed)
-    if problems:
-        raise combined(problems, FIX_OTHERS)
-    if not rows:
+        table.rows.append(typed)
+        table.problems += problems
+        if problems:
+            table.faulty.add(row)
+    if not table.rows:
         raise DataError(path, None, f"the {kind} has a header but no rows", f"add at least one row to the {kind}")
-    return rows
+    return table
 
 
 def read_review(path: str | Path) -> dict:
@@ -133,15 +147,16 @@ def read_review(path: str | Path) -> dict:
     return data
 
 
-def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[str, Reference],
-                  studies_path: str, themes_path: str, bib_path: str) -> None:
-    """Check that every study's theme and key exist, and themes' references resolve.
+def cross_check_problems(studies: Table, themes: Table, bibliography: dict[str, Reference],
+                         studies_path: str, themes_path: str, bib_path: str) -> list[DataError]:
+    """Every study whose theme or key does not exist, every theme whose references do not resolve.
 
-    Raises one error listing every problem found.
+    Rows that already have a problem of their own are left out (their other
+    problems show once those are fixed); every theme counts as known.
     """
-    theme_ids = [t["theme"] for t in themes]
+    theme_ids = [t["theme"] for t in themes.rows]
     problems: list[DataError] = []
-    for study in studies:
+    for study in studies.sound_rows():
         where = row_place(study["_row"], study["_line"])
         if study["theme"] not in theme_ids:
             problems.append(DataError(studies_path, f"{where}, column theme",
@@ -152,7 +167,7 @@ def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[st
                                       f'the key "{study["key"]}" has no entry in {bib_path}.'
                                       + did_you_mean(study["key"], bibliography),
                                       f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key"))
-    for theme in themes:
+    for theme in themes.sound_rows():
         where = row_place(theme["_row"], theme["_line"])
         problems += [DataError(themes_path, f"{where}, column also_requires",
                                f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
@@ -162,12 +177,11 @@ def check_studies(studies: list[dict], themes: list[dict], bibliography: dict[st
             problems.append(DataError(themes_path, f"{where}, column conclusion_order",
                                       "the theme has a statement but no conclusion_order",
                                       "give the statement its position in the Conclusion (1, 2, ...)"))
-    if not any(s["status"] == "included" for s in studies):
+    if not any(s["status"] == "included" for s in studies.rows):
         problems.append(DataError(studies_path, None,
                                   "no study has status \"included\"; the review would cite nothing",
                                   "set status to included for at least one study"))
-    if problems:
-        raise combined(problems, FIX_OTHERS)
+    return problems
 
 
 def narrative_order(studies: list[dict], themes: list[dict]) -> list[dict]:
@@ -223,12 +237,16 @@ def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bi
             return None
 
     review = read(read_review, review_path)
-    themes = read(read_table, themes_path, "themes", "themes table", "theme")
-    studies = read(read_table, studies_path, "studies", "study dataset", "key")
-    references = read(read_bibliography, bib_path, keys=[s["key"] for s in studies or []])
+    theme_table = read(read_table, themes_path, "themes", "themes table", "theme")
+    problems += theme_table.problems if theme_table else []
+    study_table = read(read_table, studies_path, "studies", "study dataset", "key")
+    problems += study_table.problems if study_table else []
+    references = read(read_bibliography, bib_path, keys=[s["key"] for s in study_table.rows] if study_table else [])
+    if theme_table and study_table and references is not None:
+        problems += cross_check_problems(study_table, theme_table, references, studies_path, themes_path, bib_path)
     if problems:
         raise combined(problems, FIX_OTHERS)
-    check_studies(studies, themes, references, studies_path, themes_path, bib_path)
+    themes, studies = theme_table.rows, study_table.rows
     included = narrative_order(studies, themes)
     statements = conclusion_statements(themes, included, themes_path)
     evidence = {

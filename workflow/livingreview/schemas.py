@@ -82,14 +82,15 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
             fix = f'rename the key to "{near}"' if near else "delete the key; allowed: " + ", ".join(allowed)
     elif error.validator == "required":
         path = path + [field.split(".")[-1]]
-    elif error.validator == "enum":
-        near = closest(error.instance, error.validator_value)
-        fix = f'write "{near}" instead' if near else None
-    elif error.validator == "pattern" and schema_node(schema, path).get("description"):
-        shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
-        problem = f"{shown!r} does not have the expected form"
     key = ".".join(str(p) for p in path)
     description = schema_node(schema, path).get("description", "").strip()
+    if error.validator == "enum":
+        near = closest(error.instance, error.validator_value)
+        fix = f'write "{near}" instead' if near else f"write one of the allowed values of {key}" + (
+            f" ({description.rstrip('.')})" if description else "")
+    elif error.validator == "pattern" and (error.schema.get("x-problem") or description):
+        shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
+        problem = f"{shown!r} " + error.schema.get("x-problem", "does not have the expected form")
     if fix is None:
         fix = f"{key}: {description}" if description else _expected(error, key) or \
             f"see workflow/schemas/{name}.schema.yaml"

@@ -185,12 +185,18 @@ def choose_baseline(previous: dict | None, snapshot: dict) -> dict | None:
     return previous["baseline"]
 
 
+# The parts of a snapshot that are the evidence itself (not its rendering:
+# the paragraphs and numbers also change with a template or a reference style).
+EVIDENCE_PARTS = ("studies", "themes", "references", "review")
+
+
 def republished_version(previous: dict | None, current: dict) -> str | None:
     """The version number when *current* (a release's evidence.json) replaces a
-    different release *previous* of the same version; otherwise None."""
+    release *previous* of the same version with other evidence; otherwise None."""
     if previous is None or previous["snapshot"]["version"] != current["snapshot"]["version"]:
         return None
-    return None if previous["snapshot"] == current["snapshot"] else current["snapshot"]["version"]
+    same = all(previous["snapshot"].get(part) == current["snapshot"].get(part) for part in EVIDENCE_PARTS)
+    return None if same else current["snapshot"]["version"]
 
 
 def read_previous(path: str | Path) -> dict | None:

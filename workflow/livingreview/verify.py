@@ -131,7 +131,7 @@ def text_difference(committed: str, rebuilt: str, limit: int = DIFF_LINES) -> li
     At most *limit* lines are shown per side; long lines are shown from a
     little before the first differing character.
     """
-    diff = list(difflib.unified_diff(committed.splitlines(), rebuilt.splitlines(), "committed", "rebuilt",
+    diff = list(difflib.unified_diff(committed.splitlines(), rebuilt.splitlines(), "published", "rebuilt",
                                      n=0, lineterm=""))
     if not diff:
         return ["same lines; only line endings or the final newline differ"]
@@ -278,20 +278,23 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
 
 
 def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: list[str] = RELEASE_FILES) -> list[str]:
-    """Every problem between the rebuilt release in *rebuilt_dir* and ``root/output_dir``."""
+    """Every problem between the rebuilt release in *rebuilt_dir* and ``root/output_dir``.
+
+    The causes come first (inputs and tools that differ from the manifest),
+    then the release files that differ.
+    """
     committed_dir = root / output_dir
     differing = release_problems(committed_dir, rebuilt_dir, [name for name in names if name != MANIFEST], output_dir)
-    problems = list(differing.values())
     label = f"{output_dir}/{MANIFEST}"
     recorded, why = _read_manifest(committed_dir / MANIFEST)
     if recorded is None:
-        return problems + [f"{label} {why}"]
+        return [f"{label} {why}", *differing.values()]
     committed, rebuilt = (committed_dir / MANIFEST).read_bytes(), (rebuilt_dir / MANIFEST).read_bytes()
+    causes = []
     if committed != rebuilt:
-        details = manifest_problems(recorded, json.loads(rebuilt), label, set(differing))
-        problems += details or [f"{label} differs from the rebuilt manifest:"
-                                + _indent(file_difference(MANIFEST, committed, rebuilt))]
-    return problems
+        causes = manifest_problems(recorded, json.loads(rebuilt), label, set(differing)) or [
+            f"{label} differs from the rebuilt manifest:" + _indent(file_difference(MANIFEST, committed, rebuilt))]
+    return [*causes, *differing.values()]
 
 
 def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict | None, project: Path,
