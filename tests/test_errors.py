@@ -239,6 +239,15 @@ def test_every_problem_in_the_data_files_is_reported_in_one_build(project):
     assert output_hashes(project) == before
 
 
+def test_a_faulty_cell_is_reported_once_with_its_most_basic_problem(project):
+    for mutate in (set_cell(S, 8, "description", ""), set_cell(S, 6, "key", ""), set_cell(S, 7, "key", "")):
+        mutate(project)
+    errors = [line for line in run_cli(project, "build").stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: {S}, row 6 (line 7), column key: is empty but must be filled in.",
+                      f"error: {S}, row 7 (line 8), column key: is empty but must be filled in.",
+                      f"error: {S}, row 8 (line 9), column description: is empty but must be filled in."]
+
+
 def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(project):
     for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042"),
                    set_cell(S, 2, "status", "inclded")):

@@ -1,8 +1,8 @@
 """Ordering of studies and the evidence guard of conclusion statements."""
 
 import pytest
-from livingreview.errors import EvidenceError
-from livingreview.evidence import conclusion_statements, narrative_order
+from livingreview.errors import DataError, EvidenceError
+from livingreview.evidence import Table, conclusion_statements, cross_check_problems, in_reading_order, narrative_order
 
 
 def theme(name, order, statement="", conclusion_order=None, also=()):
@@ -38,3 +38,42 @@ def test_a_statement_without_its_evidence_stops_the_build(included, missing):
         conclusion_statements(THEMES, included, "themes.csv")
     message = str(caught.value)
     assert '"B works."' in message and missing in message and "themes.csv, row 2" in message
+
+
+def study_row(key, theme_name, row, status="included"):
+    return dict(study(key, theme_name, row, status), _line=row + 1)
+
+
+def places(problems):
+    return [f"{p.file}, {p.where}" for p in problems]
+
+
+def test_cross_checks_name_every_unknown_theme_and_key_of_sound_rows():
+    studies = Table([study_row("x", "a", 1), study_row("y", "zz", 2), study_row("q", "a", 3)])
+    themes = Table([theme("a", 1)])
+    problems = cross_check_problems(studies, themes, {"x": None, "y": None}, "s.csv", "t.csv", "r.bib")
+    assert places(problems) == ["s.csv, row 2 (line 3), column theme", "s.csv, row 3 (line 4), key q"]
+
+
+def test_cross_checks_leave_out_what_other_problems_make_unsure():
+    studies = Table([study_row("x", "zz", 1, status="inclded"), study_row("y", "zz", 2)], faulty={1})
+    themes = Table([theme("a", 1)])
+    # row 1 has its own problem: not checked; no bibliography read whole: no key checked
+    assert places(cross_check_problems(studies, themes, None, "s.csv", "t.csv", "r.bib")) == [
+        "s.csv, row 2 (line 3), column theme"]
+    # a faulty themes row: an "unknown theme" might only be its misspelling
+    assert cross_check_problems(studies, Table([theme("a", 1)], faulty={1}), None, "s", "t", "r") == []
+    # nothing included only because of a faulty status is not reported
+    excluded = Table([study_row("x", "a", 1, status="excluded"), study_row("y", "a", 2, status="inclded")],
+                     faulty={2})
+    assert cross_check_problems(excluded, themes, {"x": 1, "y": 1}, "s", "t", "r") == []
+    excluded.faulty.clear()
+    assert "no study has status" in cross_check_problems(excluded, themes, {"x": 1, "y": 1}, "s", "t", "r")[0].problem
+
+
+def test_problems_are_listed_file_by_file_then_by_line():
+    problems = [DataError("b.bib", "line 44, key k", "x"), DataError("s.csv", "row 4 (line 5)", "x"),
+                DataError("s.csv", "row 2 (line 3)", "x"), DataError("s.csv", None, "x"),
+                DataError("t.csv", "row 1 (line 2)", "x")]
+    assert places(in_reading_order(problems, ["t.csv", "s.csv", "b.bib"])) == [
+        "t.csv, row 1 (line 2)", "s.csv, None", "s.csv, row 2 (line 3)", "s.csv, row 4 (line 5)", "b.bib, line 44, key k"]

@@ -113,6 +113,8 @@ def test_combined_errors_list_each_and_count_the_rest():
     assert text.count("\nerror: ") == 10  # ten listed and one line counting the rest, after the first
     assert "f.csv, row 10: bad" in text and "row 11" not in text
     assert text.endswith("f.csv: 3 more problems are not shown\n  fix: see the full list")
+    other = DataError("g.bib", "line 2", "bad")
+    assert str(combined([*errors[:10], other], "more")).endswith("g.bib: 1 more problem is not shown\n  fix: more")
 
 
 def test_missing_column_error_suggests_renaming_a_misspelt_column():

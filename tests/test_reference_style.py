@@ -28,7 +28,7 @@ def render(entry, style="seed"):
 
 @pytest.mark.parametrize("key", sorted(SEED_REFERENCES))
 def test_seed_style_matches_the_seed(key):
-    assert render(read_bibliography(EXAMPLE / "references.bib")[key]) == SEED_REFERENCES[key]
+    assert render(read_bibliography(EXAMPLE / "references.bib")[0][key]) == SEED_REFERENCES[key]
 
 
 def one(bibtex):
@@ -66,5 +66,5 @@ def test_markup_in_titles_is_escaped():
 
 @pytest.mark.parametrize("style", ["vancouver", "apa"])
 def test_other_styles_render(style):
-    text = render(read_bibliography(EXAMPLE / "references.bib")["johnsen2023"], style)
+    text = render(read_bibliography(EXAMPLE / "references.bib")[0]["johnsen2023"], style)
     assert "Johnsen" in text and "2023" in text and "Clinical Depression" in text

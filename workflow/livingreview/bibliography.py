@@ -313,25 +313,34 @@ def apply_biblatex_aliases(ref: Reference) -> None:
         fields["year"] = fields["date"][:4]
 
 
-def parse_bibliography(text: str, path: str = "references.bib", keys=None) -> dict[str, Reference]:
-    """Parse BibTeX *text* into references keyed by citation key.
+def bibliography_and_problems(text: str, path: str = "references.bib",
+                              keys=None) -> tuple[dict[str, Reference], list[BibliographyError]]:
+    """Parse BibTeX *text* into the references that could be read, keyed by citation key, and the problems.
 
-    Raises one :class:`BibliographyError` for every block that could not be
-    read (syntax error, duplicate key or field, names that cannot be split),
-    each naming its line, and for the doubtful entries among *keys* (the
-    entries the review cites): an undefined macro, a missing crossref parent.
+    A problem is a block that could not be read (syntax error, duplicate key
+    or field, names that cannot be split), naming its line, or a doubtful
+    entry among *keys* (the entries the review cites): an undefined macro, a
+    missing crossref parent.
     """
     bib = read_bibtex(text, path)
     problems = list(bib.problems)
     for key in keys or ():
         problems += bib.warnings.get(key, [])
+    return bib.references, problems
+
+
+def parse_bibliography(text: str, path: str = "references.bib", keys=None) -> dict[str, Reference]:
+    """Parse BibTeX *text* into references keyed by citation key; raise every problem
+    of :func:`bibliography_and_problems` as one :class:`BibliographyError`."""
+    references, problems = bibliography_and_problems(text, path, keys)
     if problems:
         raise combined(problems, f"python -m livingreview check-bib {path} lists them all")
-    return bib.references
+    return references
 
 
-def read_bibliography(path: str | Path, keys=None) -> dict[str, Reference]:
-    """Read and parse the BibTeX file at *path* (UTF-8, BOM and CRLF accepted)."""
+def read_bibliography(path: str | Path, keys=None) -> tuple[dict[str, Reference], list[BibliographyError]]:
+    """Read and parse the BibTeX file at *path* (UTF-8, BOM and CRLF accepted): the references
+    and the problems, as :func:`bibliography_and_problems`. Raises when the file cannot be read."""
     text = read_input(path, "bibliography", BibliographyError,
                       "create it, or set `bibliography` in config/config.yaml")
-    return parse_bibliography(text, str(path), keys)
+    return bibliography_and_problems(text, str(path), keys)

@@ -105,7 +105,9 @@ class ErrorList(LivingReviewError):
 def combined(errors: list[LivingReviewError], more_fix: str, limit: int = 10) -> LivingReviewError:
     """One error for all *errors*: the first *limit* of them, then how many more there are."""
     listed = list(errors[:limit])
-    if len(errors) > limit:
-        listed.append(LivingReviewError(errors[0].file, None, f"{len(errors) - limit} more problems are not shown",
-                                        more_fix))
+    hidden = errors[limit:]
+    if hidden:
+        files = ", ".join(dict.fromkeys(error.file for error in hidden))
+        count = f"{len(hidden)} more problem is" if len(hidden) == 1 else f"{len(hidden)} more problems are"
+        listed.append(LivingReviewError(files, None, f"{count} not shown", more_fix))
     return listed[0] if len(listed) == 1 else ErrorList(listed)

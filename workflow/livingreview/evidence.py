@@ -22,6 +22,8 @@ from .records import Reference
 from .schemas import explain_error, load_schema, schema_errors
 
 RESERVED = (CITE_OPEN, CITE_CLOSE)
+# Which of several schema violations of one cell is reported: the most basic.
+VIOLATION_RANK = {"required": 0, "type": 1, "minLength": 2, "enum": 3, "pattern": 4}
 # The fix printed after the tenth problem when more were found.
 FIX_OTHERS = "fix the problems listed above, then build again to see the others"
 
@@ -89,12 +91,14 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
                                "(U+E000 or U+E001)", "delete the character")
                      for column, value in record.items() if any(ch in value for ch in RESERVED)]
         typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
-        for error in schema_errors(typed, schema_name):
+        cells = {}  # column -> its most basic violation (an empty cell, not also its missing full stop)
+        for error in sorted(schema_errors(typed, schema_name), key=lambda e: VIOLATION_RANK.get(e.validator, 9)):
             key_path, problem, fix = explain_error(error, schema, schema_name)
-            column = key_path[0] if key_path else key_column
-            problems.append(DataError(path, f"{where}, column {column}", problem, fix))
+            cells.setdefault(key_path[0] if key_path else key_column, (problem, fix))
+        problems += [DataError(path, f"{where}, column {column}", problem, fix)
+                     for column, (problem, fix) in cells.items()]
         key = typed[key_column]
-        if key in seen:
+        if key in seen and key_column not in cells:
             problems.append(DataError(path, f"{where}, {key_column} {key}",
                                       f'"{key}" appears twice (also in row {seen[key]})',
                                       "keep one row per " + key_column + " and merge or delete the other"))
@@ -147,22 +151,26 @@ def read_review(path: str | Path) -> dict:
     return data
 
 
-def cross_check_problems(studies: Table, themes: Table, bibliography: dict[str, Reference],
+def cross_check_problems(studies: Table, themes: Table, bibliography: dict[str, Reference] | None,
                          studies_path: str, themes_path: str, bib_path: str) -> list[DataError]:
     """Every study whose theme or key does not exist, every theme whose references do not resolve.
 
-    Rows that already have a problem of their own are left out (their other
-    problems show once those are fixed); every theme counts as known.
+    Only what can be checked soundly is: rows with a problem of their own
+    are left out, themes are checked only when every themes row is sound,
+    keys only when the bibliography (*bibliography*, None when it had
+    problems) was read whole, and "nothing included" only when every study
+    row is sound. The rest shows once the problems found are fixed.
     """
     theme_ids = [t["theme"] for t in themes.rows]
+    check_themes = not themes.faulty
     problems: list[DataError] = []
     for study in studies.sound_rows():
         where = row_place(study["_row"], study["_line"])
-        if study["theme"] not in theme_ids:
+        if check_themes and study["theme"] not in theme_ids:
             problems.append(DataError(studies_path, f"{where}, column theme",
                                       f'unknown theme "{study["theme"]}".' + did_you_mean(study["theme"], theme_ids),
                                       f"use a theme listed in {themes_path}, or add the theme there"))
-        if study["key"] not in bibliography:
+        if bibliography is not None and study["key"] not in bibliography:
             problems.append(DataError(studies_path, f"{where}, key {study['key']}",
                                       f'the key "{study["key"]}" has no entry in {bib_path}.'
                                       + did_you_mean(study["key"], bibliography),
@@ -177,7 +185,7 @@ def cross_check_problems(studies: Table, themes: Table, bibliography: dict[str, 
             problems.append(DataError(themes_path, f"{where}, column conclusion_order",
                                       "the theme has a statement but no conclusion_order",
                                       "give the statement its position in the Conclusion (1, 2, ...)"))
-    if not any(s["status"] == "included" for s in studies.rows):
+    if not studies.faulty and not any(s["status"] == "included" for s in studies.rows):
         problems.append(DataError(studies_path, None,
                                   "no study has status \"included\"; the review would cite nothing",
                                   "set status to included for at least one study"))
@@ -219,6 +227,15 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
     return statements
 
 
+def in_reading_order(problems: list[LivingReviewError], files: list[str]) -> list[LivingReviewError]:
+    """*problems* by file (in the order of *files*), then by line, as an author goes through them."""
+    def position(problem: LivingReviewError) -> tuple[int, int]:
+        line = re.search(r"line (\d+)", problem.where or "")
+        rank = files.index(problem.file) if problem.file in files else len(files)
+        return rank, int(line.group(1)) if line else 0
+    return sorted(problems, key=position)
+
+
 def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bib_path: str,
                        out_json: str) -> None:
     """Study dataset, themes, review metadata and references.bib -> evidence.json.
@@ -238,14 +255,18 @@ def load_evidence_step(studies_path: str, themes_path: str, review_path: str, bi
 
     review = read(read_review, review_path)
     theme_table = read(read_table, themes_path, "themes", "themes table", "theme")
-    problems += theme_table.problems if theme_table else []
     study_table = read(read_table, studies_path, "studies", "study dataset", "key")
-    problems += study_table.problems if study_table else []
-    references = read(read_bibliography, bib_path, keys=[s["key"] for s in study_table.rows] if study_table else [])
-    if theme_table and study_table and references is not None:
-        problems += cross_check_problems(study_table, theme_table, references, studies_path, themes_path, bib_path)
+    bibliography = read(read_bibliography, bib_path,
+                        keys=[s["key"] for s in study_table.rows] if study_table is not None else [])
+    references, bib_problems = bibliography if bibliography is not None else (None, [])
+    for table in (theme_table, study_table):
+        problems += table.problems if table is not None else []
+    problems += bib_problems
+    if theme_table is not None and study_table is not None:
+        problems += cross_check_problems(study_table, theme_table, None if bib_problems else references,
+                                         studies_path, themes_path, bib_path)
     if problems:
-        raise combined(problems, FIX_OTHERS)
+        raise combined(in_reading_order(problems, [review_path, themes_path, studies_path, bib_path]), FIX_OTHERS)
     themes, studies = theme_table.rows, study_table.rows
     included = narrative_order(studies, themes)
     statements = conclusion_statements(themes, included, themes_path)

@@ -86,8 +86,7 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     description = schema_node(schema, path).get("description", "").strip()
     if error.validator == "enum":
         near = closest(error.instance, error.validator_value)
-        fix = f'write "{near}" instead' if near else f"write one of the allowed values of {key}" + (
-            f" ({description.rstrip('.')})" if description else "")
+        fix = f'write "{near}" instead' if near else "write one of the allowed values listed"
     elif error.validator == "pattern" and (error.schema.get("x-problem") or description):
         shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
         problem = f"{shown!r} " + error.schema.get("x-problem", "does not have the expected form")

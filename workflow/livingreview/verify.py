@@ -329,11 +329,11 @@ def verify(root: Path, config: dict, keep: bool = False) -> Verdict:
         recorded, _ = _read_manifest(root / output_dir / MANIFEST)
         result = rebuild(project, build_dir, (recorded or {}).get("options"))
         if result.returncode != 0:
-            verdict.problems = failed_rebuild_problems(result, recorded, project, config) + environment
+            verdict.problems = environment + failed_rebuild_problems(result, recorded, project, config)
             return verdict
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
         verdict.inputs = len(manifest["inputs"])
-        verdict.problems = compare(root, build_dir / "release", output_dir) + environment
+        verdict.problems = environment + compare(root, build_dir / "release", output_dir)
         return verdict
     finally:
         if not keep:
