@@ -196,7 +196,7 @@ CASES = [
                       '"{{ titel }}{% if'), [], "templates/references/seed.md.j2",
                  ["line", "titel", 'Did you mean "title"?'], id="style-template-undefined-name"),
     pytest.param(edit("templates/pdf/template.typ", "#set par(justify: true,", "#set par(justify: true,,"), [],
-                 "templates/pdf/template.typ", ["line 26", "Typst"], id="pdf-template-broken"),
+                 "templates/pdf/template.typ", ["line 31", "Typst"], id="pdf-template-broken"),
     pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
                  ["line", "pandoc"], id="html-template-broken"),
     # --- the workflow itself, edited by hand

@@ -45,6 +45,9 @@ SCRIPTS = [
     "עברית",  # Hebrew
     "हिन्दी",  # Devanagari
     "ภาษาไทย",  # Thai
+    *"বাংলা தமிழ் తెలుగు ಕನ್ನಡ മലയാളം".split(),  # Bengali, Tamil, Telugu, Kannada, Malayalam
+    *"ગુજરાતી ਪੰਜਾਬੀ සිංහල ລາວ ខ្មែរ မြန်မာ".split(),  # Gujarati, Gurmukhi, Sinhala, Lao, Khmer, Myanmar
+    *"ግዕዝ ქართული Հայերեն".split(),  # Ethiopic, Georgian, Armenian
     "😀🎉",  # emoji
     "Cafe\u0301 n\u0303",  # combining marks
 ]
@@ -135,12 +138,19 @@ def pdf_text(path) -> str:
 
 def test_pdf_text_contains_every_character(hostile):
     reader = PdfReader(hostile / "output" / "review.pdf")
-    text = normal("\n".join(page.extract_text() for page in reader.pages)).replace(" ", "")
+    # pypdf puts control characters between the glyph clusters of shaped scripts: left out
+    text = "".join(ch for ch in "\n".join(page.extract_text() for page in reader.pages)
+                   if ch == "\n" or unicodedata.category(ch) != "Cc")
+    text = normal(text).replace(" ", "")
     for piece in expected_pieces():
         if piece == "हिन्दी":
             # pypdf mangles the reordered vowel sign of Devanagari (poppler's pdftotext reads it
             # right): check the consonants and the virama
             assert all(ch in text for ch in "हन्द"), piece
+            continue
+        if piece == "မြန်မာ":
+            # and the medial and vowel signs of Myanmar (again, pdftotext reads them right)
+            assert all(ch in text for ch in "မနမ"), piece
             continue
         assert normal(piece).replace(" ", "") in text, piece
     assert reader.metadata.title == TITLE
@@ -153,6 +163,8 @@ def test_pdf_has_a_font_for_every_script(hostile):
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
-    for name in ("NotoSansCJKsc", "NotoNaskhArabic", "NotoSerifDevanagari", "NotoSerifThai",
-                 "NotoEmoji"):
+    for name in ("NotoSansCJKsc", "NotoNaskhArabic", "NotoSerifDevanagari", "NotoSerifThai", "NotoEmoji",
+                 "NotoSerifBengali", "NotoSerifTamil", "NotoSerifTelugu", "NotoSerifKannada", "NotoSerifMalayalam",
+                 "NotoSerifGujarati", "NotoSerifGurmukhi", "NotoSerifSinhala", "NotoSerifLao", "NotoSerifKhmer",
+                 "NotoSerifMyanmar", "NotoSerifEthiopic"):
         assert any(f.startswith(name) for f in fonts), (name, fonts)
