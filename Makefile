@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # The package lives in workflow/livingreview; run it with a fixed locale and time zone,
 # and let Python cache its bytecode (PYTHONDONTWRITEBYTECODE empty), which keeps builds fast.
-RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE= $(PY)
+RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 LANG=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE= $(PY)
 
 .PHONY: review test bench verify check-bib lock clean
 

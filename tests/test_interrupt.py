@@ -120,26 +120,6 @@ def test_two_builds_at_once_wait_for_each_other(project):
     assert run_cli(project, "build").stdout.strip() == "livingreview: output/ is up to date"
 
 
-def test_jobs_left_running_by_a_killed_build_are_waited_for(tmp_path):
-    from livingreview.locks import job_running, wait_for_jobs
-
-    assert wait_for_jobs(tmp_path) is False
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; sys.path.insert(0, sys.argv[1]);"
-                               "from livingreview.locks import job_running\n"
-                               "with job_running(sys.argv[2]):\n print('held', flush=True); time.sleep(1.5)",
-                               str(Path(__file__).resolve().parents[1] / "workflow"), str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    started = time.monotonic()
-    assert wait_for_jobs(tmp_path) is True
-    assert time.monotonic() - started > 0.5
-    holder.wait()
-    with job_running(tmp_path):  # shared: jobs of one build do not wait for each other
-        with job_running(tmp_path):
-            pass
-
-
 SIGTERM_WHILE_LOCKED = """
 import os, signal, sys, threading
 sys.path.insert(0, sys.argv[1])

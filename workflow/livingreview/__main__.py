@@ -3,6 +3,15 @@
 import os
 import sys
 
+from . import FIXED_ENVIRONMENT
+
+# The build's steps run in this process: start it again under the fixed
+# locale, time zone and hash seed unless it already runs under them
+# (`make` sets them), so that no output depends on the caller's settings.
+if any(os.environ.get(name) != value for name, value in FIXED_ENVIRONMENT.items()):
+    os.execve(sys.executable, [sys.executable, "-m", "livingreview", *sys.argv[1:]],
+              {**os.environ, **FIXED_ENVIRONMENT})
+
 try:
     from .cli import main
 

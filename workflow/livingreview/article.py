@@ -7,8 +7,6 @@ import datetime as dt
 import re
 from collections import Counter
 
-import yaml
-
 from .citations import number_citations
 from .errors import BibliographyError
 from .markdown import escape_markdown
@@ -119,6 +117,8 @@ def front_matter(review: dict) -> str:
         "version": escape_markdown(review["version"]),
         "running-head": escape_markdown(running_head(review)),
     }
+    import yaml  # here, not at the top: the section steps import this module but never write YAML
+
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).strip()
 
 

@@ -24,7 +24,6 @@ import yaml
 from .config import check_config, read_config_file
 from .diagnostics import snakemake_error, tidy_path
 from .errors import ConfigError, LivingReviewError
-from .locks import wait_for_jobs
 from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,11 +38,6 @@ class ExitStatus(enum.IntEnum):
     ERROR = 1  # the inputs have a problem, or verification failed
     USAGE = 2
     INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM; output/ is left as it was
-
-
-def fixed_environment() -> dict[str, str]:
-    """Locale, time zone and hash seed under which every build runs."""
-    return {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "TZ": "UTC", "PYTHONHASHSEED": "0"}
 
 
 def parse_overrides(pairs: list[str]) -> dict:
@@ -98,15 +92,26 @@ class BuildLock:
         self.handle.close()
 
 
+def remove_leftovers(build_dir: Path) -> None:
+    """Delete the half-written temporary files (``.name.*.tmp``) a killed build left in *build_dir*.
+
+    Only the build holding the build lock writes there, so every such file is a leftover.
+    """
+    for leftover in build_dir.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def run_snakemake(root: Path, overrides: dict, log_path: Path) -> int:
     """Run the DAG to its ``all`` target in this process; Snakemake's output goes to *log_path*.
 
     Snakemake is driven through its Python API rather than its command line,
     whose argument parser imports every report plugin (a third of a second
     here). The settings are those of ``snakemake --cores 4 --scheduler greedy
-    --rerun-incomplete --nolock --printshellcmds all``, except that no
+    --rerun-incomplete --nolock --force-use-threads all``, except that no
     Snakemake profile is read (a build does not depend on the user's
     ``$SNAKEMAKE_PROFILE``) and no log is written under .snakemake/log.
+    With threads, every rule's ``run:`` block runs in this process: a job
+    costs no Python start-up, and each library is imported once per build.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -142,16 +147,16 @@ def _execute_workflow(root: Path, overrides: dict) -> int:
         SchedulingSettings,
     )
 
-    # Jobs are short and mostly wait for their process to start, so running
-    # more jobs than the two cores at once shortens a build. Snakemake's own
-    # log file under .snakemake/log is not written: its output is *log_path*.
-    with SnakemakeApi(OutputSettings(nocolor=True, printshellcmds=True, enable_file_logging=False)) as api:
+    # Jobs are short and often wait for pandoc, so running more jobs than the
+    # two cores at once shortens a build. Snakemake's own log file under
+    # .snakemake/log is not written: its output is *log_path*.
+    with SnakemakeApi(OutputSettings(nocolor=True, enable_file_logging=False)) as api:
         try:
             workflow = api.workflow(resource_settings=ResourceSettings(cores=4),
                                     config_settings=ConfigSettings(config=overrides),
                                     snakefile=root / "Snakefile", workdir=root)
             dag = workflow.dag(dag_settings=DAGSettings(targets={"all"}, force_incomplete=True))
-            dag.execute_workflow(executor="local", execution_settings=ExecutionSettings(lock=False),
+            dag.execute_workflow(executor="local", execution_settings=ExecutionSettings(lock=False, use_threads=True),
                                  scheduling_settings=SchedulingSettings(scheduler="greedy"),
                                  scheduler_settings=GreedySchedulerSettings())
         except (Exception, SystemExit) as exc:  # a failed job or a broken Snakefile is raised
@@ -235,9 +240,8 @@ def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
     stop = stop or _Stop()
     config = load_config(root, overrides)
     build_dir = root / config["build_dir"]
-    os.environ.update(fixed_environment())
     with BuildLock(build_dir / ".lock"):
-        wait_for_jobs(build_dir)
+        remove_leftovers(build_dir)
         errors = build_dir / "errors.txt"
         errors.unlink(missing_ok=True)
         log = build_dir / "snakemake.log"

@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib.util
-import os
 import subprocess
 from pathlib import Path
 
 from .article import first_and_last_page
 from .diagnostics import pandoc_error, typst_error
 from .errors import ConversionError
-from .files import read_json, temporary_path, write_atomic
+from .files import read_json, write_atomic
 from .names import full_name
 from .records import Name
 
@@ -54,19 +53,19 @@ def pandoc_version() -> str:
 
 
 def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str]) -> None:
-    """Run pandoc on *source* with a defaults file, writing *target* (atomically: all or nothing)."""
-    tmp = temporary_path(target)
-    args = [pandoc_path(), "--defaults", defaults, "--output", tmp]
+    """Run pandoc on *source* with a defaults file, writing *target* (atomically: all or nothing).
+
+    pandoc writes to its standard output, and this process writes the file:
+    a pandoc left running by a killed build has nowhere to write.
+    """
+    args = [pandoc_path(), "--defaults", defaults]
     for name, value in sorted(variables.items()):
         args.append(f"--variable={name}:{value}")
     args.append(source)
-    try:
-        result = subprocess.run(args, capture_output=True, text=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
-        if result.returncode != 0:
-            raise pandoc_error(result.stderr, source, defaults)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    result = subprocess.run(args, capture_output=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
+    if result.returncode != 0:
+        raise pandoc_error(result.stderr.decode("utf-8", errors="replace"), source, defaults)
+    write_atomic(target, result.stdout)
 
 
 def _person(author: dict) -> str:

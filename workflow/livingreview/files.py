@@ -24,20 +24,6 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise
 
 
-def temporary_path(path: str | Path) -> str:
-    """A fresh, unique file name beside *path*, for a tool to write before an atomic rename.
-
-    Unique per call, so that two processes (say, a job left running by a
-    killed build and the same job of the next build) never write one file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    return tmp
-
-
 def write_json(path: str | Path, data) -> None:
     """Write *data* as sorted, indented UTF-8 JSON (stable bytes)."""
     write_atomic(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -1,23 +1,20 @@
-"""Entry point for the Snakemake rules: ``python -m livingreview.step NAME ARGS...``.
+"""The steps the Snakemake rules run: ``step("load-evidence", ...)`` in a ``run:`` block.
 
-Each rule runs one step in a fresh, light Python process (Snakemake's own
-``run:`` blocks start a whole Snakemake per job, which is far slower). An
-author's mistake is printed as one clear message on stderr (the rule's log),
-recorded in the build's error file for the front end, and exits with 1.
+The build runs its jobs in threads of its own process (Snakemake's
+``use_threads``), so a step costs no Python start-up and no imports after
+the first. An author's mistake is written to the rule's log, recorded in the
+build's error file for the front end (which prints it plainly), and raised
+as :class:`StepFailed` so that Snakemake stops the build.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
+import importlib
 from pathlib import Path
 
 from .errors import LivingReviewError, report_error
-from .locks import job_running
 
-# name -> (module, function); modules are imported only when their step runs,
-# so that each step pays only for the libraries it uses.
+# name -> (module, function); a module is imported when its step first runs.
 STEPS = {
     "load-evidence": ("evidence", "load_evidence_step"),
     "render-section": ("sections", "render_section_step"),
@@ -30,31 +27,32 @@ STEPS = {
 }
 
 
-def main(argv: list[str]) -> int:
-    """Run step ``argv[0]`` with the remaining arguments; return the exit status."""
-    if not argv or argv[0] not in STEPS:
-        print(f"usage: python -m livingreview.step {{{','.join(STEPS)}}} ARGS...", file=sys.stderr)
-        return 2
-    error_file = os.environ.get("LIVINGREVIEW_ERRORS", "build/errors.txt")
-    module_name, function_name = STEPS[argv[0]]
+class StepFailed(Exception):
+    """A step stopped on a problem; its message is in the rule's log and the build's error file."""
+
+
+def run_step(name: str, args: list[str], log: str, error_file: str) -> None:
+    """Run step *name* with *args*; write what went wrong (or nothing) to *log*.
+
+    A :class:`LivingReviewError` is recorded in *error_file* and raised as
+    :class:`StepFailed`; any other exception is a bug, recorded with its
+    traceback and raised as it is.
+    """
+    module_name, function_name = STEPS[name]
+    message = ""
     try:
-        # Hold the job lock from the start (importing a step's libraries takes a while), so that
-        # a build waiting for the jobs of a killed build waits for this one too.
-        with job_running(Path(error_file).parent):
-            module = __import__(f"livingreview.{module_name}", fromlist=[function_name])
-            getattr(module, function_name)(*argv[1:])
+        getattr(importlib.import_module(f"livingreview.{module_name}"), function_name)(*args)
     except LivingReviewError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        report_error(f"error: {exc}", error_file)
-        return 1
+        message = f"error: {exc}\n"
+        report_error(message, error_file)
+        raise StepFailed(message) from None
     except Exception:
-        trace = traceback.format_exc()
-        print(trace, file=sys.stderr)
-        report_error(f"internal error in step {argv[0]} (a bug in livingreview, please report it):\n{trace}",
+        import traceback  # only for a bug
+
+        message = traceback.format_exc()
+        report_error(f"internal error in step {name} (a bug in livingreview, please report it):\n{message}",
                      error_file)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+        raise
+    finally:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        Path(log).write_text(message, encoding="utf-8")

@@ -14,6 +14,6 @@ rule assemble_article:
         citations=f"{BUILD}/citations.json",
     log:
         f"{BUILD}/logs/assemble_article.log",
-    shell:
-        f"{STEP} assemble-article {{input.evidence:q}} {shlex.quote(TEMPLATES)} {shlex.quote(CFG['reference_style'])}"
-        f" {{output.markdown:q}} {{output.citations:q}} {{input.sections:q}} 2> {{log:q}}"
+    run:
+        step("assemble-article", input.evidence, TEMPLATES, CFG["reference_style"], output.markdown,
+             output.citations, *input.sections, log=log[0])

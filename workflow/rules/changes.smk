@@ -27,9 +27,9 @@ rule snapshot_evidence:
         f"{RELEASE}/evidence.json",
     log:
         f"{BUILD}/logs/snapshot_evidence.log",
-    shell:
-        f"{STEP} snapshot-evidence {{input.evidence:q}} {{input.citations:q}} {{input.markdown:q}}"
-        f" {shlex.quote(PUBLISHED_SNAPSHOT)} {{output:q}} 2> {{log:q}}"
+    run:
+        step("snapshot-evidence", input.evidence, input.citations, input.markdown, PUBLISHED_SNAPSHOT,
+             output[0], log=log[0])
 
 
 rule report_changes:
@@ -43,6 +43,5 @@ rule report_changes:
         html=f"{RELEASE}/changes.html",
     log:
         f"{BUILD}/logs/report_changes.log",
-    shell:
-        f"{STEP} report-changes {{input.snapshot:q}} {{input.style:q}} {{output.markdown:q}} {{output.html:q}}"
-        f" 2> {{log:q}}"
+    run:
+        step("report-changes", input.snapshot, input.style, output.markdown, output.html, log=log[0])

@@ -1,7 +1,6 @@
 """Shared set-up: the package on the path, the validated config, paths, and
-the command every rule runs (``python -m livingreview.step``)."""
+``step``, which every rule's ``run:`` block calls."""
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -17,16 +16,17 @@ BUILD = CFG["build_dir"]
 TEMPLATES = CFG["templates"]
 RELEASE = f"{BUILD}/release"
 # Every rule runs the package's code, so a change to it re-runs the rules
-# (Snakemake itself only notices changes to a rule's shell command).
+# (Snakemake itself only notices changes to a rule's own code).
 CODE = sorted(str(path.relative_to(workflow.basedir)) for path in Path(LIB, "livingreview").glob("*.py"))
 
-# Each rule runs one step of the package in a light Python process, with a
-# fixed locale and time zone; its stderr goes to the rule's log.
-STEP = " ".join([
-    # PYTHONDONTWRITEBYTECODE= (empty) lets Python cache the package's
-    # bytecode: every step is a fresh process, and compiling the package
-    # again each time costs a tenth of a second per step.
-    "env", "LC_ALL=C.UTF-8", "TZ=UTC", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=",
-    f"PYTHONPATH={shlex.quote(LIB)}", f"LIVINGREVIEW_ERRORS={shlex.quote(BUILD + '/errors.txt')}",
-    shlex.quote(sys.executable), "-m", "livingreview.step",
-])
+
+def step(name, *args, log):
+    """Run step *name* of livingreview.step with *args* (paths and names) and the rule's *log*.
+
+    The build (``python -m livingreview build``) runs jobs in threads of its
+    own process, so a step costs no Python start-up; with plain
+    ``snakemake``, each ``run:`` job is a Python process of its own.
+    """
+    from livingreview.step import run_step
+
+    run_step(name, [str(arg) for arg in args], log, f"{BUILD}/errors.txt")

@@ -15,6 +15,5 @@ rule load_evidence:
         f"{BUILD}/evidence.json",
     log:
         f"{BUILD}/logs/load_evidence.log",
-    shell:
-        f"{STEP} load-evidence {{input.studies:q}} {{input.themes:q}} {{input.review:q}}"
-        f" {{input.bib:q}} {{output:q}} 2> {{log:q}}"
+    run:
+        step("load-evidence", input.studies, input.themes, input.review, input.bib, output[0], log=log[0])

@@ -14,6 +14,5 @@ rule convert_html:
         f"{RELEASE}/review.html",
     log:
         f"{BUILD}/logs/convert_html.log",
-    shell:
-        f"{STEP} convert-html {{input.markdown:q}} {{input.evidence:q}} {{input.citations:q}}"
-        f" {shlex.quote(TEMPLATES)} {{output:q}} 2> {{log:q}}"
+    run:
+        step("convert-html", input.markdown, input.evidence, input.citations, TEMPLATES, output[0], log=log[0])

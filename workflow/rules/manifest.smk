@@ -13,7 +13,6 @@ rule write_manifest:
         f"{RELEASE}/{MANIFEST}",
     log:
         f"{BUILD}/logs/write_manifest.log",
-    shell:
-        f"{STEP} write-manifest {{output:q}} {shlex.quote(CFG['review'])} {shlex.quote(CFG['output_dir'])}"
-        f" {shlex.quote(CFG['reference_style'])}"
-        f" {{input.release:q}} --inputs {{input.sources:q}} 2> {{log:q}}"
+    run:
+        step("write-manifest", output[0], CFG["review"], CFG["output_dir"], CFG["reference_style"],
+             *input.release, "--inputs", *input.sources, log=log[0])

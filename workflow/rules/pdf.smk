@@ -14,6 +14,5 @@ rule render_pdf:
         pdf=f"{RELEASE}/review.pdf",
     log:
         f"{BUILD}/logs/render_pdf.log",
-    shell:
-        f"{STEP} render-pdf {{input.markdown:q}} {{input.evidence:q}} {shlex.quote(TEMPLATES)}"
-        f" {{output.typst:q}} {{output.pdf:q}} 2> {{log:q}}"
+    run:
+        step("render-pdf", input.markdown, input.evidence, TEMPLATES, output.typst, output.pdf, log=log[0])

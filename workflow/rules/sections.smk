@@ -14,6 +14,5 @@ rule render_section:
         f"{BUILD}/logs/render_section/{{section}}.log",
     wildcard_constraints:
         section="|".join(SECTIONS),
-    shell:
-        f"{STEP} render-section {{wildcards.section}} {{input.evidence:q}} {shlex.quote(TEMPLATES)}"
-        f" {{output:q}} 2> {{log:q}}"
+    run:
+        step("render-section", wildcards.section, input.evidence, TEMPLATES, output[0], log=log[0])
