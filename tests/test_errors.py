@@ -259,6 +259,28 @@ def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(
     assert f"error: {S}, row 5 (line 6), column theme" in result.stderr, result.stderr
 
 
+def test_a_build_after_a_failed_one_fails_the_same_way(project):
+    """Snakemake keeps the outputs after a failed job; the staged release must not be published from them."""
+    before = output_hashes(project)
+    set_cell(S, 2, "status", "inclded")(project)
+    first, second = run_cli(project, "build"), run_cli(project, "build")
+    assert first.returncode == second.returncode == 1, second.stdout + second.stderr
+    assert f"error: {S}, row 2 (line 3), column status" in second.stderr
+    assert output_hashes(project) == before
+
+
+def test_a_build_deletes_only_the_temporary_files_a_killed_build_left(tmp_path):
+    from livingreview.cli import remove_leftovers
+
+    leftovers = [tmp_path / "release" / ".review.md.k2j4.livingreview.tmp", tmp_path / ".evidence.json.x.livingreview.tmp"]
+    others = [tmp_path / ".session.tmp", tmp_path / "elsewhere" / ".notes.x.livingreview.tmp", tmp_path / "review.md"]
+    for path in leftovers + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    remove_leftovers(tmp_path)
+    assert not any(path.exists() for path in leftovers) and all(path.exists() for path in others)
+
+
 def test_byte_order_marks_and_crlf_line_ends_simply_work(project, built_project):
     for name in (S, T, R, B, DESC):
         path = project / name

@@ -9,8 +9,7 @@ from . import FIXED_ENVIRONMENT
 # locale, time zone and hash seed unless it already runs under them
 # (`make` sets them), so that no output depends on the caller's settings.
 if any(os.environ.get(name) != value for name, value in FIXED_ENVIRONMENT.items()):
-    os.execve(sys.executable, [sys.executable, "-m", "livingreview", *sys.argv[1:]],
-              {**os.environ, **FIXED_ENVIRONMENT})
+    os.execve(sys.executable, sys.orig_argv, {**os.environ, **FIXED_ENVIRONMENT})
 
 try:
     from .cli import main

@@ -13,6 +13,7 @@ import dataclasses
 import enum
 import fcntl
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -24,6 +25,7 @@ import yaml
 from .config import check_config, read_config_file
 from .diagnostics import snakemake_error, tidy_path
 from .errors import ConfigError, LivingReviewError
+from .files import TEMPORARY_SUFFIX
 from .release import RELEASE_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,13 +94,30 @@ class BuildLock:
         self.handle.close()
 
 
-def remove_leftovers(build_dir: Path) -> None:
-    """Delete the half-written temporary files (``.name.*.tmp``) a killed build left in *build_dir*.
+# The folders of the build folder that the steps write into.
+WRITTEN_FOLDERS = (".", "sections", "release")
 
-    Only the build holding the build lock writes there, so every such file is a leftover.
+
+def remove_leftovers(build_dir: Path) -> None:
+    """Delete the half-written files (``.<name>.<random>.livingreview.tmp``) a killed build left.
+
+    Only the build holding the build lock writes in *build_dir*, so every
+    such file there is a leftover; nothing else is touched.
     """
-    for leftover in build_dir.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
+    for folder in WRITTEN_FOLDERS:
+        for leftover in (build_dir / folder).glob(f".*{TEMPORARY_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+
+
+def discard_staged_release(build_dir: Path) -> None:
+    """Delete the staged release after a failed build.
+
+    Snakemake deletes the output of a failed job, but it does not re-run the
+    jobs after it whose own outputs are still there: without this, the next
+    build would publish a manifest of the faulty inputs beside the previous
+    release files. The next build makes the release again from the evidence.
+    """
+    shutil.rmtree(build_dir / "release", ignore_errors=True)
 
 
 def run_snakemake(root: Path, overrides: dict, log_path: Path) -> int:
@@ -255,6 +274,7 @@ def build(root: Path, overrides: dict, stop: _Stop | None = None) -> ExitStatus:
         if stop.signal or code == ExitStatus.INTERRUPTED:
             raise KeyboardInterrupt
         if code != 0:
+            discard_staged_release(build_dir)
             report_failure(errors, log)
             return ExitStatus.ERROR
         stop.defer = True  # a signal now waits until the release is published whole

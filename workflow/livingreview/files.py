@@ -7,13 +7,17 @@ import os
 import tempfile
 from pathlib import Path
 
+# Ending of the temporary files :func:`write_atomic` writes beside their target
+# (``.review.md.<random>.livingreview.tmp``): a killed build can leave one behind.
+TEMPORARY_SUFFIX = ".livingreview.tmp"
+
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write *data* to *path* through a temporary file and an atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     try:
         with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8", "newline": "\n"})) as f:
             f.write(data)

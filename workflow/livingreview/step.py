@@ -46,7 +46,7 @@ def run_step(name: str, args: list[str], log: str, error_file: str) -> None:
         message = f"error: {exc}\n"
         report_error(message, error_file)
         raise StepFailed(message) from None
-    except Exception:
+    except (Exception, SystemExit):
         import traceback  # only for a bug
 
         message = traceback.format_exc()
