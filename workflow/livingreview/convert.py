@@ -15,6 +15,7 @@ import importlib.util
 import subprocess
 from pathlib import Path
 
+from . import FIXED_ENVIRONMENT
 from .article import first_and_last_page
 from .diagnostics import pandoc_error, typst_error
 from .errors import ConversionError
@@ -62,7 +63,7 @@ def run_pandoc(source: str, target: str, defaults: str, variables: dict[str, str
     for name, value in sorted(variables.items()):
         args.append(f"--variable={name}:{value}")
     args.append(source)
-    result = subprocess.run(args, capture_output=True, env={"LC_ALL": "C.UTF-8", "TZ": "UTC"})
+    result = subprocess.run(args, capture_output=True, env=dict(FIXED_ENVIRONMENT))
     if result.returncode != 0:
         raise pandoc_error(result.stderr.decode("utf-8", errors="replace"), source, defaults)
     write_atomic(target, result.stdout)

@@ -19,11 +19,9 @@ from .files import write_json
 from .inputs import parse_yaml, read_csv_rows, read_input, row_place, yaml_line
 from .markdown import CITE_CLOSE, CITE_OPEN
 from .records import Reference
-from .schemas import explain_error, load_schema, schema_errors
+from .schemas import explain_error, load_schema, schema_errors, violation_rank
 
 RESERVED = (CITE_OPEN, CITE_CLOSE)
-# Which of several schema violations of one cell is reported: the most basic.
-VIOLATION_RANK = {"required": 0, "type": 1, "minLength": 2, "enum": 3, "pattern": 4}
 # The fix printed after the tenth problem when more were found.
 FIX_OTHERS = "fix the problems listed above, then build again to see the others"
 
@@ -92,7 +90,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
                      for column, value in record.items() if any(ch in value for ch in RESERVED)]
         typed = {c: (_coerce(v, properties[c]) if c in properties else v) for c, v in record.items()}
         cells = {}  # column -> its most basic violation (an empty cell, not also its missing full stop)
-        for error in sorted(schema_errors(typed, schema_name), key=lambda e: VIOLATION_RANK.get(e.validator, 9)):
+        for error in sorted(schema_errors(typed, schema_name), key=violation_rank):
             key_path, problem, fix = explain_error(error, schema, schema_name)
             cells.setdefault(key_path[0] if key_path else key_column, (problem, fix))
         problems += [DataError(path, f"{where}, column {column}", problem, fix)

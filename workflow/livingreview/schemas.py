@@ -26,6 +26,15 @@ def schema_errors(instance, name: str) -> list[jsonschema.ValidationError]:
     return sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
 
+# The order in which several violations of one value are worth reporting: the most basic first.
+_VIOLATION_ORDER = ["required", "type", "minLength", "enum", "pattern"]
+
+
+def violation_rank(error: jsonschema.ValidationError) -> int:
+    """Sort key putting the most basic violation of a value first (an empty cell before its missing full stop)."""
+    return _VIOLATION_ORDER.index(error.validator) if error.validator in _VIOLATION_ORDER else len(_VIOLATION_ORDER)
+
+
 def describe_error(error: jsonschema.ValidationError) -> tuple[str, str]:
     """Return (field path, plain-English problem) for a schema violation."""
     path = ".".join(str(p) for p in error.absolute_path)
