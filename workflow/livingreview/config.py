@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ConfigError
-from .files import near_file, yaml_line
+from .files import near_file, parse_yaml, read_input, yaml_line
 from .project import PIPELINE, ROOT
 from .schemas import explain_error, is_valid, load_schema, schema_errors
 
@@ -18,6 +18,21 @@ SOURCE = f"{CONFIG_FILE} (or --config)"
 INPUT_FOLDERS = ("templates",)
 # Keys naming the files of the evidence.
 DATA_FILES = ("studies", "themes", "review", "bibliography")
+
+
+def read_file(review: str | Path = ".") -> dict:
+    """The review folder's config/config.yaml as a mapping; a syntax error names its line.
+
+    Snakemake reads this file itself (``configfile:``), but says only that it
+    is not valid YAML: the build command reads it first, to say where.
+    """
+    path = Path(review) / CONFIG_FILE
+    text = read_input(path, "configuration", ConfigError, "restore config/config.yaml from version control")
+    config = parse_yaml(text, str(path), "configuration", ConfigError)
+    if not isinstance(config, dict):
+        raise ConfigError(str(path), None, "the configuration must be a YAML mapping (key: value lines)",
+                          "restore config/config.yaml from version control")
+    return config
 
 
 def _where(key_path: list) -> tuple[str, int | None]:

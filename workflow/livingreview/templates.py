@@ -111,8 +111,9 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
 
 def shown_path(path: str | Path) -> str:
     """*path* as messages show it: relative to the working directory (the review folder) when inside it."""
-    relative = os.path.relpath(os.path.abspath(path))
-    return str(path) if relative.startswith("..") and os.path.isabs(str(path)) else relative
+    normal = os.path.normpath(os.path.abspath(path))
+    relative = os.path.relpath(normal)
+    return normal if relative.startswith("..") and os.path.isabs(str(path)) else relative
 
 
 class Templates:

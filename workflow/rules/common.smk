@@ -38,9 +38,13 @@ def font_files(folders):
                   if path.suffix.lower() in (".ttf", ".otf", ".ttc"))
 
 
+# Each section's template, found when the workflow is read (a missing one is named at once).
+SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in project.SECTIONS}
+
+
 def section_template(wildcards):
     """The template of the section being rendered."""
-    return template(f"sections/{wildcards.section}.md.j2")
+    return SECTION_TEMPLATES[wildcards.section]
 
 
 def staged(name):

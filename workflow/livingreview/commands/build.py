@@ -24,9 +24,11 @@ from pathlib import Path
 
 import yaml
 
+from ..config import read_file as read_config_file
 from ..errors import ConfigError, LivingReviewError, combined, flatten
 from ..project import PROFILE, ROOT
 from ..stages import take_failures
+from ..templates import shown_path
 
 # The settings of profiles/default/config.yaml this command applies (any other is an error).
 PROFILE_KEYS = ("cores", "scheduler", "force-use-threads", "rerun-incomplete")
@@ -129,15 +131,36 @@ def run_workflow(review: Path, overrides: dict, settings: dict, targets: tuple[s
                              scheduler_settings=scheduler.settings_cls() if scheduler.settings_cls else None)
 
 
-def author_error(exc: BaseException) -> LivingReviewError | None:
-    """The :class:`LivingReviewError` behind *exc* (Snakemake wraps what the Snakefile raises), if any."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, LivingReviewError):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+def behind(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The exception of type *kind* behind *exc*: itself, its cause or context, or an exception it
+    carries among its arguments (Snakemake wraps what the Snakefile raises); None if there is none."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__,
+                    *(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))]
     return None
+
+
+def author_error(exc: BaseException) -> LivingReviewError | None:
+    """The :class:`LivingReviewError` behind *exc*, if any."""
+    return behind(exc, LivingReviewError)
+
+
+def workflow_file_error(exc: BaseException) -> ConfigError | None:
+    """A plain message for a syntax error in the Snakefile or a rule file (edited by hand), if that is the cause."""
+    error = behind(exc, SyntaxError)
+    if error is None or not error.filename:
+        return None
+    return ConfigError(shown_path(error.filename), f"line {error.lineno}",
+                       f"Snakemake cannot read this workflow file (SyntaxError): {error.msg}",
+                       "correct that line, or restore the file from version control (git checkout -- FILE)",
+                       line=error.lineno)
 
 
 def snakemake_message(exc: BaseException) -> str:
@@ -153,6 +176,7 @@ def build(review: Path, overrides: dict) -> int:
     Returns 0, 1 (a problem in the inputs, or a failed build) or 130 (interrupted).
     """
     settings = profile_settings()
+    read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
     with SigtermAsInterrupt() as interrupt:
         print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
         try:
@@ -170,7 +194,7 @@ def build(review: Path, overrides: dict) -> int:
     authors = [error for error in (author_error(exc) for exc in failed_stages) if error is not None]
     bugs = [exc for exc in failed_stages if author_error(exc) is None]
     if failure is not None and not failed_stages:
-        found = author_error(failure)
+        found = author_error(failure) or workflow_file_error(failure)
         if found is not None:
             authors.append(found)
         else:
