@@ -170,13 +170,27 @@ def snakemake_message(exc: BaseException) -> str:
     return format_exception_to_string(exc).strip()
 
 
+def lock_error(exc: BaseException, review: Path) -> ConfigError | None:
+    """A plain message when Snakemake's lock on the review folder is held, if that is the cause."""
+    from snakemake.exceptions import LockException
+
+    if behind(exc, LockException) is None:
+        return None
+    return ConfigError(str(review), None, "another build is running in this folder, or one was killed (kill -9, a "
+                       "power loss) and left Snakemake's lock behind",
+                       f"wait for the other build to finish; if none is running, remove the lock with `make unlock "
+                       f"REVIEW={review}` (snakemake --unlock) and build again")
+
+
 def build(review: Path, overrides: dict) -> int:
     """Build the review in folder *review* and publish it; print what went wrong plainly.
 
     Returns 0, 1 (a problem in the inputs, or a failed build) or 130 (interrupted).
     """
     settings = profile_settings()
-    read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
+    config = read_config_file(review) | overrides  # a syntax error, with its line (Snakemake would not name it)
+    record = review / str(config.get("build_dir", "build")) / "published.json"
+    published_before = record.stat().st_mtime_ns if record.is_file() else None
     with SigtermAsInterrupt() as interrupt:
         print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
         try:
@@ -190,11 +204,13 @@ def build(review: Path, overrides: dict) -> int:
         if interrupt.received.is_set():
             raise Interrupted
     if failure is None and not failed_stages:
+        if record.is_file() and record.stat().st_mtime_ns == published_before:
+            print(f"livingreview: {config.get('output_dir', 'output')}/ is up to date")
         return 0
     authors = [error for error in (author_error(exc) for exc in failed_stages) if error is not None]
     bugs = [exc for exc in failed_stages if author_error(exc) is None]
     if failure is not None and not failed_stages:
-        found = author_error(failure) or workflow_file_error(failure)
+        found = author_error(failure) or workflow_file_error(failure) or lock_error(failure, review)
         if found is not None:
             authors.append(found)
         else:

@@ -26,7 +26,6 @@ import platform
 import re
 import shutil
 import stat
-import sys
 from importlib.metadata import version as distribution_version
 from pathlib import Path
 
@@ -183,15 +182,28 @@ def _writable(output: Path) -> None:
                                f"make it writable (chmod -R u+w {output}) and build again")
 
 
+def _copy_contents(source: Path, target: Path) -> None:
+    """Copy what folder *source* holds into *target* (writable, links as links), raising the first
+    error as it is (``shutil.copytree`` would turn it into text)."""
+    for path in sorted(source.rglob("*")):
+        copy = target / path.relative_to(source)
+        if path.is_symlink():
+            copy.symlink_to(os.readlink(path))
+        elif path.is_dir():
+            copy.mkdir()
+        else:
+            shutil.copy2(path, copy)
+            copy.chmod(copy.stat().st_mode | stat.S_IWUSR)
+
+
 def swap_in(release: Path, output: Path, names: list[str]) -> None:
     """Make *output* hold the release's *names* (and whatever else it held), all at once."""
     staging = staging_folder(output)
     staging.mkdir(parents=True)
     new = staging / "output"
+    new.mkdir()
     if output.is_dir():
-        shutil.copytree(output, new, symlinks=True)
-    else:
-        new.mkdir()
+        _copy_contents(output, new)
     for name in names:
         target = new / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -247,8 +259,8 @@ def publish(*, release: str, names: list[str], output: str, out: str, log: str) 
     """Publish the staged release to *output*; record the published files' hashes in *out*."""
     changed = publish_release(release, output, names)
     if changed:
-        print(f"livingreview: published {', '.join(changed)} to {output}/", file=sys.stderr)
+        print(f"livingreview: published {', '.join(changed)} to {output}/", flush=True)
     else:
-        print(f"livingreview: {output}/ already holds this release", file=sys.stderr)
+        print(f"livingreview: {output}/ already holds this release", flush=True)
     write_json(out, {"output": output, "files": {name: file_record(Path(output) / name)["sha256"] for name in names}})
     write_log(log, f"published {', '.join(changed)}" if changed else "nothing changed")
