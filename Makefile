@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# What every target needs first: the pinned environment, installed. (The benchmark and the tests
+# run `make review INSTALL=` in copies of the project, with this checkout's environment as it is.)
+INSTALL ?= $(VENV)/.installed
 RUN    := $(PY) -m livingreview
 
 # The review folder to build: the seed review at the top level, or e.g. REVIEW=examples/metapsy-depression
@@ -20,38 +22,38 @@ RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
 
-review: $(STAMP)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/
-	@if [ -z "$(CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(STAMP)" ] && \
+review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/
+	@if [ -z "$(CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
 	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
 	    $(RUN) build $(REVIEW) $(if $(CONFIG),--config $(CONFIG)); \
 	fi
 
-test: $(STAMP)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
+test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
 	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
+bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)
 
-verify: $(STAMP)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
+verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
 	$(RUN) verify $(REVIEW)
 
 BIB ?= references.bib
-check-bib: $(STAMP)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
+check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
 	$(RUN) check-bib "$(BIB)"
 
-unlock: $(STAMP)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
+unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
 	$(VENV)/bin/snakemake --unlock -d $(REVIEW)
 
-$(STAMP): requirements.lock
+$(VENV)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	# The package and the logger plugin in workflow/ are importable in the venv (plain `snakemake` too).
 	$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "livingreview.pth").write_text(str(pathlib.Path("workflow").resolve()) + "\n")'
-	touch $(STAMP)
+	touch $(VENV)/.installed
 
 lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with hashes)
 	$(PYTHON) -m venv .venv-lock

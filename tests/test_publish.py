@@ -80,3 +80,15 @@ def test_a_publication_killed_between_the_fallback_renames_is_undone(tmp_path):
     recover(output)
     assert (output / "review.md").read_text(encoding="utf-8") == "old release"
     assert not staging.exists()
+
+
+def test_a_build_deletes_only_the_temporary_files_a_killed_build_left(tmp_path):
+    from livingreview.files import remove_leftovers
+
+    left = [tmp_path / "release" / ".review.md.k2j4.livingreview.tmp", tmp_path / ".evidence.json.x.livingreview.tmp"]
+    others = [tmp_path / ".session.tmp", tmp_path / "notes.livingreview.tmp.txt", tmp_path / "review.md"]
+    for path in left + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    assert sorted(remove_leftovers(tmp_path)) == sorted(left)
+    assert not any(path.exists() for path in left) and all(path.exists() for path in others)

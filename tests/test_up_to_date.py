@@ -15,7 +15,7 @@ def make_review(project: Path) -> subprocess.CompletedProcess:
     """`make review` in *project*, with this checkout's virtual environment."""
     venv = Path(sys.executable).parent.parent
     env = cli_environment(project)
-    return subprocess.run(["make", "--no-print-directory", "review", f"VENV={venv}"], cwd=project, env=env,
+    return subprocess.run(["make", "--no-print-directory", "review", f"VENV={venv}", "INSTALL="], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -172,3 +172,15 @@ def read_json(path: str | Path):
 def write_log(path: str | Path, text: str) -> None:
     """Write a rule's log: what its stage did (counts, notes), one line or a few."""
     write_atomic(path, text.rstrip("\n") + "\n")
+
+
+def remove_leftovers(folder: str | Path) -> list[Path]:
+    """Delete the half-written files (``.<name>.<random>.livingreview.tmp``) a killed build left under *folder*.
+
+    Only this pipeline writes such files, and only one build runs in a
+    folder at a time (Snakemake's lock), so each one found is a leftover.
+    """
+    found = sorted(Path(folder).rglob(f".*{TEMPORARY_SUFFIX}")) if Path(folder).is_dir() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

@@ -54,19 +54,19 @@ def code_files(root: str | Path = ROOT) -> list[Path]:
                   and not path.name.startswith("."))
 
 
-def write_fingerprint(files: list[str], out: str | Path) -> None:
-    """Write the SHA-256 of each of *files* (the pipeline's code) to *out*, one line each.
+def fingerprint(files: list[str | Path]) -> str:
+    """One SHA-256 of the contents of *files* (the pipeline's code), in the order given.
 
-    Every rule depends on this one file instead of on every file of the
-    code: a change to the code re-runs the rules, and Snakemake checksums
-    the code once per build rather than once per job.
+    Every rule takes it as a parameter: a change to the code re-runs the
+    rules (Snakemake itself notices only a change to a rule's own lines),
+    and it costs one pass over the code when the workflow is read.
     """
     import hashlib
 
-    from .files import write_atomic
-
-    lines = [f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()}  {Path(path).as_posix()}" for path in files]
-    write_atomic(out, "\n".join(lines) + "\n")
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(Path(path).as_posix().encode() + b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def template_folders(review_templates: str | Path, shared: str | Path = SHARED_TEMPLATES) -> list[Path]:

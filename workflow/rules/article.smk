@@ -11,7 +11,6 @@ rule article:
         sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
         template=template("article.md.j2"),
         style=template(f"references/{CFG['reference_style']}.md.j2"),
-        code=CODE,
     output:
         markdown=staged("review.md"),
         marked=f"{BUILD}/article.md",
@@ -19,6 +18,7 @@ rule article:
     log:
         f"{BUILD}/logs/article.log",
     params:
+        code=CODE,
         templates=TEMPLATES,
         style=CFG["reference_style"],
     run:

@@ -20,11 +20,12 @@ rule snapshot:
         marked=f"{BUILD}/article.md",
         defaults=template("pandoc/common.yaml"),
         published=published_snapshot,
-        code=CODE,
     output:
         staged(project.SNAPSHOT),
     log:
         f"{BUILD}/logs/snapshot.log",
+    params:
+        code=CODE,
     run:
         changes.snapshot(evidence=input.evidence, citations=input.citations, marked=input.marked,
                          defaults=input.defaults, published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
@@ -39,7 +40,6 @@ rule changes:
         common=template("pandoc/common.yaml"),
         template=template("changes/template.html"),
         style=template("changes/style.css"),
-        code=CODE,
     output:
         markdown=staged("changes.md"),
         html=staged("changes.html"),
@@ -47,6 +47,7 @@ rule changes:
     log:
         f"{BUILD}/logs/changes.log",
     params:
+        code=CODE,
         templates=TEMPLATES,
     run:
         changes.report(snapshot=input.snapshot, templates=params.templates, defaults=input.defaults,

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from livingreview import config as review_config  # noqa: E402
 from livingreview import project  # noqa: E402
+from livingreview.files import remove_leftovers  # noqa: E402
 from livingreview.templates import template_file  # noqa: E402
 
 CFG = review_config.check(config, pipeline=workflow.basedir)
@@ -20,11 +21,11 @@ OUTPUT = CFG["output_dir"]
 PUBLISHED = f"{BUILD}/published.json"
 # Template folders: the review's own first, then the shared ones of the pipeline.
 TEMPLATES = [os.path.relpath(folder) for folder in project.template_folders(CFG["templates"])]
-# The pipeline's code. Every rule depends on its fingerprint (rule code), so a
-# change to the code re-runs the rules (Snakemake itself only notices a change
-# to a rule's own lines).
+# The pipeline's code, and its fingerprint: a parameter of every rule, so that
+# a change to the code re-runs the rules (Snakemake itself only notices a
+# change to a rule's own lines).
 CODE_FILES = [os.path.relpath(path) for path in project.code_files(workflow.basedir)]
-CODE = f"{BUILD}/code.sha256"
+CODE = project.fingerprint(CODE_FILES)
 
 
 def template(name):
@@ -52,13 +53,7 @@ def staged(name):
     return f"{RELEASE}/{name}"
 
 
-rule code:
-    """The fingerprint of the pipeline's code: the SHA-256 of each file."""
-    input:
-        CODE_FILES,
-    output:
-        CODE,
-    log:
-        f"{BUILD}/logs/code.log",
-    run:
-        project.write_fingerprint(files=list(input), out=output[0])
+
+onstart:
+    # What a build killed with SIGKILL may have left half written (never output/: see rule publish).
+    remove_leftovers(BUILD)

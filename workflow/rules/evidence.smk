@@ -11,11 +11,12 @@ rule evidence:
         themes=CFG["themes"],
         review=CFG["review"],
         bibliography=CFG["bibliography"],
-        code=CODE,
     output:
         f"{BUILD}/evidence.json",
     log:
         f"{BUILD}/logs/evidence.log",
+    params:
+        code=CODE,
     run:
         evidence.load(studies=input.studies, themes=input.themes, review=input.review,
                       bibliography=input.bibliography, out=output[0], log=log[0])

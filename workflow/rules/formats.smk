@@ -14,12 +14,13 @@ rule html:
         common=template("pandoc/common.yaml"),
         template=template("html/template.html"),
         style=template("html/style.css"),
-        code=CODE,
     output:
         html=staged("review.html"),
         variables=f"{BUILD}/pandoc/html.yaml",
     log:
         f"{BUILD}/logs/html.log",
+    params:
+        code=CODE,
     run:
         formats.html(markdown=input.markdown, evidence=input.evidence, citations=input.citations,
                      defaults=input.defaults, template=input.template, variables=output.variables,
@@ -35,7 +36,6 @@ rule pdf:
         common=template("pandoc/common.yaml"),
         template=template("pdf/template.typ"),
         fonts=font_files(TEMPLATES),
-        code=CODE,
     output:
         pdf=staged("review.pdf"),
         typst=f"{BUILD}/review.typ",
@@ -43,6 +43,7 @@ rule pdf:
     log:
         f"{BUILD}/logs/pdf.log",
     params:
+        code=CODE,
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
         formats.pdf(markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,

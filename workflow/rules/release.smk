@@ -5,11 +5,13 @@ from livingreview.stages import release  # noqa: E402
 
 
 def release_inputs(wildcards):
-    """Every file the build reads: the inputs of the other rules from the review folder and the pipeline."""
+    """Every file the build reads: the inputs of the other rules from the review folder and the pipeline,
+    and the pipeline's code."""
     produced = (f"{BUILD}/", f"{OUTPUT}/")
     files = {path for rule in workflow.rules for path in rule.input
              if isinstance(path, str) and "{" not in path and not path.startswith(produced)}
     files.update(SECTION_TEMPLATES.values())
+    files.update(CODE_FILES)
     files.update(path for path in [review_config.CONFIG_FILE] if Path(path).is_file())
     return sorted(files)
 
@@ -25,6 +27,7 @@ rule manifest:
     log:
         f"{BUILD}/logs/manifest.log",
     params:
+        code=CODE,
         options={name: CFG[name] for name in release.OUTPUT_OPTIONS},
     run:
         release.manifest(release=input.release, inputs=input.sources, evidence=input.evidence, output_dir=OUTPUT,
@@ -46,6 +49,7 @@ rule publish:
     log:
         f"{BUILD}/logs/publish.log",
     params:
+        code=CODE,
         names=list(project.RELEASE_FILES),
     run:
         release.publish(release=RELEASE, names=params.names, output=OUTPUT, out=output[0], log=log[0])

@@ -9,12 +9,12 @@ rule sections:
     input:
         evidence=f"{BUILD}/evidence.json",
         template=section_template,
-        code=CODE,
     output:
         f"{BUILD}/sections/{{section}}.md",
     log:
         f"{BUILD}/logs/sections/{{section}}.log",
     params:
+        code=CODE,
         templates=TEMPLATES,
     wildcard_constraints:
         section="|".join(project.SECTIONS),

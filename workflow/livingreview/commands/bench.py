@@ -87,7 +87,7 @@ def peer_commands(markdown: Path, folder: Path) -> list[list[str]] | None:
 def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[float]]:
     """Time each scenario *runs* times; return the seconds per scenario."""
     venv = Path(sys.executable).parent.parent
-    make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}"]
+    make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}", "INSTALL="]
     times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [],
                                      "one finding edited (make review)": [], "cold build (plain snakemake)": [],
                                      "peer: pandoc to PDF (pdflatex) and HTML": []}
