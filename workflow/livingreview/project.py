@@ -25,6 +25,7 @@ CODE = [
     "requirements.lock",
     "workflow/rules/*.smk",
     "workflow/schemas/*.yaml",
+    "workflow/report/*.rst",
     "workflow/livingreview/*.py",
     "workflow/livingreview/stages/*.py",
     "workflow/snakemake_logger_plugin_livingreview/*.py",

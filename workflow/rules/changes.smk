@@ -42,7 +42,7 @@ rule changes:
         style=template("changes/style.css"),
     output:
         markdown=staged("changes.md"),
-        html=staged("changes.html"),
+        html=report(staged("changes.html"), category="Changes", caption="../report/changes.rst"),
         variables=f"{BUILD}/pandoc/changes.yaml",
     log:
         f"{BUILD}/logs/changes.log",

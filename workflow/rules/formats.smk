@@ -15,7 +15,7 @@ rule html:
         template=template("html/template.html"),
         style=template("html/style.css"),
     output:
-        html=staged("review.html"),
+        html=report(staged("review.html"), category="Article", caption="../report/article.rst"),
         variables=f"{BUILD}/pandoc/html.yaml",
     log:
         f"{BUILD}/logs/html.log",
@@ -37,7 +37,7 @@ rule pdf:
         template=template("pdf/template.typ"),
         fonts=font_files(TEMPLATES),
     output:
-        pdf=staged("review.pdf"),
+        pdf=report(staged("review.pdf"), category="Article", caption="../report/article.rst"),
         typst=f"{BUILD}/review.typ",
         variables=f"{BUILD}/pandoc/typst.yaml",
     log:
