@@ -8,7 +8,7 @@ from livingreview.tables import Table
 
 def theme(name, order, statement="", conclusion_order=None, also=()):
     return {"theme": name, "order": order, "label": name.title(), "statement": statement,
-            "conclusion_order": conclusion_order, "also_requires": " ".join(also), "_row": order, "_line": order + 1}
+            "conclusion_order": conclusion_order, "also_requires": list(also), "_row": order, "_line": order + 1}
 
 
 def study(key, theme_name, row, status="included"):

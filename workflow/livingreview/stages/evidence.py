@@ -102,7 +102,7 @@ def cross_check_problems(studies: Table, themes: Table, bibliography: dict | Non
         problems += [DataError(themes_path, f"{where}, column also_requires",
                                f'unknown theme "{needed}".' + did_you_mean(needed, theme_ids),
                                "list themes from the `theme` column, separated by spaces", line=line)
-                     for needed in theme["also_requires"].split() if needed not in theme_ids]
+                     for needed in theme["also_requires"] if needed not in theme_ids]
         if theme["statement"] and theme["conclusion_order"] is None:
             problems.append(DataError(themes_path, f"{where}, column conclusion_order",
                                       "the theme has a statement but no conclusion_order",
@@ -133,7 +133,7 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
         by_theme.setdefault(study["theme"], []).append(study)
     statements = []
     for theme in sorted((t for t in themes if t["statement"]), key=lambda t: (t["conclusion_order"], t["theme"])):
-        needed = [theme["theme"], *theme["also_requires"].split()]
+        needed = [theme["theme"], *theme["also_requires"]]
         missing = [n for n in needed if not by_theme.get(n)]
         if missing:
             raise EvidenceError(
@@ -167,6 +167,8 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
 
     metadata = read(read_review, review)
     theme_table = read(read_table, themes, "themes", "themes table", "theme")
+    for theme in theme_table.rows if theme_table is not None else []:
+        theme["also_requires"] = theme["also_requires"].split()
     study_table = read(read_table, studies, "studies", "study dataset", "key")
     cited = [s["key"] for s in study_table.rows] if study_table is not None else []
     references, bib_problems = read(read_bibliography, bibliography, keys=cited) or (None, [])
