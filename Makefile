@@ -2,40 +2,58 @@
 # Every target installs the pinned environment into .venv first (once).
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-# The package lives in workflow/livingreview; run it with a fixed locale and time zone,
-# and let Python cache its bytecode (PYTHONDONTWRITEBYTECODE empty), which keeps builds fast.
-RUN    := env PYTHONPATH=workflow LC_ALL=C.UTF-8 LANG=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE= $(PY)
+# What every target needs first: the pinned environment, installed. (The benchmark and the tests
+# run `make review INSTALL=` in copies of the project, with this checkout's environment as it is.)
+INSTALL ?= $(VENV)/.installed
+RUN    := $(PY) -m livingreview
 
-.PHONY: review test bench verify check-bib lock clean
-
+# The review folder to build: the seed review at the top level, or e.g. REVIEW=examples/metapsy-depression
+REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
 
-review: $(STAMP)  ## Build output/review.{md,html,pdf} from data/ and references.bib
-	$(RUN) -m livingreview build $(if $(CONFIG),--config $(CONFIG))
+.PHONY: review test bench verify check-bib unlock lock clean
 
-test: $(STAMP)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
+# What a build reads, besides the venv: when none of it is newer than the record of the last
+# publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
+RECORD  := $(REVIEW)/build/published.json
+SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
+           Snakefile profiles workflow templates requirements.lock
+
+review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/
+	@if [ -z "$(CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
+	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
+	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
+	else \
+	    $(RUN) build $(REVIEW) $(if $(CONFIG),--config $(CONFIG)); \
+	fi
+
+test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
 	$(PY) -m ruff check --no-cache .
-	$(RUN) -m pytest
+	$(PY) -m pytest
 
-bench: $(STAMP)  ## Time cold, no-op and one-finding rebuilds (medians)
-	$(RUN) -m livingreview bench
+bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
+	$(RUN) bench $(REVIEW)
 
-verify: $(STAMP)  ## Rebuild in a temporary folder and compare with output/ and its manifest
-	$(RUN) -m livingreview verify
+verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
+	$(RUN) verify $(REVIEW)
 
 BIB ?= references.bib
-check-bib: $(STAMP)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
-	$(RUN) -m livingreview check-bib $(BIB)
+check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
+	$(RUN) check-bib "$(BIB)"
 
-$(STAMP): requirements.lock
+unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
+	$(VENV)/bin/snakemake --unlock -d $(REVIEW)
+
+$(VENV)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	touch $(STAMP)
+	# The package and the logger plugin in workflow/ are importable in the venv (plain `snakemake` too).
+	$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "livingreview.pth").write_text(str(pathlib.Path("workflow").resolve()) + "\n")'
+	touch $(VENV)/.installed
 
 lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with hashes)
 	$(PYTHON) -m venv .venv-lock
@@ -44,5 +62,5 @@ lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with
 	    --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in
 	rm -rf .venv-lock
 
-clean:  ## Remove intermediate files (never output/)
-	rm -rf build .snakemake .pytest_cache
+clean:  ## Remove REVIEW's intermediate files and Snakemake's metadata (never output/)
+	rm -rf $(REVIEW)/build $(REVIEW)/.snakemake .pytest_cache

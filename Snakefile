@@ -1,15 +1,16 @@
-"""livingreview: regenerate the review from data/ and references.bib.
+"""livingreview: regenerate a review article from its evidence (data/ and references.bib).
 
-Stages: parse the bibliography and load the evidence; render each section;
-assemble review.md; convert it to HTML and PDF; snapshot the evidence and
-report the changes since the previous version; write the manifest. The
-release is staged under build/release/ and published to output/ as a set by
-`python -m livingreview build` (see README).
+Stages, one rule file each under workflow/rules/: read and check the
+evidence; render each section; assemble review.md; convert it to HTML and
+PDF; snapshot the evidence and report the changes since the previous
+release; write the manifest and publish the release to output/ as one set.
+Run it in a review folder: `snakemake` here builds the seed review,
+`snakemake -d examples/NAME` another (see README).
 """
 
 from snakemake.utils import min_version
 
-min_version("9.16")
+min_version("9.27")
 
 
 configfile: "config/config.yaml"
@@ -19,15 +20,13 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/evidence.smk"
 include: "workflow/rules/sections.smk"
 include: "workflow/rules/article.smk"
-include: "workflow/rules/html.smk"
-include: "workflow/rules/pdf.smk"
+include: "workflow/rules/formats.smk"
 include: "workflow/rules/changes.smk"
-include: "workflow/rules/manifest.smk"
-include: "workflow/rules/checks.smk"
+include: "workflow/rules/release.smk"
 
 
 rule all:
-    """The staged release (livingreview.release.RELEASE_FILES) under build/release/."""
+    """The release, published: output/ holds every release file built from the current evidence."""
     default_target: True
     input:
-        [f"{RELEASE}/{name}" for name in RELEASE_FILES],
+        PUBLISHED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,20 +14,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from livingreview.convert import pandoc_path  # noqa: E402
-from livingreview.verify import CODE_SOURCES  # noqa: E402
+from livingreview import pandoc  # noqa: E402
+from livingreview.project import PIPELINE  # noqa: E402
 
 # Tests that call pypandoc use the pinned pandoc the pipeline runs, never
 # another one on PATH (pypandoc would take the newest it finds).
-os.environ["PYPANDOC_PANDOC"] = pandoc_path()
+os.environ["PYPANDOC_PANDOC"] = str(pandoc.binary())
 
-# The pipeline's code, read from this checkout.
-CODE_FILES = CODE_SOURCES
 # The evidence the tests build: a frozen copy of the shipped example, so that
 # an author updating data/ and references.bib does not break the tests (the
 # release built from the live data is checked by `make verify`).
 EXAMPLE = ROOT / "tests" / "fixtures" / "example"
 EXAMPLE_FILES = ["data", "references.bib"]
+REVIEW_FILES = ["config"]
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -37,10 +37,10 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def copy_project(target: Path, release: Path | None = None) -> Path:
-    """A project in *target*: this checkout's code, the example evidence, and
+    """A project in *target*: this checkout's pipeline, the example evidence, and
     *release* (a built output/ folder) as its published release, if given."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in CODE_FILES:
+    for name in [*PIPELINE, *REVIEW_FILES]:
         _copy(ROOT / name, target / name)
     for name in EXAMPLE_FILES:
         _copy(EXAMPLE / name, target / name)
@@ -49,13 +49,38 @@ def copy_project(target: Path, release: Path | None = None) -> Path:
     return target
 
 
-def run_cli(project: Path, *args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run ``python -m livingreview ARGS`` in *project* (a real build: Snakemake, pandoc, Typst)."""
+def cli_environment(project: Path, env: dict | None = None) -> dict:
+    """The environment of a command run in *project*: its own code first on the path."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     environment["PYTHONPATH"] = str(project / "workflow")
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "livingreview", *args], cwd=project, env=environment,
+    return environment
+
+
+def run_cli(project: Path, *args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m livingreview ARGS`` in *project* (a real build: Snakemake, pandoc, Typst)."""
+    return subprocess.run([sys.executable, "-m", "livingreview", *args], cwd=project, env=cli_environment(project, env),
                           capture_output=True, text=True, timeout=timeout)
+
+
+def run_snakemake(project: Path, *args: str, env: dict | None = None,
+                  timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run plain ``snakemake ARGS`` in *project*, as a Snakemake user would."""
+    snakemake = Path(sys.executable).parent / "snakemake"
+    return subprocess.run([str(snakemake), *args], cwd=project, env=cli_environment(project, env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def output_hashes(project: Path, folder: str = "output") -> dict[str, str]:
+    """SHA-256 of every file under the project's *folder*."""
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((project / folder).rglob("*")) if p.is_file()}
+
+
+def leftovers(project: Path) -> list[str]:
+    """What a failed or killed build must not leave behind: staging folders and temporary files."""
+    found = [p for p in project.rglob("*") if p.name.endswith(".livingreview.tmp") or p.name.endswith(".publish")]
+    return sorted(str(p.relative_to(project)) for p in found)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from bibtexparser.model import String
-from livingreview.bibliography import (
+from livingreview.bibtex import (
     ValueSyntaxError,
     apply_biblatex_aliases,
     decode_latex,
@@ -99,13 +99,13 @@ def test_decode_latex(latex, text):
 def test_a_missing_field_is_the_entry_s_problem_and_a_misspelt_name_the_template_s(tmp_path):
     ref = Reference("k", "article", 7, {"title": "T", "year": "2020", "jounal": "J"})
     with pytest.raises(BibliographyError) as caught:
-        reference_formatter(TEMPLATES, "seed", "r.bib")(ref)
+        reference_formatter([TEMPLATES], "seed", "r.bib")(ref)
     assert str(caught.value).startswith('r.bib, line 7, key k, field journal: the entry (@article) lacks the field '
                                         '"journal" that the reference style "seed" needs. Did you mean "jounal"?')
     (tmp_path / "references").mkdir()
     (tmp_path / "references" / "mine.md.j2").write_text("{{ title }}\n{{ yeer }}", encoding="utf-8")
     with pytest.raises(TemplateError) as caught:
-        format_references({"k": ref}, tmp_path, "mine", "r.bib")
+        format_references({"k": ref}, [tmp_path], "mine", "r.bib")
     assert "mine.md.j2, line 2, name yeer" in str(caught.value) and 'Did you mean "year"?' in str(caught.value)
 
 

@@ -6,64 +6,55 @@ import html
 import json
 import re
 
-import pypandoc
 import pytest
-from livingreview.changes import align, compare, compare_paragraphs, compare_studies, flatten, study_label, word_diff
-from livingreview.citations import cite_marker, format_citation
+from livingreview.citations import cite_marker
+from livingreview.compare import align, compare, compare_paragraphs, compare_studies, flatten, study_label, word_diff
 from livingreview.errors import DataError
-from livingreview.report import report_blocks, to_html, to_markdown
-from livingreview.snapshot import (
+from livingreview.project import SHARED_TEMPLATES
+from livingreview.stages import changes as changes_stage
+from livingreview.stages.changes import (
     article_paragraphs,
     choose_baseline,
-    citation_numbers,
-    plain_text,
     read_previous,
+    report_markdown,
     republished_version,
 )
+
+COMMON = SHARED_TEMPLATES / "pandoc" / "common.yaml"
 
 
 def m(*keys: str) -> str:
     return cite_marker(list(keys))
 
 
-# --- reading the article back ------------------------------------------------
+# --- reading the marked article ----------------------------------------------
 
-@pytest.mark.parametrize("numbers", [[1], [2, 5], [1, 2], [3, 4, 5, 6], [1, 2, 4, 5, 6, 9, 11]])
-def test_citation_numbers_read_back_what_format_citation_writes(numbers):
-    linked = format_citation(numbers)
-    assert citation_numbers(linked[2:-2]) == numbers
-
-
-def test_plain_text_removes_escapes_links_and_emphasis_only():
-    assert plain_text(r"a \*b\* *c* **d** [e \[f\]](#x) 1\. \\ g") == r"a *b* c d e [f] 1. \ g"
-
-
-ARTICLE = """---
+ARTICLE = f"""---
 title: 'T'
 version: 1.0.0
 ---
 
 # Introduction
 
-First \\<finding\\> \\[[1](#ref-1)\\].
+First \\<finding\\> {m('a')}.
 
-Second finding \\[[1](#ref-1),[2](#ref-2)\\] and \\[[1](#ref-1)-[3](#ref-3)\\].
+Second *finding* {m('a', 'b')} and [a link](#x) {m('a', 'b', 'c')}.
 
 : Table 1. Studies.
 
 | Ref. | Design |
 |:-----|:-------|
-| \\[[2](#ref-2)\\] | trial \\| x |
+| {m('b')} | trial \\| x |
 
 # References
 
-::: {#ref-1 .reference}
+::: {{#ref-1 .reference}}
 
-1\\. A. Author. "Title." *Journal* 1 (2020).
+{m('a')} A. Author. "Title." *Journal* 1 (2020).
 
 :::
 
-::: {.back-matter}
+::: {{.back-matter}}
 
 **Version:** 1.0.0
 
@@ -71,11 +62,12 @@ Second finding \\[[1](#ref-1),[2](#ref-2)\\] and \\[[1](#ref-1)-[3](#ref-3)\\].
 """
 
 
-def test_article_paragraphs_keep_text_and_cite_keys():
-    numbering = {"a": 1, "b": 2, "c": 3}
-    assert article_paragraphs(ARTICLE, numbering) == [
+def test_article_paragraphs_keep_text_and_cite_keys(tmp_path):
+    marked = tmp_path / "article.md"
+    marked.write_text(ARTICLE, encoding="utf-8")
+    assert article_paragraphs(marked, COMMON) == [
         {"section": "Introduction", "text": f"First <finding> {m('a')}."},
-        {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and {m('a', 'b', 'c')}."},
+        {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and a link {m('a', 'b', 'c')}."},
         {"section": "Introduction", "text": "Table 1. Studies."},
         {"section": "Introduction", "text": "| Ref. | Design |"},
         {"section": "Introduction", "text": f"| {m('b')} | trial | x |"},
@@ -236,9 +228,13 @@ def test_align_pairs_similar_paragraphs_in_order():
 
 # --- the report ----------------------------------------------------------------
 
+def to_markdown(changes) -> str:
+    return report_markdown(changes, [SHARED_TEMPLATES])
+
+
 def test_first_release_report():
     changes = compare(None, snapshot("1.0.0", [study("a")]))
-    text = to_markdown(report_blocks(changes))
+    text = to_markdown(changes)
     assert text.startswith("# Changes in version 1.0.0\n")
     assert "first release" in text and "It cites 1 study." in text
 
@@ -247,7 +243,7 @@ def test_report_names_versions_studies_numbers_and_paragraphs():
     old = snapshot("1.0.0", [study("a"), study("b"), study("c")], [f"B says {m('b')}.", f"C says {m('c')}."])
     new = snapshot("1.1.0", [study("a", description="a found less."), study("b", "retracted"), study("c")],
                    [f"C says {m('c')}."])
-    text = to_markdown(report_blocks(compare(old, new)))
+    text = to_markdown(compare(old, new))
     assert text.startswith("# Changes from version 1.0.0 to version 1.1.0\n")
     assert "- **B et al. 2020** (b), “On B”, theme: Theme one. Retracted: removed from the text and the " \
            "reference list. Was reference 2." in text
@@ -262,7 +258,7 @@ def test_report_names_versions_studies_numbers_and_paragraphs():
 def test_report_says_how_each_study_left():
     old = snapshot("1", [study("a"), study("b"), study("c"), study("d", "excluded")])
     new = snapshot("2", [study("a"), study("b", "excluded"), study("d", "retracted")])
-    text = to_markdown(report_blocks(compare(old, new)))
+    text = to_markdown(compare(old, new))
     assert "## Studies removed\n\n- **B et al. 2020** (b), “On B”, theme: Theme one. Now excluded: removed from " \
            "the text and the reference list. Was reference 2.\n- **C et al. 2020** (c), “On C”, theme: Theme one. " \
            "Deleted from the study dataset: removed from the text and the reference list. Was reference 3.\n" in text
@@ -273,18 +269,23 @@ def test_report_says_how_each_study_left():
 HOSTILE = '<script>alert(1)</script> *bold* [link](http://x) # `code` &amp; | ~~s~~'
 
 
-@pytest.mark.parametrize("reader", ["markdown", "gfm"])
-def test_report_text_from_data_is_escaped_in_markdown_and_html(reader):
+def test_report_text_from_data_is_escaped_in_markdown_and_html(tmp_path):
     old = snapshot("1.0.0", [study("a")], [f"Plain {m('a')}."])
     new = snapshot("1.1.0", [study("a", description=HOSTILE), study("b")], [f"{HOSTILE} {m('a')}."],
                    refs={"b": reference("Evil", title=HOSTILE)})
-    blocks = report_blocks(compare(old, new))
-    # Markdown: rendered by pandoc (Pandoc's and GitHub's dialects), the data comes out as written.
-    rendered = pypandoc.convert_text(to_markdown(blocks), "html", format=reader)
-    assert "<script" not in rendered and "<code>" not in rendered and 'href="http://x"' not in rendered
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
-    assert text.count(HOSTILE) == 3  # the title of study b, the new value of a finding, the added paragraph
-    # HTML: escaped as text.
-    page = to_html(blocks, HOSTILE, "body { color: black; }")
-    assert "<script" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
-    assert page.count("<title>") == 1 and "<title>&lt;script&gt;" in page
+    new["review"]["title"] = HOSTILE
+    published = tmp_path / "evidence.json"
+    published.write_text(json.dumps({"format": 1, "snapshot": new, "baseline": old}), encoding="utf-8")
+    pandoc_folder = SHARED_TEMPLATES / "pandoc"
+    changes_stage.report(snapshot=str(published), templates=[str(SHARED_TEMPLATES)],
+                         defaults=str(pandoc_folder / "changes.yaml"),
+                         template=str(SHARED_TEMPLATES / "changes" / "template.html"),
+                         variables=str(tmp_path / "variables.yaml"), markdown=str(tmp_path / "changes.md"),
+                         html=str(tmp_path / "changes.html"), log=str(tmp_path / "log"))
+    page = (tmp_path / "changes.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<code>" not in page and 'href="http://x"' not in page
+    body = page.split("<body>")[1]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+    # the title, the new title among the metadata revised, the title of study b, the new finding, the paragraph
+    assert text.count(HOSTILE) == 5
+    assert page.count("<title>") == 1 and "<title>Changes from version 1.0.0 to version 1.1.0: &lt;script&gt;" in page

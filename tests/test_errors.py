@@ -1,27 +1,24 @@
 """Every mistake an author can make ends in one clear message, and output/ is never touched.
 
-Each case edits a fresh copy of the project, runs the real pipeline
-(``python -m livingreview build``: Snakemake, pandoc, Typst) and checks the
-exit status, that the message on stderr names the file and the place (row,
-line, key or column), that there is no traceback, and that every file in
-output/ is byte-identical to what it was.
+Each case edits a fresh copy of the project. Most run the stages in this
+process (tests/in_process.py) and check the message the stage raises: it
+names the file and the place (row, line, key or column) and says how to fix
+it. A selection runs the real pipeline (``python -m livingreview build``:
+Snakemake, pandoc, Typst) and checks what the author sees: the exit status,
+one message without a traceback, every file in output/ byte-identical to
+what it was, and nothing left behind.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-
-
-def output_hashes(project: Path) -> dict[str, str]:
-    """SHA-256 of every file under output/."""
-    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((project / "output").rglob("*")) if p.is_file()}
+from conftest import leftovers, output_hashes, run_cli
+from in_process import run_stages
+from livingreview.errors import LivingReviewError
 
 
 def edit(path: str, old: str, new: str | bytes, count: int = 1):
@@ -171,7 +168,7 @@ CASES = [
     # --- the configuration
     pytest.param(edit(C, "reference_style: seed", "reference_style: vancover"), [], C,
                  ["key reference_style", 'Did you mean "vancouver"?'], id="config-unknown-style"),
-    pytest.param(lambda project: None, ["--config", "reference_style=3"], "config", ["key reference_style", "string"],
+    pytest.param(lambda project: None, {"reference_style": 3}, "config", ["key reference_style", "string"],
                  id="config-wrong-type"),
     pytest.param(edit(C, "reference_style:", "referencestyle:"), [], C,
                  ["key referencestyle", 'Did you mean "reference_style"?'], id="config-key-misspelled"),
@@ -186,12 +183,12 @@ CASES = [
                  ["line", "syntax error"], id="template-syntax-error"),
     pytest.param(edit(DESC, "{{ study.description | with_citation(study) }}",
                       "{{ study.descripton | with_citation(study) }}"), [], DESC,
-                 ["line 7", "descripton", 'Did you mean "description"?'], id="template-undefined-attribute"),
+                 ["line 8", "descripton", 'Did you mean "description"?'], id="template-undefined-attribute"),
     pytest.param(edit(DESC, "{{ counts.studies | number_word }}", "{{ count.studies | number_word }}"), [], DESC,
-                 ["line 10", "name count", 'Did you mean "counts"?'], id="template-undefined-variable"),
+                 ["line 11", "name count", 'Did you mean "counts"?'], id="template-undefined-variable"),
     pytest.param(delete(DESC), [], DESC, ["does not exist"], id="template-missing"),
-    pytest.param(delete("templates/macros.md.j2"), [], "templates/macros.md.j2", ["does not exist"],
-                 id="template-macros-missing"),
+    pytest.param(delete("templates/article.md.j2"), [], "templates/article.md.j2", ["does not exist"],
+                 id="template-article-missing"),
     pytest.param(edit("templates/references/seed.md.j2", '"{{ title }}{% if',
                       '"{{ titel }}{% if'), [], "templates/references/seed.md.j2",
                  ["line", "titel", 'Did you mean "title"?'], id="style-template-undefined-name"),
@@ -199,26 +196,47 @@ CASES = [
                  "templates/pdf/template.typ", ["line 31", "Typst"], id="pdf-template-broken"),
     pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
                  ["line", "pandoc"], id="html-template-broken"),
-    # --- the workflow itself, edited by hand
-    pytest.param(edit("workflow/rules/html.smk", "rule convert_html:", "rule convert_html(:"), [],
-                 "workflow/rules/html.smk", ["line 4", "SyntaxError"], id="workflow-rule-file-broken"),
+]
+
+# Cases run end to end as well (with the workflow's own: a rule file broken by hand).
+END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type", "config-unknown-style",
+              "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken"}
+WORKFLOW_CASES = [
+    pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
+                 "workflow/rules/formats.smk", ["line 7", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 
-@pytest.mark.parametrize("mutate, args, file, places", CASES)
-def test_a_mistake_stops_the_build_with_a_clear_message(project, mutate, args, file, places):
-    before = output_hashes(project)
-    assert before  # the shipped release is there to be protected
-    mutate(project)
-    result = run_cli(project, "build", *args)
-    message = result.stderr
-    assert result.returncode == 1, message
-    assert "Traceback" not in message and "Exception" not in message, message
+def check_message(message: str, file: str, places: list[str]) -> None:
     assert f"error: {file}" in message, message
     for place in places:
         assert place in message, f"{place!r} not in:\n{message}"
     assert "fix: " in message, message
+
+
+@pytest.mark.parametrize("mutate, overrides, file, places", CASES)
+def test_a_mistake_stops_the_stage_that_meets_it_with_a_clear_message(project, mutate, overrides, file, places):
+    mutate(project)
+    with pytest.raises(LivingReviewError) as caught:
+        run_stages(project, overrides or None)
+    check_message(f"error: {caught.value}", file, places)
+
+
+@pytest.mark.parametrize("mutate, overrides, file, places",
+                         [case for case in CASES if case.id in END_TO_END] + WORKFLOW_CASES)
+def test_a_mistake_stops_the_build_with_one_message_and_output_untouched(project, mutate, overrides, file, places):
+    before = output_hashes(project)
+    assert before  # the shipped release is there to be protected
+    mutate(project)
+    args = ["--config", *(f"{k}={v}" for k, v in overrides.items())] if overrides else []
+    result = run_cli(project, "build", *args)
+    message = result.stderr
+    assert result.returncode == 1, message
+    assert "Traceback" not in message and "Exception" not in message, message
+    check_message(message, file, places)
+    assert "build failed; output/ was left unchanged" in message
     assert output_hashes(project) == before
+    assert leftovers(project) == []
 
 
 def test_every_problem_in_the_data_files_is_reported_in_one_build(project):
@@ -239,10 +257,17 @@ def test_every_problem_in_the_data_files_is_reported_in_one_build(project):
     assert output_hashes(project) == before
 
 
+def error_lines(project: Path) -> list[str]:
+    """The first line of each problem the stages report, run in this process."""
+    with pytest.raises(LivingReviewError) as caught:
+        run_stages(project)
+    return [line for line in f"error: {caught.value}".splitlines() if line.startswith("error: ")]
+
+
 def test_a_faulty_cell_is_reported_once_with_its_most_basic_problem(project):
     for mutate in (set_cell(S, 8, "description", ""), set_cell(S, 6, "key", ""), set_cell(S, 7, "key", "")):
         mutate(project)
-    errors = [line for line in run_cli(project, "build").stderr.splitlines() if line.startswith("error: ")]
+    errors = error_lines(project)
     assert errors == [f"error: {S}, row 6 (line 7), column key: is empty but must be filled in.",
                       f"error: {S}, row 7 (line 8), column key: is empty but must be filled in.",
                       f"error: {S}, row 8 (line 9), column description: is empty but must be filled in."]
@@ -252,11 +277,10 @@ def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(
     for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042"),
                    set_cell(S, 2, "status", "inclded")):
         mutate(project)
-    result = run_cli(project, "build")
-    assert result.returncode == 1
-    assert f"error: {S}, row 2 (line 3), column status" in result.stderr, result.stderr
-    assert f"error: {S}, row 4 (line 5), key moen2042" in result.stderr, result.stderr
-    assert f"error: {S}, row 5 (line 6), column theme" in result.stderr, result.stderr
+    errors = error_lines(project)
+    assert [e[:e.index(":", 7)] for e in errors] == [f"error: {S}, row 2 (line 3), column status",
+                                                 f"error: {S}, row 4 (line 5), key moen2042",
+                                                 f"error: {S}, row 5 (line 6), column theme"]
 
 
 def test_a_build_after_a_failed_one_fails_the_same_way(project):
@@ -267,18 +291,6 @@ def test_a_build_after_a_failed_one_fails_the_same_way(project):
     assert first.returncode == second.returncode == 1, second.stdout + second.stderr
     assert f"error: {S}, row 2 (line 3), column status" in second.stderr
     assert output_hashes(project) == before
-
-
-def test_a_build_deletes_only_the_temporary_files_a_killed_build_left(tmp_path):
-    from livingreview.cli import remove_leftovers
-
-    leftovers = [tmp_path / "release" / ".review.md.k2j4.livingreview.tmp", tmp_path / ".evidence.json.x.livingreview.tmp"]
-    others = [tmp_path / ".session.tmp", tmp_path / "elsewhere" / ".notes.x.livingreview.tmp", tmp_path / "review.md"]
-    for path in leftovers + others:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("x")
-    remove_leftovers(tmp_path)
-    assert not any(path.exists() for path in leftovers) and all(path.exists() for path in others)
 
 
 def test_byte_order_marks_and_crlf_line_ends_simply_work(project, built_project):

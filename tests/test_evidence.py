@@ -1,8 +1,9 @@
 """Ordering of studies and the evidence guard of conclusion statements."""
 
 import pytest
-from livingreview.errors import DataError, EvidenceError
-from livingreview.evidence import Table, conclusion_statements, cross_check_problems, in_reading_order, narrative_order
+from livingreview.errors import DataError, EvidenceError, in_reading_order
+from livingreview.stages.evidence import conclusion_statements, cross_check_problems, narrative_order
+from livingreview.tables import Table
 
 
 def theme(name, order, statement="", conclusion_order=None, also=()):
@@ -26,7 +27,7 @@ def test_statements_in_conclusion_order_with_their_support():
     included = [study("y", "a", 1), study("x", "b", 2), study("v", "c", 3)]
     statements = conclusion_statements(THEMES, included, "themes.csv")
     assert [s["statement"] for s in statements] == ["B works.", "A works."]
-    assert [s["key"] for s in statements[0]["studies"]] == ["x", "v"]
+    assert statements[0]["studies"] == ["x", "v"]
 
 
 @pytest.mark.parametrize("included, missing", [
@@ -72,8 +73,8 @@ def test_cross_checks_leave_out_what_other_problems_make_unsure():
 
 
 def test_problems_are_listed_file_by_file_then_by_line():
-    problems = [DataError("b.bib", "line 44, key k", "x"), DataError("s.csv", "row 4 (line 5)", "x"),
-                DataError("s.csv", "row 2 (line 3)", "x"), DataError("s.csv", None, "x"),
-                DataError("t.csv", "row 1 (line 2)", "x")]
+    problems = [DataError("b.bib", "line 44, key k", "x", line=44), DataError("s.csv", "row 4 (line 5)", "x", line=5),
+                DataError("s.csv", "row 2 (line 3)", "x", line=3), DataError("s.csv", None, "x"),
+                DataError("t.csv", "row 1 (line 2)", "x", line=2)]
     assert places(in_reading_order(problems, ["t.csv", "s.csv", "b.bib"])) == [
         "t.csv, row 1 (line 2)", "s.csv, None", "s.csv, row 2 (line 3)", "s.csv, row 4 (line 5)", "b.bib, line 44, key k"]

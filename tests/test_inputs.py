@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from livingreview.config import check_config
+from livingreview import config as review_config
 from livingreview.errors import ConfigError, DataError, ErrorList, LivingReviewError, closest, combined, did_you_mean
-from livingreview.evidence import missing_column_error
-from livingreview.inputs import (
-    check_inputs_exist,
-    decode_text,
-    missing_inputs,
-    parse_yaml,
-    read_csv_rows,
-    yaml_line,
-)
+from livingreview.files import decode_text, parse_yaml, yaml_line
 from livingreview.schemas import explain_error, load_schema, schema_errors
+from livingreview.tables import csv_shape, missing_column_error, read_table
+from livingreview.templates import template_file
 
 
 def raises(call, *args) -> str:
@@ -53,17 +47,42 @@ def test_decode_text_explains_what_is_wrong(raw, expected):
     ("a,a\n1,2\n", 'line 1 (header), column a: the column "a" appears twice'),
     ("a,,b\n1,2,3\n", "line 1 (header), column 2: a column has no name"),
 ])
-def test_read_csv_rows_explains_a_malformed_table(text, expected):
-    assert expected in raises(read_csv_rows, text, "f.csv", "table")
+def test_csv_shape_explains_a_malformed_table(text, expected):
+    assert expected in raises(csv_shape, text, "f.csv", "table")
 
 
-def test_read_csv_rows_reads_quotes_blank_lines_and_commas_in_quotes_as_text():
-    assert read_csv_rows(' a ,b\n1,"He said ""hi"""\n\n"x, y", 2\n', "f.csv", "table") == (
-        ["a", "b"], [(2, ["1", 'He said "hi"']), (4, ["x, y", " 2"])])
+def test_csv_shape_gives_the_header_and_the_line_each_row_starts_on():
+    assert csv_shape(' a ,b\n1,"He said ""hi"""\n\n"x, y", 2\n', "f.csv", "table") == (["a", "b"], [2, 4])
+    assert csv_shape('a,b\n"1\n2",3\n4,5\n', "f.csv", "table") == (["a", "b"], [2, 4])
 
 
-def test_read_csv_rows_gives_the_line_each_row_starts_on():
-    assert read_csv_rows('a,b\n"1\n2",3\n4,5\n', "f.csv", "table")[1] == [(2, ["1\n2", "3"]), (4, ["4", "5"])]
+def test_read_table_reads_every_cell_as_text_typed_by_the_schema(tmp_path):
+    themes = tmp_path / "themes.csv"
+    themes.write_text('theme,order,label,conclusion_order,statement,also_requires,notes\n'
+                      'a-b,2,"Label, with comma",,,,"He said ""hi"""\n\n'
+                      'c,1,"Two\nlines",3,A statement.,a-b,007\n', encoding="utf-8")
+    table = read_table(themes, "themes", "themes table", "theme")
+    assert table.problems == []
+    assert table.rows == [
+        {"theme": "a-b", "order": 2, "label": "Label, with comma", "conclusion_order": None, "statement": "",
+         "also_requires": "", "notes": 'He said "hi"', "_row": 1, "_line": 2},
+        {"theme": "c", "order": 1, "label": "Two\nlines", "conclusion_order": 3, "statement": "A statement.",
+         "also_requires": "a-b", "notes": "007", "_row": 2, "_line": 4}]
+
+
+def test_read_table_reports_each_faulty_cell_with_row_line_and_column(tmp_path):
+    themes = tmp_path / "themes.csv"
+    themes.write_text("theme,order,label,conclusion_order,statement,also_requires\n"
+                      "a,first,A,,,\n\n"
+                      "B C,2,,x,,\n"
+                      "a,3,Again,,,\n", encoding="utf-8")
+    table = read_table(themes, "themes", "themes table", "theme")
+    assert [str(p).split(":")[0] for p in table.problems] == [
+        f"{themes}, row 1 (line 2), column order",
+        f"{themes}, row 2 (line 4), column theme", f"{themes}, row 2 (line 4), column label",
+        f"{themes}, row 2 (line 4), column conclusion_order",
+        f"{themes}, row 3 (line 5), theme a"]
+    assert table.faulty == {1, 2, 3}
 
 
 def test_parse_yaml_names_the_line_and_keeps_dates_as_text():
@@ -82,18 +101,28 @@ def test_yaml_line_finds_nested_keys_and_list_items():
     assert yaml_line("a: [", ["a"]) is None
 
 
-def test_missing_inputs_and_the_closest_file(tmp_path):
+def test_a_missing_data_file_is_named_with_the_closest_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "studies.csv").write_text("x")
-    (tmp_path / "data" / "themes.csv").write_text("x")
-    assert missing_inputs(["data/studies.csv", "data/studie.csv", "data/studie.csv"], tmp_path) == ["data/studie.csv"]
-    message = raises(check_inputs_exist, ["data/themes.csv", "data/studie.csv"], tmp_path)
-    assert message.startswith('data/studie.csv: the file does not exist, but the build needs it. Did you mean '
-                              '"studies.csv"?')
-    # a file the build needs anyway is no suggestion for another missing one
-    message = raises(check_inputs_exist, ["data/studies.csv", "data/studies2.csv"], tmp_path)
-    assert "Did you mean" not in message
-    check_inputs_exist(["data/studies.csv"], tmp_path)
+    for name in ("studies.csv", "themes.csv", "review.yaml"):
+        (tmp_path / "data" / name).write_text("x")
+    (tmp_path / "references.bib").write_text("x")
+    message = raises(review_config.check, {"studies": "data/studie.csv"})
+    assert message.startswith('data/studie.csv: the file does not exist, but the build needs it (config key '
+                              'studies). Did you mean "studies.csv"?')
+
+
+def test_a_missing_template_is_named_with_the_closest_template(tmp_path):
+    own, shared = tmp_path / "own", tmp_path / "shared"
+    (shared / "sections").mkdir(parents=True)
+    (shared / "sections" / "description.md.j2").write_text("x")
+    (own / "sections").mkdir(parents=True)
+    (own / "sections" / "conclusion.md.j2").write_text("y")
+    assert template_file("sections/description.md.j2", [own, shared]) == str(shared / "sections/description.md.j2")
+    assert template_file("sections/conclusion.md.j2", [own, shared]) == str(own / "sections/conclusion.md.j2")
+    message = raises(template_file, "sections/descripton.md.j2", [own, shared])
+    assert message.startswith(f'{own}/sections/descripton.md.j2: the template does not exist. Did you mean '
+                              '"sections/description.md.j2"?')
 
 
 def test_did_you_mean_and_closest():
@@ -131,7 +160,7 @@ def test_missing_column_error_suggests_renaming_a_misspelt_column():
     ({"reference_style": "vancover"}, ["reference_style"], 'Did you mean "vancouver"?', 'write "vancouver" instead'),
     ({"referencestyle": "apa"}, ["referencestyle"], '"referencestyle" is not a known key. Did you mean '
      '"reference_style"?', 'rename the key to "reference_style"'),
-    ({"templates": 5}, ["templates"], "5 is not of type string.", "templates: Folder of the Jinja"),
+    ({"templates": 5}, ["templates"], "5 is not of type string.", "templates: write text"),
 ])
 def test_explain_error(instance, path, problem, fix):
     schema = load_schema("config")
@@ -142,17 +171,19 @@ def test_explain_error(instance, path, problem, fix):
     assert key_path == path and problem in text and hint.startswith(fix)
 
 
-def test_check_config_keeps_build_and_output_apart():
-    assert check_config({})["output_dir"] == "output"
+@pytest.mark.parametrize("output_dir", ["out/release", "data", "templates", ".", "workflow"])
+def test_check_config_keeps_the_output_folder_apart_from_what_the_build_reads(tmp_path, monkeypatch, output_dir):
+    from conftest import copy_project
+
+    project = copy_project(tmp_path / "p")
+    monkeypatch.chdir(project)
+    assert review_config.check({}, pipeline=project)["output_dir"] == "output"
     with pytest.raises(ConfigError) as caught:
-        check_config({"build_dir": "out", "output_dir": "out/release"})
-    assert caught.value.where == "key output_dir"
+        review_config.check({"build_dir": "out", "output_dir": output_dir}, pipeline=project)
+    assert caught.value.where.endswith("key output_dir")
 
 
-def test_read_csv_rows_skips_blank_lines_before_the_header():
-    assert read_csv_rows("\n\na,b\n1,2\n", "f.csv", "table") == (["a", "b"], [(4, ["1", "2"])])
-    assert "line 2 (header), column a" in raises(read_csv_rows, "\na,a\n1,2\n", "f.csv", "table")
-
-
-def test_read_csv_rows_skips_blank_lines():
-    assert read_csv_rows("a,b\n1,2\n\n3,4\n", "f.csv", "table")[1] == [(2, ["1", "2"]), (4, ["3", "4"])]
+def test_csv_shape_skips_blank_lines_before_the_header_and_between_rows():
+    assert csv_shape("\n\na,b\n1,2\n", "f.csv", "table") == (["a", "b"], [4])
+    assert "line 2 (header), column a" in raises(csv_shape, "\na,a\n1,2\n", "f.csv", "table")
+    assert csv_shape("a,b\n1,2\n\n3,4\n", "f.csv", "table") == (["a", "b"], [2, 4])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pypandoc
 import pytest
-from livingreview.convert import pandoc_path, pandoc_version
+from livingreview import pandoc
 from livingreview.markdown import escape_markdown, lower_first, normalize_space
 
 HOSTILE = [
@@ -75,7 +75,17 @@ def test_lower_first(text, expected):
     assert lower_first(text) == expected
 
 
-def test_pandoc_is_the_pinned_binary():
-    assert Path(pandoc_path()).parent == Path(pypandoc.__file__).parent / "files"
-    assert pypandoc.get_pandoc_path() == pandoc_path()  # what the tests' own pypandoc calls run
-    assert re.fullmatch(r"3(\.\d+)+", pandoc_version())
+def test_pandoc_is_the_pinned_binary(tmp_path, monkeypatch):
+    assert pandoc.binary().parent == Path(pypandoc.__file__).parent / "files"
+    assert re.fullmatch(r"3(\.\d+)+", pandoc.version())
+    # another pandoc, first on PATH and newer, is never run
+    impostor = tmp_path / "pandoc"
+    impostor.write_text("#!/bin/sh\necho 'pandoc 99.0'\n")
+    impostor.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{Path(impostor).parent}")
+    monkeypatch.setenv("PYPANDOC_PANDOC", str(impostor))
+    pypandoc.clean_pandocpath_cache()
+    source = tmp_path / "a.md"
+    source.write_text("hello\n")
+    assert pandoc.convert(source, "html5", []).strip() == "<p>hello</p>"
+    assert pypandoc.get_pandoc_path() == str(pandoc.binary())

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import copy_project, output_hashes, run_cli, run_snakemake
 from pypdf import PdfReader
 from textcheck import html_text, markdown_text, sections, seed_references, unmatched_sentences
 
@@ -155,3 +155,26 @@ def test_an_eleventh_study_appears_everywhere_with_the_right_number(project):
     assert 'id="ref-11"' in html and "Lindqvist" in html
     pdf = pdf_text(project / "output" / "review.pdf")
     assert "Lindqvist" in pdf and "[5,6]" in pdf
+
+
+def test_plain_snakemake_builds_and_publishes_the_same_release(built_project, tmp_path):
+    """A Snakemake user runs `snakemake` (the workflow profile) and gets what `make review` publishes."""
+    project = copy_project(tmp_path / "project")
+    result = run_snakemake(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert output_hashes(project) == output_hashes(built_project)
+    # an edit of the data, published in every format by plain snakemake again
+    studies = project / "data" / "studies.csv"
+    studies.write_text(studies.read_text(encoding="utf-8").replace("adults with depression", "adults with low mood"),
+                       encoding="utf-8")
+    result = run_snakemake(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "adults with low mood" in (project / "output" / "review.md").read_text(encoding="utf-8")
+    assert "adults with low mood" in (project / "output" / "review.html").read_text(encoding="utf-8")
+    assert "adults with low mood" in pdf_text(project / "output" / "review.pdf")
+    # what a Snakemake user does next: a dry run, and Snakemake's report of the run
+    dry = run_snakemake(project, "-n")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
+    report = run_snakemake(project, "--report", str(tmp_path / "report.html"))
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "review.pdf" in (tmp_path / "report.html").read_text(encoding="utf-8", errors="replace")

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from livingreview.article import reference_context
-from livingreview.bibliography import parse_bibliography, read_bibliography
-from livingreview.templating import render_template
+from livingreview.bibtex import bibliography_and_problems, read_bibliography
+from livingreview.styles import STYLE_FILTERS, reference_context
+from livingreview.templates import Templates
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -23,7 +23,7 @@ SEED_REFERENCES = {
 
 
 def render(entry, style="seed"):
-    return render_template(TEMPLATES, f"references/{style}.md.j2", **reference_context(entry)).strip()
+    return Templates([TEMPLATES], STYLE_FILTERS).render(f"references/{style}.md.j2", **reference_context(entry)).strip()
 
 
 @pytest.mark.parametrize("key", sorted(SEED_REFERENCES))
@@ -32,7 +32,9 @@ def test_seed_style_matches_the_seed(key):
 
 
 def one(bibtex):
-    return next(iter(parse_bibliography(bibtex).values()))
+    references, problems = bibliography_and_problems(bibtex)
+    assert problems == []
+    return next(iter(references.values()))
 
 
 def test_more_than_six_authors():

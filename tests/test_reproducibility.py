@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, run_cli
-from livingreview.manifest import MANIFEST, file_record, input_files
-from livingreview.release import RELEASE_FILES
-from livingreview.verify import (
+from livingreview.commands.verify import (
     canonical_name,
     compare,
     environment_problems,
@@ -26,11 +24,15 @@ from livingreview.verify import (
     source_files,
     text_difference,
 )
+from livingreview.project import MANIFEST, RELEASE_FILES
+from livingreview.stages.release import file_record
 
 # Tracked files that the build does not read: everything else tracked is an input.
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
-              "output/")
-TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser"}
+              "output/", "examples/", "workflow/livingreview/commands/",
+              "templates/references/apa.md.j2", "templates/references/vancouver.md.j2",
+              "templates/pdf/fonts/README.md", "templates/pdf/fonts/OFL.txt")
+TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser", "pandas", "pypandoc"}
 
 
 def release_bytes(folder: Path) -> dict[str, bytes]:
@@ -112,21 +114,6 @@ def test_manifest_is_the_last_release_file():
     assert RELEASE_FILES[-1] == MANIFEST and RELEASE_FILES.count(MANIFEST) == 1
 
 
-def test_input_files_follow_the_config_and_skip_caches(tmp_path):
-    for name in ["Snakefile", "config/config.yaml", "requirements.lock", "workflow/rules/a.smk",
-                 "workflow/schemas/a.schema.yaml", "workflow/livingreview/a.py", "workflow/livingreview/sub/b.py",
-                 "workflow/livingreview/__pycache__/a.cpython-311.pyc", "look/pdf/fonts/x.otf", "look/.DS_Store",
-                 "in/s.csv", "in/t.csv", "in/r.yaml", "in/refs.bib", "in/unrelated.txt"]:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(name)
-    config = {"studies": "in/s.csv", "themes": "in/t.csv", "review": "in/r.yaml", "bibliography": "in/refs.bib",
-              "templates": "look"}
-    assert input_files(config, tmp_path) == [
-        "Snakefile", "config/config.yaml", "in/r.yaml", "in/refs.bib", "in/s.csv", "in/t.csv", "look/pdf/fonts/x.otf",
-        "requirements.lock", "workflow/livingreview/a.py", "workflow/livingreview/sub/b.py", "workflow/rules/a.smk",
-        "workflow/schemas/a.schema.yaml"]
-
-
 # --- the pinned environment --------------------------------------------------
 
 def test_the_environment_is_exactly_the_lock():
@@ -161,10 +148,11 @@ def test_sources_are_the_files_git_tracks(tmp_path):
     for name in ["Snakefile", "data/a.csv", "notes.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
-    assert source_files(tmp_path) == fixed_files(tmp_path) == ["Snakefile", "data/a.csv"]  # not a checkout
+    expected = ["Snakefile", "data/a.csv"]  # not a checkout: the pipeline and the review's sources
+    assert source_files(tmp_path, ".") == fixed_files(tmp_path, ["Snakefile", "data"]) == expected
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "add", "Snakefile", "notes.txt"], cwd=tmp_path, check=True)
-    assert source_files(tmp_path) == ["Snakefile", "notes.txt"]
+    assert source_files(tmp_path, ".") == ["Snakefile", "notes.txt"]
 
 
 def test_text_difference_shows_the_first_changed_lines_around_the_change():

@@ -1,43 +1,54 @@
-"""A build with nothing to do answers at once, and only then."""
+"""A build with nothing to do: `make review` answers at once, and plain Snakemake runs no job."""
 
 from __future__ import annotations
 
-from conftest import run_cli
-from livingreview.cli import load_config
-from livingreview.manifest import release_is_current
-from livingreview.release import RELEASE_FILES
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, cli_environment, run_cli, run_snakemake
 
 
-def is_current(project, **overrides) -> bool:
-    config = load_config(project, overrides)
-    return release_is_current(project, config, project / "build" / "release", project / "output", RELEASE_FILES)
+def make_review(project: Path) -> subprocess.CompletedProcess:
+    """`make review` in *project*, with this checkout's virtual environment."""
+    venv = Path(sys.executable).parent.parent
+    env = cli_environment(project)
+    return subprocess.run(["make", "--no-print-directory", "review", f"VENV={venv}", "INSTALL="], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300)
 
 
-def test_a_build_with_nothing_to_do_does_not_start_snakemake(project):
-    assert run_cli(project, "build").returncode == 0
-    log = project / "build" / "snakemake.log"
-    before = log.stat().st_mtime_ns
-    again = run_cli(project, "build")
-    assert again.returncode == 0 and "output/ is up to date" in again.stdout
-    assert log.stat().st_mtime_ns == before  # Snakemake did not run
-    assert is_current(project)
+def logs(project: Path) -> list[str]:
+    """Snakemake's logs: one per run that started its scheduler."""
+    folder = project / ".snakemake" / "log"
+    return sorted(os.listdir(folder)) if folder.is_dir() else []
 
 
-def test_any_change_to_inputs_options_or_output_is_noticed(project):
-    assert run_cli(project, "build").returncode == 0
-    assert is_current(project)
-    assert not is_current(project, reference_style="apa")
+def test_make_review_with_nothing_to_do_does_not_start_snakemake(project):
+    shutil.copy2(ROOT / "Makefile", project / "Makefile")
+    first = make_review(project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    started = logs(project)
+    again = make_review(project)
+    assert again.returncode == 0 and "livingreview: ./output/ is up to date" in again.stdout, again.stdout
+    assert logs(project) == started  # Snakemake did not run
+
     template = project / "templates" / "sections" / "conclusion.md.j2"
-    original = template.read_bytes()
-    template.write_bytes(original + b"{# a comment #}\n")
-    assert not is_current(project)
-    template.write_bytes(original)
-    assert is_current(project)
-    (project / "templates" / "sections" / "extra.md.j2").write_text("new template\n", encoding="utf-8")
-    assert not is_current(project)  # a new input file
-    (project / "templates" / "sections" / "extra.md.j2").unlink()
+    template.write_text(template.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
+    edited = make_review(project)
+    assert edited.returncode == 0 and len(logs(project)) == len(started) + 1  # a change starts Snakemake
+
     published = project / "output" / "review.md"
-    published.write_bytes(published.read_bytes() + b"\n")
-    assert not is_current(project)  # output/ edited by hand: the build republishes
-    rebuilt = run_cli(project, "build")
-    assert rebuilt.returncode == 0 and "published review.md" in rebuilt.stdout
+    original = published.read_bytes()
+    published.write_bytes(original + b"\n")  # output/ edited by hand: the build publishes the release again
+    repaired = make_review(project)
+    assert repaired.returncode == 0 and "published review.md" in repaired.stdout, repaired.stdout + repaired.stderr
+    assert published.read_bytes() == original
+
+
+def test_plain_snakemake_with_nothing_to_do_runs_no_job(project):
+    assert run_cli(project, "build").returncode == 0
+    result = run_snakemake(project)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done" in result.stdout + result.stderr

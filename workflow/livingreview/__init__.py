@@ -1,11 +1,10 @@
-"""livingreview: regenerate a narrative review from its evidence.
+"""livingreview: regenerate a review article from its evidence.
 
-The package holds the pipeline's logic as small, pure functions; the
-Snakemake rules under ``workflow/rules`` only unpack paths and call them.
+The logic lives here as small functions: ``stages/`` holds one module per
+stage of the Snakemake workflow (each rule calls one function of it),
+``commands/`` the command line (build, verify, bench, check-bib), and the
+modules at this level the pieces they share (reading files, schemas,
+Markdown, citations, BibTeX, templates, pandoc).
 """
 
-__version__ = "1.0.0"
-
-# Locale, time zone and hash seed under which every command runs (the
-# command line re-executes itself with them when they differ).
-FIXED_ENVIRONMENT = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "TZ": "UTC", "PYTHONHASHSEED": "0"}
+__version__ = "2.0.0"

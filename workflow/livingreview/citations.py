@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from .markdown import CITE_CLOSE, CITE_OPEN
+# Private-use characters that delimit citation markers inside the pipeline
+# (data may not contain them: the evidence stage rejects them).
+CITE_OPEN = "\ue000"
+CITE_CLOSE = "\ue001"
 
 _MARKER = re.compile(re.escape(CITE_OPEN) + r"([^" + CITE_CLOSE + r"]*)" + re.escape(CITE_CLOSE))
 

@@ -1,51 +1,77 @@
-"""Check the pipeline configuration against workflow/schemas/config.schema.yaml."""
+"""Check the workflow's configuration (``config/config.yaml`` and ``--config``) once, when the
+Snakefile is read: with :func:`snakemake.utils.validate` against
+``workflow/schemas/config.schema.yaml`` (which fills in the defaults), and
+with plainer messages than a schema validator gives when it is wrong."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ConfigError, recorded
-from .inputs import decode_text, parse_yaml
-from .schemas import explain_error, load_schema, schema_errors
-
-
-def check_config(config: dict, source: str = "config/config.yaml (or --config)") -> dict:
-    """Return *config* with defaults filled in, or raise ConfigError naming the key."""
-    schema = load_schema("config")
-    checked = {k: v.get("default") for k, v in schema["properties"].items() if "default" in v}
-    checked.update(config)
-    errors = schema_errors(checked, "config")
-    if errors:
-        error = min(errors, key=lambda e: e.validator != "additionalProperties")
-        key_path, problem, fix = explain_error(error, schema, "config")
-        raise ConfigError(source, "key " + ".".join(str(p) for p in key_path), problem, fix)
-    folders = {k: Path(checked[k]).resolve() for k in ("build_dir", "output_dir")}
-    build, output = folders["build_dir"], folders["output_dir"]
-    if build == output or build in output.parents or output in build.parents:
-        raise ConfigError(source, "key output_dir", f'output_dir "{checked["output_dir"]}" and build_dir '
-                          f'"{checked["build_dir"]}" overlap; a build would overwrite the published release',
-                          "keep output_dir (default output) and build_dir (default build) apart")
-    return checked
-
+from .errors import ConfigError
+from .files import near_file, parse_yaml, read_input, yaml_line
+from .project import PIPELINE, ROOT
+from .schemas import explain_error, is_valid, load_schema, schema_errors
 
 CONFIG_FILE = "config/config.yaml"
+SOURCE = f"{CONFIG_FILE} (or --config)"
+# Keys naming folders the build reads; the output folder may not be or hold one of them.
+INPUT_FOLDERS = ("templates",)
+# Keys naming the files of the evidence.
+DATA_FILES = ("studies", "themes", "review", "bibliography")
 
 
-def read_config_file(root: str | Path) -> dict:
-    """Read *root*/config/config.yaml: a YAML mapping (syntax errors name their line)."""
-    raw = Path(root) / CONFIG_FILE
-    if not raw.is_file():
-        raise ConfigError(CONFIG_FILE, None, "the configuration file does not exist",
-                          "restore config/config.yaml from version control")
-    text = decode_text(raw.read_bytes(), CONFIG_FILE, "configuration", ConfigError)
-    config = parse_yaml(text, CONFIG_FILE, "configuration", ConfigError)
+def read_file(review: str | Path = ".") -> dict:
+    """The review folder's config/config.yaml as a mapping; a syntax error names its line.
+
+    Snakemake reads this file itself (``configfile:``), but says only that it
+    is not valid YAML: the build command reads it first, to say where.
+    """
+    path = Path(review) / CONFIG_FILE
+    text = read_input(path, "configuration", ConfigError, "restore config/config.yaml from version control")
+    config = parse_yaml(text, str(path), "configuration", ConfigError)
     if not isinstance(config, dict):
-        raise ConfigError(CONFIG_FILE, None, "the configuration must be a YAML mapping (key: value lines)",
+        raise ConfigError(str(path), None, "the configuration must be a YAML mapping (key: value lines)",
                           "restore config/config.yaml from version control")
     return config
 
 
-def checked_config(config: dict, error_file) -> dict:
-    """:func:`check_config` for the Snakefile: also record the error for the CLI."""
-    with recorded(error_file):
-        return check_config(config)
+def _where(key_path: list) -> tuple[str, int | None]:
+    """How a message names the key at *key_path*: with its line in config/config.yaml when it is there."""
+    key = ".".join(str(p) for p in key_path)
+    path = Path(CONFIG_FILE)
+    line = yaml_line(path.read_text(encoding="utf-8"), key_path) if path.is_file() else None
+    return (f"line {line}, key {key}" if line else f"key {key}"), line
+
+
+def check(config: dict, pipeline: str | Path = ROOT) -> dict:
+    """*config* validated, with its defaults; raises :class:`ConfigError` naming the key that is wrong.
+
+    *pipeline* is the folder of the Snakefile, whose folders the output folder may not overlap either.
+    """
+    if not is_valid(config, "config"):
+        schema = load_schema("config")
+        error = min(schema_errors(config, "config"), key=lambda e: e.validator != "additionalProperties")
+        key_path, problem, fix = explain_error(error, schema, "config")
+        where, line = _where(key_path)
+        raise ConfigError(SOURCE, where, problem, fix, line=line)
+    for key in DATA_FILES:
+        path = Path(config[key])
+        if not path.is_file():
+            raise ConfigError(str(path), None, f"the file does not exist, but the build needs it (config key {key})."
+                              + near_file(path), f"restore the file, or point `{key}` in {CONFIG_FILE} (or --config) "
+                              "at the right path")
+    folders = {key: Path(config[key]).resolve() for key in ("build_dir", "output_dir", *INPUT_FOLDERS)}
+    output = folders["output_dir"]
+    inputs = {key: folders[key] for key in ("build_dir", *INPUT_FOLDERS)}
+    inputs.update({key: Path(config[key]).resolve().parent for key in ("studies", "themes", "review")})
+    inputs.update({f"the pipeline's {name}/": (Path(pipeline) / name).resolve() for name in PIPELINE
+                   if (Path(pipeline) / name).is_dir()})
+    for key, folder in inputs.items():
+        if folder == output or folder in output.parents or output in folder.parents:
+            where, line = _where(["output_dir"])
+            named = key if key in ("build_dir", "templates") else f"the folder of {key}" if key in DATA_FILES else key
+            raise ConfigError(SOURCE, where, f'output_dir "{config["output_dir"]}" overlaps {named} '
+                              f'("{folder}"); publishing would overwrite files the build reads or writes',
+                              "keep output_dir (default output) apart from the data, templates, workflow and "
+                              "build folders", line=line)
+    return config

@@ -1,25 +1,27 @@
 """The exceptions the pipeline raises for problems an author can fix.
 
 Each error names the file, where in it (line, row, key or column), what is
-wrong and how to fix it; :func:`LivingReviewError.__str__` renders that as the
-one message the author sees on the terminal.
+wrong and how to fix it; ``str(error)`` renders that as the one message the
+author sees. *line* is kept as a number too, so that several problems can
+be listed in reading order.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from contextlib import contextmanager
 
 
 class LivingReviewError(Exception):
     """A problem in the author's inputs, reported without a traceback."""
 
-    def __init__(self, file: str, where: str | None, problem: str, fix: str | None = None):
+    def __init__(self, file: str, where: str | None, problem: str, fix: str | None = None, *,
+                 line: int | None = None):
         self.file = str(file)
         self.where = where
         self.problem = problem
         self.fix = fix
+        self.line = line
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -28,6 +30,13 @@ class LivingReviewError(Exception):
         if self.fix:
             text += f"\n  fix: {self.fix}"
         return text
+
+    def __reduce__(self):  # picklable with its keyword argument
+        return _rebuild, (type(self), self.file, self.where, self.problem, self.fix, self.line)
+
+
+def _rebuild(cls, file, where, problem, fix, line):
+    return cls(file, where, problem, fix, line=line)
 
 
 class DataError(LivingReviewError):
@@ -54,30 +63,14 @@ class ConversionError(LivingReviewError):
     """Pandoc or Typst failed to convert the assembled article."""
 
 
-def report_error(message: str, error_file) -> None:
-    """Append *message* to the build's error file, read by the command-line front end."""
-    from pathlib import Path
-
-    path = Path(error_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(message.rstrip() + "\n\n")
+class PublishError(LivingReviewError):
+    """The release could not be written to the output folder (permissions, a full disk)."""
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The one of *choices* closest to *word* (a likely misspelling), or None."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return close[0] if close else None
-
-
-@contextmanager
-def recorded(error_file):
-    """Record a LivingReviewError raised in the block in *error_file* (for the front end), then re-raise it."""
-    try:
-        yield
-    except LivingReviewError as exc:
-        report_error(f"error: {exc}", error_file)
-        raise
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -89,21 +82,41 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 class ErrorList(LivingReviewError):
     """Several problems found together (e.g. every unreadable block of a BibTeX file).
 
-    Renders as one message per problem, each after ``error: `` as the step
-    prints the first.
+    Renders as one message per problem, each after ``error: `` as the first.
     """
 
     def __init__(self, errors: list[LivingReviewError]):
         self.errors = list(errors)
         first = self.errors[0]
-        super().__init__(first.file, first.where, first.problem, first.fix)
+        super().__init__(first.file, first.where, first.problem, first.fix, line=first.line)
 
     def __str__(self) -> str:
         return "\nerror: ".join(LivingReviewError.__str__(e) for e in self.errors)
 
+    def __reduce__(self):
+        return ErrorList, (self.errors,)
 
-def combined(errors: list[LivingReviewError], more_fix: str, limit: int = 10) -> LivingReviewError:
+
+def flatten(errors: Iterable[LivingReviewError]) -> list[LivingReviewError]:
+    """Every single problem of *errors* (an :class:`ErrorList` stands for its members)."""
+    return [single for error in errors for single in (error.errors if isinstance(error, ErrorList) else [error])]
+
+
+def in_reading_order(problems: Iterable[LivingReviewError], files: list[str]) -> list[LivingReviewError]:
+    """*problems* by file (in the order of *files*, others after), then by line, as an author reads them."""
+    def position(problem: LivingReviewError) -> tuple[int, int]:
+        rank = files.index(problem.file) if problem.file in files else len(files)
+        return rank, problem.line or 0
+    return sorted(problems, key=position)
+
+
+# The fix printed after the last problem shown when more were found.
+FIX_OTHERS = "fix the problems listed above, then build again to see the others"
+
+
+def combined(errors: list[LivingReviewError], more_fix: str = FIX_OTHERS, limit: int = 10) -> LivingReviewError:
     """One error for all *errors*: the first *limit* of them, then how many more there are."""
+    errors = flatten(errors)
     listed = list(errors[:limit])
     hidden = errors[limit:]
     if hidden:

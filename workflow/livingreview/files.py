@@ -1,11 +1,141 @@
-"""Reading and writing the pipeline's files: atomic writes, stable JSON."""
+"""Reading and writing the pipeline's files.
+
+Reading: the files an author edits by hand are decoded as UTF-8 (with or
+without a byte-order mark, any line ends), and YAML syntax errors name
+their line; each problem is raised as the caller's
+:class:`~livingreview.errors.LivingReviewError` subclass, naming the file,
+the line and what to do. Writing: atomically (a temporary file renamed into
+place), JSON with sorted keys, so the same data gives the same bytes.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+import yaml
+
+from .errors import DataError, LivingReviewError, closest
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_text(raw: bytes, path: str, kind: str, error: type[LivingReviewError] = DataError) -> str:
+    """Decode *raw* as UTF-8 (a byte-order mark is dropped) with ``\\n`` line ends.
+
+    Raises *error* for UTF-16 files, bytes that are not UTF-8 (naming the
+    line and column of the first one) and files with no content.
+    """
+    if raw.startswith(_UTF16_BOMS):
+        raise error(path, "line 1", f"the {kind} file is saved as UTF-16, not UTF-8",
+                    "save it again as UTF-8 (in a spreadsheet: 'CSV UTF-8'; in an editor: encoding UTF-8)", line=1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        guess = _legacy_guess(raw)
+        raise error(path, f"line {line}, column {column}",
+                    f"the {kind} file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}){guess}",
+                    "save the file as UTF-8 (spreadsheet programs offer 'CSV UTF-8'; editors 'Save with encoding')",
+                    line=line) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise error(path, None, f"the {kind} file is empty", f"fill in the {kind}, or restore it from version control")
+    return text
+
+
+def _legacy_guess(raw: bytes) -> str:
+    """A hint at the encoding a non-UTF-8 file was probably saved in."""
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return "; it looks like Windows-1252 or Latin-1"
+
+
+def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = DataError,
+               fix_missing: str = "create it, or point config/config.yaml at the right path") -> str:
+    """Read and decode the text file at *path* (see :func:`decode_text`)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(str(path), None, f"the {kind} file does not exist.{near_file(path)}", fix_missing) from None
+    except IsADirectoryError:
+        raise error(str(path), None, f"the {kind} path is a folder, not a file", fix_missing) from None
+    return decode_text(raw, str(path), kind, error)
+
+
+def _siblings(path: Path) -> list[str]:
+    parent = path.parent if str(path.parent) else Path(".")
+    return sorted(p.name for p in parent.iterdir()) if parent.is_dir() else []
+
+
+def near_file(path: Path, exclude: Iterable[Path] = ()) -> str:
+    """' Did you mean "x"?' for the file beside *path* whose name is closest (compared without extensions)."""
+    excluded = set(exclude)
+    names = [n for n in _siblings(path) if path.parent / n not in excluded]
+    stems = {Path(n).name.split(".")[0]: n for n in names}
+    near = closest(path.name.split(".")[0], stems)
+    return f' Did you mean "{stems[near]}"?' if near else ""
+
+
+# The C loader (libyaml) when PyYAML has it: same results, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDatesLoader(_SAFE_LOADER):
+    """YAML's safe loader, but dates stay text (a schema checks them, naming the key)."""
+
+
+_TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError):
+    """Parse YAML *text* (dates are kept as text); a syntax error names its line and column."""
+    try:
+        return yaml.load(text, Loader=_TextDatesLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        raise error(path, where, f"YAML syntax error in the {kind}: {problem}" + (f" ({context})" if context else ""),
+                    "check the indentation (spaces, not tabs) and put values that contain ': ', '#' "
+                    "or start with a special character in double quotes", line=line) from None
+
+
+def yaml_line(text: str, path: Iterable[str | int]) -> int | None:
+    """The line of the YAML node at *path* (keys and list indexes) in *text*.
+
+    For a path that does not exist, the line of its deepest existing parent;
+    None when *text* cannot be composed.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(part)), None)
+            key = next((k for k, v in node.value if k.value == str(part)), None)
+            line = key.start_mark.line + 1 if key is not None else line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
 
 # Ending of the temporary files :func:`write_atomic` writes beside their target
 # (``.review.md.<random>.livingreview.tmp``): a killed build can leave one behind.
@@ -37,3 +167,20 @@ def read_json(path: str | Path):
     """Read a JSON file written by :func:`write_json`."""
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def write_log(path: str | Path, text: str) -> None:
+    """Write a rule's log: what its stage did (counts, notes), one line or a few."""
+    write_atomic(path, text.rstrip("\n") + "\n")
+
+
+def remove_leftovers(folder: str | Path) -> list[Path]:
+    """Delete the half-written files (``.<name>.<random>.livingreview.tmp``) a killed build left under *folder*.
+
+    Only this pipeline writes such files, and only one build runs in a
+    folder at a time (Snakemake's lock), so each one found is a leftover.
+    """
+    found = sorted(Path(folder).rglob(f".*{TEMPORARY_SUFFIX}")) if Path(folder).is_dir() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

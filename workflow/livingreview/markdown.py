@@ -29,15 +29,6 @@ _LIST_MARKER = re.compile(r"^(\(?)(\d+|[a-z]+|[A-Z]{2,}|[A-Z](?=\)))([.)])(?=\s|
 _BLOCK_START = re.compile(r"^([!-/:-@\[-`{-~])")
 _SPACE_RUNS = re.compile(r"[ \t\r\n]+")
 
-# How a sentence ends: a full stop, question or exclamation mark, then any
-# closing quotes or brackets. The study schema asks the same of every
-# included study's prose (workflow/schemas/studies.schema.yaml).
-SENTENCE_END = re.compile("[.!?][\"'\u201d\u2019)\\]]*$")
-
-# Private-use characters that delimit citation markers inside the pipeline.
-CITE_OPEN = "\ue000"
-CITE_CLOSE = "\ue001"
-
 
 def normalize_space(text: str) -> str:
     """Collapse runs of white space (including line breaks) to one space."""

@@ -1,33 +1,70 @@
-"""Load the JSON Schemas (written in YAML) under ``workflow/schemas`` and
-turn schema violations into messages that name the file and the place."""
+"""The JSON Schemas (written in YAML) under ``workflow/schemas``: validation and plain messages.
+
+Data is validated as the Snakemake catalog does, with
+:func:`snakemake.utils.validate`. When it fails, :func:`schema_errors` finds
+every violation, and :func:`explain_error` turns each into a message that
+names the key, says what is wrong (with a "Did you mean" for a close match)
+and how to fix it.
+
+The schemas are also the one home of two facts the templates and the text
+functions use: the labels of coded values (a property whose ``oneOf`` lists
+``const`` values with a ``title`` and an ``x-plural``) and the rule for how a
+sentence ends (``$defs.sentence.pattern`` of the study schema).
+"""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+from .errors import closest
+from .project import SCHEMAS
+
+
+def schema_path(name: str) -> Path:
+    """The file of schema *name*: ``workflow/schemas/<name>.schema.yaml``."""
+    return SCHEMAS / f"{name}.schema.yaml"
 
 
 @cache
 def load_schema(name: str) -> dict:
-    """Return the schema ``workflow/schemas/<name>.schema.yaml`` as a dict."""
-    with open(SCHEMA_DIR / f"{name}.schema.yaml", encoding="utf-8") as handle:
+    """Return schema *name* as a dict (read once per process)."""
+    with open(schema_path(name), encoding="utf-8") as handle:
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def is_valid(data, name: str) -> bool:
+    """Validate *data* (a dict, or a pandas DataFrame of rows) with :func:`snakemake.utils.validate`
+    against schema *name*; defaults the schema declares are filled in. False when it is not valid."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    try:
+        validate(data, str(schema_path(name)))
+    except WorkflowError:
+        return False
+    return True
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
 def schema_errors(instance, name: str) -> list[jsonschema.ValidationError]:
-    """Return the violations of schema *name* by *instance*, in a stable order."""
-    validator_cls = jsonschema.validators.validator_for(load_schema(name))
-    validator = validator_cls(load_schema(name), format_checker=validator_cls.FORMAT_CHECKER)
-    return sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    """Every violation of schema *name* by *instance*, in a stable order."""
+    errors = _validator(name).iter_errors(instance)
+    return sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
 
 # The order in which several violations of one value are worth reporting: the most basic first.
-_VIOLATION_ORDER = ["required", "type", "minLength", "enum", "pattern"]
+_VIOLATION_ORDER = ["required", "type", "minLength", "enum", "oneOf", "pattern"]
 
 
 def violation_rank(error: jsonschema.ValidationError) -> int:
@@ -35,16 +72,37 @@ def violation_rank(error: jsonschema.ValidationError) -> int:
     return _VIOLATION_ORDER.index(error.validator) if error.validator in _VIOLATION_ORDER else len(_VIOLATION_ORDER)
 
 
+def allowed_values(node: dict) -> list | None:
+    """The values a (sub-)schema allows: its ``enum``, or the ``const`` of each of its ``oneOf``; None if open."""
+    if "enum" in node:
+        return list(node["enum"])
+    if "oneOf" in node and all("const" in option for option in node["oneOf"]):
+        return [option["const"] for option in node["oneOf"]]
+    return None
+
+
+def labels(name: str, prop: str) -> dict[str, tuple[str, str]]:
+    """``{code: (singular, plural)}`` for the coded values of property *prop* of schema *name*."""
+    options = load_schema(name)["properties"][prop]["oneOf"]
+    return {o["const"]: (o["title"], o.get("x-plural", o["title"])) for o in options}
+
+
+@cache
+def sentence_end() -> re.Pattern:
+    """How a sentence ends (a full stop, question or exclamation mark, then closing quotes or brackets)."""
+    return re.compile(load_schema("studies")["$defs"]["sentence"]["pattern"])
+
+
 def describe_error(error: jsonschema.ValidationError) -> tuple[str, str]:
     """Return (field path, plain-English problem) for a schema violation."""
     path = ".".join(str(p) for p in error.absolute_path)
+    allowed = allowed_values(error.schema) if error.validator in ("enum", "oneOf") else None
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         path = ".".join(filter(None, [path, missing]))
         return path, "is required but missing"
-    if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        return path, f"{error.instance!r} is not one of the allowed values: {allowed}"
+    if allowed is not None:
+        return path, f"{error.instance!r} is not one of the allowed values: " + ", ".join(map(str, allowed))
     if error.validator == "minLength" and error.instance == "":
         return path, "is empty but must be filled in"
     if error.validator == "additionalProperties":
@@ -73,35 +131,35 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     """(path of the offending key, problem with a "Did you mean", fix) for a violation of schema *name*.
 
     The path is the key that holds the error: the unknown key for an
-    unexpected one, the missing key for a required one. The fix quotes the
-    key's description from the schema.
+    unexpected one, the missing key for a required one. The fix says what to
+    write (an allowed value, a type, a form) and quotes the key's description.
     """
-    from .errors import closest
-
     path = list(error.absolute_path)
     field, problem = describe_error(error)
     near, fix = None, None
+    allowed = allowed_values(error.schema) if error.validator in ("enum", "oneOf") else None
     if error.validator == "additionalProperties":
-        allowed = list(schema_node(schema, path).get("properties", {}))
-        unknown = [k for k in (error.instance or {}) if k not in allowed]
+        known = list(schema_node(schema, path).get("properties", {}))
+        unknown = [k for k in (error.instance or {}) if k not in known]
         if unknown:
             path = path + [unknown[0]]
             problem = f'"{unknown[0]}" is not a known key'
-            near = closest(unknown[0], allowed)
-            fix = f'rename the key to "{near}"' if near else "delete the key; allowed: " + ", ".join(allowed)
+            near = closest(unknown[0], known)
+            fix = f'rename the key to "{near}"' if near else "delete the key; allowed: " + ", ".join(known)
     elif error.validator == "required":
         path = path + [field.split(".")[-1]]
     key = ".".join(str(p) for p in path)
     description = schema_node(schema, path).get("description", "").strip()
-    if error.validator == "enum":
-        near = closest(error.instance, error.validator_value)
+    if allowed is not None:
+        near = closest(error.instance, [str(a) for a in allowed])
         fix = f'write "{near}" instead' if near else "write one of the allowed values listed"
-    elif error.validator == "pattern" and (error.schema.get("x-problem") or description):
+    elif error.validator == "pattern":
         shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
         problem = f"{shown!r} " + error.schema.get("x-problem", "does not have the expected form")
+        fix = error.schema.get("x-fix")
     if fix is None:
-        fix = f"{key}: {description}" if description else _expected(error, key) or \
-            f"see workflow/schemas/{name}.schema.yaml"
+        fix = _expected(error, key) or (f"{key}: {description}" if description else
+                                        f"see workflow/schemas/{name}.schema.yaml")
     problem = problem.rstrip(".") + "." + (f' Did you mean "{near}"?' if near else "")
     return path, problem, fix
 
@@ -111,10 +169,13 @@ _TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "tex
 
 
 def _expected(error: jsonschema.ValidationError, key: str) -> str | None:
-    """A plain fix for a type or range violation, when the schema gives no description."""
+    """A plain fix for a type or range violation."""
     if error.validator == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return f"{key}: write " + " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        if "string" in types and not isinstance(error.instance, str):
+            return f'{key}: write {words}; put the value in quotes ({key}: "{error.instance}")'
+        return f"{key}: write {words}"
     if error.validator in ("minimum", "exclusiveMinimum"):
         return f"{key}: use a value of at least {error.validator_value}"
     if error.validator in ("maximum", "exclusiveMaximum"):

@@ -9,13 +9,13 @@ the template (a :class:`TemplateError` naming the template and line).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .article import reference_context
 from .errors import BibliographyError, LivingReviewError, TemplateError, did_you_mean
+from .names import apa_author_list, author_list
 from .records import Reference
-from .templating import load_template, render, undefined_name
+from .templates import Templates, undefined_name
 
 # Fields of BibTeX and biblatex entries (the names a style may legitimately test or print).
 BIBTEX_FIELDS = frozenset("""
@@ -33,18 +33,45 @@ class Formatted:
     problems: list[LivingReviewError] = field(default_factory=list)
 
 
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—|-)\s*")
+
+
+def page_range(pages: str) -> str:
+    """Normalise a page range to a hyphen: "112--125" or "112–125" -> "112-125"."""
+    return _PAGE_DASH.sub("-", str(pages).strip())
+
+
+def first_and_last_page(pages: str) -> tuple[str, str]:
+    """("112", "125") for "112--125"; ("e12", "") for a single page; ("", "") for none."""
+    first, _, last = page_range(pages).partition("-")
+    return first, last
+
+
+# The filters a reference-style template may use besides the shared ones.
+STYLE_FILTERS = {"author_list": author_list, "apa_authors": apa_author_list, "page_range": page_range}
+
+
 def style_template_name(style: str) -> str:
-    """The template of reference style *style*, relative to the templates folder."""
+    """The template of reference style *style*, relative to a templates folder."""
     return f"references/{style}.md.j2"
 
 
-def reference_formatter(template_dir: str | Path, style: str, bib_path: str):
-    """Return ``format_one(ref) -> str``, which formats one entry or raises a LivingReviewError."""
-    template = load_template(template_dir, style_template_name(style))
+def reference_context(ref: Reference) -> dict:
+    """The names a reference-style template receives for one entry."""
+    return {"key": ref.key, "type": ref.entry_type, "authors": ref.authors, "editors": ref.editors, **ref.fields}
+
+
+def reference_formatter(folders: list, style: str, bib_path: str):
+    """Return ``format_one(ref) -> str``, which formats one entry or raises a LivingReviewError.
+
+    *folders* are the template folders (the review's own first).
+    """
+    templates = Templates(folders, STYLE_FILTERS)
+    template = templates.get(style_template_name(style))
 
     def format_one(ref: Reference) -> str:
         try:
-            text = render(template, template_dir, **reference_context(ref)).strip()
+            text = templates.render_loaded(template, **reference_context(ref)).strip()
         except TemplateError as exc:
             missing = undefined_name(exc.problem)
             if missing and missing in BIBTEX_FIELDS:
@@ -53,7 +80,7 @@ def reference_formatter(template_dir: str | Path, style: str, bib_path: str):
         if not text:
             raise BibliographyError(bib_path, f"line {ref.line}, key {ref.key}",
                                     f'the reference style "{style}" produced no text for @{ref.entry_type}',
-                                    "check the entry's fields and type")
+                                    "check the entry's fields and type", line=ref.line)
         return text
 
     return format_one
@@ -65,16 +92,15 @@ def missing_field_error(ref: Reference, name: str, style: str, bib_path: str) ->
     return BibliographyError(
         bib_path, f"line {ref.line}, key {ref.key}, field {name}",
         f'the entry (@{ref.entry_type}) lacks the field "{name}" that the reference style "{style}" needs.{near}',
-        f'add `{name} = {{...}}` to the entry "{ref.key}"')
+        f'add `{name} = {{...}}` to the entry "{ref.key}"', line=ref.line)
 
 
-def format_references(references: dict[str, Reference], template_dir: str | Path, style: str,
-                      bib_path: str) -> Formatted:
+def format_references(references: dict[str, Reference], folders: list, style: str, bib_path: str) -> Formatted:
     """Format every entry of *references*; an entry that cannot be formatted becomes a problem.
 
     A mistake in the style template itself (not an entry's) is raised at once.
     """
-    format_one = reference_formatter(template_dir, style, bib_path)
+    format_one = reference_formatter(folders, style, bib_path)
     result = Formatted()
     for key, ref in references.items():
         try:

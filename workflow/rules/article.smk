@@ -1,19 +1,27 @@
-"""Stage 3: number the citations, format the references, assemble review.md."""
+"""Stage article: number the citations, format the references and assemble
+review.md (livingreview.stages.article)."""
+
+from livingreview.stages import article  # noqa: E402
 
 
-rule assemble_article:
-    """Join the sections, number citations by first appearance, add the reference list."""
+rule article:
+    """Join the sections, number citations by first appearance, add the reference list and the front and back matter."""
     input:
         evidence=f"{BUILD}/evidence.json",
-        sections=expand(f"{BUILD}/sections/{{section}}.md", section=SECTIONS),
-        template=f"{TEMPLATES}/article.md.j2",
-        style=f"{TEMPLATES}/references/{CFG['reference_style']}.md.j2",
-        code=CODE,
+        sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
+        template=template("article.md.j2"),
+        style=template(f"references/{CFG['reference_style']}.md.j2"),
     output:
-        markdown=f"{RELEASE}/review.md",
+        markdown=staged("review.md"),
+        marked=f"{BUILD}/article.md",
         citations=f"{BUILD}/citations.json",
     log:
-        f"{BUILD}/logs/assemble_article.log",
+        f"{BUILD}/logs/article.log",
+    params:
+        code=CODE,
+        templates=TEMPLATES,
+        style=CFG["reference_style"],
     run:
-        step("assemble-article", input.evidence, TEMPLATES, CFG["reference_style"], output.markdown,
-             output.citations, *input.sections, log=log[0])
+        article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
+                         style=params.style, out=output.markdown, marked=output.marked,
+                         citations=output.citations, log=log[0])

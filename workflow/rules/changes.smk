@@ -1,47 +1,55 @@
-"""Stage 5: the evidence snapshot of this build and the changes report since
-the previous version (livingreview.snapshot, livingreview.report)."""
+"""Stage changes: this release's evidence snapshot, and the report of what
+changed since the previous release (livingreview.stages.changes)."""
+
+from livingreview.stages import changes  # noqa: E402
 
 # The published release's snapshot: the baseline this build is compared with.
-# The publisher copies release files with their modification times, so that
-# publishing this rule's own output does not make it out of date; a snapshot
-# that changes otherwise (git checkout of another output/) re-runs the rule.
-# Where output/ has no snapshot yet, the first publication adds this input,
-# which re-runs the rule once more (to the same result).
-PUBLISHED_SNAPSHOT = f"{CFG['output_dir']}/evidence.json"
+PUBLISHED_SNAPSHOT = f"{OUTPUT}/{project.SNAPSHOT}"
 
 
 def published_snapshot(wildcards):
-    """The published evidence.json, when there is one (before the first release there is none)."""
+    """The published snapshot, when there is one (before the first release there is none)."""
     return [PUBLISHED_SNAPSHOT] if Path(PUBLISHED_SNAPSHOT).is_file() else []
 
 
-rule snapshot_evidence:
+rule snapshot:
     """This build's evidence, numbering and paragraphs, with the baseline it is compared with."""
     input:
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
-        markdown=f"{RELEASE}/review.md",
+        marked=f"{BUILD}/article.md",
+        defaults=template("pandoc/common.yaml"),
         published=published_snapshot,
-        code=CODE,
     output:
-        f"{RELEASE}/evidence.json",
+        staged(project.SNAPSHOT),
     log:
-        f"{BUILD}/logs/snapshot_evidence.log",
+        f"{BUILD}/logs/snapshot.log",
+    params:
+        code=CODE,
     run:
-        step("snapshot-evidence", input.evidence, input.citations, input.markdown, PUBLISHED_SNAPSHOT,
-             output[0], log=log[0])
+        changes.snapshot(evidence=input.evidence, citations=input.citations, marked=input.marked,
+                         defaults=input.defaults, published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
 
 
-rule report_changes:
-    """changes.md and changes.html: what changed since the baseline, and why."""
+rule changes:
+    """changes.md (template changes/changes.md.j2) and changes.html (pandoc): what changed, and why."""
     input:
-        snapshot=f"{RELEASE}/evidence.json",
-        style=f"{TEMPLATES}/changes/style.css",
-        code=CODE,
+        snapshot=staged(project.SNAPSHOT),
+        report=template("changes/changes.md.j2"),
+        defaults=template("pandoc/changes.yaml"),
+        common=template("pandoc/common.yaml"),
+        template=template("changes/template.html"),
+        style=template("changes/style.css"),
     output:
-        markdown=f"{RELEASE}/changes.md",
-        html=f"{RELEASE}/changes.html",
+        markdown=staged("changes.md"),
+        html=report(staged("changes.html"), category="Changes", caption="../report/changes.rst"),
+        variables=f"{BUILD}/pandoc/changes.yaml",
     log:
-        f"{BUILD}/logs/report_changes.log",
+        f"{BUILD}/logs/changes.log",
+    params:
+        code=CODE,
+        templates=TEMPLATES,
     run:
-        step("report-changes", input.snapshot, input.style, output.markdown, output.html, log=log[0])
+        changes.report(snapshot=input.snapshot, templates=params.templates, defaults=input.defaults,
+                       template=input.template, variables=output.variables, markdown=output.markdown,
+                       html=output.html, log=log[0])

@@ -1,32 +1,59 @@
-"""Shared set-up: the package on the path, the validated config, paths, and
-``step``, which every rule's ``run:`` block calls."""
+"""Shared set-up: the livingreview package on the path, the checked config,
+the folders, the template lookup and the pipeline's code (an input of every
+rule). The working directory is the review folder (`snakemake -d DIR`)."""
 
+import os
 import sys
 from pathlib import Path
 
-LIB = str(Path(workflow.basedir) / "workflow")
-sys.path.insert(0, LIB)
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from livingreview.article import SECTIONS  # noqa: E402  (document order: introduction, description, conclusion)
-from livingreview.config import checked_config  # noqa: E402
-from livingreview.release import RELEASE_FILES  # noqa: E402
+from livingreview import config as review_config  # noqa: E402
+from livingreview import project  # noqa: E402
+from livingreview.files import remove_leftovers  # noqa: E402
+from livingreview.templates import template_file  # noqa: E402
 
-CFG = checked_config(config, error_file=Path(config.get("build_dir", "build")) / "errors.txt")
+CFG = review_config.check(config, pipeline=workflow.basedir)
 BUILD = CFG["build_dir"]
-TEMPLATES = CFG["templates"]
 RELEASE = f"{BUILD}/release"
-# Every rule runs the package's code, so a change to it re-runs the rules
-# (Snakemake itself only notices changes to a rule's own code).
-CODE = sorted(str(path.relative_to(workflow.basedir)) for path in Path(LIB, "livingreview").glob("*.py"))
+OUTPUT = CFG["output_dir"]
+# Where the published release's files are recorded once publishing succeeded.
+PUBLISHED = f"{BUILD}/published.json"
+# Template folders: the review's own first, then the shared ones of the pipeline.
+TEMPLATES = [os.path.relpath(folder) for folder in project.template_folders(CFG["templates"])]
+# The pipeline's code, and its fingerprint: a parameter of every rule, so that
+# a change to the code re-runs the rules (Snakemake itself only notices a
+# change to a rule's own lines).
+CODE_FILES = [os.path.relpath(path) for path in project.code_files(workflow.basedir)]
+CODE = project.fingerprint(CODE_FILES)
 
 
-def step(name, *args, log):
-    """Run step *name* of livingreview.step with *args* (paths and names) and the rule's *log*.
+def template(name):
+    """The template file *name* (e.g. "pdf/template.typ"): the review's own, else the shared one."""
+    return template_file(name, TEMPLATES)
 
-    The build (``python -m livingreview build``) runs jobs in threads of its
-    own process, so a step costs no Python start-up; with plain
-    ``snakemake``, each ``run:`` job is a Python process of its own.
-    """
-    from livingreview.step import run_step
 
-    run_step(name, [str(arg) for arg in args], log, f"{BUILD}/errors.txt")
+def font_files(folders):
+    """The font files the PDF may use: those under pdf/fonts/ of each template folder."""
+    return sorted(str(path) for folder in folders for path in Path(folder, "pdf", "fonts").glob("*")
+                  if path.suffix.lower() in (".ttf", ".otf", ".ttc"))
+
+
+# Each section's template, found when the workflow is read (a missing one is named at once).
+SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in project.SECTIONS}
+
+
+def section_template(wildcards):
+    """The template of the section being rendered."""
+    return SECTION_TEMPLATES[wildcards.section]
+
+
+def staged(name):
+    """A file of the release, as staged before it is published."""
+    return f"{RELEASE}/{name}"
+
+
+
+onstart:
+    # What a build killed with SIGKILL may have left half written (never output/: see rule publish).
+    remove_leftovers(BUILD)

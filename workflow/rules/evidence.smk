@@ -1,19 +1,22 @@
-"""Stage 1: load and cross-check the evidence: study dataset, themes, review
-metadata and bibliography."""
+"""Stage evidence: read and cross-check the study dataset, the themes, the
+review metadata and the bibliography (livingreview.stages.evidence)."""
+
+from livingreview.stages import evidence  # noqa: E402
 
 
-rule load_evidence:
-    """Validate data/ and references.bib against workflow/schemas and each other; write evidence.json."""
+rule evidence:
+    """Validate the data and the bibliography against the schemas and each other; write evidence.json."""
     input:
         studies=CFG["studies"],
         themes=CFG["themes"],
         review=CFG["review"],
-        bib=CFG["bibliography"],
-        schemas=[f"workflow/schemas/{name}.schema.yaml" for name in ("studies", "themes", "review")],
-        code=CODE,
+        bibliography=CFG["bibliography"],
     output:
         f"{BUILD}/evidence.json",
     log:
-        f"{BUILD}/logs/load_evidence.log",
+        f"{BUILD}/logs/evidence.log",
+    params:
+        code=CODE,
     run:
-        step("load-evidence", input.studies, input.themes, input.review, input.bib, output[0], log=log[0])
+        evidence.load(studies=input.studies, themes=input.themes, review=input.review,
+                      bibliography=input.bibliography, out=output[0], log=log[0])

@@ -1,18 +1,23 @@
-"""Stage 2: render each section from its template, one job per section."""
+"""Stage sections: render each section of the article from its template,
+one job per section (livingreview.stages.sections)."""
+
+from livingreview.stages import sections  # noqa: E402
 
 
-rule render_section:
-    """Render templates/sections/<section>.md.j2 into Markdown with citation markers."""
+rule sections:
+    """Render sections/<section>.md.j2 into Markdown whose citations are markers of the keys cited."""
     input:
         evidence=f"{BUILD}/evidence.json",
-        template=f"{TEMPLATES}/sections/{{section}}.md.j2",
-        macros=f"{TEMPLATES}/macros.md.j2",
-        code=CODE,
+        template=section_template,
     output:
         f"{BUILD}/sections/{{section}}.md",
     log:
-        f"{BUILD}/logs/render_section/{{section}}.log",
+        f"{BUILD}/logs/sections/{{section}}.log",
+    params:
+        code=CODE,
+        templates=TEMPLATES,
     wildcard_constraints:
-        section="|".join(SECTIONS),
+        section="|".join(project.SECTIONS),
     run:
-        step("render-section", wildcards.section, input.evidence, TEMPLATES, output[0], log=log[0])
+        sections.render(section=wildcards.section, evidence=input.evidence, templates=params.templates,
+                        out=output[0], log=log[0])

@@ -22,8 +22,8 @@ from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_i
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, MiddlewareErrorBlock, String
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from .errors import BibliographyError, combined, did_you_mean
-from .inputs import read_input
+from .errors import BibliographyError, did_you_mean
+from .files import read_input
 from .records import Name, Reference
 
 # bibtexparser logs its own copy of every syntax error; ours names the key too.
@@ -184,14 +184,14 @@ def _failed_block_error(path: str, block, first_lines: dict[str, int]) -> Biblio
         first = f" (first at line {first_lines[key]})" if key in first_lines else ""
         return BibliographyError(
             path, f"line {line}, key {key}", f'the key "{key}" is used by more than one entry{first}',
-            "give each entry its own key, or delete the duplicate entry",
+            "give each entry its own key, or delete the duplicate entry", line=line,
         )
     if isinstance(block, DuplicateFieldKeyBlock):
         dup = re.search(r"'([^']+)'", str(block.error))
         name = dup.group(1) if dup else "a field"
         return BibliographyError(
             path, f"line {line}, key {key}", f'entry "{key}" has the field "{name}" more than once',
-            f'keep one "{name}" field in entry "{key}"',
+            f'keep one "{name}" field in entry "{key}"', line=line,
         )
     reason = getattr(block.error, "abort_reason", None) or str(block.error)
     reason = " ".join(reason.split()).replace("`", "'")
@@ -201,7 +201,8 @@ def _failed_block_error(path: str, block, first_lines: dict[str, int]) -> Biblio
            if commented else
            "check that braces and quotes are balanced and that fields are separated by commas")
     where = f"line {line}, key {key}" if end == line else f"line {line} (to line {end}), key {key}"
-    return BibliographyError(path, where, f"BibTeX syntax error in the entry starting `{raw_head}`: {reason}", fix)
+    return BibliographyError(path, where, f"BibTeX syntax error in the entry starting `{raw_head}`: {reason}", fix,
+                             line=line)
 
 
 def _names(value: str, key: str, path: str, line: int) -> list[Name]:
@@ -210,7 +211,7 @@ def _names(value: str, key: str, path: str, line: int) -> list[Name]:
     except InvalidNameError as exc:
         raise BibliographyError(path, f"line {line}, key {key}", f"the name list `{value[:80]}` cannot be "
                                 f"split into names ({exc})",
-                                'separate names with " and ", and write each as "Family, Given"') from None
+                                'separate names with " and ", and write each as "Family, Given"', line=line) from None
 
 
 def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
@@ -245,13 +246,14 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
                                             f"BibTeX syntax error in the value of {name}: {exc}",
                                             "BibTeX has no comments inside an entry: delete the line that starts "
                                             "with %" if name.startswith("%") else
-                                            "end every field with a comma, and balance its braces and quotes"
-                                            ) from None
+                                            "end every field with a comma, and balance its braces and quotes",
+                                            line=field_line) from None
                 for macro in undefined:
                     warnings.setdefault(entry.key, []).append(BibliographyError(
                         path, f"line {line}, key {entry.key}, field {name}",
                         f'the @string macro "{macro}" is not defined, so the field reads "{value[:60]}"',
-                        f'define it (@string{{{macro} = "..."}}) before the entry, or put the value in braces'))
+                        f'define it (@string{{{macro} = "..."}}) before the entry, or put the value in braces',
+                        line=line))
                 if name in _NAME_FIELDS:
                     setattr(ref, "authors" if name == "author" else "editors", _names(value, entry.key, path, line))
                 else:
@@ -264,12 +266,7 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
         warnings.setdefault(key, []).append(problem)
     for ref in references.values():
         apply_biblatex_aliases(ref)
-    return BibFile(references, sorted(problems, key=_line_of), warnings)
-
-
-def _line_of(error: BibliographyError) -> int:
-    match = re.match(r"line (\d+)", error.where or "")
-    return int(match.group(1)) if match else 0
+    return BibFile(references, sorted(problems, key=lambda problem: problem.line or 0), warnings)
 
 
 def resolve_crossrefs(references: dict[str, Reference], path: str) -> dict[str, BibliographyError]:
@@ -290,7 +287,7 @@ def resolve_crossrefs(references: dict[str, Reference], path: str) -> dict[str, 
             missing[ref.key] = BibliographyError(
                 path, f"line {ref.line}, key {ref.key}, field crossref",
                 f'the entry refers to "{target}", which is not in the file.' + did_you_mean(target, references),
-                "add the referred entry (usually a @proceedings or @book) or correct the crossref key")
+                "add the referred entry (usually a @proceedings or @book) or correct the crossref key", line=ref.line)
             continue
         for name, value in parent.fields.items():
             if name not in _NOT_INHERITED:
@@ -327,15 +324,6 @@ def bibliography_and_problems(text: str, path: str = "references.bib",
     for key in keys or ():
         problems += bib.warnings.get(key, [])
     return bib.references, problems
-
-
-def parse_bibliography(text: str, path: str = "references.bib", keys=None) -> dict[str, Reference]:
-    """Parse BibTeX *text* into references keyed by citation key; raise every problem
-    of :func:`bibliography_and_problems` as one :class:`BibliographyError`."""
-    references, problems = bibliography_and_problems(text, path, keys)
-    if problems:
-        raise combined(problems, f"python -m livingreview check-bib {path} lists them all")
-    return references
 
 
 def read_bibliography(path: str | Path, keys=None) -> tuple[dict[str, Reference], list[BibliographyError]]:

@@ -1,7 +1,7 @@
-"""``python -m livingreview verify``: rebuild the review and compare it with the published release.
+"""``python -m livingreview verify [REVIEW]``: rebuild a review and compare it with its published release.
 
 The project's tracked files (``git ls-files`` in a git checkout, otherwise
-the folders and files in :data:`FIXED_SOURCES`), the committed ``output/``
+the pipeline and the review folder's sources), the committed ``output/``
 included, are copied into a temporary folder; the review is built there,
 with this Python environment and a build folder of its own; and the rebuilt
 release is compared byte for byte with the committed ``output/`` and its
@@ -28,13 +28,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import MANIFEST, file_record, input_files
-from .release import RELEASE_FILES
+from ..config import CONFIG_FILE
+from ..errors import ConfigError
+from ..files import parse_yaml, read_input
+from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT
+from ..stages.release import file_record
 
-# What to copy when the project is not a git checkout (e.g. an unpacked archive).
-# The pipeline: what builds a review from its evidence (the tests copy these too).
-CODE_SOURCES = ["Snakefile", "config", "workflow", "templates", "requirements.lock"]
-FIXED_SOURCES = [*CODE_SOURCES, "data", "references.bib", "output"]
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
 BOOTSTRAP_PACKAGES = {"pip", "setuptools"}
 DIFF_LINES = 4  # lines shown per side of the first difference in a text file
@@ -65,7 +64,7 @@ def git_files(root: Path) -> list[str] | None:
     return files if result.returncode == 0 and "Snakefile" in files else None
 
 
-def fixed_files(root: Path, names: list[str] = FIXED_SOURCES) -> list[str]:
+def fixed_files(root: Path, names: list[str]) -> list[str]:
     """Every file under *names* (files or folders) in *root*, caches and hidden files left out."""
     files = []
     for name in names:
@@ -76,10 +75,13 @@ def fixed_files(root: Path, names: list[str] = FIXED_SOURCES) -> list[str]:
     return files
 
 
-def source_files(root: Path) -> list[str]:
-    """The project's sources to copy: git's tracked files, else :func:`fixed_files`."""
+def source_files(root: Path, review: str) -> list[str]:
+    """The project's sources to copy: git's tracked files, else the pipeline and the review folder's
+    sources and release (see :func:`fixed_files`)."""
     tracked = git_files(root)
-    return sorted(tracked) if tracked is not None else fixed_files(root)
+    if tracked is not None:
+        return sorted(tracked)
+    return fixed_files(root, [*PIPELINE, *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"])])
 
 
 def copy_files(root: Path, target: Path, files: list[str]) -> None:
@@ -91,14 +93,15 @@ def copy_files(root: Path, target: Path, files: list[str]) -> None:
             shutil.copy(source, target / name)
 
 
-def rebuild(project: Path, build_dir: Path, options: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m livingreview build`` in *project*, with its own code, building into *build_dir*.
+def rebuild(project: Path, review: str, build_dir: Path,
+            options: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m livingreview build REVIEW`` in *project* with its own code, building into *build_dir*.
 
     *options* are the settings the release was built with (the manifest's ``options``).
     """
     env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
     settings = [f"build_dir={build_dir}", *(f"{k}={v}" for k, v in sorted((options or {}).items()))]
-    return subprocess.run([sys.executable, "-m", "livingreview", "build", "--config", *settings],
+    return subprocess.run([sys.executable, "-m", "livingreview", "build", review, "--config", *settings],
                           cwd=project, env=env, capture_output=True, text=True)
 
 
@@ -297,43 +300,48 @@ def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: list[str] = R
     return [*causes, *differing.values()]
 
 
-def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict | None, project: Path,
-                            config: dict) -> list[str]:
-    """Why the rebuild failed (the end of its message), and which inputs changed since the manifest."""
+def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict | None, review: Path,
+                            label: str) -> list[str]:
+    """Why the rebuild failed (the end of its message), and which recorded inputs changed since the
+    manifest (*label*) was written (paths are relative to the copied *review* folder)."""
     failure = (result.stderr or result.stdout).strip().splitlines()[-25:]
     problems = ["the rebuild failed:" + _indent(failure)]
     if recorded is not None:
-        current = {path: file_record(project / path) for path in input_files(config, project)
-                   if (project / path).is_file()}
-        label = f"{config['output_dir']}/{MANIFEST}"
-        problems += _records_problems("input", recorded.get("inputs", {}), current, label)
+        inputs = recorded.get("inputs", {})
+        current = {path: file_record(review / path) for path in inputs if (review / path).is_file()}
+        problems += _records_problems("input", inputs, current, label)
     return problems
 
 
-def verify(root: Path, config: dict, keep: bool = False) -> Verdict:
-    """Copy the project's sources, rebuild them in a temporary folder and compare with the published release.
+def output_dir(review: Path) -> str:
+    """The review's output folder, as its config names it (``output`` by default)."""
+    path = review / CONFIG_FILE
+    config = parse_yaml(read_input(path, "configuration", ConfigError), str(path), "configuration", ConfigError)
+    return str((config or {}).get("output_dir", "output"))
 
-    *config* is the project's checked configuration (its ``output_dir`` is
-    the committed release). With *keep*, the temporary folder (``project/``
-    and ``build/``) is left in place.
-    """
-    output_dir = config["output_dir"]
+
+def verify(root: Path, review: str, keep: bool = False) -> Verdict:
+    """Copy the project's sources, rebuild review folder *review* (relative to *root*) in a temporary
+    folder and compare it with its published release. With *keep*, the temporary folder
+    (``project/`` and ``build/``) is left in place."""
+    output = output_dir(root / review)
     lock = root / "requirements.lock"
     environment = environment_problems(locked_versions(lock.read_text(encoding="utf-8")), installed_versions()) \
         if lock.is_file() else ["requirements.lock is missing: the environment cannot be checked"]
     scratch = Path(tempfile.mkdtemp(prefix="livingreview-verify-"))
-    verdict = Verdict([f"{output_dir}/{name}" for name in RELEASE_FILES], 0, folder=scratch if keep else None)
+    verdict = Verdict([f"{output}/{name}" for name in RELEASE_FILES], 0, folder=scratch if keep else None)
+    label = f"{output}/{MANIFEST}"
     try:
         project, build_dir = scratch / "project", scratch / "build"
-        copy_files(root, project, source_files(root))
-        recorded, _ = _read_manifest(root / output_dir / MANIFEST)
-        result = rebuild(project, build_dir, (recorded or {}).get("options"))
+        copy_files(root, project, source_files(root, review))
+        recorded, _ = _read_manifest(root / review / output / MANIFEST)
+        result = rebuild(project, review, build_dir, (recorded or {}).get("options"))
         if result.returncode != 0:
-            verdict.problems = environment + failed_rebuild_problems(result, recorded, project, config)
+            verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)
             return verdict
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
         verdict.inputs = len(manifest["inputs"])
-        verdict.problems = environment + compare(root, build_dir / "release", output_dir)
+        verdict.problems = environment + compare(root / review, build_dir / "release", output)
         return verdict
     finally:
         if not keep:
@@ -351,8 +359,18 @@ def report(verdict: Verdict) -> str:
                  f"({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {problem}" for problem in verdict.problems]
         if not verdict.folder:
-            lines.append("To inspect the rebuild, keep it: "
-                         "PYTHONPATH=workflow .venv/bin/python -m livingreview verify --keep")
+            lines.append("To inspect the rebuild, keep it: .venv/bin/python -m livingreview verify --keep REVIEW")
     if verdict.folder:
         lines.append(f"The copy and its rebuild are kept in {verdict.folder}/ (project/, build/release/).")
     return "\n".join(lines)
+
+
+def main(review: Path, keep: bool = False) -> int:
+    """Verify review folder *review* of this project; print the verdict. 0 on PASS, 1 on FAIL."""
+    root = ROOT
+    relative = os.path.relpath(review.resolve(), root)
+    print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
+          file=sys.stderr, flush=True)
+    verdict = verify(root, relative, keep=keep)
+    print(report(verdict))
+    return 0 if verdict.passed else 1

@@ -10,13 +10,15 @@ which references need work before citing them.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bibliography import read_bibtex
-from .errors import BibliographyError, LivingReviewError
-from .inputs import read_input
-from .styles import format_references
+from ..bibtex import read_bibtex
+from ..errors import BibliographyError, LivingReviewError
+from ..files import read_input
+from ..project import template_folders
+from ..styles import format_references
 
 
 @dataclass
@@ -43,12 +45,13 @@ class BibReport:
                 f"entries cannot be formatted, {len(self.warnings)} warnings")
 
 
-def check_bibliography(path: str | Path, template_dir: str | Path, style: str) -> BibReport:
-    """Read the BibTeX file at *path* and format every entry with reference style *style*."""
+def check_bibliography(path: str | Path, folders: list[Path], style: str) -> BibReport:
+    """Read the BibTeX file at *path* and format every entry with reference style *style*
+    (from the first of the template *folders* that has it)."""
     path = str(path)
     text = read_input(path, "bibliography", BibliographyError, "give the path of a BibTeX file")
     bib = read_bibtex(text, path)
-    formatted = format_references(bib.references, template_dir, style, path)
+    formatted = format_references(bib.references, folders, style, path)
     warnings = [w for key in bib.references for w in bib.warnings.get(key, [])]
     return BibReport(path, style, formatted.text, list(bib.problems), formatted.problems, warnings)
 
@@ -60,3 +63,11 @@ def report_lines(report: BibReport, show: bool = False) -> list[str]:
     if show:
         lines += [f"{key}: {text}" for key, text in report.formatted.items()]
     return lines + [report.summary()]
+
+
+def main(file: str, style: str, templates: str, show: bool) -> int:
+    """Check *file* with *style*; print the problems by key and a summary. 1 when there is any problem."""
+    report = check_bibliography(file, template_folders(templates), style)
+    for line in report_lines(report, show):
+        print(line, file=sys.stdout if show and not line.startswith(("error:", "warning:")) else sys.stderr)
+    return 0 if report.ok else 1

@@ -1,0 +1,62 @@
+"""Run the workflow's stages in this process, in the order the rules run them, without Snakemake.
+
+For the many tests of bad input, whose subject is the message a stage
+raises: each case costs a fraction of a second instead of a whole build.
+The workflow itself, with Snakemake, is tested end to end elsewhere
+(tests/test_pipeline.py and the end-to-end cases of tests/test_errors.py).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from livingreview import config as review_config
+from livingreview.project import SECTIONS, template_folders
+from livingreview.stages import article, evidence, formats, sections
+from livingreview.templates import template_file
+
+
+@contextmanager
+def working_directory(path: Path):
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run_stages(project: Path, overrides: dict | None = None) -> None:
+    """Check the config, then run evidence, sections, article, html and pdf in *project* (its own
+    config and templates, the shared templates of this checkout); raise what a stage raises."""
+    with working_directory(project):
+        config = review_config.read_file() | (overrides or {})
+        config = review_config.check(config, pipeline=project)
+        build = Path(config["build_dir"])
+        folders = [str(folder) for folder in template_folders(config["templates"], shared=project / "templates")]
+
+        def template(name):
+            return template_file(name, folders)
+
+        evidence.load(studies=config["studies"], themes=config["themes"], review=config["review"],
+                      bibliography=config["bibliography"], out=str(build / "evidence.json"), log=str(build / "log"))
+        for section in SECTIONS:
+            template(f"sections/{section}.md.j2")
+            sections.render(section=section, evidence=str(build / "evidence.json"), templates=folders,
+                            out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
+        template(f"references/{config['reference_style']}.md.j2")
+        article.assemble(evidence=str(build / "evidence.json"),
+                         sections=[str(build / "sections" / f"{s}.md") for s in SECTIONS], templates=folders,
+                         style=config["reference_style"], out=str(build / "review.md"),
+                         marked=str(build / "article.md"), citations=str(build / "citations.json"),
+                         log=str(build / "log"))
+        formats.html(markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
+                     citations=str(build / "citations.json"), defaults=template("pandoc/html.yaml"),
+                     template=template("html/template.html"), variables=str(build / "html.yaml"),
+                     out=str(build / "review.html"), log=str(build / "log"))
+        formats.pdf(markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
+                    defaults=template("pandoc/typst.yaml"), template=template("pdf/template.typ"),
+                    fonts=[f"{folder}/pdf/fonts" for folder in folders], variables=str(build / "typst.yaml"),
+                    typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))

@@ -1,0 +1,1 @@
+"""The command line (``python -m livingreview``): build, verify, bench and check-bib."""

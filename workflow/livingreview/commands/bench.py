@@ -1,0 +1,146 @@
+"""``python -m livingreview bench [REVIEW]`` (``make bench``): how long builds take, beside a peer.
+
+Each scenario runs what an author runs, in a temporary copy of the project
+(the pipeline and the review folder, as they are on disk), so the author's
+own ``build/`` and ``output/`` are never touched:
+
+- cold build: ``make review`` with no ``build/`` and no Snakemake metadata;
+- no-op: ``make review`` again;
+- one edit: ``make review`` after one study's finding was changed;
+- plain Snakemake, cold: ``snakemake`` (the workflow profile) with no ``build/``;
+- the peer: ``pandoc review.md -o x.pdf`` (pdflatex) then ``pandoc review.md -s -o x.html``,
+  the plainest way to make the two formats from the same Markdown, when a
+  TeX installation is there.
+
+Medians are printed with every run's time, and a yardstick: how long a
+fresh Python takes for a fixed sum, since a shared machine can be much
+slower one hour than the next.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .. import pandoc
+from ..project import PIPELINE, REVIEW_SOURCES, ROOT
+from .verify import copy_files, fixed_files
+
+YARDSTICK = "sum(i * i for i in range(3_000_000))"
+
+
+class BenchmarkError(RuntimeError):
+    """A build failed while being timed."""
+
+
+def timed(command: list[str], cwd: Path, env: dict | None = None) -> float:
+    """Seconds taken by *command* in *cwd*; raises :class:`BenchmarkError` when it fails."""
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise BenchmarkError(f"`{' '.join(command)}` failed during the benchmark:\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+def edit_one_finding(studies_csv: Path, run: int) -> None:
+    """Change the `description` finding of the first study (a different text each run)."""
+    rows = list(csv.DictReader(io.StringIO(studies_csv.read_text(encoding="utf-8"))))
+    rows[0]["description"] = rows[0]["description"].split(" (benchmark edit")[0] + f" (benchmark edit {run})."
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    studies_csv.write_text(out.getvalue(), encoding="utf-8")
+
+
+def clean(review: Path) -> None:
+    """Remove what makes a build warm: the build folder and Snakemake's metadata."""
+    shutil.rmtree(review / "build", ignore_errors=True)
+    shutil.rmtree(review / ".snakemake", ignore_errors=True)
+
+
+def peer_commands(markdown: Path, folder: Path) -> list[list[str]] | None:
+    """The peer's two pandoc commands, or None without a pdflatex.
+
+    pandoc's LaTeX writer reads a div whose id starts with ``ref-`` as a
+    citeproc bibliography entry and fails outside a bibliography, so the
+    peer converts a copy of review.md whose reference anchors are renamed.
+    """
+    if shutil.which("pdflatex") is None:
+        return None
+    source = folder / "peer.md"
+    source.write_text(markdown.read_text(encoding="utf-8").replace("#ref-", "#reference-"), encoding="utf-8")
+    binary = str(pandoc.binary())
+    return [[binary, str(source), "-o", str(folder / "peer.pdf")],
+            [binary, str(source), "-s", "-o", str(folder / "peer.html")]]
+
+
+def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[float]]:
+    """Time each scenario *runs* times; return the seconds per scenario."""
+    venv = Path(sys.executable).parent.parent
+    make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}", "INSTALL="]
+    times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [],
+                                     "one finding edited (make review)": [], "cold build (plain snakemake)": [],
+                                     "peer: pandoc to PDF (pdflatex) and HTML": []}
+    with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
+        project = Path(tmp) / "project"
+        names = [*PIPELINE, "Makefile", *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"])]
+        copy_files(root, project, fixed_files(root, names))
+        folder = project / review
+        env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
+        snakemake = [str(venv / "bin" / "snakemake"), "-d", str(folder)]
+        timed(make, project, env)  # warm the file system cache and Python's bytecode cache
+        peer = peer_commands(folder / "build" / "release" / "review.md", Path(tmp))
+        for run in range(runs):
+            clean(folder)
+            times["cold build (make review)"].append(timed(make, project, env))
+            times["no-op (make review)"].append(timed(make, project, env))
+            edit_one_finding(folder / "data" / "studies.csv", run)
+            times["one finding edited (make review)"].append(timed(make, project, env))
+            clean(folder)
+            times["cold build (plain snakemake)"].append(timed(snakemake, project, env))
+            if peer:
+                times["peer: pandoc to PDF (pdflatex) and HTML"].append(sum(timed(c, Path(tmp)) for c in peer))
+    return {name: values for name, values in times.items() if values}
+
+
+def format_report(times: dict[str, list[float]]) -> str:
+    """A table of medians, with every run's time, and the ratio of the cold build to the peer."""
+    lines = [f"{'scenario':<42}{'median':>8}   runs (s)"]
+    for name, values in times.items():
+        lines.append(f"{name:<42}{statistics.median(values):>7.2f}s   " + " ".join(f"{v:.2f}" for v in values))
+    peer = times.get("peer: pandoc to PDF (pdflatex) and HTML")
+    if peer:
+        ratio = statistics.median(times["cold build (make review)"]) / statistics.median(peer)
+        lines.append(f"cold build (make review) / peer: {ratio:.2f}x")
+    else:
+        lines.append("peer: not run (no pdflatex on this machine; Debian: apt install texlive-latex-recommended "
+                     "texlive-fonts-recommended lmodern)")
+    return "\n".join(lines)
+
+
+def machine_speed(runs: int = 3) -> float:
+    """Median seconds of ``python -c YARDSTICK``."""
+    return statistics.median(timed([sys.executable, "-c", YARDSTICK], Path.cwd()) for _ in range(runs))
+
+
+def main(review: Path, runs: int) -> int:
+    """Run the benchmark for review folder *review* and print its table."""
+    relative = os.path.relpath(review.resolve(), ROOT)
+    print(f"livingreview bench: {relative}, {runs} runs per scenario, {os.cpu_count()} CPUs, Python "
+          f"{sys.version.split()[0]}; yardstick: '{YARDSTICK}' takes {machine_speed():.2f}s", flush=True)
+    try:
+        print(format_report(run_benchmark(ROOT, relative, runs)))
+    except BenchmarkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,226 @@
+"""``python -m livingreview build`` (``make review``): run the workflow in this process.
+
+This is the same workflow plain ``snakemake`` runs, with the same settings
+(read from ``profiles/default/config.yaml``), started through Snakemake's
+public Python API rather than its command line, which saves the command
+line's start-up (about a third of a second). Snakemake keeps its lock, its
+signal handling and its log (``.snakemake/log/``); the terminal shows what
+the logger plugin ``livingreview`` lets through, and a failed stage is
+reported here from the exception it raised, without a traceback.
+
+One signal is treated differently: SIGTERM is taken by a thread of this
+process and turned into the interrupt Ctrl-C gives (Snakemake then stops
+as on Ctrl-C). Snakemake's own SIGTERM handler takes its scheduler's lock,
+which the main thread may hold at that moment, and then waits forever.
+"""
+
+from __future__ import annotations
+
+import _thread
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import yaml
+
+from ..config import read_file as read_config_file
+from ..errors import ConfigError, LivingReviewError, combined, flatten
+from ..project import PROFILE, ROOT
+from ..stages import take_failures
+from ..templates import shown_path
+
+# The settings of profiles/default/config.yaml this command applies (any other is an error).
+PROFILE_KEYS = ("cores", "scheduler", "force-use-threads", "rerun-incomplete")
+
+
+def profile_settings(path: Path = PROFILE) -> dict:
+    """The profile plain ``snakemake`` reads, as this command applies it."""
+    settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    unknown = sorted(set(settings) - set(PROFILE_KEYS))
+    if unknown:
+        raise ConfigError(str(path), f"key {unknown[0]}", f'"{unknown[0]}" is a setting `make review` does not apply',
+                          "run plain `snakemake` (which reads every setting of the profile), or remove the key")
+    return settings
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM stopped the build."""
+
+
+class SigtermAsInterrupt:
+    """While active, SIGTERM interrupts the main thread as Ctrl-C does, and any interrupt is noted.
+
+    SIGTERM is blocked in every thread (threads started later inherit the
+    mask) and waited for by one thread of its own, which then interrupts the
+    main thread; Python's Ctrl-C handler is kept, wrapped only to note the
+    interrupt.
+    """
+
+    def __init__(self):
+        self.received = threading.Event()
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self._previous_int = signal.signal(signal.SIGINT, self._on_interrupt)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        threading.Thread(target=self._wait_for_sigterm, name="sigterm", daemon=True).start()
+        return self
+
+    def _on_interrupt(self, signum, frame):
+        self.received.set()
+        raise KeyboardInterrupt
+
+    def _wait_for_sigterm(self):
+        signal.sigwait({signal.SIGTERM})
+        self.received.set()
+        _thread.interrupt_main(signal.SIGINT)
+
+    def __exit__(self, *exc):
+        return False
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``key=value`` pairs (as for ``snakemake --config``), values read as YAML."""
+    overrides = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError("--config", pair, "expected key=value", "e.g. --config reference_style=vancouver")
+        key, value = pair.split("=", 1)
+        try:
+            overrides[key.strip()] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            raise ConfigError("--config", f"key {key.strip()}", f"the value {value!r} cannot be read",
+                              "write plain text, a number, true or false (quote text with special characters)"
+                              ) from None
+    return overrides
+
+
+def run_workflow(review: Path, overrides: dict, settings: dict, targets: tuple[str, ...] = ()) -> None:
+    """Run the Snakefile in the review folder *review* to its default target (or *targets*).
+
+    Raises what Snakemake raises: a :class:`LivingReviewError` from the
+    Snakefile (a bad config), Snakemake's own exceptions, and a
+    ``WorkflowError`` when a job failed (its stage's exception is in
+    :func:`~livingreview.stages.take_failures`).
+    """
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        ExecutionSettings,
+        OutputSettings,
+        ResourceSettings,
+        SchedulingSettings,
+    )
+    from snakemake_interface_scheduler_plugins.registry import SchedulerPluginRegistry
+    from snakemake_logger_plugin_livingreview import LogHandlerSettings
+
+    output = OutputSettings(log_handler_settings={"livingreview": LogHandlerSettings()})
+    with SnakemakeApi(output) as api:
+        workflow = api.workflow(resource_settings=ResourceSettings(cores=settings.get("cores", 1)),
+                                config_settings=ConfigSettings(config=overrides),
+                                snakefile=ROOT / "Snakefile", workdir=review)
+        dag = workflow.dag(dag_settings=DAGSettings(targets=set(targets),
+                                                    force_incomplete=bool(settings.get("rerun-incomplete"))))
+        scheduler = SchedulerPluginRegistry().get_plugin(settings.get("scheduler", "ilp"))
+        dag.execute_workflow(executor="local",
+                             execution_settings=ExecutionSettings(use_threads=bool(settings.get("force-use-threads"))),
+                             scheduling_settings=SchedulingSettings(scheduler=scheduler.name),
+                             scheduler_settings=scheduler.settings_cls() if scheduler.settings_cls else None)
+
+
+def behind(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The exception of type *kind* behind *exc*: itself, its cause or context, or an exception it
+    carries among its arguments (Snakemake wraps what the Snakefile raises); None if there is none."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        pending += [current.__cause__, current.__context__,
+                    *(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))]
+    return None
+
+
+def author_error(exc: BaseException) -> LivingReviewError | None:
+    """The :class:`LivingReviewError` behind *exc*, if any."""
+    return behind(exc, LivingReviewError)
+
+
+def workflow_file_error(exc: BaseException) -> ConfigError | None:
+    """A plain message for a syntax error in the Snakefile or a rule file (edited by hand), if that is the cause."""
+    error = behind(exc, SyntaxError)
+    if error is None or not error.filename:
+        return None
+    return ConfigError(shown_path(error.filename), f"line {error.lineno}",
+                       f"Snakemake cannot read this workflow file (SyntaxError): {error.msg}",
+                       "correct that line, or restore the file from version control (git checkout -- FILE)",
+                       line=error.lineno)
+
+
+def snakemake_message(exc: BaseException) -> str:
+    """Snakemake's own message for an exception of its own (a broken rule file, a lock, a missing file)."""
+    from snakemake.exceptions import format_exception_to_string
+
+    return format_exception_to_string(exc).strip()
+
+
+def lock_error(exc: BaseException, review: Path) -> ConfigError | None:
+    """A plain message when Snakemake's lock on the review folder is held, if that is the cause."""
+    from snakemake.exceptions import LockException
+
+    if behind(exc, LockException) is None:
+        return None
+    return ConfigError(str(review), None, "another build is running in this folder, or one was killed (kill -9, a "
+                       "power loss) and left Snakemake's lock behind",
+                       f"wait for the other build to finish; if none is running, remove the lock with `make unlock "
+                       f"REVIEW={review}` (snakemake --unlock) and build again")
+
+
+def build(review: Path, overrides: dict) -> int:
+    """Build the review in folder *review* and publish it; print what went wrong plainly.
+
+    Returns 0, 1 (a problem in the inputs, or a failed build) or 130 (interrupted).
+    """
+    settings = profile_settings()
+    config = read_config_file(review) | overrides  # a syntax error, with its line (Snakemake would not name it)
+    record = review / str(config.get("build_dir", "build")) / "published.json"
+    published_before = record.stat().st_mtime_ns if record.is_file() else None
+    with SigtermAsInterrupt() as interrupt:
+        print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
+        try:
+            run_workflow(review, overrides, settings)
+            failure = None
+        except KeyboardInterrupt:
+            raise Interrupted from None
+        except Exception as exc:  # Snakemake raises what the workflow raised, or its own errors
+            failure = exc
+        failed_stages = take_failures()
+        if interrupt.received.is_set():
+            raise Interrupted
+    if failure is None and not failed_stages:
+        if record.is_file() and record.stat().st_mtime_ns == published_before:
+            print(f"livingreview: {config.get('output_dir', 'output')}/ is up to date")
+        return 0
+    authors = [error for error in (author_error(exc) for exc in failed_stages) if error is not None]
+    bugs = [exc for exc in failed_stages if author_error(exc) is None]
+    if failure is not None and not failed_stages:
+        found = author_error(failure) or workflow_file_error(failure) or lock_error(failure, review)
+        if found is not None:
+            authors.append(found)
+        else:
+            print(f"error: {snakemake_message(failure)}", file=sys.stderr)
+    if authors:
+        print(f"error: {combined(flatten(authors))}", file=sys.stderr)
+    for bug in bugs:
+        import traceback
+
+        print("internal error (a bug in livingreview; please report it with this message):\n"
+              + "".join(traceback.format_exception(bug)), file=sys.stderr)
+    print("livingreview: build failed; output/ was left unchanged", file=sys.stderr)
+    return 1

@@ -1,0 +1,89 @@
+"""The command line: ``python -m livingreview {build,verify,check-bib,bench}``.
+
+Arguments are declared in one place (:func:`make_parser`), exit statuses
+are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
+one plain message (``--traceback`` shows the whole trace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+from pathlib import Path
+
+from ..errors import LivingReviewError
+from .build import Interrupted
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses of the command line."""
+
+    OK = 0
+    ERROR = 1  # the inputs have a problem, the build failed, or verification failed
+    USAGE = 2
+    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM
+
+
+INTERRUPTED_MESSAGE = ("livingreview: build interrupted; output/ holds the previous release (or, if it was being "
+                       "published, the new one, whole). Run the same command again to finish the build.")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """All commands and options, declared in one place."""
+    parser = argparse.ArgumentParser(prog="python -m livingreview",
+                                     description="Regenerate a review article from its evidence.")
+    parser.add_argument("--traceback", action="store_true", help="show the full Python traceback on errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the review and publish it to its output folder")
+    build_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
+    build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
+                           help="override the review's config/config.yaml, as with snakemake --config")
+    bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
+    bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
+    bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
+    verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with the "
+                                                    "published release and its manifest; exit 0 on PASS, 1 on FAIL")
+    verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
+    verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
+                                  "and report, by key, what cannot be read or formatted")
+    bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
+    bib_cmd.add_argument("--style", default="seed", help="reference style (default: seed)")
+    bib_cmd.add_argument("--templates", default="templates", help="the review's own templates folder")
+    bib_cmd.add_argument("--show", action="store_true", help="also print every formatted reference")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one command."""
+    if args.command == "build":
+        from .build import build, parse_overrides
+
+        return build(Path(args.review), parse_overrides(args.config))
+    if args.command == "check-bib":
+        from .check_bib import main as check_bib
+
+        return check_bib(args.file, args.style, args.templates, args.show)
+    if args.command == "verify":
+        from .verify import main as verify
+
+        return verify(Path(args.review), keep=args.keep)
+    from .bench import main as bench
+
+    return bench(Path(args.review), args.runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    try:
+        return run(args)
+    except LivingReviewError as exc:
+        if args.traceback:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitStatus.ERROR
+    except (Interrupted, KeyboardInterrupt):
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
+        return ExitStatus.INTERRUPTED

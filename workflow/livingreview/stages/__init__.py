@@ -1,0 +1,40 @@
+"""The stages of the workflow: one module per rule file of ``workflow/rules``.
+
+Each rule's ``run:`` block calls one function of its stage's module with
+named arguments (the rule's input, output and log paths), e.g.
+``evidence.load(studies=input.studies, ..., out=output[0], log=log[0])``.
+Those functions are marked :func:`stage`: the exceptions they raise are
+kept, as objects, for the command that started the build in this process
+(``python -m livingreview build`` runs jobs in threads of its own process)
+to report plainly, and raised on to Snakemake, which fails the job.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+# The exceptions raised by the stages that failed in this process, in the order they failed.
+_failures: list[BaseException] = []
+_failures_lock = threading.Lock()
+
+
+def stage(function):
+    """Mark *function* as the entry point a rule calls (see the module's docstring)."""
+    @functools.wraps(function)
+    def run(**kwargs):
+        try:
+            return function(**kwargs)
+        except Exception as exc:
+            with _failures_lock:
+                _failures.append(exc)
+            raise
+    return run
+
+
+def take_failures() -> list[BaseException]:
+    """The exceptions of the stages that failed since the last call (and forget them)."""
+    with _failures_lock:
+        failures = list(_failures)
+        _failures.clear()
+    return failures

@@ -1,0 +1,276 @@
+"""Stage ``changes``: the evidence snapshot of this release and the changes report.
+
+The snapshot (``evidence.json``, published with each release) is what the
+next release's report needs to know about this one, in small, stable JSON:
+the review's version and metadata, the themes, every study of the dataset
+(whatever its status) with its bibliography entry, the reference numbering,
+and the article's paragraphs as plain text in which each citation is still
+the marker of the keys it cites, so that renumbering alone is not a change
+of wording. The paragraphs come from pandoc's reading of the *marked*
+article (see :mod:`livingreview.stages.article`), not from ``review.md``.
+
+The published file holds the snapshot of the release *and* the baseline it
+was compared with, so that the report is a function of the inputs and of the
+previous release alone: rebuilding a published release reproduces it byte
+for byte (see :func:`choose_baseline`).
+
+The report (``changes.md``) is written by the template
+``changes/changes.md.j2`` from a :class:`~livingreview.compare.Changes`
+record, and ``changes.html`` by pandoc from it.
+"""
+
+from __future__ import annotations
+
+import html as html_escaping
+import json
+import re
+import sys
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .. import pandoc
+from ..compare import Changes, compare
+from ..errors import DataError
+from ..files import read_json, write_atomic, write_json, write_log
+from ..markdown import escape_inline
+from ..templates import Templates
+from . import stage
+
+SNAPSHOT_FORMAT = 1
+
+# The parts of a snapshot that are the evidence itself (not its rendering:
+# the paragraphs and numbers also change with a template or a reference style).
+EVIDENCE_PARTS = ("studies", "themes", "references", "review")
+
+
+# --- the article's paragraphs, from pandoc's syntax tree ----------------------
+
+_SPACES = re.compile(r"\s+")
+_STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
+
+
+def plain(inlines: list[dict]) -> str:
+    """The text of pandoc inline elements as a reader sees it (styling, links and escapes gone)."""
+    out = []
+    for node in inlines:
+        kind, content = node["t"], node.get("c")
+        if kind == "Str":
+            out.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif kind in _STYLED:
+            out.append(plain(content))
+        elif kind == "Quoted":
+            mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
+            out.append(mark + plain(content[1]) + mark)
+        elif kind in ("Link", "Image", "Span", "Cite"):
+            out.append(plain(content[1] if kind != "Cite" else content[1]))
+        elif kind in ("Code", "Math", "RawInline"):
+            out.append(content[1])
+    return "".join(out)
+
+
+def _text(inlines: list[dict]) -> str:
+    return _SPACES.sub(" ", plain(inlines)).strip()
+
+
+def _cells(row: list) -> str:
+    """A table row as "| a | b |" (cells as plain text)."""
+    texts = [" ".join(_text(block["c"]) for block in cell[4] if block["t"] in ("Para", "Plain")) for cell in row[1]]
+    return "| " + " | ".join(texts) + " |"
+
+
+def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, str]], str]:
+    """The paragraphs of pandoc *blocks* in order, each ``{"section", "text"}``, and the section after them.
+
+    Headings name the section and are not paragraphs; a div with a class
+    starts a section of that name (``::: {.back-matter}``: "Back matter");
+    a table gives its caption and each of its rows as paragraphs.
+    """
+    found: list[dict[str, str]] = []
+    for block in blocks:
+        kind, content = block["t"], block.get("c")
+        if kind == "Header":
+            section = _text(content[2])
+        elif kind in ("Para", "Plain"):
+            text = _text(content)
+            if text:
+                found.append({"section": section, "text": text})
+        elif kind == "Div":
+            classes = content[0][1]
+            if classes and classes[0] != "reference":
+                section = classes[0].replace("-", " ").capitalize()
+            inner, section = paragraphs(content[1], section)
+            found += inner
+        elif kind in ("BlockQuote",):
+            inner, section = paragraphs(content, section)
+            found += inner
+        elif kind in ("BulletList", "OrderedList"):
+            for item in content if kind == "BulletList" else content[1]:
+                inner, section = paragraphs(item, section)
+                found += inner
+        elif kind == "Table":
+            inner, section = paragraphs(content[1][1], section)  # the caption
+            found += inner
+            head, bodies = content[3], content[4]
+            rows = head[1] + [row for body in bodies for row in body[2] + body[3]]
+            found += [{"section": section, "text": _cells(row)} for row in rows]
+    return found, section
+
+
+def article_paragraphs(marked_article: str | Path, defaults: str | Path) -> list[dict[str, str]]:
+    """The paragraphs of the marked article, read by pandoc with *defaults* (``pandoc/common.yaml``,
+    whose reader the other formats use too; see :func:`paragraphs`)."""
+    tree = json.loads(pandoc.convert(marked_article, "json", [defaults]))
+    return paragraphs(tree["blocks"])[0]
+
+
+# --- the snapshot --------------------------------------------------------------
+
+def bibtex_name(name: dict) -> str:
+    """A name as BibTeX writes it: "von Family, Suffix, Given" (parts present only)."""
+    family = " ".join(part for part in (name.get("von", ""), name["family"]) if part)
+    return ", ".join(part for part in (family, name.get("suffix", ""), name.get("given", "")) if part)
+
+
+def reference_record(reference: dict) -> dict:
+    """A bibliography entry as flat fields: type, author, editor (lists of names) and its own fields.
+
+    The entry's line in references.bib is left out: it moves whenever an
+    entry above it changes.
+    """
+    record = {"type": reference["entry_type"], **reference["fields"]}
+    for field, names in (("author", reference["authors"]), ("editor", reference["editors"])):
+        if names:
+            record[field] = [bibtex_name(n) for n in names]
+    return record
+
+
+def _record(row: dict) -> dict:
+    """A data row without the reader's bookkeeping (``_row``, ``_line``)."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: list[dict]) -> dict:
+    """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs."""
+    return {
+        "version": evidence["review"]["version"],
+        "review": evidence["review"],
+        "themes": {t["theme"]: _record(t) for t in evidence["themes"]},
+        "studies": {s["key"]: _record(s) for s in evidence["studies"]},
+        "references": {s["key"]: reference_record(evidence["references"][s["key"]]) for s in evidence["studies"]},
+        "numbering": numbering,
+        "paragraphs": paragraph_list,
+        "sources": evidence["sources"],
+    }
+
+
+def choose_baseline(previous: dict | None, snapshot: dict) -> dict | None:
+    """The snapshot this build is compared with, given the published release *previous*.
+
+    - nothing published yet: no baseline (the first release);
+    - the published release has another version: that release;
+    - the same version: the baseline that release was compared with (none for
+      the first version), so that rebuilding (or going on editing) a version
+      keeps comparing with the version before it, and a rebuild reproduces
+      the published report. The report is a function of the version, never
+      of how many times it was built; :func:`republished_version` warns the
+      author who publishes new evidence under an old version number.
+    """
+    if previous is None:
+        return None
+    published = previous["snapshot"]
+    if published["version"] != snapshot["version"]:
+        return published
+    return previous["baseline"]
+
+
+def republished_version(previous: dict | None, current: dict) -> str | None:
+    """The version number when *current* (a release's snapshot file) replaces a release *previous* of
+    the same version with other evidence; otherwise None."""
+    if previous is None or previous["snapshot"]["version"] != current["snapshot"]["version"]:
+        return None
+    same = all(previous["snapshot"].get(part) == current["snapshot"].get(part) for part in EVIDENCE_PARTS)
+    return None if same else current["snapshot"]["version"]
+
+
+def read_previous(path: str | Path) -> dict | None:
+    """The published snapshot file at *path*, or None when there is none.
+
+    Raises :class:`DataError` when the file is not a snapshot this version of
+    livingreview wrote.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    fix = (f"restore it from version control (git checkout -- {path}), or delete it to start the "
+           "changes report afresh (the next report then has nothing to compare with)")
+    try:
+        previous = read_json(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(str(path), None, f"the published evidence snapshot is not valid JSON ({exc})", fix) from None
+    if (not isinstance(previous, dict) or previous.get("format") != SNAPSHOT_FORMAT
+            or not isinstance(previous.get("snapshot"), dict) or "baseline" not in previous
+            or not isinstance(previous["snapshot"].get("version"), str)
+            or not isinstance(previous["baseline"], (dict, type(None)))):
+        raise DataError(str(path), None, f"not an evidence snapshot of format {SNAPSHOT_FORMAT} "
+                        "written by livingreview", fix)
+    return previous
+
+
+@stage
+def snapshot(*, evidence: str, citations: str, marked: str, defaults: str, published: str, out: str,
+             log: str) -> None:
+    """evidence.json, the numbering and the marked article (+ the *published* snapshot, if there is one)
+    -> this release's snapshot file."""
+    current = make_snapshot(read_json(evidence), read_json(citations), article_paragraphs(marked, defaults))
+    previous = read_previous(published)
+    baseline = choose_baseline(previous, current)
+    result = {"format": SNAPSHOT_FORMAT, "snapshot": current, "baseline": baseline}
+    republished = republished_version(previous, result)
+    if republished:
+        print(f"livingreview: note: version {republished} was already published with other evidence; the "
+              f"changes report still describes {republished} against the version before it. If this is a new "
+              "release, raise `version` in the review metadata and build again.", file=sys.stderr)
+    write_json(out, result)
+    write_log(log, f"{len(current['paragraphs'])} paragraphs; compared with "
+                   + (f"version {baseline['version']}" if baseline else "nothing (first release)"))
+
+
+# --- the report ----------------------------------------------------------------
+
+def _styled(marks: str):
+    def style(text: str) -> Markup:
+        return Markup(f"{marks}{escape_inline(text)}{marks}") if str(text).strip() else Markup("")
+    return style
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong": _styled("**"), "plural": _plural}
+
+
+def report_markdown(changes: Changes, templates: list[str]) -> str:
+    """The changes report as Markdown, written by the template ``changes/changes.md.j2``."""
+    return Templates(templates, REPORT_FILTERS).render("changes/changes.md.j2", changes=changes).strip() + "\n"
+
+
+@stage
+def report(*, snapshot: str, templates: list[str], defaults: str, template: str, variables: str, markdown: str,
+           html: str, log: str) -> None:
+    """This release's snapshot file (this build and its baseline) -> changes.md (template
+    ``changes/changes.md.j2``) and changes.html (pandoc, *defaults* ``pandoc/changes.yaml``)."""
+    published = read_json(snapshot)
+    changes = compare(published["baseline"], published["snapshot"])
+    write_atomic(markdown, report_markdown(changes, templates))
+    title = (f"Changes in version {changes.new_version}" if changes.first_release
+             else f"Changes from version {changes.old_version} to version {changes.new_version}")
+    # Template variables are pasted into the page as they are: escape them for HTML.
+    language = published["snapshot"]["review"].get("language", "en")
+    pandoc.write_defaults(variables, template, {"pagetitle": html_escaping.escape(f"{title}: {changes.title}"),
+                                                "lang": html_escaping.escape(language)})
+    write_atomic(html, pandoc.convert(markdown, "html5", [defaults, variables]))
+    write_log(log, title)

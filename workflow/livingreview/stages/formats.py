@@ -1,0 +1,167 @@
+"""Stage ``formats``: convert ``review.md`` to HTML (pandoc) and to PDF (pandoc, then Typst).
+
+Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
+wheel, so no system TeX, browser or font is involved: Typst is told to
+ignore the system's fonts, and the PDF is dated by the review's publication
+date, never by the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_escaping
+import re
+from pathlib import Path
+
+from .. import pandoc
+from ..errors import ConversionError
+from ..files import read_json, write_atomic, write_log
+from ..names import full_name
+from ..records import Name
+from ..styles import first_and_last_page
+from ..templates import shown_path
+from . import stage
+
+
+def _person(author: dict) -> str:
+    """An author of the review (given and family name in the review metadata) in reading order."""
+    return full_name(Name(family=author["family"], given=author["given"]))
+
+
+def citation_meta_tags(review: dict, references: list[dict]) -> str:
+    """Highwire Press ``citation_*`` meta tags for indexers (Google Scholar & co.).
+
+    *references* are the cited entries in reference-list order.
+    """
+    def tag(name: str, content) -> str:
+        return f'<meta name="{name}" content="{html_escaping.escape(str(content), quote=True)}">'
+
+    tags = [tag("citation_title", review["title"])]
+    tags += [tag("citation_author", _person(a)) for a in review["authors"]]
+    tags += [
+        tag("citation_publication_date", review["dates"]["published"].replace("-", "/")),
+        tag("citation_journal_title", review["journal"]["title"]),
+        tag("citation_journal_abbrev", review["journal"]["abbreviation"]),
+        tag("citation_volume", review["volume"]),
+        tag("citation_firstpage", review["article_number"]),
+        tag("citation_doi", review["doi"]),
+        tag("citation_language", review.get("language", "en")),
+    ]
+    if review["journal"].get("issn"):
+        tags.append(tag("citation_issn", review["journal"]["issn"]))
+    for ref in references:
+        fields = ref["fields"]
+        parts = [f"citation_title={fields.get('title', '')}"]
+        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"]]
+        for name in ("journal", "volume", "year", "doi"):
+            if fields.get(name):
+                parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
+        first, last = first_and_last_page(fields.get("pages", ""))
+        if first:
+            parts.append(f"citation_firstpage={first}")
+        if last:
+            parts.append(f"citation_lastpage={last}")
+        tags.append(tag("citation_reference", "; ".join(p.replace(";", ",") for p in parts)))
+    return "\n".join(tags)
+
+
+def typst_string(text: str) -> str:
+    """A Typst string literal for *text*."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pdf_variables(review: dict) -> dict[str, str]:
+    """Document properties for the Typst template, as Typst expressions."""
+    published = dt.date.fromisoformat(review["dates"]["published"])
+    return {
+        "pdf-title": typst_string(review["title"]),
+        "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
+        "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
+        "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
+    }
+
+
+def publication_timestamp(review: dict) -> int:
+    """The build's timestamp: the review's publication date at 00:00 UTC."""
+    published = dt.date.fromisoformat(review["dates"]["published"])
+    return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC).timestamp())
+
+
+def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int, template: str) -> None:
+    """Compile a Typst file to PDF with only the fonts of the typst package and of *font_dirs*."""
+    import typst
+
+    fonts = [folder for folder in font_dirs if Path(folder).is_dir()]
+    try:
+        pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
+                            ignore_system_fonts=True, timestamp=timestamp)
+    except Exception as exc:  # typst raises its own TypstError types
+        raise typst_error(getattr(exc, "diagnostic", ""), getattr(exc, "message", str(exc)), source,
+                          template) from None
+    write_atomic(target, pdf)
+
+
+_TYPST_PLACE = re.compile(r"┌─ .*?:(\d+):(\d+)")
+_TYPST_SOURCE_LINE = re.compile(r"^\s*(\d+) │ (.*)$", re.MULTILINE)
+
+
+def typst_error(diagnostic: str, message: str, typst_source: str, template: str) -> ConversionError:
+    """The error for a failed Typst compilation of *typst_source*, generated from *template*.
+
+    When the failing source line also occurs in *template*, the message
+    names the template's line (the author's file); otherwise the generated file's.
+    """
+    place = _TYPST_PLACE.search(diagnostic or "")
+    shown = {int(n): code for n, code in _TYPST_SOURCE_LINE.findall(diagnostic or "")}
+    line = int(place.group(1)) if place else None
+    code = shown.get(line, "").strip() if line else ""
+    template_line = _find_line(template, code) if code else None
+    fix = "fix the Typst code on that line, or restore the file from version control"
+    if template_line:
+        return ConversionError(shown_path(template), f"line {template_line}", f"Typst cannot compile the PDF: "
+                               f"{message} (at `{code[:80]}`)", fix, line=template_line)
+    detail = f" (at `{code[:80]}`)" if code else ""
+    return ConversionError(typst_source, f"line {line}" if line else None,
+                           f"Typst cannot compile the PDF: {message}{detail}",
+                           f"this file is generated from the article by pandoc with {shown_path(template)}; "
+                           "check that template", line=line)
+
+
+def _find_line(path: str, code: str) -> int | None:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, text in enumerate(lines, start=1):
+        if text.strip() == code:
+            return number
+    return None
+
+
+def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
+    """The cited entries in reference-list order."""
+    return [evidence["references"][key] for key in sorted(numbers, key=numbers.get)]
+
+
+@stage
+def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
+         log: str) -> None:
+    """review.md -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``; *template*:
+    ``html/template.html``), with ``citation_*`` meta tags."""
+    data = read_json(evidence)
+    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
+    pandoc.write_defaults(variables, template, {"citation-meta": meta})
+    write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
+
+
+@stage
+def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
+        typst: str, out: str, log: str) -> None:
+    """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
+    -> review.pdf (Typst, with the fonts of *fonts* folders)."""
+    review = read_json(evidence)["review"]
+    pandoc.write_defaults(variables, template, pdf_variables(review))
+    write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
+    compile_typst(typst, out, fonts, publication_timestamp(review), template)
+    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")

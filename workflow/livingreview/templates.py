@@ -1,0 +1,222 @@
+"""The one place that builds the Jinja environment.
+
+Templates are looked up in the review's own ``templates/`` folder first,
+then in the shared one (a review keeps only the templates it changes).
+Templates write Pandoc Markdown. Every value a template prints is escaped
+for Markdown by ``finalize`` unless it is :class:`~markupsafe.Markup` that
+the pipeline built itself (citation markers, emphasis around a journal
+name), so text from data is never read as markup. Undefined names are errors
+(``StrictUndefined``), and Jinja's errors are turned into
+:class:`~livingreview.errors.TemplateError` naming the template and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .citations import cite_marker
+from .errors import TemplateError, did_you_mean
+from .markdown import escape_markdown, lower_first, normalize_space
+from .project import find_template
+from .schemas import sentence_end
+
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                "fifteen sixteen seventeen eighteen nineteen twenty").split()
+
+
+def _finalize(value):
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    return escape_markdown(str(value))
+
+
+def number_word(n: int) -> str:
+    """Spell out 0-20 ("ten"), keep larger numbers as digits ("21")."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def _keys(studies) -> list[str]:
+    if isinstance(studies, (str, dict)):
+        studies = [studies]
+    return [s if isinstance(s, str) else s["key"] for s in studies]
+
+
+def cite(studies) -> Markup:
+    """A citation of one study, a list of studies, or keys (numbered later)."""
+    return Markup(cite_marker(_keys(studies)))
+
+
+def with_citation(text: str, studies) -> Markup:
+    """Escape *text* and put the citation before its final punctuation.
+
+    ``"Both work." | with_citation(study)`` gives ``Both work [n].`` once
+    numbered; closing quotes and brackets after the full stop stay after
+    the citation (``(see Table 2 [n].)``); text without final punctuation
+    gets the citation at the end.
+    """
+    text = normalize_space(str(text))
+    match = sentence_end().search(text)
+    end = match.group(0) if match else ""
+    body = text[: len(text) - len(end)].rstrip()
+    closing = end.replace("]", r"\]")  # the only character of a sentence end with a Markdown meaning
+    return Markup(f"{escape_markdown(body)} {cite(studies)}{closing}")
+
+
+def emphasis(text: str) -> Markup:
+    """Escape *text* and set it in italics (``*text*``)."""
+    return Markup(f"*{escape_markdown(text)}*") if str(text).strip() else Markup("")
+
+
+def doi_link(doi: str) -> Markup:
+    """A DOI as a link to its resolver: ``[https://doi.org/10.1/x](https://doi.org/10.1/x)``."""
+    doi = str(doi).strip()
+    for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix):]
+    url = "https://doi.org/" + doi
+    return Markup(f"[{escape_markdown(url)}]({quote(url, safe=':/')})")
+
+
+def series_separator(loop) -> Markup:
+    """Separator after item *loop* in "a, b and c" (pass the Jinja ``loop``)."""
+    if loop.last:
+        return Markup("")
+    return Markup(" and " if loop.revindex == 2 else ", ")
+
+
+def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2.Environment:
+    """The Jinja environment for the Markdown templates in *folders* (the first that has a template wins)."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder), encoding="utf-8-sig") for folder in folders]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
+                       number_word=number_word, doi_link=doi_link, **(filters or {}))
+    env.globals.update(cite=cite, series_separator=series_separator)
+    return env
+
+
+def shown_path(path: str | Path) -> str:
+    """*path* as messages show it: relative to the working directory (the review folder) when inside it."""
+    normal = os.path.normpath(os.path.abspath(path))
+    relative = os.path.relpath(normal)
+    return normal if relative.startswith("..") and os.path.isabs(str(path)) else relative
+
+
+class Templates:
+    """The templates of one review: its own folder first, then the shared one (see :func:`make_environment`)."""
+
+    def __init__(self, folders: list[str | Path], filters: dict | None = None):
+        self.folders = [Path(folder) for folder in folders]
+        self.environment = make_environment(self.folders, filters)
+
+    def get(self, name: str) -> jinja2.Template:
+        """Template *name*; a missing or malformed one is a :class:`TemplateError`."""
+        try:
+            return self.environment.get_template(name)
+        except jinja2.TemplateError as exc:
+            raise self.error(exc, name, {}) from None
+
+    def render(self, name: str, **context) -> str:
+        """Render template *name* with *context*, turning Jinja errors into :class:`TemplateError`."""
+        return self.render_loaded(self.get(name), **context)
+
+    def render_loaded(self, template: jinja2.Template, **context) -> str:
+        """Render a loaded *template*; errors name the template, the line and the undefined name."""
+        try:
+            return template.render(**context)
+        except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as exc:
+            error = self.error(exc, template.name, context)
+            if error is None:
+                raise
+            raise error from None
+
+    def path(self, name: str) -> str:
+        """Where template *name* is read from (or would be: in the review's own folder), as shown."""
+        return shown_path(find_template(name, self.folders) or self.folders[0] / name)
+
+    def error(self, exc: BaseException, name: str, context: dict) -> TemplateError | None:
+        """The TemplateError for a Jinja (or Python) error raised by template *name*; None if not from a template."""
+        shown = self.path(name)
+        if isinstance(exc, jinja2.TemplateNotFound):
+            missing = exc.name or name
+            available = sorted({p.relative_to(folder).as_posix() for folder in self.folders
+                                for p in folder.rglob("*.j2")})
+            return TemplateError(self.path(missing), None, "the template does not exist."
+                                 + did_you_mean(missing, available),
+                                 "restore it from version control (git checkout -- FILE), or create it"
+                                 + ("" if missing == name else f"; {shown} includes or imports it"))
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            return TemplateError(shown_path(exc.filename) if exc.filename else shown, f"line {exc.lineno}",
+                                 f"template syntax error: {exc.message}",
+                                 "check that every {% ... %} block is closed by its {% end... %} and every "
+                                 "{{ ... }} is balanced", line=exc.lineno)
+        file, line = _template_frame(exc)
+        file = shown_path(file) if file else None
+        where = f"line {line}" if line else None
+        if isinstance(exc, jinja2.UndefinedError):
+            missing = undefined_name(exc.message)
+            near = did_you_mean(missing, context_names(context)) if missing else ""
+            place = ", ".join(filter(None, [where, f"name {missing}" if missing else None]))
+            return TemplateError(file or shown, place,
+                                 f"the template uses an undefined name: {exc.message}.{near}",
+                                 "use one of the names the template receives (see README, 'Templates'), "
+                                 "or test optional fields with `is defined`", line=line)
+        if isinstance(exc, jinja2.TemplateError):
+            return TemplateError(file or shown, where, f"template error: {exc}", "fix the template", line=line)
+        if file is None:
+            return None
+        return TemplateError(file, where, f"the template failed: {type(exc).__name__}: {exc}",
+                             "fix the expression on that line", line=line)
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The file and line of the innermost template frame in *exc*'s traceback."""
+    name, line = None, None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".jinja", ".md", ".html")) and Path(filename).exists():
+            name, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return name, line
+
+
+def undefined_name(message: str) -> str | None:
+    """The name in Jinja's "'x' is undefined" or "... has no attribute 'x'" message."""
+    match = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message or "")
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def context_names(context: dict) -> list[str]:
+    """Names a template could mean: the context's, and the keys of its mappings (one level down)."""
+    names = set(context)
+    for value in context.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items[:1] if isinstance(value, list) else items:
+            if isinstance(item, dict):
+                names.update(str(k) for k in item)
+    return sorted(names)
+
+
+def template_file(name: str, folders: list[str | Path]) -> str:
+    """The file of template *name* in the first of *folders* that has it, as shown; a
+    :class:`TemplateError` naming the closest existing template when none has it."""
+    folders = [Path(folder) for folder in folders]
+    found = find_template(name, folders)
+    if found is None:
+        raise Templates(folders).error(jinja2.TemplateNotFound(name), name, {})
+    return shown_path(found)
