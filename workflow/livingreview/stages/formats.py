@@ -12,6 +12,7 @@ import datetime as dt
 import html as html_escaping
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import pandoc
 from ..errors import ConversionError
@@ -52,7 +53,7 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     for ref in references:
         fields = ref["fields"]
         parts = [f"citation_title={fields.get('title', '')}"]
-        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"]]
+        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"] if not Name(**a).is_others]
         for name in ("journal", "volume", "year", "doi"):
             if fields.get(name):
                 parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
@@ -65,9 +66,18 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     return "\n".join(tags)
 
 
+def html_variables(review: dict, meta: str) -> dict[str, str]:
+    """What the HTML template receives besides the article's metadata, escaped for HTML here:
+    pandoc pastes template variables as they are, and escapes no quote in metadata either, so a
+    value placed in an attribute must come from here."""
+    return {"citation-meta": meta,
+            "doi-url": html_escaping.escape("https://doi.org/" + quote(review["doi"], safe="/:;()"), quote=True)}
+
+
 def typst_string(text: str) -> str:
-    """A Typst string literal for *text*."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Typst string literal for *text* (backslashes, quotes and line breaks escaped)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
 
 
 def pdf_variables(review: dict) -> dict[str, str]:
@@ -150,7 +160,7 @@ def html(*, markdown: str, evidence: str, citations: str, defaults: str, templat
     ``html/template.html``), with ``citation_*`` meta tags."""
     data = read_json(evidence)
     meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, {"citation-meta": meta})
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
     write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
