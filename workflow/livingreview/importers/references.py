@@ -43,8 +43,8 @@ _ENDNOTE_SOURCE = re.compile(r"^(?P<journal>.*?[A-Za-z)])\s+(?P<volume>\d+\w*)(?
                              r"(?:\s*:\s*(?P<pages>\S+))?$")
 _PAGES = re.compile(rf"^(?:Article ID )?[A-Za-z]?\d+[A-Za-z]?(?:\s*[{_DASHES}]\s*[A-Za-z]?\d+[A-Za-z]?)?$")
 _VOLUME = re.compile(r"^(?P<volume>[^()]*\d[^()]*?)\s*(?:\((?P<number>[^()]*)\))?$")
-_VANCOUVER_NAME = re.compile(r"^(?P<family>\S.*?)(?:\s+(?P<suffix1>Jr|Sr))?\s+(?P<given>[A-Z]{1,4}(?:-[A-Z]{1,2})?|[A-Z][a-z])"
-                             r"(?:\s+(?P<suffix2>Jr|Sr|II|III|IV))?\.?$")
+_VANCOUVER_NAME = re.compile(r"^(?P<family>\S.*?)(?:\s+(?P<suffix1>Jr|Sr))?"
+                             r"\s+(?P<given>[A-Z]{1,4}(?:-[A-Z]{1,2})?|[A-Z][a-z])(?:\s+(?P<suffix2>Jr|Sr|II|III|IV))?\.?$")
 # APA initials: "J.", "M. U.", "C.-Y.", "A.R" (a letter, or a capital and a small letter, each with a period,
 # except the last; never a short family name such as "Au" or "Ng").
 _INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de](?:[a-z]\.|\.)?(?:\s|-)?)*[A-Z\u00c0-\u00de](?:[a-z]?\.)?$")
