@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from livingreview.bibtex import read_bibtex
 from livingreview.importers import metapsy
 from livingreview.importers.references import OTHERS, expand_page_range, parse_reference

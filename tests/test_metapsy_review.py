@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, output_hashes, run_cli, run_snakemake
 from in_process import working_directory
-
 from livingreview.citations import cited_keys
 from livingreview.importers import metapsy
 from livingreview.project import SECTIONS

@@ -86,10 +86,6 @@ def study_order(study: dict) -> tuple:
     return (study["label"].casefold(), study["key"])
 
 
-def _plural(name: str, prop: str) -> dict[str, tuple[str, str]]:
-    return labels(name, prop)
-
-
 def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
     """One psychotherapy's (or control condition's) studies and comparisons."""
     keys = {c["key"] for c in comparisons}
@@ -133,12 +129,12 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
                              "percent": f"{100 * n / k:.0f}"})
             characteristic = ""
 
-    add("Target group", frame["target_group"].value_counts(), _plural(STUDIES_SCHEMA, "target_group"))
+    add("Target group", frame["target_group"].value_counts(), labels(STUDIES_SCHEMA, "target_group"))
     formats = by_study.drop_duplicates(["key", "format"])["format"].value_counts()
-    add("Format", formats, _plural(COMPARISONS_SCHEMA, "format"))
+    add("Format", formats, labels(COMPARISONS_SCHEMA, "format"))
     controls = by_study.drop_duplicates(["key", "control"])["control"].value_counts()
-    add("Control condition", controls, _plural(COMPARISONS_SCHEMA, "control"))
-    add("Country", frame["country"].value_counts(), _plural(STUDIES_SCHEMA, "country"))
+    add("Control condition", controls, labels(COMPARISONS_SCHEMA, "control"))
+    add("Country", frame["country"].value_counts(), labels(STUDIES_SCHEMA, "country"))
     rob_labels = {4: ("4 of 4 criteria at low risk",), 3: ("3 of 4",), 2: ("2 of 4",), 1: ("1 of 4",),
                   0: ("none of 4",), "unknown": ("not rated",)}
     rob = frame["rob"].map(lambda v: "unknown" if v is None or v != v else int(v)).value_counts()
@@ -151,10 +147,10 @@ def context(evidence: dict) -> dict:
     included_keys = set(evidence["included"])
     studies = sorted((s for s in evidence["studies"] if s["key"] in included_keys), key=study_order)
     comparisons = [c for c in evidence["comparisons"] if c["key"] in included_keys]
-    therapy_labels = _plural(COMPARISONS_SCHEMA, "psychotherapy")
-    control_labels = _plural(COMPARISONS_SCHEMA, "control")
-    format_labels = _plural(COMPARISONS_SCHEMA, "format")
-    country_labels = _plural(STUDIES_SCHEMA, "country")
+    therapy_labels = labels(COMPARISONS_SCHEMA, "psychotherapy")
+    control_labels = labels(COMPARISONS_SCHEMA, "control")
+    format_labels = labels(COMPARISONS_SCHEMA, "format")
+    country_labels = labels(STUDIES_SCHEMA, "country")
 
     def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
         found = []

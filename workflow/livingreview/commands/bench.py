@@ -131,7 +131,8 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
                 try:
                     times["peer: pandoc to PDF (pdflatex) and HTML"].append(sum(timed(c, Path(tmp)) for c in peer))
                 except BenchmarkError as exc:  # pdflatex cannot set every character the pipeline's PDF prints
-                    print(f"peer: not timed, pdflatex failed: {str(exc).splitlines()[-1][:120]}", flush=True)
+                    reason = next((line.strip() for line in str(exc).splitlines() if "Error:" in line), "see pandoc")
+                    print(f"peer: not timed, pdflatex failed ({reason[:120]})", flush=True)
                     peer = None
     return {name: values for name, values in times.items() if values}
 
