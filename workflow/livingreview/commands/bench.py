@@ -146,6 +146,8 @@ def format_report(times: dict[str, list[float]]) -> str:
     if peer:
         ratio = statistics.median(times["cold build (make review)"]) / statistics.median(peer)
         lines.append(f"cold build (make review) / peer: {ratio:.2f}x")
+    elif shutil.which("pdflatex"):
+        lines.append("peer: not timed (pdflatex failed on this review; see above)")
     else:
         lines.append("peer: not run (no pdflatex on this machine; Debian: apt install texlive-latex-recommended "
                      "texlive-fonts-recommended lmodern)")
