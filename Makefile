@@ -14,7 +14,7 @@ REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
 
-.PHONY: review test bench verify check-bib unlock lock clean
+.PHONY: review import test bench verify check-bib unlock lock clean
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
@@ -29,6 +29,12 @@ review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and m
 	else \
 	    $(RUN) build $(REVIEW) $(if $(CONFIG),--config $(CONFIG)); \
 	fi
+
+# The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
+RELEASE ?=
+import: $(INSTALL)  ## Import REVIEW/sources/RELEASE/ into REVIEW's tables, references.bib and import-report.md
+	@if [ -z "$(RELEASE)" ]; then echo "usage: make import REVIEW=examples/metapsy-depression RELEASE=22.0.2" >&2; exit 2; fi
+	$(RUN) import --review $(REVIEW) --release $(RELEASE)
 
 test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
 	$(PY) -m ruff check --no-cache .

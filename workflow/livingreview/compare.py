@@ -151,7 +151,7 @@ def _study(key: str, old: dict, new: dict) -> StudyChange:
     """How the report names study *key* (from *new* when it is still in the dataset) and its numbers."""
     side = new if key in new["studies"] else old
     reference, study = side["references"][key], side["studies"][key]
-    theme = side["themes"].get(study["theme"], {}).get("label", study["theme"])
+    theme = side["themes"].get(study.get("theme", ""), {}).get("label", study.get("theme", ""))
     status = new["studies"][key]["status"] if key in new["studies"] else "deleted"
     return StudyChange(key=key, label=study_label(reference), title=reference.get("title", ""), theme=theme,
                        old_number=old["numbering"].get(key), new_number=new["numbering"].get(key), status=status)

@@ -16,8 +16,16 @@ CONFIG_FILE = "config/config.yaml"
 SOURCE = f"{CONFIG_FILE} (or --config)"
 # Keys naming folders the build reads; the output folder may not be or hold one of them.
 INPUT_FOLDERS = ("templates",)
-# Keys naming the files of the evidence.
-DATA_FILES = ("studies", "themes", "review", "bibliography")
+# Keys naming the files of the evidence, by kind of review (config key `kind`).
+DATA_FILES = {
+    "narrative": ("studies", "themes", "review", "bibliography"),
+    "meta-analysis": ("studies", "comparisons", "decisions", "database", "review", "bibliography"),
+}
+
+
+def data_files(config: dict) -> tuple[str, ...]:
+    """The config keys naming the evidence files of *config*'s kind of review."""
+    return DATA_FILES[config.get("kind", "narrative")]
 
 
 def read_file(review: str | Path = ".") -> dict:
@@ -54,7 +62,7 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
         key_path, problem, fix = explain_error(error, schema, "config")
         where, line = _where(key_path)
         raise ConfigError(SOURCE, where, problem, fix, line=line)
-    for key in DATA_FILES:
+    for key in data_files(config):
         path = Path(config[key])
         if not path.is_file():
             raise ConfigError(str(path), None, f"the file does not exist, but the build needs it (config key {key})."
@@ -63,13 +71,14 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
     folders = {key: Path(config[key]).resolve() for key in ("build_dir", "output_dir", *INPUT_FOLDERS)}
     output = folders["output_dir"]
     inputs = {key: folders[key] for key in ("build_dir", *INPUT_FOLDERS)}
-    inputs.update({key: Path(config[key]).resolve().parent for key in ("studies", "themes", "review")})
+    inputs.update({key: Path(config[key]).resolve().parent for key in data_files(config) if key != "bibliography"})
     inputs.update({f"the pipeline's {name}/": (Path(pipeline) / name).resolve() for name in PIPELINE
                    if (Path(pipeline) / name).is_dir()})
     for key, folder in inputs.items():
         if folder == output or folder in output.parents or output in folder.parents:
             where, line = _where(["output_dir"])
-            named = key if key in ("build_dir", "templates") else f"the folder of {key}" if key in DATA_FILES else key
+            named = (key if key in ("build_dir", "templates") else
+                     f"the folder of {key}" if key in data_files(config) else key)
             raise ConfigError(SOURCE, where, f'output_dir "{config["output_dir"]}" overlaps {named} '
                               f'("{folder}"); publishing would overwrite files the build reads or writes',
                               "keep output_dir (default output) apart from the data, templates, workflow and "

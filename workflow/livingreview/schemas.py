@@ -39,12 +39,16 @@ def load_schema(name: str) -> dict:
 
 def is_valid(data, name: str) -> bool:
     """Validate *data* (a dict, or a pandas DataFrame of rows) with :func:`snakemake.utils.validate`
-    against schema *name*; defaults the schema declares are filled in. False when it is not valid."""
+    against schema *name*; for a dict, defaults the schema declares are filled in. False when it is not valid.
+
+    A table's schema declares no defaults, and filling them in builds a validator per row: a DataFrame is
+    validated without (half the time for a table of hundreds of rows).
+    """
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
     try:
-        validate(data, str(schema_path(name)))
+        validate(data, str(schema_path(name)), set_default=isinstance(data, dict))
     except WorkflowError:
         return False
     return True
@@ -82,9 +86,13 @@ def allowed_values(node: dict) -> list | None:
 
 
 def labels(name: str, prop: str) -> dict[str, tuple[str, str]]:
-    """``{code: (singular, plural)}`` for the coded values of property *prop* of schema *name*."""
-    options = load_schema(name)["properties"][prop]["oneOf"]
-    return {o["const"]: (o["title"], o.get("x-plural", o["title"])) for o in options}
+    """``{code: (singular, plural)}`` for the coded values of property *prop* of schema *name*: from its
+    ``oneOf`` (``const``, ``title``, ``x-plural``), or from its ``enum`` and ``x-labels`` (a mapping of
+    code to [singular, plural]: validating an ``enum`` is much faster, for tables of hundreds of rows)."""
+    node = load_schema(name)["properties"][prop]
+    if "x-labels" in node:
+        return {str(code): (pair[0], pair[1]) for code, pair in node["x-labels"].items()}
+    return {o["const"]: (o["title"], o.get("x-plural", o["title"])) for o in node["oneOf"]}
 
 
 @cache

@@ -99,17 +99,20 @@ def missing_column_error(path: str, column: str, header: list[str], properties: 
 
 
 _INTEGER = re.compile(r"\s*-?[0-9]+\s*")
+_NUMBER = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
 
 
 def typed_cell(value: str, spec: dict):
-    """A CSV cell as the type its schema property asks for: a whole number, None for an empty
-    cell where nothing is allowed, else the text as it is."""
+    """A CSV cell as the type its schema property asks for: a whole number, a number, None for an
+    empty cell where nothing is allowed, else the text as it is."""
     types = spec.get("type", "string")
     types = types if isinstance(types, list) else [types]
     if value == "" and "null" in types:
         return None
     if "integer" in types and _INTEGER.fullmatch(value):
         return int(value)
+    if "number" in types and _NUMBER.fullmatch(value):
+        return float(value)
     return value
 
 
@@ -130,12 +133,14 @@ class Table:
         return [row for row in self.rows if row["_row"] not in self.faulty]
 
 
-def read_table(path: str | Path, schema_name: str, kind: str, key_column: str, allow_invisible: bool = False) -> Table:
+def read_table(path: str | Path, schema_name: str, kind: str, key_column: str, allow_empty: bool = False,
+               allow_invisible: bool = False) -> Table:
     """Read a CSV table with pandas and check every row against schema *schema_name*.
 
     Raises :class:`DataError` when the table itself cannot be read (its
-    shape, a missing column, no rows); the problems of single rows (a cell
-    the schema rejects, a duplicate key) are collected in the table.
+    shape, a missing column, no rows unless *allow_empty*); the problems of
+    single rows (a cell the schema rejects, a duplicate key) are collected in
+    the table.
     """
     import pandas as pd  # here, not at the top: the Snakefile imports this module, and a no-op build needs no pandas
 
@@ -147,6 +152,8 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str, a
         if column not in header:
             raise missing_column_error(path, column, header, properties)
     if not lines:
+        if allow_empty:
+            return Table()
         raise DataError(path, None, f"the {kind} has a header but no rows", f"add at least one row to the {kind}")
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     frame.columns = header

@@ -1,7 +1,10 @@
 """Stage sections: render each section of the article from its template,
-one job per section (livingreview.stages.sections)."""
+one job per section (livingreview.stages.sections); the names a template
+receives follow the review's kind (narrative or meta-analysis)."""
 
 from livingreview.stages import sections  # noqa: E402
+
+RENDER_SECTION = sections.render_meta_analysis if CFG["kind"] == "meta-analysis" else sections.render
 
 
 rule sections:
@@ -19,5 +22,5 @@ rule sections:
     wildcard_constraints:
         section="|".join(project.SECTIONS),
     run:
-        sections.render(section=wildcards.section, evidence=input.evidence, templates=params.templates,
-                        out=output[0], log=log[0])
+        RENDER_SECTION(section=wildcards.section, evidence=input.evidence, templates=params.templates,
+                       out=output[0], log=log[0])

@@ -6,7 +6,8 @@ own ``build/`` and ``output/`` are never touched:
 
 - cold build: ``make review`` with no ``build/`` and no Snakemake metadata;
 - no-op: ``make review`` again;
-- one edit: ``make review`` after one study's finding was changed;
+- one edit: ``make review`` after one study's finding was changed (a meta-analytic review: after one
+  study was excluded in its decisions);
 - plain Snakemake, cold: ``snakemake`` (the workflow profile) with no ``build/``;
 - the peer: ``pandoc review.md -o x.pdf`` (pdflatex) then ``pandoc review.md -s -o x.html``,
   the plainest way to make the two formats from the same Markdown, when a
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 from .. import pandoc
+from ..config import read_file as read_config_file
 from ..project import PIPELINE, REVIEW_SOURCES, ROOT
 from .verify import copy_files, fixed_files
 
@@ -62,6 +64,21 @@ def edit_one_finding(studies_csv: Path, run: int) -> None:
     studies_csv.write_text(out.getvalue(), encoding="utf-8")
 
 
+def edit_one_decision(decisions_csv: Path, studies_csv: Path, run: int) -> None:
+    """Exclude one study in a meta-analytic review's decisions (a different study each run)."""
+    keys = [row["key"] for row in csv.DictReader(io.StringIO(studies_csv.read_text(encoding="utf-8")))]
+    decisions_csv.write_text(f"key,status,reason\n{keys[run % len(keys)]},excluded,benchmark edit {run}\n",
+                             encoding="utf-8")
+
+
+def edit_one(folder: Path, kind: str, run: int) -> None:
+    """The one-edit scenario: a narrative review's finding, or a meta-analytic review's decision."""
+    if kind == "meta-analysis":
+        edit_one_decision(folder / "data" / "decisions.csv", folder / "data" / "studies.csv", run)
+    else:
+        edit_one_finding(folder / "data" / "studies.csv", run)
+
+
 def clean(review: Path) -> None:
     """Remove what makes a build warm: the build folder and Snakemake's metadata."""
     shutil.rmtree(review / "build", ignore_errors=True)
@@ -88,8 +105,10 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
     """Time each scenario *runs* times; return the seconds per scenario."""
     venv = Path(sys.executable).parent.parent
     make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}", "INSTALL="]
-    times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [],
-                                     "one finding edited (make review)": [], "cold build (plain snakemake)": [],
+    kind = read_config_file(root / review).get("kind", "narrative")
+    edited = "one decision edited (make review)" if kind == "meta-analysis" else "one finding edited (make review)"
+    times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [], edited: [],
+                                     "cold build (plain snakemake)": [],
                                      "peer: pandoc to PDF (pdflatex) and HTML": []}
     with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
         project = Path(tmp) / "project"
@@ -104,12 +123,17 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
             clean(folder)
             times["cold build (make review)"].append(timed(make, project, env))
             times["no-op (make review)"].append(timed(make, project, env))
-            edit_one_finding(folder / "data" / "studies.csv", run)
-            times["one finding edited (make review)"].append(timed(make, project, env))
+            edit_one(folder, kind, run)
+            times[edited].append(timed(make, project, env))
             clean(folder)
             times["cold build (plain snakemake)"].append(timed(snakemake, project, env))
             if peer:
-                times["peer: pandoc to PDF (pdflatex) and HTML"].append(sum(timed(c, Path(tmp)) for c in peer))
+                try:
+                    times["peer: pandoc to PDF (pdflatex) and HTML"].append(sum(timed(c, Path(tmp)) for c in peer))
+                except BenchmarkError as exc:  # pdflatex cannot set every character the pipeline's PDF prints
+                    reason = next((line.strip() for line in str(exc).splitlines() if "Error:" in line), "see pandoc")
+                    print(f"peer: not timed, pdflatex failed ({reason[:120]})", flush=True)
+                    peer = None
     return {name: values for name, values in times.items() if values}
 
 
@@ -122,6 +146,8 @@ def format_report(times: dict[str, list[float]]) -> str:
     if peer:
         ratio = statistics.median(times["cold build (make review)"]) / statistics.median(peer)
         lines.append(f"cold build (make review) / peer: {ratio:.2f}x")
+    elif shutil.which("pdflatex"):
+        lines.append("peer: not timed (pdflatex failed on this review; see above)")
     else:
         lines.append("peer: not run (no pdflatex on this machine; Debian: apt install texlive-latex-recommended "
                      "texlive-fonts-recommended lmodern)")

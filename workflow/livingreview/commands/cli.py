@@ -1,4 +1,4 @@
-"""The command line: ``python -m livingreview {build,verify,check-bib,bench}``.
+"""The command line: ``python -m livingreview {build,import,verify,check-bib,bench}``.
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -46,6 +46,11 @@ def make_parser() -> argparse.ArgumentParser:
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    import_cmd = commands.add_parser("import", help="import a vendored database release (REVIEW/sources/RELEASE/) "
+                                     "into the review's tables, references.bib and import-report.md")
+    import_cmd.add_argument("--review", required=True, help="the review folder (e.g. examples/metapsy-depression)")
+    import_cmd.add_argument("--release", required=True, help="the release under REVIEW/sources/ (e.g. 22.0.2)")
+    import_cmd.add_argument("--force", action="store_true", help="replace imported files even if edited by hand")
     bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
                                   "and report, by key, what cannot be read or formatted")
     bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
@@ -65,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         from .check_bib import main as check_bib
 
         return check_bib(args.file, args.style, args.templates, args.show)
+    if args.command == "import":
+        from .import_release import main as import_release
+
+        return import_release(Path(args.review), args.release, force=args.force)
     if args.command == "verify":
         from .verify import main as verify
 

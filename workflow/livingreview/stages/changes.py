@@ -154,16 +154,21 @@ def _record(row: dict) -> dict:
 
 def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: list[dict]) -> dict:
     """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs."""
-    return {
+    snapshot = {
         "version": evidence["review"]["version"],
         "review": evidence["review"],
-        "themes": {t["theme"]: _record(t) for t in evidence["themes"]},
+        "themes": {t["theme"]: _record(t) for t in evidence.get("themes", [])},
         "studies": {s["key"]: _record(s) for s in evidence["studies"]},
         "references": {s["key"]: reference_record(evidence["references"][s["key"]]) for s in evidence["studies"]},
         "numbering": numbering,
         "paragraphs": paragraph_list,
         "sources": evidence["sources"],
     }
+    if "comparisons" in evidence:  # a meta-analytic review: its comparisons and database release too
+        snapshot["comparisons"] = {c["id"]: c for c in evidence["comparisons"]}
+        snapshot["database"] = {k: v for k, v in evidence["database"].items() if k != "search_flow"}
+        snapshot["search_flow"] = evidence["database"].get("search_flow", {})
+    return snapshot
 
 
 def version_key(version: str):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .. import meta_analysis
 from ..bibtex import read_bibliography
 from ..citations import CITE_CLOSE, CITE_OPEN
 from ..errors import DataError, EvidenceError, LivingReviewError, combined, did_you_mean, flatten, in_reading_order
@@ -23,23 +24,30 @@ from ..tables import Table, read_table, row_place
 from . import stage
 
 
-def read_review(path: str | Path, allow_invisible: bool = False) -> dict:
-    """Read the review metadata (YAML) and check it against its schema and itself."""
-    path = str(path)
-    text = read_input(path, "review metadata", allow_invisible=allow_invisible)
-    data = parse_yaml(text, path, "review metadata", DataError)
+def read_checked_yaml(path: str, schema_name: str, kind: str, start_from: str,
+                      allow_invisible: bool = False) -> tuple[dict, str]:
+    """A YAML mapping checked against schema *schema_name*, and its text; a :class:`DataError` naming the
+    line and key of the first problem (an unknown key first: usually the misspelling of a missing one)."""
+    text = read_input(path, kind, allow_invisible=allow_invisible)
+    data = parse_yaml(text, path, kind, DataError)
     if not isinstance(data, dict):
-        raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",
-                        "start from the shipped data/review.yaml")
-    if not is_valid(data, "review"):
-        schema = load_schema("review")
-        # an unknown key first: it is usually the misspelling of a missing one
-        error = min(schema_errors(data, "review"), key=lambda e: e.validator != "additionalProperties")
-        key_path, problem, fix = explain_error(error, schema, "review")
+        raise DataError(path, None, f"the {kind} must be a YAML mapping (key: value lines)", start_from)
+    if not is_valid(data, schema_name):
+        schema = load_schema(schema_name)
+        error = min(schema_errors(data, schema_name), key=lambda e: e.validator != "additionalProperties")
+        key_path, problem, fix = explain_error(error, schema, schema_name)
         line = yaml_line(text, key_path) if error.validator != "required" else None
         where = ", ".join(filter(None, [f"line {line}" if line else None,
                                         "key " + ".".join(str(p) for p in key_path)]))
         raise DataError(path, where, problem, fix, line=line)
+    return data, text
+
+
+def read_review(path: str | Path, allow_invisible: bool = False) -> dict:
+    """Read the review metadata (YAML) and check it against its schema and itself."""
+    path = str(path)
+    data, text = read_checked_yaml(path, "review", "review metadata", "start from the shipped data/review.yaml",
+                                   allow_invisible)
     _check_dates(data, text, path)
     for name, item in data.get("framing", {}).items():
         if CITE_OPEN in item or CITE_CLOSE in item:
@@ -202,10 +210,10 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
             return None
 
     metadata = read(read_review, review, allow_invisible)
-    theme_table = read(read_table, themes, "themes", "themes table", "theme", allow_invisible)
+    theme_table = read(read_table, themes, "themes", "themes table", "theme", allow_invisible=allow_invisible)
     for theme in theme_table.rows if theme_table is not None else []:
         theme["also_requires"] = theme["also_requires"].split()
-    study_table = read(read_table, studies, "studies", "study dataset", "key", allow_invisible)
+    study_table = read(read_table, studies, "studies", "study dataset", "key", allow_invisible=allow_invisible)
     cited = [s["key"] for s in study_table.rows] if study_table is not None else []
     references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
     for table in (theme_table, study_table):
@@ -229,3 +237,65 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
     })
     write_log(log, f"{len(study_table.rows)} studies ({len(included)} included), {len(theme_table.rows)} themes, "
                    f"{len(statements)} conclusion statements, {len(references)} bibliography entries")
+
+
+@stage
+def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, database: str, review: str,
+                       bibliography: str, out: str, log: str, allow_invisible: bool = False) -> None:
+    """A meta-analytic review's tables (studies, comparisons, the author's decisions), the database
+    release's metadata, the review metadata and the bibliography -> evidence.json.
+
+    Every file is read before the build stops, so that all their problems are reported together.
+    """
+    problems: list[LivingReviewError] = []
+
+    def read(reader, *args, **kwargs):
+        """What *reader* returns, or None with its problems noted."""
+        try:
+            return reader(*args, **kwargs)
+        except LivingReviewError as exc:
+            problems.extend(flatten([exc]))
+            return None
+
+    metadata = read(read_review, review, allow_invisible)
+    release = read(read_checked_yaml, database, meta_analysis.DATABASE_SCHEMA, "database metadata",
+                   "import the release again (make import)", allow_invisible)
+    release = release[0] if release else None
+    study_table = read(read_table, studies, meta_analysis.STUDIES_SCHEMA, "study table", "key",
+                       allow_invisible=allow_invisible)
+    comparison_table = read(read_table, comparisons, meta_analysis.COMPARISONS_SCHEMA, "comparison table", "id",
+                            allow_invisible=allow_invisible)
+    decision_table = read(read_table, decisions, meta_analysis.DECISIONS_SCHEMA, "decisions table", "key",
+                          allow_empty=True, allow_invisible=allow_invisible)
+    cited = [s["key"] for s in study_table.rows] if study_table is not None else []
+    cited += [release["citation_key"]] if release else []
+    references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+    for table in (study_table, comparison_table, decision_table):
+        problems += table.problems if table is not None else []
+    problems += bib_problems
+    paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "database": database,
+             "bibliography": bibliography}
+    if None not in (study_table, comparison_table, decision_table):
+        problems += meta_analysis.cross_check_problems(study_table, comparison_table, decision_table,
+                                                       None if bib_problems else references, release, paths)
+    if problems:
+        raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, bibliography]))
+    rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
+    included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
+    if not included:
+        raise DataError(decisions, None, "every study is excluded or retracted; the review would cite nothing",
+                        "include at least one study (delete its row from the decisions table)")
+    keys = [s["key"] for s in rows] + [release["citation_key"]]
+    write_json(out, {
+        "kind": "meta-analysis",
+        "review": metadata,
+        "database": release,
+        "studies": rows,
+        "comparisons": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comparison_table.rows],
+        "decisions": decision_table.rows,
+        "included": [s["key"] for s in included],
+        "references": {key: references[key].to_dict() for key in keys},
+        "sources": {**paths, "review": review},
+    })
+    write_log(log, f"{len(rows)} studies ({len(included)} included), {len(comparison_table.rows)} comparisons, "
+                   f"{len(decision_table.rows)} decisions, {len(references)} bibliography entries")

@@ -80,15 +80,23 @@ def typst_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def pdf_variables(review: dict) -> dict[str, str]:
-    """Document properties for the Typst template, as Typst expressions."""
+# A citation group too long for one line: "\[[5](#ref-5),[8](#ref-8),...\]" citing a dozen studies or more.
+_LONG_CITATION = re.compile(r"\\\[(?:\[\d+\]\(#ref-\d+\)[,-]){12,}")
+
+
+def pdf_variables(review: dict, markdown: str = "") -> dict[str, str]:
+    """Document properties for the Typst template, as Typst expressions; ``break-citations`` when the
+    article (*markdown*) has a citation group too long for a line."""
     published = dt.date.fromisoformat(review["dates"]["published"])
-    return {
+    variables = {
         "pdf-title": typst_string(review["title"]),
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
     }
+    if _LONG_CITATION.search(markdown):
+        variables["break-citations"] = "true"
+    return variables
 
 
 def publication_timestamp(review: dict) -> int:
@@ -171,7 +179,7 @@ def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: li
     """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
     -> review.pdf (Typst, with the fonts of *fonts* folders)."""
     review = read_json(evidence)["review"]
-    pandoc.write_defaults(variables, template, pdf_variables(review))
+    pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8")))
     write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .. import meta_analysis
 from ..files import read_json, write_atomic, write_log
 from ..schemas import labels
 from ..templates import Templates
@@ -49,5 +50,14 @@ def context(evidence: dict) -> dict:
 def render(*, section: str, evidence: str, templates: list[str], out: str, log: str) -> None:
     """Render ``sections/<section>.md.j2`` (from the first of the *templates* folders that has it)."""
     text = Templates(templates).render(f"sections/{section}.md.j2", **context(read_json(evidence)))
+    write_atomic(out, text.strip() + "\n")
+    write_log(log, f"section {section}: {len(text.split())} words")
+
+
+@stage
+def render_meta_analysis(*, section: str, evidence: str, templates: list[str], out: str, log: str) -> None:
+    """Render ``sections/<section>.md.j2`` of a meta-analytic review (the names it receives:
+    :func:`livingreview.meta_analysis.context`)."""
+    text = Templates(templates).render(f"sections/{section}.md.j2", **meta_analysis.context(read_json(evidence)))
     write_atomic(out, text.strip() + "\n")
     write_log(log, f"section {section}: {len(text.split())} words")

@@ -1,0 +1,266 @@
+"""The Metapsy importer's pure functions, on real strings and a small real release
+(tests/fixtures/metapsy/, ODC-By 1.0), and the import of the vendored releases."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from livingreview.bibtex import read_bibtex
+from livingreview.importers import metapsy
+from livingreview.importers.references import OTHERS, expand_page_range, parse_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "metapsy"
+REVIEW = ROOT / "examples" / "metapsy-depression"
+SAMPLE = json.loads((FIXTURES / "references-sample.json").read_text(encoding="utf-8"))
+
+
+def parsed(label: str):
+    """The sample string of *label*, repaired as the importer repairs it, then parsed."""
+    return parse_reference(metapsy.repair_text(SAMPLE[label])[0])
+
+
+# Held-out checks: each expected value was read off the source string by hand.
+HELD_OUT = [
+    pytest.param("Aagaard, 2017", {"title": "The efficacy of psychoeducation on recurrent depression: a randomized trial "
+                                            "with a 2-year follow-up", "journal": "Nord J Psychiatry", "year": "2017",
+                                   "volume": "71", "number": "3", "pages": "223-229"},
+                 [("Aagaard", "J.", ""), ("Foldager", "L.", ""), ("Makki", "A.", ""), ("Hansen", "V.", ""),
+                  ("Müller-Nielsen", "K.", "")], id="apa-mojibake-author"),
+    pytest.param("Abas, 2018", {"journal": "AIDS and Behavior", "year": "2018", "volume": "22", "number": "1",
+                                "pages": "86-101"},
+                 [("Abas", "M.", ""), ("Nyamayaro", "P.", ""), ("Bere", "T.", ""), OTHERS], id="vancouver-spaced"),
+    pytest.param("Abbas, 2023a", {"journal": "BMC Psychiatry", "year": "2023", "volume": "23",
+                                  "doi": "10.1186/s12888-023-04546-w"}, None, id="apa-volume-only-doi"),
+    pytest.param("Alhusen, 2021", {"journal": "Arch Womens Ment Health", "year": "2021", "volume": "24", "number": "1",
+                                   "pages": "145-154", "doi": "10.1007/s00737-020-01032-0"},
+                 [("Alhusen", "J. L.", ""), ("Hayat", "M. J.", ""), ("Borg", "L.", "")], id="apa-date-doi-url"),
+    pytest.param("Arjadi, 2018", {"journal": "The lancet psychiatry", "volume": "5", "number": "9",
+                                  "pages": "707-716"}, None, id="vancouver-u2010-abbreviated-pages"),
+    pytest.param("Chiang, 2015", {"journal": "Scientific World Journal", "volume": "2015",
+                                  "pages": "Article ID 373149"}, None, id="article-id"),
+    pytest.param("Ebert, 2014", {"journal": "Scandinavian journal of work, environment & health", "pages": "582-596"},
+                 None, id="journal-with-comma-no-volume"),
+    pytest.param("Elkin, 1989", {"title": "National institute of mental health treatment of depression collaborative "
+                                          "research program. General effectiveness of treatments",
+                                 "journal": "Archives of General Psychiatry", "volume": "46", "number": "11",
+                                 "pages": "971-982"}, None, id="title-with-period-discussion"),
+    pytest.param("Ewais, 2021", {"title": "Mindfulness based cognitive therapy for youth with inflammatory bowel disease "
+                                          "and depression - Findings from a pilot randomised controlled trial",
+                                 "journal": "J Psychosom Res", "volume": "149", "pages": "110594"},
+                 [("Ewais", "T.", ""), OTHERS], id="endnote-quoted"),
+    pytest.param("Hautzinger, 2004", {"journal": "Zeitschrift für Gerontologie und Geriatrie", "volume": "37",
+                                      "number": "6", "pages": "427-435"}, None, id="translated-title"),
+    pytest.param("Mossey, 1996", {"pages": "M172-M178", "volume": "51", "number": "4"}, None, id="lettered-pages"),
+    pytest.param("Pibernik-Okanovic, 2015", {"title": "Does treatment of subsyndromal depression improve depression-"
+                                                      "related and diabetes-related outcomes? A randomised controlled "
+                                                      "comparison of psychoeducation, physical exercise and enhanced "
+                                                      "treatment as usual", "journal": "Trials", "year": "2015",
+                                             "volume": "16", "pages": "305"}, None, id="question-title-dated"),
+    pytest.param("Lee, 2021", {"title": "Community-Based Multi-Site Randomized Controlled Trial of Behavioral "
+                                        "Activation for Patients with Depressive Disorders",
+                               "journal": "Community mental health journal", "doi": "10.1007/s10597-021-00828-3"},
+                 None, id="annotation-in-press"),
+    pytest.param("Baumgartner, 2021", {"journal": "Drug Alcohol Depend", "volume": "225", "pages": "108806"}, None,
+                 id="title-opening-with-quote"),
+    pytest.param("Au, 2022", {"journal": "Hong Kong Med J", "volume": "28 Suppl 3", "number": "3", "pages": "21-23"},
+                 [("Au", "A.", ""), ("Nan", "H.", ""), ("Sum", "R.", ""), ("Ng", "F.", ""), ("Kwong", "A.", ""),
+                  ("Wong", "S.", "")], id="two-letter-family-names"),
+    pytest.param("Sadler, 2018", {"journal": "Sleep", "volume": "41", "number": "8", "doi": "10.1093/sleep/zsy106"},
+                 None, id="no-pagination"),
+    pytest.param("Kramer, 2014", {"journal": "J Med Internet Res", "volume": "16", "number": "5", "pages": "e141",
+                                  "doi": "10.2196/jmir.3261"}, None, id="no-break-spaces"),
+    pytest.param("Zu, 2014", {"journal": "Journal of Affective Disorders", "volume": "152-154", "pages": "262-267"},
+                 None, id="volume-range"),
+    pytest.param("Yuan, 2020", {"journal": "Behavioural and cognitive psychotherapy", "pages": "1-5"}, None,
+                 id="ahead-of-print-pages"),
+    pytest.param("Bengtson, 2023", {"journal": "AIDS and behavior", "year": "2023"}, None, id="year-only"),
+    pytest.param("Lamers, 2015", {"journal": "The Journals of Gerontology: Series B: Psychological Sciences and Social "
+                                             "Sciences", "volume": "70B", "number": "1", "pages": "24-34"}, None,
+                 id="journal-with-colons"),
+]
+
+
+@pytest.mark.parametrize("label, fields, authors", HELD_OUT)
+def test_held_out_references_parse_field_by_field(label, fields, authors):
+    result = parsed(label)
+    assert result.complete, result.problems
+    for name, value in fields.items():
+        assert result.fields.get(name) == value, name
+    if authors is not None:
+        assert result.authors == authors
+
+
+@pytest.mark.parametrize("label, given", [("Barrett, 2001", ("Williams", "J. W.", "Jr")),
+                                          ("Castonguay, 2004", ("Laurenceau", "J.-P.", "")),
+                                          ("Freedland, 2009", ("Dávila-Román", "V. G.", ""))])
+def test_vancouver_names_with_suffixes_hyphens_and_repaired_accents(label, given):
+    assert given in parsed(label).authors
+
+
+def test_apa_ellipsis_ends_the_list_with_others():
+    steel = parsed("Steel, 2020")
+    assert steel.authors[-1] == OTHERS and ("van der Gaag", "M.", "") not in steel.authors
+    assert steel.fields["volume"] == "135" and steel.fields["pages"] == "103734"
+
+
+@pytest.mark.parametrize("label, problem", [("Tobin, 2017", "no journal"), ("Ahmadpanah, 2016", "no journal"),
+                                            ("Johansson, 2019b", "neither an APA nor a Vancouver reference")])
+def test_strings_without_a_journal_are_misc_entries_that_say_why(label, problem):
+    result = parsed(label)
+    assert result.entry_type == "misc" and not result.complete
+    assert problem in result.problems
+    assert result.fields["title"] and result.fields["year"]
+
+
+@pytest.mark.parametrize("pages, expanded", [("707‐16", "707-716"), ("1003-10", "1003-1010"), ("E13-E22", "E13-E22"),
+                                             ("e35330", "e35330"), ("P159-66", "P159-P166"), ("111‐9", "111-119")])
+def test_page_ranges_are_written_out(pages, expanded):
+    assert expand_page_range(pages) == expanded
+
+
+@pytest.mark.parametrize("text, repaired", [
+    ("M¸ller-Nielsen, K.", "Müller-Nielsen, K."),
+    ("Lustman PJ, D·vila-Rom·n VG", "Lustman PJ, Dávila-Román VG"),
+    ("Trial (ADEPT) â€“ a pilot", "Trial (ADEPT) – a pilot"),
+])
+def test_mojibake_is_repaired_and_the_repair_says_how(text, repaired):
+    fixed, how = metapsy.repair_text(text)
+    assert fixed == repaired and how
+
+
+@pytest.mark.parametrize("text", ["“WIDeCAD” - An internet-based", "caregivers’ distress", "HDRS ≤ 9", "Sleep · 2018"])
+def test_text_that_is_not_mojibake_is_left_alone(text):
+    assert metapsy.repair_text(text) == (text, "")
+
+
+@pytest.mark.parametrize("label, key", [("Abbas, 2023a", "abbas2023a"), ("De Jong, 2018", "dejong2018"),
+                                        ("Burmaoğlu, 2021", "burmaoglu2021"), ("O'Neil, 2014", "oneil2014"),
+                                        ("Lloyd-Williams, 2018", "lloydwilliams2018"), ("Lök, 2019", "lok2019")])
+def test_study_keys_are_stable_and_readable(label, key):
+    assert metapsy.study_key(label) == key
+
+
+def test_bibtex_values_read_back_as_written():
+    text = metapsy.bibtex_entry("x2020", "article", [("van der Gaag", "M.", ""), OTHERS],
+                                {"title": "A {braced} title with ~ and $ and \\ in it", "journal": "J & Co",
+                                 "year": "2020", "pages": "1-9"})
+    bib = read_bibtex(text)
+    ref = bib.references["x2020"]
+    assert not bib.problems
+    assert ref.fields["title"] == "A {braced} title with ~ and $ and \\ in it"
+    assert ref.fields["journal"] == "J & Co" and ref.fields["pages"] == "1--9"
+    assert [a.family for a in ref.authors] == ["van der Gaag", "others"]
+
+
+# --- a small real release -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def release():
+    return metapsy.read_release(FIXTURES / "release")
+
+
+def test_release_is_read_with_its_quirks(release):
+    assert len(release.frame) == 21 and release.columns == 80
+    assert "Unnamed: 0" not in release.frame.columns
+    assert release.frame[".g"].dtype.kind == "f"  # "," as the decimal mark
+    assert release.metadata["last_search"] == "2022-01-01"
+    assert release.metadata["search_flow"]["records.screened"] == 21563
+
+
+def test_every_repair_is_recorded_with_its_place(release):
+    places = {r.where for r in release.repairs}
+    assert "references.json, Aagaard, 2017" in places and "references.json, Russell, 2019" in places
+    assert all(r.before != r.after and r.how for r in release.repairs)
+    assert "Müller-Nielsen" in release.references["Aagaard, 2017"]
+
+
+def test_tables_one_row_per_study_and_per_comparison(release):
+    tables = metapsy.make_tables(release.frame)
+    assert [s["key"] for s in tables.studies] == sorted(s["key"] for s in tables.studies)
+    assert len(tables.studies) == 9 and len(tables.comparisons) == 21
+    aagaard = next(s for s in tables.studies if s["key"] == "aagaard2017")
+    assert (aagaard["year"], aagaard["country"], aagaard["target_group"], aagaard["n_analysed"]) == \
+        ("2017", "eu", "adul", "75")
+    comparison = next(c for c in tables.comparisons if c["key"] == "aagaard2017")
+    assert (comparison["psychotherapy"], comparison["control"], comparison["g"], comparison["g_se"]) == \
+        ("cbt", "cau", "0", "0.231455024943138")
+    assert ("target_group", "4 & 5", "oth", "Zhao, 2019") in tables.drift
+    assert any(label == "Bowman, 1995" and column == "rob" for label, column, _, _ in tables.conflicts)
+
+
+def test_import_writes_the_same_bytes_again_and_keeps_the_authors_files(tmp_path, release):
+    review = tmp_path / "review"
+    files, _ = metapsy.import_files(release)
+    first = metapsy.write_import(review, files, "test")
+    assert set(first) == {*metapsy.OWNED_FILES, metapsy.DECISIONS, metapsy.RECORD}
+    assert (review / metapsy.DECISIONS).read_text(encoding="utf-8") == metapsy.DECISIONS_HEADER
+    (review / metapsy.DECISIONS).write_text("key,status,reason\nabas2018,excluded,not adults\n", encoding="utf-8")
+    again, _ = metapsy.import_files(metapsy.read_release(FIXTURES / "release"))
+    assert metapsy.write_import(review, again, "test") == []
+    assert "abas2018,excluded" in (review / metapsy.DECISIONS).read_text(encoding="utf-8")
+
+
+def test_import_refuses_to_overwrite_an_imported_file_edited_by_hand(tmp_path, release):
+    review = tmp_path / "review"
+    files, _ = metapsy.import_files(release)
+    metapsy.write_import(review, files, "test")
+    studies = review / metapsy.STUDIES
+    studies.write_text(studies.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+    with pytest.raises(metapsy.DataError, match="edited by hand"):
+        metapsy.write_import(review, files, "test")
+    assert studies.read_text(encoding="utf-8").endswith("edited by hand\n")
+    metapsy.write_import(review, files, "test", force=True)
+    assert studies.read_text(encoding="utf-8") == files[metapsy.STUDIES]
+
+
+# --- the vendored releases -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name, rows, studies", [("22.0.2", 826, 415), ("24.0.2", 900, 480)])
+def test_both_vendored_releases_import_with_95_percent_complete_references(tmp_path, name, rows, studies):
+    loaded = metapsy.read_release(REVIEW / "sources" / name)
+    files, bibliography = metapsy.import_files(loaded)
+    complete, total = metapsy.coverage(bibliography.parsed)
+    assert (len(loaded.frame), total) == (rows, studies)
+    assert complete / total >= 0.95
+    bib = read_bibtex(files[metapsy.BIBLIOGRAPHY])
+    assert not bib.problems and len(bib.references) == studies + 1
+    assert f"{complete} of {total} references" in files[metapsy.REPORT]
+
+
+def test_the_committed_import_is_what_the_importer_writes(tmp_path):
+    review = tmp_path / "metapsy"
+    for name in (*metapsy.OWNED_FILES, metapsy.RECORD, metapsy.DECISIONS):
+        (review / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REVIEW / name, review / name)
+    record = json.loads((review / metapsy.RECORD).read_text(encoding="utf-8"))
+    files, _ = metapsy.import_files(metapsy.read_release(REVIEW / "sources" / record["release"]))
+    assert metapsy.write_import(review, files, record["release"]) == []
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\W+", " ", metapsy.repair_text(text)[0]).casefold()
+
+
+def test_imported_entries_agree_with_their_source_strings():
+    """Held-out check of the committed bibliography: every 7th entry, field by field, against its string."""
+    bib = read_bibtex((REVIEW / "references.bib").read_text(encoding="utf-8"))
+    record = json.loads((REVIEW / metapsy.RECORD).read_text(encoding="utf-8"))
+    sources = json.loads((REVIEW / "sources" / record["release"] / "metadata" / "references.json")
+                         .read_text(encoding="utf-8"))
+    labels = {metapsy.study_key(label): label for label in sources}
+    checked = 0
+    for key in sorted(labels)[::7]:
+        ref, source = bib.references[key], _words(sources[labels[key]])
+        for name in ("title", "journal", "volume", "number", "year"):
+            if name in ref.fields:
+                assert _words(ref.fields[name]).strip() in source, (key, name)
+        if "pages" in ref.fields:
+            assert _words(ref.fields["pages"].split("--")[0]).strip() in source, key
+        assert _words(ref.authors[0].family).strip() in source, key
+        checked += 1
+    assert checked >= 55

@@ -1,0 +1,651 @@
+"""Import a release of a Metapsy database ("Depression: psychotherapy vs. control") into a review folder.
+
+The release is read as published (``data.csv`` with a ``;`` separator, ``,``
+as the decimal mark and ``NA``; ``metadata/*``), its text is repaired where
+it is mojibake (with ftfy, every repair recorded per cell), and the review's
+own tables are written from it, deterministically:
+
+- ``data/studies.csv``: one row per study (its BibTeX key, its Metapsy label,
+  year, country, target group, formats, participants, risk of bias, ...);
+- ``data/comparisons.csv``: one row per comparison (psychotherapy and control
+  codes, Hedges' g and its standard error, instrument, time point, the arms' n);
+- ``data/database.yaml``: the release's metadata (search date, search flow,
+  authors, licence) for the text and the next release's changes report;
+- ``references.bib``: every reference string parsed into an entry
+  (:mod:`livingreview.importers.references`), plus the database itself;
+- ``import-report.md``: what was read, repaired, normalised and not parsed.
+
+Those files are the importer's own (:data:`OWNED_FILES`); it records what it
+wrote in ``data/import.json`` and never overwrites an owned file that was
+edited by hand since. The author's decisions (``data/decisions.csv``) and
+every other file of the review are never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import DataError
+from .references import OTHERS, ParsedReference, normalise_space, parse_reference
+
+# What the importer writes, relative to the review folder (and nothing else, except decisions.csv when absent).
+STUDIES = "data/studies.csv"
+COMPARISONS = "data/comparisons.csv"
+DATABASE = "data/database.yaml"
+BIBLIOGRAPHY = "references.bib"
+REPORT = "import-report.md"
+RECORD = "data/import.json"
+DECISIONS = "data/decisions.csv"
+OWNED_FILES = (STUDIES, COMPARISONS, DATABASE, BIBLIOGRAPHY, REPORT)
+DECISIONS_HEADER = "key,status,reason\n"
+
+# The database as its authors ask it to be cited (ODC-By 1.0 attribution).
+DATABASE_KEY = "metapsy-depression-psyctr"
+DATABASE_DOI = "10.5281/zenodo.7254845"
+DATABASE_NAME = "Depression: psychotherapy vs. control"
+DATABASE_URL = "https://github.com/metapsy-project/data-depression-psyctr"
+LICENCE = "ODC-By 1.0 (Open Data Commons Attribution License)"
+
+# Values outside the code book (variable_description.json), and the code each is counted under.
+# Each use is listed in the import report.
+CODE_DRIFT = {
+    "target_group": {"older adult": "old", "stu": "stud", "other": "oth", "adol&yadul": "yadul",
+                     "4 & 5": "oth", "med+ppd": "oth"},
+    "age_group": {"adol&yadul": "yadul", "Not specified": ""},
+    "format": {"mixed": "oth", "tsf": "oth"},
+    "diagnosis": {"modd": "mood"},
+}
+
+# Letters that do not decompose into an ASCII letter and a mark.
+_ASCII_LETTERS = {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "ı": "i",
+                  "þ": "th", "ð": "d", "œ": "oe"}
+# cp1252 text read as Mac OS Roman ("M¸ller" for Müller, "D·vila-Rom·n" for Dávila-Román): ftfy only
+# undoes UTF-8 read as a single-byte code page, so this one is undone here, inside a word only.
+_MAC_ROMAN_WORD = re.compile(r"\w*[A-Za-z][\u00b7\u00b8]\w+")
+
+
+# The text columns of data.csv the import uses (the references come from metadata/references.json).
+TEXT_COLUMNS = ("study", "condition_arm1", "condition_arm2", "multi_arm1", "multi_arm2", "outcome_type", "instrument",
+                "rating", "time", "format", "country", "age_group", "recruitment", "diagnosis", "target_group",
+                "comorbid_mental", "ba", ".id")
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One cell (or reference string) whose text was changed, and how."""
+
+    where: str  # "data.csv row 12, column full_ref" or "references.json, Aagaard, 2017"
+    before: str
+    after: str
+    how: str
+
+
+@dataclass
+class Release:
+    """A release as read: its rows (text repaired), references, metadata, and what reading found."""
+
+    name: str
+    frame: object  # pandas.DataFrame, one row per comparison
+    references: dict[str, str]
+    metadata: dict
+    columns: int
+    repairs: list[Repair] = field(default_factory=list)
+    unrepaired: list[Repair] = field(default_factory=list)
+
+
+# --- text --------------------------------------------------------------------------
+
+def _ftfy_config():
+    import ftfy
+
+    # Only what is mojibake: quotes, line breaks and ligatures from the source stay as they are.
+    return ftfy.TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, fix_latin_ligatures=False,
+                                fix_character_width=False, unescape_html=False, normalization="NFC")
+
+
+def repair_text(text: str) -> tuple[str, str]:
+    """*text* with its mojibake repaired, and how ("" when nothing changed).
+
+    First ftfy (``â€“`` -> ``–``); then words whose cp1252 bytes were read as
+    Mac OS Roman (``M¸ller`` -> ``Müller``), which ftfy does not undo.
+    """
+    import ftfy
+
+    fixed, steps = ftfy.fix_and_explain(text, config=_ftfy_config())
+    how = ["ftfy: " + ", ".join(f"{action} {parameter}" for action, parameter in steps)] if fixed != text else []
+
+    def mac_roman(match: re.Match) -> str:
+        word = match.group(0)
+        try:
+            repaired = word.encode("mac_roman").decode("cp1252")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return word
+        return repaired if repaired.replace("-", "").isalpha() else word
+
+    again = _MAC_ROMAN_WORD.sub(mac_roman, fixed)
+    if again != fixed:
+        how.append("cp1252 read as Mac OS Roman, re-read (livingreview)")
+    return again, "; ".join(how)
+
+
+def suspicious(text: str) -> bool:
+    """True when *text* still holds what usually is mojibake (``Ã``, ``â€``, a cedilla or middle dot in a word)."""
+    return bool(re.search(r"Ã.|â€|\w[\u00b7\u00b8]\w|\ufffd", text))
+
+
+def ascii_fold(text: str) -> str:
+    """*text* in ASCII letters: accents dropped ("Burmaoğlu" -> "Burmaoglu"), "ø" -> "o", "ß" -> "ss"."""
+    text = "".join(_ASCII_LETTERS.get(ch, ch) for ch in text)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def study_key(label: str) -> str:
+    """The BibTeX key of a study label: "Abbas, 2023a" -> "abbas2023a", "De Jong, 2018" -> "dejong2018",
+    "Burmaoğlu, 2021" -> "burmaoglu2021"."""
+    name, _, year = label.rpartition(",")
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(name).lower()) + year.strip().lower()
+
+
+# --- reading -----------------------------------------------------------------------
+
+def read_release(folder: str | Path) -> Release:
+    """Read the release in *folder* (``data.csv`` and ``metadata/``) with pandas; repair its text.
+
+    Every text cell and reference string is passed through :func:`repair_text`;
+    each change is a :class:`Repair`, and text that still looks damaged is
+    listed as unrepaired.
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    frame = pd.read_csv(folder / "data.csv", sep=";", decimal=",", na_values=["NA"], keep_default_na=False,
+                        encoding="utf-8")
+    columns = frame.shape[1]
+    frame = frame.drop(columns=[frame.columns[0]])  # R's row names, under an empty header
+    repairs, unrepaired = [], []
+    for column in frame.columns:
+        if column not in TEXT_COLUMNS:
+            continue
+        values = []
+        for row, value in enumerate(frame[column], start=1):
+            if isinstance(value, str):
+                fixed, how = repair_text(value)
+                where = f"data.csv row {row}, column {column}"
+                if how:
+                    repairs.append(Repair(where, value, fixed, how))
+                if suspicious(fixed):
+                    unrepaired.append(Repair(where, fixed, fixed, "still looks damaged"))
+                value = fixed
+            values.append(value)
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    metadata_folder = folder / "metadata"
+    raw_references = json.loads((metadata_folder / "references.json").read_text(encoding="utf-8"))
+    references = {}
+    for label, text in raw_references.items():
+        fixed, how = repair_text(text)
+        if how:
+            repairs.append(Repair(f"references.json, {label}", text, fixed, how))
+        if suspicious(fixed):
+            unrepaired.append(Repair(f"references.json, {label}", fixed, fixed, "still looks damaged"))
+        references[label] = fixed
+    metadata = read_metadata(metadata_folder)
+    return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired)
+
+
+def read_metadata(folder: Path) -> dict:
+    """The release's metadata files: authors, last search, number of studies, search flow, and the rest."""
+    def text(name: str) -> str:
+        path = folder / name
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+
+    def data(name: str):
+        path = folder / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    return {
+        "authors": [a["name"] for a in data("authors.json") or []],
+        "last_search": text("last_search.txt"),
+        "number_studies": int(text("number_studies.txt") or 0),
+        "comparisons": text("comparisons.txt"),
+        "shorthand": text("shorthand.txt"),
+        "registration": text("registration.txt"),
+        "risk_of_bias": text("risk_of_bias.txt"),
+        "outcome_calculation": text("outcome_calculation.txt"),
+        "search_flow": data("search_flow.json") or {},
+    }
+
+
+# --- tables --------------------------------------------------------------------------
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value != ""
+
+
+def cell(value) -> str:
+    """A value as a CSV cell: nothing for a missing value, whole numbers without ".0", floats at full precision."""
+    if not _present(value):
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "item"):  # a NumPy scalar
+        return cell(value.item())
+    return str(value)
+
+
+def normalise_code(column: str, value, drift: list[tuple[str, str, str, str]], label: str):
+    """The code book's value for *value* of *column* (see :data:`CODE_DRIFT`); each change noted in *drift*."""
+    if not _present(value):
+        return ""
+    mapped = CODE_DRIFT.get(column, {}).get(value)
+    if mapped is None:
+        return value
+    drift.append((column, value, mapped or "(empty)", label))
+    return mapped
+
+
+def comparison_id(row: dict) -> str:
+    """The comparison's id as metapsyTools writes ``.id``: the row's label and codes joined by "_"."""
+    parts = [row["study"].replace(", ", "_"), row["outcome_type"], row["instrument"], row["time"],
+             cell(row.get("time_weeks")) or "NA", row["rating"], row["condition_arm1"], row["condition_arm2"],
+             cell(row.get("multi_arm1")) or "NA", cell(row.get("multi_arm2")) or "NA"]
+    return "_".join(str(p) for p in parts)
+
+
+def _arm_n(row: dict, arm: int) -> float | None:
+    """The number of participants analysed in an arm: from the means, the change scores or the events."""
+    for column in (f"n_arm{arm}", f"n_change_arm{arm}", f"totaln_arm{arm}", f".totaln_arm{arm}"):
+        if _present(row.get(column)):
+            return float(row[column])
+    return None
+
+
+COMPARISON_COLUMNS = ["id", "key", "label", "psychotherapy", "control", "arm1", "arm2", "format", "outcome_type",
+                      "instrument", "rating", "time", "time_weeks", "g", "g_se", "n_arm1", "n_arm2", "rand_arm1",
+                      "rand_arm2", "n_sessions", "rob", "sg", "ac", "ba", "itt"]
+STUDY_COLUMNS = ["key", "label", "year", "country", "age_group", "target_group", "recruitment", "diagnosis",
+                 "comorbid_mental", "formats", "mean_age", "percent_women", "comparisons", "arms", "n_analysed",
+                 "n_randomised", "rob", "sg", "ac", "itt"]
+
+
+@dataclass
+class Tables:
+    """The rows of the study and comparison tables, and what making them found."""
+
+    studies: list[dict]
+    comparisons: list[dict]
+    drift: list[tuple[str, str, str, str]] = field(default_factory=list)  # (column, value, code, study label)
+    conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (label, column, values, kept)
+    made_ids: list[str] = field(default_factory=list)  # labels of the rows whose .id was missing
+    repeated_ids: list[str] = field(default_factory=list)
+
+
+def make_tables(frame) -> Tables:
+    """The study and comparison rows of a release's data frame (one comparison per row)."""
+    records = frame.to_dict("records")
+    tables = Tables([], [])
+    seen: dict[str, int] = {}
+    by_study: dict[str, list[dict]] = {}
+    for row in records:
+        label = row["study"]
+        by_study.setdefault(label, []).append(row)
+        identifier = row.get(".id") if _present(row.get(".id")) else None
+        if identifier is None:
+            identifier = comparison_id(row)
+            tables.made_ids.append(label)
+        seen[identifier] = seen.get(identifier, 0) + 1
+        if seen[identifier] > 1:
+            tables.repeated_ids.append(identifier)
+            identifier = f"{identifier}#{seen[identifier]}"
+        n1, n2 = _arm_n(row, 1), _arm_n(row, 2)
+        tables.comparisons.append({
+            "id": identifier, "key": study_key(label), "label": label,
+            "psychotherapy": row["condition_arm1"], "control": row["condition_arm2"],
+            "arm1": cell(row.get("multi_arm1")), "arm2": cell(row.get("multi_arm2")),
+            "format": normalise_code("format", row.get("format"), tables.drift, label),
+            "outcome_type": cell(row.get("outcome_type")), "instrument": cell(row.get("instrument")),
+            "rating": cell(row.get("rating")), "time": cell(row.get("time")), "time_weeks": cell(row.get("time_weeks")),
+            "g": cell(row[".g"]), "g_se": cell(row[".g_se"]), "n_arm1": cell(n1), "n_arm2": cell(n2),
+            "rand_arm1": cell(row.get("rand_arm1")), "rand_arm2": cell(row.get("rand_arm2")),
+            "n_sessions": cell(row.get("n_sessions_arm1")), "rob": cell(row.get("rob")), "sg": cell(row.get("sg")),
+            "ac": cell(row.get("ac")), "ba": cell(row.get("ba")), "itt": cell(row.get("itt")),
+        })
+    comparisons_by_study: dict[str, list[dict]] = {}
+    for comparison in tables.comparisons:
+        comparisons_by_study.setdefault(comparison["label"], []).append(comparison)
+    for label in sorted(by_study, key=lambda lab: (study_key(lab), lab)):
+        tables.studies.append(study_row(label, by_study[label], comparisons_by_study[label], tables))
+    tables.comparisons.sort(key=lambda c: (c["key"], c["id"]))
+    return tables
+
+
+def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) -> str:
+    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s, noted as a conflict."""
+    values = sorted({cell(r.get(column)) for r in rows} - {""}, key=lambda v: (len(v), v))
+    if not values:
+        return ""
+    if len(values) == 1:
+        return values[0]
+    kept = choose(values, key=_number_or_text)
+    tables.conflicts.append((label, column, " / ".join(values), kept))
+    return kept
+
+
+def _number_or_text(value: str):
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def study_row(label: str, rows: list[dict], comparisons: list[dict], tables: Tables) -> dict:
+    """One study's row: its characteristics (the same in every row, else the lowest, noted), its arms and n."""
+    arms: dict[tuple[str, str], float] = {}
+    randomised: dict[tuple[str, str], float] = {}
+    for row in rows:
+        for arm in (1, 2):
+            name = (row[f"condition_arm{arm}"], cell(row.get(f"multi_arm{arm}")))
+            n = _arm_n(row, arm)
+            if n is not None:
+                arms[name] = max(arms.get(name, 0.0), n)
+            if _present(row.get(f"rand_arm{arm}")):
+                randomised[name] = max(randomised.get(name, 0.0), float(row[f"rand_arm{arm}"]))
+    arm_names = {(r[f"condition_arm{arm}"], cell(r.get(f"multi_arm{arm}"))) for r in rows for arm in (1, 2)}
+    codes = {}
+    for column in ("country", "age_group", "target_group", "recruitment", "diagnosis", "comorbid_mental"):
+        values = sorted({normalise_code(column, r.get(column), tables.drift, label) for r in rows} - {""})
+        if len(values) > 1:
+            tables.conflicts.append((label, column, " / ".join(values), values[0]))
+        codes[column] = values[0] if values else ""
+    return {
+        "key": study_key(label), "label": label, "year": _one(label, rows, "year", tables),
+        **codes,
+        "formats": " ".join(sorted({c["format"] for c in comparisons if c["format"]})),
+        "mean_age": _one(label, rows, "mean_age", tables, choose=lambda v, key: v[0]),
+        "percent_women": _one(label, rows, "percent_women", tables, choose=lambda v, key: v[0]),
+        "comparisons": str(len(rows)), "arms": str(len(arm_names)),
+        "n_analysed": cell(sum(arms.values())) if arms else "",
+        "n_randomised": cell(sum(randomised.values())) if randomised and len(randomised) == len(arm_names) else "",
+        "rob": _one(label, rows, "rob", tables), "sg": _one(label, rows, "sg", tables),
+        "ac": _one(label, rows, "ac", tables), "itt": _one(label, rows, "itt", tables),
+    }
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """Rows as CSV text (comma-separated, "\\n" line ends, quotes only where needed)."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="raise")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# --- bibliography ------------------------------------------------------------------------
+
+def bibtex_value(text: str) -> str:
+    """*text* as a braced BibTeX value that reads back as *text* (braces, backslashes, ~ and $ escaped)."""
+    replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "$": r"\$"}
+    return "{" + "".join(replacements.get(ch, ch) for ch in text) + "}"
+
+
+def bibtex_person(person: tuple[str, str, str]) -> str:
+    """A person as BibTeX writes one: "Family, Given", "Family, Jr, Given", or "others"."""
+    if person == OTHERS:
+        return "others"
+    family, given, suffix = person
+    family = family if " " not in family or family.startswith("{") else "{" + family + "}"
+    return ", ".join(part for part in (family, suffix, given) if part)
+
+
+FIELD_ORDER = ("author", "title", "journal", "year", "volume", "number", "pages", "doi", "howpublished", "note",
+               "url")
+
+
+def bibtex_entry(key: str, entry_type: str, authors: list[tuple[str, str, str]], fields: dict[str, str]) -> str:
+    """One BibTeX entry, its fields in :data:`FIELD_ORDER`."""
+    values = dict(fields)
+    if authors:
+        values["author"] = " and ".join(bibtex_person(p) for p in authors)
+    lines = [f"@{entry_type}{{{key},"]
+    for name in FIELD_ORDER:
+        if values.get(name):
+            value = values[name].replace("-", "--") if name == "pages" else values[name]
+            lines.append(f"  {name} = " + (bibtex_value(value) if name != "author" else "{" + value + "}") + ",")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def split_person(name: str) -> tuple[str, str, str]:
+    """"Constantin Yves Plessen" -> ("Plessen", "Constantin Yves", "")."""
+    given, _, family = name.strip().rpartition(" ")
+    return (family, given, "")
+
+
+def database_entry(release: Release) -> str:
+    """The bibliography entry of the database release itself (the attribution ODC-By asks for)."""
+    year = "20" + release.name.split(".")[0] if re.match(r"\d\d\.", release.name) else ""
+    fields = {"title": f"{DATABASE_NAME} (Metapsy database depression-psyctr, release {release.name})", "year": year,
+              "doi": DATABASE_DOI, "howpublished": "Metapsy project", "url": DATABASE_URL,
+              "note": f"Licence {LICENCE}; last search {release.metadata['last_search']}"}
+    return bibtex_entry(DATABASE_KEY, "misc", [split_person(a) for a in release.metadata["authors"]], fields)
+
+
+@dataclass
+class Bibliography:
+    """The bibliography written from the reference strings, and each parse."""
+
+    text: str
+    parsed: dict[str, tuple[str, ParsedReference]]  # key -> (label, parse)
+
+
+def make_bibliography(release: Release, studies: list[dict]) -> Bibliography:
+    """Every study's reference parsed into an entry (keyed by the study's key), then the database's."""
+    parsed: dict[str, tuple[str, ParsedReference]] = {}
+    entries = []
+    for study in studies:
+        label = study["label"]
+        result = parse_reference(release.references.get(label, ""), str(study["year"]))
+        parsed[study["key"]] = (label, result)
+        entries.append(bibtex_entry(study["key"], result.entry_type, result.authors, result.fields))
+    header = (f"% Written by `make import` from the Metapsy database \"{DATABASE_NAME}\", release {release.name}\n"
+              f"% (metadata/references.json, licence {LICENCE}); a new import replaces this file.\n"
+              "% The author's own decisions belong in data/decisions.csv.\n\n")
+    return Bibliography(header + "\n\n".join([database_entry(release), *entries]) + "\n", parsed)
+
+
+# --- metadata, report ---------------------------------------------------------------------
+
+def database_metadata(release: Release, tables: Tables) -> dict:
+    """``data/database.yaml``: what the text says about the database, and the search flow for PRISMA."""
+    meta = release.metadata
+    return {
+        "name": DATABASE_NAME,
+        "shorthand": meta["shorthand"] or "depression-psyctr",
+        "release": release.name,
+        "citation_key": DATABASE_KEY,
+        "doi": DATABASE_DOI,
+        "url": DATABASE_URL,
+        "licence": LICENCE,
+        "authors": meta["authors"],
+        "last_search": meta["last_search"],
+        "number_studies": meta["number_studies"],
+        "comparisons": meta["comparisons"],
+        "registration": meta["registration"],
+        "risk_of_bias": meta["risk_of_bias"],
+        "outcome_calculation": meta["outcome_calculation"],
+        "search_flow": meta["search_flow"],
+        "imported": {"rows": len(tables.comparisons), "studies": len(tables.studies)},
+    }
+
+
+def yaml_text(data: dict) -> str:
+    """YAML with the keys in the order given, Unicode kept, and no line wrapping."""
+    header = "# Written by `make import` from the release's metadata/; a new import replaces this file.\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown table cell (pipes and line breaks escaped)."""
+    return normalise_space(str(text)).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def coverage(parsed: dict[str, tuple[str, ParsedReference]]) -> tuple[int, int]:
+    """(complete structured entries, all entries)."""
+    return sum(p.complete for _, p in parsed.values()), len(parsed)
+
+
+def report_text(release: Release, tables: Tables, bibliography: Bibliography) -> str:
+    """``import-report.md``: rows, studies, repairs, normalised codes, conflicts and references not parsed."""
+    complete, total = coverage(bibliography.parsed)
+    misc = sorted(k for k, (_, p) in bibliography.parsed.items() if p.entry_type == "misc")
+    partial = sorted(k for k, (_, p) in bibliography.parsed.items() if p.entry_type == "article" and not p.complete)
+    share = f"{100 * complete / total:.1f} %" if total else "-"
+    lines = [
+        f"# Import of the Metapsy database \"{DATABASE_NAME}\", release {release.name}",
+        "",
+        f"Written by `make import` from `sources/{release.name}/` (licence {LICENCE}; cite doi:{DATABASE_DOI}).",
+        "A new import of the same release writes the same bytes.",
+        "",
+        "## What was read",
+        "",
+        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns, the first of "
+        "them R's row names under an empty header (left out).",
+        f"- Studies: {len(tables.studies)} (the release's `number_studies.txt` says "
+        f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
+        f"- `metadata/references.json`: {len(release.references)} reference strings.",
+        f"- Last search: {release.metadata['last_search']}.",
+        "",
+        "## References",
+        "",
+        f"{complete} of {total} references ({share}) became complete structured `@article` entries (authors, "
+        "title, journal, year, and the volume, issue and pages the string has). "
+        f"{len(partial)} are `@article` entries that lack something, {len(misc)} are `@misc` entries (no journal "
+        "was found); all of them still format in every reference style.",
+        "",
+    ]
+    if partial or misc:
+        lines += ["| key | study | entry | what is missing | the string |", "|---|---|---|---|---|"]
+        for key in partial + misc:
+            label, result = bibliography.parsed[key]
+            lines.append(f"| {key} | {_md(label)} | @{result.entry_type} | {_md('; '.join(result.problems))} | "
+                         f"{_md(release.references.get(label, '(none)'))} |")
+        lines.append("")
+    lines += ["## Repairs", "",
+              f"{len(release.repairs)} text cells (of the columns the import uses) or reference strings were repaired "
+              "(mojibake undone):", ""]
+    if release.repairs:
+        lines += ["| where | before | after | how |", "|---|---|---|---|"]
+        lines += [f"| {_md(r.where)} | {_md(_excerpt(r.before, r.after))} | {_md(_excerpt(r.after, r.before))} | "
+                  f"{_md(r.how)} |" for r in release.repairs]
+        lines.append("")
+    lines += [f"{len(release.unrepaired)} still look damaged and were left as they are"
+              + (":" if release.unrepaired else "."), ""]
+    if release.unrepaired:
+        lines += ["| where | text |", "|---|---|"]
+        lines += [f"| {_md(r.where)} | {_md(r.before[:120])} |" for r in release.unrepaired]
+        lines.append("")
+    lines += ["## Codes outside the code book", "",
+              "Values that `metadata/variable_description.json` does not list, and the code each is counted under:",
+              ""]
+    drift = sorted(set(tables.drift))
+    if drift:
+        lines += ["| column | value | counted as | study |", "|---|---|---|---|"]
+        lines += [f"| {c} | {_md(v)} | {_md(m)} | {_md(s)} |" for c, v, m, s in drift]
+    else:
+        lines.append("None.")
+    lines += ["", "## Study-level values that differ between a study's rows", "",
+              "The study table keeps one value per study: the lowest (risk of bias: the most cautious), or for age "
+              "and the share of women the first.", ""]
+    if tables.conflicts:
+        lines += ["| study | column | values | kept |", "|---|---|---|---|"]
+        lines += [f"| {_md(s)} | {c} | {_md(v)} | {_md(k)} |" for s, c, v, k in sorted(set(tables.conflicts))]
+    else:
+        lines.append("None.")
+    lines += ["", "## Comparison ids", "",
+              f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as metapsyTools "
+              f"makes it. {len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _excerpt(text: str, other: str, width: int = 60) -> str:
+    """The part of *text* around its first difference from *other*."""
+    start = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), min(len(text), len(other)))
+    begin = max(0, start - width // 2)
+    return ("..." if begin else "") + text[begin:begin + width] + ("..." if begin + width < len(text) else "")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def sha256(text: str) -> str:
+    """The SHA-256 of *text* as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
+    """Every file the import writes (path relative to the review folder -> text), and the bibliography."""
+    tables = make_tables(release.frame)
+    bibliography = make_bibliography(release, tables.studies)
+    files = {
+        STUDIES: csv_text(tables.studies, STUDY_COLUMNS),
+        COMPARISONS: csv_text(tables.comparisons, COMPARISON_COLUMNS),
+        DATABASE: yaml_text(database_metadata(release, tables)),
+        BIBLIOGRAPHY: bibliography.text,
+        REPORT: report_text(release, tables, bibliography),
+    }
+    return files, bibliography
+
+
+def edited_by_hand(review: Path, record: dict) -> list[str]:
+    """The owned files that exist and differ from what the last import (*record*) wrote."""
+    written = record.get("files", {})
+    edited = []
+    for name in OWNED_FILES:
+        path = review / name
+        if path.is_file() and written.get(name) != sha256(path.read_text(encoding="utf-8")):
+            edited.append(name)
+    return edited
+
+
+def write_import(review: Path, files: dict[str, str], release: str, force: bool = False) -> list[str]:
+    """Write *files* into *review*; return the names whose bytes changed.
+
+    Refuses (a :class:`DataError`) to overwrite an owned file that an import
+    did not write as it is now (a hand edit, or a file of the same name from
+    elsewhere), unless *force*. Creates ``data/decisions.csv`` (a header only)
+    when it does not exist, and never writes it otherwise.
+    """
+    record_path = review / RECORD
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    edited = [] if force else edited_by_hand(review, record)
+    if edited:
+        raise DataError(str(review / edited[0]), None,
+                        f"{', '.join(edited)} differ from what the last import wrote (edited by hand?), and an import "
+                        "would overwrite them",
+                        "move your changes to data/decisions.csv (exclusions, retractions) or data/review.yaml, "
+                        "or import with --force to replace them")
+    changed = []
+    for name, text in files.items():
+        path = review / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            changed.append(name)
+    decisions = review / DECISIONS
+    if not decisions.exists():
+        decisions.write_text(DECISIONS_HEADER, encoding="utf-8", newline="\n")
+        changed.append(DECISIONS)
+    new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
+    record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
+    if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:
+        record_path.write_text(record_text, encoding="utf-8", newline="\n")
+        changed.append(RECORD)
+    return changed

@@ -1,0 +1,286 @@
+"""Parse free-text references (as evidence databases keep them) into structured bibliography entries.
+
+Two styles cover the Metapsy databases: APA-like (``Family, I., & Other, J.
+(2017). Title. Journal, 71(3), 223-229. doi:...``) and Vancouver-like
+(``Family IJ, Other J, et al. Title. Journal. 2012;7(4):e35330.``), with
+their usual variants (a date after the year, "Journal 2018; 22(1): 86-101",
+an EndNote-style quoted title, no volume for an article ahead of print).
+
+No maintained offline parser did this well (refextract expects physics
+references; refparse, Web of Science and Scopus exports), so this one is
+small, tested on the real strings (tests/fixtures/metapsy/) and honest: a
+string it cannot split is not guessed at. :func:`parse_reference` returns
+what it found and, for an entry that is not a complete structured
+``@article`` (authors, title, journal, year, and the volume and pages the
+string has), the reasons; the importer keeps such an entry as ``@misc``
+(or an ``@article`` without what is missing) and names it in its report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# The parts of a person's name, as BibTeX stores them ("Family, Given" or "Family, Suffix, Given").
+Person = tuple[str, str, str]  # (family, given, suffix)
+OTHERS: Person = ("others", "", "")  # "et al.": BibTeX's "and others"
+
+_SPACES = re.compile(r"\s+")
+_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)(10\.\d{4,9}/\S+)", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
+# Database annotations after a title: "[Article]", "[Journal Article; Randomized Controlled Trial]".
+_ANNOTATION = re.compile(r"\s*\[(?:[A-Z][a-z]+(?: [A-Za-z][a-z]+)*)(?:; [A-Z][a-z]+(?: [A-Za-z][a-z]+)*)*\]")
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014"
+_APA_HEAD = re.compile(r"^(?P<authors>.+?)\s*\((?P<year>\d{4})[a-z]?(?:,[^)]*)?\)\.?\s*(?P<rest>.*)$")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Vancouver's tail: "[.] 2012[ Jul 15];7(4):e35330." -- year, then optional volume(issue) and pages.
+_VANCOUVER_TAIL = re.compile(
+    r"^(?P<head>.*?)[.?!]?\s+(?P<year>(?:1[89]|20)\d\d)(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?"
+    r"\s*(?:;\s*(?P<volume>[^(:;]*?)\s*(?:\((?P<number>[^)]*)\))?)?\s*(?::\s*(?P<pages>[^;]+?))?"
+    r"(?:;\s*(?:discussion|author reply)[^;]*)?\s*\.?$")
+# EndNote's source after a quoted title: "J Psychosom Res 149: 110594", "J Med Internet Res 23(3): e24380".
+_ENDNOTE_SOURCE = re.compile(r"^(?P<journal>.*?[A-Za-z)])\s+(?P<volume>\d+\w*)(?:\s*\((?P<number>[^)]*)\))?"
+                             r"(?:\s*:\s*(?P<pages>\S+))?$")
+_PAGES = re.compile(rf"^(?:Article ID )?[A-Za-z]?\d+[A-Za-z]?(?:\s*[{_DASHES}]\s*[A-Za-z]?\d+[A-Za-z]?)?$")
+_VOLUME = re.compile(r"^(?P<volume>[^()]*\d[^()]*?)\s*(?:\((?P<number>[^()]*)\))?$")
+_VANCOUVER_NAME = re.compile(r"^(?P<family>\S.*?)(?:\s+(?P<suffix1>Jr|Sr))?"
+                             r"\s+(?P<given>[A-Z]{1,4}(?:-[A-Z]{1,2})?|[A-Z][a-z])(?:\s+(?P<suffix2>Jr|Sr|II|III|IV))?\.?$")
+# APA initials: "J.", "M. U.", "C.-Y.", "A.R" (a letter, or a capital and a small letter, each with a period,
+# except the last; never a short family name such as "Au" or "Ng").
+_INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de](?:[a-z]\.|\.)?(?:\s|-)?)*[A-Z\u00c0-\u00de](?:[a-z]?\.)?$")
+_SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
+
+
+@dataclass
+class ParsedReference:
+    """What :func:`parse_reference` found in one string."""
+
+    entry_type: str  # "article" or "misc"
+    authors: list[Person] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # why the entry is not complete (empty: it is)
+    style: str = ""  # "apa", "vancouver" or "" (neither recognised)
+
+    @property
+    def complete(self) -> bool:
+        """True for a complete structured @article: authors, title, journal, year, and what the string had."""
+        return self.entry_type == "article" and not self.problems
+
+
+def normalise_space(text: str) -> str:
+    """One space for every run of white space (line breaks, no-break spaces), none at the ends."""
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def expand_page_range(pages: str) -> str:
+    """A page range with its dash normalised to "-" and an abbreviated end written out:
+    "707‐16" -> "707-716", "1003-10" -> "1003-1010", "E13-E22" stays; a single page stays."""
+    parts = re.split(rf"\s*[{_DASHES}]\s*", pages.strip())
+    if len(parts) != 2:
+        return pages.strip()
+    first, last = parts
+    prefix = re.match(r"^[A-Za-z]*", first).group(0)
+    digits = first[len(prefix):]
+    if digits.isdigit() and last.isdigit() and len(last) < len(digits):
+        last = prefix + digits[: len(digits) - len(last)] + last
+    return f"{first}-{last}"
+
+
+def given_initials(given: str) -> str:
+    """Initials as BibTeX keeps them: "TA" -> "T. A.", "J-P" -> "J.-P.", "M. U." stays."""
+    given = given.strip()
+    if re.fullmatch(r"[A-Z]{1,4}", given):
+        return " ".join(f"{letter}." for letter in given)
+    if re.fullmatch(r"[A-Z]{1,2}-[A-Z]{1,2}", given):
+        first, second = given.split("-")
+        return "-".join(" ".join(f"{letter}." for letter in part) for part in (first, second))
+    return given
+
+
+def split_doi(text: str) -> tuple[str, str, bool]:
+    """(*text* without its DOI and URLs, the DOI or "", whether a URL that is no DOI was dropped)."""
+    match = _DOI.search(text)
+    doi = match.group(1).rstrip(".,;") if match else ""
+    if match:
+        text = text[: match.start()] + text[match.end():]
+    dropped = bool(_URL.search(text))
+    text = _URL.sub("", text)
+    return normalise_space(text).rstrip(" ,;"), doi, dropped
+
+
+def parse_apa_authors(text: str) -> list[Person] | None:
+    """APA authors ("Family, I. J., Other, K., . . . Last, L." with "&" and "et al."); None if not that."""
+    text = text.replace("\u2026", "...").replace(". . .", "...")
+    # "First, A., ..., Sixth, F., . . . Last, L.": BibTeX cannot leave a gap, so the list ends in "and others".
+    truncated = "..." in text
+    text = text.split("...")[0].replace("&", ",")
+    pieces = [p.strip() for p in text.split(",")]
+    pieces = [p for p in pieces if p]
+    people: list[Person] = []
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        if re.fullmatch(r"et al\.?", piece):
+            people.append(OTHERS)
+            i += 1
+            continue
+        if i + 1 < len(pieces) and _INITIALS.fullmatch(pieces[i + 1]):
+            people.append((piece, _dotted(pieces[i + 1]), ""))
+            i += 2
+            continue
+        return None
+    if truncated and people and people[-1] != OTHERS:
+        people.append(OTHERS)
+    return people or None
+
+
+def _dotted(initials: str) -> str:
+    """APA initials with a period after each letter: "A.R" -> "A. R.", "J.-P." stays."""
+    initials = re.sub(r"(?<=[A-Za-z\u00c0-\u00de])(?=\s|$)", ".", initials.strip())
+    return re.sub(r"\.(?=[A-Z])", ". ", initials)
+
+
+def parse_vancouver_authors(text: str) -> list[Person] | None:
+    """Vancouver authors ("Family IJ, Other K, et al"); None when a piece is not such a name."""
+    people: list[Person] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if re.fullmatch(r"et al\.?", piece):
+            people.append(OTHERS)
+            continue
+        match = _VANCOUVER_NAME.fullmatch(piece)
+        if not match or any(ch.isdigit() for ch in piece):
+            return None
+        suffix = match.group("suffix1") or match.group("suffix2") or ""
+        people.append((match.group("family"), given_initials(match.group("given")), suffix))
+    return people or None
+
+
+def split_title_source(text: str) -> tuple[str, str]:
+    """("Title", "Source") at the last sentence break of *text*; ("Title", "") when there is none."""
+    breaks = list(_SENTENCE_BREAK.finditer(text))
+    if not breaks:
+        return text.strip().rstrip("."), ""
+    last = breaks[-1]
+    title = text[: last.start()].strip()
+    return (title[:-1] if title.endswith(".") else title), text[last.end():].strip()
+
+
+def parse_apa_source(source: str) -> dict[str, str]:
+    """"Journal, 71(3), 223-229" -> journal, volume, number, pages (the journal may hold commas)."""
+    source = re.sub(r"\s*\((?:no pagination|in press)\)", "", source.strip().rstrip(".").strip(), flags=re.IGNORECASE)
+    quoted = _ENDNOTE_SOURCE.fullmatch(source)
+    if "," not in source and quoted:
+        return {k: v for k, v in quoted.groupdict().items() if v}
+    parts = [p.strip() for p in source.split(",")]
+    found: dict[str, str] = {}
+    numeric: list[str] = []
+    while len(parts) > 1 and (_PAGES.fullmatch(parts[-1]) or _VOLUME.fullmatch(parts[-1])) and len(numeric) < 2:
+        numeric.insert(0, parts.pop())
+    if len(numeric) == 1 and not re.search(rf"\d\s*[{_DASHES}]\s*\w", numeric[0]):
+        numeric = [numeric[0], ""]  # a single number after the journal is its volume
+    elif len(numeric) == 1:
+        numeric = ["", numeric[0]]
+    if numeric:
+        volume = _VOLUME.fullmatch(numeric[0]) if numeric[0] else None
+        if numeric[0] and not volume:
+            return {"journal": source}
+        if volume:
+            found["volume"] = volume.group("volume").strip()
+            if volume.group("number"):
+                found["number"] = volume.group("number").strip()
+        if numeric[1]:
+            found["pages"] = numeric[1]
+    found["journal"] = ", ".join(parts).strip()
+    return found
+
+
+def _clean_title(title: str) -> str:
+    """A title without surrounding quotes, database annotations or a final period."""
+    title = _ANNOTATION.sub("", title).strip()
+    if len(title) > 1 and title[0] in "\"\u201c" and title[-1] in "\"\u201d":
+        title = title[1:-1].strip()
+    return title.rstrip(". ").strip()
+
+
+def parse_apa(text: str) -> ParsedReference | None:
+    """An APA-like reference, or None when *text* has no "Authors (Year)." head."""
+    head = _APA_HEAD.match(text)
+    if not head:
+        return None
+    result = ParsedReference("article", style="apa")
+    result.fields["year"] = head.group("year")
+    authors = parse_apa_authors(head.group("authors"))
+    if authors is None:
+        result.problems.append(f'the authors "{head.group("authors")[:60]}" cannot be split into names')
+    else:
+        result.authors = authors
+    rest = head.group("rest").strip()
+    quoted = re.match(r"^[\"\u201c](?P<title>.+?[.?!])[\"\u201d]\s*(?P<source>.*)$", rest)
+    if quoted:
+        title, source = quoted.group("title"), quoted.group("source")
+    else:
+        title, source = split_title_source(_ANNOTATION.sub("", rest))
+    result.fields["title"] = _clean_title(title)
+    if source:
+        result.fields.update(parse_apa_source(source))
+    return result
+
+
+def parse_vancouver(text: str) -> ParsedReference | None:
+    """A Vancouver-like reference, or None when *text* does not start with such an author list."""
+    first = re.search(r"(?<!\bet al)\.\s+|(?<=\bet al\.)\s+", text)
+    if not first:
+        return None
+    authors = parse_vancouver_authors(text[: first.start()].rstrip("."))
+    if authors is None:
+        return None
+    result = ParsedReference("article", authors=authors, style="vancouver")
+    rest = _ANNOTATION.sub("", text[first.end():]).strip()
+    tail = _VANCOUVER_TAIL.fullmatch(rest)
+    if not tail:
+        result.problems.append("no year after the journal")
+        result.fields["title"] = _clean_title(rest)
+        return result
+    result.fields["year"] = tail.group("year")
+    title, journal = split_title_source(tail.group("head"))
+    result.fields["title"] = _clean_title(title)
+    if journal:
+        result.fields["journal"] = journal.rstrip(". ")
+    for name in ("volume", "number", "pages"):
+        if tail.group(name) and tail.group(name).strip():
+            result.fields[name] = tail.group(name).strip()
+    return result
+
+
+def parse_reference(text: str, year: str = "") -> ParsedReference:
+    """Parse one free-text reference; *year* (the study's) is used when the string has none.
+
+    The result is a complete ``@article`` when authors, title, journal and
+    year were found; otherwise its ``problems`` say what is missing, and an
+    entry without a journal becomes ``@misc``.
+    """
+    clean, doi, _ = split_doi(normalise_space(text))
+    result = parse_vancouver(clean) or parse_apa(clean)
+    if result is None:
+        result = ParsedReference("misc", problems=["neither an APA nor a Vancouver reference"])
+        match = _YEAR.search(clean)
+        result.fields["title"] = _clean_title(clean)
+        if match:
+            result.fields["year"] = match.group(1)
+    if doi:
+        result.fields["doi"] = doi
+    if "pages" in result.fields:
+        result.fields["pages"] = expand_page_range(result.fields["pages"])
+    if not result.fields.get("year") and year:
+        result.fields["year"] = year
+        result.problems.append("no year in the string (the study's year is used)")
+    if not result.authors or result.authors == [OTHERS]:
+        result.problems.append("no author names")
+    if not result.fields.get("title"):
+        result.problems.append("no title")
+    if not result.fields.get("journal"):
+        result.problems.append("no journal")
+        result.entry_type = "misc"
+    result.fields = {k: v for k, v in result.fields.items() if v}
+    result.problems = list(dict.fromkeys(result.problems))
+    return result

@@ -1,0 +1,195 @@
+"""The meta-analytic data model (config ``kind: meta-analysis``): studies and comparisons imported
+from an evidence database, the author's decisions on them, and the database release's metadata.
+
+Its tables are read as the narrative model's are (:func:`livingreview.tables.read_table`, each
+with its JSON Schema in ``workflow/schemas/meta_*.schema.yaml``) and cross-checked here; the
+section templates receive what :func:`context` makes of them: counts, one group of studies per
+psychotherapy and per control condition, and Table 1 (counts computed with pandas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .errors import DataError, did_you_mean
+from .schemas import labels
+from .tables import Table, row_place
+
+MONTHS = ("January February March April May June July August September October November "
+          "December").split()
+STUDIES_SCHEMA = "meta_studies"
+COMPARISONS_SCHEMA = "meta_comparisons"
+DECISIONS_SCHEMA = "meta_decisions"
+DATABASE_SCHEMA = "meta_database"
+
+
+def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, bibliography: dict | None,
+                         database: dict | None, paths: dict[str, str]) -> list[DataError]:
+    """Every comparison, decision or study that refers to something that does not exist.
+
+    As in the narrative model, only sound rows are checked, and keys only
+    when the bibliography was read whole (*bibliography* is None otherwise).
+    """
+    keys = [s["key"] for s in studies.rows]
+    known = set(keys)
+    problems: list[DataError] = []
+    if not studies.faulty:
+        for comparison in comparisons.sound_rows():
+            if comparison["key"] not in known:
+                problems.append(DataError(
+                    paths["comparisons"], f"{row_place(comparison['_row'], comparison['_line'])}, key "
+                    f"{comparison['key']}", f'the study "{comparison["key"]}" is not in {paths["studies"]}.'
+                    + did_you_mean(comparison["key"], keys), "import the release again (make import)",
+                    line=comparison["_line"]))
+        for decision in decisions.sound_rows():
+            if decision["key"] not in known:
+                problems.append(DataError(
+                    paths["decisions"], f"{row_place(decision['_row'], decision['_line'])}, key {decision['key']}",
+                    f'there is no study "{decision["key"]}" in {paths["studies"]}.'
+                    + did_you_mean(decision["key"], keys),
+                    f"use a key of {paths['studies']} (e.g. abbas2023a), or delete the row", line=decision["_line"]))
+    if not comparisons.faulty and not studies.faulty:
+        compared = {c["key"] for c in comparisons.rows}
+        for study in studies.rows:
+            if study["key"] not in compared:
+                problems.append(DataError(paths["studies"], f"{row_place(study['_row'], study['_line'])}, key "
+                                          f"{study['key']}", "the study has no comparison in "
+                                          f"{paths['comparisons']}", "import the release again (make import)",
+                                          line=study["_line"]))
+    if bibliography is not None:
+        for study in studies.sound_rows():
+            if study["key"] not in bibliography:
+                problems.append(DataError(paths["studies"], f"{row_place(study['_row'], study['_line'])}, key "
+                                          f"{study['key']}", f'the key "{study["key"]}" has no entry in '
+                                          f"{paths['bibliography']}.", "import the release again (make import)",
+                                          line=study["_line"]))
+        if database is not None and database["citation_key"] not in bibliography:
+            problems.append(DataError(paths["database"], "key citation_key", f'the database\'s entry '
+                                      f'"{database["citation_key"]}" is not in {paths["bibliography"]}',
+                                      "import the release again (make import)"))
+    return problems
+
+
+def merge_decisions(studies: list[dict], decisions: list[dict]) -> list[dict]:
+    """The studies with their ``status`` (and ``reason``) from the decisions; "included" when none."""
+    decided = {d["key"]: d for d in decisions}
+    merged = []
+    for study in studies:
+        decision = decided.get(study["key"])
+        merged.append(dict(study, status=decision["status"] if decision else "included",
+                           reason=decision["reason"] if decision else ""))
+    return merged
+
+
+def study_order(study: dict) -> tuple:
+    """Studies in the text and in each citation: by their label (author, then year)."""
+    return (study["label"].casefold(), study["key"])
+
+
+def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
+    """One psychotherapy's (or control condition's) studies and comparisons."""
+    keys = {c["key"] for c in comparisons}
+    members = [s for s in studies if s["key"] in keys]
+    singular, plural = code_labels[code]
+    return {"code": code, "label": singular, "plural": plural, "studies": members,
+            "k": len(members), "comparisons": len(comparisons),
+            "participants": round(sum(s["n_analysed"] or 0 for s in members))}
+
+
+def _counted(values, code_labels: dict | None = None) -> list[dict]:
+    """``[{code, label, n}]`` by falling count, then code."""
+    import pandas as pd
+
+    counts = pd.Series(list(values), dtype=object).value_counts()
+    rows = [{"code": code, "label": (code_labels or {}).get(code, (code, code))[0],
+             "plural": (code_labels or {}).get(code, (code, code))[1], "n": int(n)} for code, n in counts.items()]
+    return sorted(rows, key=lambda r: (-r["n"], str(r["code"])))
+
+
+def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
+    """Table 1's rows: ``{characteristic, category, n, percent}``, counts of included studies (pandas).
+
+    A study with arms in several formats, or with several kinds of control,
+    counts under each (those counts add up to more than k).
+    """
+    import pandas as pd
+
+    k = len(studies)
+    frame = pd.DataFrame(studies)
+    by_study = pd.DataFrame(comparisons)
+    rows = []
+
+    def add(characteristic: str, counts: pd.Series, code_labels: dict, order: list | None = None):
+        codes = order if order is not None else sorted(counts.index, key=lambda c: (-counts[c], str(c)))
+        for code in codes:
+            n = int(counts.get(code, 0))
+            if n:
+                label = code_labels[code][0] if code in code_labels else str(code)
+                rows.append({"characteristic": characteristic, "category": label, "n": n,
+                             "percent": f"{100 * n / k:.0f}"})
+            characteristic = ""
+
+    add("Target group", frame["target_group"].value_counts(), labels(STUDIES_SCHEMA, "target_group"))
+    formats = by_study.drop_duplicates(["key", "format"])["format"].value_counts()
+    add("Format", formats, labels(COMPARISONS_SCHEMA, "format"))
+    controls = by_study.drop_duplicates(["key", "control"])["control"].value_counts()
+    add("Control condition", controls, labels(COMPARISONS_SCHEMA, "control"))
+    add("Country", frame["country"].value_counts(), labels(STUDIES_SCHEMA, "country"))
+    rob_labels = {4: ("4 of 4 criteria at low risk",), 3: ("3 of 4",), 2: ("2 of 4",), 1: ("1 of 4",),
+                  0: ("none of 4",), "unknown": ("not rated",)}
+    rob = frame["rob"].map(lambda v: "unknown" if v is None or v != v else int(v)).value_counts()
+    add("Risk of bias", rob, rob_labels, order=[4, 3, 2, 1, 0, "unknown"])
+    return rows
+
+
+def context(evidence: dict) -> dict:
+    """The names a meta-analysis section template receives (see README, 'The Metapsy review')."""
+    included_keys = set(evidence["included"])
+    studies = sorted((s for s in evidence["studies"] if s["key"] in included_keys), key=study_order)
+    comparisons = [c for c in evidence["comparisons"] if c["key"] in included_keys]
+    therapy_labels = labels(COMPARISONS_SCHEMA, "psychotherapy")
+    control_labels = labels(COMPARISONS_SCHEMA, "control")
+    format_labels = labels(COMPARISONS_SCHEMA, "format")
+    country_labels = labels(STUDIES_SCHEMA, "country")
+
+    def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
+        found = []
+        for code in code_labels:
+            members = [c for c in comparisons if c[column] == code]
+            if not members:
+                continue
+            group = _group(code, studies, members, code_labels)
+            group[name] = _counted((c[other] for c in members), other_labels)
+            group["formats"] = _counted((c["format"] for c in members), format_labels)
+            found.append(group)
+        return sorted(found, key=lambda g: (-g["comparisons"], g["code"]))
+
+    years = [s["year"] for s in studies]
+    searched = dt.date.fromisoformat(str(evidence["database"]["last_search"]))
+    database = evidence["database"]
+    flow = database.get("search_flow", {})
+    decided = [s for s in evidence["studies"] if s["status"] != "included"]
+    return {
+        "review": evidence["review"],
+        "database": database,
+        "last_search": f"{searched.day} {MONTHS[searched.month - 1]} {searched.year}",
+        "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),
+                 "screened": flow.get("records.screened"),
+                 "full_texts": flow.get("full.text.assessed.for.eligibility")},
+        "studies": studies,
+        "psychotherapies": groups("psychotherapy", therapy_labels, "control", "controls", control_labels),
+        "controls": groups("control", control_labels, "psychotherapy", "psychotherapies", therapy_labels),
+        "countries": _counted((s["country"] for s in studies), country_labels),
+        "table": table_one(studies, comparisons),
+        "excluded": [s for s in decided if s["status"] == "excluded"],
+        "retracted": [s for s in decided if s["status"] == "retracted"],
+        "counts": {
+            "studies": len(studies),
+            "comparisons": len(comparisons),
+            "participants": round(sum(s["n_analysed"] or 0 for s in studies)),
+            "first_year": min(years) if years else None,
+            "last_year": max(years) if years else None,
+            "low_risk": sum(1 for s in studies if s["rob"] == 4),
+            "post": sum(1 for c in comparisons if c["time"] == "post"),
+        },
+    }
