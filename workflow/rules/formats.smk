@@ -1,5 +1,7 @@
 """Stage formats: review.md as one standalone HTML page and as a PDF, with
-pandoc and Typst (livingreview.stages.formats)."""
+pandoc and Typst (livingreview.stages.formats). The figures, referenced from
+review.md, are put inline into the page and drawn into the PDF by the pandoc
+filter pandoc/figures.lua."""
 
 from livingreview.stages import formats  # noqa: E402
 
@@ -14,6 +16,8 @@ rule html:
         common=template("pandoc/common.yaml"),
         template=template("html/template.html"),
         style=template("html/style.css"),
+        figures=list(FIGURE_FILES.values()),
+        filter=template("pandoc/figures.lua"),
     output:
         html=report(staged("review.html"), category="Article", caption="../report/article.rst"),
         variables=f"{BUILD}/pandoc/html.yaml",
@@ -23,8 +27,8 @@ rule html:
         code=CODE,
     run:
         formats.html(markdown=input.markdown, evidence=input.evidence, citations=input.citations,
-                     defaults=input.defaults, template=input.template, variables=output.variables,
-                     out=output.html, log=log[0])
+                     defaults=input.defaults, template=input.template, figures=RELEASE,
+                     variables=output.variables, out=output.html, log=log[0])
 
 
 rule pdf:
@@ -36,6 +40,8 @@ rule pdf:
         common=template("pandoc/common.yaml"),
         template=template("pdf/template.typ"),
         fonts=font_files(TEMPLATES),
+        figures=list(FIGURE_FILES.values()),
+        filter=template("pandoc/figures.lua"),
     output:
         pdf=report(staged("review.pdf"), category="Article", caption="../report/article.rst"),
         typst=f"{BUILD}/review.typ",
@@ -47,5 +53,5 @@ rule pdf:
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
         formats.pdf(markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
-                    template=input.template, fonts=params.fonts, variables=output.variables,
+                    template=input.template, fonts=params.fonts, figures=RELEASE, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])

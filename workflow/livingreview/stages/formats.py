@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_escaping
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -161,25 +162,35 @@ def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
     return [evidence["references"][key] for key in sorted(numbers, key=numbers.get)]
 
 
+def figure_folder(release: str, relative_to: str = ".") -> str:
+    """Where the staged release's ``figures/`` folder is for pandoc's figure filter (pandoc/figures.lua):
+    *release* relative to *relative_to*, with forward slashes."""
+    return Path(os.path.relpath(release, relative_to)).as_posix()
+
+
 @stage
-def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
-         log: str) -> None:
+def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, figures: str,
+         variables: str, out: str, log: str) -> None:
     """review.md -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``; *template*:
-    ``html/template.html``), with ``citation_*`` meta tags."""
+    ``html/template.html``), with ``citation_*`` meta tags and the figures of the staged release
+    (folder *figures*) inline."""
     data = read_json(evidence)
     meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
+                          | {"figure-folder": figure_folder(figures)})
     write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
 
 @stage
-def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
-        typst: str, out: str, log: str) -> None:
+def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str,
+        variables: str, typst: str, out: str, log: str) -> None:
     """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
-    -> review.pdf (Typst, with the fonts of *fonts* folders)."""
+    -> review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
+    *figures*)."""
     review = read_json(evidence)["review"]
-    pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8")))
+    pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8"))
+                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
     write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")

@@ -1,0 +1,54 @@
+"""Stage figures: one rule, and one job, per figure of the review (livingreview.stages.figures), each an
+SVG file of the release (project.FIGURES): a meta-analytic review's PRISMA 2020 flow diagram and forest
+plot, a narrative review's map of its studies by theme and design."""
+
+from livingreview.stages import figures  # noqa: E402
+
+FIGURE_FILES = {name: staged(path) for name, path in project.FIGURES[CFG["kind"]].items()}
+
+
+if CFG["kind"] == "meta-analysis":
+
+    rule flow_diagram:
+        """The PRISMA 2020 flow diagram: the database release's search flow, and this version's trials."""
+        input:
+            evidence=f"{BUILD}/evidence.json",
+            # The previous version, for the boxes of an update; its modification time is not a change
+            # (publishing rewrites it), its content follows the version in evidence.json.
+            published=lambda wildcards: [ancient(path) for path in published_snapshot(wildcards)],
+        output:
+            FIGURE_FILES["flow"],
+        log:
+            f"{BUILD}/logs/figures/flow.log",
+        params:
+            code=CODE,
+        run:
+            figures.flow_diagram(evidence=input.evidence, published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
+
+    rule forest_plot:
+        """The forest plot of the pooled estimates by control condition and by psychotherapy (synthesis.csv)."""
+        input:
+            synthesis=staged(project.SYNTHESIS),
+        output:
+            FIGURE_FILES["forest"],
+        log:
+            f"{BUILD}/logs/figures/forest.log",
+        params:
+            code=CODE,
+        run:
+            figures.forest_plot(synthesis=input.synthesis, out=output[0], log=log[0])
+
+else:
+
+    rule design_map:
+        """The map of the included studies by theme (in narrative order) and design."""
+        input:
+            evidence=f"{BUILD}/evidence.json",
+        output:
+            FIGURE_FILES["designs"],
+        log:
+            f"{BUILD}/logs/figures/designs.log",
+        params:
+            code=CODE,
+        run:
+            figures.design_map(evidence=input.evidence, out=output[0], log=log[0])
