@@ -50,13 +50,15 @@ def run_stages(project: Path, overrides: dict | None = None) -> None:
         article.assemble(evidence=str(build / "evidence.json"),
                          sections=[str(build / "sections" / f"{s}.md") for s in SECTIONS], templates=folders,
                          style=config["reference_style"], out=str(build / "review.md"),
-                         marked=str(build / "article.md"), citations=str(build / "citations.json"),
-                         log=str(build / "log"))
-        formats.html(markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
+                         citations=str(build / "citations.json"), log=str(build / "log"))
+        formats.ast(markdown=str(build / "review.md"), defaults=template("pandoc/common.yaml"),
+                    out=str(build / "review.json"), log=str(build / "log"))
+        formats.html(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                      citations=str(build / "citations.json"), defaults=template("pandoc/html.yaml"),
                      template=template("html/template.html"), variables=str(build / "html.yaml"),
                      out=str(build / "review.html"), log=str(build / "log"))
-        formats.pdf(markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
+        formats.pdf(ast=str(build / "review.json"), markdown=str(build / "review.md"),
+                    evidence=str(build / "evidence.json"),
                     defaults=template("pandoc/typst.yaml"), template=template("pdf/template.typ"),
                     fonts=[f"{folder}/pdf/fonts" for folder in folders], variables=str(build / "typst.yaml"),
                     typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))

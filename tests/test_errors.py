@@ -203,7 +203,7 @@ END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type",
               "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
-                 "workflow/rules/formats.smk", ["line 7", "SyntaxError"], id="workflow-rule-file-broken"),
+                 "workflow/rules/formats.smk", ["line 23", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

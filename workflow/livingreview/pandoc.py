@@ -59,15 +59,18 @@ def write_defaults(path: str | Path, template: str | Path, variables: dict[str, 
     return str(path)
 
 
-def convert(source: str | Path, to: str, defaults: list[str | Path]) -> str:
-    """Convert the Markdown file *source* with the *defaults* files (later ones win) and return the output.
+def convert(source: str | Path, to: str, defaults: list[str | Path], reader: str | None = None) -> str:
+    """Convert the file *source* with the *defaults* files (later ones win) and return the output.
 
-    *to* must be the writer the defaults name (pypandoc asks for it).
+    *to* must be the writer the defaults name (pypandoc asks for it). The
+    defaults name the reader (Markdown); *reader* overrides it, e.g.
+    ``json`` for a document pandoc has read already (see :func:`read_markdown`).
     """
     pypandoc = _pypandoc()
-    args = [f"--defaults={d}" for d in defaults]
+    args = [f"--defaults={d}" for d in defaults] + ([f"--from={reader}"] if reader else [])
     try:
-        return pypandoc.convert_file(str(source), to, format="markdown", extra_args=args, verify_format=False)
+        return pypandoc.convert_file(str(source), to, format=reader or "markdown", extra_args=args,
+                                     verify_format=False)
     except RuntimeError as exc:
         raise pandoc_error(str(exc), str(source), [str(d) for d in defaults]) from None
 

@@ -13,7 +13,6 @@ rule article:
         style=template(f"references/{CFG['reference_style']}.md.j2"),
     output:
         markdown=staged("review.md"),
-        marked=f"{BUILD}/article.md",
         citations=f"{BUILD}/citations.json",
     log:
         f"{BUILD}/logs/article.log",
@@ -23,5 +22,5 @@ rule article:
         style=CFG["reference_style"],
     run:
         article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
-                         style=params.style, out=output.markdown, marked=output.marked,
+                         style=params.style, out=output.markdown,
                          citations=output.citations, log=log[0])

@@ -1,13 +1,29 @@
 """Stage formats: review.md as one standalone HTML page and as a PDF, with
-pandoc and Typst (livingreview.stages.formats)."""
+pandoc and Typst (livingreview.stages.formats). pandoc reads the Markdown
+once (rule ast); every format is written from that syntax tree."""
 
 from livingreview.stages import formats  # noqa: E402
 
 
-rule html:
-    """review.md -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+rule ast:
+    """review.md -> its pandoc syntax tree (JSON), read with pandoc/common.yaml."""
     input:
         markdown=staged("review.md"),
+        defaults=template("pandoc/common.yaml"),
+    output:
+        f"{BUILD}/review.json",
+    log:
+        f"{BUILD}/logs/ast.log",
+    params:
+        code=CODE,
+    run:
+        formats.ast(markdown=input.markdown, defaults=input.defaults, out=output[0], log=log[0])
+
+
+rule html:
+    """The syntax tree -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+    input:
+        ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
         defaults=template("pandoc/html.yaml"),
@@ -22,14 +38,15 @@ rule html:
     params:
         code=CODE,
     run:
-        formats.html(markdown=input.markdown, evidence=input.evidence, citations=input.citations,
+        formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
                      defaults=input.defaults, template=input.template, variables=output.variables,
                      out=output.html, log=log[0])
 
 
 rule pdf:
-    """review.md -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
+    """The syntax tree -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
     input:
+        ast=f"{BUILD}/review.json",
         markdown=staged("review.md"),
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/typst.yaml"),
@@ -46,6 +63,6 @@ rule pdf:
         code=CODE,
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
-        formats.pdf(markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+        formats.pdf(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
                     template=input.template, fonts=params.fonts, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])

@@ -2,10 +2,9 @@
 assemble ``review.md`` with its front and back matter.
 
 Citations are numbered by first appearance across the sections, in
-document order, and the reference list follows that order. The article is
-written twice from the same template: ``review.md``, with numbers, and the
-*marked* article, in which every citation and every entry of the reference
-list still names its keys (the changes report compares those).
+document order, and the reference list follows that order; the numbering
+is written beside ``review.md`` (``citations.json``), so that the changes
+report can compare citations by the keys they cite.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
-from ..citations import cite_marker, number_citations, resolve_citations
+from ..citations import number_citations, resolve_citations
 from ..errors import BibliographyError, combined
 from ..files import read_json, write_atomic, write_json, write_log
 from ..markdown import escape_markdown
@@ -83,9 +82,9 @@ def reference_list(entries: list[tuple[str, str]]) -> str:
 
 
 @stage
-def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, out: str, marked: str,
-             citations: str, log: str) -> None:
-    """Sections (in document order) -> review.md, the marked article and the numbering (citations.json)."""
+def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, out: str, citations: str,
+             log: str) -> None:
+    """Sections (in document order) -> review.md and the numbering of its citations (citations.json)."""
     data = read_json(evidence)
     texts = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(SECTIONS, sections, strict=True)}
     numbers = number_citations(texts[name] for name in SECTIONS)
@@ -108,10 +107,6 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
         "article.md.j2", **article,
         sections={name: Markup(resolve_citations(text, numbers)) for name, text in texts.items()},
         references=Markup(reference_list([(f"{numbers[key]}\\.", formatted.text[key]) for key in order])))
-    keyed = template.render(
-        "article.md.j2", **article, sections={name: Markup(text) for name, text in texts.items()},
-        references=Markup(reference_list([(cite_marker([key]), formatted.text[key]) for key in order])))
     write_json(citations, numbers)
     write_atomic(out, numbered.strip() + "\n")
-    write_atomic(marked, keyed.strip() + "\n")
     write_log(log, f"{len(numbers)} references cited, style {style}")

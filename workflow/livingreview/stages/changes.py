@@ -6,8 +6,9 @@ the review's version and metadata, the themes, every study of the dataset
 (whatever its status) with its bibliography entry, the reference numbering,
 and the article's paragraphs as plain text in which each citation is still
 the marker of the keys it cites, so that renumbering alone is not a change
-of wording. The paragraphs come from pandoc's reading of the *marked*
-article (see :mod:`livingreview.stages.article`), not from ``review.md``.
+of wording. The paragraphs come from pandoc's syntax tree of ``review.md``
+(rule ``ast``), whose citations are links to ``#ref-N``: with the numbering
+(``citations.json``) each becomes the marker of the keys it cites.
 
 The published file holds the snapshot of the release *and* the baseline it
 was compared with, so that the report is a function of the inputs and of the
@@ -22,7 +23,6 @@ record, and ``changes.html`` by pandoc from it.
 from __future__ import annotations
 
 import html as html_escaping
-import json
 import re
 import sys
 from pathlib import Path
@@ -30,6 +30,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import pandoc
+from ..citations import cite_marker
 from ..compare import Changes, compare
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
@@ -71,59 +72,115 @@ def plain(inlines: list[dict]) -> str:
     return "".join(out)
 
 
-def _text(inlines: list[dict]) -> str:
-    return _SPACES.sub(" ", plain(inlines)).strip()
+def _cited_number(node: dict) -> int | None:
+    """The reference number a link of a citation points at (``#ref-N``), or None for any other element."""
+    if node["t"] != "Link":
+        return None
+    target = node["c"][2][0]
+    return int(target[5:]) if target.startswith("#ref-") and target[5:].isdigit() else None
 
 
-def _cells(row: list) -> str:
+def with_markers(inlines: list[dict], keys: dict[int, str]) -> list[dict]:
+    """*inlines* with each citation (``[``, links to ``#ref-N`` joined by ``,`` or ``-``, ``]``) made the
+    marker of the keys it cites (*keys*: number -> key), so that renumbering is no change of wording."""
+    out: list[dict] = []
+    i = 0
+    while i < len(inlines):
+        first = _cited_number(inlines[i])
+        opened = out and out[-1]["t"] == "Str" and out[-1]["c"].endswith("[")
+        if first is not None and opened:
+            numbers, j = [first], i + 1
+            while (j + 1 < len(inlines) and inlines[j]["t"] == "Str" and inlines[j]["c"] in (",", "-")
+                   and _cited_number(inlines[j + 1]) is not None):
+                number = _cited_number(inlines[j + 1])
+                numbers += range(numbers[-1] + 1, number + 1) if inlines[j]["c"] == "-" else [number]
+                j += 2
+            if (j < len(inlines) and inlines[j]["t"] == "Str" and inlines[j]["c"].startswith("]")
+                    and all(n in keys for n in numbers)):
+                before = out.pop()["c"][:-1]
+                out += [{"t": "Str", "c": before}] if before else []
+                out.append({"t": "Str", "c": cite_marker([keys[n] for n in numbers])})
+                after = inlines[j]["c"][1:]
+                out += [{"t": "Str", "c": after}] if after else []
+                i = j + 1
+                continue
+        out.append(inlines[i])
+        i += 1
+    return out
+
+
+def _text(inlines: list[dict], keys: dict[int, str]) -> str:
+    return _SPACES.sub(" ", plain(with_markers(inlines, keys))).strip()
+
+
+def _cells(row: list, keys: dict[int, str]) -> str:
     """A table row as "| a | b |" (cells as plain text)."""
-    texts = [" ".join(_text(block["c"]) for block in cell[4] if block["t"] in ("Para", "Plain")) for cell in row[1]]
+    texts = [" ".join(_text(block["c"], keys) for block in cell[4] if block["t"] in ("Para", "Plain"))
+             for cell in row[1]]
     return "| " + " | ".join(texts) + " |"
 
 
-def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, str]], str]:
+def _reference_entry(block: dict, keys: dict[int, str]) -> list[dict]:
+    """The blocks of an entry of the reference list (a div ``ref-N``), its leading "N." made the
+    marker of its key."""
+    identifier, blocks = block["c"][0][0], block["c"][1]
+    number = int(identifier[4:]) if identifier[4:].isdigit() else None
+    first = blocks[0] if blocks else None
+    if number not in keys or not first or first["t"] not in ("Para", "Plain") or not first["c"]:
+        return blocks
+    label = first["c"][0]
+    if label["t"] != "Str" or label["c"] != f"{number}.":
+        return blocks
+    return [{"t": first["t"], "c": [{"t": "Str", "c": cite_marker([keys[number]])}, *first["c"][1:]]},
+            *blocks[1:]]
+
+
+def paragraphs(blocks: list[dict], keys: dict[int, str], section: str = "") -> tuple[list[dict[str, str]], str]:
     """The paragraphs of pandoc *blocks* in order, each ``{"section", "text"}``, and the section after them.
 
-    Headings name the section and are not paragraphs; a div with a class
-    starts a section of that name (``::: {.back-matter}``: "Back matter");
-    a table gives its caption and each of its rows as paragraphs.
+    Citations become the markers of the keys they cite (*keys*: number ->
+    key; see :func:`with_markers`), and an entry of the reference list
+    starts with the marker of its key. Headings name the section and are
+    not paragraphs; a div with a class starts a section of that name
+    (``::: {.back-matter}``: "Back matter"); a table gives its caption and
+    each of its rows as paragraphs.
     """
     found: list[dict[str, str]] = []
     for block in blocks:
         kind, content = block["t"], block.get("c")
         if kind == "Header":
-            section = _text(content[2])
+            section = _text(content[2], keys)
         elif kind in ("Para", "Plain"):
-            text = _text(content)
+            text = _text(content, keys)
             if text:
                 found.append({"section": section, "text": text})
         elif kind == "Div":
-            classes = content[0][1]
+            identifier, classes = content[0][0], content[0][1]
             if classes and classes[0] != "reference":
                 section = classes[0].replace("-", " ").capitalize()
-            inner, section = paragraphs(content[1], section)
+            inner_blocks = _reference_entry(block, keys) if identifier.startswith("ref-") else content[1]
+            inner, section = paragraphs(inner_blocks, keys, section)
             found += inner
         elif kind in ("BlockQuote",):
-            inner, section = paragraphs(content, section)
+            inner, section = paragraphs(content, keys, section)
             found += inner
         elif kind in ("BulletList", "OrderedList"):
             for item in content if kind == "BulletList" else content[1]:
-                inner, section = paragraphs(item, section)
+                inner, section = paragraphs(item, keys, section)
                 found += inner
         elif kind == "Table":
-            inner, section = paragraphs(content[1][1], section)  # the caption
+            inner, section = paragraphs(content[1][1], keys, section)  # the caption
             found += inner
             head, bodies = content[3], content[4]
             rows = head[1] + [row for body in bodies for row in body[2] + body[3]]
-            found += [{"section": section, "text": _cells(row)} for row in rows]
+            found += [{"section": section, "text": _cells(row, keys)} for row in rows]
     return found, section
 
 
-def article_paragraphs(marked_article: str | Path, defaults: str | Path) -> list[dict[str, str]]:
-    """The paragraphs of the marked article, read by pandoc with *defaults* (``pandoc/common.yaml``,
-    whose reader the other formats use too; see :func:`paragraphs`)."""
-    tree = json.loads(pandoc.convert(marked_article, "json", [defaults]))
-    return paragraphs(tree["blocks"])[0]
+def article_paragraphs(tree: dict, numbering: dict[str, int]) -> list[dict[str, str]]:
+    """The paragraphs of the article, from pandoc's syntax tree of review.md (rule ast) and the
+    numbering of its citations (see :func:`paragraphs`)."""
+    return paragraphs(tree["blocks"], {number: key for key, number in numbering.items()})[0]
 
 
 # --- the snapshot --------------------------------------------------------------
@@ -251,11 +308,11 @@ def read_previous(path: str | Path) -> dict | None:
 
 
 @stage
-def snapshot(*, evidence: str, citations: str, marked: str, defaults: str, published: str, out: str,
-             log: str) -> None:
-    """evidence.json, the numbering and the marked article (+ the *published* snapshot, if there is one)
-    -> this release's snapshot file."""
-    current = make_snapshot(read_json(evidence), read_json(citations), article_paragraphs(marked, defaults))
+def snapshot(*, evidence: str, citations: str, ast: str, published: str, out: str, log: str) -> None:
+    """evidence.json, the numbering and the article's syntax tree (+ the *published* snapshot, if there
+    is one) -> this release's snapshot file."""
+    numbering = read_json(citations)
+    current = make_snapshot(read_json(evidence), numbering, article_paragraphs(read_json(ast), numbering))
     previous = read_previous(published)
     check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)

@@ -1,5 +1,13 @@
 """Stage ``formats``: convert ``review.md`` to HTML (pandoc) and to PDF (pandoc, then Typst).
 
+pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
+HTML and Typst writers, and the evidence snapshot, start from that tree, so
+the slowest part of pandoc runs once per build instead of once per format.
+
+pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
+HTML and Typst writers, and the evidence snapshot, start from that tree, so
+the slowest part of pandoc runs once per build instead of once per format.
+
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
 ignore the system's fonts, and the PDF is dated by the review's publication
@@ -162,24 +170,33 @@ def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
 
 
 @stage
-def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
-         log: str) -> None:
-    """review.md -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``; *template*:
-    ``html/template.html``), with ``citation_*`` meta tags."""
-    data = read_json(evidence)
-    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
-    write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
+def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
+    """review.md -> its pandoc syntax tree as JSON (*defaults*: ``pandoc/common.yaml``, the reader
+    every format shares)."""
+    write_atomic(out, pandoc.convert(markdown, "json", [defaults]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
 
 @stage
-def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
-        typst: str, out: str, log: str) -> None:
-    """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
-    -> review.pdf (Typst, with the fonts of *fonts* folders)."""
+def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``;
+    *template*: ``html/template.html``), with ``citation_*`` meta tags."""
+    data = read_json(evidence)
+    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
+    write_atomic(out, pandoc.convert(ast, "html5", [defaults, variables], reader="json"))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def pdf(*, ast: str, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str],
+        variables: str, typst: str, out: str, log: str) -> None:
+    """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
+    ``pdf/template.typ``) -> review.pdf (Typst, with the fonts of *fonts* folders). *markdown* (review.md)
+    says whether long citation groups need to break."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8")))
-    write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
+    write_atomic(typst, pandoc.convert(ast, "typst", [defaults, variables], reader="json"))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
-    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")
+    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
