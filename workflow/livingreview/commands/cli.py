@@ -42,6 +42,8 @@ def make_parser() -> argparse.ArgumentParser:
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
+    scale_cmd = commands.add_parser("bench-scale", help="time and memory of builds of N synthetic studies")
+    scale_cmd.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], help="numbers of studies")
     verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with the "
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
@@ -78,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         from .verify import main as verify
 
         return verify(Path(args.review), keep=args.keep)
+    if args.command == "bench-scale":
+        from .bench_scale import main as bench_scale
+
+        return bench_scale(args.sizes)
     from .bench import main as bench
 
     return bench(Path(args.review), args.runs)
