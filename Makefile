@@ -43,6 +43,10 @@ test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit an
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)
 
+SIZES ?= 1000 10000
+bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
+	$(RUN) bench-scale $(SIZES)
+
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
 	$(RUN) verify $(REVIEW)
 
