@@ -14,7 +14,7 @@ REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
 
-.PHONY: review import test bench verify check-bib unlock lock clean
+.PHONY: review import test bench bench-scale verify check-bib unlock lock clean
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
