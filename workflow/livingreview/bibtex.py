@@ -41,6 +41,8 @@ def _latex_context():
 
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True, latex_context=_latex_context())
 _NAME_FIELDS = ("author", "editor")
+# Fields whose brace-protected words keep their case when a CSL style changes it (see csl.sentence_case).
+_CASE_FIELDS = ("title", "subtitle")
 # "&", "%" and "#" that are not escaped: in a title pasted from elsewhere they mean themselves, not
 # LaTeX's table alignment, comment or parameter (which would drop them or the rest of the field).
 _BARE_SPECIALS = re.compile(r"(?<!\\)([&%#])")
@@ -60,6 +62,29 @@ def decode_latex(text: str) -> str:
         text = _BARE_DOLLAR.sub(r"\\$", text)
     decoded = _LATEX.latex_to_text(text)
     return decoded.replace("\u00a0", " ")
+
+
+def protected_groups(value: str) -> list[str]:
+    """The brace groups that protect their case in a raw BibTeX value (``{SSRIs}``), in order, as written.
+
+    A group that starts with a backslash (``{\\"O}``) is a special character, not a protection.
+    """
+    groups, depth, start, i = [], 0, 0, 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0 and not value[start:i].startswith("\\"):
+                groups.append(value[start:i])
+        i += 1
+    return groups
 
 
 def _join(parts: list[str]) -> str:
@@ -258,6 +283,8 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
                     setattr(ref, "authors" if name == "author" else "editors", _names(value, entry.key, path, line))
                 else:
                     ref.fields[name] = decode_latex(value).strip()
+                    if name in _CASE_FIELDS and protected_groups(value):
+                        ref.protected[name] = [decode_latex(group) for group in protected_groups(value)]
         except BibliographyError as exc:
             problems.append(exc)
             continue

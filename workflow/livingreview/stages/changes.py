@@ -47,32 +47,8 @@ EVIDENCE_PARTS = ("studies", "themes", "references", "review")
 # --- the article's paragraphs, from pandoc's syntax tree ----------------------
 
 _SPACES = re.compile(r"\s+")
-_STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
-
-
-def plain(inlines: list[dict]) -> str:
-    """The text of pandoc inline elements as a reader sees it (styling, links and escapes gone)."""
-    out = []
-    for node in inlines:
-        kind, content = node["t"], node.get("c")
-        if kind == "Str":
-            out.append(content)
-        elif kind in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-        elif kind in _STYLED:
-            out.append(plain(content))
-        elif kind == "Quoted":
-            mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
-            out.append(mark + plain(content[1]) + mark)
-        elif kind in ("Link", "Image", "Span", "Cite"):
-            out.append(plain(content[1] if kind != "Cite" else content[1]))
-        elif kind in ("Code", "Math", "RawInline"):
-            out.append(content[1])
-    return "".join(out)
-
-
 def _text(inlines: list[dict]) -> str:
-    return _SPACES.sub(" ", plain(inlines)).strip()
+    return _SPACES.sub(" ", pandoc.plain(inlines)).strip()
 
 
 def _cells(row: list) -> str:
