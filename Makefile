@@ -37,8 +37,10 @@ test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit an
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)
 
+# With CERTIFICATE=PATH, verify also writes the verification (verdict, commit, tools, hashes) to PATH as JSON.
+CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
-	$(RUN) verify $(REVIEW)
+	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
 
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted

@@ -18,6 +18,8 @@ import copy
 
 from markupsafe import Markup
 
+from . import pandoc
+from .errors import ConfigError, ConversionError
 from .pandoc import plain
 
 # Where citeproc puts the bibliography (pandoc's ``refs`` div).
@@ -26,6 +28,23 @@ BIBLIOGRAPHY = Markup("::: {#refs}\n:::")
 CITEPROC_METADATA = ("references", "csl", "link-citations")
 # Spans citeproc wraps around a numbered entry's number and text (second-field-align).
 _ENTRY_SPANS = ("csl-left-margin", "csl-right-inline", "csl-indent", "csl-block")
+
+
+def formatted_article(cited: str, style: str, references: str, defaults: str, options: str) -> dict:
+    """The syntax tree of the *cited* article with its citations and bibliography formatted by pandoc's
+    citeproc with the CSL *style* and the CSL items in *references* (a metadata file); *defaults* is the
+    pandoc defaults file ``pandoc/citeproc.yaml``, and *options* the defaults file written here.
+    A style citeproc cannot use is a :class:`ConfigError` naming the style file."""
+    pandoc.write_options(options, {"csl": style, "metadata-files": [references]})
+    try:
+        return pandoc.read_ast(cited, [defaults, options])
+    except ConversionError as exc:
+        if "citeproc" not in exc.problem.lower() and ".csl" not in exc.problem:
+            raise
+        detail = exc.problem.removeprefix("pandoc failed: ")
+        raise ConfigError(style, None, f"pandoc's citeproc cannot format with this CSL style: {detail}",
+                          "use a valid CSL 1.0 style (https://citationstyles.org/), or a built-in style: "
+                          "seed, vancouver, apa") from None
 
 
 def _bibliography_div(blocks: list[dict]) -> int | None:

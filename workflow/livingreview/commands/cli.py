@@ -46,6 +46,8 @@ def make_parser() -> argparse.ArgumentParser:
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    verify_cmd.add_argument("--certificate", type=Path, metavar="PATH",
+                            help="also write the verification as a certificate (JSON) to PATH")
     bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
                                   "and report, by key, what cannot be read or formatted")
     bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from .verify import main as verify
 
-        return verify(Path(args.review), keep=args.keep)
+        return verify(Path(args.review), keep=args.keep, certificate_path=args.certificate)
     from .bench import main as bench
 
     return bench(Path(args.review), args.runs)

@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from .. import pandoc
 from ..citations import cite_marker, map_citations, number_citations, resolve_citations
-from ..citeproc import BIBLIOGRAPHY, entry_texts, with_reference_list
+from ..citeproc import BIBLIOGRAPHY, entry_texts, formatted_article, with_reference_list
 from ..csl import is_csl_style, pandoc_citation, references_metadata
 from ..errors import BibliographyError, ConfigError, combined
 from ..files import read_json, write_atomic, write_json, write_log
@@ -112,8 +112,7 @@ def citeproc_article(cited: str, style: str, references: str, defaults: dict[str
     """The *cited* article formatted by pandoc's citeproc with the CSL *style*: review.md, and
     ``{key: plain text}`` of each entry. *defaults* are the pandoc defaults files ``citeproc`` and
     ``markdown``; *options* the defaults file written here (the style and the *references* metadata)."""
-    pandoc.write_options(options, {"csl": style, "metadata-files": [references]})
-    ast = pandoc.read_ast(cited, [defaults["citeproc"], options])
+    ast = formatted_article(cited, style, references, defaults["citeproc"], options)
     texts = entry_texts(ast)
     missing = [key for key in keys if not texts.get(key)]
     if missing:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from .. import pandoc
+from ..citeproc import formatted_article
 from ..csl import references_metadata
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
@@ -211,8 +212,7 @@ def jats(*, cited: str, evidence: str, citations: str, style: str, defaults: dic
     cited_entries = [Reference.from_dict(ref) for ref in cited_references(data, read_json(citations))]
     # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles expect).
     write_atomic(references, references_metadata(cited_entries, in_sentence_case=False))
-    pandoc.write_options(options, {"csl": style, "metadata-files": [references]})
-    ast = article_parts(pandoc.read_ast(cited, [defaults["citeproc"], options]))
+    ast = article_parts(formatted_article(cited, style, references, defaults["citeproc"], options))
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
