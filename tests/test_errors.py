@@ -21,7 +21,6 @@ from conftest import leftovers, output_hashes, run_cli
 from in_process import run_stages
 from livingreview.errors import LivingReviewError
 
-
 # A small CSL style of our own, and a dependent style (which only names its parent).
 HOUSE_CSL = """<?xml version="1.0" encoding="utf-8"?>
 <style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
@@ -242,7 +241,7 @@ END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type",
               "config-csl-missing", "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
-                 "workflow/rules/formats.smk", ["line 7", "SyntaxError"], id="workflow-rule-file-broken"),
+                 "workflow/rules/formats.smk", ["line 8", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

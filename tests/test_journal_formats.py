@@ -5,15 +5,26 @@ tests/test_reproducibility.py compares every release file of two builds."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
+from pathlib import Path
 
 import docx
 import pytest
+from conftest import ROOT
+from in_process import working_directory
 from journal import XLINK, docx_blocks, docx_text, jats_body_text, read_jats, text_of
+from livingreview import pandoc
+from livingreview.errors import ConversionError
+from livingreview.stages import formats
+from livingreview.wordfile import dated_core_properties, deterministic_docx
 from textcheck import sections, seed_references, unmatched_sentences
 
 TITLE = "Depression Treatment: Medication, Psychotherapy, and Beyond"
@@ -187,3 +198,67 @@ def test_jats_citations_are_links_to_the_references_numbered_as_in_the_article(j
     assert (first.get("rid"), first.text) == ("ref-johnsen2023", "1")
     conclusion = text_of(root.find("body/sec[@id='conclusion']"))
     assert "lower relapse rates [6]." in conclusion and "future episodes [2,3]." in conclusion
+
+
+def test_the_docx_bytes_depend_on_neither_the_clock_nor_source_date_epoch(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: T\n---\n\n# H\n\nText.\n", encoding="utf-8")
+
+    def pandoc_docx(epoch: str | None) -> bytes:
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env.update({"SOURCE_DATE_EPOCH": epoch} if epoch else {})
+        return subprocess.run([str(pandoc.binary()), str(source), "-t", "docx", "-o", "-"], env=env,
+                              capture_output=True, check=True).stdout
+
+    raw = [pandoc_docx(None), pandoc_docx("86400"), pandoc_docx("1000000000")]
+    assert len(set(raw)) == 3  # pandoc dates the package by the clock or SOURCE_DATE_EPOCH
+    fixed = {deterministic_docx(data, PUBLISHED) for data in raw}
+    assert len(fixed) == 1
+    assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-12-29T00:00:00Z<" in zipfile.ZipFile(
+        io.BytesIO(fixed.pop())).read("docProps/core.xml")
+
+
+def test_a_package_without_its_dates_is_an_error():
+    with pytest.raises(ValueError, match="0 creation/modification dates"):
+        dated_core_properties(b"<cp:coreProperties/>", PUBLISHED)
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_project, tmp_path):
+    """A review whose template shows a figure (as a meta-analysis shows its forest plot): the DOCX embeds
+    it, the JATS holds a <fig> with its caption and a <graphic> naming the file; a missing one stops."""
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "plot.png").write_bytes(tiny_png())
+    body = "# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown [@{johnsen2023}].\n\n"
+    (tmp_path / "review.md").write_text(f"---\ntitle: T\n---\n\n{body}", encoding="utf-8")
+    (tmp_path / "cited.md").write_text(f"{body}# References\n\n::: {{#refs}}\n:::\n", encoding="utf-8")
+    (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
+    evidence, templates = built_project / "build" / "evidence.json", ROOT / "templates"
+    with working_directory(tmp_path):
+        formats.docx(markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
+                     variables="docx.yaml", out="review.docx", log="log")
+        formats.jats(cited="cited.md", evidence=str(evidence), citations="citations.json",
+                     style=str(templates / "jats/citations.csl"),
+                     defaults={"citeproc": str(templates / "pandoc/citeproc.yaml"),
+                               "jats": str(templates / "pandoc/jats.yaml")},
+                     template=str(templates / "jats/template.xml"), references="references.yaml",
+                     options="citeproc.yaml", variables="jats.yaml", out="review.jats.xml", log="log")
+        package = zipfile.ZipFile("review.docx")
+        assert [name for name in package.namelist() if name.startswith("word/media/")] == ["word/media/rId9.png"]
+        assert package.read("word/media/rId9.png") == tiny_png()
+        assert "Figure 1. The forest plot." in docx_blocks(Path("review.docx"))
+        figure = read_jats(Path("review.jats.xml")).find("body//fig")
+        assert text_of(figure.find("caption")) == "Figure 1. The forest plot."
+        assert figure.find("graphic").get(f"{XLINK}href") == "figures/plot.png"
+        Path("figures/plot.png").unlink()
+        with pytest.raises(ConversionError, match='the image "figures/plot.png" that the article shows'):
+            formats.docx(markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
+                         variables="docx.yaml", out="review.docx", log="log")

@@ -122,6 +122,7 @@ def plain(inlines: list[dict]) -> str:
     return "".join(out)
 
 
+_MISSING_RESOURCE = re.compile(r"Could not fetch resource (\S+?):? ")
 _PANDOC_TEMPLATE = re.compile(r'Error compiling template "([^"]+)" \(line (\d+), column (\d+)\):\s*(.*)', re.DOTALL)
 
 
@@ -137,6 +138,11 @@ def pandoc_error(message: str, source: str, defaults: list[str]) -> ConversionEr
                                f"pandoc cannot read this template: {detail[:300]}",
                                "fix the template syntax ($variable$, $if(x)$...$endif$, $for(x)$...$endfor$), "
                                "or restore the file from version control", line=int(line))
+    missing = _MISSING_RESOURCE.search(text)
+    if missing:
+        return ConversionError(source, None, f'the image "{missing.group(1)}" that the article shows cannot be found',
+                               "put the image there (a path relative to the review folder, or to the article), "
+                               "or correct its path in the template that shows it")
     return ConversionError(source, None, f"pandoc failed: {' '.join(text.split())[:600]}",
                            "check the pandoc options in " + " and ".join(map(shown_path, defaults))
                            + " and the templates they name")
