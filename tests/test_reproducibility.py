@@ -152,6 +152,12 @@ def test_sources_are_the_files_git_tracks(tmp_path):
         (tmp_path / name).write_text(name)
     expected = ["Snakefile", "data/a.csv"]  # not a checkout: the pipeline and the review's sources
     assert source_files(tmp_path, ".") == fixed_files(tmp_path, ["Snakefile", "data"]) == expected
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "house.csl").write_text("<style/>")
+    (tmp_path.parent / "outside.csl").write_text("<style/>")
+    # outside git, the inputs the manifest lists are copied too, if they are inside the project
+    assert source_files(tmp_path, ".", ["styles/house.csl", "../outside.csl", "/etc/hostname"]) == [
+        "Snakefile", "data/a.csv", "styles/house.csl"]
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "add", "Snakefile", "notes.txt"], cwd=tmp_path, check=True)
     assert source_files(tmp_path, ".") == ["Snakefile", "notes.txt"]

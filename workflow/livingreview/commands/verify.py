@@ -96,7 +96,9 @@ def source_files(root: Path, review: str, inputs: list[str] = ()) -> list[str]:
     tracked = git_files(root)
     if tracked is not None:
         return sorted(tracked)
-    listed = [os.path.normpath(f"{review}/{path}") for path in inputs]
+    # only paths inside the project (a manifest edited to name others is reported, never followed)
+    listed = [name for name in (os.path.normpath(f"{review}/{path}") for path in inputs)
+              if not os.path.isabs(name) and name.split(os.sep)[0] != ".."]
     names = [*PIPELINE, *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"]), *listed]
     return sorted(set(fixed_files(root, [name for name in names if (root / name).exists()])))
 
