@@ -177,3 +177,9 @@ def test_ama_formats_reference_1_as_the_style_does_and_cites_in_superscript(proj
     assert "success^[1](#ref-johnsen2023)^." in markdown
     cited = held_out(project / style, project / "references.bib", "success [@johnsen2023].")
     assert plain("success^[1](#ref-johnsen2023)^.") == cited == "success¹."
+
+
+def test_check_bib_says_it_checks_the_built_in_styles_only():
+    result = run_cli(ROOT, "check-bib", "references.bib", "--style", "styles/apa.csl")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "check-bib formats with the built-in styles (seed, vancouver, apa)" in result.stderr
