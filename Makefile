@@ -65,4 +65,4 @@ lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with
 	rm -rf .venv-lock
 
 clean:  ## Remove REVIEW's intermediate files and Snakemake's metadata (never output/)
-	rm -rf $(REVIEW)/build $(REVIEW)/.snakemake .pytest_cache
+	rm -rf $(REVIEW)/build $(REVIEW)/.snakemake $(REVIEW)/.output.publish .pytest_cache

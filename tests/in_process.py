@@ -74,8 +74,9 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                      out=str(build / "review.docx"), log=str(build / "log"))
         formats.jats(cited=str(build / "article.cited.md"), evidence=str(build / "evidence.json"),
                      citations=str(build / "citations.json"),
-                     style=style if is_csl_style(style) else template("jats/citations.csl"),
-                     defaults={"citeproc": template("pandoc/citeproc.yaml"), "jats": template("pandoc/jats.yaml")},
+                     style=style if is_csl_style(style) else template(f"references/{style}.md.j2"),
+                     defaults={"citeproc": template("pandoc/citeproc.yaml"), "read": template("pandoc/common.yaml"),
+                               "jats": template("pandoc/jats.yaml")},
                      template=template("jats/template.xml"), references=str(build / "jats-references.yaml"),
                      options=str(build / "jats-citeproc.yaml"), variables=str(build / "jats.yaml"),
                      out=str(build / "review.jats.xml"), log=str(build / "log"))

@@ -87,7 +87,7 @@ def test_biblatex_aliases():
     (r"50% of {X}", "50% of X"),
     (r"a \% b", "a % b"),
     (r"\textsf{R} and \texttt{knitr}", "R and knitr"),
-    (r"{$\eta$}2", r"$\eta$2"),
+    (r"{$\eta$}2", "η2"),  # simple math is decoded
     (r"costs US$ 5 {x}", "costs US$ 5 x"),
     (r"{x} #1", "x #1"),
     ("plain <b>text</b> & more", "plain <b>text</b> & more"),
@@ -112,3 +112,37 @@ def test_a_missing_field_is_the_entry_s_problem_and_a_misspelt_name_the_template
 def test_missing_field_error_text():
     error = missing_field_error(Reference("k", "book", 3, {"publsher": "P"}), "publisher", "apa", "r.bib")
     assert error.fix == 'add `publisher = {...}` to the entry "k"' and 'Did you mean "publsher"?' in error.problem
+
+
+@pytest.mark.parametrize("latex, text", [
+    (r"$\beta$-Blockers", "β-Blockers"),
+    (r"The Earth Is Round (p $<$ .05)", "The Earth Is Round (p < .05)"),
+    (r"R$^2$ and CO$_2$ and H$_{2}$O", "R² and CO₂ and H₂O"),
+    (r"$\chi^2$, $x_{ij}^{2}$, $10^{-3}$", "χ², xᵢⱼ², 10⁻³"),
+    (r"$\geq$ 18", "≥ 18"),
+    ("Costs in $ and 5% of $x$", "Costs in $ and 5% of $x$"),  # three dollars: none opens math
+])
+def test_simple_math_is_decoded_to_text(latex, text):
+    undecoded = []
+    assert decode_latex(latex, undecoded) == text and undecoded == []
+
+
+def test_math_that_text_cannot_write_is_kept_and_named():
+    undecoded = []
+    assert decode_latex(r"On $x^{\gamma}$ rates", undecoded) == r"On $x^{\gamma}$ rates"
+    assert undecoded == [r"$x^{\gamma}$"]
+    bib = read_bibtex(r"@article{k, author={Doe, J.}, title={On $x^{\gamma}$}, journal={J}, year={2020}}")
+    assert "cannot be written as plain text" in bib.warnings["k"][0].problem
+
+
+def test_and_others_means_et_al_in_every_style():
+    refs = read_bibtex("@article{k, author={Andersen, Sara and others}, title={T}, journal={J}, year={2020}}").references
+    texts = {style: format_references(refs, [TEMPLATES], style, "r.bib").text["k"] for style in ("seed", "vancouver",
+                                                                                              "apa")}
+    assert texts["seed"].startswith("S. Andersen, et al.") and texts["vancouver"].startswith("Andersen S, et al.")
+    assert texts["apa"].startswith("Andersen, S., et al.")
+
+
+def test_an_undefined_macro_joining_names_is_named_as_the_cause():
+    bib = read_bibtex("@article{k, author={Doe, J.} # and # {Roe, K.}, title={T}, journal={J}, year={2020}}")
+    assert 'macros that are not defined: "and"' in bib.problems[0].problem

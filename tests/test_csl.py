@@ -98,6 +98,8 @@ def test_csl_item_types_containers_and_dates():
     assert (thesis["type"], thesis["genre"], thesis["publisher"]) == ("thesis", "PhD thesis", "U")
     assert thesis["issued"] == {"date-parts": [[2021, 5, 17]]}
     assert csl_item(one("@misc{m, title={T}}"))["type"] == "document"
+    others = csl_item(one("@article{o, author={Doe, J. and others}, title={T}, journal={J}, year={2020}}"))
+    assert others["author"] == [{"family": "Doe", "given": "J."}]  # "and others" names no one
 
 
 def test_text_from_the_bibliography_reaches_the_reference_literally(tmp_path):

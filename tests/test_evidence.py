@@ -78,3 +78,24 @@ def test_problems_are_listed_file_by_file_then_by_line():
                 DataError("t.csv", "row 1 (line 2)", "x", line=2)]
     assert places(in_reading_order(problems, ["t.csv", "s.csv", "b.bib"])) == [
         "t.csv, row 1 (line 2)", "s.csv, None", "s.csv, row 2 (line 3)", "s.csv, row 4 (line 5)", "b.bib, line 44, key k"]
+
+
+def test_two_themes_in_the_same_place_are_named_together():
+    from livingreview.stages.evidence import same_order_problems
+
+    problems = same_order_problems([theme("a", 1), theme("b", 2), dict(theme("c", 3), order=1)], "order", "t.csv")
+    assert [str(p).split("\n")[0] for p in problems] == [
+        't.csv, row 3 (line 4), column order: theme "c" has the same order (1) as theme "a" (row 1)']
+
+
+def test_a_version_below_the_published_one_is_refused(tmp_path):
+    from livingreview.stages.changes import check_version_order
+
+    review = tmp_path / "review.yaml"
+    review.write_text('title: T\nversion: "1.9.0"\n', encoding="utf-8")
+    published = {"snapshot": {"version": "1.10.0"}}
+    with pytest.raises(DataError) as caught:
+        check_version_order(published, {"version": "1.9.0"}, str(review))
+    assert caught.value.where == "line 2, key version" and 'lower than the published version "1.10.0"' in str(caught.value)
+    check_version_order(published, {"version": "1.10.1"}, str(review))
+    check_version_order(published, {"version": "draft"}, str(review))  # no order to compare: allowed

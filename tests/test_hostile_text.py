@@ -60,7 +60,8 @@ FINDING = " ".join(MARKUP + SCRIPTS) + "."
 TITLE = "Hostile <b>title</b> & *stars* {{ 7*7 }} $x$ 中文 العربية 😀"
 BIB_TITLE = r"Bib <script>x</script> \& AT&T 100% {{ 7*7 }} @key \#import #set $x$ 中文 😀"
 # LaTeX in a BibTeX field is decoded by design (\& is &, braces group); what remains is literal.
-BIB_TITLE_SHOWN = "Bib <script>x</script> & AT&T 100% 7*7 @key #import #set $x$ 中文 😀"
+# ... and simple math is written as text ("$x$" is x).
+BIB_TITLE_SHOWN = "Bib <script>x</script> & AT&T 100% 7*7 @key #import #set x 中文 😀"
 
 
 def normal(text: str) -> str:

@@ -187,3 +187,32 @@ def test_csv_shape_skips_blank_lines_before_the_header_and_between_rows():
     assert csv_shape("\n\na,b\n1,2\n", "f.csv", "table") == (["a", "b"], [4])
     assert "line 2 (header), column a" in raises(csv_shape, "\na,a\n1,2\n", "f.csv", "table")
     assert csv_shape("a,b\n1,2\n\n3,4\n", "f.csv", "table") == (["a", "b"], [2, 4])
+
+
+@pytest.mark.parametrize("text, allow, expected", [
+    ("ok\tfine\n", False, None),
+    ("a\nb\x00c\n", False, "f.csv, line 2, column 2: the table file contains a control character, U+0000"),
+    ("x\x1b[31m\x1b[0m\n", False, "control character, U+001B (2 in the file)"),
+    ("caf\u00e9 \u0085\n", False, "U+0085"),
+    ("live \u202eevil\n", False, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("live \u202eevil\n", True, None),
+    ("a\u200db\n", False, "U+200D ZERO WIDTH JOINER"),
+])
+def test_check_characters(text, allow, expected):
+    from livingreview.files import check_characters
+
+    if expected is None:
+        check_characters(text, "f.csv", "table", allow_invisible=allow)
+    else:
+        assert expected in raises(check_characters, text, "f.csv", "table", DataError, allow)
+
+
+def test_file_system_errors_become_plain_messages():
+    import errno
+
+    from livingreview.errors import file_system_error
+
+    full = file_system_error(OSError(errno.ENOSPC, "No space left on device", "build/x.pdf"), "stage pdf")
+    assert str(full).startswith("build/x.pdf: the disk is full: stage pdf stopped") and "free some space" in full.fix
+    assert "permission denied" in str(file_system_error(PermissionError(errno.EACCES, "x", "out/a"), "publishing"))
+    assert file_system_error(FileNotFoundError(errno.ENOENT, "x", "a"), "y") is None  # not the machine's fault

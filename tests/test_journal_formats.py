@@ -237,7 +237,7 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
     it, the JATS holds a <fig> with its caption and a <graphic> naming the file; a missing one stops."""
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "plot.png").write_bytes(tiny_png())
-    body = "# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown [@{johnsen2023}].\n\n"
+    body = "# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown \\[[1](#ref-johnsen2023)\\].\n\n"
     (tmp_path / "review.md").write_text(f"---\ntitle: T\n---\n\n{body}", encoding="utf-8")
     (tmp_path / "cited.md").write_text(f"{body}# References\n\n::: {{#refs}}\n:::\n", encoding="utf-8")
     (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
@@ -246,9 +246,9 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
         formats.docx(markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
                      variables="docx.yaml", out="review.docx", log="log")
         formats.jats(cited="cited.md", evidence=str(evidence), citations="citations.json",
-                     style=str(templates / "jats/citations.csl"),
+                     style=str(templates / "references/seed.md.j2"),
                      defaults={"citeproc": str(templates / "pandoc/citeproc.yaml"),
-                               "jats": str(templates / "pandoc/jats.yaml")},
+                               "read": str(templates / "pandoc/common.yaml"), "jats": str(templates / "pandoc/jats.yaml")},
                      template=str(templates / "jats/template.xml"), references="references.yaml",
                      options="citeproc.yaml", variables="jats.yaml", out="review.jats.xml", log="log")
         package = zipfile.ZipFile("review.docx")

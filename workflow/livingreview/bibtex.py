@@ -40,6 +40,13 @@ def _latex_context():
 
 
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True, latex_context=_latex_context())
+# Math is decoded to text ("$\\beta$" is β, "$<$" is <, "$^2$" is ²), as far as Unicode can write it.
+_MATH = LatexNodes2Text(math_mode="text", strict_latex_spaces=True, latex_context=_latex_context())
+_MATH_SEGMENT = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()niabcdeghjklmoprstuvwxyz",
+                              "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SCRIPT = re.compile(r"([\^_])(\{[^{}]*\}|\\[A-Za-z]+|[^\s{}\\])")
 _NAME_FIELDS = ("author", "editor")
 # Fields whose brace-protected words keep their case when a CSL style changes it (see csl.sentence_case).
 _CASE_FIELDS = ("title", "subtitle")
@@ -49,18 +56,44 @@ _BARE_SPECIALS = re.compile(r"(?<!\\)([&%#])")
 _BARE_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
-def decode_latex(text: str) -> str:
-    """Decode LaTeX accents, macros and braces to Unicode, keeping math as written.
+class UndecodedMath(ValueError):
+    """Math that Unicode text cannot write (a fraction, a root, a script of letters it has no form for)."""
+
+
+def decode_math(latex: str) -> str:
+    """The text of simple LaTeX math: Greek letters and symbols as Unicode, ``^2`` as ², ``_2`` as ₂.
+
+    Raises :class:`UndecodedMath` (with the best text it has) when part of it
+    cannot be written as plain text.
+    """
+    undecoded = []
+
+    def script(match: re.Match) -> str:
+        body = match.group(2)
+        body = _MATH.latex_to_text(body[1:-1] if body.startswith("{") else body)
+        written = body.translate(_SUPERSCRIPTS if match.group(1) == "^" else _SUBSCRIPTS)
+        if any(char == mapped for char, mapped in zip(body, written, strict=True) if char.strip()):
+            undecoded.append(match.group(0))
+        return written
+    text = _MATH.latex_to_text(_SCRIPT.sub(script, latex))
+    if undecoded or "\\" in text:
+        raise UndecodedMath(text)
+    return text
+
+
+def decode_latex(text: str, undecoded: list[str] | None = None) -> str:
+    """Decode LaTeX accents, macros and braces to Unicode, and simple math to text (see :func:`decode_math`).
 
     Bare ``&``, ``%`` and ``#`` are kept as characters, and so is a ``$``
-    that opens no math (an odd number of them).
+    that opens no math (an odd number of them). Math that cannot be decoded
+    is kept as written (between ``$``) and appended to *undecoded*.
     """
-    if "\\" not in text and "{" not in text and "~" not in text:
+    if "\\" not in text and "{" not in text and "~" not in text and "$" not in text:
         return text
     text = _BARE_SPECIALS.sub(r"\\\1", text)
     if len(_BARE_DOLLAR.findall(text)) % 2:
         text = _BARE_DOLLAR.sub(r"\\$", text)
-    decoded = _LATEX.latex_to_text(text)
+    decoded = _LATEX.latex_to_text(_MATH_SEGMENT.sub(lambda m: _math_placeholder(m, undecoded), text))
     return decoded.replace("\u00a0", " ")
 
 
@@ -85,6 +118,17 @@ def protected_groups(value: str) -> list[str]:
                 groups.append(value[start:i])
         i += 1
     return groups
+
+
+def _math_placeholder(match: re.Match, undecoded: list[str] | None) -> str:
+    """A math segment replaced by its text, escaped again for the LaTeX decoder that reads the rest."""
+    try:
+        text = decode_math(match.group(1))
+    except UndecodedMath:
+        if undecoded is not None:
+            undecoded.append(match.group(0))
+        return match.group(0)
+    return "".join(f"\\{char}" if char in "&%#$_{}~^\\" else char for char in text)
 
 
 def _join(parts: list[str]) -> str:
@@ -273,18 +317,28 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
                                             "with %" if name.startswith("%") else
                                             "end every field with a comma, and balance its braces and quotes",
                                             line=field_line) from None
+                where = f"line {line}, key {entry.key}, field {name}"
+                if undefined and name in _NAME_FIELDS:  # the names cannot be split right: say why
+                    macros_named = ", ".join(f'"{m}"' for m in dict.fromkeys(undefined))
+                    raise BibliographyError(path, where, f"the name list uses @string macros that are not defined: "
+                                            f"{macros_named}", "define them (@string{and = \" and \"}, ...) before "
+                                            "the entry, e.g. by adding the file that defines them, or write the names "
+                                            "out in braces", line=line)
                 for macro in undefined:
                     warnings.setdefault(entry.key, []).append(BibliographyError(
-                        path, f"line {line}, key {entry.key}, field {name}",
-                        f'the @string macro "{macro}" is not defined, so the field reads "{value[:60]}"',
+                        path, where, f'the @string macro "{macro}" is not defined, so the field reads "{value[:60]}"',
                         f'define it (@string{{{macro} = "..."}}) before the entry, or put the value in braces',
                         line=line))
                 if name in _NAME_FIELDS:
                     setattr(ref, "authors" if name == "author" else "editors", _names(value, entry.key, path, line))
-                else:
-                    ref.fields[name] = decode_latex(value).strip()
-                    if name in _CASE_FIELDS and protected_groups(value):
-                        ref.protected[name] = [decode_latex(group) for group in protected_groups(value)]
+                    continue
+                undecoded: list[str] = []
+                ref.fields[name] = decode_latex(value, undecoded).strip()
+                if name in _CASE_FIELDS and protected_groups(value):
+                    ref.protected[name] = [decode_latex(group) for group in protected_groups(value)]
+                warnings.setdefault(entry.key, []).extend(BibliographyError(
+                    path, where, f"the math `{math}` cannot be written as plain text; it is printed as written",
+                    "write it with Unicode characters (e.g. β, ², ≤) or in words", line=line) for math in undecoded)
         except BibliographyError as exc:
             problems.append(exc)
             continue
@@ -293,7 +347,8 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
         warnings.setdefault(key, []).append(problem)
     for ref in references.values():
         apply_biblatex_aliases(ref)
-    return BibFile(references, sorted(problems, key=lambda problem: problem.line or 0), warnings)
+    return BibFile(references, sorted(problems, key=lambda problem: problem.line or 0),
+                   {key: found for key, found in warnings.items() if found})
 
 
 def resolve_crossrefs(references: dict[str, Reference], path: str) -> dict[str, BibliographyError]:
@@ -353,9 +408,10 @@ def bibliography_and_problems(text: str, path: str = "references.bib",
     return bib.references, problems
 
 
-def read_bibliography(path: str | Path, keys=None) -> tuple[dict[str, Reference], list[BibliographyError]]:
+def read_bibliography(path: str | Path, keys=None,
+                      allow_invisible: bool = False) -> tuple[dict[str, Reference], list[BibliographyError]]:
     """Read and parse the BibTeX file at *path* (UTF-8, BOM and CRLF accepted): the references
     and the problems, as :func:`bibliography_and_problems`. Raises when the file cannot be read."""
     text = read_input(path, "bibliography", BibliographyError,
-                      "create it, or set `bibliography` in config/config.yaml")
+                      "create it, or set `bibliography` in config/config.yaml", allow_invisible)
     return bibliography_and_problems(text, str(path), keys)

@@ -139,8 +139,8 @@ def field_changes(old: dict, new: dict, source: str) -> tuple[FieldChange, ...]:
 def study_label(reference: dict) -> str:
     """How the report names a study: "Lindqvist and Nyström 2025", "Johnsen et al. 2023"."""
     people = reference.get("author") or reference.get("editor") or []
-    families = [name.split(",")[0].strip() for name in people]
-    if len(families) > 2:
+    families = [name.split(",")[0].strip() for name in people if name != "others"]
+    if len(families) > 2 or (families and len(families) < len(people)):
         names = f"{families[0]} et al."
     else:
         names = " and ".join(families) or reference.get("title", "")

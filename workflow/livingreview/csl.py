@@ -156,10 +156,11 @@ def csl_item(ref: Reference, in_sentence_case: bool = True) -> dict:
         item["publisher"] = publisher
     if ref.entry_type in _THESIS_GENRES and "genre" not in item:
         item["genre"] = _THESIS_GENRES[ref.entry_type]
-    if ref.authors:
-        item["author"] = [csl_name(name) for name in ref.authors]
-    if ref.editors:
-        item["editor"] = [csl_name(name) for name in ref.editors]
+    # BibTeX's "and others" names no one: CSL data has no way to say "et al.", so the named people are listed
+    for variable, names in (("author", ref.authors), ("editor", ref.editors)):
+        named = [csl_name(name) for name in names if not name.is_others]
+        if named:
+            item[variable] = named
     issued = csl_date(fields)
     if issued:
         item["issued"] = issued
@@ -175,15 +176,18 @@ def _escaped(value):
     return escape_markdown(value) if isinstance(value, str) else value
 
 
-def references_metadata(references: list[Reference], in_sentence_case: bool = True) -> str:
+def references_metadata(references: list[Reference], in_sentence_case: bool = True, cite_all: bool = False) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
-    (titles in sentence case unless *in_sentence_case* is false).
+    (titles in sentence case unless *in_sentence_case* is false); with *cite_all*, every one counts as
+    cited (``nocite: '@*'``), so that pandoc lists them all without a citation in the text.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
-    items = [_escaped(csl_item(ref, in_sentence_case)) for ref in references]
-    return yaml.safe_dump({"references": items}, allow_unicode=True, sort_keys=True, width=1 << 20)
+    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case)) for ref in references]}
+    if cite_all:
+        metadata["nocite"] = "@*"
+    return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
 
 
 def pandoc_citation(keys: list[str]) -> str:

@@ -67,6 +67,28 @@ class PublishError(LivingReviewError):
     """The release could not be written to the output folder (permissions, a full disk)."""
 
 
+class FileSystemError(LivingReviewError):
+    """A file could not be written or read: a full disk, a folder without permission, a read-only disk."""
+
+
+def file_system_error(exc: OSError, doing: str,
+                      kind: type[LivingReviewError] = FileSystemError) -> LivingReviewError | None:
+    """A plain message for an operating-system error met while *doing* something (e.g. "building the
+    review"), or None for an error that is not the machine's (a missing file, a bug)."""
+    import errno
+
+    where = str(exc.filename or "")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return kind(where, None, f"the disk is full: {doing} stopped", "free some space on that disk (or set "
+                    "build_dir or output_dir to a folder on another disk) and build again")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return kind(where, None, f"permission denied: {doing} stopped", "make the file and its folder writable "
+                    "by you (chmod u+w), then build again")
+    if exc.errno == errno.EROFS:
+        return kind(where, None, f"the disk is read-only: {doing} stopped", "build on a writable disk")
+    return None
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The one of *choices* closest to *word* (a likely misspelling), or None."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)

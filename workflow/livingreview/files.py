@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +51,37 @@ def decode_text(raw: bytes, path: str, kind: str, error: type[LivingReviewError]
     return text
 
 
+# C0 and C1 control characters other than tab and line feed (carriage returns are line ends, made \n).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change what a reader sees without being seen: zero-width characters and marks
+# (U+200B-200F), bidirectional embeddings and overrides (U+202A-202E) and isolates (U+2066-2069).
+# "evil" with U+202E before it shows as "live".
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def check_characters(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError,
+                     allow_invisible: bool = False) -> None:
+    """Raise *error* for the first control character in *text* (and, unless *allow_invisible*, the first
+    invisible or direction-changing one), naming its line and column and how many there are."""
+    checks = [(_CONTROL, "a control character", "delete it (it cannot be printed; it may come from a copy "
+                         "and paste or a binary file)")]
+    if not allow_invisible:
+        checks.append((_INVISIBLE, "an invisible character that changes what readers see",
+                       "delete it; if the text needs it (e.g. for right-to-left scripts), set "
+                       "allow_invisible_characters: true in config/config.yaml"))
+    for pattern, what, fix in checks:
+        found = list(pattern.finditer(text))
+        if found:
+            start = found[0].start()
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            char = text[start]
+            more = f" ({len(found)} in the file)" if len(found) > 1 else ""
+            raise error(path, f"line {line}, column {column}",
+                        f"the {kind} file contains {what}, U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+                        + more, fix, line=line)
+
+
 def _legacy_guess(raw: bytes) -> str:
     """A hint at the encoding a non-UTF-8 file was probably saved in."""
     try:
@@ -59,8 +92,10 @@ def _legacy_guess(raw: bytes) -> str:
 
 
 def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = DataError,
-               fix_missing: str = "create it, or point config/config.yaml at the right path") -> str:
-    """Read and decode the text file at *path* (see :func:`decode_text`)."""
+               fix_missing: str = "create it, or point config/config.yaml at the right path",
+               allow_invisible: bool = False) -> str:
+    """Read and decode the text file at *path* (see :func:`decode_text`); reject the characters
+    :func:`check_characters` rejects."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -68,7 +103,9 @@ def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = Dat
         raise error(str(path), None, f"the {kind} file does not exist.{near_file(path)}", fix_missing) from None
     except IsADirectoryError:
         raise error(str(path), None, f"the {kind} path is a folder, not a file", fix_missing) from None
-    return decode_text(raw, str(path), kind, error)
+    text = decode_text(raw, str(path), kind, error)
+    check_characters(text, str(path), kind, error, allow_invisible)
+    return text
 
 
 def _siblings(path: Path) -> list[str]:

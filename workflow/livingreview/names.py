@@ -54,19 +54,29 @@ def name_apa(name: Name) -> str:
     return f"{text}, {name.suffix}" if name.suffix else text
 
 
+def named(names: Sequence[Name]) -> tuple[list[Name], bool]:
+    """The names of a list, and whether it ends with BibTeX's ``and others`` (more, unnamed)."""
+    names = list(names)
+    more = bool(names) and names[-1].is_others
+    return [name for name in names if not name.is_others], more
+
+
 def author_list(names: Sequence[Name], style: str = "initials-first", limit: int = 6, keep: int = 6,
                 et_al: str = "et al.", separator: str = ", ") -> str:
-    """Join *names*; with more than *limit*, keep the first *keep* and add *et_al*."""
+    """Join *names*; with more than *limit* (or ``and others``), keep the first *keep* and add *et_al*."""
+    names, more = named(names)
     formatter = {"initials-first": name_initials_first, "family-first": name_family_first}[style]
-    shown = [formatter(n) for n in (names[:keep] if len(names) > limit else names)]
-    text = separator.join(shown)
-    return f"{text}{separator}{et_al}" if len(names) > limit else text
+    shortened = len(names) > limit
+    text = separator.join(formatter(n) for n in (names[:keep] if shortened else names))
+    return f"{text}{separator}{et_al}" if shortened or more else text
 
 
 def apa_author_list(names: Sequence[Name]) -> str:
-    """APA author list: "Johnsen, B., Hansen, K., & Olsen, A."; over twenty: nineteen and "et al."."""
+    """APA author list: "Johnsen, B., Hansen, K., & Olsen, A."; over twenty (or ``and others``): the
+    first nineteen (or those named) and "et al."."""
+    names, more = named(names)
     shown = [name_apa(n) for n in names[:19]] if len(names) > 20 else [name_apa(n) for n in names]
-    if len(names) > 20:
+    if len(names) > 20 or more:
         return ", ".join(shown) + ", et al."
     if len(shown) == 1:
         return shown[0]

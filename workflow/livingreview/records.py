@@ -14,6 +14,11 @@ class Name:
     von: str = ""
     suffix: str = ""
 
+    @property
+    def is_others(self) -> bool:
+        """BibTeX's ``and others`` at the end of a name list: more authors, not named ("et al.")."""
+        return self.family == "others" and not (self.given or self.von or self.suffix)
+
 
 @dataclass
 class Reference:

@@ -110,6 +110,8 @@ def describe_error(error: jsonschema.ValidationError) -> tuple[str, str]:
         return path, f"{error.instance!r} is not one of the allowed values: " + ", ".join(map(str, allowed))
     if error.validator == "minLength" and error.instance == "":
         return path, "is empty but must be filled in"
+    if error.validator == "minItems":
+        return path, f"lists {len(error.instance)} but needs at least {error.validator_value}"
     if error.validator == "additionalProperties":
         return path or "(top level)", error.message
     if error.validator == "type":
@@ -167,6 +169,8 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
         shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
         problem = f"{shown!r} " + error.schema.get("x-problem", "does not have the expected form")
         fix = error.schema.get("x-fix")
+    if fix is None and error.validator == "minLength" and error.instance == "":
+        fix = f"fill in {key}" + (f" ({description.rstrip('.')})" if description else "")
     if fix is None:
         fix = _expected(error, key) or (f"{key}: {description}" if description else
                                         f"see workflow/schemas/{name}.schema.yaml")
@@ -186,6 +190,8 @@ def _expected(error: jsonschema.ValidationError, key: str) -> str | None:
         if "string" in types and not isinstance(error.instance, str):
             return f'{key}: write {words}; put the value in quotes ({key}: "{error.instance}")'
         return f"{key}: write {words}"
+    if error.validator == "minItems":
+        return f"{key}: list at least {error.validator_value} (see the shipped data/review.yaml)"
     if error.validator in ("minimum", "exclusiveMinimum"):
         return f"{key}: use a value of at least {error.validator_value}"
     if error.validator in ("maximum", "exclusiveMaximum"):

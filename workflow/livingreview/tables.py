@@ -130,7 +130,7 @@ class Table:
         return [row for row in self.rows if row["_row"] not in self.faulty]
 
 
-def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -> Table:
+def read_table(path: str | Path, schema_name: str, kind: str, key_column: str, allow_invisible: bool = False) -> Table:
     """Read a CSV table with pandas and check every row against schema *schema_name*.
 
     Raises :class:`DataError` when the table itself cannot be read (its
@@ -140,7 +140,7 @@ def read_table(path: str | Path, schema_name: str, kind: str, key_column: str) -
     import pandas as pd  # here, not at the top: the Snakefile imports this module, and a no-op build needs no pandas
 
     path = str(path)
-    text = read_input(path, kind)
+    text = read_input(path, kind, allow_invisible=allow_invisible)
     header, lines = csv_shape(text, path, kind)
     properties = load_schema(schema_name)["properties"]
     for column in properties:

@@ -43,9 +43,6 @@ def font_files(folders):
 # The reference style's file: the template of a built-in style, or the CSL style file itself.
 REFERENCE_STYLE_FILE = (CFG["reference_style"] if is_csl_style(CFG["reference_style"])
                         else template(f"references/{CFG['reference_style']}.md.j2"))
-# The CSL style of the JATS XML's citations: the review's CSL style, or for a built-in style
-# jats/citations.csl (numbers by first appearance, as the built-in styles cite).
-JATS_CITATION_STYLE = CFG["reference_style"] if is_csl_style(CFG["reference_style"]) else template("jats/citations.csl")
 
 # Each section's template, found when the workflow is read (a missing one is named at once).
 SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in project.SECTIONS}

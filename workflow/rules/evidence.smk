@@ -17,6 +17,8 @@ rule evidence:
         f"{BUILD}/logs/evidence.log",
     params:
         code=CODE,
+        allow_invisible=CFG["allow_invisible_characters"],
     run:
         evidence.load(studies=input.studies, themes=input.themes, review=input.review,
-                      bibliography=input.bibliography, out=output[0], log=log[0])
+                      bibliography=input.bibliography, allow_invisible=params.allow_invisible,
+                      out=output[0], log=log[0])

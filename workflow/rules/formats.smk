@@ -72,12 +72,12 @@ rule docx:
 
 
 rule jats:
-    """The cited article -> review.jats.xml (pandoc's citeproc, then its JATS writer with jats/template.xml)."""
+    """The cited article -> review.jats.xml (with a CSL style pandoc's citeproc first; its JATS writer, jats/template.xml)."""
     input:
         cited=f"{BUILD}/article.cited.md",
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
-        style=JATS_CITATION_STYLE,
+        style=REFERENCE_STYLE_FILE,
         citeproc=template("pandoc/citeproc.yaml"),
         defaults=template("pandoc/jats.yaml"),
         common=template("pandoc/common.yaml"),
@@ -93,6 +93,7 @@ rule jats:
         code=CODE,
     run:
         formats.jats(cited=input.cited, evidence=input.evidence, citations=input.citations, style=input.style,
-                     defaults={"citeproc": input.citeproc, "jats": input.defaults}, template=input.template,
+                     defaults={"citeproc": input.citeproc, "read": input.common, "jats": input.defaults},
+                     template=input.template,
                      references=output.references, options=output.options, variables=output.variables,
                      out=output.jats, log=log[0])

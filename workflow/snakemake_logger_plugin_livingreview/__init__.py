@@ -23,14 +23,20 @@ class LogHandlerSettings(LogHandlerSettingsBase):
 
 
 class LogHandler(LogHandlerBase):
-    """Print Snakemake's warnings and errors to stderr, except those of jobs that failed."""
+    """Print Snakemake's warnings and errors to stderr, except those about jobs that failed."""
+
+    def __post_init__(self) -> None:
+        self.job_failed = False
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "event", None)
-        if record.levelno < logging.WARNING or event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR):
+        if event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR):
+            self.job_failed = True  # its stage's error is reported by the build command
             return
-        if getattr(record, "exception", None) == "RuleException":  # a job failed: its stage's error is reported
+        if record.levelno < logging.WARNING or getattr(record, "exception", None) == "RuleException":
             return
+        if self.job_failed and record.levelno >= logging.ERROR and event is None:
+            return  # the scheduler's words about stopping after the failed job
         text = record.getMessage().strip()
         if text:
             print(text, file=sys.stderr, flush=True)

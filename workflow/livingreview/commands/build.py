@@ -8,15 +8,13 @@ signal handling and its log (``.snakemake/log/``); the terminal shows what
 the logger plugin ``livingreview`` lets through, and a failed stage is
 reported here from the exception it raised, without a traceback.
 
-One signal is treated differently: SIGTERM is taken by a thread of this
-process and turned into the interrupt Ctrl-C gives (Snakemake then stops
-as on Ctrl-C). Snakemake's own SIGTERM handler takes its scheduler's lock,
-which the main thread may hold at that moment, and then waits forever.
+One signal is treated differently: SIGTERM is turned into the interrupt
+Ctrl-C gives (see :class:`Interrupts`).
 """
 
 from __future__ import annotations
 
-import _thread
+import os
 import signal
 import sys
 import threading
@@ -48,36 +46,58 @@ class Interrupted(Exception):
     """Ctrl-C or SIGTERM stopped the build."""
 
 
-class SigtermAsInterrupt:
-    """While active, SIGTERM interrupts the main thread as Ctrl-C does, and any interrupt is noted.
+class Interrupts:
+    """While active: SIGTERM stops the build as Ctrl-C does, and whether either came is known.
 
-    SIGTERM is blocked in every thread (threads started later inherit the
-    mask) and waited for by one thread of its own, which then interrupts the
-    main thread; Python's Ctrl-C handler is kept, wrapped only to note the
-    interrupt.
+    Ctrl-C (SIGINT) keeps Python's own handler, which Snakemake and asyncio
+    expect (asyncio's runner takes it over while it runs, to cancel its task
+    cleanly). SIGTERM is blocked in every thread (threads started later
+    inherit the mask) and waited for by one thread of its own, which then
+    sends SIGINT to the main thread. Snakemake's own SIGTERM handler is so
+    never run: it takes its scheduler's lock, which the interrupted main
+    thread may hold, and then waits forever. Whether a signal came is read
+    from a wake-up pipe the interpreter writes each signal's number into.
     """
 
     def __init__(self):
-        self.received = threading.Event()
+        self._sigterm = threading.Event()
+        self._pipe: tuple[int, int] | None = None
+        self._previous_fd = -1
 
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread():
             return self
-        self._previous_int = signal.signal(signal.SIGINT, self._on_interrupt)
+        self._pipe = os.pipe()
+        for fd in self._pipe:
+            os.set_blocking(fd, False)
+        self._previous_fd = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        threading.Thread(target=self._wait_for_sigterm, name="sigterm", daemon=True).start()
+        main = threading.main_thread().ident
+        threading.Thread(target=self._forward_sigterm, args=(main,), name="sigterm", daemon=True).start()
         return self
 
-    def _on_interrupt(self, signum, frame):
-        self.received.set()
-        raise KeyboardInterrupt
-
-    def _wait_for_sigterm(self):
+    def _forward_sigterm(self, main: int) -> None:
         signal.sigwait({signal.SIGTERM})
-        self.received.set()
-        _thread.interrupt_main(signal.SIGINT)
+        self._sigterm.set()
+        signal.pthread_kill(main, signal.SIGINT)
+
+    def received(self) -> bool:
+        """Whether Ctrl-C or SIGTERM came since the block started."""
+        if self._sigterm.is_set():
+            return True
+        if self._pipe is None:
+            return False
+        try:
+            numbers = os.read(self._pipe[0], 4096)
+        except BlockingIOError:
+            return False
+        return signal.SIGINT in numbers
 
     def __exit__(self, *exc):
+        if self._pipe is not None:
+            signal.set_wakeup_fd(self._previous_fd)
+            for fd in self._pipe:
+                os.close(fd)
         return False
 
 
@@ -195,7 +215,7 @@ def build(review: Path, overrides: dict) -> int:
     config = read_config_file(review) | overrides  # a syntax error, with its line (Snakemake would not name it)
     record = review / str(config.get("build_dir", "build")) / "published.json"
     published_before = record.stat().st_mtime_ns if record.is_file() else None
-    with SigtermAsInterrupt() as interrupt:
+    with Interrupts() as interrupts:
         print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
         try:
             run_workflow(review, overrides, settings)
@@ -205,7 +225,7 @@ def build(review: Path, overrides: dict) -> int:
         except Exception as exc:  # Snakemake raises what the workflow raised, or its own errors
             failure = exc
         failed_stages = take_failures()
-        if interrupt.received.is_set():
+        if interrupts.received():
             raise Interrupted
     if failure is None and not failed_stages:
         if record.is_file() and record.stat().st_mtime_ns == published_before:

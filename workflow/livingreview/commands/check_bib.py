@@ -54,7 +54,12 @@ def check_bibliography(path: str | Path, folders: list[Path], style: str) -> Bib
     bib = read_bibtex(text, path)
     formatted = format_references(bib.references, folders, style, path)
     warnings = [w for key in bib.references for w in bib.warnings.get(key, [])]
-    return BibReport(path, style, formatted.text, list(bib.problems), formatted.problems, warnings)
+    unreadable = list(bib.problems)
+    if not bib.references and not unreadable:
+        unreadable.append(BibliographyError(path, None, "the file holds no BibTeX entry (@article{key, ...}, "
+                                            "@book{key, ...}, ...); is it a BibTeX file?",
+                                            "give the path of a BibTeX file (a .bib exported by a reference manager)"))
+    return BibReport(path, style, formatted.text, unreadable, formatted.problems, warnings)
 
 
 def report_lines(report: BibReport, show: bool = False) -> list[str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import threading
 
+from ..errors import file_system_error
+
 # The exceptions raised by the stages that failed in this process, in the order they failed.
 _failures: list[BaseException] = []
 _failures_lock = threading.Lock()
@@ -25,11 +27,22 @@ def stage(function):
     def run(**kwargs):
         try:
             return function(**kwargs)
+        except OSError as exc:  # a full disk, a folder without permission: the machine's, not a bug
+            plain = file_system_error(exc, f"stage {function.__module__.rsplit('.', 1)[-1]}")
+            if plain is None:
+                _fail(exc)
+                raise
+            _fail(plain)
+            raise plain from exc
         except Exception as exc:
-            with _failures_lock:
-                _failures.append(exc)
+            _fail(exc)
             raise
     return run
+
+
+def _fail(exc: BaseException) -> None:
+    with _failures_lock:
+        _failures.append(exc)
 
 
 def take_failures() -> list[BaseException]:

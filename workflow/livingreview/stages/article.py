@@ -6,8 +6,10 @@ document order, and the reference list follows that order. The article is
 written three times from the same template: ``review.md``; the *marked*
 article, in which every citation and every entry of the reference list
 still names its keys (the changes report compares those); and the *cited*
-article, with pandoc citations (``[@{key}]``) and a placeholder for the
-bibliography, which pandoc's citeproc formats (the JATS XML is made from it).
+article, from which the JATS XML is made, with a placeholder for pandoc's
+bibliography and its citations linked to it (``#ref-<key>``): with a CSL
+style, pandoc citations (``[@{key}]``) that citeproc formats; with a
+built-in style, the numbers of ``review.md``.
 
 With a built-in reference style (``seed``, ``vancouver``, ``apa``), the
 numbers and the reference list of ``review.md`` are ours (a Jinja template
@@ -148,8 +150,9 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
                                sections={name: Markup(text) for name, text in section_texts.items()}).strip() + "\n"
 
     write_atomic(references, references_metadata([entries[key] for key in order]))
-    write_atomic(cited, render({name: map_citations(text, pandoc_citation) for name, text in texts.items()},
-                               BIBLIOGRAPHY))
+    cite = ((lambda text: map_citations(text, pandoc_citation)) if is_csl_style(style)
+            else (lambda text: resolve_citations(text, numbers, by_key=True)))
+    write_atomic(cited, render({name: cite(text) for name, text in texts.items()}, BIBLIOGRAPHY))
     if is_csl_style(style):
         numbered, plain_texts = citeproc_article(cited, style, references, defaults, options, order)
         formatted = {key: escape_markdown(plain_texts[key]) for key in order}

@@ -32,7 +32,7 @@ from markupsafe import Markup
 from .. import pandoc
 from ..compare import Changes, compare
 from ..errors import DataError
-from ..files import read_json, write_atomic, write_json, write_log
+from ..files import read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
 from ..templates import Templates
 from . import stage
@@ -142,6 +142,32 @@ def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: lis
     }
 
 
+def version_key(version: str):
+    """A sort key for release versions ("1.10.0" after "1.9.2"); None when *version* is not of the
+    usual form (then no order is assumed)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
+def check_version_order(previous: dict | None, snapshot: dict, review_path: str) -> None:
+    """Refuse a version lower than the published one: the changes report would go back in time."""
+    if previous is None:
+        return
+    old, new = previous["snapshot"]["version"], snapshot["version"]
+    if version_key(old) is not None and version_key(new) is not None and version_key(new) < version_key(old):
+        text = Path(review_path).read_text(encoding="utf-8") if Path(review_path).is_file() else ""
+        line = yaml_line(text, ["version"]) if text else None
+        raise DataError(review_path, f"line {line}, key version" if line else "key version",
+                        f'version "{new}" is lower than the published version "{old}"; the changes report would '
+                        f'describe going back from {old} to {new}',
+                        f"give this release a version above {old} (e.g. the next one), or restore output/ of "
+                        f"version {new} from version control if that is the release you mean to rebuild", line=line)
+
+
 def choose_baseline(previous: dict | None, snapshot: dict) -> dict | None:
     """The snapshot this build is compared with, given the published release *previous*.
 
@@ -202,6 +228,7 @@ def snapshot(*, evidence: str, citations: str, marked: str, defaults: str, publi
     -> this release's snapshot file."""
     current = make_snapshot(read_json(evidence), read_json(citations), article_paragraphs(marked, defaults))
     previous = read_previous(published)
+    check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)
     result = {"format": SNAPSHOT_FORMAT, "snapshot": current, "baseline": baseline}
     republished = republished_version(previous, result)

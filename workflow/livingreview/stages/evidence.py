@@ -23,10 +23,10 @@ from ..tables import Table, read_table, row_place
 from . import stage
 
 
-def read_review(path: str | Path) -> dict:
+def read_review(path: str | Path, allow_invisible: bool = False) -> dict:
     """Read the review metadata (YAML) and check it against its schema and itself."""
     path = str(path)
-    text = read_input(path, "review metadata")
+    text = read_input(path, "review metadata", allow_invisible=allow_invisible)
     data = parse_yaml(text, path, "review metadata", DataError)
     if not isinstance(data, dict):
         raise DataError(path, None, "the review metadata must be a YAML mapping (key: value lines)",
@@ -61,15 +61,27 @@ def read_review(path: str | Path) -> dict:
     return data
 
 
+# The manuscript's dates in the order they happen.
+DATE_ORDER = ("received", "editor_assigned", "reviewed", "revised", "published")
+
+
 def _check_dates(review: dict, text: str, path: str) -> None:
-    """Every manuscript date is a real day of the calendar."""
+    """Every manuscript date is a real day of the calendar, and they follow each other in order."""
+    days = {}
     for name, value in review["dates"].items():
         try:
-            dt.date.fromisoformat(value)
+            days[name] = dt.date.fromisoformat(value)
         except ValueError:
             line = yaml_line(text, ["dates", name])
             raise DataError(path, f"line {line}, key dates.{name}", f'"{value}" is not a date of the calendar',
                             f"write the date as year-month-day, e.g. dates.{name}: 2025-12-29", line=line) from None
+    present = [name for name in DATE_ORDER if name in days]
+    for earlier, later in zip(present, present[1:], strict=False):
+        if days[later] < days[earlier]:
+            line = yaml_line(text, ["dates", later])
+            raise DataError(path, f"line {line}, key dates.{later}",
+                            f"{later} ({days[later]}) is before {earlier} ({days[earlier]})",
+                            f"correct the dates: {' ≤ '.join(present)}", line=line)
 
 
 def cross_check_problems(studies: Table, themes: Table, bibliography: dict | None,
@@ -97,6 +109,9 @@ def cross_check_problems(studies: Table, themes: Table, bibliography: dict | Non
                                       + did_you_mean(study["key"], bibliography),
                                       f"add an entry @article{{{study['key']}, ...}} to {bib_path} or correct the key",
                                       line=line))
+    if not themes.faulty:
+        problems += same_order_problems(themes.rows, "order", themes_path)
+        problems += same_order_problems([t for t in themes.rows if t["statement"]], "conclusion_order", themes_path)
     for theme in themes.sound_rows():
         where, line = row_place(theme["_row"], theme["_line"]), theme["_line"]
         problems += [DataError(themes_path, f"{where}, column also_requires",
@@ -111,6 +126,25 @@ def cross_check_problems(studies: Table, themes: Table, bibliography: dict | Non
         problems.append(DataError(studies_path, None,
                                   "no study has status \"included\"; the review would cite nothing",
                                   "set status to included for at least one study"))
+    return problems
+
+
+def same_order_problems(themes: list[dict], column: str, themes_path: str) -> list[DataError]:
+    """A problem for each theme whose *column* (order, conclusion_order) repeats an earlier theme's:
+    the text would have no order for them."""
+    first: dict[int, dict] = {}
+    problems = []
+    for theme in themes:
+        value = theme[column]
+        if value is None:
+            continue
+        if value in first:
+            other = first[value]
+            problems.append(DataError(themes_path, f"{row_place(theme['_row'], theme['_line'])}, column {column}",
+                                      f'theme "{theme["theme"]}" has the same {column} ({value}) as theme '
+                                      f'"{other["theme"]}" (row {other["_row"]})',
+                                      f"give each theme its own {column}", line=theme["_line"]))
+        first.setdefault(value, theme)
     return problems
 
 
@@ -149,11 +183,13 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
 
 
 @stage
-def load(*, studies: str, themes: str, review: str, bibliography: str, out: str, log: str) -> None:
+def load(*, studies: str, themes: str, review: str, bibliography: str, out: str, log: str,
+         allow_invisible: bool = False) -> None:
     """The study dataset, themes, review metadata and bibliography -> evidence.json.
 
     Every file is read before the build stops, so that all their problems
-    are reported together.
+    are reported together. Invisible and direction-changing characters are
+    refused unless *allow_invisible*.
     """
     problems: list[LivingReviewError] = []
 
@@ -165,13 +201,13 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
             problems.extend(flatten([exc]))
             return None
 
-    metadata = read(read_review, review)
-    theme_table = read(read_table, themes, "themes", "themes table", "theme")
+    metadata = read(read_review, review, allow_invisible)
+    theme_table = read(read_table, themes, "themes", "themes table", "theme", allow_invisible)
     for theme in theme_table.rows if theme_table is not None else []:
         theme["also_requires"] = theme["also_requires"].split()
-    study_table = read(read_table, studies, "studies", "study dataset", "key")
+    study_table = read(read_table, studies, "studies", "study dataset", "key", allow_invisible)
     cited = [s["key"] for s in study_table.rows] if study_table is not None else []
-    references, bib_problems = read(read_bibliography, bibliography, keys=cited) or (None, [])
+    references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
     for table in (theme_table, study_table):
         problems += table.problems if table is not None else []
     problems += bib_problems

@@ -13,10 +13,11 @@ import datetime as dt
 import html as html_escaping
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import pandoc
 from ..citeproc import formatted_article
-from ..csl import references_metadata
+from ..csl import is_csl_style, references_metadata
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
 from ..jats import article_parts, front
@@ -57,7 +58,7 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     for ref in references:
         fields = ref["fields"]
         parts = [f"citation_title={fields.get('title', '')}"]
-        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"]]
+        parts += [f"citation_author={full_name(Name(**a))}" for a in ref["authors"] if not Name(**a).is_others]
         for name in ("journal", "volume", "year", "doi"):
             if fields.get(name):
                 parts.append(f"citation_{'journal_title' if name == 'journal' else name}={fields[name]}")
@@ -70,9 +71,18 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     return "\n".join(tags)
 
 
+def html_variables(review: dict, meta: str) -> dict[str, str]:
+    """What the HTML template receives besides the article's metadata, escaped for HTML here:
+    pandoc pastes template variables as they are, and escapes no quote in metadata either, so a
+    value placed in an attribute must come from here."""
+    return {"citation-meta": meta,
+            "doi-url": html_escaping.escape("https://doi.org/" + quote(review["doi"], safe="/:;()"), quote=True)}
+
+
 def typst_string(text: str) -> str:
-    """A Typst string literal for *text*."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Typst string literal for *text* (backslashes, quotes and line breaks escaped)."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
 
 
 def pdf_variables(review: dict) -> dict[str, str]:
@@ -155,7 +165,7 @@ def html(*, markdown: str, evidence: str, citations: str, defaults: str, templat
     ``html/template.html``), with ``citation_*`` meta tags."""
     data = read_json(evidence)
     meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, {"citation-meta": meta})
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
     write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
@@ -203,19 +213,27 @@ def docx(*, markdown: str, evidence: str, defaults: str, variables: str, out: st
 @stage
 def jats(*, cited: str, evidence: str, citations: str, style: str, defaults: dict[str, str], template: str,
          references: str, options: str, variables: str, out: str, log: str) -> None:
-    """The cited article -> review.jats.xml: pandoc's citeproc formats the citations with the CSL *style*
-    (*defaults* ``citeproc``: ``pandoc/citeproc.yaml``), then pandoc's JATS writer (*defaults* ``jats``:
-    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``) writes the body and the reference list, each
-    entry an ``<element-citation>`` from its CSL item (*references*, written here), with the front matter
-    from the review metadata."""
+    """The cited article -> review.jats.xml with pandoc's JATS writer (*defaults* ``jats``:
+    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body, the front matter from the review
+    metadata, and the reference list, each entry an ``<element-citation>`` from its CSL item (*references*,
+    written here). With a CSL *style*, pandoc's citeproc first formats the citations (*defaults*
+    ``citeproc``: ``pandoc/citeproc.yaml``); with a built-in one (*style* is its template), the cited
+    article already holds the numbers, linked to the entries, and is only read (*defaults* ``read``:
+    ``pandoc/common.yaml``)."""
     data = read_json(evidence)
     cited_entries = [Reference.from_dict(ref) for ref in cited_references(data, read_json(citations))]
-    # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles expect).
-    write_atomic(references, references_metadata(cited_entries, in_sentence_case=False))
-    ast = article_parts(formatted_article(cited, style, references, defaults["citeproc"], options))
+    # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles
+    # expect); without citeproc, each entry counts as cited, and they are listed in the article's order.
+    csl = is_csl_style(style)
+    write_atomic(references, references_metadata(cited_entries, in_sentence_case=False, cite_all=not csl))
+    if csl:
+        ast = formatted_article(cited, style, references, defaults["citeproc"], options)
+    else:
+        pandoc.write_options(options, {"metadata-files": [references]})
+        ast = pandoc.read_ast(cited, [defaults["read"], options])
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    write_atomic(out, pandoc.write_ast(ast, "jats", [defaults["jats"], variables], cited))
+    write_atomic(out, pandoc.write_ast(article_parts(ast), "jats", [defaults["jats"], variables], cited))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(cited)} -> {shown_path(out)}, "
                    f"{len(cited_entries)} references")

@@ -30,7 +30,7 @@ from importlib.metadata import version as distribution_version
 from pathlib import Path
 
 from .. import pandoc
-from ..errors import PublishError
+from ..errors import PublishError, file_system_error
 from ..files import read_json, write_json, write_log
 from . import stage
 
@@ -237,21 +237,10 @@ def publish_release(release: str | Path, output: str | Path, names: list[str]) -
         swap_in(release, output, names)
     except OSError as exc:
         recover(output)
-        raise publish_error(exc, output) from None
+        raise (file_system_error(exc, f"publishing to {output}/", PublishError)
+               or PublishError(str(exc.filename or output), None, f"publishing to {output}/ stopped: {exc.strerror}",
+                               "fix the cause named, then build again")) from None
     return changed
-
-
-def publish_error(exc: OSError, output: Path) -> PublishError:
-    """A plain message for an operating-system error while publishing to *output*."""
-    where = exc.filename or str(output)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return PublishError(str(where), None, f"the disk is full: the release could not be published to {output}/",
-                            "free some space on that disk and build again")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return PublishError(str(where), None, f"permission denied: the release could not be published to {output}/",
-                            f"make {output}/ and the folder around it writable, then build again")
-    return PublishError(str(where), None, f"the release could not be published to {output}/: {exc.strerror}",
-                        "fix the cause named, then build again")
 
 
 @stage
