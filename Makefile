@@ -47,8 +47,10 @@ SIZES ?= 1000 10000
 bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
 	$(RUN) bench-scale $(SIZES)
 
+# With CERTIFICATE=PATH, verify also writes the verification (verdict, commit, tools, hashes) to PATH as JSON.
+CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
-	$(RUN) verify $(REVIEW)
+	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
 
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted

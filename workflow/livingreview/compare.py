@@ -15,7 +15,7 @@ import bisect
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from .citations import cited_keys, format_numbers, map_citations
+from .citations import CITE_OPEN, cite_marker, cited_keys, format_numbers, map_citations
 
 # Two paragraphs are the same paragraph reworded when this share of their words match.
 SAME_PARAGRAPH = 0.5
@@ -351,6 +351,16 @@ def longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return chain[::-1]
 
 
+def canonical_paragraphs(paragraphs: list[dict]) -> list[dict]:
+    """*paragraphs* with the keys of each citation marker in sorted order: the order of the keys in one
+    citation is not wording (a numbered citation shows them by number), so a snapshot written before
+    markers were sorted compares equal to one written after."""
+    def canonical(text: str) -> str:
+        return map_citations(text, lambda keys: cite_marker(sorted(keys))) if CITE_OPEN in text else text
+
+    return [paragraph | {"text": canonical(paragraph["text"])} for paragraph in paragraphs]
+
+
 def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...], int]:
     """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers.
 
@@ -360,7 +370,7 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
     sentence, a summary whose citations changed), and only pairs that differ
     are diffed.
     """
-    before, after = old["paragraphs"], new["paragraphs"]
+    before, after = canonical_paragraphs(old["paragraphs"]), canonical_paragraphs(new["paragraphs"])
     old_texts, new_texts = [p["text"] for p in before], [p["text"] for p in after]
     old_at, new_at = _positions(before), _positions(after)
     changes: list[ParagraphChange] = []

@@ -48,6 +48,8 @@ def make_parser() -> argparse.ArgumentParser:
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    verify_cmd.add_argument("--certificate", type=Path, metavar="PATH",
+                            help="also write the verification as a certificate (JSON) to PATH")
     import_cmd = commands.add_parser("import", help="import a vendored database release (REVIEW/sources/RELEASE/) "
                                      "into the review's tables, references.bib and import-report.md")
     import_cmd.add_argument("--review", required=True, help="the review folder (e.g. examples/metapsy-depression)")
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from .verify import main as verify
 
-        return verify(Path(args.review), keep=args.keep)
+        return verify(Path(args.review), keep=args.keep, certificate_path=args.certificate)
     if args.command == "bench-scale":
         from .bench_scale import main as bench_scale
 

@@ -1,4 +1,5 @@
-"""Stage ``formats``: convert ``review.md`` to HTML (pandoc) and to PDF (pandoc, then Typst).
+"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst) and to
+Word (pandoc), and the cited article to JATS XML (pandoc with citeproc).
 
 pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
 HTML and Typst writers, and the evidence snapshot, start from that tree, so
@@ -10,8 +11,8 @@ the slowest part of pandoc runs once per build instead of once per format.
 
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
-ignore the system's fonts, and the PDF is dated by the review's publication
-date, never by the clock.
+ignore the system's fonts, and the PDF and the DOCX are dated by the
+review's publication date, never by the clock.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
+from ..citeproc import formatted_article
+from ..csl import is_csl_style, references_metadata
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
+from ..jats import article_parts, front
 from ..names import full_name
-from ..records import Name
+from ..records import Name, Reference
 from ..styles import first_and_last_page
 from ..templates import shown_path
+from ..wordfile import deterministic_docx
 from . import stage
 
 
@@ -200,3 +205,60 @@ def pdf(*, ast: str, markdown: str, evidence: str, defaults: str, template: str,
     write_atomic(typst, pandoc.convert(ast, "typst", [defaults, variables], reader="json"))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
+
+
+def docx_metadata(review: dict) -> dict:
+    """The DOCX document properties pandoc takes from metadata: authors, subject, description, category."""
+    return {
+        "author": [_person(a) for a in review["authors"]],
+        "subject": f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}",
+        "description": f"https://doi.org/{review['doi']} (version {review['version']})",
+        "category": review.get("article_type", "Review"),
+    }
+
+
+def publication_time(review: dict) -> dt.datetime:
+    """The review's publication date at 00:00 UTC."""
+    return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
+
+
+@stage
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, variables: str, out: str, log: str) -> None:
+    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), its document
+    properties from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    review = read_json(evidence)["review"]
+    # Figures are found beside review.md first, then in the review folder.
+    pandoc.write_options(variables, {"metadata": docx_metadata(review),
+                                     "resource-path": [Path(markdown).parent.as_posix(), "."]})
+    data = pandoc.convert(ast, "docx", [defaults, variables], reader="json", to_bytes=True)
+    write_atomic(out, deterministic_docx(data, publication_time(review)))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def jats(*, cited: str, evidence: str, citations: str, style: str, defaults: dict[str, str], template: str,
+         references: str, options: str, variables: str, out: str, log: str) -> None:
+    """The cited article -> review.jats.xml with pandoc's JATS writer (*defaults* ``jats``:
+    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body, the front matter from the review
+    metadata, and the reference list, each entry an ``<element-citation>`` from its CSL item (*references*,
+    written here). With a CSL *style*, pandoc's citeproc first formats the citations (*defaults*
+    ``citeproc``: ``pandoc/citeproc.yaml``); with a built-in one (*style* is its template), the cited
+    article already holds the numbers, linked to the entries, and is only read (*defaults* ``read``:
+    ``pandoc/common.yaml``)."""
+    data = read_json(evidence)
+    cited_entries = [Reference.from_dict(ref) for ref in cited_references(data, read_json(citations))]
+    # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles
+    # expect); without citeproc, each entry counts as cited, and they are listed in the article's order.
+    csl = is_csl_style(style)
+    write_atomic(references, references_metadata(cited_entries, in_sentence_case=False, cite_all=not csl))
+    if csl:
+        ast = formatted_article(cited, style, references, defaults["citeproc"], options)
+    else:
+        pandoc.write_options(options, {"metadata-files": [references]})
+        ast = pandoc.read_ast(cited, [defaults["read"], options])
+    review = data["review"]
+    pandoc.write_defaults(variables, template, {"jats-front": front(review),
+                                                "jats-lang": html_escaping.escape(review.get("language", "en"))})
+    write_atomic(out, pandoc.write_ast(article_parts(ast), "jats", [defaults["jats"], variables], cited))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(cited)} -> {shown_path(out)}, "
+                   f"{len(cited_entries)} references")
