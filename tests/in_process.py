@@ -71,7 +71,7 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                     defaults=template("pandoc/typst.yaml"), template=template("pdf/template.typ"),
                     fonts=[f"{folder}/pdf/fonts" for folder in folders], variables=str(build / "typst.yaml"),
                     typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))
-        formats.docx(markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
+        formats.docx(ast=str(build / "review.json"), markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
                      defaults=template("pandoc/docx.yaml"), variables=str(build / "docx.yaml"),
                      out=str(build / "review.docx"), log=str(build / "log"))
         formats.jats(cited=str(build / "article.cited.md"), evidence=str(build / "evidence.json"),

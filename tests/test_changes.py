@@ -82,6 +82,39 @@ def test_article_paragraphs_keep_text_and_cite_keys(tmp_path):
     ]
 
 
+CSL_ARTICLE = """# Introduction
+
+Shown twice ([Smith 2020](#ref-smith2020); [Jones 2021](#ref-jones2021)), once ^[3](#ref-lee2019)^.
+
+# References
+
+::: {#ref-smith2020 .reference}
+Smith, A. (2020). Title. *Journal*, 1.
+:::
+"""
+
+
+def test_citations_formatted_by_a_csl_style_become_one_marker_of_their_keys(tmp_path):
+    from livingreview import pandoc
+
+    markdown = tmp_path / "review.md"
+    markdown.write_text(CSL_ARTICLE, encoding="utf-8")
+    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
+    assert article_paragraphs(tree, {"smith2020": 1, "jones2021": 2, "lee2019": 3}) == [
+        {"section": "Introduction", "text": f"Shown twice ({m('jones2021', 'smith2020')}), once {m('lee2019')}."},
+        {"section": "References", "text": f"{m('smith2020')} Smith, A. (2020). Title. Journal, 1."},
+    ]
+
+
+def test_a_numbered_citation_names_its_keys_in_sorted_order_whatever_their_numbers(tmp_path):
+    from livingreview import pandoc
+
+    markdown = tmp_path / "review.md"
+    markdown.write_text("Both \\[[1](#ref-1),[2](#ref-2)\\].\n", encoding="utf-8")
+    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
+    assert article_paragraphs(tree, {"zeta": 1, "alpha": 2}) == [{"section": "", "text": f"Both {m('alpha', 'zeta')}."}]
+
+
 # --- the baseline --------------------------------------------------------------
 
 def published(version: str, baseline: dict | None = None, **extra) -> dict:
@@ -217,6 +250,12 @@ def test_a_reworded_paragraph_is_a_word_diff_and_a_vanished_one_is_removed():
     assert [(s.op, s.text) for s in paragraphs[0].segments] == [
         ("equal", "Alpha beta"), ("delete", "gamma"), ("insert", "GAMMA"), ("equal", "delta [1].")]
     assert renumbered == 0
+
+
+def test_the_order_of_the_keys_in_one_citation_is_not_a_change_of_wording():
+    old = snapshot("1", [study("a"), study("b")], [f"Both {m('b', 'a')}."])
+    new = snapshot("2", [study("a"), study("b")], [f"Both {m('a', 'b')}."])
+    assert compare_paragraphs(old, new) == ((), 0)
 
 
 def test_word_diff_shows_old_numbers_for_removed_words():

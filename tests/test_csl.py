@@ -16,6 +16,7 @@ from conftest import ROOT, copy_project, run_cli
 from in_process import run_stages
 from journal import docx_text, read_jats, text_of
 from livingreview.bibtex import bibliography_and_problems
+from livingreview.citations import cited_keys
 from livingreview.csl import csl_item, references_metadata, sentence_case
 from livingreview.records import Name, Reference
 from pypdf import PdfReader
@@ -167,6 +168,26 @@ def test_a_csl_release_records_its_style_and_verifies(apa):
     result = run_cli(apa, "verify")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("PASS: ")
+
+
+def test_the_snapshot_of_an_author_date_article_cites_by_key(apa, example_release):
+    """The snapshot of the APA build (what the changes report compares): each citation is the marker of
+    its key, so a release that only renames authors or years changes no paragraph; the body's paragraphs
+    are those of the numbered release but for the style's parentheses around them."""
+    def paragraphs(output: Path) -> dict[str, list[str]]:
+        snapshot = json.loads((output / "evidence.json").read_text(encoding="utf-8"))["snapshot"]
+        by_section: dict[str, list[str]] = {}
+        for paragraph in snapshot["paragraphs"]:
+            by_section.setdefault(paragraph["section"], []).append(paragraph["text"])
+        return by_section
+
+    seed, ours = paragraphs(example_release), paragraphs(apa / "output")
+    for section in ("Introduction", "Description", "Conclusion"):
+        bare = [re.sub("\\((\ue000[^\ue001]*\ue001)\\)", r"\1", text) for text in ours[section]]
+        assert bare == seed[section], section
+        assert not any("et al., 20" in text for text in ours[section])
+    assert [cited_keys(text) for text in ours["References"]] == [[key] for key in sorted(
+        json.loads((apa / "build" / "citations.json").read_text(encoding="utf-8")))]
 
 
 def test_ama_formats_reference_1_as_the_style_does_and_cites_in_superscript(project):

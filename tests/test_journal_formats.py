@@ -243,7 +243,8 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
     (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
     evidence, templates = built_project / "build" / "evidence.json", ROOT / "templates"
     with working_directory(tmp_path):
-        formats.docx(markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
+        formats.ast(markdown="review.md", defaults=str(templates / "pandoc/common.yaml"), out="review.json", log="log")
+        formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
                      variables="docx.yaml", out="review.docx", log="log")
         formats.jats(cited="cited.md", evidence=str(evidence), citations="citations.json",
                      style=str(templates / "references/seed.md.j2"),
@@ -260,5 +261,5 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
         assert figure.find("graphic").get(f"{XLINK}href") == "figures/plot.png"
         Path("figures/plot.png").unlink()
         with pytest.raises(ConversionError, match='the image "figures/plot.png" that the article shows'):
-            formats.docx(markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
+            formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
                          variables="docx.yaml", out="review.docx", log="log")

@@ -101,7 +101,8 @@ def write_ast(ast: dict, to: str, defaults: list[str | Path], label: str) -> str
 
 # --- pandoc's syntax tree (its JSON) -----------------------------------------------
 
-_STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
+# Inline elements whose content is a list of inlines (styling only).
+STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
 
 
 def plain(inlines: list[dict]) -> str:
@@ -113,7 +114,7 @@ def plain(inlines: list[dict]) -> str:
             out.append(content)
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
-        elif kind in _STYLED:
+        elif kind in STYLED:
             out.append(plain(content))
         elif kind == "Quoted":
             mark = '"' if content[0]["t"] == "DoubleQuote" else "'"

@@ -31,7 +31,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import pandoc
-from ..citations import cite_marker
+from ..citations import CITE_CLOSE, CITE_OPEN, cite_marker, map_citations
 from ..compare import Changes, compare
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
@@ -81,18 +81,27 @@ def _numbered(inlines: list[dict], i: int, targets: dict[str, str]) -> tuple[lis
     return None
 
 
+def _inside(node: dict, targets: dict[str, str]) -> dict:
+    """*node* with the citations inside it made markers (a CSL style may set them in superscript)."""
+    kind, content = node["t"], node.get("c")
+    if kind in pandoc.STYLED:
+        return {"t": kind, "c": with_markers(content, targets)}
+    if kind in ("Span", "Quoted"):
+        return {"t": kind, "c": [content[0], with_markers(content[1], targets)]}
+    return node
+
+
 def with_markers(inlines: list[dict], targets: dict[str, str]) -> list[dict]:
     """*inlines* with each citation made the marker of the keys it cites, so that renumbering is no
     change of wording: a numbered citation (``[``, links to ``#ref-N`` joined by ``,`` or ``-``,
-    ``]``) becomes one marker of its keys in sorted order (their order in a numbered citation is the
-    numbering's); any other link to an entry (a CSL style's) the marker of its key.
+    ``]``) becomes one marker; any other link to an entry (a CSL style's) the marker of its key.
     *targets* maps the anchors of the reference list to keys (:func:`citation_targets`)."""
     out: list[dict] = []
     i = 0
     while i < len(inlines):
         anchor = _cited(inlines[i], targets)
         if anchor is None:
-            out.append(inlines[i])
+            out.append(_inside(inlines[i], targets))
             i += 1
             continue
         opened = out and out[-1]["t"] == "Str" and out[-1]["c"].endswith("[")
@@ -104,15 +113,23 @@ def with_markers(inlines: list[dict], targets: dict[str, str]) -> list[dict]:
         keys, j = group
         before = out.pop()["c"][:-1]
         out += [{"t": "Str", "c": before}] if before else []
-        out.append({"t": "Str", "c": cite_marker(sorted(keys))})
+        out.append({"t": "Str", "c": cite_marker(keys)})
         after = inlines[j]["c"][1:]
         out += [{"t": "Str", "c": after}] if after else []
         i = j + 1
     return out
 
 
+# Two markers a CSL style joined into one citation: "(A, 2020; B, 2021)", superscript "1,2".
+_JOINED = re.compile(re.escape(CITE_CLOSE) + r"[;,] ?" + re.escape(CITE_OPEN))
+
+
 def _text(inlines: list[dict], targets: dict[str, str]) -> str:
-    return _SPACES.sub(" ", pandoc.plain(with_markers(inlines, targets))).strip()
+    """Plain text of *inlines*, each citation one marker of its keys in sorted order."""
+    text = _SPACES.sub(" ", pandoc.plain(with_markers(inlines, targets))).strip()
+    if CITE_OPEN not in text:
+        return text
+    return map_citations(_JOINED.sub(",", text), lambda keys: cite_marker(sorted(keys)))
 
 
 def _cells(row: list, targets: dict[str, str]) -> str:
