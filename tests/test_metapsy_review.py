@@ -58,7 +58,8 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2))
-    marked = (folder / "build" / "article.md").read_text(encoding="utf-8").split("# References")[0]
+    marked = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
+                         for section in SECTIONS)
     numbers = json.loads((folder / "build" / "citations.json").read_text(encoding="utf-8"))
     first_seen = list(dict.fromkeys(cited_keys(marked)))
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
@@ -73,7 +74,7 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
 
 def test_each_description_paragraph_cites_every_contributing_study(metapsy_built):
     folder = metapsy_built / NAME
-    marked = (folder / "build" / "article.md").read_text(encoding="utf-8")
+    marked = (folder / "build" / "sections" / "description.md").read_text(encoding="utf-8")
     comparisons = rows(folder / "data" / "comparisons.csv")
     paragraphs = {p.split(".**")[0].lstrip("*"): p for p in marked.split("\n\n") if p.startswith("**")}
     for label, column, code in [("Cognitive behavioural therapy", "psychotherapy", "cbt"),
@@ -166,8 +167,9 @@ def test_release_24_imports_and_assembles_with_480_studies(tmp_path):
             sections.render_meta_analysis(section=section, evidence=str(build / "evidence.json"), templates=folders,
                                           out=str(build / f"{section}.md"), log=str(build / "log"))
         article.assemble(evidence=str(build / "evidence.json"), sections=[str(build / f"{s}.md") for s in SECTIONS],
-                         templates=folders, style="seed", out=str(build / "review.md"),
-                         marked=str(build / "article.md"), citations=str(build / "citations.json"),
+                         templates=folders, style="seed", defaults={}, out=str(build / "review.md"),
+                         cited=str(build / "article.cited.md"), citations=str(build / "citations.json"),
+                         references=str(build / "references.yaml"), options=str(build / "citeproc.yaml"),
                          log=str(build / "log"))
     markdown = (build / "review.md").read_text(encoding="utf-8")
     assert reference_numbers(markdown) == list(range(1, 482))

@@ -44,7 +44,8 @@ SECTIONS = ("introduction", "description", "conclusion")
 # others, comes last.
 MANIFEST = "manifest.json"
 SNAPSHOT = "evidence.json"
-RELEASE_FILES = ("review.md", "review.html", "review.pdf", SNAPSHOT, "changes.md", "changes.html", MANIFEST)
+RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "review.jats.xml", SNAPSHOT, "changes.md",
+                 "changes.html", MANIFEST)
 
 
 def code_files(root: str | Path = ROOT) -> list[Path]:

@@ -17,8 +17,7 @@ rule snapshot:
     input:
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
-        marked=f"{BUILD}/article.md",
-        defaults=template("pandoc/common.yaml"),
+        ast=f"{BUILD}/review.json",
         published=published_snapshot,
     output:
         staged(project.SNAPSHOT),
@@ -27,8 +26,8 @@ rule snapshot:
     params:
         code=CODE,
     run:
-        changes.snapshot(evidence=input.evidence, citations=input.citations, marked=input.marked,
-                         defaults=input.defaults, published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
+        changes.snapshot(evidence=input.evidence, citations=input.citations, ast=input.ast,
+                         published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
 
 
 rule changes:

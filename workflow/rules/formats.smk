@@ -1,13 +1,30 @@
-"""Stage formats: review.md as one standalone HTML page and as a PDF, with
-pandoc and Typst (livingreview.stages.formats)."""
+"""Stage formats: review.md as one standalone HTML page, as a PDF (pandoc and
+Typst) and as a Word file; the cited article as JATS XML (pandoc's citeproc
+and JATS writer) (livingreview.stages.formats). pandoc reads review.md once
+(rule ast); HTML, PDF and Word are written from that syntax tree."""
 
 from livingreview.stages import formats  # noqa: E402
 
 
-rule html:
-    """review.md -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+rule ast:
+    """review.md -> its pandoc syntax tree (JSON), read with pandoc/common.yaml."""
     input:
         markdown=staged("review.md"),
+        defaults=template("pandoc/common.yaml"),
+    output:
+        f"{BUILD}/review.json",
+    log:
+        f"{BUILD}/logs/ast.log",
+    params:
+        code=CODE,
+    run:
+        formats.ast(markdown=input.markdown, defaults=input.defaults, out=output[0], log=log[0])
+
+
+rule html:
+    """The syntax tree -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+    input:
+        ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
         defaults=template("pandoc/html.yaml"),
@@ -22,14 +39,15 @@ rule html:
     params:
         code=CODE,
     run:
-        formats.html(markdown=input.markdown, evidence=input.evidence, citations=input.citations,
+        formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
                      defaults=input.defaults, template=input.template, variables=output.variables,
                      out=output.html, log=log[0])
 
 
 rule pdf:
-    """review.md -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
+    """The syntax tree -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
     input:
+        ast=f"{BUILD}/review.json",
         markdown=staged("review.md"),
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/typst.yaml"),
@@ -46,6 +64,54 @@ rule pdf:
         code=CODE,
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
-        formats.pdf(markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+        formats.pdf(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
                     template=input.template, fonts=params.fonts, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])
+
+
+rule docx:
+    """The syntax tree -> review.docx (pandoc with pandoc/docx.yaml; dated by the review, same bytes every build)."""
+    input:
+        ast=f"{BUILD}/review.json",
+        markdown=staged("review.md"),
+        evidence=f"{BUILD}/evidence.json",
+        defaults=template("pandoc/docx.yaml"),
+        common=template("pandoc/common.yaml"),
+    output:
+        docx=staged("review.docx"),
+        variables=f"{BUILD}/pandoc/docx.yaml",
+    log:
+        f"{BUILD}/logs/docx.log",
+    params:
+        code=CODE,
+    run:
+        formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+                     variables=output.variables, out=output.docx, log=log[0])
+
+
+rule jats:
+    """The cited article -> review.jats.xml (with a CSL style pandoc's citeproc first; its JATS writer, jats/template.xml)."""
+    input:
+        cited=f"{BUILD}/article.cited.md",
+        evidence=f"{BUILD}/evidence.json",
+        citations=f"{BUILD}/citations.json",
+        style=REFERENCE_STYLE_FILE,
+        citeproc=template("pandoc/citeproc.yaml"),
+        defaults=template("pandoc/jats.yaml"),
+        common=template("pandoc/common.yaml"),
+        template=template("jats/template.xml"),
+    output:
+        jats=staged("review.jats.xml"),
+        references=f"{BUILD}/pandoc/jats-references.yaml",
+        options=f"{BUILD}/pandoc/jats-citeproc.yaml",
+        variables=f"{BUILD}/pandoc/jats.yaml",
+    log:
+        f"{BUILD}/logs/jats.log",
+    params:
+        code=CODE,
+    run:
+        formats.jats(cited=input.cited, evidence=input.evidence, citations=input.citations, style=input.style,
+                     defaults={"citeproc": input.citeproc, "read": input.common, "jats": input.defaults},
+                     template=input.template,
+                     references=output.references, options=output.options, variables=output.variables,
+                     out=output.jats, log=log[0])

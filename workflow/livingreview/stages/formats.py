@@ -1,9 +1,18 @@
-"""Stage ``formats``: convert ``review.md`` to HTML (pandoc) and to PDF (pandoc, then Typst).
+"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst) and to
+Word (pandoc), and the cited article to JATS XML (pandoc with citeproc).
+
+pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
+HTML and Typst writers, and the evidence snapshot, start from that tree, so
+the slowest part of pandoc runs once per build instead of once per format.
+
+pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
+HTML and Typst writers, and the evidence snapshot, start from that tree, so
+the slowest part of pandoc runs once per build instead of once per format.
 
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
-ignore the system's fonts, and the PDF is dated by the review's publication
-date, never by the clock.
+ignore the system's fonts, and the PDF and the DOCX are dated by the
+review's publication date, never by the clock.
 """
 
 from __future__ import annotations
@@ -15,12 +24,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
+from ..citeproc import formatted_article
+from ..csl import is_csl_style, references_metadata
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
+from ..jats import article_parts, front
 from ..names import full_name
-from ..records import Name
+from ..records import Name, Reference
 from ..styles import first_and_last_page
 from ..templates import shown_path
+from ..wordfile import deterministic_docx
 from . import stage
 
 
@@ -162,24 +175,90 @@ def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
 
 
 @stage
-def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
-         log: str) -> None:
-    """review.md -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``; *template*:
-    ``html/template.html``), with ``citation_*`` meta tags."""
-    data = read_json(evidence)
-    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
-    write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
+def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
+    """review.md -> its pandoc syntax tree as JSON (*defaults*: ``pandoc/common.yaml``, the reader
+    every format shares)."""
+    write_atomic(out, pandoc.convert(markdown, "json", [defaults]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
 
 @stage
-def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
-        typst: str, out: str, log: str) -> None:
-    """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
-    -> review.pdf (Typst, with the fonts of *fonts* folders)."""
+def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``;
+    *template*: ``html/template.html``), with ``citation_*`` meta tags."""
+    data = read_json(evidence)
+    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
+    write_atomic(out, pandoc.convert(ast, "html5", [defaults, variables], reader="json"))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def pdf(*, ast: str, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str],
+        variables: str, typst: str, out: str, log: str) -> None:
+    """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
+    ``pdf/template.typ``) -> review.pdf (Typst, with the fonts of *fonts* folders). *markdown* (review.md)
+    says whether long citation groups need to break."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8")))
-    write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
+    write_atomic(typst, pandoc.convert(ast, "typst", [defaults, variables], reader="json"))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
-    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")
+    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
+
+
+def docx_metadata(review: dict) -> dict:
+    """The DOCX document properties pandoc takes from metadata: authors, subject, description, category."""
+    return {
+        "author": [_person(a) for a in review["authors"]],
+        "subject": f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}",
+        "description": f"https://doi.org/{review['doi']} (version {review['version']})",
+        "category": review.get("article_type", "Review"),
+    }
+
+
+def publication_time(review: dict) -> dt.datetime:
+    """The review's publication date at 00:00 UTC."""
+    return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
+
+
+@stage
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, variables: str, out: str, log: str) -> None:
+    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), its document
+    properties from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    review = read_json(evidence)["review"]
+    # Figures are found beside review.md first, then in the review folder.
+    pandoc.write_options(variables, {"metadata": docx_metadata(review),
+                                     "resource-path": [Path(markdown).parent.as_posix(), "."]})
+    data = pandoc.convert(ast, "docx", [defaults, variables], reader="json", to_bytes=True)
+    write_atomic(out, deterministic_docx(data, publication_time(review)))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def jats(*, cited: str, evidence: str, citations: str, style: str, defaults: dict[str, str], template: str,
+         references: str, options: str, variables: str, out: str, log: str) -> None:
+    """The cited article -> review.jats.xml with pandoc's JATS writer (*defaults* ``jats``:
+    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body, the front matter from the review
+    metadata, and the reference list, each entry an ``<element-citation>`` from its CSL item (*references*,
+    written here). With a CSL *style*, pandoc's citeproc first formats the citations (*defaults*
+    ``citeproc``: ``pandoc/citeproc.yaml``); with a built-in one (*style* is its template), the cited
+    article already holds the numbers, linked to the entries, and is only read (*defaults* ``read``:
+    ``pandoc/common.yaml``)."""
+    data = read_json(evidence)
+    cited_entries = [Reference.from_dict(ref) for ref in cited_references(data, read_json(citations))]
+    # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles
+    # expect); without citeproc, each entry counts as cited, and they are listed in the article's order.
+    csl = is_csl_style(style)
+    write_atomic(references, references_metadata(cited_entries, in_sentence_case=False, cite_all=not csl))
+    if csl:
+        ast = formatted_article(cited, style, references, defaults["citeproc"], options)
+    else:
+        pandoc.write_options(options, {"metadata-files": [references]})
+        ast = pandoc.read_ast(cited, [defaults["read"], options])
+    review = data["review"]
+    pandoc.write_defaults(variables, template, {"jats-front": front(review),
+                                                "jats-lang": html_escaping.escape(review.get("language", "en"))})
+    write_atomic(out, pandoc.write_ast(article_parts(ast), "jats", [defaults["jats"], variables], cited))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(cited)} -> {shown_path(out)}, "
+                   f"{len(cited_entries)} references")
