@@ -55,9 +55,8 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                          sections=[str(build / "sections" / f"{s}.md") for s in SECTIONS], templates=folders,
                          style=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
                                                 "markdown": template("pandoc/markdown.yaml")},
-                         out=str(build / "review.md"), cited=str(build / "article.cited.md"),
-                         citations=str(build / "citations.json"), references=str(build / "references.yaml"),
-                         options=str(build / "citeproc.yaml"), log=str(build / "log"))
+                         out=str(build / "review.md"), citations=str(build / "citations.json"),
+                         citeproc=str(build / "citeproc"), log=str(build / "log"))
         if not formats_too:
             return
         formats.ast(markdown=str(build / "review.md"), defaults=template("pandoc/common.yaml"),
@@ -74,11 +73,6 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         formats.docx(ast=str(build / "review.json"), markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
                      defaults=template("pandoc/docx.yaml"), variables=str(build / "docx.yaml"),
                      out=str(build / "review.docx"), log=str(build / "log"))
-        formats.jats(cited=str(build / "article.cited.md"), evidence=str(build / "evidence.json"),
-                     citations=str(build / "citations.json"),
-                     style=style if is_csl_style(style) else template(f"references/{style}.md.j2"),
-                     defaults={"citeproc": template("pandoc/citeproc.yaml"), "read": template("pandoc/common.yaml"),
-                               "jats": template("pandoc/jats.yaml")},
-                     template=template("jats/template.xml"), references=str(build / "jats-references.yaml"),
-                     options=str(build / "jats-citeproc.yaml"), variables=str(build / "jats.yaml"),
-                     out=str(build / "review.jats.xml"), log=str(build / "log"))
+        formats.jats(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
+                     citations=str(build / "citations.json"), defaults=template("pandoc/jats.yaml"),
+                     template=template("jats/template.xml"), variables=str(build / "jats.yaml"), out=str(build / "review.jats.xml"), log=str(build / "log"))

@@ -5,6 +5,7 @@ pandoc itself (a held-out rendering: none of our reading, decoding or conversion
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -17,7 +18,7 @@ from in_process import run_stages
 from journal import docx_text, read_jats, text_of
 from livingreview.bibtex import bibliography_and_problems
 from livingreview.citations import cited_keys
-from livingreview.csl import csl_item, references_metadata, sentence_case
+from livingreview.csl import csl_item, references_meta, references_metadata, sentence_case
 from livingreview.records import Name, Reference
 from pypdf import PdfReader
 
@@ -112,6 +113,17 @@ def test_text_from_the_bibliography_reaches_the_reference_literally(tmp_path):
                                  extra_args=["--citeproc", f"--metadata-file={metadata}", "--wrap=none",
                                              f"--csl={STYLES / 'apa.csl'}"])
     assert title in " ".join(text.split()) and "J_1" in text
+
+
+def test_text_from_the_bibliography_reaches_the_jats_reference_literally():
+    title = "Using *stars*, <b>tags</b>, $x$, @key and [1](#link) & 100%"
+    ref = Reference("k", "article", 1, {"title": title, "journal": "J_1", "year": "2020"}, [Name("Doe", "J.")])
+    tree = json.loads(pypandoc.convert_text("::: {#refs}\n:::\n", "json", format="markdown"))
+    tree["meta"] = references_meta([ref])
+    xml = pypandoc.convert_text(json.dumps(tree), "jats_publishing+element_citations", format="json",
+                                extra_args=["--standalone"])
+    assert '<ref id="ref-k">' in xml
+    assert f"<article-title>{html.escape(title, quote=False)}</article-title>" in xml
 
 
 # --- builds with CSL styles -----------------------------------------------------------

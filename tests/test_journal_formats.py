@@ -23,6 +23,7 @@ from in_process import working_directory
 from journal import XLINK, docx_blocks, docx_text, jats_body_text, read_jats, text_of
 from livingreview import pandoc
 from livingreview.errors import ConversionError
+from livingreview.jats import with_bibliography
 from livingreview.stages import formats
 from livingreview.wordfile import dated_core_properties, deterministic_docx
 from textcheck import sections, seed_references, unmatched_sentences
@@ -115,6 +116,30 @@ def test_docx_opens_in_libreoffice(docx_path, tmp_path):
 
 
 # --- JATS ----------------------------------------------------------------------------------
+
+def _link(target: str) -> dict:
+    return {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "n"}], [target, ""]]}
+
+
+def _entry(anchor: str) -> dict:
+    return {"t": "Div", "c": [[f"ref-{anchor}", ["reference"], []], [{"t": "Para", "c": [{"t": "Str", "c": "x"}]}]]}
+
+
+def test_the_reference_list_becomes_pandocs_bibliography_and_citations_link_to_keys():
+    para = {"t": "Para", "c": [_link("#ref-2"), {"t": "Emph", "c": [_link("#ref-1")]}, _link("#elsewhere")]}
+    tree = {"meta": {}, "blocks": [para, {"t": "Header", "c": [1, ["references", [], []], []]},
+                                   _entry("1"), _entry("2")]}
+    ready, order = with_bibliography(tree, {"b": 1, "a": 2})
+    assert order == ["b", "a"]
+    assert ready["blocks"][2:] == [{"t": "Div", "c": [["refs", [], []], []]}]
+    links = ready["blocks"][0]["c"]
+    assert [links[0]["c"][2][0], links[1]["c"][0]["c"][2][0], links[2]["c"][2][0]] == \
+        ["#ref-a", "#ref-b", "#elsewhere"]
+    # A CSL style's reference list is anchored by key already: its order is the style's.
+    keyed = {"meta": {}, "blocks": [{"t": "Para", "c": [_link("#ref-b")]}, _entry("b"), _entry("a")]}
+    ready, order = with_bibliography(keyed, {"a": 1, "b": 2})
+    assert order == ["b", "a"] and ready["blocks"][0] == keyed["blocks"][0]
+
 
 def test_jats_is_journal_publishing_1_3(jats):
     assert jats.docinfo.public_id == JATS_PUBLIC_ID
@@ -237,21 +262,18 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
     it, the JATS holds a <fig> with its caption and a <graphic> naming the file; a missing one stops."""
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "plot.png").write_bytes(tiny_png())
-    body = "# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown \\[[1](#ref-johnsen2023)\\].\n\n"
+    body = ("# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown \\[[1](#ref-1)\\].\n\n"
+            "# References\n\n::: {#ref-1 .reference}\n\n1\\. The entry.\n\n:::\n")
     (tmp_path / "review.md").write_text(f"---\ntitle: T\n---\n\n{body}", encoding="utf-8")
-    (tmp_path / "cited.md").write_text(f"{body}# References\n\n::: {{#refs}}\n:::\n", encoding="utf-8")
     (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
     evidence, templates = built_project / "build" / "evidence.json", ROOT / "templates"
     with working_directory(tmp_path):
         formats.ast(markdown="review.md", defaults=str(templates / "pandoc/common.yaml"), out="review.json", log="log")
-        formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
-                     variables="docx.yaml", out="review.docx", log="log")
-        formats.jats(cited="cited.md", evidence=str(evidence), citations="citations.json",
-                     style=str(templates / "references/seed.md.j2"),
-                     defaults={"citeproc": str(templates / "pandoc/citeproc.yaml"),
-                               "read": str(templates / "pandoc/common.yaml"), "jats": str(templates / "pandoc/jats.yaml")},
-                     template=str(templates / "jats/template.xml"), references="references.yaml",
-                     options="citeproc.yaml", variables="jats.yaml", out="review.jats.xml", log="log")
+        formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
+                     defaults=str(templates / "pandoc/docx.yaml"), variables="docx.yaml", out="review.docx", log="log")
+        formats.jats(ast="review.json", evidence=str(evidence), citations="citations.json",
+                     defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
+                     variables="jats.yaml", out="review.jats.xml", log="log")
         package = zipfile.ZipFile("review.docx")
         assert [name for name in package.namelist() if name.startswith("word/media/")] == ["word/media/rId9.png"]
         assert package.read("word/media/rId9.png") == tiny_png()

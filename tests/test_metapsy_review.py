@@ -168,8 +168,7 @@ def test_release_24_imports_and_assembles_with_480_studies(tmp_path):
                                           out=str(build / f"{section}.md"), log=str(build / "log"))
         article.assemble(evidence=str(build / "evidence.json"), sections=[str(build / f"{s}.md") for s in SECTIONS],
                          templates=folders, style="seed", defaults={}, out=str(build / "review.md"),
-                         cited=str(build / "article.cited.md"), citations=str(build / "citations.json"),
-                         references=str(build / "references.yaml"), options=str(build / "citeproc.yaml"),
+                         citations=str(build / "citations.json"), citeproc=str(build / "citeproc"),
                          log=str(build / "log"))
     markdown = (build / "review.md").read_text(encoding="utf-8")
     assert reference_numbers(markdown) == list(range(1, 482))

@@ -176,18 +176,42 @@ def _escaped(value):
     return escape_markdown(value) if isinstance(value, str) else value
 
 
-def references_metadata(references: list[Reference], in_sentence_case: bool = True, cite_all: bool = False) -> str:
+def references_metadata(references: list[Reference], in_sentence_case: bool = True) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
-    (titles in sentence case unless *in_sentence_case* is false); with *cite_all*, every one counts as
-    cited (``nocite: '@*'``), so that pandoc lists them all without a citation in the text.
+    (titles in sentence case unless *in_sentence_case* is false), for pandoc's citeproc.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
     metadata = {"references": [_escaped(csl_item(ref, in_sentence_case)) for ref in references]}
-    if cite_all:
-        metadata["nocite"] = "@*"
     return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
+
+
+def _meta_value(value) -> dict:
+    """*value* (texts, numbers, lists, mappings) as a pandoc metadata value (its JSON); a text is a
+    ``MetaString``, which pandoc takes literally, never as Markdown."""
+    if isinstance(value, dict):
+        return {"t": "MetaMap", "c": {key: _meta_value(item) for key, item in value.items()}}
+    if isinstance(value, list):
+        return {"t": "MetaList", "c": [_meta_value(item) for item in value]}
+    if isinstance(value, bool):
+        return {"t": "MetaBool", "c": value}
+    return {"t": "MetaString", "c": str(value)}
+
+
+# ``nocite: '@*'`` as pandoc reads it: every entry of ``references`` counts as cited.
+_NOCITE_ALL = {"t": "MetaInlines", "c": [{"t": "Cite", "c": [
+    [{"citationId": "*", "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
+      "citationNoteNum": 1, "citationHash": 0}],
+    [{"t": "Str", "c": "@*"}]]}]}
+
+
+def references_meta(references: list[Reference]) -> dict[str, dict]:
+    """The CSL items of *references* as the metadata of a pandoc syntax tree: ``references`` (in order,
+    titles as the bibliography has them) and ``nocite: '@*'`` (every one counts as cited, so that pandoc
+    lists them all without running citeproc). Texts are taken literally, as in :func:`references_metadata`."""
+    return {"nocite": _NOCITE_ALL,
+            "references": _meta_value([csl_item(ref, in_sentence_case=False) for ref in references])}
 
 
 def pandoc_citation(keys: list[str]) -> str:

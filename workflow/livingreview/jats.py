@@ -153,6 +153,58 @@ def _meta_blocks(blocks: list[dict]) -> dict:
     return {"t": "MetaBlocks", "c": blocks}
 
 
+def _retargeted(node, targets: dict[str, str]):
+    """*node* (any part of a syntax tree) with each link to ``#ref-ANCHOR`` in *targets* made a link to
+    ``#ref-KEY``."""
+    if isinstance(node, list):
+        return [_retargeted(item, targets) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("t") == "Link":
+        attributes, inlines, (url, title) = node["c"]
+        anchor = url[len("#ref-"):] if url.startswith("#ref-") else None
+        url = f"#ref-{targets[anchor]}" if anchor in targets else url
+        return {"t": "Link", "c": [attributes, _retargeted(inlines, targets), [url, title]]}
+    return {name: _retargeted(value, targets) for name, value in node.items()}
+
+
+def _is_reference_entry(block: dict) -> bool:
+    return block["t"] == "Div" and "reference" in block["c"][0][1] and block["c"][0][0].startswith("ref-")
+
+
+def with_bibliography(ast: dict, numbering: dict[str, int]) -> tuple[dict, list[str]]:
+    """The article's syntax tree *ast* (of review.md) made ready for pandoc's JATS writer, and the keys
+    of its reference list in order.
+
+    The entries of the reference list (``.reference`` divs, ``#ref-N`` with a
+    built-in style, ``#ref-KEY`` with a CSL style) are replaced by pandoc's
+    bibliography placeholder (a ``refs`` div), which the writer fills with an
+    ``<element-citation>`` per entry, anchored ``ref-KEY``; each citation's
+    link to ``#ref-N`` (*numbering*: key -> number) becomes a link to
+    ``#ref-KEY``, an ``<xref>`` to that entry.
+    """
+    anchors: list[str] = []
+
+    def blocks_of(blocks: list[dict]) -> list[dict]:
+        out = []
+        for block in blocks:
+            if _is_reference_entry(block):
+                anchors.append(block["c"][0][0][len("ref-"):])
+                if len(anchors) == 1:
+                    out.append({"t": "Div", "c": [["refs", [], []], []]})
+            elif block["t"] == "Div":
+                out.append({"t": "Div", "c": [block["c"][0], blocks_of(block["c"][1])]})
+            else:
+                out.append(block)
+        return out
+
+    blocks = blocks_of(ast["blocks"])
+    by_number = {str(number): key for key, number in numbering.items()}
+    if anchors and all(anchor in by_number and anchor not in numbering for anchor in anchors):
+        return {**ast, "blocks": _retargeted(blocks, by_number)}, [by_number[anchor] for anchor in anchors]
+    return {**ast, "blocks": blocks}, anchors
+
+
 def article_parts(ast: dict) -> dict:
     """A copy of the article's syntax tree *ast* arranged for JATS (see the module's docstring): the
     acknowledgement and the conflicts of interest taken out of the body into the metadata the template

@@ -11,15 +11,13 @@ rule article:
         sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
         template=template("article.md.j2"),
         style=REFERENCE_STYLE_FILE,
-        citeproc=template("pandoc/citeproc.yaml"),
+        citeproc_defaults=template("pandoc/citeproc.yaml"),
         markdown_defaults=template("pandoc/markdown.yaml"),
         common=template("pandoc/common.yaml"),
     output:
         markdown=staged("review.md"),
-        cited=f"{BUILD}/article.cited.md",
         citations=f"{BUILD}/citations.json",
-        references=f"{BUILD}/citeproc/references.yaml",
-        options=f"{BUILD}/citeproc/options.yaml",
+        citeproc=directory(f"{BUILD}/citeproc"),
     log:
         f"{BUILD}/logs/article.log",
     params:
@@ -28,6 +26,5 @@ rule article:
         style=CFG["reference_style"],
     run:
         article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
-                         style=params.style, defaults={"citeproc": input.citeproc, "markdown": input.markdown_defaults},
-                         out=output.markdown, cited=output.cited, citations=output.citations,
-                         references=output.references, options=output.options, log=log[0])
+                         style=params.style, defaults={"citeproc": input.citeproc_defaults, "markdown": input.markdown_defaults},
+                         out=output.markdown, citations=output.citations, citeproc=output.citeproc, log=log[0])

@@ -90,28 +90,21 @@ rule docx:
 
 
 rule jats:
-    """The cited article -> review.jats.xml (with a CSL style pandoc's citeproc first; its JATS writer, jats/template.xml)."""
+    """The article's syntax tree -> review.jats.xml (pandoc's JATS writer, jats/template.xml), the references as structured entries."""
     input:
-        cited=f"{BUILD}/article.cited.md",
+        ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
-        style=REFERENCE_STYLE_FILE,
-        citeproc=template("pandoc/citeproc.yaml"),
         defaults=template("pandoc/jats.yaml"),
-        common=template("pandoc/common.yaml"),
         template=template("jats/template.xml"),
     output:
         jats=staged("review.jats.xml"),
-        references=f"{BUILD}/pandoc/jats-references.yaml",
-        options=f"{BUILD}/pandoc/jats-citeproc.yaml",
         variables=f"{BUILD}/pandoc/jats.yaml",
     log:
         f"{BUILD}/logs/jats.log",
     params:
         code=CODE,
     run:
-        formats.jats(cited=input.cited, evidence=input.evidence, citations=input.citations, style=input.style,
-                     defaults={"citeproc": input.citeproc, "read": input.common, "jats": input.defaults},
-                     template=input.template,
-                     references=output.references, options=output.options, variables=output.variables,
+        formats.jats(ast=input.ast, evidence=input.evidence, citations=input.citations, defaults=input.defaults,
+                     template=input.template, variables=output.variables,
                      out=output.jats, log=log[0])

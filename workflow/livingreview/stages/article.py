@@ -4,19 +4,16 @@ assemble ``review.md`` with its front and back matter.
 Citations are numbered by first appearance across the sections, in
 document order, and the reference list follows that order; the numbering
 is written beside ``review.md`` (``citations.json``), so that the changes
-report can compare citations by the keys they cite. The article is written
-twice from the same template: ``review.md``, and the *cited* article, from
-which the JATS XML is made, with a placeholder for pandoc's bibliography and
-its citations linked to it (``#ref-<key>``): with a CSL style, pandoc
-citations (``[@{key}]``) that citeproc formats; with a built-in style, the
-numbers of ``review.md``.
+report can compare citations by the keys they cite.
 
 With a built-in reference style (``seed``, ``vancouver``, ``apa``), the
 numbers and the reference list of ``review.md`` are ours (a Jinja template
-per style). With a CSL style (``reference_style: path/to/style.csl``),
-``review.md`` is the cited article as citeproc formats it with that style
-(author-date styles change the citations too), its bibliography written as
-the same reference list blocks.
+per style). With a CSL style (``reference_style: path/to/style.csl``), the
+article is first written with pandoc citations (``[@{key}]``) and a
+placeholder for pandoc's bibliography (the *cited* article), which pandoc's
+citeproc formats with that style (author-date styles change the citations
+too): ``review.md`` is that article, its bibliography written as the same
+reference list blocks, each anchored ``#ref-KEY`` where its citations link.
 """
 
 from __future__ import annotations
@@ -110,9 +107,9 @@ def builtin_references(references: dict[str, Reference], order: list[str], templ
 
 
 def citeproc_article(cited: str, style: str, references: str, defaults: dict[str, str], options: str,
-                     keys: list[str]) -> tuple[str, dict[str, str]]:
-    """The *cited* article formatted by pandoc's citeproc with the CSL *style*: review.md, and
-    ``{key: plain text}`` of each entry. *defaults* are the pandoc defaults files ``citeproc`` and
+                     keys: list[str]) -> str:
+    """The *cited* article formatted by pandoc's citeproc with the CSL *style*: review.md, with an
+    entry for each of the cited *keys*. *defaults* are the pandoc defaults files ``citeproc`` and
     ``markdown``; *options* the defaults file written here (the style and the *references* metadata)."""
     ast = formatted_article(cited, style, references, defaults["citeproc"], options)
     texts = entry_texts(ast)
@@ -122,17 +119,18 @@ def citeproc_article(cited: str, style: str, references: str, defaults: dict[str
                           f"({len(missing)} of {len(keys)} cited entries have none): it has no <bibliography>, "
                           "or it leaves such entries out", "choose a style that prints a bibliography")
     markdown = pandoc.write_ast(with_reference_list(ast), "markdown", [defaults["markdown"]], cited)
-    return markdown, texts
+    return markdown
 
 
 @stage
 def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, defaults: dict[str, str],
-             out: str, cited: str, citations: str, references: str, options: str, log: str) -> None:
-    """Sections (in document order) -> review.md, the cited article, the numbering
-    (citations.json) and the cited entries as CSL items (*references*, a pandoc metadata file).
+             out: str, citations: str, citeproc: str, log: str) -> None:
+    """Sections (in document order) -> review.md and the numbering of its citations (citations.json).
 
-    *style* is a built-in style or the path of a CSL file; *defaults* are the
-    pandoc defaults files ``citeproc`` and ``markdown`` (used with a CSL file).
+    *style* is a built-in style or the path of a CSL file; with a CSL file,
+    the folder *citeproc* holds what pandoc's citeproc reads (the cited
+    article, the cited entries as CSL items, the options), and *defaults* are
+    the pandoc defaults files ``citeproc`` and ``markdown``.
     """
     data = read_json(evidence)
     texts = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(SECTIONS, sections, strict=True)}
@@ -149,15 +147,16 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
         return template.render("article.md.j2", **article, references=Markup(reference_text),
                                sections={name: Markup(text) for name, text in section_texts.items()}).strip() + "\n"
 
-    write_atomic(references, references_metadata([entries[key] for key in order]))
-    cite = ((lambda text: map_citations(text, pandoc_citation)) if is_csl_style(style)
-            else (lambda text: resolve_citations(text, numbers, by_key=True)))
-    write_atomic(cited, render({name: cite(text) for name, text in texts.items()}, BIBLIOGRAPHY))
+    folder = Path(citeproc)
+    folder.mkdir(parents=True, exist_ok=True)
     if is_csl_style(style):
-        numbered, plain_texts = citeproc_article(cited, style, references, defaults, options, order)
-        formatted = {key: escape_markdown(plain_texts[key]) for key in order}
+        cited, references = folder / "article.md", folder / "references.yaml"
+        write_atomic(references, references_metadata([entries[key] for key in order]))
+        write_atomic(cited, render({name: map_citations(text, pandoc_citation) for name, text in texts.items()},
+                                   BIBLIOGRAPHY))
+        numbered = citeproc_article(str(cited), style, str(references), defaults, str(folder / "options.yaml"),
+                                       order)
     else:
-        pandoc.write_options(options, {"metadata-files": [references]})
         formatted = builtin_references(entries, order, templates, style, data["sources"]["bibliography"])
         numbered = render({name: resolve_citations(text, numbers) for name, text in texts.items()},
                           reference_list([(f"{numbers[key]}\\.", formatted[key]) for key in order]))

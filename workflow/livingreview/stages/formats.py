@@ -1,13 +1,10 @@
-"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst) and to
-Word (pandoc), and the cited article to JATS XML (pandoc with citeproc).
+"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst), to Word
+and to JATS XML (pandoc).
 
 pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
-HTML and Typst writers, and the evidence snapshot, start from that tree, so
-the slowest part of pandoc runs once per build instead of once per format.
-
-pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
-HTML and Typst writers, and the evidence snapshot, start from that tree, so
-the slowest part of pandoc runs once per build instead of once per format.
+HTML, Typst, Word and JATS writers, and the evidence snapshot, start from
+that tree, so the slowest part of pandoc runs once per build instead of once
+per format.
 
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
@@ -24,11 +21,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
-from ..citeproc import formatted_article
-from ..csl import is_csl_style, references_metadata
+from ..csl import references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
-from ..jats import article_parts, front
+from ..jats import article_parts, front, with_bibliography
 from ..names import full_name
 from ..records import Name, Reference
 from ..styles import first_and_last_page
@@ -236,29 +232,18 @@ def docx(*, ast: str, markdown: str, evidence: str, defaults: str, variables: st
 
 
 @stage
-def jats(*, cited: str, evidence: str, citations: str, style: str, defaults: dict[str, str], template: str,
-         references: str, options: str, variables: str, out: str, log: str) -> None:
-    """The cited article -> review.jats.xml with pandoc's JATS writer (*defaults* ``jats``:
-    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body, the front matter from the review
-    metadata, and the reference list, each entry an ``<element-citation>`` from its CSL item (*references*,
-    written here). With a CSL *style*, pandoc's citeproc first formats the citations (*defaults*
-    ``citeproc``: ``pandoc/citeproc.yaml``); with a built-in one (*style* is its template), the cited
-    article already holds the numbers, linked to the entries, and is only read (*defaults* ``read``:
-    ``pandoc/common.yaml``)."""
+def jats(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.jats.xml with pandoc's JATS writer (*defaults*:
+    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body with its citations as links to the
+    references, the front matter from the review metadata, and the reference list in the article's order,
+    each entry an ``<element-citation>`` that pandoc makes from its CSL item (see
+    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`)."""
     data = read_json(evidence)
-    cited_entries = [Reference.from_dict(ref) for ref in cited_references(data, read_json(citations))]
-    # The reference list holds each title as the bibliography has it (not in the sentence case CSL styles
-    # expect); without citeproc, each entry counts as cited, and they are listed in the article's order.
-    csl = is_csl_style(style)
-    write_atomic(references, references_metadata(cited_entries, in_sentence_case=False, cite_all=not csl))
-    if csl:
-        ast = formatted_article(cited, style, references, defaults["citeproc"], options)
-    else:
-        pandoc.write_options(options, {"metadata-files": [references]})
-        ast = pandoc.read_ast(cited, [defaults["read"], options])
+    tree, order = with_bibliography(read_json(ast), read_json(citations))
+    tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    write_atomic(out, pandoc.write_ast(article_parts(ast), "jats", [defaults["jats"], variables], cited))
-    write_log(log, f"pandoc {pandoc.version()}: {shown_path(cited)} -> {shown_path(out)}, "
-                   f"{len(cited_entries)} references")
+    write_atomic(out, pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}, {len(order)} references")
