@@ -3,7 +3,15 @@ evidence file made here: what each paragraph counts, and how the text words thos
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from livingreview import meta_analysis
+from livingreview.templates import Templates
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = [ROOT / "examples" / "metapsy-depression" / "templates", ROOT / "templates"]
 
 
 def study(key: str, n: float | None, year: int = 2020) -> dict:
@@ -53,3 +61,50 @@ def test_participants_of_all_comparisons_are_the_studies_participants():
     counts = meta_analysis.context(TRIALS)["counts"]
     assert counts["participants"] == 150 + 75
     assert counts["trials_with_n"] == 2
+
+
+def render(section: str, data: dict) -> str:
+    """Section *section* of the Metapsy review rendered from *data* (no numbering of citations)."""
+    return Templates(TEMPLATES).render(f"sections/{section}.md.j2", **meta_analysis.context(data))
+
+
+def test_the_introduction_says_which_trials_its_participant_total_counts():
+    text = render("introduction", TRIALS)
+    assert "225 participants in the analysed arms of the 2 trials that report them" in text
+
+
+def test_the_description_says_its_numbers_in_brackets_count_comparisons():
+    text = render("description", TRIALS)
+    cbt = next(p for p in text.split("\n\n") if p.startswith("**Cognitive behavioural therapy.**"))
+    assert "4 comparisons from 2 trials (185 participants)" in cbt
+    assert "against care as usual (2 comparisons) and waiting list (2)" in cbt
+    assert "It was delivered individually (3 comparisons) and in groups (1)" in cbt
+
+
+def test_the_conclusion_does_not_rank_the_catch_all_other_psychotherapies():
+    many_others = evidence(
+        [study(f"other{2000 + i}", 10) for i in range(3)] + [study("cbt2010", 10), study("ipt2011", 10)],
+        [comparison(f"other{2000 + i}", "other psy", "wl", 5, 5) for i in range(3)]
+        + [comparison("cbt2010", "cbt", "wl", 5, 5), comparison("cbt2010", "cbt", "cau", 5, 5),
+           comparison("ipt2011", "ipt", "other ctr", 5, 5)])
+    text = render("conclusion", many_others)
+    assert "cognitive behavioural therapy is the most studied psychotherapy (1 trial and 2 comparisons), followed " \
+           "by interpersonal psychotherapy (1 comparison from 1 trial)" in text
+    assert "waiting list is the most common control condition" in text
+    assert "other psychotherapies" not in text.split("most studied")[1].split(".")[0]
+
+
+@pytest.mark.parametrize("n, text", [(1, "1 trial"), (2, "2 trials"), (12345, "12,345 trials")])
+def test_the_count_filter_prints_a_number_and_its_noun_once_escaped(n, text):
+    template = Templates(TEMPLATES).environment.from_string('{{ n | count("trial", "trials") }}')
+    assert template.render(n=n) == text
+
+
+def test_the_count_filter_escapes_its_noun_once():
+    template = Templates(TEMPLATES).environment.from_string('{{ n | count("*trial*", "*trials*") }}')
+    assert template.render(n=2) == r"2 \*trials\*"
+
+
+def test_the_metapsy_templates_define_no_count_macro():
+    for path in (ROOT / "examples" / "metapsy-depression" / "templates" / "sections").glob("*.j2"):
+        assert not re.search(r"\{%-?\s*macro\s+count\b", path.read_text(encoding="utf-8")), path.name

@@ -84,10 +84,29 @@ def test_each_description_paragraph_cites_every_contributing_study(metapsy_built
     assert "446 comparisons from 226 trials" in paragraphs["Cognitive behavioural therapy"]
 
 
+def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
+    """Counted here from comparisons.csv: every arm (trial, condition, arm label) of the therapy's comparisons
+    once, with its largest n -- not the whole trial, whose other arms may test another psychotherapy."""
+    folder = metapsy_built / NAME
+    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
+    comparisons = rows(folder / "data" / "comparisons.csv")
+    labels = {"cbt": "Cognitive behavioural therapy", "sup": "Supportive counselling", "ipt": "Interpersonal psychotherapy"}
+    for code, label in labels.items():
+        arms: dict[tuple, float] = {}
+        for c in (c for c in comparisons if c["psychotherapy"] == code):
+            for arm, n in (((c["key"], code, c["arm1"]), c["n_arm1"]), ((c["key"], c["control"], c["arm2"]), c["n_arm2"])):
+                if n:
+                    arms[arm] = max(arms.get(arm, 0.0), float(n))
+        paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
+        assert f"({round(sum(arms.values())):,} participants)" in paragraph, label
+    assert "(24,939 participants)" in markdown and "(1,585 participants)" in markdown
+
+
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 22.0.2, whose literature search ran until 1 January 2022" in markdown
     assert "This version includes 415 trials with 826 comparisons" in markdown
+    assert "and 47,241 participants in the analysed arms of the 412 trials that report them" in markdown
     assert "published between 1977 and 2021" in markdown
     assert "| Country | the United States | 128 | 31 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 145 | 35 |" in markdown
