@@ -126,6 +126,17 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
     assert "Müller-Nielsen" in "".join(pages) and "Dávila-Román" in "".join(pages)
 
 
+def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
+    assert "30,889 records" in text and "47,241 participants" in text  # searchable and copyable as printed
+    assert ",\u200b" in text  # the long citation groups still may break between their numbers
+    typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
+    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
+    assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
+
+
 def test_plain_snakemake_reads_the_review_folder(metapsy_built):
     result = run_snakemake(metapsy_built, "-n", "-d", NAME)
     assert result.returncode == 0, result.stderr
