@@ -68,8 +68,14 @@ CODE_DRIFT = {
 _ASCII_LETTERS = {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "ı": "i",
                   "þ": "th", "ð": "d", "œ": "oe"}
 # cp1252 text read as Mac OS Roman ("M¸ller" for Müller, "D·vila-Rom·n" for Dávila-Román): ftfy only
-# undoes UTF-8 read as a single-byte code page, so this one is undone here, inside a word only.
+# undoes UTF-8 read as a single-byte code page, so this one is undone here, inside a word of the author list
+# of a reference string only: elsewhere it cannot be told from correct text (a Catalan "Col·legi") or from
+# damage that re-reading makes worse ("Fran¸ois" -> "Franüois"); a Catalan "l·l" is never re-read.
 _MAC_ROMAN_WORD = re.compile(r"\w*[A-Za-z][\u00b7\u00b8]\w+")
+_CATALAN_L = re.compile("l\u00b7l", re.IGNORECASE)
+# The author list of a reference string ends at its "(year" (APA), else at its first full stop (Vancouver).
+_APA_YEAR = re.compile(r"\((?:1[89]|20)\d\d")
+_FIRST_STOP = re.compile(r"\.(?:\s|$)")
 
 
 # The text columns of data.csv the import uses (the references come from metadata/references.json).
@@ -104,41 +110,60 @@ class Release:
 # --- text --------------------------------------------------------------------------
 
 def _ftfy_config():
+    """ftfy's settings for the import: repair mojibake and nothing else (quotes, line breaks, ligatures and
+    character widths from the source stay as they are; no HTML unescaping), and NFC."""
     import ftfy
 
-    # Only what is mojibake: quotes, line breaks and ligatures from the source stay as they are.
     return ftfy.TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, fix_latin_ligatures=False,
                                 fix_character_width=False, unescape_html=False, normalization="NFC")
 
 
 def repair_text(text: str) -> tuple[str, str]:
-    """*text* with its mojibake repaired, and how ("" when nothing changed).
-
-    First ftfy (``â€“`` -> ``–``); then words whose cp1252 bytes were read as
-    Mac OS Roman (``M¸ller`` -> ``Müller``), which ftfy does not undo.
-    """
+    """*text* with its mojibake repaired by ftfy (``â€“`` -> ``–``), and how ("" when nothing changed)."""
     import ftfy
 
     fixed, steps = ftfy.fix_and_explain(text, config=_ftfy_config())
-    how = ["ftfy: " + ", ".join(f"{action} {parameter}" for action, parameter in steps)] if fixed != text else []
+    how = "ftfy: " + ", ".join(f"{action} {parameter}" for action, parameter in steps)
+    return fixed, how if fixed != text else ""
 
+
+def repair_names(text: str) -> str:
+    """*text* (names) with each word whose cp1252 bytes were read as Mac OS Roman re-read (``M¸ller`` ->
+    ``Müller``): only when the result is letters, and never a word with a Catalan ``l·l``."""
     def mac_roman(match: re.Match) -> str:
         word = match.group(0)
+        if _CATALAN_L.search(word):
+            return word
         try:
             repaired = word.encode("mac_roman").decode("cp1252")
         except (UnicodeEncodeError, UnicodeDecodeError):
             return word
         return repaired if repaired.replace("-", "").isalpha() else word
 
-    again = _MAC_ROMAN_WORD.sub(mac_roman, fixed)
-    if again != fixed:
-        how.append("cp1252 read as Mac OS Roman, re-read (livingreview)")
-    return again, "; ".join(how)
+    return _MAC_ROMAN_WORD.sub(mac_roman, text)
+
+
+def author_list_end(reference: str) -> int:
+    """Where the author list of a reference string ends: at its "(year" (APA), else at its first full stop."""
+    found = _APA_YEAR.search(reference) or _FIRST_STOP.search(reference)
+    return found.start() if found else len(reference)
+
+
+def repair_reference(text: str) -> tuple[str, str]:
+    """A reference string with its mojibake repaired, and how: :func:`repair_text`, then, in its author list
+    only, :func:`repair_names` (Mac OS Roman, which ftfy does not undo)."""
+    fixed, how = repair_text(text)
+    end = author_list_end(fixed)
+    names = repair_names(fixed[:end])
+    if names != fixed[:end]:
+        how = "; ".join(filter(None, [how, "cp1252 read as Mac OS Roman, re-read in the author list (livingreview)"]))
+    return names + fixed[end:], how
 
 
 def suspicious(text: str) -> bool:
-    """True when *text* still holds what usually is mojibake (``Ã``, ``â€``, a cedilla or middle dot in a word)."""
-    return bool(re.search(r"Ã.|â€|\w[\u00b7\u00b8]\w|\ufffd", text))
+    """True when *text* still holds what usually is mojibake (``Ã``, ``â€``, a cedilla or middle dot in a word
+    other than a Catalan ``l·l``)."""
+    return bool(re.search(r"Ã.|â€|(?i:(?!l\u00b7l)\w[\u00b7\u00b8]\w)|\ufffd", text))
 
 
 def ascii_fold(text: str) -> str:
@@ -190,7 +215,7 @@ def read_release(folder: str | Path) -> Release:
     raw_references = json.loads((metadata_folder / "references.json").read_text(encoding="utf-8"))
     references = {}
     for label, text in raw_references.items():
-        fixed, how = repair_text(text)
+        fixed, how = repair_reference(text)
         if how:
             repairs.append(Repair(f"references.json, {label}", text, fixed, how))
         if suspicious(fixed):
