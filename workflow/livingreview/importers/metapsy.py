@@ -34,7 +34,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import DataError
-from .references import OTHERS, ParsedReference, normalise_space, parse_reference
+from ..markdown import escape_inline
+from .references import OTHERS, ParsedReference, parse_reference
 
 # What the importer writes, relative to the review folder (and nothing else, except decisions.csv when absent).
 STUDIES = "data/studies.csv"
@@ -518,11 +519,6 @@ def yaml_text(data: dict) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
 
 
-def _md(text: str) -> str:
-    """Text for a Markdown table cell (pipes and line breaks escaped)."""
-    return normalise_space(str(text)).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def coverage(parsed: dict[str, tuple[str, ParsedReference]]) -> tuple[int, int]:
     """(complete structured entries, all entries)."""
     return sum(p.complete for _, p in parsed.values()), len(parsed)
@@ -552,31 +548,35 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         "## References",
         "",
         f"{complete} of {total} references ({share}) became complete structured `@article` entries (authors, "
-        "title, journal, year, and the volume, issue and pages the string has). "
-        f"{len(partial)} are `@article` entries that lack something, {len(misc)} are `@misc` entries (no journal "
-        "was found); all of them still format in every reference style.",
+        "title, journal, year, and the volume, issue and pages the string has; a journal that does not end in "
+        "\"of\", \"and\", \"&\" or \"the\" and holds no DOI or URL note, a title that holds no journal, volume and "
+        f"pages). {len(partial)} are `@article` entries that lack something or fail one of those checks (a "
+        "journal's name cut short in the source string shows here), "
+        f"{len(misc)} are `@misc` entries (no journal was found); all of them still format in every reference "
+        "style.",
         "",
     ]
     if partial or misc:
-        lines += ["| key | study | entry | what is missing | the string |", "|---|---|---|---|---|"]
+        lines += ["| key | study | entry | what is missing or wrong | the string |", "|---|---|---|---|---|"]
         for key in partial + misc:
             label, result = bibliography.parsed[key]
-            lines.append(f"| {key} | {_md(label)} | @{result.entry_type} | {_md('; '.join(result.problems))} | "
-                         f"{_md(release.references.get(label, '(none)'))} |")
+            lines.append(f"| {key} | {escape_inline(label)} | @{result.entry_type} | "
+                         f"{escape_inline('; '.join(result.problems))} | "
+                         f"{escape_inline(release.references.get(label, '(none)'))} |")
         lines.append("")
     lines += ["## Repairs", "",
               f"{len(release.repairs)} text cells (of the columns the import uses) or reference strings were repaired "
               "(mojibake undone):", ""]
     if release.repairs:
         lines += ["| where | before | after | how |", "|---|---|---|---|"]
-        lines += [f"| {_md(r.where)} | {_md(_excerpt(r.before, r.after))} | {_md(_excerpt(r.after, r.before))} | "
-                  f"{_md(r.how)} |" for r in release.repairs]
+        lines += [f"| {escape_inline(r.where)} | {escape_inline(_excerpt(r.before, r.after))} | "
+                  f"{escape_inline(_excerpt(r.after, r.before))} | {escape_inline(r.how)} |" for r in release.repairs]
         lines.append("")
     lines += [f"{len(release.unrepaired)} still look damaged and were left as they are"
               + (":" if release.unrepaired else "."), ""]
     if release.unrepaired:
         lines += ["| where | text |", "|---|---|"]
-        lines += [f"| {_md(r.where)} | {_md(r.before[:120])} |" for r in release.unrepaired]
+        lines += [f"| {escape_inline(r.where)} | {escape_inline(r.before[:120])} |" for r in release.unrepaired]
         lines.append("")
     lines += ["## Codes outside the code book", "",
               "Values that `metadata/variable_description.json` does not list, and the code each is counted under:",
@@ -584,7 +584,7 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
     drift = sorted(set(tables.drift))
     if drift:
         lines += ["| column | value | counted as | study |", "|---|---|---|---|"]
-        lines += [f"| {c} | {_md(v)} | {_md(m)} | {_md(s)} |" for c, v, m, s in drift]
+        lines += [f"| {c} | {escape_inline(v)} | {escape_inline(m)} | {escape_inline(s)} |" for c, v, m, s in drift]
     else:
         lines.append("None.")
     lines += ["", "## Study-level values that differ between a study's rows", "",
@@ -592,7 +592,8 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
               "and the share of women the first.", ""]
     if tables.conflicts:
         lines += ["| study | column | values | kept |", "|---|---|---|---|"]
-        lines += [f"| {_md(s)} | {c} | {_md(v)} | {_md(k)} |" for s, c, v, k in sorted(set(tables.conflicts))]
+        lines += [f"| {escape_inline(s)} | {c} | {escape_inline(v)} | {escape_inline(k)} |"
+                  for s, c, v, k in sorted(set(tables.conflicts))]
     else:
         lines.append("None.")
     lines += ["", "## Comparison ids", "",
