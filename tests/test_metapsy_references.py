@@ -4,11 +4,13 @@ completeness checks, and properties that must hold for every reference string of
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 from livingreview.importers import metapsy
-from livingreview.importers.references import field_problems, parse_reference
+from livingreview.importers.references import OTHERS, field_problems, parse_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "metapsy"
@@ -81,3 +83,77 @@ def test_vancouver_initials_of_any_script():
     assert vazquez.authors[:3] == [("Vázquez", "F. L.", ""), ("López", "L.", ""), ("Torres", "Á. J.", "")]
     assert parse("Øst LG, Ünal ÖÇ. A title. J Test. 2001;1:1-2.").authors == [("Øst", "L. G.", ""),
                                                                               ("Ünal", "Ö. Ç.", "")]
+
+
+# --- strings not used during development: a seeded sample of 24.0.2's new strings -----------------------
+
+UNSEEN = json.loads((FIXTURES / "references-unseen.json").read_text(encoding="utf-8"))
+NAMED_IN_REVIEW = {"Heim, 2021", "Dowrick, 2000", "Lund, 2020", "Reins, 2019"}
+
+
+def test_the_unseen_sample_is_the_seeded_draw_from_strings_not_developed_on():
+    development = set(json.loads((FIXTURES / "references-sample.json").read_text(encoding="utf-8")))
+    new = set(strings(UNSEEN["release"])) - set(strings("22.0.2"))
+    pool = sorted(new - development - NAMED_IN_REVIEW)
+    assert sorted(random.Random(UNSEEN["seed"]).sample(pool, UNSEEN["size"])) == sorted(UNSEEN["expected"])
+
+
+@pytest.mark.parametrize("label", sorted(UNSEEN["expected"]))
+def test_unseen_references_parse_exactly_field_by_field(label):
+    """Every field (and the author list) equal to what was written down by hand from the string; no field
+    more, none fewer."""
+    expected = UNSEEN["expected"][label]
+    result = parse(strings(UNSEEN["release"])[label])
+    found = dict(result.fields, authors=[list(person) for person in result.authors])
+    for name in sorted(set(expected) | set(found)):
+        assert found.get(name) == expected.get(name), name
+    assert result.complete, result.problems
+
+
+# --- properties of every reference string of both releases ----------------------------------------------
+
+# Written independently of the parser's own checks.
+ENDS_CUT_SHORT = re.compile(r"\s(of|and|the|&)$", re.IGNORECASE)
+SOURCE_IN_TITLE = re.compile(r"\.\s[^.]+,\s*\d+(\s*\(\d+\))?,\s*[A-Za-z]?\d+(\s*[-–‐]\s*\d+)?$|\d{4}\s*;\s*\d+\s*[(:]")
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_properties_of_every_parsed_reference(release):
+    wrong, cut_short = [], set()
+    for label, text in sorted(strings(release).items()):
+        result = parse(text)
+        journal, title = result.fields.get("journal", ""), result.fields.get("title", "")
+        if ENDS_CUT_SHORT.search(journal):
+            cut_short.add(label)
+            if result.complete:
+                wrong.append((label, "complete, but the journal is cut short", journal))
+        if re.search(r"doi|retrieved|http", journal, re.IGNORECASE):
+            wrong.append((label, "journal", journal))
+        if result.entry_type == "article" and SOURCE_IN_TITLE.search(title):  # a @misc keeps what could be read
+            wrong.append((label, "title with its source", title[-60:]))
+        if result.entry_type == "misc" and result.complete:
+            wrong.append((label, "a @misc entry counted complete", result.fields))
+        if not re.fullmatch(r"\d{4}", result.fields.get("year", "")):
+            wrong.append((label, "year", result.fields.get("year")))
+        if result.complete and not [person for person in result.authors if person != OTHERS]:
+            wrong.append((label, "complete without authors", result.authors))
+        if result.complete and not (title and journal):
+            wrong.append((label, "complete without a title or journal", result.fields))
+    assert wrong == []
+    assert cut_short == ({"Reins, 2019", "Lund, 2019"} if release == "22.0.2" else {"Reins, 2019", "Lund, 2020"})
+
+
+@pytest.mark.parametrize("release, complete, total", [("22.0.2", 411, 415), ("24.0.2", 475, 480)])
+def test_coverage_is_what_the_readme_says_and_the_report_names_the_rest(release, complete, total):
+    loaded = metapsy.read_release(SOURCES / release)
+    files, bibliography = metapsy.import_files(loaded)
+    assert metapsy.coverage(bibliography.parsed) == (complete, total)
+    report = files[metapsy.REPORT]
+    assert f"{complete} of {total} references" in report
+    for key, (_, result) in bibliography.parsed.items():
+        if not result.complete:
+            assert f"| {key} |" in report
+    assert 'the journal "Journal of" ends in "of": its name is cut short in the source string' in report
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    share = f"{100 * complete / total:.1f}"
+    assert re.search(rf"{re.escape(release)}'s {total}(?: references)?, {complete} \({share} %\)", " ".join(readme.split()))
