@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import DataError
+from ..errors import DataError, combined
 from ..markdown import escape_inline
 from .references import OTHERS, ParsedReference, parse_reference
 
@@ -55,8 +55,9 @@ DATABASE_NAME = "Depression: psychotherapy vs. control"
 DATABASE_URL = "https://github.com/metapsy-project/data-depression-psyctr"
 LICENCE = "ODC-By 1.0 (Open Data Commons Attribution License)"
 
-# Values outside the code book (variable_description.json), and the code each is counted under.
-# Each use is listed in the import report.
+# Values outside the codes the review's schemas allow (workflow/schemas/meta_*.schema.yaml), by column of
+# the written tables, and the code each is counted under. Each use is listed in the import report; a value
+# neither allowed nor mapped here stops the import (check_written), naming its row of data.csv.
 CODE_DRIFT = {
     "target_group": {"older adult": "old", "stu": "stud", "other": "oth", "adol&yadul": "yadul",
                      "4 & 5": "oth", "med+ppd": "oth"},
@@ -106,6 +107,8 @@ class Release:
     columns: int
     repairs: list[Repair] = field(default_factory=list)
     unrepaired: list[Repair] = field(default_factory=list)
+    data_path: str = "data.csv"  # the release's data.csv, as messages name it
+    row_names: bool = True  # whether data.csv's first column was R's row names (left out)
 
 
 # --- text --------------------------------------------------------------------------
@@ -182,20 +185,85 @@ def study_key(label: str) -> str:
 
 # --- reading -----------------------------------------------------------------------
 
+# The columns of data.csv the import cannot do without (the others are used when present).
+REQUIRED_COLUMNS = ("study", "condition_arm1", "condition_arm2", ".g", ".g_se")
+FIX_RELEASE = ("vendor the release's files as published (data.csv and metadata/ of a tag of "
+               "metapsy-project/data-depression-psyctr; see sources/README.md)")
+
+
+def read_data(path: Path):
+    """``data.csv`` as a data frame (``;``, ``,`` as the decimal mark, ``NA``), with R's row names left out when
+    its first column is one (an empty header); a :class:`DataError` for a file that cannot be read so, that lacks
+    a column of :data:`REQUIRED_COLUMNS` or has no rows. Returns (frame, columns read, row names left out)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, sep=";", decimal=",", na_values=["NA"], keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(str(path), None, "the release has no data.csv", FIX_RELEASE) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), None, f"the file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                        f"{exc.start})", FIX_RELEASE) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(str(path), None, f"the file cannot be read as the database's data (';' between cells): "
+                        f"{' '.join(str(exc).split())}", FIX_RELEASE) from None
+    columns = frame.shape[1]
+    row_names = bool(columns) and str(frame.columns[0]).startswith("Unnamed: 0")  # pandas' name for an empty header
+    if row_names:
+        frame = frame.drop(columns=[frame.columns[0]])
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise DataError(str(path), "line 1 (header)", "the column" + ("s " if len(missing) > 1 else " ")
+                        + ", ".join(f'"{column}"' for column in missing) + " the import needs "
+                        + ("are" if len(missing) > 1 else "is") + " missing", FIX_RELEASE, line=1)
+    if frame.empty:
+        raise DataError(str(path), None, "the file has a header but no rows (no comparisons)", FIX_RELEASE)
+    for row, label in enumerate(frame["study"], start=1):
+        if not isinstance(label, str) or not label.strip():
+            raise DataError(str(path), f"row {row}, column study", "the row has no study label", FIX_RELEASE)
+    return frame, columns, row_names
+
+
+def read_json_file(path: Path, what: str, required: bool = False):
+    """The JSON in *path* (*what* it holds, for messages), or None when it is absent and not *required*; a
+    :class:`DataError` for a missing required file, or for a file that is not UTF-8 JSON."""
+    if not path.is_file():
+        if required:
+            raise DataError(str(path), None, f"the file of {what} does not exist", FIX_RELEASE)
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DataError(str(path), None, f"the file of {what} is not UTF-8", FIX_RELEASE) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(str(path), f"line {exc.lineno}, column {exc.colno}", f"the file of {what} is not valid "
+                        f"JSON: {exc.msg}", FIX_RELEASE, line=exc.lineno) from None
+
+
+def read_references(path: Path) -> dict[str, str]:
+    """``metadata/references.json``: study label -> reference string; a :class:`DataError` when it is missing,
+    empty or not such a mapping."""
+    raw = read_json_file(path, "reference strings", required=True)
+    if not isinstance(raw, dict) or not all(isinstance(text, str) for text in raw.values()):
+        raise DataError(str(path), None, "the file is not a JSON object of study labels and reference strings",
+                        FIX_RELEASE)
+    if not raw:
+        raise DataError(str(path), None, "the file holds no reference strings", FIX_RELEASE)
+    return raw
+
+
 def read_release(folder: str | Path) -> Release:
     """Read the release in *folder* (``data.csv`` and ``metadata/``) with pandas; repair its text.
 
-    Every text cell and reference string is passed through :func:`repair_text`;
-    each change is a :class:`Repair`, and text that still looks damaged is
-    listed as unrepaired.
+    Every text cell is passed through :func:`repair_text`, every reference
+    string through :func:`repair_reference`; each change is a :class:`Repair`,
+    and text that still looks damaged is listed as unrepaired. A release that
+    cannot be read is a :class:`DataError` naming the file and what is wrong.
     """
     import pandas as pd
 
     folder = Path(folder)
-    frame = pd.read_csv(folder / "data.csv", sep=";", decimal=",", na_values=["NA"], keep_default_na=False,
-                        encoding="utf-8")
-    columns = frame.shape[1]
-    frame = frame.drop(columns=[frame.columns[0]])  # R's row names, under an empty header
+    frame, columns, row_names = read_data(folder / "data.csv")
     repairs, unrepaired = [], []
     for column in frame.columns:
         if column not in TEXT_COLUMNS:
@@ -213,7 +281,7 @@ def read_release(folder: str | Path) -> Release:
             values.append(value)
         frame[column] = pd.Series(values, index=frame.index, dtype=object)
     metadata_folder = folder / "metadata"
-    raw_references = json.loads((metadata_folder / "references.json").read_text(encoding="utf-8"))
+    raw_references = read_references(metadata_folder / "references.json")
     references = {}
     for label, text in raw_references.items():
         fixed, how = repair_reference(text)
@@ -223,23 +291,37 @@ def read_release(folder: str | Path) -> Release:
             unrepaired.append(Repair(f"references.json, {label}", fixed, fixed, "still looks damaged"))
         references[label] = fixed
     metadata = read_metadata(metadata_folder)
-    return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired)
+    return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired,
+                   data_path=str(folder / "data.csv"), row_names=row_names)
 
 
 def read_metadata(folder: Path) -> dict:
     """The release's metadata files: authors, last search, number of studies, search flow, and the rest."""
     def text(name: str) -> str:
+        """The text of metadata file *name*, stripped ("" when the release has no such file)."""
         path = folder / name
-        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        try:
+            return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        except UnicodeDecodeError:
+            raise DataError(str(path), None, "the file is not UTF-8", FIX_RELEASE) from None
 
     def data(name: str):
-        path = folder / name
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        """The JSON of metadata file *name* (None when the release has no such file)."""
+        return read_json_file(folder / name, name)
 
+    number = text("number_studies.txt")
+    if number and not number.isdigit():
+        raise DataError(str(folder / "number_studies.txt"), None, f'"{number[:40]}" is not a number of studies',
+                        FIX_RELEASE)
+    authors = data("authors.json") or []
+    if not isinstance(authors, list) or not all(isinstance(a, dict) and isinstance(a.get("name"), str)
+                                                for a in authors):
+        raise DataError(str(folder / "authors.json"), None, 'the file is not a JSON list of authors with a "name"',
+                        FIX_RELEASE)
     return {
-        "authors": [a["name"] for a in data("authors.json") or []],
+        "authors": [a["name"] for a in authors],
         "last_search": text("last_search.txt"),
-        "number_studies": int(text("number_studies.txt") or 0),
+        "number_studies": int(number or 0),
         "comparisons": text("comparisons.txt"),
         "shorthand": text("shorthand.txt"),
         "registration": text("registration.txt"),
@@ -311,6 +393,8 @@ class Tables:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (label, column, values, kept)
     made_ids: list[str] = field(default_factory=list)  # labels of the rows whose .id was missing
     repeated_ids: list[str] = field(default_factory=list)
+    comparison_rows: dict[str, int] = field(default_factory=dict)  # comparison id -> its data.csv row
+    study_rows: dict[str, list[int]] = field(default_factory=dict)  # study key -> its data.csv rows
 
 
 def make_tables(frame) -> Tables:
@@ -319,9 +403,10 @@ def make_tables(frame) -> Tables:
     tables = Tables([], [])
     seen: dict[str, int] = {}
     by_study: dict[str, list[dict]] = {}
-    for row in records:
+    for number, row in enumerate(records, start=1):
         label = row["study"]
         by_study.setdefault(label, []).append(row)
+        tables.study_rows.setdefault(study_key(label), []).append(number)
         identifier = row.get(".id") if _present(row.get(".id")) else None
         if identifier is None:
             identifier = comparison_id(row)
@@ -330,10 +415,12 @@ def make_tables(frame) -> Tables:
         if seen[identifier] > 1:
             tables.repeated_ids.append(identifier)
             identifier = f"{identifier}#{seen[identifier]}"
+        tables.comparison_rows[identifier] = number
         n1, n2 = _arm_n(row, 1), _arm_n(row, 2)
         tables.comparisons.append({
             "id": identifier, "key": study_key(label), "label": label,
-            "psychotherapy": row["condition_arm1"], "control": row["condition_arm2"],
+            "psychotherapy": normalise_code("psychotherapy", row["condition_arm1"], tables.drift, label),
+            "control": normalise_code("control", row["condition_arm2"], tables.drift, label),
             "arm1": cell(row.get("multi_arm1")), "arm2": cell(row.get("multi_arm2")),
             "format": normalise_code("format", row.get("format"), tables.drift, label),
             "outcome_type": cell(row.get("outcome_type")), "instrument": cell(row.get("instrument")),
@@ -538,8 +625,8 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         "",
         "## What was read",
         "",
-        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns, the first of "
-        "them R's row names under an empty header (left out).",
+        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns"
+        + (", the first of them R's row names under an empty header (left out)." if release.row_names else "."),
         f"- Studies: {len(tables.studies)} (the release's `number_studies.txt` says "
         f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
@@ -578,9 +665,9 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         lines += ["| where | text |", "|---|---|"]
         lines += [f"| {escape_inline(r.where)} | {escape_inline(r.before[:120])} |" for r in release.unrepaired]
         lines.append("")
-    lines += ["## Codes outside the code book", "",
-              "Values that `metadata/variable_description.json` does not list, and the code each is counted under:",
-              ""]
+    lines += ["## Codes mapped to the review's codes", "",
+              "Values outside the codes the review's schemas allow (`workflow/schemas/meta_*.schema.yaml`), and the "
+              f"code each is counted under (`CODE_DRIFT` in `{CODE_DRIFT_HOME}`):", ""]
     drift = sorted(set(tables.drift))
     if drift:
         lines += ["| column | value | counted as | study |", "|---|---|---|---|"]
@@ -617,7 +704,8 @@ def sha256(text: str) -> str:
 
 
 def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
-    """Every file the import writes (path relative to the review folder -> text), and the bibliography."""
+    """Every file the import writes (path relative to the review folder -> text), and the bibliography;
+    a :class:`DataError` when the build would reject a written table (see :func:`check_written`)."""
     tables = make_tables(release.frame)
     bibliography = make_bibliography(release, tables.studies)
     files = {
@@ -627,7 +715,83 @@ def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
         BIBLIOGRAPHY: bibliography.text,
         REPORT: report_text(release, tables, bibliography),
     }
+    check_written(files, tables, release)
     return files, bibliography
+
+
+# The data.csv column each column of the written tables comes from, for messages (a column not listed has the
+# same name in data.csv).
+SOURCE_COLUMNS = {"id": ".id", "key": "study", "label": "study", "psychotherapy": "condition_arm1",
+                  "control": "condition_arm2", "arm1": "multi_arm1", "arm2": "multi_arm2", "g": ".g", "g_se": ".g_se",
+                  "n_sessions": "n_sessions_arm1", "formats": "format", "comparisons": "study", "arms": "multi_arm1",
+                  "n_analysed": "n_arm1", "n_randomised": "rand_arm1"}
+TABLE_SCHEMAS = {STUDIES: ("meta_studies", "key"), COMPARISONS: ("meta_comparisons", "id")}
+CODE_DRIFT_HOME = "workflow/livingreview/importers/metapsy.py"
+
+
+def check_written(files: dict[str, str], tables: Tables, release: Release) -> None:
+    """Read the written tables back as the build reads them (each cell typed and validated with its schema,
+    :mod:`livingreview.schemas`), and the database metadata; raise one :class:`DataError` listing every value
+    the build would reject, each naming the row and column of the release's data.csv it came from."""
+    import csv
+
+    import pandas as pd
+
+    from ..files import parse_yaml
+    from ..meta_analysis import DATABASE_SCHEMA
+    from ..schemas import explain_error, is_valid, load_schema, schema_errors
+    from ..tables import typed_cell
+
+    found: list[tuple[int, DataError]] = []  # (data.csv row, problem)
+    for name, (schema_name, key_column) in TABLE_SCHEMAS.items():
+        schema = load_schema(schema_name)
+        properties = schema["properties"]
+        rows = [{column: typed_cell(value, properties.get(column, {})) for column, value in row.items()}
+                for row in csv.DictReader(io.StringIO(files[name]))]
+        if is_valid(pd.DataFrame(rows, dtype=object), schema_name):
+            continue
+        for row in rows:
+            present = {k: v for k, v in row.items() if v is not None}
+            for error in schema_errors(present, schema_name):
+                path, problem, _ = explain_error(error, schema, schema_name)
+                column = str(path[0]) if path else key_column
+                found.append(_release_problem(release, tables, name, row, column, problem, schema))
+    problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
+    database = parse_yaml(files[DATABASE], DATABASE, "database metadata")
+    for error in schema_errors(database, DATABASE_SCHEMA):
+        path, problem, _ = explain_error(error, load_schema(DATABASE_SCHEMA), DATABASE_SCHEMA)
+        problems.append(DataError(str(Path(release.data_path).parent / "metadata"), None,
+                                  f"the import would write {DATABASE} with a {'.'.join(map(str, path))} the build "
+                                  f"rejects: {problem}",
+                                  FIX_RELEASE))
+    if problems:
+        raise combined(problems, "fix the problems listed above, then import again to see the others")
+
+
+def _release_problem(release: Release, tables: Tables, name: str, row: dict, column: str, problem: str,
+                     schema: dict) -> tuple[int, DataError]:
+    """The data.csv row (0 when unknown) and the error for a value of *column* of written table *name* (its
+    *row*) that its schema rejects: at the data.csv row and column it came from, with the fix (a mapping in
+    :data:`CODE_DRIFT` for a coded column)."""
+    source = SOURCE_COLUMNS.get(column, column)
+    value = row.get(column)
+    if name == COMPARISONS:
+        number = tables.comparison_rows.get(row["id"])
+    else:
+        numbers = tables.study_rows.get(row["key"], [])
+        frame = release.frame
+        matching = [n for n in numbers if source in frame.columns and cell(frame.iloc[n - 1][source]) == str(value)]
+        number = (matching or numbers or [None])[0]
+    node = schema["properties"].get(column, {})
+    if "enum" in node or "oneOf" in node:
+        fix = (f'add a mapping of "{value}" to one of the allowed codes to CODE_DRIFT["{column}"] in '
+               f"{CODE_DRIFT_HOME}, then import again")
+    else:
+        fix = (f"the release has a value the review cannot use: correct it in the importer ({CODE_DRIFT_HOME}), "
+               "or ask the database's maintainers")
+    where = ", ".join(filter(None, [f"row {number}" if number else None, f"column {source}"]))
+    return number or 0, DataError(release.data_path, where, f'the import would write {name} with {column} '
+                                  f'"{value}", which the build rejects: {problem}', fix)
 
 
 def edited_by_hand(review: Path, record: dict) -> list[str]:
