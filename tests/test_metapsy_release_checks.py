@@ -148,3 +148,23 @@ def test_a_malformed_release_is_one_plain_message_and_nothing_is_written(tmp_pat
     assert "Traceback" not in result.stderr
     assert "error: " in result.stderr and "row 20, column target_group" in result.stderr
     assert not (review / "data").exists() and not (review / "references.bib").exists()
+
+
+# --- writing (#8) ----------------------------------------------------------------------------------------------
+
+def test_an_import_that_fails_while_writing_leaves_every_file_whole(tmp_path, monkeypatch):
+    review = tmp_path / "review"
+    files, _ = metapsy.import_files(metapsy.read_release(FIXTURE))
+    metapsy.write_import(review, files, "test")
+    before = {name: (review / name).read_bytes() for name in (*metapsy.OWNED_FILES, metapsy.RECORD)}
+    changed = {name: text + "% changed\n" for name, text in files.items()}
+
+    def failing_replace(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", failing_replace)
+    with pytest.raises(OSError):
+        metapsy.write_import(review, changed, "test")
+    assert {name: (review / name).read_bytes() for name in before} == before
+    assert not [p for p in review.rglob("*") if p.is_file() and p.relative_to(review).as_posix() not in before
+                and p.name != "decisions.csv"]

@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import DataError, combined
+from ..files import write_atomic
 from ..markdown import escape_inline
 from .references import OTHERS, ParsedReference, parse_reference
 
@@ -825,17 +826,16 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
     changed = []
     for name, text in files.items():
         path = review / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_atomic(path, text)
             changed.append(name)
     decisions = review / DECISIONS
     if not decisions.exists():
-        decisions.write_text(DECISIONS_HEADER, encoding="utf-8", newline="\n")
+        write_atomic(decisions, DECISIONS_HEADER)
         changed.append(DECISIONS)
     new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
     record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
     if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:
-        record_path.write_text(record_text, encoding="utf-8", newline="\n")
+        write_atomic(record_path, record_text)
         changed.append(RECORD)
     return changed
