@@ -286,3 +286,15 @@ def test_imported_entries_agree_with_their_source_strings():
         assert _words(ref.authors[0].family).strip() in source, key
         checked += 1
     assert checked >= 55
+
+
+@pytest.mark.parametrize("person", [("O}Brien", "J.", ""), ("Back\\slash", "A. B.", ""), ("van {der} Gaag", "M.", ""),
+                                    ("Smith", "J. {R}.", "Jr"), ("Tilde~Dollar$", "Ö.", "")])
+def test_author_names_read_back_as_written(person):
+    text = metapsy.bibtex_entry("x2020", "article", [person, ("Doe", "J.", ""), OTHERS],
+                                {"title": "T", "journal": "J", "year": "2020"})
+    bib = read_bibtex(text)
+    assert not bib.problems
+    authors = bib.references["x2020"].authors
+    assert [(a.family, a.given) for a in authors[:2]] == [person[:2], ("Doe", "J.")]
+    assert authors[0].suffix == person[2] and authors[-1].family == "others"

@@ -512,11 +512,13 @@ def bibtex_value(text: str) -> str:
 
 
 def bibtex_person(person: tuple[str, str, str]) -> str:
-    """A person as BibTeX writes one: "Family, Given", "Family, Jr, Given", or "others"."""
+    """A person as BibTeX writes one: "Family, Given", "Family, Jr, Given", or "others"; each part escaped as
+    :func:`bibtex_value` escapes a field (a brace or backslash in a name is text), a family name of several
+    words braced whole ("{van der Gaag}")."""
     if person == OTHERS:
         return "others"
-    family, given, suffix = person
-    family = family if " " not in family or family.startswith("{") else "{" + family + "}"
+    family, given, suffix = (bibtex_value(part)[1:-1] for part in person)
+    family = "{" + family + "}" if " " in family else family
     return ", ".join(part for part in (family, suffix, given) if part)
 
 
