@@ -298,3 +298,17 @@ def test_author_names_read_back_as_written(person):
     authors = bib.references["x2020"].authors
     assert [(a.family, a.given) for a in authors[:2]] == [person[:2], ("Doe", "J.")]
     assert authors[0].suffix == person[2] and authors[-1].family == "others"
+
+
+def test_differing_age_and_share_of_women_keep_the_first_in_file_order(release):
+    frame = release.frame.copy()
+    bowman = frame.index[frame["study"] == "Bowman, 1995"]
+    frame.loc[bowman, "mean_age"] = [70.25, 9.5, 70.25, 9.5]
+    frame.loc[bowman, "percent_women"] = [0.61, 0.6, 0.6, 0.61]
+    tables = metapsy.make_tables(frame)
+    row = next(s for s in tables.studies if s["key"] == "bowman1995")
+    assert (row["mean_age"], row["percent_women"]) == ("70.25", "0.61")
+    assert ("Bowman, 1995", "mean_age", "70.25 / 9.5", "70.25") in tables.conflicts
+    assert ("Bowman, 1995", "percent_women", "0.61 / 0.6", "0.61") in tables.conflicts
+    assert "for age and the share of women the first (in the release's order)" in metapsy.report_text(
+        release, tables, metapsy.make_bibliography(release, tables.studies))

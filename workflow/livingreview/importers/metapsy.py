@@ -441,8 +441,9 @@ def make_tables(frame) -> Tables:
 
 
 def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) -> str:
-    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s, noted as a conflict."""
-    values = sorted({cell(r.get(column)) for r in rows} - {""}, key=lambda v: (len(v), v))
+    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s (of the values in
+    the order of the release's rows), noted as a conflict."""
+    values = list(dict.fromkeys(value for value in (cell(r.get(column)) for r in rows) if value))
     if not values:
         return ""
     if len(values) == 1:
@@ -453,6 +454,7 @@ def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) 
 
 
 def _number_or_text(value: str):
+    """A sort key that orders numbers by value, before any text (a study's lowest risk of bias)."""
     try:
         return (0, float(value), "")
     except ValueError:
@@ -679,7 +681,8 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         lines.append("None.")
     lines += ["", "## Study-level values that differ between a study's rows", "",
               "The study table keeps one value per study: the lowest (risk of bias: the most cautious), or for age "
-              "and the share of women the first.", ""]
+              "and the share of women the first (in the release's order); the values are listed in that order.",
+              ""]
     if tables.conflicts:
         lines += ["| study | column | values | kept |", "|---|---|---|---|"]
         lines += [f"| {escape_inline(s)} | {c} | {escape_inline(v)} | {escape_inline(k)} |"
