@@ -361,11 +361,12 @@ def normalise_code(column: str, value, drift: list[tuple[str, str, str, str]], l
 
 
 def comparison_id(row: dict) -> str:
-    """The comparison's id as metapsyTools writes ``.id``: the row's label and codes joined by "_"."""
-    parts = [row["study"].replace(", ", "_"), row["outcome_type"], row["instrument"], row["time"],
-             cell(row.get("time_weeks")) or "NA", row["rating"], row["condition_arm1"], row["condition_arm2"],
-             cell(row.get("multi_arm1")) or "NA", cell(row.get("multi_arm2")) or "NA"]
-    return "_".join(str(p) for p in parts)
+    """The comparison's id as the release's own ``.id`` (metapsyTools' in release 24.0.2) are written: the row's
+    label and codes joined by "_", without spaces ("Arjadi_2018_msd_ids_post_10_self-report_bat_otherctr_NA_NA")."""
+    parts = [row["study"].replace(", ", "_"), row.get("outcome_type"), row.get("instrument"), row.get("time"),
+             row.get("time_weeks"), row.get("rating"), row["condition_arm1"], row["condition_arm2"],
+             row.get("multi_arm1"), row.get("multi_arm2")]
+    return "_".join(cell(part) or "NA" for part in parts).replace(" ", "")
 
 
 def _arm_n(row: dict, arm: int) -> float | None:
@@ -690,8 +691,9 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
     else:
         lines.append("None.")
     lines += ["", "## Comparison ids", "",
-              f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as metapsyTools "
-              f"makes it. {len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
+              f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as the release "
+              "writes its own (the order of release 24.0.2's ids, spaces removed). "
+              f"{len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
