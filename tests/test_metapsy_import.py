@@ -324,3 +324,23 @@ def test_made_up_comparison_ids_are_written_as_the_release_writes_its_own():
     scogin = next(row for row in metapsy.read_release(REVIEW / "sources" / "22.0.2").frame.to_dict("records")
                   if not metapsy._present(row.get(".id")))
     assert metapsy.comparison_id(scogin) == "Scogin_2018_msd_hscl-d_post_0_clinician_cbt_otherctr_NA_NA"
+
+
+def test_reference_strings_in_the_report_are_text_not_markdown(release):
+    import copy
+
+    changed = copy.copy(release)
+    changed.references = dict(release.references)
+    changed.references["Ahmadpanah, 2016"] = release.references["Ahmadpanah, 2016"].replace(
+        "Effects", "Effects *bold* _it_ <b>x</b> [link] |")
+    files, _ = metapsy.import_files(changed)
+    row = next(line for line in files[metapsy.REPORT].splitlines() if line.startswith("| ahmadpanah2016 |"))
+    assert r"Effects \*bold\* \_it\_ \<b\>x\</b\> \[link\] \|" in row
+
+
+def test_the_database_entry_s_year_is_its_last_search_s_and_the_report_says_so(release):
+    files, _ = metapsy.import_files(release)
+    entry = read_bibtex(files[metapsy.BIBLIOGRAPHY]).references[metapsy.DATABASE_KEY]
+    assert entry.fields["year"] == "2022"
+    assert ("the year of the release's last search (2022-01-01): the release's metadata give no date of "
+            "publication") in " ".join(files[metapsy.REPORT].split())

@@ -549,9 +549,16 @@ def split_person(name: str) -> tuple[str, str, str]:
     return (family, given, "")
 
 
+def database_year(release: Release) -> str:
+    """The year of the database entry: the release's metadata give no date of publication, so the year of its
+    last search (as the import report says); "" when that is not a date."""
+    match = re.match(r"(\d{4})-\d\d-\d\d$", release.metadata["last_search"])
+    return match.group(1) if match else ""
+
+
 def database_entry(release: Release) -> str:
     """The bibliography entry of the database release itself (the attribution ODC-By asks for)."""
-    year = "20" + release.name.split(".")[0] if re.match(r"\d\d\.", release.name) else ""
+    year = database_year(release)
     fields = {"title": f"{DATABASE_NAME} (Metapsy database depression-psyctr, release {release.name})", "year": year,
               "doi": DATABASE_DOI, "howpublished": "Metapsy project", "url": DATABASE_URL,
               "note": f"Licence {LICENCE}; last search {release.metadata['last_search']}"}
@@ -637,6 +644,9 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
         f"- Last search: {release.metadata['last_search']}.",
+        f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
+        f"the year of the release's last search ({release.metadata['last_search']}): the release's metadata give "
+        "no date of publication.",
         "",
         "## References",
         "",
