@@ -344,3 +344,18 @@ def test_the_database_entry_s_year_is_its_last_search_s_and_the_report_says_so(r
     assert entry.fields["year"] == "2022"
     assert ("the year of the release's last search (2022-01-01): the release's metadata give no date of "
             "publication") in " ".join(files[metapsy.REPORT].split())
+
+
+def test_only_the_vendored_release_files_are_kept_from_line_end_conversion_and_diffs():
+    import subprocess
+
+    if shutil.which("git") is None or subprocess.run(["git", "rev-parse"], cwd=ROOT, capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    sources = "examples/metapsy-depression/sources"
+    paths = [f"{sources}/22.0.2/data.csv", f"{sources}/24.0.2/metadata/references.json", f"{sources}/README.md"]
+    result = subprocess.run(["git", "check-attr", "text", "diff", "--", *paths], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    attributes = dict(((path, name), value) for path, name, value in
+                      (line.split(": ") for line in result.stdout.splitlines()))
+    assert attributes[(paths[0], "diff")] == attributes[(paths[1], "text")] == "unset"
+    assert attributes[(paths[2], "diff")] == attributes[(paths[2], "text")] == "unspecified"
