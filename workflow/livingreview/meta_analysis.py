@@ -134,6 +134,8 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     rows = []
 
     def add(characteristic: str, counts: pd.Series, code_labels: dict, order: list | None = None):
+        """Add a row per code of *counts* with a count (in *order*, else by falling count, then code), labelled
+        from *code_labels*; the characteristic is named on its first row only."""
         codes = order if order is not None else sorted(counts.index, key=lambda c: (-counts[c], str(c)))
         for code in codes:
             n = int(counts.get(code, 0))
@@ -167,6 +169,8 @@ def context(evidence: dict) -> dict:
     country_labels = labels(STUDIES_SCHEMA, "country")
 
     def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
+        """One group per code of *column* that has comparisons (see :func:`_group`), with the counts of the
+        other side (*other*, under *name*) and of the formats; by falling number of comparisons, then code."""
         found = []
         for code in code_labels:
             members = [c for c in comparisons if c[column] == code]

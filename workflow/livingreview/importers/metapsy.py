@@ -136,6 +136,7 @@ def repair_names(text: str) -> str:
     """*text* (names) with each word whose cp1252 bytes were read as Mac OS Roman re-read (``M¸ller`` ->
     ``Müller``): only when the result is letters, and never a word with a Catalan ``l·l``."""
     def mac_roman(match: re.Match) -> str:
+        """The matched word re-read, or as it is (see :func:`repair_names`)."""
         word = match.group(0)
         if _CATALAN_L.search(word):
             return word
@@ -335,6 +336,7 @@ def read_metadata(folder: Path) -> dict:
 # --- tables --------------------------------------------------------------------------
 
 def _present(value) -> bool:
+    """True for a value a cell holds: not None, not NaN (pandas' missing value), not empty."""
     return value is not None and not (isinstance(value, float) and value != value) and value != ""
 
 

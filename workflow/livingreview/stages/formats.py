@@ -91,6 +91,7 @@ def breakable_citations(typst: str) -> str:
     groups ("[5,8,10-16,21,...]", a review citing hundreds of studies), so that they may break there;
     commas anywhere else ("47,241", prose) are left alone."""
     def breakable(match: re.Match) -> str:
+        """The matched group, with a zero-width space after each comma when it is long."""
         group = match.group(0)
         if group.count("#link(") < LONG_CITATION:
             return group
