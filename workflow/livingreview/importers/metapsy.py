@@ -352,7 +352,7 @@ def cell(value) -> str:
 
 
 def normalise_code(column: str, value, drift: list[tuple[str, str, str, str]], label: str):
-    """The code book's value for *value* of *column* (see :data:`CODE_DRIFT`); each change noted in *drift*."""
+    """The review's code for *value* of *column* (see :data:`CODE_DRIFT`); each change noted in *drift*."""
     if not _present(value):
         return ""
     mapped = CODE_DRIFT.get(column, {}).get(value)
