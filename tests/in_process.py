@@ -65,8 +65,7 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                      citations=str(build / "citations.json"), defaults=template("pandoc/html.yaml"),
                      template=template("html/template.html"), variables=str(build / "html.yaml"),
                      out=str(build / "review.html"), log=str(build / "log"))
-        formats.pdf(ast=str(build / "review.json"), markdown=str(build / "review.md"),
-                    evidence=str(build / "evidence.json"),
+        formats.pdf(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                     defaults=template("pandoc/typst.yaml"), template=template("pdf/template.typ"),
                     fonts=[f"{folder}/pdf/fonts" for folder in folders], variables=str(build / "typst.yaml"),
                     typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))

@@ -85,10 +85,29 @@ def test_each_description_paragraph_cites_every_contributing_study(metapsy_built
     assert "446 comparisons from 226 trials" in paragraphs["Cognitive behavioural therapy"]
 
 
+def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
+    """Counted here from comparisons.csv: every arm (trial, condition, arm label) of the therapy's comparisons
+    once, with its largest n -- not the whole trial, whose other arms may test another psychotherapy."""
+    folder = metapsy_built / NAME
+    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
+    comparisons = rows(folder / "data" / "comparisons.csv")
+    labels = {"cbt": "Cognitive behavioural therapy", "sup": "Supportive counselling", "ipt": "Interpersonal psychotherapy"}
+    for code, label in labels.items():
+        arms: dict[tuple, float] = {}
+        for c in (c for c in comparisons if c["psychotherapy"] == code):
+            for arm, n in (((c["key"], code, c["arm1"]), c["n_arm1"]), ((c["key"], c["control"], c["arm2"]), c["n_arm2"])):
+                if n:
+                    arms[arm] = max(arms.get(arm, 0.0), float(n))
+        paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
+        assert f"({round(sum(arms.values())):,} participants)" in paragraph, label
+    assert "(24,939 participants)" in markdown and "(1,585 participants)" in markdown
+
+
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 22.0.2, whose literature search ran until 1 January 2022" in markdown
     assert "This version includes 415 trials with 826 comparisons" in markdown
+    assert "and 47,241 participants in the analysed arms of the 412 trials that report them" in markdown
     assert "published between 1977 and 2021" in markdown
     assert "| Country | the United States | 128 | 31 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 145 | 35 |" in markdown
@@ -106,6 +125,19 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
     assert all(f"{n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
     assert all("Example A. LR Examples 1 (2026):2." in text for text in pages[1:])
     assert "Müller-Nielsen" in "".join(pages) and "Dávila-Román" in "".join(pages)
+
+
+def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
+    words = " ".join(text.split())
+    assert "30,889 records" in words and "47,241 participants" in words  # searchable and copyable as printed
+    assert "\u200b" not in text
+    assert re.search(r"\[5,8,10-16,21,[\d,-]*\d,\n\d", text)  # a long citation group breaks after a comma
+    typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
+    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
+    assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
 
 
 def test_plain_snakemake_reads_the_review_folder(metapsy_built):

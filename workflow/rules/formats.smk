@@ -48,7 +48,6 @@ rule pdf:
     """The syntax tree -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
     input:
         ast=f"{BUILD}/review.json",
-        markdown=staged("review.md"),
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/typst.yaml"),
         common=template("pandoc/common.yaml"),
@@ -64,7 +63,7 @@ rule pdf:
         code=CODE,
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
-        formats.pdf(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+        formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
                     template=input.template, fonts=params.fonts, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])
 

@@ -89,23 +89,34 @@ def typst_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-# A citation group too long for one line: "\[[5](#ref-5),[8](#ref-8),...\]" citing a dozen studies or more.
-_LONG_CITATION = re.compile(r"\\\[(?:\[\d+\]\(#ref-\d+\)[,-]){12,}")
+# A citation group as pandoc writes it in Typst: "\[#link(<ref-2>)[2],#link(<ref-5>)[5]-#link(<ref-9>)[9]\]".
+_TYPST_CITATION = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-])+#link\(<ref-\d+>\)\[\d+\]\\\]")
+# A group of this many numbers or more may be too long for a line (it has no spaces to break at).
+LONG_CITATION = 12
 
 
-def pdf_variables(review: dict, markdown: str = "") -> dict[str, str]:
-    """Document properties for the Typst template, as Typst expressions; ``break-citations`` when the
-    article (*markdown*) has a citation group too long for a line."""
+def breakable_citations(typst: str) -> str:
+    """*typst* (pandoc's Typst of the article) with a zero-width space after each comma of its long citation
+    groups ("[5,8,10-16,21,...]", a review citing hundreds of studies), so that they may break there;
+    commas anywhere else ("47,241", prose) are left alone."""
+    def breakable(match: re.Match) -> str:
+        """The matched group, with a zero-width space after each comma when it is long."""
+        group = match.group(0)
+        if group.count("#link(") < LONG_CITATION:
+            return group
+        return group.replace("],#link(", "],\u200b#link(")
+    return _TYPST_CITATION.sub(breakable, typst)
+
+
+def pdf_variables(review: dict) -> dict[str, str]:
+    """Document properties for the Typst template, as Typst expressions."""
     published = dt.date.fromisoformat(review["dates"]["published"])
-    variables = {
+    return {
         "pdf-title": typst_string(review["title"]),
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
     }
-    if _LONG_CITATION.search(markdown):
-        variables["break-citations"] = "true"
-    return variables
 
 
 def publication_timestamp(review: dict) -> int:
@@ -191,14 +202,14 @@ def html(*, ast: str, evidence: str, citations: str, defaults: str, template: st
 
 
 @stage
-def pdf(*, ast: str, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str],
-        variables: str, typst: str, out: str, log: str) -> None:
+def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
+        typst: str, out: str, log: str) -> None:
     """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
-    ``pdf/template.typ``) -> review.pdf (Typst, with the fonts of *fonts* folders). *markdown* (review.md)
-    says whether long citation groups need to break."""
+    ``pdf/template.typ``; long citation groups made breakable, see :func:`breakable_citations`) ->
+    review.pdf (Typst, with the fonts of *fonts* folders)."""
     review = read_json(evidence)["review"]
-    pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8")))
-    write_atomic(typst, pandoc.convert(ast, "typst", [defaults, variables], reader="json"))
+    pandoc.write_defaults(variables, template, pdf_variables(review))
+    write_atomic(typst, breakable_citations(pandoc.convert(ast, "typst", [defaults, variables], reader="json")))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
 
