@@ -14,7 +14,7 @@ REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
 
-.PHONY: review import test bench verify check-bib unlock lock clean
+.PHONY: review import test bench bench-scale verify check-bib unlock lock clean
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
@@ -43,8 +43,14 @@ test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit an
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)
 
+SIZES ?= 1000 10000
+bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
+	$(RUN) bench-scale $(SIZES)
+
+# With CERTIFICATE=PATH, verify also writes the verification (verdict, commit, tools, hashes) to PATH as JSON.
+CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
-	$(RUN) verify $(REVIEW)
+	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
 
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted

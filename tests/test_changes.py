@@ -27,34 +27,36 @@ def m(*keys: str) -> str:
     return cite_marker(list(keys))
 
 
-# --- reading the marked article ----------------------------------------------
+# --- reading the article's syntax tree ---------------------------------------
 
-ARTICLE = f"""---
+ARTICLE = """---
 title: 'T'
 version: 1.0.0
 ---
 
 # Introduction
 
-First \\<finding\\> {m('a')}.
+First \\<finding\\> \\[[1](#ref-1)\\].
 
-Second *finding* {m('a', 'b')} and [a link](#x) {m('a', 'b', 'c')}.
+Second *finding* \\[[1](#ref-1),[2](#ref-2)\\] and [a link](#x) \\[[1](#ref-1)-[3](#ref-3)\\].
+
+Data that looks like a citation \\[1\\] is text \\[[3](#ref-3)\\].)
 
 : Table 1. Studies.
 
 | Ref. | Design |
 |:-----|:-------|
-| {m('b')} | trial \\| x |
+| \\[[2](#ref-2)\\] | trial \\| x |
 
 # References
 
-::: {{#ref-1 .reference}}
+::: {#ref-1 .reference}
 
-{m('a')} A. Author. "Title." *Journal* 1 (2020).
+1\\. A. Author. "Title." *Journal* 1 (2020).
 
 :::
 
-::: {{.back-matter}}
+::: {.back-matter}
 
 **Version:** 1.0.0
 
@@ -63,17 +65,54 @@ Second *finding* {m('a', 'b')} and [a link](#x) {m('a', 'b', 'c')}.
 
 
 def test_article_paragraphs_keep_text_and_cite_keys(tmp_path):
-    marked = tmp_path / "article.md"
-    marked.write_text(ARTICLE, encoding="utf-8")
-    assert article_paragraphs(marked, COMMON) == [
+    from livingreview import pandoc
+
+    markdown = tmp_path / "review.md"
+    markdown.write_text(ARTICLE, encoding="utf-8")
+    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
+    assert article_paragraphs(tree, {"a": 1, "b": 2, "c": 3}) == [
         {"section": "Introduction", "text": f"First <finding> {m('a')}."},
         {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and a link {m('a', 'b', 'c')}."},
+        {"section": "Introduction", "text": f"Data that looks like a citation [1] is text {m('c')}.)"},
         {"section": "Introduction", "text": "Table 1. Studies."},
         {"section": "Introduction", "text": "| Ref. | Design |"},
         {"section": "Introduction", "text": f"| {m('b')} | trial | x |"},
         {"section": "References", "text": f'{m("a")} A. Author. "Title." Journal 1 (2020).'},
         {"section": "Back matter", "text": "Version: 1.0.0"},
     ]
+
+
+CSL_ARTICLE = """# Introduction
+
+Shown twice ([Smith 2020](#ref-smith2020); [Jones 2021](#ref-jones2021)), once ^[3](#ref-lee2019)^.
+
+# References
+
+::: {#ref-smith2020 .reference}
+Smith, A. (2020). Title. *Journal*, 1.
+:::
+"""
+
+
+def test_citations_formatted_by_a_csl_style_become_one_marker_of_their_keys(tmp_path):
+    from livingreview import pandoc
+
+    markdown = tmp_path / "review.md"
+    markdown.write_text(CSL_ARTICLE, encoding="utf-8")
+    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
+    assert article_paragraphs(tree, {"smith2020": 1, "jones2021": 2, "lee2019": 3}) == [
+        {"section": "Introduction", "text": f"Shown twice ({m('jones2021', 'smith2020')}), once {m('lee2019')}."},
+        {"section": "References", "text": f"{m('smith2020')} Smith, A. (2020). Title. Journal, 1."},
+    ]
+
+
+def test_a_numbered_citation_names_its_keys_in_sorted_order_whatever_their_numbers(tmp_path):
+    from livingreview import pandoc
+
+    markdown = tmp_path / "review.md"
+    markdown.write_text("Both \\[[1](#ref-1),[2](#ref-2)\\].\n", encoding="utf-8")
+    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
+    assert article_paragraphs(tree, {"zeta": 1, "alpha": 2}) == [{"section": "", "text": f"Both {m('alpha', 'zeta')}."}]
 
 
 # --- the baseline --------------------------------------------------------------
@@ -213,6 +252,12 @@ def test_a_reworded_paragraph_is_a_word_diff_and_a_vanished_one_is_removed():
     assert renumbered == 0
 
 
+def test_the_order_of_the_keys_in_one_citation_is_not_a_change_of_wording():
+    old = snapshot("1", [study("a"), study("b")], [f"Both {m('b', 'a')}."])
+    new = snapshot("2", [study("a"), study("b")], [f"Both {m('a', 'b')}."])
+    assert compare_paragraphs(old, new) == ((), 0)
+
+
 def test_word_diff_shows_old_numbers_for_removed_words():
     segments = word_diff(f"x {m('a')}.", f"x {m('b')}.", {"a": 4}, {"b": 4})
     assert [(s.op, s.text, s.keys) for s in segments] == [("equal", "x", ()), ("delete", "[4].", ("a",)),
@@ -289,3 +334,24 @@ def test_report_text_from_data_is_escaped_in_markdown_and_html(tmp_path):
     # the title, the new title among the metadata revised, the title of study b, the new finding, the paragraph
     assert text.count(HOSTILE) == 5
     assert page.count("<title>") == 1 and "<title>Changes from version 1.0.0 to version 1.1.0: &lt;script&gt;" in page
+
+
+def test_paragraphs_are_paired_by_the_studies_they_cite_in_linear_time():
+    from livingreview.compare import anchors, longest_increasing
+
+    before = [{"section": "S", "text": t} for t in (f"a {m('a')}.", "framing.", f"b {m('b')}.", f"c {m('c')}.")]
+    after = [{"section": "S", "text": t} for t in (f"c {m('c')}.", f"a {m('a')}!", "framing!", f"b {m('b')}.")]
+    assert anchors(before, after) == [(0, 1), (2, 3)]  # c moved: not an anchor of this order
+    assert longest_increasing([(0, 3), (1, 1), (2, 2), (3, 0), (4, 5)]) == [(1, 1), (2, 2), (4, 5)]
+
+
+def test_a_large_update_is_compared_paragraph_by_paragraph_not_each_with_every_other():
+    """Every paragraph reworded: pairs found by their citations, one word diff each (comparing each
+    paragraph with every other would take hours at this size)."""
+    n = 3000
+    old = snapshot("1", [study(f"s{i}") for i in range(n)], [f"Finding of s{i} {m(f's{i}')}." for i in range(n)])
+    new = snapshot("2", [study(f"s{i}") for i in range(n)], [f"Result of s{i} {m(f's{i}')}." for i in range(n)])
+    paragraphs, renumbered = compare_paragraphs(old, new)
+    assert [p.kind for p in paragraphs] == ["changed"] * n and renumbered == 0
+    assert [(s.op, s.text) for s in paragraphs[7].segments] == [("delete", "Finding"), ("insert", "Result"),
+                                                               ("equal", "of s7 [8].")]

@@ -13,12 +13,29 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
 from conftest import leftovers, output_hashes, run_cli
 from in_process import run_stages
 from livingreview.errors import LivingReviewError
+
+# A small CSL style of our own, and a dependent style (which only names its parent).
+HOUSE_CSL = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>House style</title><id>house</id><updated>2025-01-01T00:00:00+00:00</updated></info>
+  <citation><layout prefix="(" suffix=")" delimiter="; "><text variable="citation-number"/></layout></citation>
+  <bibliography><layout><text variable="title"/></layout></bibliography>
+</style>
+"""
+DEPENDENT_CSL = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>A journal</title><id>journal</id>
+    <link href="http://www.zotero.org/styles/apa" rel="independent-parent"/>
+    <updated>2025-01-01T00:00:00+00:00</updated></info>
+</style>
+"""
 
 
 def edit(path: str, old: str, new: str | bytes, count: int = 1):
@@ -32,9 +49,10 @@ def edit(path: str, old: str, new: str | bytes, count: int = 1):
 
 
 def write(path: str, data: str | bytes):
-    """A mutation replacing the project file *path* with *data*."""
+    """A mutation replacing (or creating) the project file *path* with *data*."""
     def mutate(project: Path) -> None:
         file = project / path
+        file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     return mutate
 
@@ -178,6 +196,25 @@ CASES = [
                  id="config-output-inside-build"),
     pytest.param(edit(C, "studies: data/studies.csv", "studies: data/studie.csv"), [], "data/studie.csv",
                  ['Did you mean "studies.csv"?'], id="config-data-file-missing"),
+    # --- a CSL style file as the reference style
+    pytest.param(write("styles/house.csl", HOUSE_CSL), {"reference_style": "styles/hose.csl"}, "styles/hose.csl",
+                 ["does not exist", 'Did you mean "house.csl"?'], id="config-csl-missing"),
+    pytest.param(lambda project: None, {"reference_style": "styles/house.xml"}, "config",
+                 ["key reference_style", "nor the path of a CSL style file"], id="config-csl-not-a-csl-path"),
+    pytest.param(write("styles/house.csl", HOUSE_CSL.replace("</info>", "<info>")),
+                 {"reference_style": "styles/house.csl"}, "styles/house.csl", ["line", "not well-formed XML"],
+                 id="config-csl-not-xml"),
+    pytest.param(write("styles/house.csl", "<html><body>Not found</body></html>"),
+                 {"reference_style": "styles/house.csl"}, "styles/house.csl", ["not a CSL style", "<html>"],
+                 id="config-csl-not-a-style"),
+    pytest.param(write("styles/house.csl", DEPENDENT_CSL), {"reference_style": "styles/house.csl"},
+                 "styles/house.csl", ["dependent CSL style", "http://www.zotero.org/styles/apa"],
+                 id="config-csl-dependent"),
+    pytest.param(write("../house.csl", HOUSE_CSL), {"reference_style": "../house.csl"}, "../house.csl",
+                 ["outside the project"], id="config-csl-outside-the-project"),
+    pytest.param(write("styles/house.csl", re.sub(r"<citation>.*</citation>", "<citation/>", HOUSE_CSL)),
+                 {"reference_style": "styles/house.csl"}, "styles/house.csl",
+                 ["citeproc cannot format with this CSL style", "No layout"], id="config-csl-unusable"),
     # --- the templates
     pytest.param(edit(DESC, "{% for study in studies %}", "{% for study in studies %}{% if study %}"), [], DESC,
                  ["line", "syntax error"], id="template-syntax-error"),
@@ -198,12 +235,14 @@ CASES = [
                  ["line", "pandoc"], id="html-template-broken"),
 ]
 
-# Cases run end to end as well (with the workflow's own: a rule file broken by hand).
+# Cases run end to end as well (the CSL ones: one met when the workflow is read, one by a stage),
+# with the workflow's own: a rule file broken by hand.
 END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type", "config-unknown-style",
-              "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken"}
+              "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken",
+              "config-csl-missing", "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
-                 "workflow/rules/formats.smk", ["line 7", "SyntaxError"], id="workflow-rule-file-broken"),
+                 "workflow/rules/formats.smk", ["line 24", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

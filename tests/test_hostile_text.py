@@ -3,8 +3,8 @@
 One real build of a project whose study findings, bibliography title and
 review title hold Markdown, HTML, Typst, LaTeX and Jinja syntax and text in
 many scripts. The Markdown must render (by pandoc) to exactly that text, the
-HTML must show it escaped with no injected element, and the PDF's text must
-contain it.
+HTML and the JATS XML must show it escaped with no injected element, and the
+text of the PDF and the DOCX must contain it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+import docx
 import pypandoc
 import pytest
 from conftest import copy_project, run_cli
+from journal import docx_text, read_jats, text_of
 from pypdf import PdfReader
 from textcheck import html_text
 
@@ -169,3 +171,24 @@ def test_pdf_has_a_font_for_every_script(hostile):
                  "NotoSerifGujarati", "NotoSerifGurmukhi", "NotoSerifSinhala", "NotoSerifLao", "NotoSerifKhmer",
                  "NotoSerifMyanmar", "NotoSerifEthiopic"):
         assert any(f.startswith(name) for f in fonts), (name, fonts)
+
+
+def test_docx_text_holds_every_piece_literally(hostile):
+    document = docx.Document(str(hostile / "output" / "review.docx"))
+    text = normal(docx_text(hostile / "output" / "review.docx"))
+    for piece in expected_pieces():
+        assert normal(piece) in text, piece
+    assert document.core_properties.title == TITLE
+
+
+def test_jats_is_well_formed_holds_every_piece_and_injects_no_element(hostile):
+    tree = read_jats(hostile / "output" / "review.jats.xml")  # parses: everything escaped
+    root = tree.getroot()
+    tags = {element.tag for element in root.iter()}
+    assert not tags & {"script", "img", "b", "i", "sup", "sub"}
+    text = normal(" ".join(root.itertext()))
+    for piece in expected_pieces():
+        assert normal(piece) in text, piece
+    assert root.findtext("front/article-meta/title-group/article-title") == TITLE
+    titles = [normal(text_of(title)) for title in root.iter("article-title")]
+    assert normal(BIB_TITLE_SHOWN) in titles  # the structured reference keeps the title literally

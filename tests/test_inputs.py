@@ -216,3 +216,14 @@ def test_file_system_errors_become_plain_messages():
     assert str(full).startswith("build/x.pdf: the disk is full: stage pdf stopped") and "free some space" in full.fix
     assert "permission denied" in str(file_system_error(PermissionError(errno.EACCES, "x", "out/a"), "publishing"))
     assert file_system_error(FileNotFoundError(errno.ENOENT, "x", "a"), "y") is None  # not the machine's fault
+
+
+def test_every_coded_value_has_its_label_and_every_label_its_code():
+    from livingreview.project import SCHEMAS
+    from livingreview.schemas import load_schema
+
+    for path in sorted(SCHEMAS.glob("*.schema.yaml")):
+        name = path.name.removesuffix(".schema.yaml")
+        for prop, node in load_schema(name).get("properties", {}).items():
+            if "x-labels" in node:
+                assert list(node["x-labels"]) == list(node["enum"]), f"{name}: {prop}"

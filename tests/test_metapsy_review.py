@@ -20,7 +20,7 @@ import pytest
 from conftest import cli_environment, copy_project, output_hashes, run_cli, run_snakemake
 from livingreview import guards, pooling
 from livingreview.citations import cited_keys
-from livingreview.project import release_files
+from livingreview.project import SECTIONS, release_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "examples/metapsy-depression"
@@ -40,7 +40,7 @@ def copy_metapsy(target: Path, sources: bool = False, output: bool = False) -> P
 
 @pytest.fixture(scope="session")
 def metapsy_built(tmp_path_factory) -> Path:
-    """One real build of the Metapsy review (22.0.2) as a fresh clone has it: its sources and its published
+    """One real build of the Metapsy review (version 2.0.0, release 24.0.2) as a fresh clone has it: its sources and its published
     release, with no build folder."""
     project = copy_metapsy(tmp_path_factory.mktemp("metapsy") / "project", output=True)
     result = run_cli(project, "build", NAME, timeout=600)
@@ -61,7 +61,8 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
-    marked = (folder / "build" / "article.md").read_text(encoding="utf-8").split("# References")[0]
+    marked = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
+                         for section in SECTIONS)
     numbers = json.loads((folder / "build" / "citations.json").read_text(encoding="utf-8"))
     first_seen = list(dict.fromkeys(cited_keys(marked)))
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
@@ -76,7 +77,7 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
 
 def test_each_description_paragraph_cites_every_contributing_study(metapsy_built):
     folder = metapsy_built / NAME
-    marked = (folder / "build" / "article.md").read_text(encoding="utf-8")
+    marked = (folder / "build" / "sections" / "description.md").read_text(encoding="utf-8")
     comparisons = rows(folder / "data" / "comparisons.csv")
     paragraphs = {p.split(".**")[0].lstrip("*"): p for p in marked.split("\n\n") if p.startswith("**")}
     for label, column, code in [("Cognitive behavioural therapy", "psychotherapy", "cbt"),
@@ -87,10 +88,29 @@ def test_each_description_paragraph_cites_every_contributing_study(metapsy_built
     assert "487 comparisons from 259 trials" in paragraphs["Cognitive behavioural therapy"]
 
 
+def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
+    """Counted here from comparisons.csv: every arm (trial, condition, arm label) of the therapy's comparisons
+    once, with its largest n -- not the whole trial, whose other arms may test another psychotherapy."""
+    folder = metapsy_built / NAME
+    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
+    comparisons = rows(folder / "data" / "comparisons.csv")
+    labels = {"cbt": "Cognitive behavioural therapy", "sup": "Supportive counselling", "ipt": "Interpersonal psychotherapy"}
+    for code, label in labels.items():
+        arms: dict[tuple, float] = {}
+        for c in (c for c in comparisons if c["psychotherapy"] == code):
+            for arm, n in (((c["key"], code, c["arm1"]), c["n_arm1"]), ((c["key"], c["control"], c["arm2"]), c["n_arm2"])):
+                if n:
+                    arms[arm] = max(arms.get(arm, 0.0), float(n))
+        paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
+        assert f"({round(sum(arms.values())):,} participants)" in paragraph, label
+    assert "(24,939 participants)" in markdown and "(1,585 participants)" in markdown
+
+
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
     assert "This version includes 480 trials with 900 comparisons" in markdown
+    assert "participants in the analysed arms of the" in markdown  # PARTICIPANTS
     assert "published between 1977 and 2024" in markdown
     assert "| Country | the United States | 132 | 28 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 182 | 38 |" in markdown
@@ -108,6 +128,19 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
     assert all(f"{n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
     assert all("Example A. LR Examples 1 (2026):2." in text for text in pages[1:])
     assert "Müller-Nielsen" in "".join(pages) and "Dávila-Román" in "".join(pages)
+
+
+def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
+    words = " ".join(text.split())
+    assert "30,889 records" in words and "47,241 participants" in words  # searchable and copyable as printed
+    assert "\u200b" not in text
+    assert re.search(r"\[5,8,10-16,21,[\d,-]*\d,\n\d", text)  # a long citation group breaks after a comma
+    typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
+    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
+    assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
 
 
 def test_plain_snakemake_reads_the_review_folder(metapsy_built):

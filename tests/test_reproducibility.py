@@ -3,10 +3,12 @@ environment and ``python -m livingreview verify`` (real builds where it matters)
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
+import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -155,6 +157,12 @@ def test_sources_are_the_files_git_tracks(tmp_path):
         (tmp_path / name).write_text(name)
     expected = ["Snakefile", "data/a.csv"]  # not a checkout: the pipeline and the review's sources
     assert source_files(tmp_path, ".") == fixed_files(tmp_path, ["Snakefile", "data"]) == expected
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "house.csl").write_text("<style/>")
+    (tmp_path.parent / "outside.csl").write_text("<style/>")
+    # outside git, the inputs the manifest lists are copied too, if they are inside the project
+    assert source_files(tmp_path, ".", ["styles/house.csl", "../outside.csl", "/etc/hostname"]) == [
+        "Snakefile", "data/a.csv", "styles/house.csl"]
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "add", "Snakefile", "notes.txt"], cwd=tmp_path, check=True)
     assert source_files(tmp_path, ".") == ["Snakefile", "notes.txt"]
@@ -229,13 +237,31 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             if p.is_file()}
 
 
-def test_verify_passes_on_the_committed_release_and_leaves_output_alone(project):
+def test_verify_passes_on_the_committed_release_and_leaves_output_alone(project, tmp_path):
     before = snapshot(project / "output")
-    result = run_cli(project, "verify")
+    certificate = tmp_path / "verification.json"
+    result = run_cli(project, "verify", "--certificate", str(certificate))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS: " + ", ".join(f"output/{name}" for name in RELEASE_FILES) in result.stdout
     assert snapshot(project / "output") == before
     assert not (project / "build").exists()
+    # the certificate a journal archives: what was rebuilt, from what, with which tools, and each file's verdict
+    text = certificate.read_text(encoding="utf-8")
+    record = json.loads(text)
+    assert text == json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    manifest = manifest_of(project)
+    assert record["format"] == "livingreview-verification/1" and record["verdict"] == "PASS"
+    assert record["problems"] == [] and record["commit"] is None  # the copy is no git checkout
+    assert record["review"] == manifest["review"] and record["options"] == {"reference_style": "seed"}
+    assert record["tools"] == manifest["tools"]
+    assert record["inputs"] == {path: entry["sha256"] for path, entry in manifest["inputs"].items()}
+    assert set(record["files"]) == {f"output/{name}" for name in RELEASE_FILES}
+    for path, entry in record["files"].items():
+        digest = file_record(project / path)["sha256"]
+        assert entry == {"published_sha256": digest, "rebuilt_sha256": digest, "verdict": "identical"}, path
+    assert record["command"] == "python -m livingreview verify . --certificate verification.json"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["verified_at"])
+    assert str(project) not in text and str(tmp_path) not in text
 
 
 def test_verify_fails_on_one_changed_output_byte(project):
@@ -250,6 +276,24 @@ def test_verify_fails_on_one_changed_output_byte(project):
     assert re.search(r"\n    -.*Research consistently shown ", result.stdout), result.stdout
     assert re.search(r"\n    \+.*Research consistently shows ", result.stdout), result.stdout
     assert html.read_bytes() != data  # verify never repairs output/
+    assert "certificate" not in result.stdout  # written only when asked
+
+
+def test_a_failed_verification_certifies_the_failure_file_by_file(project):
+    docx = project / "output" / "review.docx"
+    package = zipfile.ZipFile(io.BytesIO(docx.read_bytes()))
+    with zipfile.ZipFile(docx, "w") as edited:  # the same parts, one word of the text changed
+        for info in package.infolist():
+            data = package.read(info)
+            edited.writestr(info, data.replace(b"Research consistently shows", b"Research consistently shown"))
+    result = run_cli(project, "verify", "--certificate", "verification.json")
+    assert result.returncode == 1
+    assert "  - output/review.docx differs from the rebuild:\n    parts that differ: word/document.xml" in result.stdout
+    assert "Research consistently shown" in result.stdout and "Research consistently shows" in result.stdout
+    record = json.loads((project / "verification.json").read_text(encoding="utf-8"))
+    assert record["verdict"] == "FAIL" and len(record["problems"]) == 1
+    verdicts = {path: entry["verdict"] for path, entry in record["files"].items()}
+    assert verdicts.pop("output/review.docx") == "differs" and set(verdicts.values()) == {"identical"}
 
 
 def test_verify_fails_when_an_input_changed_since_the_release(project):

@@ -48,6 +48,8 @@ _SUPERSCRIPTS = str.maketrans("0123456789+-=()niabcdeghjklmoprstuvwxyz",
 _SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SCRIPT = re.compile(r"([\^_])(\{[^{}]*\}|\\[A-Za-z]+|[^\s{}\\])")
 _NAME_FIELDS = ("author", "editor")
+# Fields whose brace-protected words keep their case when a CSL style changes it (see csl.sentence_case).
+_CASE_FIELDS = ("title", "subtitle")
 # "&", "%" and "#" that are not escaped: in a title pasted from elsewhere they mean themselves, not
 # LaTeX's table alignment, comment or parameter (which would drop them or the rest of the field).
 _BARE_SPECIALS = re.compile(r"(?<!\\)([&%#])")
@@ -93,6 +95,29 @@ def decode_latex(text: str, undecoded: list[str] | None = None) -> str:
         text = _BARE_DOLLAR.sub(r"\\$", text)
     decoded = _LATEX.latex_to_text(_MATH_SEGMENT.sub(lambda m: _math_placeholder(m, undecoded), text))
     return decoded.replace("\u00a0", " ")
+
+
+def protected_groups(value: str) -> list[str]:
+    """The brace groups that protect their case in a raw BibTeX value (``{SSRIs}``), in order, as written.
+
+    A group that starts with a backslash (``{\\"O}``) is a special character, not a protection.
+    """
+    groups, depth, start, i = [], 0, 0, 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "{":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0 and not value[start:i].startswith("\\"):
+                groups.append(value[start:i])
+        i += 1
+    return groups
 
 
 def _math_placeholder(match: re.Match, undecoded: list[str] | None) -> str:
@@ -309,6 +334,8 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
                     continue
                 undecoded: list[str] = []
                 ref.fields[name] = decode_latex(value, undecoded).strip()
+                if name in _CASE_FIELDS and protected_groups(value):
+                    ref.protected[name] = [decode_latex(group) for group in protected_groups(value)]
                 warnings.setdefault(entry.key, []).extend(BibliographyError(
                     path, where, f"the math `{math}` cannot be written as plain text; it is printed as written",
                     "write it with Unicode characters (e.g. β, ², ≤) or in words", line=line) for math in undecoded)

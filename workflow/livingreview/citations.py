@@ -49,16 +49,18 @@ def compress_numbers(numbers: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def format_numbers(numbers: Iterable[int], link: bool = True) -> str:
+def format_numbers(numbers: Iterable[int], link: bool = True,
+                   anchor: Callable[[int], str] | None = None) -> str:
     """The numbers of one citation without its brackets: ``1``, ``2,5``, ``3-6``.
 
     Runs of three or more consecutive numbers become a range; two consecutive
     numbers stay a list ("1,2"), as in the usual numeric styles. With *link*,
-    each number is a Markdown link to its entry in the reference list.
+    each number is a Markdown link to its entry in the reference list, whose
+    identifier is ``anchor(n)`` (``ref-<n>`` unless given).
     """
 
     def show(n: int) -> str:
-        return f"[{n}](#ref-{n})" if link else str(n)
+        return f"[{n}](#{anchor(n) if anchor else f'ref-{n}'})" if link else str(n)
 
     parts = []
     for first, last in compress_numbers(numbers):
@@ -71,10 +73,10 @@ def format_numbers(numbers: Iterable[int], link: bool = True) -> str:
     return ",".join(parts)
 
 
-def format_citation(numbers: Iterable[int], link: bool = True) -> str:
+def format_citation(numbers: Iterable[int], link: bool = True, anchor: Callable[[int], str] | None = None) -> str:
     """Format citation numbers as Markdown, e.g. ``[1]``, ``[2,5]``, ``[3-6]``
     (see :func:`format_numbers`)."""
-    return "\\[" + format_numbers(numbers, link) + "\\]"
+    return "\\[" + format_numbers(numbers, link, anchor) + "\\]"
 
 
 def map_citations(text: str, show: Callable[[list[str]], str]) -> str:
@@ -82,6 +84,9 @@ def map_citations(text: str, show: Callable[[list[str]], str]) -> str:
     return _MARKER.sub(lambda m: show([k for k in m.group(1).split(",") if k]), text)
 
 
-def resolve_citations(text: str, numbers: dict[str, int], link: bool = True) -> str:
-    """Replace every citation marker in *text* with its formatted numbers."""
-    return map_citations(text, lambda keys: format_citation([numbers[k] for k in keys], link))
+def resolve_citations(text: str, numbers: dict[str, int], link: bool = True, by_key: bool = False) -> str:
+    """Replace every citation marker in *text* with its formatted numbers; with *by_key*, each number
+    links to ``#ref-<key>`` (the identifiers of pandoc's bibliography) instead of ``#ref-<number>``."""
+    keys_by_number = {n: key for key, n in numbers.items()}
+    anchor = (lambda n: f"ref-{keys_by_number[n]}") if by_key else None
+    return map_citations(text, lambda keys: format_citation([numbers[k] for k in keys], link, anchor))

@@ -11,10 +11,11 @@ number is not a changed paragraph (the number map explains it).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from .citations import cited_keys, format_numbers, map_citations
+from .citations import CITE_OPEN, cite_marker, cited_keys, format_numbers, map_citations
 
 # Two paragraphs are the same paragraph reworded when this share of their words match.
 SAME_PARAGRAPH = 0.5
@@ -303,28 +304,114 @@ def _paragraph_change(paragraph: dict, position: int, kind: str, segments: tuple
                            studies_behind(segments))
 
 
+# Paragraphs between two anchors that are paired by similarity, at the most (beyond, the cost of
+# comparing every old paragraph with every new one would grow with the square of their number).
+MAX_PAIRING = 200 * 200
+
+
+def anchors(before: list[dict], after: list[dict]) -> list[tuple[int, int]]:
+    """Pairs (old index, new index) of paragraphs that come from the same studies: in the same section,
+    citing the same keys, a combination that occurs once on each side (a study's own paragraph, its row
+    of a table, its entry of the reference list). Only pairs in the same order on both sides are kept
+    (the longest such chain), so that the paragraphs between two anchors can be compared as runs."""
+    def signatures(paragraphs: list[dict]) -> dict[tuple, int]:
+        counts: dict[tuple, int] = {}
+        index: dict[tuple, int] = {}
+        for position, paragraph in enumerate(paragraphs):
+            keys = cited(paragraph["text"])
+            if keys:
+                signature = (paragraph["section"], block_kind(paragraph["text"]), keys)
+                counts[signature] = counts.get(signature, 0) + 1
+                index[signature] = position
+        return {signature: index[signature] for signature, count in counts.items() if count == 1}
+
+    old, new = signatures(before), signatures(after)
+    pairs = sorted((old[signature], new[signature]) for signature in old.keys() & new.keys())
+    return longest_increasing(pairs)
+
+
+def longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest chain of *pairs* (sorted by their first item) whose second items increase too
+    (patience sorting, n log n)."""
+    ends: list[int] = []  # ends[k]: the smallest second item that ends a chain of length k + 1
+    tails: list[int] = []  # tails[k]: the index in pairs of that end
+    previous: list[int | None] = []
+    for index, (_, second) in enumerate(pairs):
+        length = bisect.bisect_left(ends, second)
+        previous.append(tails[length - 1] if length else None)
+        if length == len(ends):
+            ends.append(second)
+            tails.append(index)
+        else:
+            ends[length], tails[length] = second, index
+    chain, at = [], tails[-1] if tails else None
+    while at is not None:
+        chain.append(pairs[at])
+        at = previous[at]
+    return chain[::-1]
+
+
+def canonical_paragraphs(paragraphs: list[dict]) -> list[dict]:
+    """*paragraphs* with the keys of each citation marker in sorted order: the order of the keys in one
+    citation is not wording (a numbered citation shows them by number), so a snapshot written before
+    markers were sorted compares equal to one written after."""
+    def canonical(text: str) -> str:
+        return map_citations(text, lambda keys: cite_marker(sorted(keys))) if CITE_OPEN in text else text
+
+    return [paragraph | {"text": canonical(paragraph["text"])} for paragraph in paragraphs]
+
+
 def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...], int]:
-    """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers."""
-    before, after = old["paragraphs"], new["paragraphs"]
+    """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers.
+
+    Paragraphs are paired first by the studies they cite (:func:`anchors`), in
+    time linear in their number; only the runs between two anchors are
+    compared word by word to pair the remaining ones (a reworded framing
+    sentence, a summary whose citations changed), and only pairs that differ
+    are diffed.
+    """
+    before, after = canonical_paragraphs(old["paragraphs"]), canonical_paragraphs(new["paragraphs"])
     old_texts, new_texts = [p["text"] for p in before], [p["text"] for p in after]
     old_at, new_at = _positions(before), _positions(after)
     changes: list[ParagraphChange] = []
     renumbered = 0
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_texts, new_texts, autojunk=False).get_opcodes():
-        if tag == "equal":
-            renumbered += sum(show_citations(old_texts[i1 + k], old["numbering"])
-                              != show_citations(new_texts[j1 + k], new["numbering"]) for k in range(i2 - i1))
-            continue
-        for i, j in align(old_texts[i1:i2], new_texts[j1:j2]):
-            if j is None:
-                segments = (_segment("delete", [old_texts[i1 + i]], old["numbering"]),)
-                changes.append(_paragraph_change(before[i1 + i], old_at[i1 + i], "removed", segments))
-            elif i is None:
-                segments = (_segment("insert", [new_texts[j1 + j]], new["numbering"]),)
-                changes.append(_paragraph_change(after[j1 + j], new_at[j1 + j], "added", segments))
-            else:
-                segments = word_diff(old_texts[i1 + i], new_texts[j1 + j], old["numbering"], new["numbering"])
-                changes.append(_paragraph_change(after[j1 + j], new_at[j1 + j], "changed", segments))
+
+    def pair(i: int, j: int) -> None:
+        nonlocal renumbered
+        if old_texts[i] == new_texts[j]:
+            renumbered += show_citations(old_texts[i], old["numbering"]) != show_citations(new_texts[j],
+                                                                                          new["numbering"])
+        else:
+            segments = word_diff(old_texts[i], new_texts[j], old["numbering"], new["numbering"])
+            changes.append(_paragraph_change(after[j], new_at[j], "changed", segments))
+
+    def run(i1: int, i2: int, j1: int, j2: int) -> None:
+        """The paragraphs old[i1:i2] and new[j1:j2] between two anchors."""
+        matcher = SequenceMatcher(None, old_texts[i1:i2], new_texts[j1:j2], autojunk=False)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            if tag == "equal":
+                for k in range(a2 - a1):
+                    pair(i1 + a1 + k, j1 + b1 + k)
+                continue
+            similar = (a2 - a1) * (b2 - b1) <= MAX_PAIRING
+            steps = align(old_texts[i1 + a1:i1 + a2], new_texts[j1 + b1:j1 + b2]) if similar else \
+                [(i, None) for i in range(a2 - a1)] + [(None, j) for j in range(b2 - b1)]
+            for i, j in steps:
+                if j is None:
+                    segments = (_segment("delete", [old_texts[i1 + a1 + i]], old["numbering"]),)
+                    changes.append(_paragraph_change(before[i1 + a1 + i], old_at[i1 + a1 + i], "removed", segments))
+                elif i is None:
+                    segments = (_segment("insert", [new_texts[j1 + b1 + j]], new["numbering"]),)
+                    changes.append(_paragraph_change(after[j1 + b1 + j], new_at[j1 + b1 + j], "added", segments))
+                else:
+                    pair(i1 + a1 + i, j1 + b1 + j)
+
+    i = j = 0
+    for anchor_i, anchor_j in anchors(before, after):
+        run(i, anchor_i, j, anchor_j)
+        pair(anchor_i, anchor_j)
+        i, j = anchor_i + 1, anchor_j + 1
+    run(i, len(before), j, len(after))
     return tuple(changes), renumbered
 
 

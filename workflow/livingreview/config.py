@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .csl import check_style_file, is_csl_style
 from .errors import ConfigError
 from .files import near_file, parse_yaml, read_input, yaml_line
 from .project import PIPELINE, ROOT
@@ -55,6 +56,8 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
     """*config* validated, with its defaults; raises :class:`ConfigError` naming the key that is wrong.
 
     *pipeline* is the folder of the Snakefile, whose folders the output folder may not overlap either.
+    A CSL style file (``reference_style: path.csl``) must be a usable style inside the review folder
+    (the working directory) or the pipeline.
     """
     if not is_valid(config, "config"):
         schema = load_schema("config")
@@ -68,6 +71,8 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
             raise ConfigError(str(path), None, f"the file does not exist, but the build needs it (config key {key})."
                               + near_file(path), f"restore the file, or point `{key}` in {CONFIG_FILE} (or --config) "
                               "at the right path")
+    if is_csl_style(config["reference_style"]):
+        check_style_file(config["reference_style"], [Path("."), Path(pipeline)])
     folders = {key: Path(config[key]).resolve() for key in ("build_dir", "output_dir", *INPUT_FOLDERS)}
     output = folders["output_dir"]
     inputs = {key: folders[key] for key in ("build_dir", *INPUT_FOLDERS)}

@@ -138,14 +138,28 @@ def study_order(study: dict) -> tuple:
     return (study["label"].casefold(), study["key"])
 
 
+def participants(comparisons: list[dict]) -> int:
+    """The participants in the arms of *comparisons*: each arm (its trial, condition code and arm label)
+    counted once, with the largest n analysed its comparisons give it; arms without n are left out."""
+    arms: dict[tuple, float] = {}
+    for comparison in comparisons:
+        for side, code in ((1, comparison["psychotherapy"]), (2, comparison["control"])):
+            n = comparison[f"n_arm{side}"]
+            if n is not None:
+                arm = (comparison["key"], code, comparison[f"arm{side}"] or "")
+                arms[arm] = max(arms.get(arm, 0.0), n)
+    return round(sum(arms.values()))
+
+
 def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
-    """One psychotherapy's (or control condition's) studies and comparisons."""
+    """One psychotherapy's (or control condition's) studies and comparisons; its participants are those of
+    the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms)."""
     keys = {c["key"] for c in comparisons}
     members = [s for s in studies if s["key"] in keys]
     singular, plural = code_labels[code]
     return {"code": code, "label": singular, "plural": plural, "studies": members,
             "k": len(members), "comparisons": len(comparisons),
-            "participants": round(sum(s["n_analysed"] or 0 for s in members))}
+            "participants": participants(comparisons)}
 
 
 def _counted(values, code_labels: dict | None = None) -> list[dict]:
@@ -172,6 +186,8 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     rows = []
 
     def add(characteristic: str, counts: pd.Series, code_labels: dict, order: list | None = None):
+        """Add a row per code of *counts* with a count (in *order*, else by falling count, then code), labelled
+        from *code_labels*; the characteristic is named on its first row only."""
         codes = order if order is not None else sorted(counts.index, key=lambda c: (-counts[c], str(c)))
         for code in codes:
             n = int(counts.get(code, 0))
@@ -237,6 +253,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
     country_labels = labels(STUDIES_SCHEMA, "country")
 
     def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
+        """One group per code of *column* that has comparisons (see :func:`_group`), with the counts of the
+        other side (*other*, under *name*) and of the formats; by falling number of comparisons, then code."""
         found = []
         for code in code_labels:
             members = [c for c in comparisons if c[column] == code]
@@ -276,6 +294,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "studies": len(studies),
             "comparisons": len(comparisons),
             "participants": round(sum(s["n_analysed"] or 0 for s in studies)),
+            "trials_with_n": sum(1 for s in studies if s["n_analysed"] is not None),
             "first_year": min(years) if years else None,
             "last_year": max(years) if years else None,
             "low_risk": sum(1 for s in studies if s["rob"] == 4),

@@ -10,6 +10,7 @@ line pandoc could not compile, or the file it could not convert.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -54,24 +55,79 @@ def version() -> str:
 def write_defaults(path: str | Path, template: str | Path, variables: dict[str, str]) -> str:
     """A pandoc defaults file at *path* that sets the *template* (the review's own or the shared one)
     and template *variables* (literal strings, however long)."""
-    options = {"template": str(template), "variables": dict(sorted(variables.items()))}
+    return write_options(path, {"template": str(template), "variables": dict(sorted(variables.items()))})
+
+
+def write_options(path: str | Path, options: dict) -> str:
+    """A pandoc defaults file at *path* with *options* (e.g. ``csl``, ``metadata-files``, ``metadata``)."""
     write_atomic(path, yaml.safe_dump(options, allow_unicode=True, width=1 << 20, sort_keys=True))
     return str(path)
 
 
-def convert(source: str | Path, to: str, defaults: list[str | Path]) -> str:
-    """Convert the Markdown file *source* with the *defaults* files (later ones win) and return the output.
+def convert(source: str | Path, to: str, defaults: list[str | Path], reader: str | None = None, *,
+            to_bytes: bool = False) -> str | bytes:
+    """Convert the file *source* with the *defaults* files (later ones win) and return the output.
 
-    *to* must be the writer the defaults name (pypandoc asks for it).
+    *to* must be the writer the defaults name (pypandoc asks for it). The
+    defaults name the reader (Markdown); *reader* overrides it, e.g.
+    ``json`` for the syntax tree pandoc has read already (rule ``ast``). With
+    *to_bytes* (DOCX), pandoc writes to its standard output and the bytes are returned.
     """
     pypandoc = _pypandoc()
-    args = [f"--defaults={d}" for d in defaults]
+    args = [f"--defaults={d}" for d in defaults] + ([f"--from={reader}"] if reader else [])
     try:
-        return pypandoc.convert_file(str(source), to, format="markdown", extra_args=args, verify_format=False)
+        return pypandoc.convert_file(str(source), to, format=reader or "markdown", extra_args=args,
+                                     verify_format=False, outputfile="-" if to_bytes else None)
     except RuntimeError as exc:
         raise pandoc_error(str(exc), str(source), [str(d) for d in defaults]) from None
 
 
+def read_ast(source: str | Path, defaults: list[str | Path]) -> dict:
+    """Pandoc's syntax tree (its JSON) of the Markdown file *source*, read with the *defaults* files
+    (which may run citeproc: then the citations and the bibliography are formatted in the tree)."""
+    return json.loads(convert(source, "json", defaults))
+
+
+def write_ast(ast: dict, to: str, defaults: list[str | Path], label: str, *, to_bytes: bool = False) -> str | bytes:
+    """Write the syntax tree *ast* in format *to* with the *defaults* files; *label* names the document in
+    an error (the file the tree was read from). With *to_bytes* (DOCX), the bytes are returned."""
+    pypandoc = _pypandoc()
+    args = [*(f"--defaults={d}" for d in defaults), "--from=json"]  # after the defaults, which may name a reader
+    try:
+        return pypandoc.convert_text(json.dumps(ast), to, format="json", extra_args=args, verify_format=False,
+                                     outputfile="-" if to_bytes else None)
+    except RuntimeError as exc:
+        raise pandoc_error(str(exc), label, [str(d) for d in defaults]) from None
+
+
+# --- pandoc's syntax tree (its JSON) -----------------------------------------------
+
+# Inline elements whose content is a list of inlines (styling only).
+STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
+
+
+def plain(inlines: list[dict]) -> str:
+    """The text of pandoc inline elements (syntax tree) as a reader sees it: styling, links and escapes gone."""
+    out = []
+    for node in inlines:
+        kind, content = node["t"], node.get("c")
+        if kind == "Str":
+            out.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif kind in STYLED:
+            out.append(plain(content))
+        elif kind == "Quoted":
+            mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
+            out.append(mark + plain(content[1]) + mark)
+        elif kind in ("Link", "Image", "Span", "Cite"):
+            out.append(plain(content[1] if kind != "Cite" else content[1]))
+        elif kind in ("Code", "Math", "RawInline"):
+            out.append(content[1])
+    return "".join(out)
+
+
+_MISSING_RESOURCE = re.compile(r"Could not fetch resource (\S+?):? ")
 _PANDOC_TEMPLATE = re.compile(r'Error compiling template "([^"]+)" \(line (\d+), column (\d+)\):\s*(.*)', re.DOTALL)
 
 
@@ -87,6 +143,11 @@ def pandoc_error(message: str, source: str, defaults: list[str]) -> ConversionEr
                                f"pandoc cannot read this template: {detail[:300]}",
                                "fix the template syntax ($variable$, $if(x)$...$endif$, $for(x)$...$endfor$), "
                                "or restore the file from version control", line=int(line))
+    missing = _MISSING_RESOURCE.search(text)
+    if missing:
+        return ConversionError(source, None, f'the image "{missing.group(1)}" that the article shows cannot be found',
+                               "put the image there (a path relative to the review folder, or to the article), "
+                               "or correct its path in the template that shows it")
     return ConversionError(source, None, f"pandoc failed: {' '.join(text.split())[:600]}",
                            "check the pandoc options in " + " and ".join(map(shown_path, defaults))
                            + " and the templates they name")

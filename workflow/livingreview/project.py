@@ -44,7 +44,8 @@ SECTIONS = ("introduction", "description", "conclusion")
 # others, comes last.
 MANIFEST = "manifest.json"
 SNAPSHOT = "evidence.json"
-RELEASE_FILES = ("review.md", "review.html", "review.pdf", SNAPSHOT, "changes.md", "changes.html", MANIFEST)
+RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "review.jats.xml", SNAPSHOT, "changes.md",
+                 "changes.html", MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
 # The figures of each kind of review (config key `kind`): name -> its release file. Each is made by a

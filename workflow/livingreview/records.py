@@ -30,6 +30,8 @@ class Reference:
     fields: dict[str, str] = field(default_factory=dict)
     authors: list[Name] = field(default_factory=list)
     editors: list[Name] = field(default_factory=list)
+    # Field name -> the texts the entry protects from case changes with braces ("{SSRIs}"), decoded.
+    protected: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Return the entry as JSON-ready data."""

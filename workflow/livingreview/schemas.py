@@ -85,6 +85,11 @@ def allowed_values(node: dict) -> list | None:
     return None
 
 
+def named_values(node: dict) -> list:
+    """The values an ``anyOf`` (sub-)schema names among its alternatives (the others are open: a pattern)."""
+    return [value for option in node.get("anyOf", []) for value in (allowed_values(option) or [])]
+
+
 def labels(name: str, prop: str) -> dict[str, tuple[str, str]]:
     """``{code: (singular, plural)}`` for the coded values of property *prop* of schema *name*: from its
     ``oneOf`` (``const``, ``title``, ``x-plural``), or from its ``enum`` and ``x-labels`` (a mapping of
@@ -119,6 +124,8 @@ def describe_error(error: jsonschema.ValidationError) -> tuple[str, str]:
         return path or "(top level)", error.message
     if error.validator == "type":
         return path, f"{error.instance!r} is not of type {error.validator_value}"
+    if error.validator == "anyOf" and "x-problem" in error.schema:
+        return path, f"{error.instance!r} {error.schema['x-problem']}"
     if error.validator == "pattern":
         return path, f"{error.instance!r} does not have the expected form ({error.validator_value})"
     return path, error.message
@@ -163,6 +170,9 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     if allowed is not None:
         near = closest(error.instance, [str(a) for a in allowed])
         fix = f'write "{near}" instead' if near else "write one of the allowed values listed"
+    elif error.validator == "anyOf" and named_values(error.schema):
+        near = closest(str(error.instance), [str(value) for value in named_values(error.schema)])
+        fix = f'write "{near}" instead' if near else error.schema.get("x-fix")
     elif error.validator == "pattern":
         shown = error.instance if len(str(error.instance)) <= 60 else "..." + str(error.instance)[-50:]
         problem = f"{shown!r} " + error.schema.get("x-problem", "does not have the expected form")

@@ -94,6 +94,18 @@ def figure(name: str, path: str, caption: str) -> Markup:
     return Markup(f"![{escape_markdown(caption)}]({path}){{#fig-{name}}}")
 
 
+def count(n: int, one: str, many: str) -> Markup:
+    """``n | count("trial", "trials")``: *n* with thousands separators and the noun it takes ("1 trial",
+    "12,345 trials"), escaped once (a macro's output would be escaped again by ``finalize``)."""
+    return Markup(escape_markdown(f"{n:,} {one if n == 1 else many}"))
+
+
+def upper_first(text: str) -> str:
+    """*text* with its first letter in upper case ("cognitive ..." -> "Cognitive ..."), the rest as it is."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def series_separator(loop) -> Markup:
     """Separator after item *loop* in "a, b and c" (pass the Jinja ``loop``)."""
     if loop.last:
@@ -113,7 +125,8 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
         keep_trailing_newline=True,
     )
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
-                       number_word=number_word, doi_link=doi_link, **(filters or {}))
+                       upper_first=upper_first, number_word=number_word, count=count, doi_link=doi_link,
+                       **(filters or {}))
     env.globals.update(cite=cite, series_separator=series_separator, figure=figure)
     return env
 

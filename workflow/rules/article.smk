@@ -10,11 +10,14 @@ rule article:
         evidence=f"{BUILD}/evidence.json",
         sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
         template=template("article.md.j2"),
-        style=template(f"references/{CFG['reference_style']}.md.j2"),
+        style=REFERENCE_STYLE_FILE,
+        citeproc_defaults=template("pandoc/citeproc.yaml"),
+        markdown_defaults=template("pandoc/markdown.yaml"),
+        common=template("pandoc/common.yaml"),
     output:
         markdown=staged("review.md"),
-        marked=f"{BUILD}/article.md",
         citations=f"{BUILD}/citations.json",
+        citeproc=directory(f"{BUILD}/citeproc"),
     log:
         f"{BUILD}/logs/article.log",
     params:
@@ -23,5 +26,5 @@ rule article:
         style=CFG["reference_style"],
     run:
         article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
-                         style=params.style, out=output.markdown, marked=output.marked,
-                         citations=output.citations, log=log[0])
+                         style=params.style, defaults={"citeproc": input.citeproc_defaults, "markdown": input.markdown_defaults},
+                         out=output.markdown, citations=output.citations, citeproc=output.citeproc, log=log[0])

@@ -14,8 +14,7 @@ rule snapshot:
         evidence=f"{BUILD}/evidence.json",
         synthesis=SNAPSHOT_SYNTHESIS,
         citations=f"{BUILD}/citations.json",
-        marked=f"{BUILD}/article.md",
-        defaults=template("pandoc/common.yaml"),
+        ast=f"{BUILD}/review.json",
         published=published_snapshot,
     output:
         staged(project.SNAPSHOT),
@@ -25,7 +24,7 @@ rule snapshot:
         code=CODE,
     run:
         changes.snapshot(evidence=input.evidence, synthesis=SNAPSHOT_SYNTHESIS[0] if SNAPSHOT_SYNTHESIS else None,
-                         citations=input.citations, marked=input.marked, defaults=input.defaults,
+                         citations=input.citations, ast=input.ast,
                          published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
 
 

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from livingreview import config as review_config  # noqa: E402
 from livingreview import project  # noqa: E402
+from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
 from livingreview.templates import template_file  # noqa: E402
 
@@ -38,6 +39,10 @@ def font_files(folders):
     return sorted(str(path) for folder in folders for path in Path(folder, "pdf", "fonts").glob("*")
                   if path.suffix.lower() in (".ttf", ".otf", ".ttc"))
 
+
+# The reference style's file: the template of a built-in style, or the CSL style file itself.
+REFERENCE_STYLE_FILE = (CFG["reference_style"] if is_csl_style(CFG["reference_style"])
+                        else template(f"references/{CFG['reference_style']}.md.j2"))
 
 # Each section's template, found when the workflow is read (a missing one is named at once).
 SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in project.SECTIONS}

@@ -5,6 +5,9 @@ plot, a narrative review's map of its studies by theme and design."""
 from livingreview.stages import figures  # noqa: E402
 
 FIGURE_FILES = {name: staged(path) for name, path in project.FIGURES[CFG["kind"]].items()}
+# Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter).
+PICTURES = f"{BUILD}/figures"
+PICTURE_FILES = {name: f"{PICTURES}/{Path(path).stem}.png" for name, path in project.FIGURES[CFG["kind"]].items()}
 
 
 if CFG["kind"] == "meta-analysis":
@@ -17,26 +20,29 @@ if CFG["kind"] == "meta-analysis":
             # (publishing rewrites it), its content follows the version in evidence.json.
             published=lambda wildcards: [ancient(path) for path in published_snapshot(wildcards)],
         output:
-            FIGURE_FILES["flow"],
+            svg=FIGURE_FILES["flow"],
+            png=PICTURE_FILES["flow"],
         log:
             f"{BUILD}/logs/figures/flow.log",
         params:
             code=CODE,
         run:
-            figures.flow_diagram(evidence=input.evidence, published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
+            figures.flow_diagram(evidence=input.evidence, published=PUBLISHED_SNAPSHOT, out=output.svg,
+                                 picture=output.png, log=log[0])
 
     rule forest_plot:
         """The forest plot of the pooled estimates by control condition and by psychotherapy (synthesis.csv)."""
         input:
             synthesis=staged(project.SYNTHESIS),
         output:
-            FIGURE_FILES["forest"],
+            svg=FIGURE_FILES["forest"],
+            png=PICTURE_FILES["forest"],
         log:
             f"{BUILD}/logs/figures/forest.log",
         params:
             code=CODE,
         run:
-            figures.forest_plot(synthesis=input.synthesis, out=output[0], log=log[0])
+            figures.forest_plot(synthesis=input.synthesis, out=output.svg, picture=output.png, log=log[0])
 
 else:
 
@@ -45,10 +51,11 @@ else:
         input:
             evidence=f"{BUILD}/evidence.json",
         output:
-            FIGURE_FILES["designs"],
+            svg=FIGURE_FILES["designs"],
+            png=PICTURE_FILES["designs"],
         log:
             f"{BUILD}/logs/figures/designs.log",
         params:
             code=CODE,
         run:
-            figures.design_map(evidence=input.evidence, out=output[0], log=log[0])
+            figures.design_map(evidence=input.evidence, out=output.svg, picture=output.png, log=log[0])

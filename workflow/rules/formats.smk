@@ -1,15 +1,32 @@
-"""Stage formats: review.md as one standalone HTML page and as a PDF, with
-pandoc and Typst (livingreview.stages.formats). The figures, referenced from
-review.md, are put inline into the page and drawn into the PDF by the pandoc
-filter pandoc/figures.lua."""
+"""Stage formats: review.md as one standalone HTML page, as a PDF (pandoc and
+Typst) and as a Word file; the cited article as JATS XML (pandoc's citeproc
+and JATS writer) (livingreview.stages.formats). pandoc reads review.md once
+(rule ast); HTML, PDF and Word are written from that syntax tree. The figures,
+referenced from review.md, are put inline into the page and drawn into the PDF
+by the pandoc filter pandoc/figures.lua, and embedded in the Word file."""
 
 from livingreview.stages import formats  # noqa: E402
 
 
-rule html:
-    """review.md -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+rule ast:
+    """review.md -> its pandoc syntax tree (JSON), read with pandoc/common.yaml."""
     input:
         markdown=staged("review.md"),
+        defaults=template("pandoc/common.yaml"),
+    output:
+        f"{BUILD}/review.json",
+    log:
+        f"{BUILD}/logs/ast.log",
+    params:
+        code=CODE,
+    run:
+        formats.ast(markdown=input.markdown, defaults=input.defaults, out=output[0], log=log[0])
+
+
+rule html:
+    """The syntax tree -> review.html (pandoc with pandoc/html.yaml and html/template.html)."""
+    input:
+        ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
         citations=f"{BUILD}/citations.json",
         defaults=template("pandoc/html.yaml"),
@@ -26,15 +43,15 @@ rule html:
     params:
         code=CODE,
     run:
-        formats.html(markdown=input.markdown, evidence=input.evidence, citations=input.citations,
+        formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
                      defaults=input.defaults, template=input.template, figures=RELEASE,
                      variables=output.variables, out=output.html, log=log[0])
 
 
 rule pdf:
-    """review.md -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
+    """The syntax tree -> review.typ (pandoc with pandoc/typst.yaml and pdf/template.typ) -> review.pdf (Typst)."""
     input:
-        markdown=staged("review.md"),
+        ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/typst.yaml"),
         common=template("pandoc/common.yaml"),
@@ -52,6 +69,48 @@ rule pdf:
         code=CODE,
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
-        formats.pdf(markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+        formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
                     template=input.template, fonts=params.fonts, figures=RELEASE, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])
+
+
+rule docx:
+    """The syntax tree -> review.docx (pandoc with pandoc/docx.yaml; dated by the review, same bytes every build)."""
+    input:
+        ast=f"{BUILD}/review.json",
+        markdown=staged("review.md"),
+        evidence=f"{BUILD}/evidence.json",
+        defaults=template("pandoc/docx.yaml"),
+        common=template("pandoc/common.yaml"),
+        pictures=list(PICTURE_FILES.values()),
+    output:
+        docx=staged("review.docx"),
+        variables=f"{BUILD}/pandoc/docx.yaml",
+    log:
+        f"{BUILD}/logs/docx.log",
+    params:
+        code=CODE,
+    run:
+        formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
+                     pictures=PICTURES, variables=output.variables, out=output.docx, log=log[0])
+
+
+rule jats:
+    """The article's syntax tree -> review.jats.xml (pandoc's JATS writer, jats/template.xml), the references as structured entries."""
+    input:
+        ast=f"{BUILD}/review.json",
+        evidence=f"{BUILD}/evidence.json",
+        citations=f"{BUILD}/citations.json",
+        defaults=template("pandoc/jats.yaml"),
+        template=template("jats/template.xml"),
+    output:
+        jats=staged("review.jats.xml"),
+        variables=f"{BUILD}/pandoc/jats.yaml",
+    log:
+        f"{BUILD}/logs/jats.log",
+    params:
+        code=CODE,
+    run:
+        formats.jats(ast=input.ast, evidence=input.evidence, citations=input.citations, defaults=input.defaults,
+                     template=input.template, variables=output.variables,
+                     out=output.jats, log=log[0])

@@ -194,7 +194,11 @@ def lock_error(exc: BaseException, review: Path) -> ConfigError | None:
     """A plain message when Snakemake's lock on the review folder is held, if that is the cause."""
     from snakemake.exceptions import LockException
 
-    if behind(exc, LockException) is None:
+    # Snakemake raises FileNotFoundError when another build removes the lock folder while this one writes its lock.
+    vanished = behind(exc, FileNotFoundError)
+    parts = Path(str(vanished.filename or "")).parts if vanished is not None else ()
+    lock_vanished = any(parts[i:i + 2] == (".snakemake", "locks") for i in range(len(parts)))
+    if behind(exc, LockException) is None and not lock_vanished:
         return None
     return ConfigError(str(review), None, "another build is running in this folder, or one was killed (kill -9, a "
                        "power loss) and left Snakemake's lock behind",

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bibtex import read_bibtex
-from ..errors import BibliographyError, LivingReviewError
+from ..csl import is_csl_style
+from ..errors import BibliographyError, ConfigError, LivingReviewError
 from ..files import read_input
 from ..project import template_folders
 from ..styles import format_references
@@ -72,6 +73,11 @@ def report_lines(report: BibReport, show: bool = False) -> list[str]:
 
 def main(file: str, style: str, templates: str, show: bool) -> int:
     """Check *file* with *style*; print the problems by key and a summary. 1 when there is any problem."""
+    if is_csl_style(style):
+        raise ConfigError("--style", style, "check-bib formats with the built-in styles (seed, vancouver, apa); a "
+                          "CSL style formats any entry pandoc's citeproc can read, and needs no such check",
+                          "give a built-in style, or build the review with the CSL style (make review CONFIG="
+                          f'"reference_style={style}")')
     report = check_bibliography(file, template_folders(templates), style)
     for line in report_lines(report, show):
         print(line, file=sys.stdout if show and not line.startswith(("error:", "warning:")) else sys.stderr)

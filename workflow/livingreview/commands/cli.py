@@ -42,10 +42,14 @@ def make_parser() -> argparse.ArgumentParser:
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
+    scale_cmd = commands.add_parser("bench-scale", help="time and memory of builds of N synthetic studies")
+    scale_cmd.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], help="numbers of studies")
     verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with the "
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
+    verify_cmd.add_argument("--certificate", type=Path, metavar="PATH",
+                            help="also write the verification as a certificate (JSON) to PATH")
     import_cmd = commands.add_parser("import", help="import a vendored database release (REVIEW/sources/RELEASE/) "
                                      "into the review's tables, references.bib and import-report.md")
     import_cmd.add_argument("--review", required=True, help="the review folder (e.g. examples/metapsy-depression)")
@@ -77,7 +81,11 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         from .verify import main as verify
 
-        return verify(Path(args.review), keep=args.keep)
+        return verify(Path(args.review), keep=args.keep, certificate_path=args.certificate)
+    if args.command == "bench-scale":
+        from .bench_scale import main as bench_scale
+
+        return bench_scale(args.sizes)
     from .bench import main as bench
 
     return bench(Path(args.review), args.runs)

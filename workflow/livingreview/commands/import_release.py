@@ -27,8 +27,9 @@ def main(review: Path, release: str, force: bool = False) -> int:
     files, bibliography = metapsy.import_files(loaded)
     changed = metapsy.write_import(review, files, release, force=force)
     complete, total = metapsy.coverage(bibliography.parsed)
+    share = f"{100 * complete / total:.1f} %" if total else "-"
     print(f"livingreview: imported release {release} into {review}: {len(loaded.frame)} rows, "
-          f"{total} studies; {complete} of {total} references ({100 * complete / total:.1f} %) are complete "
+          f"{total} studies; {complete} of {total} references ({share}) are complete "
           f"structured entries (see {review / metapsy.REPORT})", file=sys.stderr)
     print(f"livingreview: {'changed: ' + ', '.join(changed) if changed else 'nothing changed'}", file=sys.stderr)
     return 0

@@ -8,29 +8,37 @@ release is compared byte for byte with the committed ``output/`` and its
 ``manifest.json``. The project itself, ``output/`` included, is only read.
 
 The verdict is PASS when every release file is identical, or FAIL with one
-problem per differing output (with its first differing lines, or for a PDF
-its first differing page), per input whose hash no longer matches the
-manifest, per tool whose version differs from the manifest's, and per
-installed package that differs from ``requirements.lock``.
+problem per differing output (with its first differing lines, for a PDF its
+first differing page, for a DOCX its first differing part), per input whose
+hash no longer matches the manifest, per tool whose version differs from the
+manifest's, and per installed package that differs from ``requirements.lock``.
+
+Asked for one (``--certificate PATH``), the verification is also written as
+a certificate a journal can archive (:func:`certificate`): the verdict, the
+commit, what was rebuilt from which inputs with which tools, and each
+release file's hashes (published and rebuilt) and verdict.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import io
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import CONFIG_FILE
 from ..errors import ConfigError
-from ..files import parse_yaml, read_input
+from ..files import parse_yaml, read_input, write_json
 from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT, release_files
 from ..stages.release import file_record
 
@@ -38,6 +46,9 @@ from ..stages.release import file_record
 BOOTSTRAP_PACKAGES = {"pip", "setuptools"}
 DIFF_LINES = 4  # lines shown per side of the first difference in a text file
 LINE_WIDTH = 160  # longer diff lines are cut
+
+
+CERTIFICATE_FORMAT = "livingreview-verification/1"
 
 
 @dataclass
@@ -48,6 +59,9 @@ class Verdict:
     inputs: int
     problems: list[str] = field(default_factory=list)
     folder: Path | None = None  # the rebuild's folder, when kept
+    # Each release file: its SHA-256 published and rebuilt (None: absent) and its verdict.
+    files: dict[str, dict] = field(default_factory=dict)
+    manifest: dict | None = None  # the rebuilt manifest (inputs, tools, options, review), if the rebuild succeeded
 
     @property
     def passed(self) -> bool:
@@ -75,13 +89,18 @@ def fixed_files(root: Path, names: list[str]) -> list[str]:
     return files
 
 
-def source_files(root: Path, review: str) -> list[str]:
-    """The project's sources to copy: git's tracked files, else the pipeline and the review folder's
-    sources and release (see :func:`fixed_files`)."""
+def source_files(root: Path, review: str, inputs: list[str] = ()) -> list[str]:
+    """The project's sources to copy: git's tracked files, else the pipeline, the review folder's
+    sources and release (see :func:`fixed_files`) and the *inputs* its manifest lists (relative to
+    the review folder: e.g. a CSL style kept elsewhere in it)."""
     tracked = git_files(root)
     if tracked is not None:
         return sorted(tracked)
-    return fixed_files(root, [*PIPELINE, *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"])])
+    # only paths inside the project (a manifest edited to name others is reported, never followed)
+    listed = [name for name in (os.path.normpath(f"{review}/{path}") for path in inputs)
+              if not os.path.isabs(name) and name.split(os.sep)[0] != ".."]
+    names = [*PIPELINE, *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"]), *listed]
+    return sorted(set(fixed_files(root, [name for name in names if (root / name).exists()])))
 
 
 def copy_files(root: Path, target: Path, files: list[str]) -> None:
@@ -166,10 +185,31 @@ def pdf_difference(committed: bytes, rebuilt: bytes) -> list[str]:
     return notes or ["only bytes differ: every page has the same text"]
 
 
+def docx_difference(committed: bytes, rebuilt: bytes) -> list[str]:
+    """The parts of two DOCX packages that differ, and the first differing lines of the first of them."""
+    try:
+        old, new = zipfile.ZipFile(io.BytesIO(committed)), zipfile.ZipFile(io.BytesIO(rebuilt))
+        parts = sorted(set(old.namelist()) | set(new.namelist()))
+        differing = [part for part in parts if part not in old.namelist() or part not in new.namelist()
+                     or old.read(part) != new.read(part)]
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [f"the DOCX packages cannot be compared ({exc}); the bytes differ"]
+    if not differing:
+        return ["only bytes differ: every part of the package has the same contents"]
+    first = differing[0]
+    details = []
+    if first in old.namelist() and first in new.namelist():
+        details = text_difference(old.read(first).decode("utf-8", "replace").replace("><", ">\n<"),
+                                  new.read(first).decode("utf-8", "replace").replace("><", ">\n<"))
+    return [f"parts that differ: {', '.join(differing)}", *(f"{first}: {line}" for line in details[2:])]
+
+
 def file_difference(name: str, committed: bytes, rebuilt: bytes) -> list[str]:
-    """How two versions of a release file differ: text lines, PDF page text, or bytes."""
+    """How two versions of a release file differ: text lines, PDF page text, DOCX parts, or bytes."""
     if name.endswith(".pdf"):
         return pdf_difference(committed, rebuilt)
+    if name.endswith(".docx"):
+        return docx_difference(committed, rebuilt)
     try:
         return text_difference(committed.decode("utf-8"), rebuilt.decode("utf-8"))
     except UnicodeDecodeError:
@@ -343,19 +383,85 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
     label = f"{output}/{MANIFEST}"
     try:
         project, build_dir = scratch / "project", scratch / "build"
-        copy_files(root, project, source_files(root, review))
         recorded, _ = _read_manifest(root / review / output / MANIFEST)
+        copy_files(root, project, source_files(root, review, list((recorded or {}).get("inputs", {}))))
         result = rebuild(project, review, build_dir, (recorded or {}).get("options"))
         if result.returncode != 0:
             verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)
+            verdict.files = file_verdicts(root / review / output, None, output, names)
             return verdict
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
         verdict.inputs = len(manifest["inputs"])
+        verdict.manifest = manifest
         verdict.problems = environment + compare(root / review, build_dir / "release", output, names)
+        verdict.files = file_verdicts(root / review / output, build_dir / "release", output, names)
         return verdict
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str | None:
+    return file_record(path)["sha256"] if path.is_file() else None
+
+
+def file_verdicts(committed_dir: Path, rebuilt_dir: Path | None, label: str,
+                  names: tuple[str, ...] = RELEASE_FILES) -> dict[str, dict]:
+    """``{output/<name>: {published_sha256, rebuilt_sha256, verdict}}`` for each release file; the verdict
+    is "identical", "differs", "not published" or "not rebuilt" (*rebuilt_dir* None: the rebuild failed)."""
+    files = {}
+    for name in names:
+        published = _sha256(committed_dir / name)
+        rebuilt = _sha256(rebuilt_dir / name) if rebuilt_dir is not None else None
+        if rebuilt is None:
+            verdict = "not rebuilt"
+        elif published is None:
+            verdict = "not published"
+        else:
+            verdict = "identical" if published == rebuilt else "differs"
+        files[f"{label}/{name}"] = {"published_sha256": published, "rebuilt_sha256": rebuilt, "verdict": verdict}
+    return files
+
+
+def git_commit(root: Path) -> dict | None:
+    """The commit checked out in *root* and whether tracked files differ from it; None outside git."""
+    if git_files(root) is None:
+        return None
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
+    if head.returncode != 0:
+        return None
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                            capture_output=True, text=True)
+    return {"id": head.stdout.strip(), "tracked_files_changed": bool(status.stdout.strip())}
+
+
+def certificate(verdict: Verdict, root: Path, review: str, command: str, when: dt.datetime) -> dict:
+    """The verification as a record a journal can archive (written as JSON with sorted keys).
+
+    It holds the verdict and every problem; the commit verified (and whether
+    tracked files had uncommitted changes, which the rebuild includes); the
+    review (title, DOI, version, date), the options and every input (path
+    and SHA-256) it was rebuilt from, with the tools' versions; each release
+    file's published and rebuilt SHA-256 with its verdict; the command, the
+    machine (system, architecture) and the time of the verification (UTC).
+    """
+    manifest = verdict.manifest or {}
+    recorded, _ = _read_manifest(root / review / output_dir(root / review) / MANIFEST)
+    return {
+        "format": CERTIFICATE_FORMAT,
+        "verdict": "PASS" if verdict.passed else "FAIL",
+        "problems": list(verdict.problems),
+        "review_folder": review,
+        "commit": git_commit(root),
+        "review": manifest.get("review") or (recorded or {}).get("review"),
+        "options": manifest.get("options") or (recorded or {}).get("options"),
+        "inputs": {path: record["sha256"] for path, record in sorted(manifest.get("inputs", {}).items())},
+        "tools": manifest.get("tools") or {"python": platform.python_version()},
+        "files": verdict.files,
+        "command": command,
+        "machine": {"system": platform.system(), "architecture": platform.machine()},
+        "verified_at": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def report(verdict: Verdict) -> str:
@@ -375,12 +481,19 @@ def report(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-def main(review: Path, keep: bool = False) -> int:
-    """Verify review folder *review* of this project; print the verdict. 0 on PASS, 1 on FAIL."""
+def main(review: Path, keep: bool = False, certificate_path: Path | None = None) -> int:
+    """Verify review folder *review* of this project; print the verdict, and write the certificate to
+    *certificate_path* when given. 0 on PASS, 1 on FAIL."""
     root = ROOT
-    relative = os.path.relpath(review.resolve(), root)
+    relative = Path(os.path.relpath(review.resolve(), root)).as_posix()
     print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
           file=sys.stderr, flush=True)
     verdict = verify(root, relative, keep=keep)
     print(report(verdict))
+    if certificate_path is not None:
+        shown = Path(os.path.relpath(certificate_path.resolve(), root)).as_posix() \
+            if root in certificate_path.resolve().parents else certificate_path.name
+        command = f"python -m livingreview verify {relative} --certificate {shown}"
+        write_json(certificate_path, certificate(verdict, root, relative, command, dt.datetime.now(dt.UTC)))
+        print(f"livingreview: verification certificate written to {certificate_path}")
     return 0 if verdict.passed else 1

@@ -33,8 +33,10 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import DataError
-from .references import OTHERS, ParsedReference, normalise_space, parse_reference
+from ..errors import DataError, combined
+from ..files import write_atomic
+from ..markdown import escape_inline
+from .references import OTHERS, ParsedReference, parse_reference
 
 # What the importer writes, relative to the review folder (and nothing else, except decisions.csv when absent).
 STUDIES = "data/studies.csv"
@@ -54,8 +56,9 @@ DATABASE_NAME = "Depression: psychotherapy vs. control"
 DATABASE_URL = "https://github.com/metapsy-project/data-depression-psyctr"
 LICENCE = "ODC-By 1.0 (Open Data Commons Attribution License)"
 
-# Values outside the code book (variable_description.json), and the code each is counted under.
-# Each use is listed in the import report.
+# Values outside the codes the review's schemas allow (workflow/schemas/meta_*.schema.yaml), by column of
+# the written tables, and the code each is counted under. Each use is listed in the import report; a value
+# neither allowed nor mapped here stops the import (check_written), naming its row of data.csv.
 CODE_DRIFT = {
     "target_group": {"older adult": "old", "stu": "stud", "other": "oth", "adol&yadul": "yadul",
                      "4 & 5": "oth", "med+ppd": "oth"},
@@ -68,8 +71,14 @@ CODE_DRIFT = {
 _ASCII_LETTERS = {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "ı": "i",
                   "þ": "th", "ð": "d", "œ": "oe"}
 # cp1252 text read as Mac OS Roman ("M¸ller" for Müller, "D·vila-Rom·n" for Dávila-Román): ftfy only
-# undoes UTF-8 read as a single-byte code page, so this one is undone here, inside a word only.
+# undoes UTF-8 read as a single-byte code page, so this one is undone here, inside a word of the author list
+# of a reference string only: elsewhere it cannot be told from correct text (a Catalan "Col·legi") or from
+# damage that re-reading makes worse ("Fran¸ois" -> "Franüois"); a Catalan "l·l" is never re-read.
 _MAC_ROMAN_WORD = re.compile(r"\w*[A-Za-z][\u00b7\u00b8]\w+")
+_CATALAN_L = re.compile("l\u00b7l", re.IGNORECASE)
+# The author list of a reference string ends at its "(year" (APA), else at its first full stop (Vancouver).
+_APA_YEAR = re.compile(r"\((?:1[89]|20)\d\d")
+_FIRST_STOP = re.compile(r"\.(?:\s|$)")
 
 
 # The text columns of data.csv the import uses (the references come from metadata/references.json).
@@ -99,46 +108,68 @@ class Release:
     columns: int
     repairs: list[Repair] = field(default_factory=list)
     unrepaired: list[Repair] = field(default_factory=list)
+    data_path: str = "data.csv"  # the release's data.csv, as messages name it
+    row_names: bool = True  # whether data.csv's first column was R's row names (left out)
 
 
 # --- text --------------------------------------------------------------------------
 
 def _ftfy_config():
+    """ftfy's settings for the import: repair mojibake and nothing else (quotes, line breaks, ligatures and
+    character widths from the source stay as they are; no HTML unescaping), and NFC."""
     import ftfy
 
-    # Only what is mojibake: quotes, line breaks and ligatures from the source stay as they are.
     return ftfy.TextFixerConfig(uncurl_quotes=False, fix_line_breaks=False, fix_latin_ligatures=False,
                                 fix_character_width=False, unescape_html=False, normalization="NFC")
 
 
 def repair_text(text: str) -> tuple[str, str]:
-    """*text* with its mojibake repaired, and how ("" when nothing changed).
-
-    First ftfy (``â€“`` -> ``–``); then words whose cp1252 bytes were read as
-    Mac OS Roman (``M¸ller`` -> ``Müller``), which ftfy does not undo.
-    """
+    """*text* with its mojibake repaired by ftfy (``â€“`` -> ``–``), and how ("" when nothing changed)."""
     import ftfy
 
     fixed, steps = ftfy.fix_and_explain(text, config=_ftfy_config())
-    how = ["ftfy: " + ", ".join(f"{action} {parameter}" for action, parameter in steps)] if fixed != text else []
+    how = "ftfy: " + ", ".join(f"{action} {parameter}" for action, parameter in steps)
+    return fixed, how if fixed != text else ""
 
+
+def repair_names(text: str) -> str:
+    """*text* (names) with each word whose cp1252 bytes were read as Mac OS Roman re-read (``M¸ller`` ->
+    ``Müller``): only when the result is letters, and never a word with a Catalan ``l·l``."""
     def mac_roman(match: re.Match) -> str:
+        """The matched word re-read, or as it is (see :func:`repair_names`)."""
         word = match.group(0)
+        if _CATALAN_L.search(word):
+            return word
         try:
             repaired = word.encode("mac_roman").decode("cp1252")
         except (UnicodeEncodeError, UnicodeDecodeError):
             return word
         return repaired if repaired.replace("-", "").isalpha() else word
 
-    again = _MAC_ROMAN_WORD.sub(mac_roman, fixed)
-    if again != fixed:
-        how.append("cp1252 read as Mac OS Roman, re-read (livingreview)")
-    return again, "; ".join(how)
+    return _MAC_ROMAN_WORD.sub(mac_roman, text)
+
+
+def author_list_end(reference: str) -> int:
+    """Where the author list of a reference string ends: at its "(year" (APA), else at its first full stop."""
+    found = _APA_YEAR.search(reference) or _FIRST_STOP.search(reference)
+    return found.start() if found else len(reference)
+
+
+def repair_reference(text: str) -> tuple[str, str]:
+    """A reference string with its mojibake repaired, and how: :func:`repair_text`, then, in its author list
+    only, :func:`repair_names` (Mac OS Roman, which ftfy does not undo)."""
+    fixed, how = repair_text(text)
+    end = author_list_end(fixed)
+    names = repair_names(fixed[:end])
+    if names != fixed[:end]:
+        how = "; ".join(filter(None, [how, "cp1252 read as Mac OS Roman, re-read in the author list (livingreview)"]))
+    return names + fixed[end:], how
 
 
 def suspicious(text: str) -> bool:
-    """True when *text* still holds what usually is mojibake (``Ã``, ``â€``, a cedilla or middle dot in a word)."""
-    return bool(re.search(r"Ã.|â€|\w[\u00b7\u00b8]\w|\ufffd", text))
+    """True when *text* still holds what usually is mojibake (``Ã``, ``â€``, a cedilla or middle dot in a word
+    other than a Catalan ``l·l``)."""
+    return bool(re.search(r"Ã.|â€|(?i:(?!l\u00b7l)\w[\u00b7\u00b8]\w)|\ufffd", text))
 
 
 def ascii_fold(text: str) -> str:
@@ -156,20 +187,85 @@ def study_key(label: str) -> str:
 
 # --- reading -----------------------------------------------------------------------
 
+# The columns of data.csv the import cannot do without (the others are used when present).
+REQUIRED_COLUMNS = ("study", "condition_arm1", "condition_arm2", ".g", ".g_se")
+FIX_RELEASE = ("vendor the release's files as published (data.csv and metadata/ of a tag of "
+               "metapsy-project/data-depression-psyctr; see sources/README.md)")
+
+
+def read_data(path: Path):
+    """``data.csv`` as a data frame (``;``, ``,`` as the decimal mark, ``NA``), with R's row names left out when
+    its first column is one (an empty header); a :class:`DataError` for a file that cannot be read so, that lacks
+    a column of :data:`REQUIRED_COLUMNS` or has no rows. Returns (frame, columns read, row names left out)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path, sep=";", decimal=",", na_values=["NA"], keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(str(path), None, "the release has no data.csv", FIX_RELEASE) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), None, f"the file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                        f"{exc.start})", FIX_RELEASE) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(str(path), None, f"the file cannot be read as the database's data (';' between cells): "
+                        f"{' '.join(str(exc).split())}", FIX_RELEASE) from None
+    columns = frame.shape[1]
+    row_names = bool(columns) and str(frame.columns[0]).startswith("Unnamed: 0")  # pandas' name for an empty header
+    if row_names:
+        frame = frame.drop(columns=[frame.columns[0]])
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise DataError(str(path), "line 1 (header)", "the column" + ("s " if len(missing) > 1 else " ")
+                        + ", ".join(f'"{column}"' for column in missing) + " the import needs "
+                        + ("are" if len(missing) > 1 else "is") + " missing", FIX_RELEASE, line=1)
+    if frame.empty:
+        raise DataError(str(path), None, "the file has a header but no rows (no comparisons)", FIX_RELEASE)
+    for row, label in enumerate(frame["study"], start=1):
+        if not isinstance(label, str) or not label.strip():
+            raise DataError(str(path), f"row {row}, column study", "the row has no study label", FIX_RELEASE)
+    return frame, columns, row_names
+
+
+def read_json_file(path: Path, what: str, required: bool = False):
+    """The JSON in *path* (*what* it holds, for messages), or None when it is absent and not *required*; a
+    :class:`DataError` for a missing required file, or for a file that is not UTF-8 JSON."""
+    if not path.is_file():
+        if required:
+            raise DataError(str(path), None, f"the file of {what} does not exist", FIX_RELEASE)
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DataError(str(path), None, f"the file of {what} is not UTF-8", FIX_RELEASE) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(str(path), f"line {exc.lineno}, column {exc.colno}", f"the file of {what} is not valid "
+                        f"JSON: {exc.msg}", FIX_RELEASE, line=exc.lineno) from None
+
+
+def read_references(path: Path) -> dict[str, str]:
+    """``metadata/references.json``: study label -> reference string; a :class:`DataError` when it is missing,
+    empty or not such a mapping."""
+    raw = read_json_file(path, "reference strings", required=True)
+    if not isinstance(raw, dict) or not all(isinstance(text, str) for text in raw.values()):
+        raise DataError(str(path), None, "the file is not a JSON object of study labels and reference strings",
+                        FIX_RELEASE)
+    if not raw:
+        raise DataError(str(path), None, "the file holds no reference strings", FIX_RELEASE)
+    return raw
+
+
 def read_release(folder: str | Path) -> Release:
     """Read the release in *folder* (``data.csv`` and ``metadata/``) with pandas; repair its text.
 
-    Every text cell and reference string is passed through :func:`repair_text`;
-    each change is a :class:`Repair`, and text that still looks damaged is
-    listed as unrepaired.
+    Every text cell is passed through :func:`repair_text`, every reference
+    string through :func:`repair_reference`; each change is a :class:`Repair`,
+    and text that still looks damaged is listed as unrepaired. A release that
+    cannot be read is a :class:`DataError` naming the file and what is wrong.
     """
     import pandas as pd
 
     folder = Path(folder)
-    frame = pd.read_csv(folder / "data.csv", sep=";", decimal=",", na_values=["NA"], keep_default_na=False,
-                        encoding="utf-8")
-    columns = frame.shape[1]
-    frame = frame.drop(columns=[frame.columns[0]])  # R's row names, under an empty header
+    frame, columns, row_names = read_data(folder / "data.csv")
     repairs, unrepaired = [], []
     for column in frame.columns:
         if column not in TEXT_COLUMNS:
@@ -187,33 +283,47 @@ def read_release(folder: str | Path) -> Release:
             values.append(value)
         frame[column] = pd.Series(values, index=frame.index, dtype=object)
     metadata_folder = folder / "metadata"
-    raw_references = json.loads((metadata_folder / "references.json").read_text(encoding="utf-8"))
+    raw_references = read_references(metadata_folder / "references.json")
     references = {}
     for label, text in raw_references.items():
-        fixed, how = repair_text(text)
+        fixed, how = repair_reference(text)
         if how:
             repairs.append(Repair(f"references.json, {label}", text, fixed, how))
         if suspicious(fixed):
             unrepaired.append(Repair(f"references.json, {label}", fixed, fixed, "still looks damaged"))
         references[label] = fixed
     metadata = read_metadata(metadata_folder)
-    return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired)
+    return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired,
+                   data_path=str(folder / "data.csv"), row_names=row_names)
 
 
 def read_metadata(folder: Path) -> dict:
     """The release's metadata files: authors, last search, number of studies, search flow, and the rest."""
     def text(name: str) -> str:
+        """The text of metadata file *name*, stripped ("" when the release has no such file)."""
         path = folder / name
-        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        try:
+            return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        except UnicodeDecodeError:
+            raise DataError(str(path), None, "the file is not UTF-8", FIX_RELEASE) from None
 
     def data(name: str):
-        path = folder / name
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        """The JSON of metadata file *name* (None when the release has no such file)."""
+        return read_json_file(folder / name, name)
 
+    number = text("number_studies.txt")
+    if number and not number.isdigit():
+        raise DataError(str(folder / "number_studies.txt"), None, f'"{number[:40]}" is not a number of studies',
+                        FIX_RELEASE)
+    authors = data("authors.json") or []
+    if not isinstance(authors, list) or not all(isinstance(a, dict) and isinstance(a.get("name"), str)
+                                                for a in authors):
+        raise DataError(str(folder / "authors.json"), None, 'the file is not a JSON list of authors with a "name"',
+                        FIX_RELEASE)
     return {
-        "authors": [a["name"] for a in data("authors.json") or []],
+        "authors": [a["name"] for a in authors],
         "last_search": text("last_search.txt"),
-        "number_studies": int(text("number_studies.txt") or 0),
+        "number_studies": int(number or 0),
         "comparisons": text("comparisons.txt"),
         "shorthand": text("shorthand.txt"),
         "registration": text("registration.txt"),
@@ -226,6 +336,7 @@ def read_metadata(folder: Path) -> dict:
 # --- tables --------------------------------------------------------------------------
 
 def _present(value) -> bool:
+    """True for a value a cell holds: not None, not NaN (pandas' missing value), not empty."""
     return value is not None and not (isinstance(value, float) and value != value) and value != ""
 
 
@@ -241,7 +352,7 @@ def cell(value) -> str:
 
 
 def normalise_code(column: str, value, drift: list[tuple[str, str, str, str]], label: str):
-    """The code book's value for *value* of *column* (see :data:`CODE_DRIFT`); each change noted in *drift*."""
+    """The review's code for *value* of *column* (see :data:`CODE_DRIFT`); each change noted in *drift*."""
     if not _present(value):
         return ""
     mapped = CODE_DRIFT.get(column, {}).get(value)
@@ -252,11 +363,12 @@ def normalise_code(column: str, value, drift: list[tuple[str, str, str, str]], l
 
 
 def comparison_id(row: dict) -> str:
-    """The comparison's id as metapsyTools writes ``.id``: the row's label and codes joined by "_"."""
-    parts = [row["study"].replace(", ", "_"), row["outcome_type"], row["instrument"], row["time"],
-             cell(row.get("time_weeks")) or "NA", row["rating"], row["condition_arm1"], row["condition_arm2"],
-             cell(row.get("multi_arm1")) or "NA", cell(row.get("multi_arm2")) or "NA"]
-    return "_".join(str(p) for p in parts)
+    """The comparison's id as the release's own ``.id`` (metapsyTools' in release 24.0.2) are written: the row's
+    label and codes joined by "_", without spaces ("Arjadi_2018_msd_ids_post_10_self-report_bat_otherctr_NA_NA")."""
+    parts = [row["study"].replace(", ", "_"), row.get("outcome_type"), row.get("instrument"), row.get("time"),
+             row.get("time_weeks"), row.get("rating"), row["condition_arm1"], row["condition_arm2"],
+             row.get("multi_arm1"), row.get("multi_arm2")]
+    return "_".join(cell(part) or "NA" for part in parts).replace(" ", "")
 
 
 def _arm_n(row: dict, arm: int) -> float | None:
@@ -285,6 +397,8 @@ class Tables:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (label, column, values, kept)
     made_ids: list[str] = field(default_factory=list)  # labels of the rows whose .id was missing
     repeated_ids: list[str] = field(default_factory=list)
+    comparison_rows: dict[str, int] = field(default_factory=dict)  # comparison id -> its data.csv row
+    study_rows: dict[str, list[int]] = field(default_factory=dict)  # study key -> its data.csv rows
 
 
 def make_tables(frame) -> Tables:
@@ -293,9 +407,10 @@ def make_tables(frame) -> Tables:
     tables = Tables([], [])
     seen: dict[str, int] = {}
     by_study: dict[str, list[dict]] = {}
-    for row in records:
+    for number, row in enumerate(records, start=1):
         label = row["study"]
         by_study.setdefault(label, []).append(row)
+        tables.study_rows.setdefault(study_key(label), []).append(number)
         identifier = row.get(".id") if _present(row.get(".id")) else None
         if identifier is None:
             identifier = comparison_id(row)
@@ -304,10 +419,12 @@ def make_tables(frame) -> Tables:
         if seen[identifier] > 1:
             tables.repeated_ids.append(identifier)
             identifier = f"{identifier}#{seen[identifier]}"
+        tables.comparison_rows[identifier] = number
         n1, n2 = _arm_n(row, 1), _arm_n(row, 2)
         tables.comparisons.append({
             "id": identifier, "key": study_key(label), "label": label,
-            "psychotherapy": row["condition_arm1"], "control": row["condition_arm2"],
+            "psychotherapy": normalise_code("psychotherapy", row["condition_arm1"], tables.drift, label),
+            "control": normalise_code("control", row["condition_arm2"], tables.drift, label),
             "arm1": cell(row.get("multi_arm1")), "arm2": cell(row.get("multi_arm2")),
             "format": normalise_code("format", row.get("format"), tables.drift, label),
             "outcome_type": cell(row.get("outcome_type")), "instrument": cell(row.get("instrument")),
@@ -327,8 +444,9 @@ def make_tables(frame) -> Tables:
 
 
 def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) -> str:
-    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s, noted as a conflict."""
-    values = sorted({cell(r.get(column)) for r in rows} - {""}, key=lambda v: (len(v), v))
+    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s (of the values in
+    the order of the release's rows), noted as a conflict."""
+    values = list(dict.fromkeys(value for value in (cell(r.get(column)) for r in rows) if value))
     if not values:
         return ""
     if len(values) == 1:
@@ -339,6 +457,7 @@ def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) 
 
 
 def _number_or_text(value: str):
+    """A sort key that orders numbers by value, before any text (a study's lowest risk of bias)."""
     try:
         return (0, float(value), "")
     except ValueError:
@@ -398,11 +517,13 @@ def bibtex_value(text: str) -> str:
 
 
 def bibtex_person(person: tuple[str, str, str]) -> str:
-    """A person as BibTeX writes one: "Family, Given", "Family, Jr, Given", or "others"."""
+    """A person as BibTeX writes one: "Family, Given", "Family, Jr, Given", or "others"; each part escaped as
+    :func:`bibtex_value` escapes a field (a brace or backslash in a name is text), a family name of several
+    words braced whole ("{van der Gaag}")."""
     if person == OTHERS:
         return "others"
-    family, given, suffix = person
-    family = family if " " not in family or family.startswith("{") else "{" + family + "}"
+    family, given, suffix = (bibtex_value(part)[1:-1] for part in person)
+    family = "{" + family + "}" if " " in family else family
     return ", ".join(part for part in (family, suffix, given) if part)
 
 
@@ -430,9 +551,16 @@ def split_person(name: str) -> tuple[str, str, str]:
     return (family, given, "")
 
 
+def database_year(release: Release) -> str:
+    """The year of the database entry: the release's metadata give no date of publication, so the year of its
+    last search (as the import report says); "" when that is not a date."""
+    match = re.match(r"(\d{4})-\d\d-\d\d$", release.metadata["last_search"])
+    return match.group(1) if match else ""
+
+
 def database_entry(release: Release) -> str:
     """The bibliography entry of the database release itself (the attribution ODC-By asks for)."""
-    year = "20" + release.name.split(".")[0] if re.match(r"\d\d\.", release.name) else ""
+    year = database_year(release)
     fields = {"title": f"{DATABASE_NAME} (Metapsy database depression-psyctr, release {release.name})", "year": year,
               "doi": DATABASE_DOI, "howpublished": "Metapsy project", "url": DATABASE_URL,
               "note": f"Licence {LICENCE}; last search {release.metadata['last_search']}"}
@@ -493,11 +621,6 @@ def yaml_text(data: dict) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 20)
 
 
-def _md(text: str) -> str:
-    """Text for a Markdown table cell (pipes and line breaks escaped)."""
-    return normalise_space(str(text)).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def coverage(parsed: dict[str, tuple[str, ParsedReference]]) -> tuple[int, int]:
     """(complete structured entries, all entries)."""
     return sum(p.complete for _, p in parsed.values()), len(parsed)
@@ -517,62 +640,72 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         "",
         "## What was read",
         "",
-        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns, the first of "
-        "them R's row names under an empty header (left out).",
+        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns"
+        + (", the first of them R's row names under an empty header (left out)." if release.row_names else "."),
         f"- Studies: {len(tables.studies)} (the release's `number_studies.txt` says "
         f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
         f"- Last search: {release.metadata['last_search']}.",
+        f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
+        f"the year of the release's last search ({release.metadata['last_search']}): the release's metadata give "
+        "no date of publication.",
         "",
         "## References",
         "",
         f"{complete} of {total} references ({share}) became complete structured `@article` entries (authors, "
-        "title, journal, year, and the volume, issue and pages the string has). "
-        f"{len(partial)} are `@article` entries that lack something, {len(misc)} are `@misc` entries (no journal "
-        "was found); all of them still format in every reference style.",
+        "title, journal, year, and the volume, issue and pages the string has; a journal that does not end in "
+        "\"of\", \"and\", \"&\" or \"the\" and holds no DOI or URL note, a title that holds no journal, volume and "
+        f"pages). {len(partial)} are `@article` entries that lack something or fail one of those checks (a "
+        "journal's name cut short in the source string shows here), "
+        f"{len(misc)} are `@misc` entries (no journal was found); all of them still format in every reference "
+        "style.",
         "",
     ]
     if partial or misc:
-        lines += ["| key | study | entry | what is missing | the string |", "|---|---|---|---|---|"]
+        lines += ["| key | study | entry | what is missing or wrong | the string |", "|---|---|---|---|---|"]
         for key in partial + misc:
             label, result = bibliography.parsed[key]
-            lines.append(f"| {key} | {_md(label)} | @{result.entry_type} | {_md('; '.join(result.problems))} | "
-                         f"{_md(release.references.get(label, '(none)'))} |")
+            lines.append(f"| {key} | {escape_inline(label)} | @{result.entry_type} | "
+                         f"{escape_inline('; '.join(result.problems))} | "
+                         f"{escape_inline(release.references.get(label, '(none)'))} |")
         lines.append("")
     lines += ["## Repairs", "",
               f"{len(release.repairs)} text cells (of the columns the import uses) or reference strings were repaired "
               "(mojibake undone):", ""]
     if release.repairs:
         lines += ["| where | before | after | how |", "|---|---|---|---|"]
-        lines += [f"| {_md(r.where)} | {_md(_excerpt(r.before, r.after))} | {_md(_excerpt(r.after, r.before))} | "
-                  f"{_md(r.how)} |" for r in release.repairs]
+        lines += [f"| {escape_inline(r.where)} | {escape_inline(_excerpt(r.before, r.after))} | "
+                  f"{escape_inline(_excerpt(r.after, r.before))} | {escape_inline(r.how)} |" for r in release.repairs]
         lines.append("")
     lines += [f"{len(release.unrepaired)} still look damaged and were left as they are"
               + (":" if release.unrepaired else "."), ""]
     if release.unrepaired:
         lines += ["| where | text |", "|---|---|"]
-        lines += [f"| {_md(r.where)} | {_md(r.before[:120])} |" for r in release.unrepaired]
+        lines += [f"| {escape_inline(r.where)} | {escape_inline(r.before[:120])} |" for r in release.unrepaired]
         lines.append("")
-    lines += ["## Codes outside the code book", "",
-              "Values that `metadata/variable_description.json` does not list, and the code each is counted under:",
-              ""]
+    lines += ["## Codes mapped to the review's codes", "",
+              "Values outside the codes the review's schemas allow (`workflow/schemas/meta_*.schema.yaml`), and the "
+              f"code each is counted under (`CODE_DRIFT` in `{CODE_DRIFT_HOME}`):", ""]
     drift = sorted(set(tables.drift))
     if drift:
         lines += ["| column | value | counted as | study |", "|---|---|---|---|"]
-        lines += [f"| {c} | {_md(v)} | {_md(m)} | {_md(s)} |" for c, v, m, s in drift]
+        lines += [f"| {c} | {escape_inline(v)} | {escape_inline(m)} | {escape_inline(s)} |" for c, v, m, s in drift]
     else:
         lines.append("None.")
     lines += ["", "## Study-level values that differ between a study's rows", "",
               "The study table keeps one value per study: the lowest (risk of bias: the most cautious), or for age "
-              "and the share of women the first.", ""]
+              "and the share of women the first (in the release's order); the values are listed in that order.",
+              ""]
     if tables.conflicts:
         lines += ["| study | column | values | kept |", "|---|---|---|---|"]
-        lines += [f"| {_md(s)} | {c} | {_md(v)} | {_md(k)} |" for s, c, v, k in sorted(set(tables.conflicts))]
+        lines += [f"| {escape_inline(s)} | {c} | {escape_inline(v)} | {escape_inline(k)} |"
+                  for s, c, v, k in sorted(set(tables.conflicts))]
     else:
         lines.append("None.")
     lines += ["", "## Comparison ids", "",
-              f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as metapsyTools "
-              f"makes it. {len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
+              f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as the release "
+              "writes its own (the order of release 24.0.2's ids, spaces removed). "
+              f"{len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -591,7 +724,8 @@ def sha256(text: str) -> str:
 
 
 def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
-    """Every file the import writes (path relative to the review folder -> text), and the bibliography."""
+    """Every file the import writes (path relative to the review folder -> text), and the bibliography;
+    a :class:`DataError` when the build would reject a written table (see :func:`check_written`)."""
     tables = make_tables(release.frame)
     bibliography = make_bibliography(release, tables.studies)
     files = {
@@ -601,7 +735,83 @@ def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
         BIBLIOGRAPHY: bibliography.text,
         REPORT: report_text(release, tables, bibliography),
     }
+    check_written(files, tables, release)
     return files, bibliography
+
+
+# The data.csv column each column of the written tables comes from, for messages (a column not listed has the
+# same name in data.csv).
+SOURCE_COLUMNS = {"id": ".id", "key": "study", "label": "study", "psychotherapy": "condition_arm1",
+                  "control": "condition_arm2", "arm1": "multi_arm1", "arm2": "multi_arm2", "g": ".g", "g_se": ".g_se",
+                  "n_sessions": "n_sessions_arm1", "formats": "format", "comparisons": "study", "arms": "multi_arm1",
+                  "n_analysed": "n_arm1", "n_randomised": "rand_arm1"}
+TABLE_SCHEMAS = {STUDIES: ("meta_studies", "key"), COMPARISONS: ("meta_comparisons", "id")}
+CODE_DRIFT_HOME = "workflow/livingreview/importers/metapsy.py"
+
+
+def check_written(files: dict[str, str], tables: Tables, release: Release) -> None:
+    """Read the written tables back as the build reads them (each cell typed and validated with its schema,
+    :mod:`livingreview.schemas`), and the database metadata; raise one :class:`DataError` listing every value
+    the build would reject, each naming the row and column of the release's data.csv it came from."""
+    import csv
+
+    import pandas as pd
+
+    from ..files import parse_yaml
+    from ..meta_analysis import DATABASE_SCHEMA
+    from ..schemas import explain_error, is_valid, load_schema, schema_errors
+    from ..tables import typed_cell
+
+    found: list[tuple[int, DataError]] = []  # (data.csv row, problem)
+    for name, (schema_name, key_column) in TABLE_SCHEMAS.items():
+        schema = load_schema(schema_name)
+        properties = schema["properties"]
+        rows = [{column: typed_cell(value, properties.get(column, {})) for column, value in row.items()}
+                for row in csv.DictReader(io.StringIO(files[name]))]
+        if is_valid(pd.DataFrame(rows, dtype=object), schema_name):
+            continue
+        for row in rows:
+            present = {k: v for k, v in row.items() if v is not None}
+            for error in schema_errors(present, schema_name):
+                path, problem, _ = explain_error(error, schema, schema_name)
+                column = str(path[0]) if path else key_column
+                found.append(_release_problem(release, tables, name, row, column, problem, schema))
+    problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
+    database = parse_yaml(files[DATABASE], DATABASE, "database metadata")
+    for error in schema_errors(database, DATABASE_SCHEMA):
+        path, problem, _ = explain_error(error, load_schema(DATABASE_SCHEMA), DATABASE_SCHEMA)
+        problems.append(DataError(str(Path(release.data_path).parent / "metadata"), None,
+                                  f"the import would write {DATABASE} with a {'.'.join(map(str, path))} the build "
+                                  f"rejects: {problem}",
+                                  FIX_RELEASE))
+    if problems:
+        raise combined(problems, "fix the problems listed above, then import again to see the others")
+
+
+def _release_problem(release: Release, tables: Tables, name: str, row: dict, column: str, problem: str,
+                     schema: dict) -> tuple[int, DataError]:
+    """The data.csv row (0 when unknown) and the error for a value of *column* of written table *name* (its
+    *row*) that its schema rejects: at the data.csv row and column it came from, with the fix (a mapping in
+    :data:`CODE_DRIFT` for a coded column)."""
+    source = SOURCE_COLUMNS.get(column, column)
+    value = row.get(column)
+    if name == COMPARISONS:
+        number = tables.comparison_rows.get(row["id"])
+    else:
+        numbers = tables.study_rows.get(row["key"], [])
+        frame = release.frame
+        matching = [n for n in numbers if source in frame.columns and cell(frame.iloc[n - 1][source]) == str(value)]
+        number = (matching or numbers or [None])[0]
+    node = schema["properties"].get(column, {})
+    if "enum" in node or "oneOf" in node:
+        fix = (f'add a mapping of "{value}" to one of the allowed codes to CODE_DRIFT["{column}"] in '
+               f"{CODE_DRIFT_HOME}, then import again")
+    else:
+        fix = (f"the release has a value the review cannot use: correct it in the importer ({CODE_DRIFT_HOME}), "
+               "or ask the database's maintainers")
+    where = ", ".join(filter(None, [f"row {number}" if number else None, f"column {source}"]))
+    return number or 0, DataError(release.data_path, where, f'the import would write {name} with {column} '
+                                  f'"{value}", which the build rejects: {problem}', fix)
 
 
 def edited_by_hand(review: Path, record: dict) -> list[str]:
@@ -635,17 +845,16 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
     changed = []
     for name, text in files.items():
         path = review / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_atomic(path, text)
             changed.append(name)
     decisions = review / DECISIONS
     if not decisions.exists():
-        decisions.write_text(DECISIONS_HEADER, encoding="utf-8", newline="\n")
+        write_atomic(decisions, DECISIONS_HEADER)
         changed.append(DECISIONS)
     new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
     record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
     if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:
-        record_path.write_text(record_text, encoding="utf-8", newline="\n")
+        write_atomic(record_path, record_text)
         changed.append(RECORD)
     return changed

@@ -21,13 +21,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..markdown import normalize_space
+
 # The parts of a person's name, as BibTeX stores them ("Family, Given" or "Family, Suffix, Given").
 Person = tuple[str, str, str]  # (family, given, suffix)
 OTHERS: Person = ("others", "", "")  # "et al.": BibTeX's "and others"
 
-_SPACES = re.compile(r"\s+")
-_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)(10\.\d{4,9}/\S+)", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+")
+# White space that markdown.normalize_space does not collapse (no-break spaces, thin spaces, ...).
+_OTHER_SPACES = re.compile(r"[^\S \t\r\n]")
+# What goes with a URL when it is dropped: "Retrieved from", "Available from:", "Available at".
+_URL_NOTE = r"(?:\b(?:Retrieved|Available)\s+(?:from|at)\s*:?\s*)?"
+# A DOI, written "doi:10...", "https://doi.org/10...", or both at once ("doi:https://doi.org/10...").
+_DOI = re.compile(_URL_NOTE + r"(?:(?:\bdoi:\s*)?https?://(?:dx\.)?doi\.org/|\bdoi:\s*)(10\.\d{4,9}/\S+)",
+                  re.IGNORECASE)
+_URL = re.compile(_URL_NOTE + r"https?://\S+", re.IGNORECASE)
 # Database annotations after a title: "[Article]", "[Journal Article; Randomized Controlled Trial]".
 _ANNOTATION = re.compile(r"\s*\[(?:[A-Z][a-z]+(?: [A-Za-z][a-z]+)*)(?:; [A-Z][a-z]+(?: [A-Za-z][a-z]+)*)*\]")
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
@@ -43,12 +50,25 @@ _ENDNOTE_SOURCE = re.compile(r"^(?P<journal>.*?[A-Za-z)])\s+(?P<volume>\d+\w*)(?
                              r"(?:\s*:\s*(?P<pages>\S+))?$")
 _PAGES = re.compile(rf"^(?:Article ID )?[A-Za-z]?\d+[A-Za-z]?(?:\s*[{_DASHES}]\s*[A-Za-z]?\d+[A-Za-z]?)?$")
 _VOLUME = re.compile(r"^(?P<volume>[^()]*\d[^()]*?)\s*(?:\((?P<number>[^()]*)\))?$")
-_VANCOUVER_NAME = re.compile(r"^(?P<family>\S.*?)(?:\s+(?P<suffix1>Jr|Sr))?"
-                             r"\s+(?P<given>[A-Z]{1,4}(?:-[A-Z]{1,2})?|[A-Z][a-z])(?:\s+(?P<suffix2>Jr|Sr|II|III|IV))?\.?$")
+# A Vancouver name: "Lustman PJ", "Laurenceau J-P", "Williams JW Jr", "Torres Á J" (initials are letters of any
+# script, in upper case: see _initials_ok).
+_LETTER = r"[^\W\d_]"
+_VANCOUVER_NAME = re.compile(rf"^(?P<family>\S.*?)(?:\s+(?P<suffix1>Jr|Sr))?\s+(?P<given>{_LETTER}{{1,4}}"
+                             rf"(?:-{_LETTER}{{1,2}})?|{_LETTER}(?:\s{_LETTER})+|[A-Z][a-z])"
+                             r"(?:\s+(?P<suffix2>Jr|Sr|II|III|IV))?\.?$")
 # APA initials: "J.", "M. U.", "C.-Y.", "A.R" (a letter, or a capital and a small letter, each with a period,
 # except the last; never a short family name such as "Au" or "Ng").
 _INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de](?:[a-z]\.|\.)?(?:\s|-)?)*[A-Z\u00c0-\u00de](?:[a-z]?\.)?$")
 _SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
+# Completeness checks (field_problems). A journal cut short in the source ("Journal of", "Behaviour Research
+# and") ends in one of these words; a journal holding a DOI or a URL note is not one; a title that ends in a
+# journal, volume and pages ("... Group. Bmj, 321(7274), 1450-1454", or Vancouver's "... Trial. J Affect
+# Disord. 2019;245:1-9") has swallowed its source.
+_CUT_SHORT = re.compile(r"(?:\b(?:of|and|the)|&)$", re.IGNORECASE)
+_NOT_A_JOURNAL = re.compile(r"\bdoi\b|\bretrieved\b|\bavailable (?:from|at)\b|https?:|www\.", re.IGNORECASE)
+_JOURNAL_TAIL = re.compile(
+    rf"[.?!]\s+[A-Z][^.?!]*?,\s*\d+\s*(?:\([^)]*\))?\s*,\s*[A-Za-z]?\d+(?:\s*[{_DASHES}]\s*[A-Za-z]?\d+)?\s*$"
+    r"|[.?!]\s+[A-Z][^;]*?\.?\s+(?:1[89]|20)\d\d\s*;\s*\d+")
 
 
 @dataclass
@@ -67,9 +87,9 @@ class ParsedReference:
         return self.entry_type == "article" and not self.problems
 
 
-def normalise_space(text: str) -> str:
-    """One space for every run of white space (line breaks, no-break spaces), none at the ends."""
-    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+def _one_line(text: str) -> str:
+    """*text* with every run of white space (line breaks, no-break spaces) one space, none at the ends."""
+    return normalize_space(_OTHER_SPACES.sub(" ", text))
 
 
 def expand_page_range(pages: str) -> str:
@@ -86,15 +106,27 @@ def expand_page_range(pages: str) -> str:
     return f"{first}-{last}"
 
 
+def _capitals(text: str, most: int) -> bool:
+    """True when *text* is 1 to *most* letters, each in upper case (of any script: "PJ", "ÁJ", "ÖÇ")."""
+    return 1 <= len(text) <= most and all(letter.isalpha() and letter.isupper() for letter in text)
+
+
 def given_initials(given: str) -> str:
-    """Initials as BibTeX keeps them: "TA" -> "T. A.", "J-P" -> "J.-P.", "M. U." stays."""
+    """Initials as BibTeX keeps them: "TA" -> "T. A.", "Á J" -> "Á. J.", "J-P" -> "J.-P.", "M. U." stays."""
     given = given.strip()
-    if re.fullmatch(r"[A-Z]{1,4}", given):
-        return " ".join(f"{letter}." for letter in given)
-    if re.fullmatch(r"[A-Z]{1,2}-[A-Z]{1,2}", given):
-        first, second = given.split("-")
-        return "-".join(" ".join(f"{letter}." for letter in part) for part in (first, second))
+    letters = given.replace(" ", "")
+    if _capitals(letters, 4):
+        return " ".join(f"{letter}." for letter in letters)
+    parts = given.split("-")
+    if len(parts) == 2 and all(_capitals(part, 2) for part in parts):
+        return "-".join(" ".join(f"{letter}." for letter in part) for part in parts)
     return given
+
+
+def _initials_ok(given: str) -> bool:
+    """True for Vancouver initials: capitals of any script ("PJ", "Á J", "J-P"), or a capital and a small
+    letter ("Ch")."""
+    return bool(re.fullmatch(r"[A-Z][a-z]", given)) or _capitals(given.replace(" ", "").replace("-", ""), 6)
 
 
 def split_doi(text: str) -> tuple[str, str, bool]:
@@ -105,7 +137,7 @@ def split_doi(text: str) -> tuple[str, str, bool]:
         text = text[: match.start()] + text[match.end():]
     dropped = bool(_URL.search(text))
     text = _URL.sub("", text)
-    return normalise_space(text).rstrip(" ,;"), doi, dropped
+    return _one_line(text).rstrip(" ,;"), doi, dropped
 
 
 def parse_apa_authors(text: str) -> list[Person] | None:
@@ -148,7 +180,7 @@ def parse_vancouver_authors(text: str) -> list[Person] | None:
             people.append(OTHERS)
             continue
         match = _VANCOUVER_NAME.fullmatch(piece)
-        if not match or any(ch.isdigit() for ch in piece):
+        if not match or any(ch.isdigit() for ch in piece) or not _initials_ok(match.group("given")):
             return None
         suffix = match.group("suffix1") or match.group("suffix2") or ""
         people.append((match.group("family"), given_initials(match.group("given")), suffix))
@@ -259,7 +291,7 @@ def parse_reference(text: str, year: str = "") -> ParsedReference:
     year were found; otherwise its ``problems`` say what is missing, and an
     entry without a journal becomes ``@misc``.
     """
-    clean, doi, _ = split_doi(normalise_space(text))
+    clean, doi, _ = split_doi(_one_line(text))
     result = parse_vancouver(clean) or parse_apa(clean)
     if result is None:
         result = ParsedReference("misc", problems=["neither an APA nor a Vancouver reference"])
@@ -281,6 +313,25 @@ def parse_reference(text: str, year: str = "") -> ParsedReference:
     if not result.fields.get("journal"):
         result.problems.append("no journal")
         result.entry_type = "misc"
+    result.problems += field_problems(result.fields)
     result.fields = {k: v for k, v in result.fields.items() if v}
     result.problems = list(dict.fromkeys(result.problems))
     return result
+
+
+def field_problems(fields: dict[str, str]) -> list[str]:
+    """What a parsed journal or title holds that it should not (see _CUT_SHORT, _NOT_A_JOURNAL and
+    _JOURNAL_TAIL): an entry with such a problem is not complete."""
+    problems = []
+    journal, title = fields.get("journal", ""), fields.get("title", "")
+    cut = _CUT_SHORT.search(journal)
+    if cut:
+        problems.append(f'the journal "{journal}" ends in "{cut.group(0)}": its name is cut short in the source '
+                        "string")
+    if _NOT_A_JOURNAL.search(journal):
+        problems.append(f'the journal "{journal}" is a DOI, URL or note, not a journal name')
+    tail = _JOURNAL_TAIL.search(title)
+    if tail:
+        problems.append(f'the title ends in a journal, volume and pages ("{tail.group(0)[1:].strip()}"): the '
+                        "journal was not split from it")
+    return problems

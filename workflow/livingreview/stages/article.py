@@ -2,10 +2,18 @@
 assemble ``review.md`` with its front and back matter.
 
 Citations are numbered by first appearance across the sections, in
-document order, and the reference list follows that order. The article is
-written twice from the same template: ``review.md``, with numbers, and the
-*marked* article, in which every citation and every entry of the reference
-list still names its keys (the changes report compares those).
+document order, and the reference list follows that order; the numbering
+is written beside ``review.md`` (``citations.json``), so that the changes
+report can compare citations by the keys they cite.
+
+With a built-in reference style (``seed``, ``vancouver``, ``apa``), the
+numbers and the reference list of ``review.md`` are ours (a Jinja template
+per style). With a CSL style (``reference_style: path/to/style.csl``), the
+article is first written with pandoc citations (``[@{key}]``) and a
+placeholder for pandoc's bibliography (the *cited* article), which pandoc's
+citeproc formats with that style (author-date styles change the citations
+too): ``review.md`` is that article, its bibliography written as the same
+reference list blocks, each anchored ``#ref-KEY`` where its citations link.
 """
 
 from __future__ import annotations
@@ -16,8 +24,11 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
-from ..citations import cite_marker, number_citations, resolve_citations
-from ..errors import BibliographyError, combined
+from .. import pandoc
+from ..citations import map_citations, number_citations, resolve_citations
+from ..citeproc import BIBLIOGRAPHY, entry_texts, formatted_article, with_reference_list
+from ..csl import is_csl_style, pandoc_citation, references_metadata
+from ..errors import BibliographyError, ConfigError, combined
 from ..files import read_json, write_atomic, write_json, write_log
 from ..markdown import escape_markdown
 from ..project import SECTIONS
@@ -82,36 +93,73 @@ def reference_list(entries: list[tuple[str, str]]) -> str:
                        for index, (label, text) in enumerate(entries, start=1))
 
 
-@stage
-def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, out: str, marked: str,
-             citations: str, log: str) -> None:
-    """Sections (in document order) -> review.md, the marked article and the numbering (citations.json)."""
-    data = read_json(evidence)
-    texts = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(SECTIONS, sections, strict=True)}
-    numbers = number_citations(texts[name] for name in SECTIONS)
-    references = {key: Reference.from_dict(data["references"][key]) for key in numbers}
-    bib_path = data["sources"]["bibliography"]
+def builtin_references(references: dict[str, Reference], order: list[str], templates: list[str], style: str,
+                       bib_path: str) -> dict[str, str]:
+    """``{key: Markdown}``: each cited entry formatted by the built-in style *style* (its Jinja template)."""
     formatted = format_references(references, templates, style, bib_path)
     if formatted.problems:
         raise combined(formatted.problems, "fix the entries listed above, then build again")
-    order = sorted(numbers, key=numbers.get)
     for key in order:
         if not formatted.text[key].strip():
             raise BibliographyError(bib_path, f"key {key}", "the reference style produced no text",
                                     "check the entry's fields", line=references[key].line)
+    return formatted.text
+
+
+def citeproc_article(cited: str, style: str, references: str, defaults: dict[str, str], options: str,
+                     keys: list[str]) -> str:
+    """The *cited* article formatted by pandoc's citeproc with the CSL *style*: review.md, with an
+    entry for each of the cited *keys*. *defaults* are the pandoc defaults files ``citeproc`` and
+    ``markdown``; *options* the defaults file written here (the style and the *references* metadata)."""
+    ast = formatted_article(cited, style, references, defaults["citeproc"], options)
+    texts = entry_texts(ast)
+    missing = [key for key in keys if not texts.get(key)]
+    if missing:
+        raise ConfigError(style, None, f'the CSL style formatted no bibliography entry for "{missing[0]}" '
+                          f"({len(missing)} of {len(keys)} cited entries have none): it has no <bibliography>, "
+                          "or it leaves such entries out", "choose a style that prints a bibliography")
+    markdown = pandoc.write_ast(with_reference_list(ast), "markdown", [defaults["markdown"]], cited)
+    return markdown
+
+
+@stage
+def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, defaults: dict[str, str],
+             out: str, citations: str, citeproc: str, log: str) -> None:
+    """Sections (in document order) -> review.md and the numbering of its citations (citations.json).
+
+    *style* is a built-in style or the path of a CSL file; with a CSL file,
+    the folder *citeproc* holds what pandoc's citeproc reads (the cited
+    article, the cited entries as CSL items, the options), and *defaults* are
+    the pandoc defaults files ``citeproc`` and ``markdown``.
+    """
+    data = read_json(evidence)
+    texts = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(SECTIONS, sections, strict=True)}
+    numbers = number_citations(texts[name] for name in SECTIONS)
+    entries = {key: Reference.from_dict(data["references"][key]) for key in numbers}
+    order = sorted(numbers, key=numbers.get)
     template = Templates(templates)
     article = {"review": data["review"], "front_matter": Markup(front_matter(data["review"])),
                "journal_date": journal_date}
-    # Only the sections hold citations: resolve them there, so that no text
-    # from metadata or the bibliography is ever read as a citation marker.
-    numbered = template.render(
-        "article.md.j2", **article,
-        sections={name: Markup(resolve_citations(text, numbers)) for name, text in texts.items()},
-        references=Markup(reference_list([(f"{numbers[key]}\\.", formatted.text[key]) for key in order])))
-    keyed = template.render(
-        "article.md.j2", **article, sections={name: Markup(text) for name, text in texts.items()},
-        references=Markup(reference_list([(cite_marker([key]), formatted.text[key]) for key in order])))
+
+    def render(section_texts: dict[str, str], reference_text: str) -> str:
+        # Only the sections hold citations: they are resolved there, so that no text
+        # from metadata or the bibliography is ever read as a citation marker.
+        return template.render("article.md.j2", **article, references=Markup(reference_text),
+                               sections={name: Markup(text) for name, text in section_texts.items()}).strip() + "\n"
+
+    folder = Path(citeproc)
+    folder.mkdir(parents=True, exist_ok=True)
+    if is_csl_style(style):
+        cited, references = folder / "article.md", folder / "references.yaml"
+        write_atomic(references, references_metadata([entries[key] for key in order]))
+        write_atomic(cited, render({name: map_citations(text, pandoc_citation) for name, text in texts.items()},
+                                   BIBLIOGRAPHY))
+        numbered = citeproc_article(str(cited), style, str(references), defaults, str(folder / "options.yaml"),
+                                       order)
+    else:
+        formatted = builtin_references(entries, order, templates, style, data["sources"]["bibliography"])
+        numbered = render({name: resolve_citations(text, numbers) for name, text in texts.items()},
+                          reference_list([(f"{numbers[key]}\\.", formatted[key]) for key in order]))
     write_json(citations, numbers)
     write_atomic(out, numbered.strip() + "\n")
-    write_atomic(marked, keyed.strip() + "\n")
     write_log(log, f"{len(numbers)} references cited, style {style}")

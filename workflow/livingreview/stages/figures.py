@@ -91,6 +91,19 @@ def svg_text(figure, name: str, title: str, description: str) -> str:
     return labelled + alternative + svg[len(opening):]
 
 
+def save_figure(figure, name: str, title: str, description: str, out: str, picture: str) -> None:
+    """Write *figure* as the release's SVG file *out* (see :func:`svg_text`) and as the PNG *picture* (for
+    the Word file, which pandoc cannot give an SVG without a converter): 200 dpi, no metadata, so that the
+    same figure gives the same bytes."""
+    write_atomic(out, svg_text(figure, name, title, description))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=200, metadata={"Software": None})
+    write_atomic(picture, buffer.getvalue())
+
+
 def _text(axes, x: float, y: float, text: str, size: float = 8, bold: bool = False, color: str = INK, **kwargs):
     return axes.text(x, y, text, fontproperties=_font(size, bold), color=color, **kwargs)
 
@@ -190,12 +203,12 @@ def draw_forest(rows: list[dict]):
 
 
 @stage
-def forest_plot(*, synthesis: str, out: str, log: str) -> None:
-    """synthesis.csv -> the forest plot (SVG) of the overall estimate and the estimates by control condition
-    and by psychotherapy."""
+def forest_plot(*, synthesis: str, out: str, picture: str, log: str) -> None:
+    """synthesis.csv -> the forest plot (SVG *out*, PNG *picture*) of the overall estimate and the estimates
+    by control condition and by psychotherapy."""
     rows = forest_rows(read_synthesis(Path(synthesis).read_text(encoding="utf-8")))
     figure = draw_forest(rows)
-    write_atomic(out, svg_text(figure, "forest", "Forest plot of the pooled effects", forest_description(rows)))
+    save_figure(figure, "forest", "Forest plot of the pooled effects", forest_description(rows), out, picture)
     write_log(log, f"forest plot: {sum(r['kind'] == 'estimate' for r in rows)} estimates")
 
 
@@ -329,14 +342,15 @@ def draw_flow(boxes: list[dict]):
 
 
 @stage
-def flow_diagram(*, evidence: str, published: str, out: str, log: str) -> None:
-    """evidence.json (and the *published* release's snapshot, for an update) -> the PRISMA 2020 flow diagram."""
+def flow_diagram(*, evidence: str, published: str, out: str, picture: str, log: str) -> None:
+    """evidence.json (and the *published* release's snapshot, for an update) -> the PRISMA 2020 flow diagram
+    (SVG *out*, PNG *picture*)."""
     data = read_json(evidence)
     previous = read_previous(published)
     baseline = choose_baseline(previous, {"version": data["review"]["version"]})
     boxes = flow_boxes(data, baseline)
     figure = draw_flow(boxes)
-    write_atomic(out, svg_text(figure, "flow", "PRISMA 2020 flow diagram", flow_description(boxes)))
+    save_figure(figure, "flow", "PRISMA 2020 flow diagram", flow_description(boxes), out, picture)
     write_log(log, f"flow diagram: {len(boxes)} boxes" + (f", update of version {baseline['version']}"
                                                         if baseline else ""))
 
@@ -402,11 +416,11 @@ def draw_design_map(evidence: dict, themes: list[str], designs: list[str], cells
 
 
 @stage
-def design_map(*, evidence: str, out: str, log: str) -> None:
-    """evidence.json -> the map (SVG) of the included studies by theme and design."""
+def design_map(*, evidence: str, out: str, picture: str, log: str) -> None:
+    """evidence.json -> the map (SVG *out*, PNG *picture*) of the included studies by theme and design."""
     data = read_json(evidence)
     themes, designs, cells = design_counts(data)
     figure = draw_design_map(data, themes, designs, cells)
-    write_atomic(out, svg_text(figure, "designs", "The included studies by theme and design",
-                               design_description(data, themes, designs, cells)))
+    save_figure(figure, "designs", "The included studies by theme and design",
+                design_description(data, themes, designs, cells), out, picture)
     write_log(log, f"design map: {len(themes)} themes, {len(designs)} designs")

@@ -1,9 +1,15 @@
-"""Stage ``formats``: convert ``review.md`` to HTML (pandoc) and to PDF (pandoc, then Typst).
+"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst), to Word
+and to JATS XML (pandoc).
+
+pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
+HTML, Typst, Word and JATS writers, and the evidence snapshot, start from
+that tree, so the slowest part of pandoc runs once per build instead of once
+per format.
 
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
-ignore the system's fonts, and the PDF is dated by the review's publication
-date, never by the clock.
+ignore the system's fonts, and the PDF and the DOCX are dated by the
+review's publication date, never by the clock.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
+from ..csl import references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
+from ..jats import article_parts, front, with_bibliography
 from ..names import full_name
-from ..records import Name
+from ..records import Name, Reference
 from ..styles import first_and_last_page
 from ..templates import shown_path
+from ..wordfile import deterministic_docx
 from . import stage
 
 
@@ -81,23 +90,34 @@ def typst_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-# A citation group too long for one line: "\[[5](#ref-5),[8](#ref-8),...\]" citing a dozen studies or more.
-_LONG_CITATION = re.compile(r"\\\[(?:\[\d+\]\(#ref-\d+\)[,-]){12,}")
+# A citation group as pandoc writes it in Typst: "\[#link(<ref-2>)[2],#link(<ref-5>)[5]-#link(<ref-9>)[9]\]".
+_TYPST_CITATION = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-])+#link\(<ref-\d+>\)\[\d+\]\\\]")
+# A group of this many numbers or more may be too long for a line (it has no spaces to break at).
+LONG_CITATION = 12
 
 
-def pdf_variables(review: dict, markdown: str = "") -> dict[str, str]:
-    """Document properties for the Typst template, as Typst expressions; ``break-citations`` when the
-    article (*markdown*) has a citation group too long for a line."""
+def breakable_citations(typst: str) -> str:
+    """*typst* (pandoc's Typst of the article) with a zero-width space after each comma of its long citation
+    groups ("[5,8,10-16,21,...]", a review citing hundreds of studies), so that they may break there;
+    commas anywhere else ("47,241", prose) are left alone."""
+    def breakable(match: re.Match) -> str:
+        """The matched group, with a zero-width space after each comma when it is long."""
+        group = match.group(0)
+        if group.count("#link(") < LONG_CITATION:
+            return group
+        return group.replace("],#link(", "],\u200b#link(")
+    return _TYPST_CITATION.sub(breakable, typst)
+
+
+def pdf_variables(review: dict) -> dict[str, str]:
+    """Document properties for the Typst template, as Typst expressions."""
     published = dt.date.fromisoformat(review["dates"]["published"])
-    variables = {
+    return {
         "pdf-title": typst_string(review["title"]),
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
     }
-    if _LONG_CITATION.search(markdown):
-        variables["break-citations"] = "true"
-    return variables
 
 
 def publication_timestamp(review: dict) -> int:
@@ -169,28 +189,104 @@ def figure_folder(release: str, relative_to: str = ".") -> str:
 
 
 @stage
-def html(*, markdown: str, evidence: str, citations: str, defaults: str, template: str, figures: str,
-         variables: str, out: str, log: str) -> None:
-    """review.md -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``; *template*:
-    ``html/template.html``), with ``citation_*`` meta tags and the figures of the staged release
-    (folder *figures*) inline."""
-    data = read_json(evidence)
-    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
-                          | {"figure-folder": figure_folder(figures)})
-    write_atomic(out, pandoc.convert(markdown, "html5", [defaults, variables]))
+def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
+    """review.md -> its pandoc syntax tree as JSON (*defaults*: ``pandoc/common.yaml``, the reader
+    every format shares)."""
+    write_atomic(out, pandoc.convert(markdown, "json", [defaults]))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
 
 
 @stage
-def pdf(*, markdown: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str,
-        variables: str, typst: str, out: str, log: str) -> None:
-    """review.md -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*: ``pdf/template.typ``)
-    -> review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
+def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, figures: str, variables: str,
+         out: str, log: str) -> None:
+    """The article's syntax tree -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``;
+    *template*: ``html/template.html``), with ``citation_*`` meta tags and the figures of the staged
+    release (folder *figures*) inline."""
+    data = read_json(evidence)
+    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
+                          | {"figure-folder": figure_folder(figures)})
+    write_atomic(out, pandoc.convert(ast, "html5", [defaults, variables], reader="json"))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str, variables: str,
+        typst: str, out: str, log: str) -> None:
+    """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
+    ``pdf/template.typ``; long citation groups made breakable, see :func:`breakable_citations`) ->
+    review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
     *figures*)."""
     review = read_json(evidence)["review"]
-    pandoc.write_defaults(variables, template, pdf_variables(review, Path(markdown).read_text(encoding="utf-8"))
+    pandoc.write_defaults(variables, template, pdf_variables(review)
                           | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
-    write_atomic(typst, pandoc.convert(markdown, "typst", [defaults, variables]))
+    write_atomic(typst, breakable_citations(pandoc.convert(ast, "typst", [defaults, variables], reader="json")))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
-    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(markdown)} -> {shown_path(out)}")
+    write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
+
+
+def docx_metadata(review: dict) -> dict:
+    """The DOCX document properties pandoc takes from metadata: authors, subject, description, category."""
+    return {
+        "author": [_person(a) for a in review["authors"]],
+        "subject": f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}",
+        "description": f"https://doi.org/{review['doi']} (version {review['version']})",
+        "category": review.get("article_type", "Review"),
+    }
+
+
+def publication_time(review: dict) -> dt.datetime:
+    """The review's publication date at 00:00 UTC."""
+    return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
+
+
+def with_pictures(tree: dict, pictures: str) -> dict:
+    """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG in the
+    folder *pictures* (``NAME.png``), for a format that cannot hold the SVG."""
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: walk(value) for key, value in node.items()}
+        if node.get("t") == "Image":
+            attributes, caption, (source, title) = node["c"]
+            figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
+            if figure:
+                node["c"] = [attributes, caption, [f"{Path(pictures).as_posix()}/{figure.group(1)}.png", title]]
+        return node
+    return walk(tree)
+
+
+@stage
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), its figures
+    the PNG files of *pictures* (see :func:`with_pictures`), its document properties from the review
+    metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    review = read_json(evidence)["review"]
+    # Other images are found beside review.md first, then in the review folder.
+    pandoc.write_options(variables, {"metadata": docx_metadata(review),
+                                     "resource-path": [Path(markdown).parent.as_posix(), "."]})
+    tree = with_pictures(read_json(ast), pictures)
+    data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
+    write_atomic(out, deterministic_docx(data, publication_time(review)))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
+
+
+@stage
+def jats(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.jats.xml with pandoc's JATS writer (*defaults*:
+    ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body with its citations as links to the
+    references, the front matter from the review metadata, and the reference list in the article's order,
+    each entry an ``<element-citation>`` that pandoc makes from its CSL item (see
+    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`)."""
+    data = read_json(evidence)
+    tree, order = with_bibliography(read_json(ast), read_json(citations))
+    tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
+    review = data["review"]
+    pandoc.write_defaults(variables, template, {"jats-front": front(review),
+                                                "jats-lang": html_escaping.escape(review.get("language", "en"))})
+    write_atomic(out, pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast))
+    write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}, {len(order)} references")

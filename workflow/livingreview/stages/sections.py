@@ -50,12 +50,17 @@ def context(evidence: dict) -> dict:
     }
 
 
-@stage
-def render(*, section: str, evidence: str, templates: list[str], out: str, log: str) -> None:
-    """Render ``sections/<section>.md.j2`` (from the first of the *templates* folders that has it)."""
-    text = Templates(templates).render(f"sections/{section}.md.j2", **context(read_json(evidence)))
+def _write_section(section: str, templates: list[str], names: dict, out: str, log: str) -> None:
+    """Render ``sections/<section>.md.j2`` (from the first of the *templates* folders that has it) with *names*."""
+    text = Templates(templates).render(f"sections/{section}.md.j2", **names)
     write_atomic(out, text.strip() + "\n")
     write_log(log, f"section {section}: {len(text.split())} words")
+
+
+@stage
+def render(*, section: str, evidence: str, templates: list[str], out: str, log: str) -> None:
+    """Render ``sections/<section>.md.j2`` of a narrative review (the names it receives: :func:`context`)."""
+    _write_section(section, templates, context(read_json(evidence)), out, log)
 
 
 @stage
@@ -64,7 +69,4 @@ def render_meta_analysis(*, section: str, evidence: str, synthesis: str, templat
     """Render ``sections/<section>.md.j2`` of a meta-analytic review with its evidence and its pooled effects
     (*synthesis*: synthesis.csv; the names a template receives: :func:`livingreview.meta_analysis.context`)."""
     table = read_synthesis(Path(synthesis).read_text(encoding="utf-8"))
-    text = Templates(templates).render(f"sections/{section}.md.j2",
-                                       **meta_analysis.context(read_json(evidence), table))
-    write_atomic(out, text.strip() + "\n")
-    write_log(log, f"section {section}: {len(text.split())} words")
+    _write_section(section, templates, meta_analysis.context(read_json(evidence), table), out, log)

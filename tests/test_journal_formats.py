@@ -1,0 +1,287 @@
+"""The formats for journals: review.docx and review.jats.xml of the example's real build (Snakemake,
+pandoc with citeproc), read with python-docx and lxml. Their bytes are the same from build to build:
+tests/test_reproducibility.py compares every release file of two builds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zipfile
+import zlib
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import ROOT
+from in_process import working_directory
+from journal import XLINK, docx_blocks, docx_text, jats_body_text, read_jats, text_of
+from livingreview import pandoc
+from livingreview.errors import ConversionError
+from livingreview.jats import with_bibliography
+from livingreview.stages import formats
+from livingreview.wordfile import dated_core_properties, deterministic_docx
+from textcheck import sections, seed_references, unmatched_sentences
+
+TITLE = "Depression Treatment: Medication, Psychotherapy, and Beyond"
+PUBLISHED = dt.datetime(2025, 12, 29, tzinfo=dt.UTC)
+HEADINGS = ["Introduction", "Description", "Conclusion", "Acknowledgement", "Conflict of Interest", "References"]
+JATS_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.3 20210610//EN"
+# The order of <article-meta>'s children in the JATS 1.3 Journal Publishing DTD (the ones we write).
+ARTICLE_META_ORDER = ["article-id", "article-version", "article-categories", "title-group", "contrib-group",
+                      "author-notes", "pub-date", "volume", "issue", "elocation-id", "history", "permissions"]
+
+
+@pytest.fixture(scope="module")
+def docx_path(built_project):
+    return built_project / "output" / "review.docx"
+
+
+@pytest.fixture(scope="module")
+def jats(built_project):
+    return read_jats(built_project / "output" / "review.jats.xml")
+
+
+@pytest.fixture(scope="module")
+def numbering(built_project) -> dict[str, int]:
+    return json.loads((built_project / "build" / "citations.json").read_text(encoding="utf-8"))
+
+
+# --- DOCX ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("section", ["Introduction", "Description", "Conclusion"])
+def test_docx_regenerates_every_seed_sentence(docx_path, section):
+    assert unmatched_sentences(docx_text(docx_path), section) == []
+
+
+def test_docx_references_match_the_seed_exactly_and_are_numbered(docx_path):
+    refs = sections(docx_text(docx_path))["References"].split("How to cite this article")[0]
+    for number, expected in enumerate(seed_references(), start=1):
+        assert f"{number}. {expected.replace('*', '')}" in refs
+
+
+def test_docx_has_title_headings_table_and_linked_citations(docx_path):
+    document = docx.Document(str(docx_path))
+    styled = [(p.style.name, p.text) for p in document.paragraphs]
+    assert styled[:3] == [("Title", TITLE), ("Author", "Nils Berg"), ("Date", "2025-12-29")]
+    assert [text for style, text in styled if style == "Heading 1"] == HEADINGS
+    [table] = document.tables
+    assert len(table.rows) == 11 and len(table.columns) == 5
+    assert [cell.text for cell in table.rows[0].cells] == ["Ref.", "Design", "Population", "Comparison", "Theme"]
+    assert [cell.text for cell in table.rows[1].cells][:2] == ["[1]", "systematic review and meta-analysis"]
+    assert "Table 1. Characteristics of the included studies." in docx_blocks(docx_path)
+    body = zipfile.ZipFile(docx_path).read("word/document.xml").decode("utf-8")
+    for n in range(1, 11):  # each citation links to its reference, which is a bookmark
+        assert f'w:anchor="ref-{n}"' in body and f'w:name="ref-{n}"' in body
+
+
+def test_docx_document_properties(docx_path):
+    properties = docx.Document(str(docx_path)).core_properties
+    assert (properties.title, properties.author, properties.language) == (TITLE, "Nils Berg", "en")
+    assert properties.subject == "Clinical Depression 11 (2025):212"
+    assert properties.comments == "https://doi.org/10.37421/2572-0791.2025.11.212 (version 1.0.0)"
+    assert properties.category == "Perspective"
+    assert properties.created == properties.modified == PUBLISHED.replace(tzinfo=properties.created.tzinfo)
+    custom = zipfile.ZipFile(docx_path).read("docProps/custom.xml").decode("utf-8")
+    assert 'name="doi"><vt:lpwstr>10.37421/2572-0791.2025.11.212<' in custom
+
+
+def test_docx_package_has_fixed_order_dates_and_no_compression(docx_path):
+    package = zipfile.ZipFile(docx_path)
+    assert package.testzip() is None
+    names = package.namelist()
+    assert names[0] == "[Content_Types].xml" and names[1:] == sorted(names[1:])
+    assert {info.date_time for info in package.infolist()} == {(2025, 12, 29, 0, 0, 0)}
+    assert {info.compress_type for info in package.infolist()} == {zipfile.ZIP_STORED}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_docx_opens_in_libreoffice(docx_path, tmp_path):
+    def to_text(path):
+        return subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo",
+                               "--convert-to", "txt:Text", "--outdir", str(tmp_path / "txt"), str(path)],
+                              capture_output=True, text=True, timeout=180)
+
+    to_text(docx_path)
+    text = (tmp_path / "txt" / "review.txt").read_text(encoding="utf-8-sig")
+    assert unmatched_sentences(text, "Conclusion") == []
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(docx_path.read_bytes()[:20000])
+    assert "could not be loaded" in to_text(broken).stderr  # the check can fail
+
+
+# --- JATS ----------------------------------------------------------------------------------
+
+def _link(target: str) -> dict:
+    return {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "n"}], [target, ""]]}
+
+
+def _entry(anchor: str) -> dict:
+    return {"t": "Div", "c": [[f"ref-{anchor}", ["reference"], []], [{"t": "Para", "c": [{"t": "Str", "c": "x"}]}]]}
+
+
+def test_the_reference_list_becomes_pandocs_bibliography_and_citations_link_to_keys():
+    para = {"t": "Para", "c": [_link("#ref-2"), {"t": "Emph", "c": [_link("#ref-1")]}, _link("#elsewhere")]}
+    tree = {"meta": {}, "blocks": [para, {"t": "Header", "c": [1, ["references", [], []], []]},
+                                   _entry("1"), _entry("2")]}
+    ready, order = with_bibliography(tree, {"b": 1, "a": 2})
+    assert order == ["b", "a"]
+    assert ready["blocks"][2:] == [{"t": "Div", "c": [["refs", [], []], []]}]
+    links = ready["blocks"][0]["c"]
+    assert [links[0]["c"][2][0], links[1]["c"][0]["c"][2][0], links[2]["c"][2][0]] == \
+        ["#ref-a", "#ref-b", "#elsewhere"]
+    # A CSL style's reference list is anchored by key already: its order is the style's.
+    keyed = {"meta": {}, "blocks": [{"t": "Para", "c": [_link("#ref-b")]}, _entry("b"), _entry("a")]}
+    ready, order = with_bibliography(keyed, {"a": 1, "b": 2})
+    assert order == ["b", "a"] and ready["blocks"][0] == keyed["blocks"][0]
+
+
+def test_jats_is_journal_publishing_1_3(jats):
+    assert jats.docinfo.public_id == JATS_PUBLIC_ID
+    assert jats.docinfo.system_url.endswith("JATS-journalpublishing1-3.dtd")
+    root = jats.getroot()
+    assert root.tag == "article" and root.get("dtd-version") == "1.3"
+    assert root.get("article-type") == "review-article"
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    assert [child.tag for child in root] == ["front", "body", "back"]
+    assert [child.tag for child in root.find("front")] == ["journal-meta", "article-meta"]
+
+
+def test_jats_front_matter_comes_from_the_review_metadata(jats):
+    journal = jats.find("front/journal-meta")
+    assert [child.tag for child in journal] == ["journal-id", "journal-title-group", "issn", "publisher"]
+    assert journal.findtext("journal-title-group/journal-title") == "Clinical Depression"
+    assert journal.findtext("issn") == "2572-0791"
+    meta = jats.find("front/article-meta")
+    tags = [child.tag for child in meta]
+    assert tags == sorted(tags, key=ARTICLE_META_ORDER.index)  # the DTD's order
+    assert meta.findtext("article-id[@pub-id-type='doi']") == "10.37421/2572-0791.2025.11.212"
+    assert meta.findtext("title-group/article-title") == TITLE
+    author = meta.find("contrib-group/contrib[@contrib-type='author']")
+    assert (author.findtext("name/surname"), author.findtext("name/given-names")) == ("Berg", "Nils")
+    assert author.get("corresp") == "yes" and author.findtext("email") == "nils.berg@uibliop.no"
+    rid = author.find("xref[@ref-type='aff']").get("rid")
+    affiliation = meta.find(f"contrib-group/aff[@id='{rid}']")
+    assert affiliation.text.startswith("Department of Psychiatry and Clinical Neuroscience")
+    assert meta.find("pub-date").get("iso-8601-date") == "2025-12-29"
+    assert (meta.findtext("volume"), meta.findtext("elocation-id")) == ("11", "212")
+    assert {d.get("date-type"): d.get("iso-8601-date") for d in meta.findall("history/date")} == {
+        "received": "2025-12-01", "editor-assigned": "2025-12-03", "reviewed": "2025-12-17", "rev-recd": "2025-12-22"}
+    licence = meta.find("permissions/license")
+    assert licence.get(f"{XLINK}href") == "https://creativecommons.org/licenses/by/4.0/"
+    assert "Creative Commons Attribution License" in text_of(licence)
+
+
+def test_jats_body_holds_the_sections_and_the_table(jats):
+    body = jats.find("body")
+    assert [text_of(sec.find("title")) for sec in body.findall("sec")] == HEADINGS[:3]
+    assert body.find(".//boxed-text") is None  # the back-matter block's facts are in <front>
+    table = body.find(".//table-wrap")
+    assert text_of(table.find("caption")) == "Table 1. Characteristics of the included studies."
+    assert len(table.findall(".//tbody/tr")) == 10
+    text = jats_body_text(jats)
+    for section in HEADINGS[:3]:
+        assert unmatched_sentences(text, section) == []
+
+
+def test_jats_back_holds_acknowledgement_conflicts_and_ten_structured_references(jats, numbering):
+    back = jats.find("back")
+    assert [child.tag for child in back] == ["ack", "fn-group", "ref-list"]
+    assert text_of(back.find("ack")) == "Acknowledgement None."
+    assert text_of(back.find("fn-group/fn[@fn-type='coi-statement']")) == "None."
+    refs = back.findall("ref-list/ref")
+    assert len(refs) == 10
+    assert [ref.get("id") for ref in refs] == [f"ref-{key}" for key in sorted(numbering, key=numbering.get)]
+    for ref in refs:
+        citation = ref.find("element-citation")
+        assert citation.get("publication-type") == "article-journal"
+        names = citation.findall("person-group[@person-group-type='author']/name")
+        assert len(names) == 3 and all(n.findtext("surname") and n.findtext("given-names") for n in names)
+    first = refs[0].find("element-citation")
+    assert [(n.findtext("surname"), n.findtext("given-names")) for n in first.iter("name")] == [
+        ("Johnsen", "B."), ("Hansen", "K."), ("Olsen", "A.")]
+    assert first.findtext("article-title") == ("Comparing Medication and Psychotherapy Outcomes in Depression: "
+                                               "A Systematic Review and Meta-Analysis")
+    assert [first.findtext(tag) for tag in ("source", "year", "volume", "fpage", "lpage")] == [
+        "Clinical Depression", "2023", "15", "112", "125"]
+
+
+def test_jats_citations_are_links_to_the_references_numbered_as_in_the_article(jats, built_project):
+    root = jats.getroot()
+    ids = [element.get("id") for element in root.iter() if element.get("id")]
+    assert len(ids) == len(set(ids))
+    assert {xref.get("rid") for xref in root.iter("xref")} <= set(ids)
+    citations = [xref for xref in root.find("body").iter("xref") if xref.get("ref-type") == "bibr"]
+    markdown = (built_project / "output" / "review.md").read_text(encoding="utf-8")
+    assert len(citations) == len(re.findall(r"\]\(#ref-\d+\)", markdown.split("# References")[0]))
+    first = citations[0]
+    assert (first.get("rid"), first.text) == ("ref-johnsen2023", "1")
+    conclusion = text_of(root.find("body/sec[@id='conclusion']"))
+    assert "lower relapse rates [6]." in conclusion and "future episodes [2,3]." in conclusion
+
+
+def test_the_docx_bytes_depend_on_neither_the_clock_nor_source_date_epoch(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: T\n---\n\n# H\n\nText.\n", encoding="utf-8")
+
+    def pandoc_docx(epoch: str | None) -> bytes:
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env.update({"SOURCE_DATE_EPOCH": epoch} if epoch else {})
+        return subprocess.run([str(pandoc.binary()), str(source), "-t", "docx", "-o", "-"], env=env,
+                              capture_output=True, check=True).stdout
+
+    raw = [pandoc_docx(None), pandoc_docx("86400"), pandoc_docx("1000000000")]
+    assert len(set(raw)) == 3  # pandoc dates the package by the clock or SOURCE_DATE_EPOCH
+    fixed = {deterministic_docx(data, PUBLISHED) for data in raw}
+    assert len(fixed) == 1
+    assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-12-29T00:00:00Z<" in zipfile.ZipFile(
+        io.BytesIO(fixed.pop())).read("docProps/core.xml")
+
+
+def test_a_package_without_its_dates_is_an_error():
+    with pytest.raises(ValueError, match="0 creation/modification dates"):
+        dated_core_properties(b"<cp:coreProperties/>", PUBLISHED)
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_project, tmp_path):
+    """A review whose template shows a figure (as a meta-analysis shows its forest plot): the DOCX embeds
+    it, the JATS holds a <fig> with its caption and a <graphic> naming the file; a missing one stops."""
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "plot.png").write_bytes(tiny_png())
+    body = ("# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown \\[[1](#ref-1)\\].\n\n"
+            "# References\n\n::: {#ref-1 .reference}\n\n1\\. The entry.\n\n:::\n")
+    (tmp_path / "review.md").write_text(f"---\ntitle: T\n---\n\n{body}", encoding="utf-8")
+    (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
+    evidence, templates = built_project / "build" / "evidence.json", ROOT / "templates"
+    with working_directory(tmp_path):
+        formats.ast(markdown="review.md", defaults=str(templates / "pandoc/common.yaml"), out="review.json", log="log")
+        formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
+                     defaults=str(templates / "pandoc/docx.yaml"), variables="docx.yaml", out="review.docx", log="log")
+        formats.jats(ast="review.json", evidence=str(evidence), citations="citations.json",
+                     defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
+                     variables="jats.yaml", out="review.jats.xml", log="log")
+        package = zipfile.ZipFile("review.docx")
+        assert [name for name in package.namelist() if name.startswith("word/media/")] == ["word/media/rId9.png"]
+        assert package.read("word/media/rId9.png") == tiny_png()
+        assert "Figure 1. The forest plot." in docx_blocks(Path("review.docx"))
+        figure = read_jats(Path("review.jats.xml")).find("body//fig")
+        assert text_of(figure.find("caption")) == "Figure 1. The forest plot."
+        assert figure.find("graphic").get(f"{XLINK}href") == "figures/plot.png"
+        Path("figures/plot.png").unlink()
+        with pytest.raises(ConversionError, match='the image "figures/plot.png" that the article shows'):
+            formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
+                         variables="docx.yaml", out="review.docx", log="log")

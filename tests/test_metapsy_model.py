@@ -1,0 +1,110 @@
+"""The meta-analytic data model (livingreview.meta_analysis) and the Metapsy section templates, on a small
+evidence file made here: what each paragraph counts, and how the text words those counts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from livingreview import meta_analysis
+from livingreview.templates import Templates
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = [ROOT / "examples" / "metapsy-depression" / "templates", ROOT / "templates"]
+
+
+def study(key: str, n: float | None, year: int = 2020) -> dict:
+    """A study row as evidence.json holds it."""
+    return {"key": key, "label": f"{key[:-4].title()}, {key[-4:]}", "year": year, "country": "us",
+            "target_group": "adul", "rob": 4, "n_analysed": n, "status": "included", "reason": ""}
+
+
+def comparison(key: str, therapy: str, control: str, n1, n2, arm1: str = "", arm2: str = "",
+               format: str = "ind") -> dict:
+    """A comparison row as evidence.json holds it."""
+    return {"key": key, "psychotherapy": therapy, "control": control, "arm1": arm1, "arm2": arm2, "format": format,
+            "n_arm1": n1, "n_arm2": n2, "time": "post"}
+
+
+def evidence(studies: list[dict], comparisons: list[dict]) -> dict:
+    """A meta-analysis evidence file with *studies* (all included) and *comparisons*."""
+    return {"kind": "meta-analysis", "review": {"framing": {"introduction": "Intro.", "conclusion": "Conclusion."}},
+            "database": {"name": "Depression", "release": "1.0.0", "citation_key": "db", "last_search": "2022-01-01",
+                         "search_flow": {}},
+            "studies": studies, "comparisons": comparisons, "included": [s["key"] for s in studies]}
+
+
+# A trial with two psychotherapies and one shared control arm (two outcomes of the CBT comparison), a trial
+# with two CBT arms against a waiting list, and a trial without n.
+TRIALS = evidence(
+    [study("multi2020", 150), study("twocbt2021", 75), study("nocount2019", None)],
+    [comparison("multi2020", "cbt", "cau", 50, 60), comparison("multi2020", "cbt", "cau", 48, 60),
+     comparison("multi2020", "ipt", "cau", 40, 60),
+     comparison("twocbt2021", "cbt", "wl", 30, 20, arm1="internet"),
+     comparison("twocbt2021", "cbt", "wl", 25, 20, arm1="group", format="grp"),
+     comparison("nocount2019", "ipt", "wl", None, None)])
+
+
+def test_participants_of_a_group_count_only_the_arms_of_its_comparisons():
+    context = meta_analysis.context(TRIALS)
+    therapies = {g["code"]: g for g in context["psychotherapies"]}
+    controls = {g["code"]: g for g in context["controls"]}
+    # CBT: its arms (50, the larger of 50 and 48; 30 and 25) and their control arms (60, 20); not the IPT arm.
+    assert therapies["cbt"]["participants"] == 50 + 60 + 30 + 25 + 20
+    assert therapies["ipt"]["participants"] == 40 + 60
+    assert controls["cau"]["participants"] == 50 + 40 + 60
+    assert controls["wl"]["participants"] == 30 + 25 + 20
+
+
+def test_participants_of_all_comparisons_are_the_studies_participants():
+    counts = meta_analysis.context(TRIALS)["counts"]
+    assert counts["participants"] == 150 + 75
+    assert counts["trials_with_n"] == 2
+
+
+def render(section: str, data: dict) -> str:
+    """Section *section* of the Metapsy review rendered from *data* (no numbering of citations)."""
+    return Templates(TEMPLATES).render(f"sections/{section}.md.j2", **meta_analysis.context(data))
+
+
+def test_the_introduction_says_which_trials_its_participant_total_counts():
+    text = render("introduction", TRIALS)
+    assert "225 participants in the analysed arms of the 2 trials that report them" in text
+
+
+def test_the_description_says_its_numbers_in_brackets_count_comparisons():
+    text = render("description", TRIALS)
+    cbt = next(p for p in text.split("\n\n") if p.startswith("**Cognitive behavioural therapy.**"))
+    assert "4 comparisons from 2 trials (185 participants)" in cbt
+    assert "against care as usual (2 comparisons) and waiting list (2)" in cbt
+    assert "It was delivered individually (3 comparisons) and in groups (1)" in cbt
+
+
+def test_the_conclusion_does_not_rank_the_catch_all_other_psychotherapies():
+    many_others = evidence(
+        [study(f"other{2000 + i}", 10) for i in range(3)] + [study("cbt2010", 10), study("ipt2011", 10)],
+        [comparison(f"other{2000 + i}", "other psy", "wl", 5, 5) for i in range(3)]
+        + [comparison("cbt2010", "cbt", "wl", 5, 5), comparison("cbt2010", "cbt", "cau", 5, 5),
+           comparison("ipt2011", "ipt", "other ctr", 5, 5)])
+    text = render("conclusion", many_others)
+    assert "cognitive behavioural therapy is the most studied psychotherapy (1 trial and 2 comparisons), followed " \
+           "by interpersonal psychotherapy (1 comparison from 1 trial)" in text
+    assert "waiting list is the most common control condition" in text
+    assert "other psychotherapies" not in text.split("most studied")[1].split(".")[0]
+
+
+@pytest.mark.parametrize("n, text", [(1, "1 trial"), (2, "2 trials"), (12345, "12,345 trials")])
+def test_the_count_filter_prints_a_number_and_its_noun_once_escaped(n, text):
+    template = Templates(TEMPLATES).environment.from_string('{{ n | count("trial", "trials") }}')
+    assert template.render(n=n) == text
+
+
+def test_the_count_filter_escapes_its_noun_once():
+    template = Templates(TEMPLATES).environment.from_string('{{ n | count("*trial*", "*trials*") }}')
+    assert template.render(n=2) == r"2 \*trials\*"
+
+
+def test_the_metapsy_templates_define_no_count_macro():
+    for path in (ROOT / "examples" / "metapsy-depression" / "templates" / "sections").glob("*.j2"):
+        assert not re.search(r"\{%-?\s*macro\s+count\b", path.read_text(encoding="utf-8")), path.name
