@@ -110,7 +110,7 @@ def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
     assert "This version includes 480 trials with 900 comparisons" in markdown
-    assert "participants in the analysed arms of the" in markdown  # PARTICIPANTS
+    assert "and 54,468 participants in the analysed arms of the 473 trials that report them" in markdown
     assert "published between 1977 and 2024" in markdown
     assert "| Country | the United States | 132 | 28 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 182 | 38 |" in markdown
