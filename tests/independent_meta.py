@@ -25,6 +25,7 @@ Z = NormalDist().inv_cdf(0.975)
 
 
 def aggregate(effects: list[float], ses: list[float], rho: float = 0.5) -> tuple[float, float]:
+    """One trial's effects as GLS with an explicit inverse of V = S R S (R: 1 on the diagonal, rho elsewhere)."""
     k = len(effects)
     r = np.array([[1.0 if i == j else rho for j in range(k)] for i in range(k)])
     s = np.diag(ses)
@@ -33,12 +34,14 @@ def aggregate(effects: list[float], ses: list[float], rho: float = 0.5) -> tuple
 
 
 def generalised_q(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The generalised Q of effects *y* with variances *v* at between-trial variance *tau2*."""
     w = 1 / (v + tau2)
     mu = (w * y).sum() / w.sum()
     return float((w * (y - mu) ** 2).sum())
 
 
 def paule_mandel(y: np.ndarray, v: np.ndarray) -> float:
+    """tau2 solving Q(tau2) = k - 1 by bisection (0 when Q(0) <= k - 1)."""
     k = len(y)
     if k < 2 or generalised_q(y, v, 0.0) <= k - 1:
         return 0.0
@@ -55,6 +58,7 @@ def paule_mandel(y: np.ndarray, v: np.ndarray) -> float:
 
 
 def pool(effects: list[float], variances: list[float]) -> dict:
+    """Random-effects pooling (Paule-Mandel tau2, normal 95 % interval) and I² from the fixed-effect Q."""
     y, v = np.array(effects), np.array(variances)
     tau2 = paule_mandel(y, v)
     w = 1 / (v + tau2)

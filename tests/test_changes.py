@@ -8,8 +8,16 @@ import re
 
 import pytest
 from livingreview.citations import cite_marker
-from livingreview.compare import (align, compare, compare_paragraphs, compare_studies, flatten, show_value, study_label,
-                                  word_diff)
+from livingreview.compare import (
+    align,
+    compare,
+    compare_paragraphs,
+    compare_studies,
+    flatten,
+    show_value,
+    study_label,
+    word_diff,
+)
 from livingreview.errors import DataError
 from livingreview.project import SHARED_TEMPLATES
 from livingreview.stages import changes as changes_stage

@@ -4,7 +4,7 @@ comparisons and revised effect sizes, pooled estimates, conclusion statements an
 from __future__ import annotations
 
 from livingreview import compare_meta
-from livingreview.compare import Changes, StudyChange
+from livingreview.compare import Changes, FieldChange, StudyChange
 
 
 def reference(family: str, year: str, title: str, doi: str = "", journal: str = "J") -> dict:
@@ -104,6 +104,31 @@ def test_pooled_estimates_old_and_new_and_statements_whose_numbers_changed():
     assert [(s.id, s.kind) for s in statements] == [("a", "numbers"), ("c", "reworded"), ("d", "added")]
     assert [(s.op, s.text) for s in statements[0].segments] == [("equal", "g ="), ("delete", "0.50."),
                                                                  ("insert", "0.60.")]
+
+
+def test_a_statement_held_to_another_condition_is_reported_with_both_conditions():
+    """An author who loosens a condition to keep a statement through an update leaves a trace."""
+    statement = {"id": "wl", "analysis": "control", "level": "wl", "statement": "Large.", "text": "Large."}
+    old = snapshot({}, conclusions=[dict(statement, condition="ci_low > 0.5")])
+    new = snapshot({}, conclusions=[dict(statement, condition="ci_low > 0.3")])
+    [change] = compare_meta.statement_changes(old, new)
+    assert (change.kind, change.old_condition, change.new_condition) == ("condition", "ci_low > 0.5", "ci_low > 0.3")
+    assert compare_meta.statement_changes(old, old) == ()
+
+
+def test_a_column_the_new_release_adds_is_reported_once_not_as_a_revision_of_every_trial():
+    old = snapshot({"a": {"reference": reference("A", "2000", "A")}, "b": {"reference": reference("B", "2001", "B")}})
+    new = snapshot({"a": {"reference": reference("A", "2000", "A")}, "b": {"reference": reference("B", "2001", "B")}})
+    old["studies"]["a"]["n"] = old["studies"]["b"]["n"] = ""
+    new["studies"]["a"]["n"], new["studies"]["b"]["n"] = 38, ""
+    old["studies"]["b"]["country"], new["studies"]["b"]["country"] = "eu", "us"
+    assert compare_meta.new_study_fields(old, new) == ("n",)
+    revised = (StudyChange("a", "A", "A", "", 1, 1, "included", (FieldChange("data/studies.csv", "n", "", "38"),)),
+               StudyChange("b", "B", "B", "", 2, 2, "included", (FieldChange("data/studies.csv", "n", "", "1"),
+                                                                   FieldChange("data/studies.csv", "country", "eu", "us"))))
+    changes, _ = compare_meta.without_new_fields(Changes(title="t", old_version="1", new_version="2", review_file="r",
+                                                         reference_count=(2, 2), revised=revised), (), ("n",), "data/studies.csv")
+    assert [(s.key, [f.field for f in s.fields]) for s in changes.revised] == [("b", ["country"])]
 
 
 def test_a_first_release_reports_its_own_numbers():

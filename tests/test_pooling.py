@@ -16,7 +16,7 @@ from livingreview.importers import metapsy
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "examples" / "metapsy-depression" / "sources"
-TOLERANCE = 0.005  # the issue's bar: pooled g, CI, k and tau-squared within 0.005 of an independent implementation
+TOLERANCE = 1e-6  # unrounded; the issue's bar (within 0.005 of an independent implementation) is far looser
 
 
 @pytest.mark.parametrize("value, places, expected", [
@@ -141,27 +141,33 @@ def release_comparisons(release: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module", params=["22.0.2", "24.0.2"])
-def release(request) -> tuple[str, list[dict], dict]:
+def release(request) -> tuple[str, list[dict], dict, list[dict]]:
     comparisons = release_comparisons(request.param)
     rows = pooling.synthesis(comparisons, {c["key"] for c in comparisons})
     table = {(r["analysis"], r["level"]): r for r in csv.DictReader(io.StringIO(pooling.table_text(rows)))}
-    return request.param, comparisons, table
+    return request.param, comparisons, table, rows
 
 
 def test_every_pooled_estimate_agrees_with_the_independent_implementation(release):
-    name, comparisons, table = release
+    """The issue's bar is 0.005; the table (4 decimals) agrees within its rounding, the unrounded numbers
+    within 1e-6 (a bias of 0.001 anywhere would fail)."""
+    name, comparisons, table, rows = release
     expected = independent_meta.analyses(comparisons)
     assert set(table) == set(expected)
     for analysis, row in table.items():
         other = expected[analysis]
         assert int(row["k"]) == other["k"], (name, analysis)
         for column in ("g", "ci_low", "ci_high", "tau2"):
-            assert abs(float(row[column]) - other[column]) < TOLERANCE, (name, analysis, column)
-        assert abs(float(row["i2"]) - other["i2"]) < 0.1, (name, analysis)
+            assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (name, analysis, column)
+        assert abs(float(row["i2"]) - other["i2"]) <= 0.05 + 1e-9, (name, analysis)
+    for row in rows:
+        other = expected[(row["analysis"], row["level"])]
+        for column in ("g", "ci_low", "ci_high", "tau2"):
+            assert abs(row[column] - other[column]) < TOLERANCE, (name, row["analysis"], row["level"], column)
 
 
 def test_overall_estimates_of_both_releases(release):
-    name, _, table = release
+    name, _, table, _ = release
     overall = table[("overall", "all")]
     expected = {"22.0.2": ("415", "47241", "0.71", "0.64", "0.78"), "24.0.2": ("480", "54468", "0.71", "0.65", "0.77")}
     assert (overall["k"], overall["participants"], pooling.fixed(overall["g"], 2), pooling.fixed(overall["ci_low"], 2),

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .compare import Changes, FieldChange, Segment, field_changes, word_diff
+from .meta_analysis import long_date
 
 # What identifies a comparison within its study, when ids change between releases.
 COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
@@ -77,8 +78,10 @@ class PooledChange:
 
 @dataclass(frozen=True)
 class StatementChange:
-    """A conclusion statement added, removed or reworded: ``kind`` is "numbers" (its numbers changed,
-    its wording did not), "reworded" (the author changed it), "added" or "removed"."""
+    """A conclusion statement added, removed, reworded or held to another condition: ``kind`` is "numbers"
+    (its numbers changed, its wording did not), "reworded" (the author changed it), "condition" (only its
+    condition changed), "added" or "removed"; ``old_condition`` and ``new_condition`` are its conditions
+    (equal when the condition did not change)."""
 
     id: str
     kind: str
@@ -87,6 +90,8 @@ class StatementChange:
     old: str
     new: str
     segments: tuple[Segment, ...]
+    old_condition: str = ""
+    new_condition: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class MetaChanges:
     statements: tuple[StatementChange, ...] = ()
     search: dict | None = None
     flow: dict | None = None
+    new_fields: tuple[str, ...] = ()
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -194,9 +200,33 @@ def without_renamed(changes: Changes, renamed: tuple[Renamed, ...]) -> Changes:
                    removed=tuple(s for s in changes.removed if s.key not in olds), numbering=tuple(numbering))
 
 
+def new_study_fields(old: dict, new: dict) -> tuple[str, ...]:
+    """The study columns that the new snapshot fills and the old one left empty for every study: a column
+    the database added (``n_randomised`` in release 24.0.2), to be reported once rather than as a revision
+    of every trial."""
+    def filled(snapshot: dict) -> set[str]:
+        """The study fields with a value in at least one study of *snapshot*."""
+        return {field for study in snapshot["studies"].values() for field, value in study.items()
+                if value not in ("", None)}
+    return tuple(sorted(filled(new) - filled(old)))
+
+
+def without_new_fields(changes: Changes, renamed: tuple[Renamed, ...], fields: tuple[str, ...],
+                       source: str) -> tuple[Changes, tuple[Renamed, ...]]:
+    """*changes* and *renamed* without the filling of the new study *fields* (of the file *source*): a
+    revised study left with no other change is no longer revised."""
+    def kept(items: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
+        """The field changes that are not a new field being filled."""
+        return tuple(f for f in items if not (f.field in fields and f.source == source and f.old == ""))
+    revised = tuple(replace(s, fields=kept(s.fields)) for s in changes.revised)
+    return (replace(changes, revised=tuple(s for s in revised if s.fields)),
+            tuple(replace(r, fields=kept(r.fields)) for r in renamed))
+
+
 # --- comparisons and effect sizes -----------------------------------------------------
 
 def _natural(comparison: dict, fields: tuple[str, ...] = COMPARISON_FIELDS) -> tuple:
+    """What a comparison compares (its *fields*, as text): the key it is matched by across releases."""
     return tuple(str(comparison.get(f) or "") for f in fields)
 
 
@@ -303,22 +333,25 @@ def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
 
 
 def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
-    """The conclusion statements added, removed, or whose printed text changed (in the new order)."""
+    """The conclusion statements added, removed, or whose printed text or condition changed (in the new
+    order): an author who loosens a condition to keep a statement through an update is reported too."""
     before = {c["id"]: c for c in old.get("conclusions", [])}
     after = {c["id"]: c for c in new.get("conclusions", [])}
     changes = []
     for ident in [c["id"] for c in new.get("conclusions", [])] + sorted(set(before) - set(after)):
         a, b = before.get(ident), after.get(ident)
-        if a and b and a["text"] == b["text"]:
+        if a and b and a["text"] == b["text"] and a.get("condition") == b.get("condition"):
             continue
         if a and b:
-            kind = "numbers" if a["statement"] == b["statement"] else "reworded"
+            kind = ("condition" if a["text"] == b["text"] else
+                    "numbers" if a["statement"] == b["statement"] else "reworded")
         else:
             kind = "added" if b else "removed"
         side = b or a
         segments = word_diff(a["text"] if a else "", b["text"] if b else "", {}, {})
         changes.append(StatementChange(ident, kind, side["analysis"], side["level"], a["text"] if a else "",
-                                       b["text"] if b else "", segments))
+                                       b["text"] if b else "", segments, (a or b).get("condition", ""),
+                                       (b or a).get("condition", "")))
     return tuple(changes)
 
 
@@ -337,18 +370,6 @@ def search_changes(old: dict, new: dict) -> dict:
                 "counts": {name: flow.get(name) for name, _ in FLOW_COUNTS}}
 
     return {"old": side(old), "new": side(new), "labels": dict(FLOW_COUNTS)}
-
-
-def long_date(iso) -> str:
-    """An ISO date as the text writes it ("1 January 2024"); "" for none."""
-    import datetime as dt
-
-    from .meta_analysis import MONTHS
-
-    if not iso:
-        return ""
-    day = dt.date.fromisoformat(str(iso))
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def trial_flow(old: dict | None, new: dict, renamed: list[tuple[str, str, str]] | None = None) -> dict:
@@ -373,6 +394,8 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
     """The changes of a meta-analytic review: *changes* (from :func:`livingreview.compare.compare`) without
     the renamed studies, and what :class:`MetaChanges` adds."""
     renamed = renamed_studies(baseline, snapshot)
+    new_fields = new_study_fields(baseline, snapshot)
+    changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
     revisions, counts, recodings = compare_comparisons(baseline, snapshot, renamed)
     common = recodings.most_common()
     shown = sorted(common[:RECODINGS_SHOWN], key=lambda item: (-item[1], item[0]))
@@ -386,6 +409,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         statements=statement_changes(baseline, snapshot),
         search=search_changes(baseline, snapshot),
         flow=trial_flow(baseline, snapshot, [(r.old_key, r.new_key, r.reason) for r in renamed]),
+        new_fields=new_fields,
     )
     return without_renamed(changes, renamed), meta
 

@@ -27,6 +27,14 @@ CONCLUSIONS_SCHEMA = "meta_conclusions"
 DATABASE_SCHEMA = "meta_database"
 
 
+
+def long_date(iso) -> str:
+    """An ISO date as the text writes it ("1 January 2024"); "" for none."""
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(str(iso))
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
 def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, bibliography: dict | None,
                          database: dict | None, paths: dict[str, str]) -> list[DataError]:
     """Every comparison, decision or study that refers to something that does not exist.
@@ -267,7 +275,6 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         return sorted(found, key=lambda g: (-g["comparisons"], g["code"]))
 
     years = [s["year"] for s in studies]
-    searched = dt.date.fromisoformat(str(evidence["database"]["last_search"]))
     database = evidence["database"]
     flow = database.get("search_flow", {})
     decided = [s for s in evidence["studies"] if s["status"] != "included"]
@@ -279,7 +286,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0)},
         "figures": dict(FIGURES["meta-analysis"]),
         "database": database,
-        "last_search": f"{searched.day} {MONTHS[searched.month - 1]} {searched.year}",
+        "last_search": long_date(evidence["database"]["last_search"]),
         "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),
                  "screened": flow.get("records.screened"),
                  "full_texts": flow.get("full.text.assessed.for.eligibility")},

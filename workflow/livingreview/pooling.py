@@ -181,7 +181,10 @@ def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float 
         effects.append(estimate)
         variances.append(variance)
         participants += study_participants(rows)
-    pooled = pool(effects, variances)
+    try:
+        pooled = pool(effects, variances)
+    except (ValueError, ArithmeticError) as exc:
+        raise ArithmeticError(f"the {analysis} analysis, level {level}, cannot be pooled: {exc}") from None
     return {"analysis": analysis, "level": level, "k": pooled.k, "participants": participants, "g": pooled.g,
             "ci_low": pooled.ci_low, "ci_high": pooled.ci_high, "tau2": pooled.tau2, "i2": pooled.i2}
 

@@ -13,8 +13,9 @@ The same inputs give the same bytes, whatever the machine, folder, time zone
 or hash seed: the SVG backend's hash salt is fixed, the file carries no date,
 every text is drawn as paths with the DejaVu Sans font that ships with
 matplotlib (never a system font), and the figures are drawn with matplotlib's
-object-oriented interface (no pyplot state, so figure jobs may run side by
-side in one process). Each file carries its text alternative (``<title>`` and
+object-oriented interface (no pyplot state), one at a time (matplotlib is not
+thread-safe, and figure jobs may run in threads of one process). Text from
+data is drawn as it is, never read as mathtext. Each file carries its text alternative (``<title>`` and
 ``<desc>``, ``role="img"``) and ids of its own (prefixed with the figure's
 name), so that the HTML page can hold several figures inline; it has no XML
 declaration, so that it can be pasted into the page as it is.
@@ -29,17 +30,21 @@ import html
 import io
 import re
 import textwrap
+import threading
 from pathlib import Path
 
 from ..compare_meta import trial_flow
 from ..files import read_json, write_atomic, write_log
-from ..meta_analysis import MONTHS, pooled_context
+from ..meta_analysis import long_date, pooled_context
 from ..pooling import fixed
 from ..schemas import labels
+from ..templates import upper_first
 from . import stage
 from .changes import choose_baseline, make_snapshot, read_previous
 from .synthesis import read_synthesis
 
+# matplotlib is not thread-safe, and figure jobs may run in threads of one process (make review): one at a time.
+_DRAWING = threading.Lock()
 # The salt of the SVG backend's ids (clip paths, markers): any fixed text makes them reproducible.
 HASH_SALT = "livingreview"
 INK, MUTED, ACCENT, RULE = "#1b1b1b", "#555555", "#1f4e79", "#b8b8b8"
@@ -81,11 +86,15 @@ def svg_text(figure, name: str, title: str, description: str) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)  # matplotlib's own credits
+    # matplotlib's style sheet (*{stroke-linejoin: round; stroke-linecap: butt}) would apply to the whole page
+    # the figure is inlined into: the same strokes as attributes of the figure's root, which its shapes inherit.
+    svg = re.sub(r"\s*<style[^>]*>.*?</style>", "", svg, count=1, flags=re.DOTALL)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', svg)
     svg = re.sub(r'(xlink:href|href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{name}-{m.group(2)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{name}-{m.group(1)})", svg)
     opening = svg[:svg.index(">") + 1]
-    labelled = opening[:-1] + f' role="img" aria-labelledby="{name}-title {name}-desc">'
+    labelled = (opening[:-1] + ' stroke-linejoin="round" stroke-linecap="butt"'
+                f' role="img" aria-labelledby="{name}-title {name}-desc">')
     alternative = (f'\n <title id="{name}-title">{html.escape(title)}</title>'
                    f'\n <desc id="{name}-desc">{html.escape(description)}</desc>')
     return labelled + alternative + svg[len(opening):]
@@ -105,11 +114,8 @@ def save_figure(figure, name: str, title: str, description: str, out: str, pictu
 
 
 def _text(axes, x: float, y: float, text: str, size: float = 8, bold: bool = False, color: str = INK, **kwargs):
-    return axes.text(x, y, text, fontproperties=_font(size, bold), color=color, **kwargs)
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """Draw *text* at (x, y) in DejaVu Sans: as it is, never read as mathtext ("$5 and $10" stays text)."""
+    return axes.text(x, y, text, fontproperties=_font(size, bold), color=color, parse_math=False, **kwargs)
 
 
 def count(n) -> str:
@@ -207,19 +213,13 @@ def forest_plot(*, synthesis: str, out: str, picture: str, log: str) -> None:
     """synthesis.csv -> the forest plot (SVG *out*, PNG *picture*) of the overall estimate and the estimates
     by control condition and by psychotherapy."""
     rows = forest_rows(read_synthesis(Path(synthesis).read_text(encoding="utf-8")))
-    figure = draw_forest(rows)
-    save_figure(figure, "forest", "Forest plot of the pooled effects", forest_description(rows), out, picture)
+    with _DRAWING:
+        figure = draw_forest(rows)
+        save_figure(figure, "forest", "Forest plot of the pooled effects", forest_description(rows), out, picture)
     write_log(log, f"forest plot: {sum(r['kind'] == 'estimate' for r in rows)} estimates")
 
 
 # --- the PRISMA 2020 flow diagram --------------------------------------------------------------
-
-def _date(iso: str) -> str:
-    import datetime as dt
-
-    day = dt.date.fromisoformat(str(iso))
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
 
 def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     """The boxes of the flow diagram, top to bottom, each ``{row, column, text}`` (column 0: the main flow,
@@ -232,7 +232,7 @@ def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     reasons = flow.get("full.text.excluded.reasons") or {}
     numbers = [n for n in (hits, more, screened, full_texts) if isinstance(n, (int, float))]
     boxes = [{"row": 0, "column": 0, "text": f"Records identified in databases (n = {count(hits)}) and from other "
-              f"sources (n = {count(more)}); search until {_date(database['last_search'])}"}]
+              f"sources (n = {count(more)}); search until {long_date(database['last_search'])}"}]
     if len(numbers) == 4:
         boxes.append({"row": 0, "column": 1, "text": f"Duplicate records removed before screening "
                       f"(n = {count(hits + more - screened)})"})
@@ -349,8 +349,9 @@ def flow_diagram(*, evidence: str, published: str, out: str, picture: str, log: 
     previous = read_previous(published)
     baseline = choose_baseline(previous, {"version": data["review"]["version"]})
     boxes = flow_boxes(data, baseline)
-    figure = draw_flow(boxes)
-    save_figure(figure, "flow", "PRISMA 2020 flow diagram", flow_description(boxes), out, picture)
+    with _DRAWING:
+        figure = draw_flow(boxes)
+        save_figure(figure, "flow", "PRISMA 2020 flow diagram", flow_description(boxes), out, picture)
     write_log(log, f"flow diagram: {len(boxes)} boxes" + (f", update of version {baseline['version']}"
                                                         if baseline else ""))
 
@@ -420,7 +421,8 @@ def design_map(*, evidence: str, out: str, picture: str, log: str) -> None:
     """evidence.json -> the map (SVG *out*, PNG *picture*) of the included studies by theme and design."""
     data = read_json(evidence)
     themes, designs, cells = design_counts(data)
-    figure = draw_design_map(data, themes, designs, cells)
-    save_figure(figure, "designs", "The included studies by theme and design",
-                design_description(data, themes, designs, cells), out, picture)
+    with _DRAWING:
+        figure = draw_design_map(data, themes, designs, cells)
+        save_figure(figure, "designs", "The included studies by theme and design",
+                    design_description(data, themes, designs, cells), out, picture)
     write_log(log, f"design map: {len(themes)} themes, {len(designs)} designs")

@@ -68,7 +68,12 @@ def guard_problems(conclusions: list[dict], table: dict[tuple[str, str], dict[st
 def pool_effects(*, evidence: str, out: str, log: str) -> None:
     """evidence.json -> synthesis.csv (every analysis, pooled), after checking every conclusion guard."""
     data = read_json(evidence)
-    rows = pooling.synthesis(data["comparisons"], data["included"])
+    try:
+        rows = pooling.synthesis(data["comparisons"], data["included"])
+    except ArithmeticError as exc:
+        raise EvidenceError(data["sources"]["comparisons"], "the post-treatment comparisons", str(exc),
+                            "check the effect sizes (g) and standard errors (g_se) of that analysis's "
+                            "comparisons") from None
     text = pooling.table_text(rows)
     problems = guard_problems(data["conclusions"], read_synthesis(text), data["sources"]["conclusions"])
     if problems:
