@@ -60,7 +60,7 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         if not formats_too:
             return
         figures.design_map(evidence=str(build / "evidence.json"), out=str(build / "figures" / "designs.svg"),
-                           picture=str(build / "pictures" / "designs.png"), log=str(build / "log"))
+                           picture=str(build / "pictures" / "figures" / "designs.png"), log=str(build / "log"))
         formats.ast(markdown=str(build / "review.md"), defaults=template("pandoc/common.yaml"),
                     out=str(build / "review.json"), log=str(build / "log"))
         formats.html(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),

@@ -297,7 +297,7 @@ def mounted_tmpfs(size: str) -> Path | None:
     return folder if result.returncode == 0 else None
 
 
-@pytest.mark.parametrize("where, size", [("build_dir", "200k"), ("output_dir", "400k")])
+@pytest.mark.parametrize("where, size", [("build_dir", "200k"), ("output_dir", "800k")])
 def test_a_full_disk_is_one_plain_message_and_the_next_build_works(project, where, size):
     disk = mounted_tmpfs(size)
     if disk is None:

@@ -5,9 +5,10 @@ plot, a narrative review's map of its studies by theme and design."""
 from livingreview.stages import figures  # noqa: E402
 
 FIGURE_FILES = {name: staged(path) for name, path in project.FIGURES[CFG["kind"]].items()}
-# Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter).
-PICTURES = f"{BUILD}/figures"
-PICTURE_FILES = {name: f"{PICTURES}/{Path(path).stem}.png" for name, path in project.FIGURES[CFG["kind"]].items()}
+# Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter):
+# build/figures/NAME.png beside the release's figures/NAME.svg.
+PICTURE_FILES = {name: f"{BUILD}/{Path(path).with_suffix('.png')}"
+                 for name, path in project.FIGURES[CFG["kind"]].items()}
 
 
 if CFG["kind"] == "meta-analysis":

@@ -92,7 +92,7 @@ rule docx:
         code=CODE,
     run:
         formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
-                     pictures=PICTURES, variables=output.variables, out=output.docx, log=log[0])
+                     pictures=BUILD, variables=output.variables, out=output.docx, log=log[0])
 
 
 rule jats:

@@ -240,10 +240,11 @@ def publication_time(review: dict) -> dt.datetime:
     return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
 
 
-def with_pictures(tree: dict, pictures: str) -> dict:
-    """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG in the
-    folder *pictures* (``NAME.png``), for a format that cannot hold the SVG."""
+def with_pictures(tree: dict) -> dict:
+    """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG
+    (``figures/NAME.png``), for a format that cannot hold the SVG."""
     def walk(node):
+        """*node* (any part of the tree) with its figures replaced."""
         if isinstance(node, list):
             return [walk(item) for item in node]
         if not isinstance(node, dict):
@@ -253,7 +254,7 @@ def with_pictures(tree: dict, pictures: str) -> dict:
             attributes, caption, (source, title) = node["c"]
             figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
             if figure:
-                node["c"] = [attributes, caption, [f"{Path(pictures).as_posix()}/{figure.group(1)}.png", title]]
+                node["c"] = [attributes, caption, [f"figures/{figure.group(1)}.png", title]]
         return node
     return walk(tree)
 
@@ -261,14 +262,16 @@ def with_pictures(tree: dict, pictures: str) -> dict:
 @stage
 def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, variables: str, out: str,
          log: str) -> None:
-    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), its figures
-    the PNG files of *pictures* (see :func:`with_pictures`), its document properties from the review
-    metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), each figure
+    the PNG in ``figures/`` of the folder *pictures* (see :func:`with_pictures`), its document properties
+    from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
     review = read_json(evidence)["review"]
-    # Other images are found beside review.md first, then in the review folder.
+    # The figures' PNG files are found in *pictures* (by a path that names no build folder, as the Word
+    # file records it), other images beside review.md, then in the review folder.
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
-                                     "resource-path": [Path(markdown).parent.as_posix(), "."]})
-    tree = with_pictures(read_json(ast), pictures)
+                                     "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
+                                                       "."]})
+    tree = with_pictures(read_json(ast))
     data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
     write_atomic(out, deterministic_docx(data, publication_time(review)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
