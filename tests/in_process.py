@@ -15,7 +15,7 @@ from pathlib import Path
 from livingreview import config as review_config
 from livingreview.csl import is_csl_style
 from livingreview.project import SECTIONS, template_folders
-from livingreview.stages import article, evidence, formats, sections
+from livingreview.stages import article, evidence, figures, formats, sections
 from livingreview.templates import template_file
 
 
@@ -30,8 +30,8 @@ def working_directory(path: Path):
 
 
 def run_stages(project: Path, overrides: dict | None = None, formats_too: bool = True) -> None:
-    """Check the config, then run evidence, sections, article, and (with *formats_too*) html, pdf, docx
-    and jats in *project* (its own config and templates, the shared templates of this checkout); raise
+    """Check the config, then run evidence, sections, article, and (with *formats_too*) the figure, html,
+    pdf, docx and jats in *project* (its own config and templates, the shared templates of this checkout); raise
     what a stage raises. The files are written under the project's build folder."""
     with working_directory(project):
         config = review_config.read_file() | (overrides or {})
@@ -59,18 +59,22 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                          citeproc=str(build / "citeproc"), log=str(build / "log"))
         if not formats_too:
             return
+        figures.design_map(evidence=str(build / "evidence.json"), out=str(build / "figures" / "designs.svg"),
+                           picture=str(build / "pictures" / "figures" / "designs.png"), log=str(build / "log"))
         formats.ast(markdown=str(build / "review.md"), defaults=template("pandoc/common.yaml"),
                     out=str(build / "review.json"), log=str(build / "log"))
         formats.html(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                      citations=str(build / "citations.json"), defaults=template("pandoc/html.yaml"),
-                     template=template("html/template.html"), variables=str(build / "html.yaml"),
+                     template=template("html/template.html"), figures=str(build), variables=str(build / "html.yaml"),
                      out=str(build / "review.html"), log=str(build / "log"))
         formats.pdf(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                     defaults=template("pandoc/typst.yaml"), template=template("pdf/template.typ"),
-                    fonts=[f"{folder}/pdf/fonts" for folder in folders], variables=str(build / "typst.yaml"),
+                    fonts=[f"{folder}/pdf/fonts" for folder in folders], figures=str(build),
+                    variables=str(build / "typst.yaml"),
                     typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))
         formats.docx(ast=str(build / "review.json"), markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
-                     defaults=template("pandoc/docx.yaml"), variables=str(build / "docx.yaml"),
+                     defaults=template("pandoc/docx.yaml"), pictures=str(build / "pictures"),
+                     variables=str(build / "docx.yaml"),
                      out=str(build / "review.docx"), log=str(build / "log"))
         formats.jats(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                      citations=str(build / "citations.json"), defaults=template("pandoc/jats.yaml"),

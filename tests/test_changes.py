@@ -8,7 +8,16 @@ import re
 
 import pytest
 from livingreview.citations import cite_marker
-from livingreview.compare import align, compare, compare_paragraphs, compare_studies, flatten, study_label, word_diff
+from livingreview.compare import (
+    align,
+    compare,
+    compare_paragraphs,
+    compare_studies,
+    flatten,
+    show_value,
+    study_label,
+    word_diff,
+)
 from livingreview.errors import DataError
 from livingreview.project import SHARED_TEMPLATES
 from livingreview.stages import changes as changes_stage
@@ -355,3 +364,8 @@ def test_a_large_update_is_compared_paragraph_by_paragraph_not_each_with_every_o
     assert [p.kind for p in paragraphs] == ["changed"] * n and renumbered == 0
     assert [(s.op, s.text) for s in paragraphs[7].segments] == [("delete", "Finding"), ("insert", "Result"),
                                                                ("equal", "of s7 [8].")]
+
+
+def test_a_whole_number_from_a_number_column_is_shown_without_decimals():
+    """pandas reads a number column with blanks as decimals: 38.0 is reported as 38, 38.5 as it is."""
+    assert [show_value(v) for v in (38.0, 38.5, 0.71, None, 7, [1.0, "a"])] == ["38", "38.5", "0.71", "", "7", "1; a"]

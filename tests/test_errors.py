@@ -242,7 +242,7 @@ END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type",
               "config-csl-missing", "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
-                 "workflow/rules/formats.smk", ["line 24", "SyntaxError"], id="workflow-rule-file-broken"),
+                 "workflow/rules/formats.smk", ["line 26", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

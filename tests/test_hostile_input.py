@@ -262,8 +262,8 @@ def test_a_read_only_output_folder_as_a_normal_user(example_release, tmp_path_fa
     if owner:
         subprocess.run(["chown", "-R", "nobody:nogroup", str(base)], check=True)
     (project / "output").chmod(0o555)
-    for path in (project / "output").iterdir():
-        path.chmod(0o444)
+    for path in (project / "output").rglob("*"):
+        path.chmod(0o555 if path.is_dir() else 0o444)
     env = {**os.environ, "PYTHONPATH": str(project / "workflow"), "HOME": str(base)}
     env = {k: v for k, v in env.items() if not k.startswith("PYTEST")}
     command = [*owner, sys.executable, "-B", "-m", "livingreview", "build"]
@@ -297,7 +297,7 @@ def mounted_tmpfs(size: str) -> Path | None:
     return folder if result.returncode == 0 else None
 
 
-@pytest.mark.parametrize("where, size", [("build_dir", "200k"), ("output_dir", "400k")])
+@pytest.mark.parametrize("where, size", [("build_dir", "200k"), ("output_dir", "800k")])
 def test_a_full_disk_is_one_plain_message_and_the_next_build_works(project, where, size):
     disk = mounted_tmpfs(size)
     if disk is None:

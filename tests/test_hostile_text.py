@@ -10,6 +10,7 @@ text of the PDF and the DOCX must contain it.
 from __future__ import annotations
 
 import csv
+import html as html_module
 import io
 import re
 import unicodedata
@@ -58,6 +59,8 @@ LEAD = "# Not a heading: 1. not a list; > not a quote."
 # (the citation goes before the final full stop, so the text is checked without it)
 FINDING = " ".join(MARKUP + SCRIPTS) + "."
 TITLE = "Hostile <b>title</b> & *stars* {{ 7*7 }} $x$ 中文 العربية 😀"
+# A theme's label is drawn in the seed review's figure: "$" must not start mathtext, "<b>" must stay text.
+THEME = r"Costs $5 and $10 <b>saved</b> $\frac{$ x"
 BIB_TITLE = r"Bib <script>x</script> \& AT&T 100% {{ 7*7 }} @key \#import #set $x$ 中文 😀"
 # LaTeX in a BibTeX field is decoded by design (\& is &, braces group); what remains is literal.
 # ... and simple math is written as text ("$x$" is x).
@@ -82,6 +85,9 @@ def hostile(tmp_path_factory, example_release):
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
+    themes = project / "data" / "themes.csv"
+    themes.write_text(themes.read_text(encoding="utf-8").replace("Medication and psychotherapy combined", THEME),
+                      encoding="utf-8")
     bib = project / "references.bib"
     text = bib.read_text(encoding="utf-8")
     old = "Comparing Medication and Psychotherapy Outcomes in Depression: A Systematic Review and Meta-Analysis"
@@ -133,6 +139,15 @@ def test_html_shows_the_text_escaped_and_injects_nothing(hostile):
     assert normal(html_text(title)) == normal(TITLE)
     meta = re.search(r'<meta name="citation_title" content="([^"]*)">', html).group(1)
     assert normal(html_text(meta)) == normal(TITLE)
+
+
+def test_a_theme_label_is_drawn_and_described_as_the_text_it_is(hostile):
+    """The design map draws the label without mathtext (a bad formula would have failed the build) and its
+    text alternative, inline in the page, holds it escaped."""
+    svg = (hostile / "output" / "figures" / "designs.svg").read_text(encoding="utf-8")
+    description = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.DOTALL).group(1)
+    assert THEME in html_module.unescape(description) and "<b>" not in svg
+    assert svg in (hostile / "output" / "review.html").read_text(encoding="utf-8")
 
 
 def pdf_text(path) -> str:

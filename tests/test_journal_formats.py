@@ -270,7 +270,8 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
     with working_directory(tmp_path):
         formats.ast(markdown="review.md", defaults=str(templates / "pandoc/common.yaml"), out="review.json", log="log")
         formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
-                     defaults=str(templates / "pandoc/docx.yaml"), variables="docx.yaml", out="review.docx", log="log")
+                     defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", variables="docx.yaml",
+                     out="review.docx", log="log")
         formats.jats(ast="review.json", evidence=str(evidence), citations="citations.json",
                      defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
                      variables="jats.yaml", out="review.jats.xml", log="log")
@@ -283,5 +284,6 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
         assert figure.find("graphic").get(f"{XLINK}href") == "figures/plot.png"
         Path("figures/plot.png").unlink()
         with pytest.raises(ConversionError, match='the image "figures/plot.png" that the article shows'):
-            formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence), defaults=str(templates / "pandoc/docx.yaml"),
-                         variables="docx.yaml", out="review.docx", log="log")
+            formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
+                         defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", variables="docx.yaml",
+                         out="review.docx", log="log")

@@ -1,23 +1,26 @@
-"""The Metapsy review (examples/metapsy-depression, kind meta-analysis) built end to end: one
-shared build of the committed release, then one more build with the author's decisions, and
-release 24.0.2 imported and assembled in process."""
+"""The Metapsy review (examples/metapsy-depression, kind meta-analysis) built end to end: one shared build
+of the committed release (version 2.0.0, database release 24.0.2, compared with version 1.0.0, release
+22.0.2), builds with the author's decisions and with a broken conclusion guard, and the worked example
+of the update from a fresh clone: import 22.0.2, build, import 24.0.2, build."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import independent_meta
 import pytest
-from conftest import copy_project, output_hashes, run_cli, run_snakemake
-from in_process import working_directory
+from conftest import cli_environment, copy_project, output_hashes, run_cli, run_snakemake
+from livingreview import guards, pooling
 from livingreview.citations import cited_keys
-from livingreview.importers import metapsy
-from livingreview.project import SECTIONS
-from livingreview.stages import article, evidence, sections
+from livingreview.project import SECTIONS, release_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "examples/metapsy-depression"
@@ -37,7 +40,7 @@ def copy_metapsy(target: Path, sources: bool = False, output: bool = False) -> P
 
 @pytest.fixture(scope="session")
 def metapsy_built(tmp_path_factory) -> Path:
-    """One real build of the Metapsy review (22.0.2) as a fresh clone has it: its sources and its published
+    """One real build of the Metapsy review (version 2.0.0, release 24.0.2) as a fresh clone has it: its sources and its published
     release, with no build folder."""
     project = copy_metapsy(tmp_path_factory.mktemp("metapsy") / "project", output=True)
     result = run_cli(project, "build", NAME, timeout=600)
@@ -57,7 +60,7 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     folder = metapsy_built / NAME
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
-    assert reference_numbers(markdown) == list(range(1, len(studies) + 2))
+    assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
     marked = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
                          for section in SECTIONS)
     numbers = json.loads((folder / "build" / "citations.json").read_text(encoding="utf-8"))
@@ -65,7 +68,7 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
     assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies}
     references = markdown.split("# References")[1]
-    assert "Depression: psychotherapy vs. control (Metapsy database depression-psyctr, release 22.0.2)" in \
+    assert "Depression: psychotherapy vs. control (Metapsy database depression-psyctr, release 24.0.2)" in \
         references.split("{#ref-2 ")[0]
     assert "J. Aagaard, L. Foldager, A. Makki, V. Hansen, K. Müller-Nielsen. \"The efficacy of psychoeducation on " \
            "recurrent depression: a randomized trial with a 2-year follow-up.\" *Nord J Psychiatry* 71 (2017):223-229." \
@@ -82,7 +85,7 @@ def test_each_description_paragraph_cites_every_contributing_study(metapsy_built
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
         assert set(cited_keys(paragraphs[label])) == expected, label
-    assert "446 comparisons from 226 trials" in paragraphs["Cognitive behavioural therapy"]
+    assert "487 comparisons from 259 trials" in paragraphs["Cognitive behavioural therapy"]
 
 
 def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
@@ -100,17 +103,17 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
                     arms[arm] = max(arms.get(arm, 0.0), float(n))
         paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
         assert f"({round(sum(arms.values())):,} participants)" in paragraph, label
-    assert "(24,939 participants)" in markdown and "(1,585 participants)" in markdown
+    assert "(28,478 participants)" in markdown and "(1,340 participants)" in markdown
 
 
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
-    assert "release 22.0.2, whose literature search ran until 1 January 2022" in markdown
-    assert "This version includes 415 trials with 826 comparisons" in markdown
-    assert "and 47,241 participants in the analysed arms of the 412 trials that report them" in markdown
-    assert "published between 1977 and 2021" in markdown
-    assert "| Country | the United States | 128 | 31 |" in markdown
-    assert "| Risk of bias | 4 of 4 criteria at low risk | 145 | 35 |" in markdown
+    assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
+    assert "This version includes 480 trials with 900 comparisons" in markdown
+    assert "and 54,468 participants in the analysed arms of the 473 trials that report them" in markdown
+    assert "published between 1977 and 2024" in markdown
+    assert "| Country | the United States | 132 | 28 |" in markdown
+    assert "| Risk of bias | 4 of 4 criteria at low risk | 182 | 38 |" in markdown
 
 
 def test_html_and_pdf_hold_the_whole_review(metapsy_built):
@@ -118,7 +121,7 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
 
     output = metapsy_built / NAME / "output"
     html = (output / "review.html").read_text(encoding="utf-8")
-    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 416
+    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 481
     pages = [page.extract_text() for page in PdfReader(output / "review.pdf").pages]
     assert len(pages) > 20
     assert "Table 1. Characteristics of the included trials" in "".join(pages)
@@ -132,9 +135,9 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
 
     text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
     words = " ".join(text.split())
-    assert "30,889 records" in words and "47,241 participants" in words  # searchable and copyable as printed
+    assert "35,518 records" in words and "54,468 participants" in words  # searchable and copyable as printed
     assert "\u200b" not in text
-    assert re.search(r"\[5,8,10-16,21,[\d,-]*\d,\n\d", text)  # a long citation group breaks after a comma
+    assert re.search(r"\[3,4,7,9,12,16-20,22-24,[\d,-]*\d,\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
     groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
     assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
@@ -152,7 +155,7 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     folder = project / NAME
     shutil.rmtree(folder / "build")
     review = folder / "data" / "review.yaml"
-    review.write_text(review.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"'),
+    review.write_text(review.read_text(encoding="utf-8").replace('version: "2.0.0"', 'version: "2.1.0"'),
                       encoding="utf-8")
     (folder / "data" / "decisions.csv").write_text(
         "key,status,reason\nabas2018,excluded,not a depression trial\nzhao2019,retracted,retraction notice 2024\n",
@@ -160,12 +163,14 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 0, result.stderr
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
-    assert reference_numbers(markdown)[-1] == 414
-    assert "This version includes 413 trials" in markdown
+    assert reference_numbers(markdown)[-1] == 479
+    assert "This version includes 478 trials" in markdown
     assert "1 trial of the release was excluded by the authors of this review, and 1 trial was retracted" in markdown
     changes = (folder / "output" / "changes.md").read_text(encoding="utf-8")
     assert "1 removed, 1 retracted" in changes
-    assert "(abas2018)" in changes.split("## Studies retracted")[0] and "(zhao2019)" in changes
+    assert "(abas2018)" in changes.split("## Trials retracted")[0] and "(zhao2019)" in changes
+    synthesis = rows(folder / "output" / "synthesis.csv")
+    assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
 
 
 def test_a_decision_on_an_unknown_study_is_named_and_nothing_is_published(metapsy_built, tmp_path):
@@ -181,28 +186,186 @@ def test_a_decision_on_an_unknown_study_is_named_and_nothing_is_published(metaps
     assert output_hashes(folder) == before
 
 
-def test_release_24_imports_and_assembles_with_480_studies(tmp_path):
+
+# --- the synthesis: one table, printed as it is -----------------------------------------------------
+
+def synthesis_rows(folder: Path) -> list[dict]:
+    return rows(folder / "output" / "synthesis.csv")
+
+
+def test_the_synthesis_table_is_sorted_with_fixed_decimals_and_in_the_manifest(metapsy_built):
+    folder = metapsy_built / NAME
+    text = (folder / "output" / "synthesis.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "analysis,level,k,participants,g,ci_low,ci_high,tau2,i2"
+    table = synthesis_rows(folder)
+    assert [(r["analysis"], r["level"]) for r in table] == sorted((r["analysis"], r["level"]) for r in table)
+    assert {r["analysis"] for r in table} == {"overall", "control", "therapy"}
+    assert {r["level"] for r in table if r["analysis"] == "control"} == {"wl", "cau", "other ctr"}
+    for row in table:
+        assert all(len(row[name].split(".")[1]) == places for name, places in pooling.DECIMALS.items()), row
+    manifest = json.loads((folder / "output" / "manifest.json").read_text(encoding="utf-8"))
+    assert {f"output/{name}" for name in release_files("meta-analysis") if name != "manifest.json"} == \
+        set(manifest["outputs"])
+    assert {"data/conclusions.csv", "../../templates/pandoc/figures.lua"} <= set(manifest["inputs"])
+
+
+def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_built):
+    comparisons = rows(metapsy_built / NAME / "data" / "comparisons.csv")
+    expected = independent_meta.analyses(comparisons)
+    for row in synthesis_rows(metapsy_built / NAME):
+        other = expected[(row["analysis"], row["level"])]
+        assert int(row["k"]) == other["k"]
+        for column in ("g", "ci_low", "ci_high", "tau2"):
+            assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
+
+
+def test_every_pooled_number_in_the_text_is_the_tables_rounded_for_print(metapsy_built):
+    folder = metapsy_built / NAME
+    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
+    table2 = markdown.split(": Table 2.")[1].split("# Conclusion")[0]
+    labels = {"control": {"wl": "waiting list", "cau": "care as usual", "other ctr": "other control conditions"}}
+    for row in synthesis_rows(folder):
+        n = guards.text_numbers(row)
+        cells = f"| {n['k']} | {n['participants']} | {n['g']} | {n['ci_low']} to {n['ci_high']} | {n['tau2']} | {n['i2']} |"
+        assert cells in table2, row
+        if row["analysis"] == "control":
+            paragraph = markdown.split(f"**Control arm: {labels['control'][row['level']]}.**")[1].split("\n")[0]
+            assert (f"At the end of treatment, pooled over {int(row['k']):,} trials with {n['participants']} participants: "
+                    f"g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; I² = {n['i2']} %).") in paragraph
+    overall = guards.text_numbers(next(r for r in synthesis_rows(folder) if r["analysis"] == "overall"))
+    assert (f"**All trials.** Pooled over {overall['k']} trials with {overall['participants']} participants, "
+            f"psychotherapies had a larger effect than the control conditions: g = {overall['g']} (95 % CI "
+            f"{overall['ci_low']} to {overall['ci_high']}; I² = {overall['i2']} %), τ² = {overall['tau2']}.") in markdown
+    conclusion = markdown.split("# Conclusion")[1].split("# Acknowledgement")[0]
+    assert (f"(g = {overall['g']}, 95 % CI {overall['ci_low']} to {overall['ci_high']}; {overall['k']} trials, "
+            f"{overall['participants']} participants)") in conclusion
+
+
+def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_alone(metapsy_built, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(metapsy_built, project)
+    folder = project / NAME
+    conclusions = folder / "data" / "conclusions.csv"
+    conclusions.write_text(conclusions.read_text(encoding="utf-8").replace(
+        "cbt-effect,2,therapy,cbt,k >= 10 and ci_low > 0,", "cbt-effect,2,therapy,cbt,k >= 10 and ci_low > 0.8,"),
+        encoding="utf-8")
+    before = output_hashes(folder)
+    result = run_cli(project, "build", NAME, timeout=600)
+    assert result.returncode == 1, result.stderr
+    assert ("error: data/conclusions.csv, row 2 (line 3), statement cbt-effect: the conclusion statement "
+            '"Cognitive behavioural therapy, tested in {k} trials, was more effective than control conditions ('
+            "...\" no longer holds: its condition `k >= 10 and ci_low > 0.8` fails at "
+            "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 259") in result.stderr
+    assert "output/ was left unchanged" in result.stderr
+    assert output_hashes(folder) == before
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+def test_figures_are_release_files_inline_in_the_page_drawn_in_the_pdf_and_referenced_from_the_markdown(
+        metapsy_built):
+    from pypdf import PdfReader
+
+    output = metapsy_built / NAME / "output"
+    markdown = (output / "review.md").read_text(encoding="utf-8")
+    referenced = re.findall(r"^!\[Figure \d\. [^\n]*\]\((figures/[a-z-]+\.svg)\)\{#fig-[a-z-]+\}$", markdown, re.M)
+    assert referenced == ["figures/prisma.svg", "figures/forest.svg"]
+    html = (output / "review.html").read_text(encoding="utf-8")
+    assert "<img" not in html and html.count("<svg ") == 2
+    for name, title in (("flow", "PRISMA 2020 flow diagram"), ("forest", "Forest plot of the pooled effects")):
+        svg = (output / referenced[0 if name == "flow" else 1]).read_text(encoding="utf-8")
+        assert svg.startswith("<svg ") and f'role="img" aria-labelledby="{name}-title {name}-desc"' in svg
+        assert f'<title id="{name}-title">{title}</title>' in svg and svg in html
+        ids = re.findall(r'\bid="([^"]+)"', svg)
+        assert ids and all(i.startswith(f"{name}-") for i in ids) and len(ids) == len(set(ids))
+    forest = (output / "figures" / "forest.svg").read_text(encoding="utf-8")
+    for row in synthesis_rows(metapsy_built / NAME):
+        n = guards.text_numbers(row)
+        assert f"g = {n['g']} ({n['ci_low']} to {n['ci_high']}), {n['k']} trials, {n['participants']} participants" \
+            in forest
+    flow = (output / "figures" / "prisma.svg").read_text(encoding="utf-8")
+    assert "Records screened (n = 25,309)" in flow and "Trials in the previous version, 1.0.0 (release 22.0.2)" in flow
+    assert "401 from version 1.0.0 (12 renamed), 79 new" in flow
+    text = "".join(page.extract_text() for page in PdfReader(output / "review.pdf").pages)
+    assert "Figure 1. PRISMA 2020 flow diagram" in text and "Figure 2. Pooled effects" in text
+
+
+FIGURE_SCRIPT = """
+import sys
+from livingreview.stages import figures
+build, output, target = sys.argv[1:]
+figures.flow_diagram(evidence=build + "/evidence.json", published=output + "/evidence.json",
+                     out=target + "/prisma.svg", picture=target + "/prisma.png", log=target + "/log")
+figures.forest_plot(synthesis=output + "/synthesis.csv", out=target + "/forest.svg", picture=target + "/forest.png",
+                    log=target + "/log")
+"""
+
+
+def test_figures_are_the_same_bytes_in_another_folder_time_zone_locale_and_hash_seed(metapsy_built, tmp_path):
+    folder = metapsy_built / NAME
+    target = tmp_path / "another folder" / "figures"
+    target.mkdir(parents=True)
+    env = cli_environment(metapsy_built, {"TZ": "Pacific/Chatham", "LC_ALL": "de_DE.UTF-8",
+                                          "PYTHONHASHSEED": "4242", "MPLCONFIGDIR": str(tmp_path / "mpl")})
+    result = subprocess.run([sys.executable, "-c", FIGURE_SCRIPT, str(folder / "build"), str(folder / "output"),
+                             str(target)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for name in ("prisma.svg", "forest.svg"):
+        assert (target / name).read_bytes() == (folder / "output" / "figures" / name).read_bytes(), name
+
+
+# --- the update: 22.0.2 to 24.0.2 ---------------------------------------------------------------------
+
+def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2(metapsy_built):
+    changes = (metapsy_built / NAME / "output" / "changes.md").read_text(encoding="utf-8")
+    assert changes.startswith("# Changes from version 1.0.0 to version 2.0.0")
+    new = changes.split("## What is new in this version")[1].split("\n## ")[0]
+    assert ("release 22.0.2 of the database, searched until 1 January 2022, was replaced by release 24.0.2, searched "
+            "until 1 January 2024") in new
+    assert "415 in version 1.0.0, 480 now: 79 added, 14 removed, 0 retracted, 12 renamed" in new
+    renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
+    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 449 "
+            "(was 392).") in renamed
+    assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
+    for heading in ("## Trials added", "## Trials removed"):
+        section = changes.split(heading)[1].split("\n## ")[0]
+        assert "(afonso2009)" not in section and "(alfonso2009)" not in section
+    assert "(castonguay2004)" in changes.split("## Trials removed")[1].split("\n## ")[0]
+    revised = changes.split("## Effect sizes revised")[1].split("\n## ")[0]
+    assert ("- **Carta, 2012** (carta2012), cbt vs cau, bdi-1 (self-report), post: g 0.248 (SE 0.251) → g 0.581 (SE "
+            "0.256).") in revised
+    pooled = changes.split("## Pooled estimates")[1].split("\n## ")[0]
+    assert "| All trials | 415 → 480 | 0.71 (0.64 to 0.78) | 0.71 (0.65 to 0.77) | 0.00 | 0.45 → 0.38 | 85 → 85 |" \
+        in pooled
+    assert pooled.count("\n| ") == 1 + 13  # the header and every analysis
+    statements = changes.split("## Conclusion statements")[1].split("\n## ")[0]
+    assert "- **cbt-effect** (therapy, cbt): its wording changed because its numbers changed." in statements
+    assert "Cognitive behavioural therapy, tested in ~~226~~ **259** trials" in statements
+    search = changes.split("## Search")[1].split("\n## ")[0]
+    assert "| Literature searched until | 1 January 2022 | 1 January 2024 |" in search
+    assert "| Records screened | 21,563 | 25,309 |" in search
+
+
+def test_the_worked_example_from_a_fresh_clone_reproduces_the_committed_update(tmp_path):
+    """README, 'The update': import 22.0.2 and build version 1.0.0 (release 1), then import 24.0.2, raise the
+    version and build: the release is 24.0.2 and its changes report is the committed one, byte for byte."""
     project = copy_metapsy(tmp_path / "project", sources=True)
     folder = project / NAME
+    review = folder / "data" / "review.yaml"
+    final = review.read_text(encoding="utf-8")
+    assert run_cli(project, "import", "--review", NAME, "--release", "22.0.2").returncode == 0
+    first = re.sub(r'(?m)^version: "2\.0\.0"$', 'version: "1.0.0"', final)
+    first = re.sub(r"(?m)^  revised: .*\n", "", first)
+    review.write_text(re.sub(r"(?m)^  published: .*$", "  published: 2026-01-12", first), encoding="utf-8")
+    result = run_cli(project, "build", NAME, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "release 22.0.2" in (folder / "output" / "review.md").read_text(encoding="utf-8")
+    assert (folder / "output" / "changes.md").read_text(encoding="utf-8").startswith("# Changes in version 1.0.0")
     result = run_cli(project, "import", "--review", NAME, "--release", "24.0.2")
     assert result.returncode == 0, result.stderr
-    assert "900 rows, 480 studies" in result.stderr
-    assert metapsy.DECISIONS not in result.stderr  # the author's file is kept
-    build = folder / "build"
-    with working_directory(folder):
-        evidence.load_meta_analysis(studies="data/studies.csv", comparisons="data/comparisons.csv",
-                                    decisions="data/decisions.csv", database="data/database.yaml",
-                                    review="data/review.yaml", bibliography="references.bib",
-                                    out=str(build / "evidence.json"), log=str(build / "log"))
-        folders = ["templates", str(ROOT / "templates")]
-        for section in SECTIONS:
-            sections.render_meta_analysis(section=section, evidence=str(build / "evidence.json"), templates=folders,
-                                          out=str(build / f"{section}.md"), log=str(build / "log"))
-        article.assemble(evidence=str(build / "evidence.json"), sections=[str(build / f"{s}.md") for s in SECTIONS],
-                         templates=folders, style="seed", defaults={}, out=str(build / "review.md"),
-                         citations=str(build / "citations.json"), citeproc=str(build / "citeproc"),
-                         log=str(build / "log"))
-    markdown = (build / "review.md").read_text(encoding="utf-8")
-    assert reference_numbers(markdown) == list(range(1, 482))
-    assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
-    assert "This version includes 480 trials with 900 comparisons" in markdown
+    review.write_text(final, encoding="utf-8")
+    result = run_cli(project, "build", NAME, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for name in ("changes.md", "synthesis.csv", "figures/prisma.svg", "figures/forest.svg", "review.md"):
+        assert (folder / "output" / name).read_bytes() == (ROOT / NAME / "output" / name).read_bytes(), name
+    assert os.path.getsize(folder / "output" / "changes.html") > 0

@@ -26,15 +26,18 @@ from livingreview.commands.verify import (
     source_files,
     text_difference,
 )
-from livingreview.project import MANIFEST, RELEASE_FILES
+from livingreview.project import MANIFEST, release_files
 from livingreview.stages.release import file_record
 
 # Tracked files that the build does not read: everything else tracked is an input.
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
               "output/", "examples/", "workflow/livingreview/commands/", "workflow/livingreview/importers/",
               "templates/references/apa.md.j2", "templates/references/vancouver.md.j2",
+              "templates/changes/meta-analysis.md.j2",
               "templates/pdf/fonts/README.md", "templates/pdf/fonts/OFL.txt")
 TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser", "pandas", "pypandoc"}
+# The seed review's release (a narrative review: with its figure).
+RELEASE_FILES = release_files("narrative")
 
 
 def release_bytes(folder: Path) -> dict[str, bytes]:
@@ -112,8 +115,10 @@ def test_manifest_is_sorted_relative_and_free_of_timestamps(built_project):
     assert str(built_project) not in text and not re.search(r"\d{2}:\d{2}:\d{2}", text)
 
 
-def test_manifest_is_the_last_release_file():
-    assert RELEASE_FILES[-1] == MANIFEST and RELEASE_FILES.count(MANIFEST) == 1
+@pytest.mark.parametrize("kind", ["narrative", "meta-analysis"])
+def test_manifest_is_the_last_release_file(kind):
+    names = release_files(kind)
+    assert names[-1] == MANIFEST and names.count(MANIFEST) == 1 and len(set(names)) == len(names)
 
 
 # --- the pinned environment --------------------------------------------------
@@ -228,7 +233,8 @@ def test_compare_reports_outputs_inputs_tools_and_a_reformatted_manifest(tmp_pat
 # --- verify, end to end ------------------------------------------------------
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
 
 
 def test_verify_passes_on_the_committed_release_and_leaves_output_alone(project, tmp_path):

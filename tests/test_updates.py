@@ -53,7 +53,8 @@ def add_study(project: Path) -> None:
 
 
 def outputs(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((project / "output").iterdir())}
+    folder = project / "output"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build(project: Path) -> tuple[subprocess.CompletedProcess, dict[str, bytes]]:

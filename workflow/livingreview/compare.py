@@ -103,13 +103,16 @@ class Changes:
 
 
 def show_value(value) -> str:
-    """A field's value as text: lists joined by "; ", nothing as ""."""
+    """A field's value as text: lists joined by "; ", nothing as "", a whole number read as a decimal
+    (38.0, from a number column) as the whole number it is (38)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
         return "; ".join(show_value(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 

@@ -20,7 +20,7 @@ INPUT_FOLDERS = ("templates",)
 # Keys naming the files of the evidence, by kind of review (config key `kind`).
 DATA_FILES = {
     "narrative": ("studies", "themes", "review", "bibliography"),
-    "meta-analysis": ("studies", "comparisons", "decisions", "database", "review", "bibliography"),
+    "meta-analysis": ("studies", "comparisons", "decisions", "conclusions", "database", "review", "bibliography"),
 }
 
 

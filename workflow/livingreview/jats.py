@@ -186,6 +186,7 @@ def with_bibliography(ast: dict, numbering: dict[str, int]) -> tuple[dict, list[
     anchors: list[str] = []
 
     def blocks_of(blocks: list[dict]) -> list[dict]:
+        """*blocks* with their reference entries gathered into one ``refs`` div (their anchors noted)."""
         out = []
         for block in blocks:
             if _is_reference_entry(block):

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import guards, pooling
 from .errors import DataError, did_you_mean
+from .pooling import fixed
+from .project import FIGURES
 from .schemas import labels
 from .tables import Table, row_place
 
@@ -20,8 +23,17 @@ MONTHS = ("January February March April May June July August September October N
 STUDIES_SCHEMA = "meta_studies"
 COMPARISONS_SCHEMA = "meta_comparisons"
 DECISIONS_SCHEMA = "meta_decisions"
+CONCLUSIONS_SCHEMA = "meta_conclusions"
 DATABASE_SCHEMA = "meta_database"
 
+
+
+def long_date(iso) -> str:
+    """An ISO date as the text writes it ("1 January 2024"); "" for none."""
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(str(iso))
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, bibliography: dict | None,
                          database: dict | None, paths: dict[str, str]) -> list[DataError]:
@@ -67,6 +79,54 @@ def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, b
             problems.append(DataError(paths["database"], "key citation_key", f'the database\'s entry '
                                       f'"{database["citation_key"]}" is not in {paths["bibliography"]}',
                                       "import the release again (make import)"))
+    return problems
+
+
+def analysis_labels() -> dict[str, dict[str, str]]:
+    """Each analysis of the synthesis with its levels in the code book's order and their labels: ``all``
+    (all trials) for overall, the control conditions, the psychotherapies (the comparison table's schema)."""
+    return {"overall": {pooling.OVERALL_LEVEL: "all trials"},
+            "control": {code: pair[0] for code, pair in labels(COMPARISONS_SCHEMA, "control").items()},
+            "therapy": {code: pair[0] for code, pair in labels(COMPARISONS_SCHEMA, "psychotherapy").items()}}
+
+
+def analysis_levels() -> dict[str, list[str]]:
+    """The levels each analysis of the synthesis may have (see :func:`analysis_labels`)."""
+    return {analysis: list(levels) for analysis, levels in analysis_labels().items()}
+
+
+def conclusion_problems(conclusions: Table, path: str) -> list[DataError]:
+    """Every conclusion statement whose level is not one of its analysis, whose condition cannot be read,
+    or whose text asks for an unknown number; and statements sharing an order (only sound rows)."""
+    levels = analysis_levels()
+    problems: list[DataError] = []
+    for row in conclusions.sound_rows():
+        where, line = row_place(row["_row"], row["_line"]), row["_line"]
+        known = levels[row["analysis"]]
+        if row["level"] not in known:
+            problems.append(DataError(path, f"{where}, column level", f'"{row["level"]}" is not a level of the '
+                                      f'{row["analysis"]} analysis.' + did_you_mean(row["level"], known),
+                                      "use one of: " + ", ".join(known), line=line))
+        try:
+            guards.parse_condition(row["condition"])
+        except guards.ConditionError as exc:
+            problems.append(DataError(path, f"{where}, column condition", f"the condition cannot be read: {exc}",
+                                      "write comparisons such as `k >= 10 and ci_low > 0`", line=line))
+        for name in guards.unknown_placeholders(row["statement"]):
+            problems.append(DataError(path, f"{where}, column statement", f'the statement prints "{{{name}}}", '
+                                      "which is not a number of the synthesis." + did_you_mean(name, guards.NAMES),
+                                      "use {" + "}, {".join(guards.NAMES) + "}, or write braces around nothing "
+                                      "else", line=line))
+    if not conclusions.faulty:
+        first: dict[int, dict] = {}
+        for row in conclusions.rows:
+            if row["order"] in first:
+                other = first[row["order"]]
+                problems.append(DataError(path, f"{row_place(row['_row'], row['_line'])}, column order",
+                                          f'statement "{row["id"]}" has the same order ({row["order"]}) as '
+                                          f'statement "{other["id"]}" (row {other["_row"]})',
+                                          "give each statement its own order", line=row["_line"]))
+            first.setdefault(row["order"], row)
     return problems
 
 
@@ -158,8 +218,40 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     return rows
 
 
-def context(evidence: dict) -> dict:
-    """The names a meta-analysis section template receives (see README, 'The Metapsy review')."""
+def pooled_context(table: dict[tuple[str, str], dict[str, str]]) -> dict:
+    """The pooled effects as the section templates receive them, numbers as the text prints them
+    (:func:`livingreview.guards.text_numbers`) from the synthesis table's rows: ``overall``, ``control``
+    and ``therapy`` (code -> row), and ``rows`` (every analysis in the order of Table 2: overall, then the
+    control conditions and the psychotherapies in the code book's order). Each row has its ``analysis``,
+    ``code``, ``label`` and numbers."""
+    code_labels = {"overall": {pooling.OVERALL_LEVEL: ("all trials", "all trials")},
+                   "control": labels(COMPARISONS_SCHEMA, "control"),
+                   "therapy": labels(COMPARISONS_SCHEMA, "psychotherapy")}
+    pooled: dict = {"control": {}, "therapy": {}, "overall": None, "rows": []}
+    for analysis, known in code_labels.items():
+        for code, (label, _) in known.items():
+            row = table.get((analysis, code))
+            if row is None:
+                continue
+            shown = dict(guards.text_numbers(row), analysis=analysis, code=code, label=label)
+            pooled["rows"].append(shown)
+            if analysis == "overall":
+                pooled["overall"] = shown
+            else:
+                pooled[analysis][code] = shown
+    return pooled
+
+
+def conclusion_context(conclusions: list[dict], table: dict[tuple[str, str], dict[str, str]]) -> list[dict]:
+    """The Conclusion's statements in order, each with its ``id``, ``analysis``, ``level`` and ``text`` as
+    printed (its numbers filled in; the synthesis stage has checked every condition)."""
+    return [{"id": c["id"], "analysis": c["analysis"], "level": c["level"],
+             "text": guards.render_statement(c, table[(c["analysis"], c["level"])])} for c in conclusions]
+
+
+def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | None = None) -> dict:
+    """The names a meta-analysis section template receives (see README, 'The Metapsy review'); *synthesis*
+    is the synthesis table (rows by analysis and level, cells as text)."""
     included_keys = set(evidence["included"])
     studies = sorted((s for s in evidence["studies"] if s["key"] in included_keys), key=study_order)
     comparisons = [c for c in evidence["comparisons"] if c["key"] in included_keys]
@@ -183,14 +275,18 @@ def context(evidence: dict) -> dict:
         return sorted(found, key=lambda g: (-g["comparisons"], g["code"]))
 
     years = [s["year"] for s in studies]
-    searched = dt.date.fromisoformat(str(evidence["database"]["last_search"]))
     database = evidence["database"]
     flow = database.get("search_flow", {})
     decided = [s for s in evidence["studies"] if s["status"] != "included"]
+    table = synthesis or {}
     return {
         "review": evidence["review"],
+        "pooled": pooled_context(table),
+        "conclusions": conclusion_context(evidence.get("conclusions", []), table),
+        "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0)},
+        "figures": dict(FIGURES["meta-analysis"]),
         "database": database,
-        "last_search": f"{searched.day} {MONTHS[searched.month - 1]} {searched.year}",
+        "last_search": long_date(evidence["database"]["last_search"]),
         "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),
                  "screened": flow.get("records.screened"),
                  "full_texts": flow.get("full.text.assessed.for.eligibility")},

@@ -88,13 +88,14 @@ def read_ast(source: str | Path, defaults: list[str | Path]) -> dict:
     return json.loads(convert(source, "json", defaults))
 
 
-def write_ast(ast: dict, to: str, defaults: list[str | Path], label: str) -> str:
+def write_ast(ast: dict, to: str, defaults: list[str | Path], label: str, *, to_bytes: bool = False) -> str | bytes:
     """Write the syntax tree *ast* in format *to* with the *defaults* files; *label* names the document in
-    an error (the file the tree was read from)."""
+    an error (the file the tree was read from). With *to_bytes* (DOCX), the bytes are returned."""
     pypandoc = _pypandoc()
-    args = ["--from=json", *(f"--defaults={d}" for d in defaults)]
+    args = [*(f"--defaults={d}" for d in defaults), "--from=json"]  # after the defaults, which may name a reader
     try:
-        return pypandoc.convert_text(json.dumps(ast), to, format="json", extra_args=args, verify_format=False)
+        return pypandoc.convert_text(json.dumps(ast), to, format="json", extra_args=args, verify_format=False,
+                                     outputfile="-" if to_bytes else None)
     except RuntimeError as exc:
         raise pandoc_error(str(exc), label, [str(d) for d in defaults]) from None
 

@@ -85,6 +85,15 @@ def doi_link(doi: str) -> Markup:
     return Markup(f"[{escape_markdown(url)}]({quote(url, safe=':/')})")
 
 
+def figure(name: str, path: str, caption: str) -> Markup:
+    """A figure of the release as a paragraph of its own: a Pandoc Markdown image of the file *path*
+    (``figures/forest.svg``) with *caption* (escaped) and the id ``fig-<name>`` (review.md refers to
+    the file; the HTML page and the PDF show it)."""
+    if not re.fullmatch(r"[a-z0-9-]+", str(name)) or not re.fullmatch(r"figures/[a-z0-9-]+\.svg", str(path)):
+        raise ValueError(f"not a figure of the release: {name!r}, {path!r}")
+    return Markup(f"![{escape_markdown(caption)}]({path}){{#fig-{name}}}")
+
+
 def count(n: int, one: str, many: str) -> Markup:
     """``n | count("trial", "trials")``: *n* with thousands separators and the noun it takes ("1 trial",
     "12,345 trials"), escaped once (a macro's output would be escaped again by ``finalize``)."""
@@ -118,7 +127,7 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
                        upper_first=upper_first, number_word=number_word, count=count, doi_link=doi_link,
                        **(filters or {}))
-    env.globals.update(cite=cite, series_separator=series_separator)
+    env.globals.update(cite=cite, series_separator=series_separator, figure=figure)
     return env
 
 

@@ -58,6 +58,17 @@ def staged(name):
     return f"{RELEASE}/{name}"
 
 
+# The release files of this kind of review (the manifest last).
+RELEASE_FILES = project.release_files(CFG["kind"])
+# The published release's snapshot: the baseline this build is compared with.
+PUBLISHED_SNAPSHOT = f"{OUTPUT}/{project.SNAPSHOT}"
+
+
+def published_snapshot(wildcards):
+    """The published snapshot, when there is one (before the first release there is none)."""
+    return [PUBLISHED_SNAPSHOT] if Path(PUBLISHED_SNAPSHOT).is_file() else []
+
+
 
 onstart:
     # What a build killed with SIGKILL may have left half written (never output/: see rule publish).

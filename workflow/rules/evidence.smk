@@ -1,7 +1,8 @@
 """Stage evidence: read and cross-check the review's data and bibliography
 (livingreview.stages.evidence). The data model is the config's `kind`: a
 narrative review (studies, themes) or a meta-analysis (studies, comparisons,
-the author's decisions and the imported database release)."""
+the author's decisions and conclusion statements, and the imported database
+release)."""
 
 from livingreview.stages import evidence  # noqa: E402
 
@@ -9,11 +10,12 @@ from livingreview.stages import evidence  # noqa: E402
 if CFG["kind"] == "meta-analysis":
 
     rule evidence:
-        """Validate the tables, decisions, database metadata and bibliography; write evidence.json."""
+        """Validate the tables, decisions, conclusions, database metadata and bibliography; write evidence.json."""
         input:
             studies=CFG["studies"],
             comparisons=CFG["comparisons"],
             decisions=CFG["decisions"],
+            conclusions=CFG["conclusions"],
             database=CFG["database"],
             review=CFG["review"],
             bibliography=CFG["bibliography"],
@@ -26,7 +28,8 @@ if CFG["kind"] == "meta-analysis":
             allow_invisible=CFG["allow_invisible_characters"],
         run:
             evidence.load_meta_analysis(studies=input.studies, comparisons=input.comparisons,
-                                        decisions=input.decisions, database=input.database, review=input.review,
+                                        decisions=input.decisions, conclusions=input.conclusions,
+                                        database=input.database, review=input.review,
                                         bibliography=input.bibliography, allow_invisible=params.allow_invisible,
                                         out=output[0], log=log[0])
 

@@ -1,7 +1,9 @@
 """Stage formats: review.md as one standalone HTML page, as a PDF (pandoc and
 Typst) and as a Word file; the cited article as JATS XML (pandoc's citeproc
 and JATS writer) (livingreview.stages.formats). pandoc reads review.md once
-(rule ast); HTML, PDF and Word are written from that syntax tree."""
+(rule ast); HTML, PDF and Word are written from that syntax tree. The figures,
+referenced from review.md, are put inline into the page and drawn into the PDF
+by the pandoc filter pandoc/figures.lua, and embedded in the Word file."""
 
 from livingreview.stages import formats  # noqa: E402
 
@@ -31,6 +33,8 @@ rule html:
         common=template("pandoc/common.yaml"),
         template=template("html/template.html"),
         style=template("html/style.css"),
+        figures=list(FIGURE_FILES.values()),
+        filter=template("pandoc/figures.lua"),
     output:
         html=report(staged("review.html"), category="Article", caption="../report/article.rst"),
         variables=f"{BUILD}/pandoc/html.yaml",
@@ -40,8 +44,8 @@ rule html:
         code=CODE,
     run:
         formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
-                     defaults=input.defaults, template=input.template, variables=output.variables,
-                     out=output.html, log=log[0])
+                     defaults=input.defaults, template=input.template, figures=RELEASE,
+                     variables=output.variables, out=output.html, log=log[0])
 
 
 rule pdf:
@@ -53,6 +57,8 @@ rule pdf:
         common=template("pandoc/common.yaml"),
         template=template("pdf/template.typ"),
         fonts=font_files(TEMPLATES),
+        figures=list(FIGURE_FILES.values()),
+        filter=template("pandoc/figures.lua"),
     output:
         pdf=report(staged("review.pdf"), category="Article", caption="../report/article.rst"),
         typst=f"{BUILD}/review.typ",
@@ -64,7 +70,7 @@ rule pdf:
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
         formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
-                    template=input.template, fonts=params.fonts, variables=output.variables,
+                    template=input.template, fonts=params.fonts, figures=RELEASE, variables=output.variables,
                     typst=output.typst, out=output.pdf, log=log[0])
 
 
@@ -76,6 +82,7 @@ rule docx:
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/docx.yaml"),
         common=template("pandoc/common.yaml"),
+        pictures=list(PICTURE_FILES.values()),
     output:
         docx=staged("review.docx"),
         variables=f"{BUILD}/pandoc/docx.yaml",
@@ -85,7 +92,7 @@ rule docx:
         code=CODE,
     run:
         formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
-                     variables=output.variables, out=output.docx, log=log[0])
+                     pictures=BUILD, variables=output.variables, out=output.docx, log=log[0])
 
 
 rule jats:

@@ -19,7 +19,7 @@ def release_inputs(wildcards):
 rule manifest:
     """manifest.json: every input and every other release file with its SHA-256, and the tools' versions."""
     input:
-        release=[staged(name) for name in project.RELEASE_FILES if name != project.MANIFEST],
+        release=[staged(name) for name in RELEASE_FILES if name != project.MANIFEST],
         evidence=f"{BUILD}/evidence.json",
         sources=release_inputs,
     output:
@@ -36,13 +36,13 @@ rule manifest:
 
 def published_files(wildcards):
     """The files of the published release, when there are: a hand-edited or missing one is published again."""
-    return [f"{OUTPUT}/{name}" for name in project.RELEASE_FILES if Path(OUTPUT, name).is_file()]
+    return [f"{OUTPUT}/{name}" for name in RELEASE_FILES if Path(OUTPUT, name).is_file()]
 
 
 rule publish:
     """Publish the staged release to the output folder as one set (all new or all old)."""
     input:
-        release=[staged(name) for name in project.RELEASE_FILES],
+        release=[staged(name) for name in RELEASE_FILES],
         published=published_files,
     output:
         PUBLISHED,
@@ -50,6 +50,6 @@ rule publish:
         f"{BUILD}/logs/publish.log",
     params:
         code=CODE,
-        names=list(project.RELEASE_FILES),
+        names=list(RELEASE_FILES),
     run:
         release.publish(release=RELEASE, names=params.names, output=OUTPUT, out=output[0], log=log[0])

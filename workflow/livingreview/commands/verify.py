@@ -39,7 +39,7 @@ from pathlib import Path
 from ..config import CONFIG_FILE
 from ..errors import ConfigError
 from ..files import parse_yaml, read_input, write_json
-from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT
+from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT, release_files
 from ..stages.release import file_record
 
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
@@ -320,7 +320,7 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
         return None, f"is not valid JSON ({exc})"
 
 
-def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: list[str] = RELEASE_FILES) -> list[str]:
+def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: tuple[str, ...] = RELEASE_FILES) -> list[str]:
     """Every problem between the rebuilt release in *rebuilt_dir* and ``root/output_dir``.
 
     The causes come first (inputs and tools that differ from the manifest),
@@ -353,11 +353,20 @@ def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict 
     return problems
 
 
+def review_config(review: Path) -> dict:
+    """The review folder's config/config.yaml as written (no defaults filled in)."""
+    path = review / CONFIG_FILE
+    return parse_yaml(read_input(path, "configuration", ConfigError), str(path), "configuration", ConfigError) or {}
+
+
 def output_dir(review: Path) -> str:
     """The review's output folder, as its config names it (``output`` by default)."""
-    path = review / CONFIG_FILE
-    config = parse_yaml(read_input(path, "configuration", ConfigError), str(path), "configuration", ConfigError)
-    return str((config or {}).get("output_dir", "output"))
+    return str(review_config(review).get("output_dir", "output"))
+
+
+def review_release_files(review: Path) -> tuple[str, ...]:
+    """The release files of the review folder *review*: those of its kind (config key ``kind``)."""
+    return release_files(str(review_config(review).get("kind", "narrative")))
 
 
 def verify(root: Path, review: str, keep: bool = False) -> Verdict:
@@ -365,11 +374,12 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
     folder and compare it with its published release. With *keep*, the temporary folder
     (``project/`` and ``build/``) is left in place."""
     output = output_dir(root / review)
+    names = review_release_files(root / review)
     lock = root / "requirements.lock"
     environment = environment_problems(locked_versions(lock.read_text(encoding="utf-8")), installed_versions()) \
         if lock.is_file() else ["requirements.lock is missing: the environment cannot be checked"]
     scratch = Path(tempfile.mkdtemp(prefix="livingreview-verify-"))
-    verdict = Verdict([f"{output}/{name}" for name in RELEASE_FILES], 0, folder=scratch if keep else None)
+    verdict = Verdict([f"{output}/{name}" for name in names], 0, folder=scratch if keep else None)
     label = f"{output}/{MANIFEST}"
     try:
         project, build_dir = scratch / "project", scratch / "build"
@@ -378,13 +388,13 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
         result = rebuild(project, review, build_dir, (recorded or {}).get("options"))
         if result.returncode != 0:
             verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)
-            verdict.files = file_verdicts(root / review / output, None, output)
+            verdict.files = file_verdicts(root / review / output, None, output, names)
             return verdict
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
         verdict.inputs = len(manifest["inputs"])
         verdict.manifest = manifest
-        verdict.problems = environment + compare(root / review, build_dir / "release", output)
-        verdict.files = file_verdicts(root / review / output, build_dir / "release", output)
+        verdict.problems = environment + compare(root / review, build_dir / "release", output, names)
+        verdict.files = file_verdicts(root / review / output, build_dir / "release", output, names)
         return verdict
     finally:
         if not keep:
@@ -396,7 +406,7 @@ def _sha256(path: Path) -> str | None:
 
 
 def file_verdicts(committed_dir: Path, rebuilt_dir: Path | None, label: str,
-                  names: list[str] = RELEASE_FILES) -> dict[str, dict]:
+                  names: tuple[str, ...] = RELEASE_FILES) -> dict[str, dict]:
     """``{output/<name>: {published_sha256, rebuilt_sha256, verdict}}`` for each release file; the verdict
     is "identical", "differs", "not published" or "not rebuilt" (*rebuilt_dir* None: the rebuild failed)."""
     files = {}

@@ -23,6 +23,7 @@ record, and ``changes.html`` by pandoc from it.
 
 from __future__ import annotations
 
+import csv
 import html as html_escaping
 import re
 import sys
@@ -30,12 +31,14 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import pandoc
+from .. import guards, pandoc
 from ..citations import CITE_CLOSE, CITE_OPEN, cite_marker, map_citations
 from ..compare import Changes, compare
+from ..compare_meta import MetaChanges, compare_meta_analysis, first_release
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
+from ..pooling import fixed
 from ..templates import Templates
 from . import stage
 
@@ -43,7 +46,7 @@ SNAPSHOT_FORMAT = 1
 
 # The parts of a snapshot that are the evidence itself (not its rendering:
 # the paragraphs and numbers also change with a template or a reference style).
-EVIDENCE_PARTS = ("studies", "themes", "references", "review")
+EVIDENCE_PARTS = ("studies", "themes", "references", "review", "comparisons", "conclusions")
 
 
 # --- the article's paragraphs, from pandoc's syntax tree ----------------------
@@ -229,8 +232,11 @@ def _record(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
-def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: list[dict]) -> dict:
-    """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs."""
+def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: list[dict],
+                  synthesis: list[dict[str, str]] | None = None) -> dict:
+    """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs;
+    for a meta-analytic review also its comparisons, database release, pooled effects (the rows of
+    *synthesis*, as the table prints them) and conclusion statements as printed."""
     snapshot = {
         "version": evidence["review"]["version"],
         "review": evidence["review"],
@@ -245,6 +251,10 @@ def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: lis
         snapshot["comparisons"] = {c["id"]: c for c in evidence["comparisons"]}
         snapshot["database"] = {k: v for k, v in evidence["database"].items() if k != "search_flow"}
         snapshot["search_flow"] = evidence["database"].get("search_flow", {})
+        rows = {(r["analysis"], r["level"]): r for r in synthesis or []}
+        snapshot["synthesis"] = list(synthesis or [])
+        snapshot["conclusions"] = [dict(_record(c), text=guards.render_statement(c, rows[(c["analysis"], c["level"])]))
+                                   for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows]
     return snapshot
 
 
@@ -327,12 +337,23 @@ def read_previous(path: str | Path) -> dict | None:
     return previous
 
 
+def read_synthesis_rows(path: str | Path | None) -> list[dict[str, str]] | None:
+    """The rows of a synthesis table (synthesis.csv) as text cells, in its order; None without a path."""
+    if path is None:
+        return None
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 @stage
-def snapshot(*, evidence: str, citations: str, ast: str, published: str, out: str, log: str) -> None:
-    """evidence.json, the numbering and the article's syntax tree (+ the *published* snapshot, if there
-    is one) -> this release's snapshot file."""
+def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, published: str, out: str,
+             log: str) -> None:
+    """evidence.json, the pooled effects (*synthesis*, for a meta-analytic review; else None), the numbering
+    and the article's syntax tree (+ the *published* snapshot, if there is one) -> this release's snapshot
+    file."""
     numbering = read_json(citations)
-    current = make_snapshot(read_json(evidence), numbering, article_paragraphs(read_json(ast), numbering))
+    current = make_snapshot(read_json(evidence), numbering, article_paragraphs(read_json(ast), numbering),
+                            read_synthesis_rows(synthesis))
     previous = read_previous(published)
     check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)
@@ -359,22 +380,51 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong": _styled("**"), "plural": _plural}
+def _thousands(value) -> str:
+    """A count with thousands separators ("21,563"); "—" when there is none."""
+    return "—" if value is None or value == "" else f"{int(value):,}"
 
 
-def report_markdown(changes: Changes, templates: list[str]) -> str:
-    """The changes report as Markdown, written by the template ``changes/changes.md.j2``."""
-    return Templates(templates, REPORT_FILTERS).render("changes/changes.md.j2", changes=changes).strip() + "\n"
+def _signed(value, places: int) -> Markup:
+    """A difference rounded to *places* decimals, with "+" when it is above zero ("+0.05", "-0.01", "0.00")."""
+    text = fixed(value, places)
+    return Markup(("+" if text.strip("-0.") and not text.startswith("-") else "") + text)
+
+
+REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong": _styled("**"), "plural": _plural,
+                  "fixed": fixed, "thousands": _thousands, "signed": _signed}
+
+
+def report_markdown(changes: Changes, templates: list[str], name: str = "changes/changes.md.j2",
+                    meta: MetaChanges | None = None) -> str:
+    """The changes report as Markdown, written by the template *name* (``changes/changes.md.j2``; a
+    meta-analytic review's ``changes/meta-analysis.md.j2`` also receives *meta*)."""
+    context = {"changes": changes} if meta is None else {"changes": changes, "meta": meta}
+    return Templates(templates, REPORT_FILTERS).render(name, **context).strip() + "\n"
+
+
+def meta_analysis_changes(published: dict) -> tuple[Changes, MetaChanges]:
+    """A meta-analytic review's changes from its snapshot file: the renamed studies out of the added and
+    removed ones, and what :mod:`livingreview.compare_meta` adds."""
+    baseline, current = published["baseline"], published["snapshot"]
+    changes = compare(baseline, current)
+    if baseline is None:
+        return changes, first_release(current)
+    return compare_meta_analysis(baseline, current, changes)
 
 
 @stage
-def report(*, snapshot: str, templates: list[str], defaults: str, template: str, variables: str, markdown: str,
-           html: str, log: str) -> None:
-    """This release's snapshot file (this build and its baseline) -> changes.md (template
-    ``changes/changes.md.j2``) and changes.html (pandoc, *defaults* ``pandoc/changes.yaml``)."""
+def report(*, snapshot: str, templates: list[str], defaults: str, template: str, variables: str,
+           markdown: str, html: str, log: str, name: str = "changes/changes.md.j2") -> None:
+    """This release's snapshot file (this build and its baseline) -> changes.md (template *name*:
+    ``changes/changes.md.j2``, or for a meta-analytic review ``changes/meta-analysis.md.j2``) and
+    changes.html (pandoc, *defaults* ``pandoc/changes.yaml``)."""
     published = read_json(snapshot)
-    changes = compare(published["baseline"], published["snapshot"])
-    write_atomic(markdown, report_markdown(changes, templates))
+    if "comparisons" in published["snapshot"]:
+        changes, meta = meta_analysis_changes(published)
+    else:
+        changes, meta = compare(published["baseline"], published["snapshot"]), None
+    write_atomic(markdown, report_markdown(changes, templates, name, meta))
     title = (f"Changes in version {changes.new_version}" if changes.first_release
              else f"Changes from version {changes.old_version} to version {changes.new_version}")
     # Template variables are pasted into the page as they are: escape them for HTML.

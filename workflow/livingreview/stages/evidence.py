@@ -240,10 +240,10 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
 
 
 @stage
-def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, database: str, review: str,
-                       bibliography: str, out: str, log: str, allow_invisible: bool = False) -> None:
-    """A meta-analytic review's tables (studies, comparisons, the author's decisions), the database
-    release's metadata, the review metadata and the bibliography -> evidence.json.
+def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, conclusions: str, database: str,
+                       review: str, bibliography: str, out: str, log: str, allow_invisible: bool = False) -> None:
+    """A meta-analytic review's tables (studies, comparisons, the author's decisions and conclusion
+    statements), the database release's metadata, the review metadata and the bibliography -> evidence.json.
 
     Every file is read before the build stops, so that all their problems are reported together.
     """
@@ -267,19 +267,24 @@ def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, databa
                             allow_invisible=allow_invisible)
     decision_table = read(read_table, decisions, meta_analysis.DECISIONS_SCHEMA, "decisions table", "key",
                           allow_empty=True, allow_invisible=allow_invisible)
+    conclusion_table = read(read_table, conclusions, meta_analysis.CONCLUSIONS_SCHEMA, "conclusions table", "id",
+                            allow_empty=True, allow_invisible=allow_invisible)
     cited = [s["key"] for s in study_table.rows] if study_table is not None else []
     cited += [release["citation_key"]] if release else []
     references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
-    for table in (study_table, comparison_table, decision_table):
+    for table in (study_table, comparison_table, decision_table, conclusion_table):
         problems += table.problems if table is not None else []
     problems += bib_problems
-    paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "database": database,
-             "bibliography": bibliography}
+    paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "conclusions": conclusions,
+             "database": database, "bibliography": bibliography}
     if None not in (study_table, comparison_table, decision_table):
         problems += meta_analysis.cross_check_problems(study_table, comparison_table, decision_table,
                                                        None if bib_problems else references, release, paths)
+    if conclusion_table is not None:
+        problems += meta_analysis.conclusion_problems(conclusion_table, conclusions)
     if problems:
-        raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, bibliography]))
+        raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, conclusions,
+                                                   bibliography]))
     rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
     included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
     if not included:
@@ -293,9 +298,11 @@ def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, databa
         "studies": rows,
         "comparisons": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comparison_table.rows],
         "decisions": decision_table.rows,
+        "conclusions": sorted(conclusion_table.rows, key=lambda c: (c["order"], c["id"])),
         "included": [s["key"] for s in included],
         "references": {key: references[key].to_dict() for key in keys},
         "sources": {**paths, "review": review},
     })
     write_log(log, f"{len(rows)} studies ({len(included)} included), {len(comparison_table.rows)} comparisons, "
-                   f"{len(decision_table.rows)} decisions, {len(references)} bibliography entries")
+                   f"{len(decision_table.rows)} decisions, {len(conclusion_table.rows)} conclusion statements, "
+                   f"{len(references)} bibliography entries")

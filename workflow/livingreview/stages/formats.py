@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_escaping
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -181,6 +182,12 @@ def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
     return [evidence["references"][key] for key in sorted(numbers, key=numbers.get)]
 
 
+def figure_folder(release: str, relative_to: str = ".") -> str:
+    """Where the staged release's ``figures/`` folder is for pandoc's figure filter (pandoc/figures.lua):
+    *release* relative to *relative_to*, with forward slashes."""
+    return Path(os.path.relpath(release, relative_to)).as_posix()
+
+
 @stage
 def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
     """review.md -> its pandoc syntax tree as JSON (*defaults*: ``pandoc/common.yaml``, the reader
@@ -190,25 +197,29 @@ def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
 
 
 @stage
-def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
-         log: str) -> None:
+def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, figures: str, variables: str,
+         out: str, log: str) -> None:
     """The article's syntax tree -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``;
-    *template*: ``html/template.html``), with ``citation_*`` meta tags."""
+    *template*: ``html/template.html``), with ``citation_*`` meta tags and the figures of the staged
+    release (folder *figures*) inline."""
     data = read_json(evidence)
     meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
-    pandoc.write_defaults(variables, template, html_variables(data["review"], meta))
+    pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
+                          | {"figure-folder": figure_folder(figures)})
     write_atomic(out, pandoc.convert(ast, "html5", [defaults, variables], reader="json"))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
 @stage
-def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], variables: str,
+def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str, variables: str,
         typst: str, out: str, log: str) -> None:
     """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
     ``pdf/template.typ``; long citation groups made breakable, see :func:`breakable_citations`) ->
-    review.pdf (Typst, with the fonts of *fonts* folders)."""
+    review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
+    *figures*)."""
     review = read_json(evidence)["review"]
-    pandoc.write_defaults(variables, template, pdf_variables(review))
+    pandoc.write_defaults(variables, template, pdf_variables(review)
+                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
     write_atomic(typst, breakable_citations(pandoc.convert(ast, "typst", [defaults, variables], reader="json")))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
@@ -229,15 +240,39 @@ def publication_time(review: dict) -> dt.datetime:
     return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
 
 
+def with_pictures(tree: dict) -> dict:
+    """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG
+    (``figures/NAME.png``), for a format that cannot hold the SVG."""
+    def walk(node):
+        """*node* (any part of the tree) with its figures replaced."""
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: walk(value) for key, value in node.items()}
+        if node.get("t") == "Image":
+            attributes, caption, (source, title) = node["c"]
+            figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
+            if figure:
+                node["c"] = [attributes, caption, [f"figures/{figure.group(1)}.png", title]]
+        return node
+    return walk(tree)
+
+
 @stage
-def docx(*, ast: str, markdown: str, evidence: str, defaults: str, variables: str, out: str, log: str) -> None:
-    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), its document
-    properties from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, variables: str, out: str,
+         log: str) -> None:
+    """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), each figure
+    the PNG in ``figures/`` of the folder *pictures* (see :func:`with_pictures`), its document properties
+    from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
     review = read_json(evidence)["review"]
-    # Figures are found beside review.md first, then in the review folder.
+    # The figures' PNG files are found in *pictures* (by a path that names no build folder, as the Word
+    # file records it), other images beside review.md, then in the review folder.
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
-                                     "resource-path": [Path(markdown).parent.as_posix(), "."]})
-    data = pandoc.convert(ast, "docx", [defaults, variables], reader="json", to_bytes=True)
+                                     "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
+                                                       "."]})
+    tree = with_pictures(read_json(ast))
+    data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
     write_atomic(out, deterministic_docx(data, publication_time(review)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 

@@ -44,6 +44,8 @@ TOOL_DISTRIBUTIONS = {
     "bibtexparser": "bibtexparser",
     "pandas": "pandas",
     "pypandoc": "pypandoc-binary",
+    "matplotlib": "matplotlib",
+    "statsmodels": "statsmodels",
 }
 
 # Settings that change the outputs without changing any input file; `verify`

@@ -8,12 +8,15 @@ templates receive the evidence in narrative order (see :func:`context`).
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from .. import meta_analysis
 from ..files import read_json, write_atomic, write_log
+from ..project import FIGURES
 from ..schemas import labels
 from ..templates import Templates
 from . import stage
+from .synthesis import read_synthesis
 
 
 def context(evidence: dict) -> dict:
@@ -35,6 +38,7 @@ def context(evidence: dict) -> dict:
     designs = Counter(s["design"] for s in studies)
     return {
         "review": evidence["review"],
+        "figures": dict(FIGURES["narrative"]),
         "studies": studies,
         "themes": theme_groups,
         "statements": statements,
@@ -60,7 +64,9 @@ def render(*, section: str, evidence: str, templates: list[str], out: str, log: 
 
 
 @stage
-def render_meta_analysis(*, section: str, evidence: str, templates: list[str], out: str, log: str) -> None:
-    """Render ``sections/<section>.md.j2`` of a meta-analytic review (the names it receives:
-    :func:`livingreview.meta_analysis.context`)."""
-    _write_section(section, templates, meta_analysis.context(read_json(evidence)), out, log)
+def render_meta_analysis(*, section: str, evidence: str, synthesis: str, templates: list[str], out: str,
+                         log: str) -> None:
+    """Render ``sections/<section>.md.j2`` of a meta-analytic review with its evidence and its pooled effects
+    (*synthesis*: synthesis.csv; the names a template receives: :func:`livingreview.meta_analysis.context`)."""
+    table = read_synthesis(Path(synthesis).read_text(encoding="utf-8"))
+    _write_section(section, templates, meta_analysis.context(read_json(evidence), table), out, log)

@@ -1,0 +1,140 @@
+"""Comparing two snapshots of a meta-analytic review (livingreview.compare_meta): renamed studies, matched
+comparisons and revised effect sizes, pooled estimates, conclusion statements and the flow of trials."""
+
+from __future__ import annotations
+
+from livingreview import compare_meta
+from livingreview.compare import Changes, FieldChange, StudyChange
+
+
+def reference(family: str, year: str, title: str, doi: str = "", journal: str = "J") -> dict:
+    record = {"type": "article", "author": [f"{family}, A."], "title": title, "year": year, "journal": journal}
+    if doi:
+        record["doi"] = doi
+    return record
+
+
+def snapshot(studies: dict[str, dict], comparisons: list[dict] = (), synthesis: list[dict] = (),
+             conclusions: list[dict] = (), release: str = "1") -> dict:
+    return {"studies": {k: {"key": k, "label": v.get("label", k), "status": v.get("status", "included")}
+                        for k, v in studies.items()},
+            "references": {k: v["reference"] for k, v in studies.items()},
+            "comparisons": {c["id"]: c for c in comparisons}, "synthesis": list(synthesis),
+            "conclusions": list(conclusions), "numbering": {k: i + 1 for i, k in enumerate(studies)},
+            "database": {"release": release, "last_search": "2022-01-01"}, "search_flow": {"records.screened": 10},
+            "sources": {"studies": "data/studies.csv", "bibliography": "references.bib"}}
+
+
+def test_renamed_studies_are_matched_by_doi_reference_or_author_year_and_title():
+    old = snapshot({
+        "alfonso2009": {"label": "Alfonso, 2009", "reference": reference("Afonso", "2009", "Reminiscence")},
+        "lund2019": {"reference": reference("Lund", "2019", "Task-sharing", doi="10.1/ABC")},
+        "muller2010": {"reference": reference("Müller", "2010", "A Trial: of Things", journal="Old")},
+        "gone2001": {"reference": reference("Gone", "2001", "Gone for good")},
+        "twin2005a": {"reference": reference("Twin", "2005", "Same")},
+        "twin2005b": {"reference": reference("Twin", "2005", "Same")},
+    })
+    new = snapshot({
+        "afonso2009": {"label": "Afonso, 2009", "reference": reference("Afonso", "2009", "Reminiscence")},
+        "lund2020": {"reference": reference("Lund", "2020", "Task-sharing (final)", doi="https://doi.org/10.1/abc")},
+        "mueller2010": {"reference": reference("Muller", "2010", "A trial of things", journal="New")},
+        "fresh2023": {"reference": reference("Fresh", "2023", "New")},
+        "twin2005": {"reference": reference("Twin", "2005", "Same")},
+    })
+    assert compare_meta.match_renamed(old, new) == [
+        ("alfonso2009", "afonso2009", "the same reference"), ("lund2019", "lund2020", "the same DOI"),
+        ("muller2010", "mueller2010", "the same first author, year and title")]
+    flow = compare_meta.trial_flow(old, new)
+    assert flow == {"previous": 6, "now": 5, "carried": 3, "renamed": 3, "new": 2, "left": 3}
+
+
+def test_renamed_studies_leave_the_added_and_removed_lists_and_join_their_numbers():
+    old = snapshot({"alfonso2009": {"label": "Alfonso, 2009", "reference": reference("Afonso", "2009", "R")}})
+    new = snapshot({"afonso2009": {"label": "Afonso, 2009", "reference": reference("Afonso", "2009", "R")}})
+    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(1, 1),
+                   added=(StudyChange("afonso2009", "Afonso 2009", "R", "", None, 1, "included"),),
+                   removed=(StudyChange("alfonso2009", "Afonso 2009", "R", "", 1, None, "deleted"),),
+                   numbering=(("afonso2009", "Afonso 2009", None, 1), ("alfonso2009", "Afonso 2009", 1, None)))
+    changes, meta = compare_meta.compare_meta_analysis(old, new, base)
+    assert changes.added == () and changes.removed == ()
+    assert changes.numbering == (("alfonso2009 → afonso2009", "Afonso 2009", 1, 1),)
+    assert [(r.old_label, r.new_label, r.reason) for r in meta.renamed] == [
+        ("Alfonso, 2009", "Afonso, 2009", "the same reference")]
+
+
+def cmp(cid, key, g, se, instrument="bdi", control="cau", therapy="cbt"):
+    return {"id": cid, "key": key, "psychotherapy": therapy, "control": control, "arm1": "", "arm2": "",
+            "outcome_type": "msd", "instrument": instrument, "rating": "self-report", "time": "post", "g": g,
+            "g_se": se}
+
+
+def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
+    old = [cmp("a_1", "s", 0.5, 0.2), cmp("a_2", "s", 0.7, 0.3, instrument="hdrs"),
+           cmp("a_3", "s", 0.9, 0.25, control="cau"), cmp("a_4", "s", 0.1, 0.1, instrument="phq-9")]
+    new = [cmp("b_1", "s", 0.6, 0.2), cmp("b_2", "s", 0.7, 0.3, instrument="hdrs-17"),
+           cmp("b_3", "s", 0.9, 0.25, control="wl"), cmp("b_5", "s", 0.4, 0.2, instrument="epds")]
+    pairs, only_old, only_new = compare_meta.match_comparisons(old, new)
+    assert sorted((a["id"], b["id"]) for a, b in pairs) == [("a_1", "b_1"), ("a_2", "b_2"), ("a_3", "b_3")]
+    assert [c["id"] for c in only_old] == ["a_4"] and [c["id"] for c in only_new] == ["b_5"]
+    before = snapshot({"s": {"reference": reference("S", "2000", "S")}}, old)
+    after = snapshot({"s": {"reference": reference("S", "2000", "S")}}, new)
+    revisions, counts, recodings = compare_meta.compare_comparisons(before, after, ())
+    assert [(r.old_g, r.new_g) for r in revisions] == [(0.5, 0.6)]
+    assert counts == {"revised": 1, "recoded": 2, "added": 1, "removed": 1, "before": 4, "now": 4}
+    assert recodings == {("instrument", "hdrs", "hdrs-17"): 1, ("control", "cau", "wl"): 1}
+
+
+def test_pooled_estimates_old_and_new_and_statements_whose_numbers_changed():
+    row = {"analysis": "overall", "level": "all", "k": "2", "g": "0.5000"}
+    old = snapshot({}, synthesis=[row], conclusions=[
+        {"id": "a", "analysis": "overall", "level": "all", "statement": "g = {g}.", "text": "g = 0.50."},
+        {"id": "b", "analysis": "overall", "level": "all", "statement": "Same.", "text": "Same."},
+        {"id": "c", "analysis": "overall", "level": "all", "statement": "Old words.", "text": "Old words."}])
+    new = snapshot({}, synthesis=[dict(row, k="3", g="0.6000"), {"analysis": "therapy", "level": "cbt", "k": "1",
+                                                                 "g": "0.7000"}], conclusions=[
+        {"id": "a", "analysis": "overall", "level": "all", "statement": "g = {g}.", "text": "g = 0.60."},
+        {"id": "b", "analysis": "overall", "level": "all", "statement": "Same.", "text": "Same."},
+        {"id": "c", "analysis": "overall", "level": "all", "statement": "New words.", "text": "New words."},
+        {"id": "d", "analysis": "therapy", "level": "cbt", "statement": "Added.", "text": "Added."}])
+    pooled = compare_meta.pooled_changes(old, new)
+    assert [(p.analysis, p.level, p.label, p.old and p.old["g"], p.new["g"]) for p in pooled] == [
+        ("overall", "all", "all trials", "0.5000", "0.6000"),
+        ("therapy", "cbt", "cognitive behavioural therapy", None, "0.7000")]
+    statements = compare_meta.statement_changes(old, new)
+    assert [(s.id, s.kind) for s in statements] == [("a", "numbers"), ("c", "reworded"), ("d", "added")]
+    assert [(s.op, s.text) for s in statements[0].segments] == [("equal", "g ="), ("delete", "0.50."),
+                                                                 ("insert", "0.60.")]
+
+
+def test_a_statement_held_to_another_condition_is_reported_with_both_conditions():
+    """An author who loosens a condition to keep a statement through an update leaves a trace."""
+    statement = {"id": "wl", "analysis": "control", "level": "wl", "statement": "Large.", "text": "Large."}
+    old = snapshot({}, conclusions=[dict(statement, condition="ci_low > 0.5")])
+    new = snapshot({}, conclusions=[dict(statement, condition="ci_low > 0.3")])
+    [change] = compare_meta.statement_changes(old, new)
+    assert (change.kind, change.old_condition, change.new_condition) == ("condition", "ci_low > 0.5", "ci_low > 0.3")
+    assert compare_meta.statement_changes(old, old) == ()
+
+
+def test_a_column_the_new_release_adds_is_reported_once_not_as_a_revision_of_every_trial():
+    old = snapshot({"a": {"reference": reference("A", "2000", "A")}, "b": {"reference": reference("B", "2001", "B")}})
+    new = snapshot({"a": {"reference": reference("A", "2000", "A")}, "b": {"reference": reference("B", "2001", "B")}})
+    old["studies"]["a"]["n"] = old["studies"]["b"]["n"] = ""
+    new["studies"]["a"]["n"], new["studies"]["b"]["n"] = 38, ""
+    old["studies"]["b"]["country"], new["studies"]["b"]["country"] = "eu", "us"
+    assert compare_meta.new_study_fields(old, new) == ("n",)
+    revised = (StudyChange("a", "A", "A", "", 1, 1, "included", (FieldChange("data/studies.csv", "n", "", "38"),)),
+               StudyChange("b", "B", "B", "", 2, 2, "included", (FieldChange("data/studies.csv", "n", "", "1"),
+                                                                   FieldChange("data/studies.csv", "country", "eu", "us"))))
+    changes, _ = compare_meta.without_new_fields(Changes(title="t", old_version="1", new_version="2", review_file="r",
+                                                         reference_count=(2, 2), revised=revised), (), ("n",), "data/studies.csv")
+    assert [(s.key, [f.field for f in s.fields]) for s in changes.revised] == [("b", ["country"])]
+
+
+def test_a_first_release_reports_its_own_numbers():
+    new = snapshot({"s": {"reference": reference("S", "2000", "S")}},
+                   synthesis=[{"analysis": "overall", "level": "all", "k": "1", "g": "0.1"}])
+    meta = compare_meta.first_release(new)
+    assert meta.flow == {"previous": None, "now": 1, "carried": 0, "renamed": 0, "new": 1, "left": 0}
+    assert meta.search["new"]["last_search"] == "1 January 2022"
+    assert [p.new["g"] for p in meta.pooled] == ["0.1"]

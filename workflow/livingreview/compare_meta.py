@@ -1,0 +1,421 @@
+"""Compare two snapshots of a meta-analytic review: what its changes report adds to
+:func:`livingreview.compare.compare`.
+
+Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
+:class:`MetaChanges` record:
+
+- studies *renamed* between database releases (``Alfonso, 2009`` became
+  ``Afonso, 2009``): a study whose key left the dataset matched one-to-one
+  with a study whose key is new, by the same DOI, the same bibliography entry,
+  or the same first author, year and title; reported as renamed, not as one
+  removed and one added (:func:`match_renamed`);
+- the comparisons of the studies in both releases matched (their ids are not
+  stable across releases), and each effect size that was revised (:func:`match_comparisons`);
+- every pooled estimate, old and new (the snapshots' synthesis tables);
+- the conclusion statements whose wording changed, because a number changed
+  or because the author reworded them;
+- the items PRISMA-LSR asks of an update: the search of each version, and
+  what is new since the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .compare import Changes, FieldChange, Segment, field_changes, word_diff
+from .meta_analysis import long_date
+
+# What identifies a comparison within its study, when ids change between releases.
+COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
+# Fields of a study row that a rename changes by itself (not revisions).
+RENAME_FIELDS = ("key", "label")
+# How many recodings (a code of a matched comparison changed, its effect size not) the report lists.
+RECODINGS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A study whose key and label changed between releases: the same study, by *reason*."""
+
+    old_key: str
+    new_key: str
+    old_label: str
+    new_label: str
+    reason: str
+    old_number: int | None
+    new_number: int | None
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class EffectRevision:
+    """A comparison matched across releases whose Hedges' g or standard error changed."""
+
+    key: str
+    label: str
+    comparison: str
+    old_g: float
+    old_se: float
+    new_g: float
+    new_se: float
+
+
+@dataclass(frozen=True)
+class PooledChange:
+    """One analysis of the synthesis table, old and new (None where it had no study); *label* names its
+    level ("waiting list")."""
+
+    analysis: str
+    level: str
+    label: str
+    old: dict | None
+    new: dict | None
+
+
+@dataclass(frozen=True)
+class StatementChange:
+    """A conclusion statement added, removed, reworded or held to another condition: ``kind`` is "numbers"
+    (its numbers changed, its wording did not), "reworded" (the author changed it), "condition" (only its
+    condition changed), "added" or "removed"; ``old_condition`` and ``new_condition`` are its conditions
+    (equal when the condition did not change)."""
+
+    id: str
+    kind: str
+    analysis: str
+    level: str
+    old: str
+    new: str
+    segments: tuple[Segment, ...]
+    old_condition: str = ""
+    new_condition: str = ""
+
+
+@dataclass(frozen=True)
+class MetaChanges:
+    """What a meta-analytic review's changes report states beyond :class:`~livingreview.compare.Changes`."""
+
+    renamed: tuple[Renamed, ...] = ()
+    revisions: tuple[EffectRevision, ...] = ()
+    comparisons: dict | None = None
+    recodings: tuple[tuple[str, str, str, int], ...] = ()
+    more_recodings: int = 0
+    pooled: tuple[PooledChange, ...] = ()
+    statements: tuple[StatementChange, ...] = ()
+    search: dict | None = None
+    flow: dict | None = None
+    new_fields: tuple[str, ...] = ()
+
+
+# --- renamed studies --------------------------------------------------------------
+
+def ascii_fold(text: str) -> str:
+    """*text* lower-case, accents dropped, only letters and digits kept (single spaces between words)."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", " ", plain.casefold()).strip()
+
+
+def same_doi(reference: dict) -> str | None:
+    """The entry's DOI, normalised (lower case, no resolver prefix); None without one."""
+    doi = str(reference.get("doi", "")).strip().lower()
+    for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
+        doi = doi.removeprefix(prefix)
+    return doi or None
+
+
+def same_entry(reference: dict) -> str:
+    """The whole bibliography entry (type, names and fields) as one comparable text."""
+    return json.dumps(reference, sort_keys=True, ensure_ascii=False)
+
+
+def same_author_year_title(reference: dict) -> str | None:
+    """The first author's family name, the year and the title, normalised; None when one is missing."""
+    people = reference.get("author") or []
+    family = ascii_fold(people[0].split(",")[0]) if people else ""
+    title, year = ascii_fold(reference.get("title", "")), str(reference.get("year", "")).strip()
+    return f"{family}|{year}|{title}" if family and year and title else None
+
+
+# How a renamed study is recognised, in the order tried, with the reason the report gives.
+RENAME_RULES = (("the same DOI", same_doi), ("the same reference", same_entry),
+                ("the same first author, year and title", same_author_year_title))
+
+
+def match_renamed(old: dict, new: dict) -> list[tuple[str, str, str]]:
+    """``(old_key, new_key, reason)`` for each study of snapshot *old* whose key is gone from *new*, matched
+    one-to-one with a study whose key is new, by the first of :data:`RENAME_RULES` that pairs them (a
+    signature shared by several candidates on either side pairs nothing)."""
+    gone = sorted(k for k in old["studies"] if k not in new["studies"])
+    arrived = sorted(k for k in new["studies"] if k not in old["studies"])
+    pairs: list[tuple[str, str, str]] = []
+    for reason, signature in RENAME_RULES:
+        olds: dict[str, list[str]] = {}
+        news: dict[str, list[str]] = {}
+        for key in gone:
+            value = signature(old["references"].get(key, {}))
+            if value:
+                olds.setdefault(value, []).append(key)
+        for key in arrived:
+            value = signature(new["references"].get(key, {}))
+            if value:
+                news.setdefault(value, []).append(key)
+        for value, keys in sorted(olds.items()):
+            if len(keys) == 1 and len(news.get(value, [])) == 1:
+                pairs.append((keys[0], news[value][0], reason))
+        matched_old, matched_new = {p[0] for p in pairs}, {p[1] for p in pairs}
+        gone = [k for k in gone if k not in matched_old]
+        arrived = [k for k in arrived if k not in matched_new]
+    return sorted(pairs)
+
+
+def renamed_studies(old: dict, new: dict) -> tuple[Renamed, ...]:
+    """The renamed studies of :func:`match_renamed`, with their labels, numbers and other changed fields."""
+    found = []
+    for old_key, new_key, reason in match_renamed(old, new):
+        before = {k: v for k, v in old["studies"][old_key].items() if k not in RENAME_FIELDS}
+        after = {k: v for k, v in new["studies"][new_key].items() if k not in RENAME_FIELDS}
+        fields = (field_changes(before, after, new["sources"]["studies"])
+                  + field_changes(old["references"].get(old_key, {}), new["references"].get(new_key, {}),
+                                  new["sources"]["bibliography"]))
+        found.append(Renamed(old_key, new_key, old["studies"][old_key].get("label", old_key),
+                             new["studies"][new_key].get("label", new_key), reason, old["numbering"].get(old_key),
+                             new["numbering"].get(new_key), fields))
+    return tuple(sorted(found, key=lambda r: (r.new_number is None, r.new_number or 0, r.new_key)))
+
+
+def without_renamed(changes: Changes, renamed: tuple[Renamed, ...]) -> Changes:
+    """*changes* with the renamed studies taken out of the added and removed ones, and each renamed study's
+    two rows of the number map joined into one (its key shown as ``old → new``)."""
+    olds = {r.old_key: r for r in renamed}
+    news = {r.new_key: r for r in renamed}
+    numbering = [row for row in changes.numbering if row[0] not in olds and row[0] not in news]
+    numbering += [(f"{r.old_key} → {r.new_key}", next((label for key, label, _, _ in changes.numbering
+                                                        if key == r.new_key), r.new_label), r.old_number,
+                   r.new_number) for r in renamed]
+    numbering.sort(key=lambda r: (r[3] is None, r[3] or 0, r[2] is None, r[2] or 0, r[0]))
+    return replace(changes, added=tuple(s for s in changes.added if s.key not in news),
+                   removed=tuple(s for s in changes.removed if s.key not in olds), numbering=tuple(numbering))
+
+
+def new_study_fields(old: dict, new: dict) -> tuple[str, ...]:
+    """The study columns that the new snapshot fills and the old one left empty for every study: a column
+    the database added (``n_randomised`` in release 24.0.2), to be reported once rather than as a revision
+    of every trial."""
+    def filled(snapshot: dict) -> set[str]:
+        """The study fields with a value in at least one study of *snapshot*."""
+        return {field for study in snapshot["studies"].values() for field, value in study.items()
+                if value not in ("", None)}
+    return tuple(sorted(filled(new) - filled(old)))
+
+
+def without_new_fields(changes: Changes, renamed: tuple[Renamed, ...], fields: tuple[str, ...],
+                       source: str) -> tuple[Changes, tuple[Renamed, ...]]:
+    """*changes* and *renamed* without the filling of the new study *fields* (of the file *source*): a
+    revised study left with no other change is no longer revised."""
+    def kept(items: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
+        """The field changes that are not a new field being filled."""
+        return tuple(f for f in items if not (f.field in fields and f.source == source and f.old == ""))
+    revised = tuple(replace(s, fields=kept(s.fields)) for s in changes.revised)
+    return (replace(changes, revised=tuple(s for s in revised if s.fields)),
+            tuple(replace(r, fields=kept(r.fields)) for r in renamed))
+
+
+# --- comparisons and effect sizes -----------------------------------------------------
+
+def _natural(comparison: dict, fields: tuple[str, ...] = COMPARISON_FIELDS) -> tuple:
+    """What a comparison compares (its *fields*, as text): the key it is matched by across releases."""
+    return tuple(str(comparison.get(f) or "") for f in fields)
+
+
+def instrument_family(instrument: str) -> str:
+    """An instrument's code without its version or variant (``hdrs-17`` and ``hdrs`` are both ``hdrs``)."""
+    return re.split(r"[-(\s]", str(instrument).strip().lower(), maxsplit=1)[0]
+
+
+def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
+    """The comparisons of one study in two releases paired: ``(pairs, only_old, only_new)``.
+
+    Comparison ids are not stable across releases, so comparisons are paired
+    by what they compare (:data:`COMPARISON_FIELDS`, in order of occurrence
+    when a release repeats them); then those whose instrument was only
+    recoded (``hdrs`` as ``hdrs-17``); then those with the same effect size
+    and standard error (another code recoded). What remains was added or removed.
+    """
+    pairs: list[tuple[dict, dict]] = []
+    left, right = sorted(old, key=lambda c: c["id"]), sorted(new, key=lambda c: c["id"])
+
+    def pair_by(signature) -> None:
+        nonlocal left, right
+        waiting: dict[tuple, list[dict]] = {}
+        for comparison in right:
+            waiting.setdefault(signature(comparison), []).append(comparison)
+        unpaired = []
+        for comparison in left:
+            candidates = waiting.get(signature(comparison))
+            if candidates:
+                pairs.append((comparison, candidates.pop(0)))
+            else:
+                unpaired.append(comparison)
+        taken = {id(b) for _, b in pairs}
+        left, right = unpaired, [c for c in right if id(c) not in taken]
+
+    pair_by(_natural)
+    pair_by(lambda c: (*_natural(c, tuple(f for f in COMPARISON_FIELDS if f != "instrument")),
+                       instrument_family(c.get("instrument", ""))))
+    pair_by(lambda c: (repr(float(c["g"])), repr(float(c["g_se"]))))
+    return pairs, left, right
+
+
+def describe_comparison(comparison: dict) -> str:
+    """How the report names a comparison: ``cbt vs cau, bdi-2 (self-report), post``."""
+    arms = " vs ".join(str(comparison.get(f) or "") for f in ("psychotherapy", "control"))
+    specification = " / ".join(s for s in (comparison.get("arm1"), comparison.get("arm2")) if s)
+    return (f"{arms}{f' ({specification})' if specification else ''}, {comparison.get('instrument', '')} "
+            f"({comparison.get('rating', '')}), {comparison.get('time', '')}")
+
+
+def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[tuple[EffectRevision, ...], dict,
+                                                                                   Counter]:
+    """The effect sizes revised in the studies included in both snapshots, the counts of comparisons
+    (unchanged, recoded, revised, added and removed, in those studies and overall) and the recodings."""
+    old_key = {r.new_key: r.old_key for r in renamed}
+    by_study_old: dict[str, list[dict]] = {}
+    by_study_new: dict[str, list[dict]] = {}
+    for comparison in old.get("comparisons", {}).values():
+        by_study_old.setdefault(comparison["key"], []).append(comparison)
+    for comparison in new.get("comparisons", {}).values():
+        by_study_new.setdefault(comparison["key"], []).append(comparison)
+    revisions, recodings = [], Counter()
+    counts = Counter()
+    for key in sorted(by_study_new):
+        before = by_study_old.get(old_key.get(key, key))
+        if not before:
+            continue
+        pairs, only_old, only_new = match_comparisons(before, by_study_new[key])
+        counts["added"] += len(only_new)
+        counts["removed"] += len(only_old)
+        for a, b in pairs:
+            if float(a["g"]) != float(b["g"]) or float(a["g_se"]) != float(b["g_se"]):
+                counts["revised"] += 1
+                revisions.append(EffectRevision(key, new["studies"][key].get("label", key), describe_comparison(b),
+                                                float(a["g"]), float(a["g_se"]), float(b["g"]), float(b["g_se"])))
+            elif _natural(a) != _natural(b):
+                counts["recoded"] += 1
+                recodings.update((f, str(a.get(f) or ""), str(b.get(f) or "")) for f in COMPARISON_FIELDS
+                                 if str(a.get(f) or "") != str(b.get(f) or ""))
+            else:
+                counts["unchanged"] += 1
+    counts["before"] = len(old.get("comparisons", {}))
+    counts["now"] = len(new.get("comparisons", {}))
+    return tuple(revisions), dict(counts), recodings
+
+
+# --- pooled estimates, statements, search ----------------------------------------------
+
+def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
+    """Every analysis of either snapshot's synthesis table, old and new: overall, then by control condition
+    and by psychotherapy, each in the code book's order (codes it does not know last)."""
+    from .meta_analysis import analysis_labels
+
+    before = {(r["analysis"], r["level"]): r for r in old.get("synthesis", [])}
+    after = {(r["analysis"], r["level"]): r for r in new.get("synthesis", [])}
+    known = analysis_labels()
+    order = {(a, level): (i, j) for i, a in enumerate(known) for j, level in enumerate(known[a])}
+
+    def rank(item: tuple[str, str]) -> tuple:
+        return (*order.get(item, (len(order), len(order))), item)
+
+    return tuple(PooledChange(a, level, known.get(a, {}).get(level, level), before.get((a, level)),
+                              after.get((a, level))) for a, level in sorted(set(before) | set(after), key=rank))
+
+
+def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
+    """The conclusion statements added, removed, or whose printed text or condition changed (in the new
+    order): an author who loosens a condition to keep a statement through an update is reported too."""
+    before = {c["id"]: c for c in old.get("conclusions", [])}
+    after = {c["id"]: c for c in new.get("conclusions", [])}
+    changes = []
+    for ident in [c["id"] for c in new.get("conclusions", [])] + sorted(set(before) - set(after)):
+        a, b = before.get(ident), after.get(ident)
+        if a and b and a["text"] == b["text"] and a.get("condition") == b.get("condition"):
+            continue
+        if a and b:
+            kind = ("condition" if a["text"] == b["text"] else
+                    "numbers" if a["statement"] == b["statement"] else "reworded")
+        else:
+            kind = "added" if b else "removed"
+        side = b or a
+        segments = word_diff(a["text"] if a else "", b["text"] if b else "", {}, {})
+        changes.append(StatementChange(ident, kind, side["analysis"], side["level"], a["text"] if a else "",
+                                       b["text"] if b else "", segments, (a or b).get("condition", ""),
+                                       (b or a).get("condition", "")))
+    return tuple(changes)
+
+
+FLOW_COUNTS = (("database.hits", "records identified in databases"),
+               ("additional.records", "records from other sources"),
+               ("records.screened", "records screened"),
+               ("full.text.assessed.for.eligibility", "full texts assessed"),
+               ("included", "included, as the search flow reports"))
+
+
+def search_changes(old: dict, new: dict) -> dict:
+    """The search of each version (release, last search, search-flow counts), for PRISMA-LSR."""
+    def side(snapshot: dict) -> dict:
+        database, flow = snapshot.get("database", {}), snapshot.get("search_flow", {})
+        return {"release": database.get("release", ""), "last_search": long_date(database.get("last_search")),
+                "counts": {name: flow.get(name) for name, _ in FLOW_COUNTS}}
+
+    return {"old": side(old), "new": side(new), "labels": dict(FLOW_COUNTS)}
+
+
+def trial_flow(old: dict | None, new: dict, renamed: list[tuple[str, str, str]] | None = None) -> dict:
+    """How the included trials moved from snapshot *old* (None: no previous version) to *new*: how many were
+    included before and now, carried over (by key, or renamed), new, and no longer included."""
+    def included(snapshot: dict) -> set[str]:
+        return {k for k, s in snapshot["studies"].items() if s.get("status", "included") == "included"}
+
+    now = included(new)
+    if old is None:
+        return {"previous": None, "now": len(now), "carried": 0, "renamed": 0, "new": len(now), "left": 0}
+    before = included(old)
+    pairs = renamed if renamed is not None else match_renamed(old, new)
+    as_new = {o: n for o, n, _ in pairs}
+    carried = {as_new.get(k, k) for k in before} & now
+    return {"previous": len(before), "now": len(now), "carried": len(carried),
+            "renamed": sum(1 for o, n, _ in pairs if o in before and n in now), "new": len(now - carried),
+            "left": len(before) - len(carried)}
+
+
+def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> tuple[Changes, MetaChanges]:
+    """The changes of a meta-analytic review: *changes* (from :func:`livingreview.compare.compare`) without
+    the renamed studies, and what :class:`MetaChanges` adds."""
+    renamed = renamed_studies(baseline, snapshot)
+    new_fields = new_study_fields(baseline, snapshot)
+    changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
+    revisions, counts, recodings = compare_comparisons(baseline, snapshot, renamed)
+    common = recodings.most_common()
+    shown = sorted(common[:RECODINGS_SHOWN], key=lambda item: (-item[1], item[0]))
+    meta = MetaChanges(
+        renamed=renamed,
+        revisions=tuple(sorted(revisions, key=lambda r: (r.label.casefold(), r.key, r.comparison))),
+        comparisons=counts,
+        recodings=tuple((field, old, new, n) for (field, old, new), n in shown),
+        more_recodings=sum(n for _, n in common[RECODINGS_SHOWN:]),
+        pooled=pooled_changes(baseline, snapshot),
+        statements=statement_changes(baseline, snapshot),
+        search=search_changes(baseline, snapshot),
+        flow=trial_flow(baseline, snapshot, [(r.old_key, r.new_key, r.reason) for r in renamed]),
+        new_fields=new_fields,
+    )
+    return without_renamed(changes, renamed), meta
+
+
+def first_release(snapshot: dict) -> MetaChanges:
+    """What a first release's report states: its pooled estimates, statements and search."""
+    return MetaChanges(pooled=pooled_changes({}, snapshot), statements=statement_changes({}, snapshot),
+                       search=search_changes({}, snapshot), flow=trial_flow(None, snapshot))
+
