@@ -225,10 +225,17 @@ def build(review: Path, overrides: dict) -> int:
         except Exception as exc:  # Snakemake raises what the workflow raised, or its own errors
             failure = exc
         failed_stages = take_failures()
+        succeeded = failure is None and not failed_stages
+        published = record.is_file() and record.stat().st_mtime_ns != published_before
         if interrupts.received():
-            raise Interrupted
-    if failure is None and not failed_stages:
-        if record.is_file() and record.stat().st_mtime_ns == published_before:
+            # A signal that came while Snakemake was starting may be swallowed by it, and the build then
+            # runs to the end: once it has published, output/ holds the new release, whole, and says so.
+            if not (succeeded and published):
+                raise Interrupted
+            print(f"livingreview: the interrupt came too late to stop the build; "
+                  f"{config.get('output_dir', 'output')}/ holds the new release", file=sys.stderr)
+    if succeeded:
+        if not published:
             print(f"livingreview: {config.get('output_dir', 'output')}/ is up to date")
         return 0
     authors = [error for error in (author_error(exc) for exc in failed_stages) if error is not None]
