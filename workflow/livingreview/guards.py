@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .pooling import TEXT_DECIMALS, fixed
+from .pooling import COLUMNS, TEXT_DECIMALS, fixed
 
 # The numbers a condition may compare and a statement may print: the synthesis table's columns.
-NAMES = ("k", "participants", "g", "ci_low", "ci_high", "tau2", "i2")
+NAMES = COLUMNS[2:]  # the numbers of a synthesis row: k, participants, g, ci_low, ci_high, tau2, i2
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
              "!=": operator.ne}
 _COMPARISON = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\s*")

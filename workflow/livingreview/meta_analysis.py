@@ -224,12 +224,9 @@ def pooled_context(table: dict[tuple[str, str], dict[str, str]]) -> dict:
     and ``therapy`` (code -> row), and ``rows`` (every analysis in the order of Table 2: overall, then the
     control conditions and the psychotherapies in the code book's order). Each row has its ``analysis``,
     ``code``, ``label`` and numbers."""
-    code_labels = {"overall": {pooling.OVERALL_LEVEL: ("all trials", "all trials")},
-                   "control": labels(COMPARISONS_SCHEMA, "control"),
-                   "therapy": labels(COMPARISONS_SCHEMA, "psychotherapy")}
     pooled: dict = {"control": {}, "therapy": {}, "overall": None, "rows": []}
-    for analysis, known in code_labels.items():
-        for code, (label, _) in known.items():
+    for analysis, known in analysis_labels().items():
+        for code, label in known.items():
             row = table.get((analysis, code))
             if row is None:
                 continue

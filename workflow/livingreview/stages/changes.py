@@ -23,7 +23,6 @@ record, and ``changes.html`` by pandoc from it.
 
 from __future__ import annotations
 
-import csv
 import html as html_escaping
 import re
 import sys
@@ -41,6 +40,7 @@ from ..markdown import escape_inline
 from ..pooling import fixed
 from ..templates import Templates
 from . import stage
+from .synthesis import read_synthesis
 
 SNAPSHOT_FORMAT = 1
 
@@ -337,14 +337,6 @@ def read_previous(path: str | Path) -> dict | None:
     return previous
 
 
-def read_synthesis_rows(path: str | Path | None) -> list[dict[str, str]] | None:
-    """The rows of a synthesis table (synthesis.csv) as text cells, in its order; None without a path."""
-    if path is None:
-        return None
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 @stage
 def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, published: str, out: str,
              log: str) -> None:
@@ -353,7 +345,8 @@ def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, 
     file."""
     numbering = read_json(citations)
     current = make_snapshot(read_json(evidence), numbering, article_paragraphs(read_json(ast), numbering),
-                            read_synthesis_rows(synthesis))
+                            list(read_synthesis(Path(synthesis).read_text(encoding="utf-8")).values())
+                            if synthesis else None)
     previous = read_previous(published)
     check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)

@@ -190,6 +190,19 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
     return statements
 
 
+def reader_noting(problems: list[LivingReviewError]):
+    """A ``read(reader, *args, **kwargs)`` that returns what *reader* returns, or None with the
+    :class:`LivingReviewError` it raised noted in *problems* (so that every file is read before a stop)."""
+    def read(reader, *args, **kwargs):
+        """What *reader* returns, or None with its problems noted."""
+        try:
+            return reader(*args, **kwargs)
+        except LivingReviewError as exc:
+            problems.extend(flatten([exc]))
+            return None
+    return read
+
+
 @stage
 def load(*, studies: str, themes: str, review: str, bibliography: str, out: str, log: str,
          allow_invisible: bool = False) -> None:
@@ -200,14 +213,7 @@ def load(*, studies: str, themes: str, review: str, bibliography: str, out: str,
     refused unless *allow_invisible*.
     """
     problems: list[LivingReviewError] = []
-
-    def read(reader, *args, **kwargs):
-        """What *reader* returns, or None with its problems noted."""
-        try:
-            return reader(*args, **kwargs)
-        except LivingReviewError as exc:
-            problems.extend(flatten([exc]))
-            return None
+    read = reader_noting(problems)
 
     metadata = read(read_review, review, allow_invisible)
     theme_table = read(read_table, themes, "themes", "themes table", "theme", allow_invisible=allow_invisible)
@@ -248,14 +254,7 @@ def load_meta_analysis(*, studies: str, comparisons: str, decisions: str, conclu
     Every file is read before the build stops, so that all their problems are reported together.
     """
     problems: list[LivingReviewError] = []
-
-    def read(reader, *args, **kwargs):
-        """What *reader* returns, or None with its problems noted."""
-        try:
-            return reader(*args, **kwargs)
-        except LivingReviewError as exc:
-            problems.extend(flatten([exc]))
-            return None
+    read = reader_noting(problems)
 
     metadata = read(read_review, review, allow_invisible)
     release = read(read_checked_yaml, database, meta_analysis.DATABASE_SCHEMA, "database metadata",

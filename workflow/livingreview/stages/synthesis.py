@@ -75,10 +75,11 @@ def pool_effects(*, evidence: str, out: str, log: str) -> None:
                             "check the effect sizes (g) and standard errors (g_se) of that analysis's "
                             "comparisons") from None
     text = pooling.table_text(rows)
-    problems = guard_problems(data["conclusions"], read_synthesis(text), data["sources"]["conclusions"])
+    table = read_synthesis(text)
+    problems = guard_problems(data["conclusions"], table, data["sources"]["conclusions"])
     if problems:
         raise combined(problems, "fix the statements listed above, then build again")
     write_atomic(out, text)
-    overall = read_synthesis(text).get(("overall", pooling.OVERALL_LEVEL))
+    overall = table.get(("overall", pooling.OVERALL_LEVEL))
     write_log(log, f"{len(rows)} analyses pooled; overall: {shown_numbers(overall) if overall else 'none'}; "
                    f"{len(data['conclusions'])} conclusion guards hold")
