@@ -146,19 +146,6 @@ def study_order(study: dict) -> tuple:
     return (study["label"].casefold(), study["key"])
 
 
-def participants(comparisons: list[dict]) -> int:
-    """The participants in the arms of *comparisons*: each arm (its trial, condition code and arm label)
-    counted once, with the largest n analysed its comparisons give it; arms without n are left out."""
-    arms: dict[tuple, float] = {}
-    for comparison in comparisons:
-        for side, code in ((1, comparison["psychotherapy"]), (2, comparison["control"])):
-            n = comparison[f"n_arm{side}"]
-            if n is not None:
-                arm = (comparison["key"], code, comparison[f"arm{side}"] or "")
-                arms[arm] = max(arms.get(arm, 0.0), n)
-    return round(sum(arms.values()))
-
-
 def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
     """One psychotherapy's (or control condition's) studies and comparisons; its participants are those of
     the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms)."""
@@ -167,7 +154,7 @@ def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels:
     singular, plural = code_labels[code]
     return {"code": code, "label": singular, "plural": plural, "studies": members,
             "k": len(members), "comparisons": len(comparisons),
-            "participants": participants(comparisons)}
+            "participants": int(fixed(pooling.participants(comparisons), 0))}
 
 
 def _counted(values, code_labels: dict | None = None) -> list[dict]:
