@@ -14,7 +14,6 @@ import datetime as dt
 from . import guards, pooling
 from .errors import DataError, did_you_mean
 from .pooling import fixed
-from .project import FIGURES
 from .schemas import labels
 from .tables import Table, row_place
 
@@ -268,7 +267,6 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "pooled": pooled_context(table),
         "conclusions": conclusion_context(evidence.get("conclusions", []), table),
         "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0)},
-        "figures": dict(FIGURES["meta-analysis"]),
         "database": database,
         "last_search": long_date(evidence["database"]["last_search"]),
         "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),

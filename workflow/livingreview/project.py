@@ -28,6 +28,7 @@ CODE = [
     "workflow/report/*.rst",
     "workflow/livingreview/*.py",
     "workflow/livingreview/stages/*.py",
+    "workflow/livingreview/kinds/*.py",
     "workflow/snakemake_logger_plugin_livingreview/*.py",
 ]
 # What else the pipeline is made of (copied with the code by `verify`, the
@@ -40,28 +41,15 @@ REVIEW_SOURCES = ["config", "data", "references.bib", "templates"]
 SECTIONS = ("introduction", "description", "conclusion")
 
 # The release: what the workflow stages under <build_dir>/release/ and
-# publishes to <output_dir>/ as one set. The manifest, which hashes the
-# others, comes last.
+# publishes to <output_dir>/ as one set: these files, and those of the
+# review's kind (livingreview.kinds.ReviewKind.all_release_files). The
+# manifest, which hashes the others, comes last.
 MANIFEST = "manifest.json"
 SNAPSHOT = "evidence.json"
 RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "review.jats.xml", SNAPSHOT, "changes.md",
                  "changes.html", MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
-# The figures of each kind of review (config key `kind`): name -> its release file. Each is made by a
-# rule of its own (workflow/rules/figures.smk), shown inline in review.html, drawn in review.pdf and
-# referenced from review.md.
-FIGURES = {
-    "narrative": {"designs": "figures/designs.svg"},
-    "meta-analysis": {"flow": "figures/prisma.svg", "forest": "figures/forest.svg"},
-}
-# The release files a kind of review has besides RELEASE_FILES (and its figures).
-KIND_RELEASE_FILES = {"narrative": (), "meta-analysis": (SYNTHESIS,)}
-
-
-def release_files(kind: str = "narrative") -> tuple[str, ...]:
-    """The release of a review of *kind*: :data:`RELEASE_FILES`, its own files and figures, the manifest last."""
-    return (*RELEASE_FILES[:-1], *KIND_RELEASE_FILES[kind], *sorted(FIGURES[kind].values()), MANIFEST)
 
 
 def code_files(root: str | Path = ROOT) -> list[Path]:

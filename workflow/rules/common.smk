@@ -9,6 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from livingreview import config as review_config  # noqa: E402
+from livingreview import kinds as review_kinds  # noqa: E402
 from livingreview import project  # noqa: E402
 from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
@@ -58,8 +59,10 @@ def staged(name):
     return f"{RELEASE}/{name}"
 
 
+# The review's kind (config key `kind`): its plugin, asked whatever differs between kinds of review.
+KIND = review_kinds.get(CFG["kind"])
 # The release files of this kind of review (the manifest last).
-RELEASE_FILES = project.release_files(CFG["kind"])
+RELEASE_FILES = KIND.all_release_files()
 # The published release's snapshot: the baseline this build is compared with.
 PUBLISHED_SNAPSHOT = f"{OUTPUT}/{project.SNAPSHOT}"
 

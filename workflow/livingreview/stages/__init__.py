@@ -2,7 +2,7 @@
 
 Each rule's ``run:`` block calls one function of its stage's module with
 named arguments (the rule's input, output and log paths), e.g.
-``evidence.load(studies=input.studies, ..., out=output[0], log=log[0])``.
+``sections.render(kind=KIND, section=wildcards.section, ..., out=output[0], log=log[0])``.
 Those functions are marked :func:`stage`: the exceptions they raise are
 kept, as objects, for the command that started the build in this process
 (``python -m livingreview build`` runs jobs in threads of its own process)
