@@ -119,7 +119,6 @@ def conclusion_statements(themes: list[dict], included: list[dict], themes_path:
     return statements
 
 
-
 class Narrative(ReviewKind):
     """A narrative review: studies and themes; no pooled effects; a map of the studies by theme and design."""
 
