@@ -30,6 +30,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..compare import compare as compare_snapshots
 from ..project import MANIFEST, RELEASE_FILES
 
 # The data files every kind of review reads besides its own (config keys).
@@ -102,9 +103,7 @@ class ReviewKind(ABC):
     def compare(self, baseline: dict | None, snapshot: dict) -> dict:
         """The names the changes template receives: ``changes`` (a :class:`~livingreview.compare.Changes`,
         from *baseline*, None for the first release, to *snapshot*) and the kind's own."""
-        from ..compare import compare
-
-        return {"changes": compare(baseline, snapshot)}
+        return {"changes": compare_snapshots(baseline, snapshot)}
 
     def all_release_files(self) -> tuple[str, ...]:
         """The release of a review of this kind: the files of every review
@@ -117,7 +116,7 @@ class ReviewKind(ABC):
 
 
 def _registry() -> dict[str, ReviewKind]:
-    """The plugins by name."""
+    """The plugins by name (imported here, once this module has defined what they import from it)."""
     from .meta_analysis import MetaAnalysis
     from .narrative import Narrative
 

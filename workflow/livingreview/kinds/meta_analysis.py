@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import guards, meta_analysis
 from ..bibtex import read_bibliography
-from ..compare import compare
+from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
 from ..errors import DataError, LivingReviewError, combined, in_reading_order
 from ..project import SYNTHESIS
@@ -119,7 +119,7 @@ class MetaAnalysis(ReviewKind):
     def compare(self, baseline: dict | None, snapshot: dict) -> dict:
         """``changes`` without the renamed studies among the added and removed ones, and ``meta``: what
         :mod:`livingreview.compare_meta` adds (:class:`~livingreview.compare_meta.MetaChanges`)."""
-        changes = compare(baseline, snapshot)
+        changes = compare_snapshots(baseline, snapshot)
         if baseline is None:
             return {"changes": changes, "meta": first_release(snapshot)}
         changes, meta = compare_meta_analysis(baseline, snapshot, changes)
