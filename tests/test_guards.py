@@ -78,13 +78,16 @@ def load(folder: Path) -> Path:
                       data={"studies": "data/studies.csv", "comparisons": "data/comparisons.csv",
                             "decisions": "data/decisions.csv", "conclusions": "data/conclusions.csv",
                             "database": "data/database.yaml", "review": "data/review.yaml",
-                            "bibliography": "references.bib"}, out="build/evidence.json", log="build/log")
+                            "certainty": "data/certainty.yaml", "bibliography": "references.bib"},
+                      out="build/evidence.json", log="build/log")
     return folder / "build" / "evidence.json"
 
 
 def pool(folder: Path) -> None:
     with working_directory(folder):
-        synthesis.pool_effects(evidence="build/evidence.json", out="build/synthesis.csv", log="build/log")
+        synthesis.pool_effects(evidence="build/evidence.json", out="build/synthesis.csv",
+                               small_study="build/small_study_effects.csv", subgroups="build/subgroup_differences.csv",
+                               findings="build/summary_of_findings.csv", control_event_rate=0.2, log="build/log")
 
 
 HEADER = "id,order,analysis,level,condition,statement\n"

@@ -24,6 +24,7 @@ COMPARISONS_SCHEMA = "meta_comparisons"
 DECISIONS_SCHEMA = "meta_decisions"
 CONCLUSIONS_SCHEMA = "meta_conclusions"
 DATABASE_SCHEMA = "meta_database"
+CERTAINTY_SCHEMA = "meta_certainty"
 
 
 
@@ -113,8 +114,9 @@ def conclusion_problems(conclusions: Table, path: str) -> list[DataError]:
                                       "write comparisons such as `k >= 10 and ci_low > 0`", line=line))
         for name in guards.unknown_placeholders(row["statement"]):
             problems.append(DataError(path, f"{where}, column statement", f'the statement prints "{{{name}}}", '
-                                      "which is not a number of the synthesis." + did_you_mean(name, guards.NAMES),
-                                      "use {" + "}, {".join(guards.NAMES) + "}, or write braces around nothing "
+                                      "which is not a number of the synthesis." + did_you_mean(name, guards.ALL_NAMES),
+                                      "use {" + "}, {".join(guards.NAMES) + "} or a robustness result's "
+                                      "({low-rob.g}, {egger.p}, ...), or write braces around nothing "
                                       "else", line=line))
     if not conclusions.faulty:
         first: dict[int, dict] = {}
@@ -229,7 +231,7 @@ def conclusion_context(conclusions: list[dict], table: dict[tuple[str, str], dic
     """The Conclusion's statements in order, each with its ``id``, ``analysis``, ``level`` and ``text`` as
     printed (its numbers filled in; the synthesis stage has checked every condition)."""
     return [{"id": c["id"], "analysis": c["analysis"], "level": c["level"],
-             "text": guards.render_statement(c, table[(c["analysis"], c["level"])])} for c in conclusions]
+             "text": guards.render_statement(c, table[(c["analysis"], c["level"])], table)} for c in conclusions]
 
 
 def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | None = None) -> dict:

@@ -261,7 +261,9 @@ def low_rob_trials(comparisons: list[dict]) -> set[str]:
     """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria (rob = 4)."""
     trials: dict[str, bool] = {}
     for comparison in comparisons:
-        trials[comparison["key"]] = trials.get(comparison["key"], True) and comparison.get("rob") == LOW_ROB
+        rob = comparison.get("rob")
+        low = rob not in (None, "") and float(rob) == LOW_ROB
+        trials[comparison["key"]] = trials.get(comparison["key"], True) and low
     return {key for key, low in trials.items() if low}
 
 
@@ -393,8 +395,9 @@ def nnt(g: float, control_event_rate: float) -> float:
 
     if not 0 < control_event_rate < 1:
         raise ValueError("the control event rate must lie between 0 and 1")
-    difference = float(stats.norm.cdf(g + stats.norm.ppf(control_event_rate))) - control_event_rate
-    return float("inf") if difference == 0 else 1.0 / difference
+    if g == 0:
+        return float("inf")
+    return 1.0 / (float(stats.norm.cdf(g + stats.norm.ppf(control_event_rate))) - control_event_rate)
 
 
 def table_row(row: dict) -> dict[str, str]:

@@ -50,6 +50,12 @@ RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "revie
                  "changes.html", MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
+# Its other results, written with the pooled effects (rule synthesis): Egger's test for small-study
+# effects, the tests of subgroup differences, and the summary of findings (certainty, NNT).
+SMALL_STUDY_EFFECTS = "small_study_effects.csv"
+SUBGROUP_DIFFERENCES = "subgroup_differences.csv"
+SUMMARY_OF_FINDINGS = "summary_of_findings.csv"
+SYNTHESIS_RESULTS = (SYNTHESIS, SMALL_STUDY_EFFECTS, SUBGROUP_DIFFERENCES, SUMMARY_OF_FINDINGS)
 
 
 def code_files(root: str | Path = ROOT) -> list[Path]:

@@ -8,13 +8,12 @@ names the templates receive are the review's kind's
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..files import read_json, write_atomic, write_log
 from ..templates import Templates
 from . import stage
-from .synthesis import read_synthesis
+from .synthesis import read_results
 
 if TYPE_CHECKING:
     from ..kinds import ReviewKind
@@ -26,7 +25,7 @@ def render(*, kind: ReviewKind, section: str, evidence: str, synthesis: str | No
     """Render ``sections/<section>.md.j2`` of a review of *kind* with the names the kind gives its templates
     (:meth:`~livingreview.kinds.ReviewKind.section_context`) from its evidence and, when it pools effects,
     its *synthesis* (synthesis.csv; else None)."""
-    table = read_synthesis(Path(synthesis).read_text(encoding="utf-8")) if synthesis else None
+    table = read_results(synthesis) if synthesis else None
     names = kind.section_context(read_json(evidence), table)
     text = Templates(templates).render(f"sections/{section}.md.j2", **names)
     write_atomic(out, text.strip() + "\n")
