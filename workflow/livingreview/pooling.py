@@ -335,7 +335,8 @@ def egger_test(effects: Sequence[float], variances: Sequence[float]) -> dict:
     """Egger's regression test as metafor's ``regtest(model="lm", predictor="sei")``: the effects regressed
     on their standard errors by weighted least squares (statsmodels ``WLS``, weights 1/variance, the
     residual variance estimated), the slope's t statistic and two-sided p on k - 2 degrees of freedom, and
-    the limit estimate (the intercept: the effect at SE = 0) with its 95 % t interval."""
+    the limit estimate (the intercept: the effect at SE = 0) with its 95 % t interval; ``slope`` (not
+    printed in the table) draws the regression line of the funnel plot."""
     import numpy as np
     from scipy import stats
     from statsmodels.regression.linear_model import WLS
@@ -351,7 +352,8 @@ def egger_test(effects: Sequence[float], variances: Sequence[float]) -> dict:
     quantile = float(stats.t.isf((1 - LEVEL) / 2, df))
     limit, limit_se = float(fit.params[0]), float(fit.bse[0])
     return {"test": "egger", "k": k, "statistic": t, "p": float(2 * stats.t.sf(abs(t), df)), "limit_g": limit,
-            "ci_low": limit - quantile * limit_se, "ci_high": limit + quantile * limit_se}
+            "ci_low": limit - quantile * limit_se, "ci_high": limit + quantile * limit_se,
+            "slope": float(fit.params[1])}
 
 
 def small_study_effects(comparisons: list[dict], included: Iterable[str], time: str = "post") -> list[dict]:

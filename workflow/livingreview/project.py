@@ -37,7 +37,8 @@ PIPELINE = ["Snakefile", "profiles", "workflow", "templates", "requirements.lock
 # What a review folder holds besides its release.
 REVIEW_SOURCES = ["config", "data", "references.bib", "templates"]
 
-# The sections of the article, in document order: one template and one job each.
+# The sections of a narrative review's article, in document order: one template and one job each (a
+# kind of review may have others: livingreview.kinds.ReviewKind.sections).
 SECTIONS = ("introduction", "description", "conclusion")
 
 # The release: what the workflow stages under <build_dir>/release/ and

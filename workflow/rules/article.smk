@@ -8,7 +8,7 @@ rule article:
     """Join the sections, number citations by first appearance, add the reference list and the front and back matter."""
     input:
         evidence=f"{BUILD}/evidence.json",
-        sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
+        sections=expand(f"{BUILD}/sections/{{section}}.md", section=KIND.sections),
         template=template("article.md.j2"),
         style=REFERENCE_STYLE_FILE,
         citeproc_defaults=template("pandoc/citeproc.yaml"),

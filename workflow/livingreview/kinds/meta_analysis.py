@@ -31,9 +31,12 @@ class MetaAnalysis(ReviewKind):
     data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "certainty")
     synthesis = True
     figures = (Figure("flow", "figures/prisma.svg", figures.flow_diagram, ("evidence", "published")),
-               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)))
+               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)),
+               Figure("funnel", "figures/funnel.svg", figures.funnel_plot, ("evidence", "synthesis")))
     release_files = SYNTHESIS_RESULTS
     changes_template = "changes/meta-analysis.md.j2"
+    sections = ("abstract", "introduction", "methods", "results", "conclusion", "checklist")
+    section_files = {"checklist": "prisma-checklist.md"}
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The tables (studies, comparisons, the author's decisions and conclusion statements), the

@@ -31,7 +31,6 @@ from ..csl import is_csl_style, pandoc_citation, references_metadata
 from ..errors import BibliographyError, ConfigError, combined
 from ..files import read_json, write_atomic, write_json, write_log
 from ..markdown import escape_markdown
-from ..project import SECTIONS
 from ..records import Reference
 from ..styles import format_references
 from ..templates import Templates
@@ -133,8 +132,10 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     the pandoc defaults files ``citeproc`` and ``markdown``.
     """
     data = read_json(evidence)
-    texts = {name: Path(path).read_text(encoding="utf-8") for name, path in zip(SECTIONS, sections, strict=True)}
-    numbers = number_citations(texts[name] for name in SECTIONS)
+    # Each section by its name (the file's stem: build/sections/<name>.md), in the order given: the review's
+    # kind's (livingreview.kinds.ReviewKind.sections).
+    texts = {Path(path).stem: Path(path).read_text(encoding="utf-8") for path in sections}
+    numbers = number_citations(texts.values())
     entries = {key: Reference.from_dict(data["references"][key]) for key in numbers}
     order = sorted(numbers, key=numbers.get)
     template = Templates(templates)

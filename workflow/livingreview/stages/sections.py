@@ -8,6 +8,7 @@ names the templates receive are the review's kind's
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..files import read_json, write_atomic, write_log
@@ -17,6 +18,15 @@ from .synthesis import read_results
 
 if TYPE_CHECKING:
     from ..kinds import ReviewKind
+
+
+@stage
+def publish_section(*, section: str, out: str, log: str) -> None:
+    """A rendered section as a release file of its own (e.g. the PRISMA 2020 checklist): its text as it is
+    (it holds no citation)."""
+    text = Path(section).read_text(encoding="utf-8")
+    write_atomic(out, text)
+    write_log(log, f"{out}: {len(text.splitlines())} lines")
 
 
 @stage
