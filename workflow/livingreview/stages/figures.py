@@ -219,8 +219,10 @@ def draw_forest(rows: list[dict]):
         size = 0.32 if overall else 0.22
         axes.fill([ci_low, g, ci_high, g], [index, index - size, index, index + size], color=ACCENT if overall
                   else INK, linewidth=0)
-    _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²); one effect per trial, a trial's effects "
-          "combined with correlation 0.5; post-treatment.", 6.5, color=MUTED, transform=figure.transFigure)
+    sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
+    _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its "
+          "effects combined (correlation 0.5)" + (", or its largest or smallest." if sensitivity else "."), 6.5,
+          color=MUTED, transform=figure.transFigure)
     return figure
 
 
