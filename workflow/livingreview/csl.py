@@ -27,7 +27,6 @@ from .errors import ConfigError
 from .files import near_file
 from .markdown import escape_markdown
 from .records import Name, Reference
-from .styles import page_range
 
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 
@@ -52,6 +51,20 @@ _PUBLISHER_FIELDS = ("publisher", "school", "institution", "organization")
 _MONTHS = {name: number for number, name in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
 _THESIS_GENRES = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+
+
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—|-)\s*")
+
+
+def page_range(pages: str) -> str:
+    """Normalise a page range to a hyphen: "112--125" or "112–125" -> "112-125"."""
+    return _PAGE_DASH.sub("-", str(pages).strip())
+
+
+def first_and_last_page(pages: str) -> tuple[str, str]:
+    """("112", "125") for "112--125"; ("e12", "") for a single page; ("", "") for none."""
+    first, _, last = page_range(pages).partition("-")
+    return first, last
 
 
 def is_csl_style(style: str) -> bool:
@@ -130,9 +143,16 @@ def csl_date(fields: dict[str, str]) -> dict | None:
     return {"date-parts": [parts]}
 
 
-def csl_item(ref: Reference, in_sentence_case: bool = True) -> dict:
+# How BibTeX's "and others" (more authors, unnamed) reaches citeproc in the article's references: a last
+# name that is this literal, which a style prints as it prints a name, or leaves out with the names it
+# shortens to "et al." (the seed style: "F. W. Boele, et al.").
+OTHERS = {"literal": "et al."}
+
+
+def csl_item(ref: Reference, in_sentence_case: bool = True, others: dict | None = None) -> dict:
     """The CSL item (CSL-JSON data, plain text) of one bibliography entry; its title in sentence case
-    unless *in_sentence_case* is false."""
+    unless *in_sentence_case* is false; a name list that ends with BibTeX's ``and others`` gets the
+    name *others* last (CSL data has no way to say "et al."; None: the named people only)."""
     fields = ref.fields
     item: dict = {"id": ref.key, "type": CSL_TYPES.get(ref.entry_type, "document")}
     title = fields.get("title", "")
@@ -156,9 +176,10 @@ def csl_item(ref: Reference, in_sentence_case: bool = True) -> dict:
         item["publisher"] = publisher
     if ref.entry_type in _THESIS_GENRES and "genre" not in item:
         item["genre"] = _THESIS_GENRES[ref.entry_type]
-    # BibTeX's "and others" names no one: CSL data has no way to say "et al.", so the named people are listed
     for variable, names in (("author", ref.authors), ("editor", ref.editors)):
         named = [csl_name(name) for name in names if not name.is_others]
+        if named and others and any(name.is_others for name in names):
+            named.append(dict(others))
         if named:
             item[variable] = named
     issued = csl_date(fields)
@@ -178,12 +199,13 @@ def _escaped(value):
 
 def references_metadata(references: list[Reference], in_sentence_case: bool = True) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
-    (titles in sentence case unless *in_sentence_case* is false), for pandoc's citeproc.
+    (titles in sentence case unless *in_sentence_case* is false; ``and others`` as :data:`OTHERS`), for
+    pandoc's citeproc.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
-    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case)) for ref in references]}
+    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, OTHERS)) for ref in references]}
     return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
 
 
@@ -212,11 +234,6 @@ def references_meta(references: list[Reference]) -> dict[str, dict]:
     lists them all without running citeproc). Texts are taken literally, as in :func:`references_metadata`."""
     return {"nocite": _NOCITE_ALL,
             "references": _meta_value([csl_item(ref, in_sentence_case=False) for ref in references])}
-
-
-def pandoc_citation(keys: list[str]) -> str:
-    """A pandoc citation of *keys* (``[@{key1}; @{key2}]``): braces let a key hold any character but braces."""
-    return "[" + "; ".join(f"@{{{key}}}" for key in keys) + "]"
 
 
 # --- style files --------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Templates are looked up in the review's own ``templates/`` folder first,
 then in the shared one (a review keeps only the templates it changes).
 Templates write Pandoc Markdown. Every value a template prints is escaped
 for Markdown by ``finalize`` unless it is :class:`~markupsafe.Markup` that
-the pipeline built itself (citation markers, emphasis around a journal
-name), so text from data is never read as markup. Undefined names are errors
+the pipeline built itself (pandoc citations, emphasis around a journal
+name), so text from data is never read as markup (nor as a citation: only
+the ``cite`` and ``with_citation`` filters cite). Undefined names are errors
 (``StrictUndefined``), and Jinja's errors are turned into
 :class:`~livingreview.errors.TemplateError` naming the template and line.
 """
@@ -20,7 +21,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .citations import cite_marker
+from .citations import pandoc_citation
 from .errors import TemplateError, did_you_mean
 from .markdown import escape_markdown, lower_first, normalize_space
 from .project import find_template
@@ -50,15 +51,16 @@ def _keys(studies) -> list[str]:
 
 
 def cite(studies) -> Markup:
-    """A citation of one study, a list of studies, or keys (numbered later)."""
-    return Markup(cite_marker(_keys(studies)))
+    """A pandoc citation (``[@{key}]``) of one study, a list of studies, or keys; pandoc's citeproc
+    numbers and formats it with the reference style. A key that cannot be cited is a ValueError."""
+    return Markup(pandoc_citation(_keys(studies)))
 
 
 def with_citation(text: str, studies) -> Markup:
     """Escape *text* and put the citation before its final punctuation.
 
-    ``"Both work." | with_citation(study)`` gives ``Both work [n].`` once
-    numbered; closing quotes and brackets after the full stop stay after
+    ``"Both work." | with_citation(study)`` gives ``Both work [@{key}].``
+    (``Both work [n].`` once numbered); closing quotes and brackets after the full stop stay after
     the citation (``(see Table 2 [n].)``); text without final punctuation
     gets the citation at the end.
     """

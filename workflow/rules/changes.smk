@@ -13,7 +13,6 @@ rule snapshot:
     input:
         evidence=f"{BUILD}/evidence.json",
         synthesis=SNAPSHOT_SYNTHESIS,
-        citations=f"{BUILD}/citations.json",
         ast=f"{BUILD}/review.json",
         published=published_snapshot,
     output:
@@ -24,7 +23,7 @@ rule snapshot:
         code=CODE,
     run:
         changes.snapshot(evidence=input.evidence, synthesis=SNAPSHOT_SYNTHESIS[0] if SNAPSHOT_SYNTHESIS else None,
-                         citations=input.citations, ast=input.ast,
+                         ast=input.ast,
                          published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
 
 
