@@ -88,6 +88,30 @@ def citations(tree: dict) -> list[list[str]]:
     return found
 
 
+def citations_joined(tree: dict) -> list[bool]:
+    """For every citation of the article's body, in document order: whether citeproc set it against the
+    text before it (a superscript style drops the space before a citation), not after a space."""
+    joined: list[bool] = []
+
+    def visit(node):
+        """Note the citations of *node* (any part of the tree), in document order."""
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, dict) and item.get("t") == "Cite":
+                    before = node[index - 1] if index else None
+                    joined.append(isinstance(before, dict)
+                                  and before.get("t") not in ("Space", "SoftBreak", "LineBreak"))
+                    visit(item["c"][1])
+                else:
+                    visit(item)
+
+    visit(tree["blocks"])
+    return joined
+
+
 def citation_keys(cite: dict) -> list[str]:
     """The keys a ``Cite`` node cites, in its order."""
     return [item["citationId"] for item in cite["c"][0]]

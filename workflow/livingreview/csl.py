@@ -197,15 +197,15 @@ def _escaped(value):
     return escape_markdown(value) if isinstance(value, str) else value
 
 
-def references_metadata(references: list[Reference], in_sentence_case: bool = True) -> str:
+def references_metadata(references: list[Reference], in_sentence_case: bool = True, others: dict | None = None) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
-    (titles in sentence case unless *in_sentence_case* is false; ``and others`` as :data:`OTHERS`), for
-    pandoc's citeproc.
+    (titles in sentence case unless *in_sentence_case* is false; ``and others`` as the name *others*, see
+    :func:`others_name`), for pandoc's citeproc.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
-    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, OTHERS)) for ref in references]}
+    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, others)) for ref in references]}
     return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
 
 
@@ -287,6 +287,20 @@ def check_style_file(path: str, allowed_roots: list[Path]) -> None:
                                "download the parent style named there and give its path instead")
         raise _style_error(path, "the CSL style has no <citation> element, so it cannot format citations",
                            _FIX_DOWNLOAD)
+
+
+def others_name(path: str | Path) -> dict | None:
+    """How BibTeX's ``and others`` reaches citeproc for the CSL style at *path*: :data:`OTHERS` (a last
+    name "et al.") unless the style joins the last name with "and" or "&" (a ``name`` element or an
+    inherited option ``and``: APA would print "& et al."), then None (the named people only)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    joined = any(element.get("and") for element in root.iter()
+                 if element.tag in (f"{{{CSL_NAMESPACE}}}{tag}" for tag in ("style", "citation", "bibliography",
+                                                                            "name")))
+    return None if joined else dict(OTHERS)
 
 
 def style_title(path: str | Path) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..bibtex import read_bibtex
 from ..citeproc import BIBLIOGRAPHY, entry_markdown, formatted_article
-from ..csl import check_style_file, is_csl_style, references_metadata
+from ..csl import check_style_file, is_csl_style, others_name, references_metadata
 from ..errors import BibliographyError, LivingReviewError
 from ..files import read_input, write_atomic
 from ..project import template_folders
@@ -71,7 +71,8 @@ def format_entries(references: dict[str, Reference], style: str, csl: str, folde
     with tempfile.TemporaryDirectory(prefix="livingreview-check-bib-") as folder:
         article, metadata = Path(folder, "article.md"), Path(folder, "references.yaml")
         write_atomic(article, f"---\nnocite: '@*'\n---\n\n{BIBLIOGRAPHY}\n")
-        write_atomic(metadata, references_metadata(list(references.values()), in_sentence_case=is_csl_style(style)))
+        write_atomic(metadata, references_metadata(list(references.values()), in_sentence_case=is_csl_style(style),
+                                                     others=others_name(csl)))
         tree = formatted_article(str(article), csl, str(metadata), [pandoc_defaults], str(Path(folder, "options.yaml")))
         texts = entry_markdown(tree, template_file("pandoc/markdown.yaml", folders), bib_path)
     formatted = {key: texts[key] for key in references if texts.get(key)}

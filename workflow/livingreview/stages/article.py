@@ -31,13 +31,14 @@ from markupsafe import Markup
 from ..citeproc import (
     BIBLIOGRAPHY,
     citations,
+    citations_joined,
     entry_texts,
     formatted_article,
     formatted_citations,
     markdown_lines,
     numbered_article,
 )
-from ..csl import is_csl_style, references_metadata
+from ..csl import is_csl_style, others_name, references_metadata
 from ..errors import ConfigError, TemplateError
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
@@ -105,6 +106,17 @@ def written_citations(text: str) -> list[list[str]]:
     return [[key[2:-1] for key in match.group(0)[1:-1].split("; ")] for match in _CITATION.finditer(text)]
 
 
+def _with_citations(cited: str, texts: list[str], joined: list[bool]) -> str:
+    """*cited* with its citations (in order) replaced by *texts*; where citeproc set a citation against
+    the text before it (*joined*: a superscript style), without the spaces before it."""
+    parts, last = [], 0
+    for match, text, against in zip(_CITATION.finditer(cited), texts, joined, strict=True):
+        before = cited[last:match.start()]
+        parts += [before.rstrip(" ") if against else before, text]
+        last = match.end()
+    return "".join(parts) + cited[last:]
+
+
 def reference_list(entries: list[tuple[str, str]]) -> str:
     """The reference list as Markdown: one block per (anchor, Markdown text), in order."""
     return "\n\n".join(f"::: {{#{anchor} .reference}}\n\n{text}\n\n:::" for anchor, text in entries)
@@ -130,8 +142,7 @@ def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
     entries = [block for block in shown["blocks"] if block["t"] == "Div" and "reference" in block["c"][0][1]]
     pieces = markdown_lines(formatted + [entry["c"][1][0]["c"] for entry in entries], tree["pandoc-api-version"],
                              defaults, label)
-    texts = iter(pieces[:len(formatted)])
-    article = _CITATION.sub(lambda _: next(texts), cited)
+    article = _with_citations(cited, pieces[:len(formatted)], citations_joined(tree))
     references = reference_list([(entry["c"][0][0], text) for entry, text in zip(entries, pieces[len(formatted):],
                                                                                    strict=True)])
     return article.replace(str(BIBLIOGRAPHY), references)
@@ -177,7 +188,7 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     cited, references = folder / "article.md", folder / "references.yaml"
     write_atomic(cited, article)
     write_atomic(references, references_metadata([Reference.from_dict(data["references"][key]) for key in written],
-                                                 in_sentence_case=is_csl_style(name)))
+                                                 in_sentence_case=is_csl_style(name), others=others_name(style)))
     tree = formatted_article(str(cited), style, str(references), [defaults["citeproc"]], str(folder / "options.yaml"))
     check_bibliography(tree, style)
     write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
