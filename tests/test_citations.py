@@ -59,3 +59,51 @@ def test_compress_numbers(numbers, runs):
 ])
 def test_format_numbers_as_the_changes_report_shows_them(numbers, text):
     assert format_numbers(numbers) == text
+
+
+# --- only templates cite: data that looks like a citation is printed as text (stages article and sections) ---
+
+HOSTILE = "Tricky [@olsen2023], [@{solberg2022}], @key, @{key} and \ue000andersen2022\ue001 text."
+
+
+def test_data_that_looks_like_a_citation_is_printed_as_text(tmp_path):
+    """A study's sentence and a reference's title holding pandoc citation syntax or the snapshot's
+    private-use notation: the sections and the article print them character for character; the only
+    citations of the article (Cite nodes) are the ones the templates wrote."""
+    import json
+
+    from conftest import copy_project
+    from in_process import run_stages, working_directory
+    from livingreview import pandoc
+    from livingreview.citeproc import cited_keys, citations, entry_texts, numbered_article
+    from livingreview.project import SECTIONS
+    from livingreview.stages import article, sections
+
+    project = copy_project(tmp_path / "project")
+    run_stages(project, formats_too=False)
+    build = project / "build"
+    clean = json.loads((build / "review.json").read_text(encoding="utf-8"))
+    evidence = json.loads((build / "evidence.json").read_text(encoding="utf-8"))
+    first = evidence["studies"][0]
+    first["introduction"] = HOSTILE
+    evidence["references"]["johnsen2023"]["fields"]["title"] = HOSTILE
+    (build / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
+    templates = [str(project / "templates")]
+    with working_directory(project):
+        for section in SECTIONS:
+            sections.render(section=section, evidence="build/evidence.json", templates=templates,
+                            out=f"build/sections/{section}.md", log="build/log")
+        article.assemble(evidence="build/evidence.json", sections=[f"build/sections/{s}.md" for s in SECTIONS],
+                         templates=templates, style="templates/references/seed.csl", name="seed",
+                         defaults={"citeproc": "templates/pandoc/citeproc.yaml",
+                                   "markdown": "templates/pandoc/markdown.yaml"},
+                         out="build/review.md", ast="build/review.json", citeproc="build/citeproc", log="build/log")
+    tree = json.loads((build / "review.json").read_text(encoding="utf-8"))
+    assert citations(tree) == citations(clean) and cited_keys(tree) == cited_keys(clean)
+    shown = pandoc.plain([inline for block in numbered_article(tree)["blocks"] if block["t"] == "Para"
+                          for inline in block["c"]])
+    assert HOSTILE[:-1] in shown  # the study's sentence, as it is (its full stop after the citation)
+    assert HOSTILE in entry_texts(tree)["johnsen2023"]  # the reference's title, as it is
+    markdown = (build / "review.md").read_text(encoding="utf-8")
+    assert "\\[\\@olsen2023\\]" in markdown and "\\@key" in markdown and "\\@\\{key\\}" in markdown
+    assert "[@" not in markdown.replace("\\[\\@", "")

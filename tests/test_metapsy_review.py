@@ -21,6 +21,7 @@ from conftest import cli_environment, copy_project, output_hashes, run_cli, run_
 from livingreview import guards, pooling
 from livingreview.citations import cited_keys
 from livingreview.project import SECTIONS, release_files
+from livingreview.stages.article import written_citations
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "examples/metapsy-depression"
@@ -61,10 +62,10 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
-    marked = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
-                         for section in SECTIONS)
-    numbers = json.loads((folder / "build" / "citations.json").read_text(encoding="utf-8"))
-    first_seen = list(dict.fromkeys(cited_keys(marked)))
+    written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
+                          for section in SECTIONS)
+    numbers = json.loads((folder / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]["numbering"]
+    first_seen = list(dict.fromkeys(key for group in written_citations(written) for key in group))
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
     assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies}
     references = markdown.split("# References")[1]
