@@ -120,7 +120,7 @@ def test_and_others_means_et_al_in_every_style():
     refs = read_bibtex("@article{k, author={Andersen, Sara and others}, title={T}, journal={J}, year={2020}}").references
     texts = {style: format_entries(refs, style, style_file(style, [TEMPLATES]), [TEMPLATES], "r.bib")[0]["k"]
              for style in ("seed", "vancouver", "apa")}
-    assert texts["seed"].startswith("1\\. S. Andersen, et al.") and texts["vancouver"].startswith("1\\. Andersen S, et al.")
+    assert texts["seed"].startswith("S. Andersen, et al.") and texts["vancouver"].startswith("Andersen S, et al.")
     # APA joins the last name with "&": "et al." would read "& et al.", so the named author stands alone
     assert texts["apa"].startswith("Andersen, S. (2020).")
 

@@ -75,7 +75,7 @@ def test_data_that_looks_like_a_citation_is_printed_as_text(tmp_path):
     from conftest import copy_project
     from in_process import run_stages, working_directory
     from livingreview import pandoc
-    from livingreview.citeproc import cited_keys, citations, entry_texts, numbered_article
+    from livingreview.citeproc import citations, cited_keys, entry_texts, numbered_article
     from livingreview.project import SECTIONS
     from livingreview.stages import article, sections
 

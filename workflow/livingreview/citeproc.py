@@ -274,8 +274,9 @@ def _at_signs_apart(node):
 
 
 def entry_markdown(tree: dict, defaults: str, label: str) -> dict[str, str]:
-    """``{key: Markdown}`` of every entry of the reference list of *tree*, as review.md holds it (numbers
-    included), written by pandoc with *defaults* (``pandoc/markdown.yaml``)."""
-    blocks = reference_blocks(tree)
-    lines = markdown_lines([block["c"][1][0]["c"] for block in blocks], tree["pandoc-api-version"], defaults, label)
-    return dict(zip(reference_keys(tree), lines, strict=True))
+    """``{key: Markdown}`` of every entry of the reference list of *tree*, as review.md holds it but for
+    the number a numeric style sets apart, written by pandoc with *defaults* (``pandoc/markdown.yaml``)."""
+    entries = bibliography(tree)
+    lines = markdown_lines([entry_inlines(blocks, keep_number=False) for _, blocks in entries],
+                           tree["pandoc-api-version"], defaults, label)
+    return dict(zip([key for key, _ in entries], lines, strict=True))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from .errors import BibliographyError, ConfigError, did_you_mean
 from .files import near_file
 from .markdown import escape_markdown
 from .records import Name, Reference
@@ -65,6 +65,27 @@ def first_and_last_page(pages: str) -> tuple[str, str]:
     """("112", "125") for "112--125"; ("e12", "") for a single page; ("", "") for none."""
     first, _, last = page_range(pages).partition("-")
     return first, last
+
+
+# The fields every built-in style prints, by entry type (any type: title and year): an entry that lacks
+# one would be printed without it, so the build stops and names it (a CSL file of the review's own prints
+# what its entries have, as citeproc does).
+_REQUIRED_FIELDS = {"article": ("journal",), "book": ("publisher",), "mvbook": ("publisher",),
+                    "incollection": ("booktitle",), "inproceedings": ("booktitle",), "inbook": ("booktitle",)}
+
+
+def missing_fields(ref: Reference, style: str, bib_path: str) -> list[BibliographyError]:
+    """A problem for each field the built-in reference *style* prints that the entry *ref* lacks: its title,
+    its year (or biblatex date), and by type its journal, publisher or book title."""
+    needed = ("title", "year", *_REQUIRED_FIELDS.get(ref.entry_type, ()))
+    present = {name for name, value in ref.fields.items() if str(value).strip()}
+    if "date" in present:
+        present.add("year")
+    return [BibliographyError(
+        bib_path, f"line {ref.line}, key {ref.key}, field {name}",
+        f'the entry (@{ref.entry_type}) lacks the field "{name}" that the reference style "{style}" needs.'
+        + did_you_mean(name, ref.fields), f'add `{name} = {{...}}` to the entry "{ref.key}"', line=ref.line)
+        for name in needed if name not in present]
 
 
 def is_csl_style(style: str) -> bool:
@@ -114,12 +135,24 @@ def sentence_case(title: str, protected: list[str] = ()) -> str:
 
 # --- CSL items -------------------------------------------------------------------------
 
+_RUN_TOGETHER_INITIALS = re.compile(r"(?<!\S)([A-Z]{2,3})(?!\S)")
+
+
+def given_names(given: str) -> str:
+    """*given* names as CSL reads them: initials run together after a given name, a habit of Google Scholar
+    exports ("John PA"), written apart ("John P. A."), so that a style initialises each."""
+    if " " not in given.strip():
+        return given
+    return _RUN_TOGETHER_INITIALS.sub(lambda match: " ".join(f"{letter}." for letter in match.group(1)), given)
+
+
 def csl_name(name: Name) -> dict[str, str]:
     """A CSL name; a body (a name of several words with no given name, e.g. ``{World Health Organization}``)
     is a literal."""
     if not name.given and not name.von and " " in name.family:
         return {"literal": name.family}
-    parts = {"family": name.family, "given": name.given, "non-dropping-particle": name.von, "suffix": name.suffix}
+    parts = {"family": name.family, "given": given_names(name.given), "non-dropping-particle": name.von,
+             "suffix": name.suffix}
     return {key: value for key, value in parts.items() if value}
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..bibtex import read_bibtex
 from ..citeproc import BIBLIOGRAPHY, entry_markdown, formatted_article
-from ..csl import check_style_file, is_csl_style, others_name, references_metadata
+from ..csl import check_style_file, is_csl_style, missing_fields, others_name, references_metadata
 from ..errors import BibliographyError, LivingReviewError
 from ..files import read_input, write_atomic
 from ..project import template_folders
@@ -63,8 +63,8 @@ def format_entries(references: dict[str, Reference], style: str, csl: str, folde
                    bib_path: str) -> tuple[dict[str, str], list[LivingReviewError]]:
     """Every entry of *references* formatted by pandoc's citeproc with the CSL file *csl* of reference
     *style* (as the build formats the cited ones; pandoc's options from the template *folders*):
-    ``{key: Markdown}`` (as review.md prints the entry), and a problem for each entry the style gives no
-    text."""
+    ``{key: Markdown}`` (as review.md prints the entry), and a problem for each field a built-in style
+    prints that an entry lacks (as the build stops on them) and for each entry the style gives no text."""
     if not references:
         return {}, []
     pandoc_defaults = template_file("pandoc/citeproc.yaml", folders)
@@ -75,13 +75,14 @@ def format_entries(references: dict[str, Reference], style: str, csl: str, folde
                                                      others=others_name(csl)))
         tree = formatted_article(str(article), csl, str(metadata), [pandoc_defaults], str(Path(folder, "options.yaml")))
         texts = entry_markdown(tree, template_file("pandoc/markdown.yaml", folders), bib_path)
-    formatted = {key: texts[key] for key in references if texts.get(key)}
-    problems: list[LivingReviewError] = [
-        BibliographyError(bib_path, f"line {ref.line}, key {key}",
-                          f'the reference style "{style}" produced no text for @{ref.entry_type}',
-                          "check the entry's fields and type", line=ref.line)
-        for key, ref in references.items() if key not in formatted]
-    return formatted, problems
+    incomplete = {} if is_csl_style(style) else {key: missing_fields(ref, style, bib_path)
+                                                  for key, ref in references.items()}
+    problems: list[LivingReviewError] = [problem for found in incomplete.values() for problem in found]
+    problems += [BibliographyError(bib_path, f"line {ref.line}, key {key}",
+                                   f'the reference style "{style}" produced no text for @{ref.entry_type}',
+                                   "check the entry's fields and type", line=ref.line)
+                 for key, ref in references.items() if not texts.get(key) and not incomplete.get(key)]
+    return {key: texts[key] for key in references if texts.get(key) and not incomplete.get(key)}, problems
 
 
 def check_bibliography(path: str | Path, folders: list[Path], style: str) -> BibReport:

@@ -38,8 +38,8 @@ from ..citeproc import (
     markdown_lines,
     numbered_article,
 )
-from ..csl import is_csl_style, others_name, references_metadata
-from ..errors import ConfigError, TemplateError
+from ..csl import is_csl_style, missing_fields, others_name, references_metadata
+from ..errors import ConfigError, TemplateError, combined
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
 from ..project import SECTIONS
@@ -183,12 +183,18 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     if unknown:
         raise ConfigError(evidence, None, f'the article cites "{unknown[0]}", which the bibliography lacks',
                           "cite only the entries of the bibliography")
+    entries = [Reference.from_dict(data["references"][key]) for key in written]
+    if not is_csl_style(name):
+        bib_path = data["sources"]["bibliography"]
+        problems = [problem for entry in entries for problem in missing_fields(entry, name, bib_path)]
+        if problems:
+            raise combined(problems, "fix the entries listed above, then build again")
     folder = Path(citeproc)
     folder.mkdir(parents=True, exist_ok=True)
     cited, references = folder / "article.md", folder / "references.yaml"
     write_atomic(cited, article)
-    write_atomic(references, references_metadata([Reference.from_dict(data["references"][key]) for key in written],
-                                                 in_sentence_case=is_csl_style(name), others=others_name(style)))
+    write_atomic(references, references_metadata(entries, in_sentence_case=is_csl_style(name),
+                                                 others=others_name(style)))
     tree = formatted_article(str(cited), style, str(references), [defaults["citeproc"]], str(folder / "options.yaml"))
     check_bibliography(tree, style)
     write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
