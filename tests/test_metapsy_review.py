@@ -139,7 +139,7 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
     assert "\u200b" not in text
     assert re.search(r"\[3,4,7,9,12,16–20,22–24,[\d,–]*\d,\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
-    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
+    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\](?:,|--)\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")  # -- is Typst's en dash
     assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
 
 
