@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -77,16 +76,6 @@ def emphasis(text: str) -> Markup:
     return Markup(f"*{escape_markdown(text)}*") if str(text).strip() else Markup("")
 
 
-def doi_link(doi: str) -> Markup:
-    """A DOI as a link to its resolver: ``[https://doi.org/10.1/x](https://doi.org/10.1/x)``."""
-    doi = str(doi).strip()
-    for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
-        if doi.lower().startswith(prefix):
-            doi = doi[len(prefix):]
-    url = "https://doi.org/" + doi
-    return Markup(f"[{escape_markdown(url)}]({quote(url, safe=':/')})")
-
-
 def figure(name: str, path: str, caption: str) -> Markup:
     """A figure of the release as a paragraph of its own: a Pandoc Markdown image of the file *path*
     (``figures/forest.svg``) with *caption* (escaped) and the id ``fig-<name>`` (review.md refers to
@@ -127,7 +116,7 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
         keep_trailing_newline=True,
     )
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
-                       upper_first=upper_first, number_word=number_word, count=count, doi_link=doi_link,
+                       upper_first=upper_first, number_word=number_word, count=count,
                        **(filters or {}))
     env.globals.update(cite=cite, series_separator=series_separator, figure=figure)
     return env
