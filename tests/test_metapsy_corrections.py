@@ -144,6 +144,7 @@ def test_an_incomplete_reference_is_a_warning_and_a_strict_build_refuses_it(tmp_
         load(folder, monkeypatch, strict=True)
     message = str(caught.value)
     assert "references.bib, line " in message and "key ahmadpanah2016" in message and "key tobin2017" in message
+    assert message.count("it would be published so; a strict build (config strict) refuses to publish it") == 2
     assert not (folder / "build" / "evidence.json").exists()
 
 

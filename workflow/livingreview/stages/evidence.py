@@ -131,7 +131,9 @@ def load(*, kind: ReviewKind, data: dict[str, str], out: str, log: str, allow_in
     evidence, summary = kind.read_evidence(data, allow_invisible)
     warnings = kind.publication_warnings(evidence)
     if warnings and strict:
-        raise combined(warnings, "correct or accept each entry as its fix says, then build again", limit=50)
+        refused = [type(w)(w.file, w.where, f"{w.problem}; a strict build (config strict) refuses to publish it",
+                           w.fix, line=w.line) for w in warnings]
+        raise combined(refused, "correct or accept each entry as its fix says, then build again", limit=50)
     for warning in warnings:
         print(f"livingreview: warning: {warning}", file=sys.stderr, flush=True)
     write_json(out, evidence)
