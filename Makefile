@@ -13,6 +13,9 @@ RUN    := $(PY) -m livingreview
 REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
+# STRICT=1: what a journal runs; refuse to publish what a build otherwise only warns about (config key strict)
+STRICT ?=
+BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=true))
 
 .PHONY: review import test bench bench-scale verify check-bib unlock lock clean
 
@@ -22,12 +25,12 @@ RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
 
-review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/
-	@if [ -z "$(CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
+review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
+	@if [ -z "$(BUILD_CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
 	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
-	    $(RUN) build $(REVIEW) $(if $(CONFIG),--config $(CONFIG)); \
+	    $(RUN) build $(REVIEW) $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
 	fi
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2

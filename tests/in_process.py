@@ -51,22 +51,19 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
             sections.render(kind=kind, section=section, evidence=str(build / "evidence.json"), synthesis=None,
                             templates=folders, out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
         style = config["reference_style"]
-        if not is_csl_style(style):
-            template(f"references/{style}.md.j2")
+        style_file = style if is_csl_style(style) else template(f"references/{style}.csl")
         article.assemble(evidence=str(build / "evidence.json"),
                          sections=[str(build / "sections" / f"{s}.md") for s in kind.sections], templates=folders,
-                         style=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
-                                                "markdown": template("pandoc/markdown.yaml")},
-                         out=str(build / "review.md"), citations=str(build / "citations.json"),
+                         style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
+                                                                 "markdown": template("pandoc/markdown.yaml")},
+                         out=str(build / "review.md"), ast=str(build / "review.json"),
                          citeproc=str(build / "citeproc"), log=str(build / "log"))
         if not formats_too:
             return
         figures.design_map(evidence=str(build / "evidence.json"), out=str(build / "figures" / "designs.svg"),
                            picture=str(build / "pictures" / "figures" / "designs.png"), log=str(build / "log"))
-        formats.ast(markdown=str(build / "review.md"), defaults=template("pandoc/common.yaml"),
-                    out=str(build / "review.json"), log=str(build / "log"))
         formats.html(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
-                     citations=str(build / "citations.json"), defaults=template("pandoc/html.yaml"),
+                     defaults=template("pandoc/html.yaml"),
                      template=template("html/template.html"), figures=str(build), variables=str(build / "html.yaml"),
                      out=str(build / "review.html"), log=str(build / "log"))
         formats.pdf(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
@@ -79,5 +76,5 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                      variables=str(build / "docx.yaml"),
                      out=str(build / "review.docx"), log=str(build / "log"))
         formats.jats(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
-                     citations=str(build / "citations.json"), defaults=template("pandoc/jats.yaml"),
+                     defaults=template("pandoc/jats.yaml"),
                      template=template("jats/template.xml"), variables=str(build / "jats.yaml"), out=str(build / "review.jats.xml"), log=str(build / "log"))

@@ -77,7 +77,9 @@ def test_zotero_export_case_braces_particles_and_missing_fields():
 
 def test_accents_font_macros_and_bare_ampersands():
     report = check("doing-meta-analysis-excerpt.bib")
-    assert '"Sometimes I R: Bayesian Meta-Analysis with R, Stan & brms."' in report.formatted["vuorre2016bayesian"]
+    # an entry with a URL and no DOI: citeproc links its title to the URL
+    assert ('"[Sometimes I R: Bayesian Meta-Analysis with R, Stan & brms](https://mvuorre.github.io/posts/'
+            '2016-09-29-bayesian-meta-analysis/)."') in report.formatted["vuorre2016bayesian"]
     assert '"Dynamic Documents with R and knitr."' in report.formatted["xie2015"]
     assert "Chapman & Hall/CRC Press (2021)" in report.formatted["harrer2021doing"]
     assert report.formatted["higgins2011cochrane"].startswith(

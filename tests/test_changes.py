@@ -30,8 +30,6 @@ from livingreview.stages.changes import (
     republished_version,
 )
 
-COMMON = SHARED_TEMPLATES / "pandoc" / "common.yaml"
-
 
 def m(*keys: str) -> str:
     return cite_marker(list(keys))
@@ -46,24 +44,21 @@ version: 1.0.0
 
 # Introduction
 
-First \\<finding\\> \\[[1](#ref-1)\\].
+First \\<finding\\> [@{a}].
 
-Second *finding* \\[[1](#ref-1),[2](#ref-2)\\] and [a link](#x) \\[[1](#ref-1)-[3](#ref-3)\\].
+Second *finding* [@{b}; @{a}] and [a link](#x) [@{a}; @{b}; @{c}].
 
-Data that looks like a citation \\[1\\] is text \\[[3](#ref-3)\\].)
+Data that looks like a citation \\[1\\] or \\[\\@b\\] is text [@{c}].)
 
 : Table 1. Studies.
 
 | Ref. | Design |
 |:-----|:-------|
-| \\[[2](#ref-2)\\] | trial \\| x |
+| [@{b}] | trial \\| x |
 
 # References
 
-::: {#ref-1 .reference}
-
-1\\. A. Author. "Title." *Journal* 1 (2020).
-
+::: {#refs}
 :::
 
 ::: {.back-matter}
@@ -73,56 +68,54 @@ Data that looks like a citation \\[1\\] is text \\[[3](#ref-3)\\].)
 :::
 """
 
+REFERENCES = """references:
+- {id: a, type: article-journal, title: Title, author: [{family: Author, given: A.}], container-title: Journal,
+   volume: '1', issued: {date-parts: [[2020]]}}
+- {id: b, type: book, title: B, issued: {date-parts: [[2021]]}}
+- {id: c, type: book, title: C, issued: {date-parts: [[2022]]}}
+"""
+
+
+def formatted_tree(tmp_path, article: str, style: str = "seed") -> dict:
+    """*article* (Markdown with pandoc citations) as the stage article formats it: its syntax tree after
+    pandoc's citeproc with the built-in *style* and the entries a, b, c."""
+    from livingreview.citeproc import formatted_article
+
+    (tmp_path / "article.md").write_text(article, encoding="utf-8")
+    (tmp_path / "references.yaml").write_text(REFERENCES, encoding="utf-8")
+    return formatted_article(str(tmp_path / "article.md"), str(SHARED_TEMPLATES / "references" / f"{style}.csl"),
+                             str(tmp_path / "references.yaml"), [str(SHARED_TEMPLATES / "pandoc" / "citeproc.yaml")],
+                             str(tmp_path / "options.yaml"))
+
 
 def test_article_paragraphs_keep_text_and_cite_keys(tmp_path):
-    from livingreview import pandoc
-
-    markdown = tmp_path / "review.md"
-    markdown.write_text(ARTICLE, encoding="utf-8")
-    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
-    assert article_paragraphs(tree, {"a": 1, "b": 2, "c": 3}) == [
+    tree = formatted_tree(tmp_path, ARTICLE)
+    assert changes_stage.citation_numbering(tree) == {"a": 1, "b": 2, "c": 3}
+    assert article_paragraphs(tree) == [
         {"section": "Introduction", "text": f"First <finding> {m('a')}."},
         {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and a link {m('a', 'b', 'c')}."},
-        {"section": "Introduction", "text": f"Data that looks like a citation [1] is text {m('c')}.)"},
+        {"section": "Introduction", "text": f"Data that looks like a citation [1] or [@b] is text {m('c')}.)"},
         {"section": "Introduction", "text": "Table 1. Studies."},
         {"section": "Introduction", "text": "| Ref. | Design |"},
         {"section": "Introduction", "text": f"| {m('b')} | trial | x |"},
         {"section": "References", "text": f'{m("a")} A. Author. "Title." Journal 1 (2020).'},
+        {"section": "References", "text": f'{m("b")} "B." (2021).'},
+        {"section": "References", "text": f'{m("c")} "C." (2022).'},
         {"section": "Back matter", "text": "Version: 1.0.0"},
     ]
 
 
-CSL_ARTICLE = """# Introduction
-
-Shown twice ([Smith 2020](#ref-smith2020); [Jones 2021](#ref-jones2021)), once ^[3](#ref-lee2019)^.
-
-# References
-
-::: {#ref-smith2020 .reference}
-Smith, A. (2020). Title. *Journal*, 1.
-:::
-"""
-
-
-def test_citations_formatted_by_a_csl_style_become_one_marker_of_their_keys(tmp_path):
-    from livingreview import pandoc
-
-    markdown = tmp_path / "review.md"
-    markdown.write_text(CSL_ARTICLE, encoding="utf-8")
-    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
-    assert article_paragraphs(tree, {"smith2020": 1, "jones2021": 2, "lee2019": 3}) == [
-        {"section": "Introduction", "text": f"Shown twice ({m('jones2021', 'smith2020')}), once {m('lee2019')}."},
-        {"section": "References", "text": f"{m('smith2020')} Smith, A. (2020). Title. Journal, 1."},
-    ]
+def test_citations_formatted_by_an_author_date_style_become_one_marker_of_their_keys(tmp_path):
+    tree = formatted_tree(tmp_path, "# Introduction\n\nShown twice [@{a}; @{b}], once [@{c}].\n\n"
+                                    "# References\n\n::: {#refs}\n:::\n", style="apa")
+    paragraphs = article_paragraphs(tree)
+    assert paragraphs[0] == {"section": "Introduction", "text": f"Shown twice {m('a', 'b')}, once {m('c')}."}
+    assert paragraphs[1]["text"].startswith(f"{m('a')} Author, A. (2020).")
 
 
 def test_a_numbered_citation_names_its_keys_in_sorted_order_whatever_their_numbers(tmp_path):
-    from livingreview import pandoc
-
-    markdown = tmp_path / "review.md"
-    markdown.write_text("Both \\[[1](#ref-1),[2](#ref-2)\\].\n", encoding="utf-8")
-    tree = json.loads(pandoc.convert(markdown, "json", [COMMON]))
-    assert article_paragraphs(tree, {"zeta": 1, "alpha": 2}) == [{"section": "", "text": f"Both {m('alpha', 'zeta')}."}]
+    tree = formatted_tree(tmp_path, "Both [@{c}; @{a}].\n")
+    assert article_paragraphs(tree)[0] == {"section": "", "text": f"Both {m('a', 'c')}."}
 
 
 # --- the baseline --------------------------------------------------------------

@@ -226,9 +226,9 @@ CASES = [
     pytest.param(delete(DESC), [], DESC, ["does not exist"], id="template-missing"),
     pytest.param(delete("templates/article.md.j2"), [], "templates/article.md.j2", ["does not exist"],
                  id="template-article-missing"),
-    pytest.param(edit("templates/references/seed.md.j2", '"{{ title }}{% if',
-                      '"{{ titel }}{% if'), [], "templates/references/seed.md.j2",
-                 ["line", "titel", 'Did you mean "title"?'], id="style-template-undefined-name"),
+    pytest.param(edit("templates/references/seed.csl", '<citation collapse="citation-number">',
+                      '<citation collapse="citation-number"'), [], "templates/references/seed.csl",
+                 ["pandoc's citeproc cannot format with this CSL style"], id="style-csl-broken"),
     pytest.param(edit("templates/pdf/template.typ", "#set par(justify: true,", "#set par(justify: true,,"), [],
                  "templates/pdf/template.typ", ["line 31", "Typst"], id="pdf-template-broken"),
     pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
@@ -242,7 +242,7 @@ END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type",
               "config-csl-missing", "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
-                 "workflow/rules/formats.smk", ["line 26", "SyntaxError"], id="workflow-rule-file-broken"),
+                 "workflow/rules/formats.smk", ["line 11", "SyntaxError"], id="workflow-rule-file-broken"),
 ]
 
 

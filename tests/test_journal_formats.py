@@ -22,6 +22,7 @@ from conftest import ROOT
 from in_process import working_directory
 from journal import XLINK, docx_blocks, docx_text, jats_body_text, read_jats, text_of
 from livingreview import pandoc
+from livingreview.citeproc import formatted_article
 from livingreview.errors import ConversionError
 from livingreview.jats import with_bibliography
 from livingreview.stages import formats
@@ -49,7 +50,8 @@ def jats(built_project):
 
 @pytest.fixture(scope="module")
 def numbering(built_project) -> dict[str, int]:
-    return json.loads((built_project / "build" / "citations.json").read_text(encoding="utf-8"))
+    snapshot = json.loads((built_project / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]
+    return snapshot["numbering"]
 
 
 # --- DOCX ------------------------------------------------------------------------------
@@ -117,28 +119,26 @@ def test_docx_opens_in_libreoffice(docx_path, tmp_path):
 
 # --- JATS ----------------------------------------------------------------------------------
 
-def _link(target: str) -> dict:
-    return {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "n"}], [target, ""]]}
+def _cite(key: str) -> dict:
+    """A citation of *key* as pandoc's citeproc leaves it: a Cite node holding a link to ``#ref-KEY``."""
+    item = {"citationId": key, "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
+            "citationNoteNum": 1, "citationHash": 0}
+    return {"t": "Cite", "c": [[item], [{"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "n"}],
+                                                           [f"#ref-{key}", ""]]}]]}
 
 
-def _entry(anchor: str) -> dict:
-    return {"t": "Div", "c": [[f"ref-{anchor}", ["reference"], []], [{"t": "Para", "c": [{"t": "Str", "c": "x"}]}]]}
+def _entry(key: str) -> dict:
+    return {"t": "Div", "c": [[f"ref-{key}", ["csl-entry"], []], [{"t": "Para", "c": [{"t": "Str", "c": "x"}]}]]}
 
 
-def test_the_reference_list_becomes_pandocs_bibliography_and_citations_link_to_keys():
-    para = {"t": "Para", "c": [_link("#ref-2"), {"t": "Emph", "c": [_link("#ref-1")]}, _link("#elsewhere")]}
-    tree = {"meta": {}, "blocks": [para, {"t": "Header", "c": [1, ["references", [], []], []]},
-                                   _entry("1"), _entry("2")]}
-    ready, order = with_bibliography(tree, {"b": 1, "a": 2})
+def test_the_bibliography_is_emptied_for_the_jats_writer_and_citations_stay_links_to_keys():
+    para = {"t": "Para", "c": [_cite("b"), {"t": "Emph", "c": [_cite("a")]}]}
+    refs = {"t": "Div", "c": [["refs", ["references", "csl-bib-body"], []], [_entry("b"), _entry("a")]]}
+    tree = {"meta": {}, "blocks": [para, {"t": "Header", "c": [1, ["references", [], []], []]}, refs]}
+    ready, order = with_bibliography(tree)
     assert order == ["b", "a"]
     assert ready["blocks"][2:] == [{"t": "Div", "c": [["refs", [], []], []]}]
-    links = ready["blocks"][0]["c"]
-    assert [links[0]["c"][2][0], links[1]["c"][0]["c"][2][0], links[2]["c"][2][0]] == \
-        ["#ref-a", "#ref-b", "#elsewhere"]
-    # A CSL style's reference list is anchored by key already: its order is the style's.
-    keyed = {"meta": {}, "blocks": [{"t": "Para", "c": [_link("#ref-b")]}, _entry("b"), _entry("a")]}
-    ready, order = with_bibliography(keyed, {"a": 1, "b": 2})
-    assert order == ["b", "a"] and ready["blocks"][0] == keyed["blocks"][0]
+    assert ready["blocks"][0] == para
 
 
 def test_jats_is_journal_publishing_1_3(jats):
@@ -262,17 +262,21 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
     it, the JATS holds a <fig> with its caption and a <graphic> naming the file; a missing one stops."""
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "plot.png").write_bytes(tiny_png())
-    body = ("# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown \\[[1](#ref-1)\\].\n\n"
-            "# References\n\n::: {#ref-1 .reference}\n\n1\\. The entry.\n\n:::\n")
+    body = ("# Results\n\n![Figure 1. The forest plot.](figures/plot.png)\n\nAs shown [@{johnsen2023}].\n\n"
+            "# References\n\n::: {#refs}\n:::\n")
     (tmp_path / "review.md").write_text(f"---\ntitle: T\n---\n\n{body}", encoding="utf-8")
-    (tmp_path / "citations.json").write_text('{"johnsen2023": 1}', encoding="utf-8")
+    (tmp_path / "references.yaml").write_text(
+        "references:\n- {id: johnsen2023, type: book, title: The entry, issued: {date-parts: [[2023]]}}\n",
+        encoding="utf-8")
     evidence, templates = built_project / "build" / "evidence.json", ROOT / "templates"
     with working_directory(tmp_path):
-        formats.ast(markdown="review.md", defaults=str(templates / "pandoc/common.yaml"), out="review.json", log="log")
+        tree = formatted_article("review.md", str(templates / "references/seed.csl"), "references.yaml",
+                                 [str(templates / "pandoc/citeproc.yaml")], "options.yaml")
+        Path("review.json").write_text(json.dumps(tree), encoding="utf-8")
         formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
                      defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", variables="docx.yaml",
                      out="review.docx", log="log")
-        formats.jats(ast="review.json", evidence=str(evidence), citations="citations.json",
+        formats.jats(ast="review.json", evidence=str(evidence),
                      defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
                      variables="jats.yaml", out="review.jats.xml", log="log")
         package = zipfile.ZipFile("review.docx")

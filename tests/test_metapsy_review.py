@@ -19,7 +19,7 @@ import independent_meta
 import pytest
 from conftest import cli_environment, copy_project, output_hashes, run_cli, run_snakemake
 from livingreview import guards, kinds, pooling
-from livingreview.citations import cited_keys
+from livingreview.stages.article import written_citations
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "examples/metapsy-depression"
@@ -60,10 +60,10 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
-    marked = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
-                         for section in kinds.get("meta-analysis").sections)
-    numbers = json.loads((folder / "build" / "citations.json").read_text(encoding="utf-8"))
-    first_seen = list(dict.fromkeys(cited_keys(marked)))
+    written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
+                          for section in kinds.get("meta-analysis").sections)
+    numbers = json.loads((folder / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]["numbering"]
+    first_seen = list(dict.fromkeys(key for group in written_citations(written) for key in group))
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
     assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies}
     references = markdown.split("# References")[1]
@@ -83,7 +83,7 @@ def test_each_results_paragraph_cites_every_contributing_study(metapsy_built):
                                 ("Interpersonal psychotherapy", "psychotherapy", "ipt"),
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
-        assert set(cited_keys(paragraphs[label])) == expected, label
+        assert {key for group in written_citations(paragraphs[label]) for key in group} == expected, label
     assert "259 trials (304 comparisons, 487 effect sizes, 28,478 participants)" in \
         paragraphs["Cognitive behavioural therapy"]
 
@@ -138,9 +138,9 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
     words = " ".join(text.split())
     assert "35,518 records" in words and "54,468 participants" in words  # searchable and copyable as printed
     assert "\u200b" not in text
-    assert re.search(r"\[3,4,7,9,12,16-20,22-24,[\d,-]*\d,\n\d", text)  # a long citation group breaks after a comma
+    assert re.search(r"\[3,4,7,9,12,16–20,22–24,[\d,–]*\d,\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
-    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-]\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")
+    groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\](?:,|--)\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")  # -- is Typst's en dash
     assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
 
 

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from in_process import working_directory
 from livingreview import kinds
 from livingreview.project import template_folders
@@ -36,9 +37,8 @@ def base(tmp_path_factory) -> tuple[dict, Results]:
     """The committed review's evidence and its synthesis's results, computed afresh."""
     build = tmp_path_factory.mktemp("wordings")
     with working_directory(REVIEW):
-        evidence.load(kind=KIND, data={key: f"data/{key}.{'yaml' if key in ('database', 'review', 'certainty') else 'csv'}"
-                                       for key in KIND.data_files} | {"review": "data/review.yaml",
-                                                                     "bibliography": "references.bib"},
+        config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
+        evidence.load(kind=KIND, data={key: config[key] for key in KIND.all_data_files()},
                       out=str(build / "evidence.json"), log=str(build / "log"))
     synthesis.pool_effects(evidence=str(build / "evidence.json"), out=str(build / "synthesis.csv"),
                            small_study=str(build / "small_study_effects.csv"),

@@ -1,27 +1,16 @@
-"""Name formatting for the reference styles."""
+"""Names: in reading order for the documents' metadata, and as the built-in CSL styles print them."""
+
+from pathlib import Path
 
 import pytest
-from livingreview.names import author_list, full_name, initials, name_family_first, name_initials_first
+from livingreview.bibtex import read_bibtex
+from livingreview.commands.check_bib import format_entries, style_file
+from livingreview.csl import given_names
+from livingreview.names import full_name
 from livingreview.records import Name
 
-
-@pytest.mark.parametrize("given, expected", [
-    ("B.", "B."),
-    ("Bjørn", "B."),
-    ("Hans-Peter", "H.-P."),
-    ("Robbie C. M.", "R. C. M."),
-    ("John PA", "J. P. A."),
-    ("Émile", "É."),
-    ("", ""),
-])
-def test_initials(given, expected):
-    assert initials(given) == expected
-
-
-def test_initials_first_with_particle_suffix_and_body():
-    assert name_initials_first(Name("Aert", "Robbie C. M.", "van")) == "R. C. M. van Aert"
-    assert name_initials_first(Name("Doe", "John", suffix="Jr.")) == "J. Doe Jr."
-    assert name_initials_first(Name("World Health Organization")) == "World Health Organization"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+AUTHORS = "van Aert, Robbie C. M. and Doe, Jr., John and {World Health Organization} and Müller, Hans-Peter"
 
 
 def test_full_name_keeps_particles_and_suffixes():
@@ -29,19 +18,22 @@ def test_full_name_keeps_particles_and_suffixes():
     assert full_name(Name("Doe", "John", suffix="Jr.")) == "John Doe Jr."
 
 
-def test_family_first():
-    assert name_family_first(Name("Müller", "Hans-Peter")) == "Müller H-P"
+@pytest.mark.parametrize("given, expected", [
+    ("John PA", "John P. A."),
+    ("Robbie C. M.", "Robbie C. M."),
+    ("PA", "PA"),  # a given name of its own, not initials after one
+    ("Hans-Peter", "Hans-Peter"),
+])
+def test_run_together_initials_reach_citeproc_apart(given, expected):
+    assert given_names(given) == expected
 
 
-def test_unicode_names_are_kept():
-    assert author_list([Name("Bjørnstad", "Lars"), Name("Müller", "Anna")]) == "L. Bjørnstad, A. Müller"
-
-
-def test_more_than_six_authors_gives_six_and_et_al():
-    names = [Name(f"Author{i}", "A") for i in range(1, 9)]
-    assert author_list(names) == ", ".join(f"A. Author{i}" for i in range(1, 7)) + ", et al."
-
-
-def test_six_authors_are_all_listed():
-    names = [Name(f"Author{i}", "A") for i in range(1, 7)]
-    assert author_list(names).count("Author") == 6 and "et al." not in author_list(names)
+@pytest.mark.parametrize("style, authors", [
+    ("seed", "R. C. M. van Aert, J. Doe Jr., World Health Organization, H.-P. Müller."),
+    ("vancouver", "van Aert RCM, Doe J Jr., World Health Organization, Müller HP."),
+    ("apa", "van Aert, R. C. M., Doe, J., Jr., World Health Organization, & Müller, H.-P. (2020)."),
+])
+def test_particles_suffixes_bodies_and_hyphens_in_each_style(style, authors):
+    refs = read_bibtex(f"@article{{k, author={{{AUTHORS}}}, title={{T}}, journal={{J}}, year={{2020}}}}").references
+    text = format_entries(refs, style, style_file(style, [TEMPLATES]), [TEMPLATES], "r.bib")[0]["k"]
+    assert text.startswith(authors)

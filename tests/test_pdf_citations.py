@@ -1,30 +1,33 @@
-"""Long citation groups in the PDF: break opportunities between their numbers only, never elsewhere."""
+"""Long citations in the PDF: break opportunities between their numbers only, never elsewhere."""
 
 from __future__ import annotations
 
-from livingreview.stages.formats import breakable_citations
+from livingreview.stages.formats import LONG_CITATION, breakable_citations
 
 ZWSP = "\u200b"
 
 
-def group(numbers: list[int]) -> str:
-    """A citation group as pandoc writes it in Typst: "\\[#link(<ref-2>)[2],#link(<ref-5>)[5]\\]"."""
-    return r"\[" + ",".join(f"#link(<ref-{n}>)[{n}]" for n in numbers) + r"\]"
+def citation(keys: list[str], text: str) -> dict:
+    """A Cite node of *keys* whose formatted text is the one Str *text*."""
+    items = [{"citationId": key, "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
+              "citationNoteNum": 1, "citationHash": 0} for key in keys]
+    return {"t": "Cite", "c": [items, [{"t": "Str", "c": text}]]}
 
 
-def test_a_long_group_may_break_after_each_of_its_commas():
-    numbers = list(range(2, 40, 2))
-    typst = f"Trials {group(numbers)}.\n"
-    assert breakable_citations(typst) == f"Trials {group(numbers).replace('],#link', '],' + ZWSP + '#link')}.\n"
+def tree(*inlines: dict) -> dict:
+    return {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": [{"t": "Para", "c": list(inlines)}]}
 
 
-def test_ranges_in_a_long_group_keep_their_hyphen():
-    typst = r"\[" + ",".join(f"#link(<ref-{n}>)[{n}]" for n in range(2, 30, 2)) + r",#link(<ref-40>)[40]-#link(<ref-60>)[60]\]"
-    assert "[40]-#link(<ref-60>)" in breakable_citations(typst)
-    assert breakable_citations(typst).count(ZWSP) == 14
+def texts(result: dict) -> list[str]:
+    return [node["c"] if node["t"] == "Str" else node["c"][1][0]["c"] for node in result["blocks"][0]["c"]]
 
 
-def test_numbers_prose_and_short_groups_are_left_as_they_are():
-    typst = (f"The searches found 30,889 records and 47,241 participants, in 12 trials {group([1, 2])} "
-             f"and more {group(list(range(3, 14)))}.\n")
-    assert breakable_citations(typst) == typst
+def test_a_long_citation_may_break_after_each_of_its_commas():
+    keys = [f"k{n}" for n in range(LONG_CITATION)]
+    result = breakable_citations(tree(citation(keys, "[1,2,4–9,12]")))
+    assert texts(result) == [f"[1,{ZWSP}2,{ZWSP}4–9,{ZWSP}12]"]
+
+
+def test_prose_and_short_citations_are_left_as_they_are():
+    original = tree({"t": "Str", "c": "30,889"}, citation(["a", "b"], "[1,2]"))
+    assert breakable_citations(original) == original

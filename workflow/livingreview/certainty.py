@@ -111,12 +111,13 @@ def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, d
     return NOT_SERIOUS, egger
 
 
-def rate(rows: list[dict], comparisons: list[dict], rules: dict, control_event_rate: float) -> list[dict]:
+def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_event_rate: float) -> list[dict]:
     """The summary of findings, unrounded: one row per level of each analysis the *rules* name (the
     synthesis *rows*, unrounded, of :func:`livingreview.pooling.synthesis`; the post-treatment *comparisons*
-    they pooled), with its NNT, its four domain judgements, its downgrades and its certainty."""
+    they pooled), with its NNT, its four domain judgements, its downgrades and its certainty; none without
+    *rules*."""
     findings = []
-    for analysis in rules["analyses"]:
+    for analysis in (rules or {}).get("analyses", []):
         column = pooling.ANALYSES[analysis]
         for row in (r for r in rows if r["analysis"] == analysis):
             members = comparisons if column is None else [c for c in comparisons if c[column] == row["level"]]

@@ -1,43 +1,59 @@
-"""Citations and references formatted by a CSL style with pandoc's citeproc.
+"""The article's citations and references, formatted by pandoc's citeproc with a CSL style.
 
-The article is written once more with pandoc citations (``[@{key}]``, see
-:func:`livingreview.csl.pandoc_citation`) in place of the citation markers,
-and a placeholder for the bibliography (:data:`BIBLIOGRAPHY`) in place of the
-reference list. Pandoc reads it with ``--citeproc``, a CSL style and the
-cited entries as CSL items (a metadata file), and returns its syntax tree
-with every citation and the bibliography formatted. This module takes from
-that tree what the stages need: the bibliography entries, and the tree with
-the bibliography turned into the article's own reference list (one
-``.reference`` block per entry, as the built-in styles make it, so that the
-HTML and PDF look the same whatever the style).
+The section templates write pandoc citations (``[@{key}]``, see
+:func:`livingreview.citations.pandoc_citation`); the article is written with
+them and with pandoc's bibliography placeholder (:data:`BIBLIOGRAPHY`).
+Pandoc reads it with ``--citeproc``, a CSL style (a built-in one,
+``templates/references/<name>.csl``, or the review's own) and the cited
+entries as CSL items (a metadata file), and returns its syntax tree in which
+every citation is still a ``Cite`` node that names its keys
+(``citationId``) and holds the text the style made of it, and the
+bibliography is a ``refs`` div of entries ``ref-<key>``. That tree is the
+article (``review.json``); everything downstream reads the keys from it:
+
+* :func:`cited_keys` and :func:`citations`: the keys of each citation, in
+  document order; :func:`reference_keys`: the keys of the reference list.
+* :func:`numbered_article`: the tree as the HTML, PDF and Word files show it,
+  the journal's way: each citation its formatted text (no ``Cite`` wrapper),
+  each entry of the reference list a ``.reference`` block anchored ``#ref-N``
+  (N its place in the list), where the citations link.
+* :func:`entry_inlines`: an entry's text without the number a numeric style
+  sets in a field of its own (``second-field-align``).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 
 from markupsafe import Markup
 
 from . import pandoc
 from .errors import ConfigError, ConversionError
-from .pandoc import plain
 
 # Where citeproc puts the bibliography (pandoc's ``refs`` div).
 BIBLIOGRAPHY = Markup("::: {#refs}\n:::")
-# Metadata the citeproc run adds to the article, which review.md does not keep.
+# Metadata the citeproc run adds to the article, which the article does not keep.
 CITEPROC_METADATA = ("references", "csl", "link-citations")
-# Spans citeproc wraps around a numbered entry's number and text (second-field-align).
-_ENTRY_SPANS = ("csl-left-margin", "csl-right-inline", "csl-indent", "csl-block")
+# The span citeproc puts around an entry's number when the style aligns it (second-field-align), and
+# the spans of the entry's other parts.
+NUMBER_SPAN = "csl-left-margin"
+# Spans of an entry that only carry citeproc's layout or case handling (``nocase``: text a style must not
+# change the case of, e.g. a name list that ends with the literal "et al."), replaced by their contents.
+_ENTRY_SPANS = (NUMBER_SPAN, "csl-right-inline", "csl-indent", "csl-block", "nocase")
+# An entry's identifier in citeproc's bibliography, and in the reference list of the formats.
+ENTRY_PREFIX = "ref-"
 
 
-def formatted_article(cited: str, style: str, references: str, defaults: str, options: str) -> dict:
+def formatted_article(cited: str, style: str, references: str, defaults: list[str], options: str) -> dict:
     """The syntax tree of the *cited* article with its citations and bibliography formatted by pandoc's
-    citeproc with the CSL *style* and the CSL items in *references* (a metadata file); *defaults* is the
-    pandoc defaults file ``pandoc/citeproc.yaml``, and *options* the defaults file written here.
+    citeproc with the CSL *style* and the CSL items in *references* (a metadata file), without the
+    metadata citeproc added; *defaults* are the pandoc defaults files (``pandoc/common.yaml``,
+    ``pandoc/citeproc.yaml``), *options* the defaults file written here.
     A style citeproc cannot use is a :class:`ConfigError` naming the style file."""
     pandoc.write_options(options, {"csl": style, "metadata-files": [references]})
     try:
-        return pandoc.read_ast(cited, [defaults, options])
+        tree = pandoc.read_ast(cited, [*defaults, options])
     except ConversionError as exc:
         if "citeproc" not in exc.problem.lower() and ".csl" not in exc.problem:
             raise
@@ -45,32 +61,112 @@ def formatted_article(cited: str, style: str, references: str, defaults: str, op
         raise ConfigError(style, None, f"pandoc's citeproc cannot format with this CSL style: {detail}",
                           "use a valid CSL 1.0 style (https://citationstyles.org/), or a built-in style: "
                           "seed, vancouver, apa") from None
+    for name in CITEPROC_METADATA:
+        tree["meta"].pop(name, None)
+    return tree
 
 
-def _bibliography_div(blocks: list[dict]) -> int | None:
+# --- reading the tree --------------------------------------------------------------------
+
+def _walk(node, visit) -> None:
+    """Call *visit* on every element (dict with ``t``) of *node*, in document order."""
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, visit)
+    elif isinstance(node, dict):
+        if "t" in node:
+            visit(node)
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                _walk(value, visit)
+
+
+def citations(tree: dict) -> list[list[str]]:
+    """The keys of every citation (``Cite`` node) of the article's body, in document order."""
+    found: list[list[str]] = []
+    _walk(tree["blocks"], lambda node: found.append(citation_keys(node)) if node["t"] == "Cite" else None)
+    return found
+
+
+def citations_joined(tree: dict) -> list[bool]:
+    """For every citation of the article's body, in document order: whether citeproc set it against the
+    text before it (a superscript style drops the space before a citation), not after a space."""
+    joined: list[bool] = []
+
+    def visit(node):
+        """Note the citations of *node* (any part of the tree), in document order."""
+        if isinstance(node, dict):
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, dict) and item.get("t") == "Cite":
+                    before = node[index - 1] if index else None
+                    joined.append(isinstance(before, dict)
+                                  and before.get("t") not in ("Space", "SoftBreak", "LineBreak"))
+                    visit(item["c"][1])
+                else:
+                    visit(item)
+
+    visit(tree["blocks"])
+    return joined
+
+
+def citation_keys(cite: dict) -> list[str]:
+    """The keys a ``Cite`` node cites, in its order."""
+    return [item["citationId"] for item in cite["c"][0]]
+
+
+def cited_keys(tree: dict) -> list[str]:
+    """The keys cited in the article, each once, in order of first citation."""
+    return list(dict.fromkeys(key for keys in citations(tree) for key in keys))
+
+
+def _bibliography_index(blocks: list[dict]) -> int | None:
     """Index of the ``refs`` div among the top-level *blocks*."""
     return next((i for i, block in enumerate(blocks) if block["t"] == "Div" and block["c"][0][0] == "refs"), None)
 
 
-def _unwrapped(inlines: list[dict]) -> list[dict]:
-    """*inlines* with the layout spans of a numbered entry replaced by their contents."""
+def bibliography(tree: dict) -> list[tuple[str, list[dict]]]:
+    """``(key, blocks)`` of every entry of the formatted bibliography in *tree*, in the style's order."""
+    index = _bibliography_index(tree["blocks"])
+    if index is None:
+        return []
+    return [(block["c"][0][0][len(ENTRY_PREFIX):], block["c"][1]) for block in tree["blocks"][index]["c"][1]
+            if block["t"] == "Div" and block["c"][0][0].startswith(ENTRY_PREFIX)]
+
+
+def reference_keys(tree: dict) -> list[str]:
+    """The keys of the article's reference list, in its order."""
+    return [key for key, _ in bibliography(tree)]
+
+
+def _unwrapped(inlines: list[dict], keep_number: bool) -> list[dict]:
+    """*inlines* with the layout spans of an entry replaced by their contents (the number's span dropped
+    unless *keep_number*)."""
     out = []
     for node in inlines:
-        if node["t"] == "Span" and set(node["c"][0][1]) & set(_ENTRY_SPANS):
-            out += _unwrapped(node["c"][1])
+        classes = set(node["c"][0][1]) if node["t"] == "Span" else set()
+        if NUMBER_SPAN in classes and not keep_number:
+            continue
+        if classes & set(_ENTRY_SPANS):
+            out += _unwrapped(node["c"][1], keep_number)
+        elif node["t"] == "Str" and not node["c"]:
+            continue
         else:
             out.append(node)
     return out
 
 
-def _entry_inlines(blocks: list[dict]) -> list[dict]:
-    """The inlines of one bibliography entry (its paragraphs or layout divs joined by a space)."""
+def entry_inlines(blocks: list[dict], keep_number: bool = True) -> list[dict]:
+    """The inlines of one bibliography entry (its paragraphs or layout divs joined by a space); without
+    the number a numeric style sets apart (a ``csl-left-margin`` span) unless *keep_number*."""
     inlines: list[dict] = []
     for block in blocks:
         if block["t"] in ("Para", "Plain"):
-            part = _unwrapped(block["c"])
+            part = _unwrapped(block["c"], keep_number)
         elif block["t"] == "Div":
-            part = _entry_inlines(block["c"][1])
+            part = entry_inlines(block["c"][1], keep_number)
         else:
             continue
         if inlines and part:
@@ -79,33 +175,108 @@ def _entry_inlines(blocks: list[dict]) -> list[dict]:
     return inlines
 
 
-def bibliography(ast: dict) -> dict[str, list[dict]]:
-    """``{key: inlines}`` of every entry of the formatted bibliography in *ast*, in the style's order."""
-    index = _bibliography_div(ast["blocks"])
-    if index is None:
-        return {}
-    entries = {}
-    for block in ast["blocks"][index]["c"][1]:
-        identifier = block["c"][0][0] if block["t"] == "Div" else ""
-        if identifier.startswith("ref-"):
-            entries[identifier[len("ref-"):]] = _entry_inlines(block["c"][1])
-    return entries
+def entry_texts(tree: dict) -> dict[str, str]:
+    """``{key: plain text}`` of every bibliography entry in *tree* (numbers included)."""
+    return {key: " ".join(pandoc.plain(entry_inlines(blocks)).split()) for key, blocks in bibliography(tree)}
 
 
-def entry_texts(ast: dict) -> dict[str, str]:
-    """``{key: plain text}`` of every bibliography entry in *ast*."""
-    return {key: " ".join(plain(inlines).split()) for key, inlines in bibliography(ast).items()}
+# --- the article as the formats show it ----------------------------------------------------
+
+def anchors(tree: dict) -> dict[str, str]:
+    """``{key: anchor}`` of the reference list: ``ref-N``, N the entry's place in the list."""
+    return {key: f"{ENTRY_PREFIX}{number}" for number, key in enumerate(reference_keys(tree), start=1)}
 
 
-def with_reference_list(ast: dict) -> dict:
-    """A copy of *ast* whose bibliography is the article's reference list, one ``.reference`` div per
-    entry (``#ref-KEY``, where the citations link), and without the metadata citeproc added."""
-    result = copy.deepcopy(ast)
-    index = _bibliography_div(result["blocks"])
+def _shown(node, targets: dict[str, str]):
+    """*node* (any part of the tree) with each ``Cite`` replaced by its formatted text and each link to
+    ``#ref-KEY`` pointed at ``#ANCHOR`` (*targets*: key -> anchor)."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") == "Cite":
+                out += _shown(item["c"][1], targets)
+            else:
+                out.append(_shown(item, targets))
+        return out
+    if not isinstance(node, dict):
+        return node
+    if node.get("t") == "Link":
+        attributes, inlines, (url, title) = node["c"]
+        key = url[len("#" + ENTRY_PREFIX):] if url.startswith("#" + ENTRY_PREFIX) else None
+        return {"t": "Link", "c": [attributes, _shown(inlines, targets),
+                                   [f"#{targets[key]}" if key in targets else url, title]]}
+    return {name: _shown(value, targets) for name, value in node.items()}
+
+
+def formatted_citations(tree: dict) -> list[list[dict]]:
+    """The formatted text of each citation of *tree*, in document order, as :func:`numbered_article`
+    shows it (links to ``#ref-N``)."""
+    targets = anchors(tree)
+    found: list[list[dict]] = []
+    _walk(tree["blocks"], lambda node: found.append(_shown(node["c"][1], targets)) if node["t"] == "Cite" else None)
+    return found
+
+
+def reference_blocks(tree: dict) -> list[dict]:
+    """The reference list as the formats show it: one ``.reference`` div per entry (``#ref-N``), its
+    text one paragraph."""
+    targets = anchors(tree)
+    return [{"t": "Div", "c": [[targets[key], ["reference"], []],
+                               [{"t": "Para", "c": _shown(entry_inlines(blocks), targets)}]]}
+            for key, blocks in bibliography(tree)]
+
+
+def numbered_article(tree: dict) -> dict:
+    """A copy of the article's *tree* as the HTML, PDF and Word files show it: each citation its
+    formatted text linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`)."""
+    targets = anchors(tree)
+    result = copy.deepcopy(tree)
+    index = _bibliography_index(result["blocks"])
+    blocks = _shown(result["blocks"], targets)
     if index is not None:
-        entries = [{"t": "Div", "c": [[f"ref-{key}", ["reference"], []], [{"t": "Para", "c": inlines}]]}
-                   for key, inlines in bibliography(result).items()]
-        result["blocks"][index:index + 1] = entries
-    for name in CITEPROC_METADATA:
-        result["meta"].pop(name, None)
+        blocks[index:index + 1] = reference_blocks(tree)
+    result["blocks"] = blocks
     return result
+
+
+def markdown_lines(parts: list[list[dict]], api_version: list[int], defaults: str, label: str) -> list[str]:
+    """Each of *parts* (lists of pandoc inlines) as one line of Markdown, written by pandoc with
+    *defaults* (``pandoc/markdown.yaml``); *api_version* is the ``pandoc-api-version`` of the tree they
+    come from, *label* names it in an error."""
+    if not parts:
+        return []
+    tree = {"pandoc-api-version": api_version, "meta": {},
+            "blocks": [{"t": "Para", "c": _at_signs_apart(inlines)} for inlines in parts]}
+    lines = pandoc.write_ast(tree, "markdown", [defaults], label).strip("\n").split("\n\n")
+    if len(lines) != len(parts):
+        raise ValueError(f"pandoc wrote {len(lines)} paragraphs for {len(parts)} pieces of the article")
+    return lines
+
+
+_AT_SIGN = re.compile(r"(?=@[\w{])")
+
+
+def _at_signs_apart(node):
+    """*node* (inlines) with each text split before an ``@`` that could start a citation ("[@key]" in a
+    title), so that pandoc's Markdown writer, which escapes such an ``@`` at the start of a text only,
+    escapes it (``\\@key``): review.md never holds a citation that data made."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") == "Str" and "@" in item["c"]:
+                out += [{"t": "Str", "c": part} for part in _AT_SIGN.split(item["c"]) if part]
+            else:
+                out.append(_at_signs_apart(item))
+        return out
+    if isinstance(node, dict):
+        return {key: _at_signs_apart(value) for key, value in node.items()}
+    return node
+
+
+def entry_markdown(tree: dict, defaults: str, label: str) -> dict[str, str]:
+    """``{key: Markdown}`` of every entry of the reference list of *tree*, as review.md holds it but for
+    the number a numeric style sets apart, written by pandoc with *defaults* (``pandoc/markdown.yaml``)."""
+    entries = bibliography(tree)
+    lines = markdown_lines([entry_inlines(blocks, keep_number=False) for _, blocks in entries],
+                           tree["pandoc-api-version"], defaults, label)
+    return dict(zip([key for key, _ in entries], lines, strict=True))

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from .errors import BibliographyError, ConfigError, did_you_mean
 from .files import near_file
 from .markdown import escape_markdown
 from .records import Name, Reference
-from .styles import page_range
 
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 
@@ -52,6 +51,41 @@ _PUBLISHER_FIELDS = ("publisher", "school", "institution", "organization")
 _MONTHS = {name: number for number, name in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
 _THESIS_GENRES = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+
+
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—|-)\s*")
+
+
+def page_range(pages: str) -> str:
+    """Normalise a page range to a hyphen: "112--125" or "112–125" -> "112-125"."""
+    return _PAGE_DASH.sub("-", str(pages).strip())
+
+
+def first_and_last_page(pages: str) -> tuple[str, str]:
+    """("112", "125") for "112--125"; ("e12", "") for a single page; ("", "") for none."""
+    first, _, last = page_range(pages).partition("-")
+    return first, last
+
+
+# The fields every built-in style prints, by entry type (any type: title and year): an entry that lacks
+# one would be printed without it, so the build stops and names it (a CSL file of the review's own prints
+# what its entries have, as citeproc does).
+_REQUIRED_FIELDS = {"article": ("journal",), "book": ("publisher",), "mvbook": ("publisher",),
+                    "incollection": ("booktitle",), "inproceedings": ("booktitle",), "inbook": ("booktitle",)}
+
+
+def missing_fields(ref: Reference, style: str, bib_path: str) -> list[BibliographyError]:
+    """A problem for each field the built-in reference *style* prints that the entry *ref* lacks: its title,
+    its year (or biblatex date), and by type its journal, publisher or book title."""
+    needed = ("title", "year", *_REQUIRED_FIELDS.get(ref.entry_type, ()))
+    present = {name for name, value in ref.fields.items() if str(value).strip()}
+    if "date" in present:
+        present.add("year")
+    return [BibliographyError(
+        bib_path, f"line {ref.line}, key {ref.key}, field {name}",
+        f'the entry (@{ref.entry_type}) lacks the field "{name}" that the reference style "{style}" needs.'
+        + did_you_mean(name, ref.fields), f'add `{name} = {{...}}` to the entry "{ref.key}"', line=ref.line)
+        for name in needed if name not in present]
 
 
 def is_csl_style(style: str) -> bool:
@@ -101,12 +135,24 @@ def sentence_case(title: str, protected: list[str] = ()) -> str:
 
 # --- CSL items -------------------------------------------------------------------------
 
+_RUN_TOGETHER_INITIALS = re.compile(r"(?<!\S)([A-Z]{2,3})(?!\S)")
+
+
+def given_names(given: str) -> str:
+    """*given* names as CSL reads them: initials run together after a given name, a habit of Google Scholar
+    exports ("John PA"), written apart ("John P. A."), so that a style initialises each."""
+    if " " not in given.strip():
+        return given
+    return _RUN_TOGETHER_INITIALS.sub(lambda match: " ".join(f"{letter}." for letter in match.group(1)), given)
+
+
 def csl_name(name: Name) -> dict[str, str]:
     """A CSL name; a body (a name of several words with no given name, e.g. ``{World Health Organization}``)
     is a literal."""
     if not name.given and not name.von and " " in name.family:
         return {"literal": name.family}
-    parts = {"family": name.family, "given": name.given, "non-dropping-particle": name.von, "suffix": name.suffix}
+    parts = {"family": name.family, "given": given_names(name.given), "non-dropping-particle": name.von,
+             "suffix": name.suffix}
     return {key: value for key, value in parts.items() if value}
 
 
@@ -130,9 +176,16 @@ def csl_date(fields: dict[str, str]) -> dict | None:
     return {"date-parts": [parts]}
 
 
-def csl_item(ref: Reference, in_sentence_case: bool = True) -> dict:
+# How BibTeX's "and others" (more authors, unnamed) reaches citeproc in the article's references: a last
+# name that is this literal, which a style prints as it prints a name, or leaves out with the names it
+# shortens to "et al." (the seed style: "F. W. Boele, et al.").
+OTHERS = {"literal": "et al."}
+
+
+def csl_item(ref: Reference, in_sentence_case: bool = True, others: dict | None = None) -> dict:
     """The CSL item (CSL-JSON data, plain text) of one bibliography entry; its title in sentence case
-    unless *in_sentence_case* is false."""
+    unless *in_sentence_case* is false; a name list that ends with BibTeX's ``and others`` gets the
+    name *others* last (CSL data has no way to say "et al."; None: the named people only)."""
     fields = ref.fields
     item: dict = {"id": ref.key, "type": CSL_TYPES.get(ref.entry_type, "document")}
     title = fields.get("title", "")
@@ -156,9 +209,10 @@ def csl_item(ref: Reference, in_sentence_case: bool = True) -> dict:
         item["publisher"] = publisher
     if ref.entry_type in _THESIS_GENRES and "genre" not in item:
         item["genre"] = _THESIS_GENRES[ref.entry_type]
-    # BibTeX's "and others" names no one: CSL data has no way to say "et al.", so the named people are listed
     for variable, names in (("author", ref.authors), ("editor", ref.editors)):
         named = [csl_name(name) for name in names if not name.is_others]
+        if named and others and any(name.is_others for name in names):
+            named.append(dict(others))
         if named:
             item[variable] = named
     issued = csl_date(fields)
@@ -176,14 +230,15 @@ def _escaped(value):
     return escape_markdown(value) if isinstance(value, str) else value
 
 
-def references_metadata(references: list[Reference], in_sentence_case: bool = True) -> str:
+def references_metadata(references: list[Reference], in_sentence_case: bool = True, others: dict | None = None) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
-    (titles in sentence case unless *in_sentence_case* is false), for pandoc's citeproc.
+    (titles in sentence case unless *in_sentence_case* is false; ``and others`` as the name *others*, see
+    :func:`others_name`), for pandoc's citeproc.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
-    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case)) for ref in references]}
+    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, others)) for ref in references]}
     return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
 
 
@@ -212,11 +267,6 @@ def references_meta(references: list[Reference]) -> dict[str, dict]:
     lists them all without running citeproc). Texts are taken literally, as in :func:`references_metadata`."""
     return {"nocite": _NOCITE_ALL,
             "references": _meta_value([csl_item(ref, in_sentence_case=False) for ref in references])}
-
-
-def pandoc_citation(keys: list[str]) -> str:
-    """A pandoc citation of *keys* (``[@{key1}; @{key2}]``): braces let a key hold any character but braces."""
-    return "[" + "; ".join(f"@{{{key}}}" for key in keys) + "]"
 
 
 # --- style files --------------------------------------------------------------------------
@@ -270,6 +320,20 @@ def check_style_file(path: str, allowed_roots: list[Path]) -> None:
                                "download the parent style named there and give its path instead")
         raise _style_error(path, "the CSL style has no <citation> element, so it cannot format citations",
                            _FIX_DOWNLOAD)
+
+
+def others_name(path: str | Path) -> dict | None:
+    """How BibTeX's ``and others`` reaches citeproc for the CSL style at *path*: :data:`OTHERS` (a last
+    name "et al.") unless the style joins the last name with "and" or "&" (a ``name`` element or an
+    inherited option ``and``: APA would print "& et al."), then None (the named people only)."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    joined = any(element.get("and") for element in root.iter()
+                 if element.tag in (f"{{{CSL_NAMESPACE}}}{tag}" for tag in ("style", "citation", "bibliography",
+                                                                            "name")))
+    return None if joined else dict(OTHERS)
 
 
 def style_title(path: str | Path) -> str:

@@ -17,6 +17,8 @@ import datetime as dt
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from .citeproc import reference_keys
+
 # Pandoc's identifiers of the article's back-matter sections (from their headings), by where they go.
 ACKNOWLEDGEMENT_IDS = ("acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments")
 CONFLICT_IDS = ("conflict-of-interest", "conflicts-of-interest", "competing-interests", "declaration-of-interests")
@@ -153,57 +155,20 @@ def _meta_blocks(blocks: list[dict]) -> dict:
     return {"t": "MetaBlocks", "c": blocks}
 
 
-def _retargeted(node, targets: dict[str, str]):
-    """*node* (any part of a syntax tree) with each link to ``#ref-ANCHOR`` in *targets* made a link to
-    ``#ref-KEY``."""
-    if isinstance(node, list):
-        return [_retargeted(item, targets) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if node.get("t") == "Link":
-        attributes, inlines, (url, title) = node["c"]
-        anchor = url[len("#ref-"):] if url.startswith("#ref-") else None
-        url = f"#ref-{targets[anchor]}" if anchor in targets else url
-        return {"t": "Link", "c": [attributes, _retargeted(inlines, targets), [url, title]]}
-    return {name: _retargeted(value, targets) for name, value in node.items()}
+def with_bibliography(ast: dict) -> tuple[dict, list[str]]:
+    """The article's syntax tree *ast* (formatted by pandoc's citeproc, see
+    :mod:`livingreview.citeproc`) made ready for pandoc's JATS writer, and the keys of its reference
+    list in order.
 
-
-def _is_reference_entry(block: dict) -> bool:
-    return block["t"] == "Div" and "reference" in block["c"][0][1] and block["c"][0][0].startswith("ref-")
-
-
-def with_bibliography(ast: dict, numbering: dict[str, int]) -> tuple[dict, list[str]]:
-    """The article's syntax tree *ast* (of review.md) made ready for pandoc's JATS writer, and the keys
-    of its reference list in order.
-
-    The entries of the reference list (``.reference`` divs, ``#ref-N`` with a
-    built-in style, ``#ref-KEY`` with a CSL style) are replaced by pandoc's
-    bibliography placeholder (a ``refs`` div), which the writer fills with an
-    ``<element-citation>`` per entry, anchored ``ref-KEY``; each citation's
-    link to ``#ref-N`` (*numbering*: key -> number) becomes a link to
-    ``#ref-KEY``, an ``<xref>`` to that entry.
+    The citations stay as citeproc made them (links to ``#ref-KEY``, each an
+    ``<xref>`` to its entry); the bibliography (the ``refs`` div) is emptied,
+    for the writer fills it with an ``<element-citation>`` per entry of the
+    references metadata, anchored ``ref-KEY``.
     """
-    anchors: list[str] = []
-
-    def blocks_of(blocks: list[dict]) -> list[dict]:
-        """*blocks* with their reference entries gathered into one ``refs`` div (their anchors noted)."""
-        out = []
-        for block in blocks:
-            if _is_reference_entry(block):
-                anchors.append(block["c"][0][0][len("ref-"):])
-                if len(anchors) == 1:
-                    out.append({"t": "Div", "c": [["refs", [], []], []]})
-            elif block["t"] == "Div":
-                out.append({"t": "Div", "c": [block["c"][0], blocks_of(block["c"][1])]})
-            else:
-                out.append(block)
-        return out
-
-    blocks = blocks_of(ast["blocks"])
-    by_number = {str(number): key for key, number in numbering.items()}
-    if anchors and all(anchor in by_number and anchor not in numbering for anchor in anchors):
-        return {**ast, "blocks": _retargeted(blocks, by_number)}, [by_number[anchor] for anchor in anchors]
-    return {**ast, "blocks": blocks}, anchors
+    keys = reference_keys(ast)
+    blocks = [{"t": "Div", "c": [["refs", [], []], []]} if block["t"] == "Div" and block["c"][0][0] == "refs"
+              else block for block in ast["blocks"]]
+    return {**ast, "blocks": blocks}, keys
 
 
 def article_parts(ast: dict) -> dict:

@@ -4,8 +4,9 @@ Templates are looked up in the review's own ``templates/`` folder first,
 then in the shared one (a review keeps only the templates it changes).
 Templates write Pandoc Markdown. Every value a template prints is escaped
 for Markdown by ``finalize`` unless it is :class:`~markupsafe.Markup` that
-the pipeline built itself (citation markers, emphasis around a journal
-name), so text from data is never read as markup. Undefined names are errors
+the pipeline built itself (pandoc citations, emphasis around a journal
+name), so text from data is never read as markup (nor as a citation: only
+the ``cite`` and ``with_citation`` filters cite). Undefined names are errors
 (``StrictUndefined``), and Jinja's errors are turned into
 :class:`~livingreview.errors.TemplateError` naming the template and line.
 """
@@ -15,12 +16,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from .citations import cite_marker
+from .citations import pandoc_citation
 from .errors import TemplateError, did_you_mean
 from .markdown import escape_markdown, lower_first, normalize_space
 from .project import find_template
@@ -50,15 +50,16 @@ def _keys(studies) -> list[str]:
 
 
 def cite(studies) -> Markup:
-    """A citation of one study, a list of studies, or keys (numbered later)."""
-    return Markup(cite_marker(_keys(studies)))
+    """A pandoc citation (``[@{key}]``) of one study, a list of studies, or keys; pandoc's citeproc
+    numbers and formats it with the reference style. A key that cannot be cited is a ValueError."""
+    return Markup(pandoc_citation(_keys(studies)))
 
 
 def with_citation(text: str, studies) -> Markup:
     """Escape *text* and put the citation before its final punctuation.
 
-    ``"Both work." | with_citation(study)`` gives ``Both work [n].`` once
-    numbered; closing quotes and brackets after the full stop stay after
+    ``"Both work." | with_citation(study)`` gives ``Both work [@{key}].``
+    (``Both work [n].`` once numbered); closing quotes and brackets after the full stop stay after
     the citation (``(see Table 2 [n].)``); text without final punctuation
     gets the citation at the end.
     """
@@ -73,16 +74,6 @@ def with_citation(text: str, studies) -> Markup:
 def emphasis(text: str) -> Markup:
     """Escape *text* and set it in italics (``*text*``)."""
     return Markup(f"*{escape_markdown(text)}*") if str(text).strip() else Markup("")
-
-
-def doi_link(doi: str) -> Markup:
-    """A DOI as a link to its resolver: ``[https://doi.org/10.1/x](https://doi.org/10.1/x)``."""
-    doi = str(doi).strip()
-    for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
-        if doi.lower().startswith(prefix):
-            doi = doi[len(prefix):]
-    url = "https://doi.org/" + doi
-    return Markup(f"[{escape_markdown(url)}]({quote(url, safe=':/')})")
 
 
 def figure(name: str, path: str, caption: str) -> Markup:
@@ -125,7 +116,7 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
         keep_trailing_newline=True,
     )
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
-                       upper_first=upper_first, number_word=number_word, count=count, doi_link=doi_link,
+                       upper_first=upper_first, number_word=number_word, count=count,
                        **(filters or {}))
     env.globals.update(cite=cite, series_separator=series_separator, figure=figure)
     return env

@@ -1,11 +1,11 @@
-"""Stage article: number the citations, format the references and assemble
-review.md (livingreview.stages.article)."""
+"""Stage article: the article with its citations and references formatted by
+pandoc's citeproc: its syntax tree and review.md (livingreview.stages.article)."""
 
 from livingreview.stages import article  # noqa: E402
 
 
 rule article:
-    """Join the sections, number citations by first appearance, add the reference list and the front and back matter."""
+    """Join the sections with the front and back matter; pandoc's citeproc numbers and formats the citations and the reference list with the CSL style."""
     input:
         evidence=f"{BUILD}/evidence.json",
         sections=expand(f"{BUILD}/sections/{{section}}.md", section=KIND.sections),
@@ -16,7 +16,7 @@ rule article:
         common=template("pandoc/common.yaml"),
     output:
         markdown=staged("review.md"),
-        citations=f"{BUILD}/citations.json",
+        ast=f"{BUILD}/review.json",
         citeproc=directory(f"{BUILD}/citeproc"),
     log:
         f"{BUILD}/logs/article.log",
@@ -26,5 +26,6 @@ rule article:
         style=CFG["reference_style"],
     run:
         article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
-                         style=params.style, defaults={"citeproc": input.citeproc_defaults, "markdown": input.markdown_defaults},
-                         out=output.markdown, citations=output.citations, citeproc=output.citeproc, log=log[0])
+                         style=input.style, name=params.style,
+                         defaults={"citeproc": input.citeproc_defaults, "markdown": input.markdown_defaults},
+                         out=output.markdown, ast=output.ast, citeproc=output.citeproc, log=log[0])

@@ -10,7 +10,6 @@ rule snapshot:
     input:
         evidence=f"{BUILD}/evidence.json",
         synthesis=SYNTHESIS_FILES,
-        citations=f"{BUILD}/citations.json",
         ast=f"{BUILD}/review.json",
         published=published_snapshot,
     output:
@@ -20,8 +19,7 @@ rule snapshot:
     params:
         code=CODE,
     run:
-        changes.snapshot(kind=KIND, evidence=input.evidence, synthesis=SYNTHESIS,
-                         citations=input.citations, ast=input.ast,
+        changes.snapshot(kind=KIND, evidence=input.evidence, synthesis=SYNTHESIS, ast=input.ast,
                          published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
 
 

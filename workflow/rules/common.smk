@@ -41,9 +41,9 @@ def font_files(folders):
                   if path.suffix.lower() in (".ttf", ".otf", ".ttc"))
 
 
-# The reference style's file: the template of a built-in style, or the CSL style file itself.
+# The reference style's CSL file: a built-in style's (templates/references/NAME.csl), or the review's own.
 REFERENCE_STYLE_FILE = (CFG["reference_style"] if is_csl_style(CFG["reference_style"])
-                        else template(f"references/{CFG['reference_style']}.md.j2"))
+                        else template(f"references/{CFG['reference_style']}.csl"))
 
 
 

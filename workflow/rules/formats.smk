@@ -1,26 +1,11 @@
-"""Stage formats: review.md as one standalone HTML page, as a PDF (pandoc and
-Typst) and as a Word file; the cited article as JATS XML (pandoc's citeproc
-and JATS writer) (livingreview.stages.formats). pandoc reads review.md once
-(rule ast); HTML, PDF and Word are written from that syntax tree. The figures,
+"""Stage formats: the article as one standalone HTML page, as a PDF (pandoc and
+Typst), as a Word file and as JATS XML (livingreview.stages.formats), each
+written from the article's syntax tree (rule article: formatted by pandoc's
+citeproc, its citations Cite nodes that name their keys). The figures,
 referenced from review.md, are put inline into the page and drawn into the PDF
 by the pandoc filter pandoc/figures.lua, and embedded in the Word file."""
 
 from livingreview.stages import formats  # noqa: E402
-
-
-rule ast:
-    """review.md -> its pandoc syntax tree (JSON), read with pandoc/common.yaml."""
-    input:
-        markdown=staged("review.md"),
-        defaults=template("pandoc/common.yaml"),
-    output:
-        f"{BUILD}/review.json",
-    log:
-        f"{BUILD}/logs/ast.log",
-    params:
-        code=CODE,
-    run:
-        formats.ast(markdown=input.markdown, defaults=input.defaults, out=output[0], log=log[0])
 
 
 rule html:
@@ -28,7 +13,6 @@ rule html:
     input:
         ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
-        citations=f"{BUILD}/citations.json",
         defaults=template("pandoc/html.yaml"),
         common=template("pandoc/common.yaml"),
         template=template("html/template.html"),
@@ -43,7 +27,7 @@ rule html:
     params:
         code=CODE,
     run:
-        formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
+        formats.html(ast=input.ast, evidence=input.evidence,
                      defaults=input.defaults, template=input.template, figures=RELEASE,
                      variables=output.variables, out=output.html, log=log[0])
 
@@ -100,7 +84,6 @@ rule jats:
     input:
         ast=f"{BUILD}/review.json",
         evidence=f"{BUILD}/evidence.json",
-        citations=f"{BUILD}/citations.json",
         defaults=template("pandoc/jats.yaml"),
         template=template("jats/template.xml"),
     output:
@@ -111,6 +94,6 @@ rule jats:
     params:
         code=CODE,
     run:
-        formats.jats(ast=input.ast, evidence=input.evidence, citations=input.citations, defaults=input.defaults,
+        formats.jats(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
                      template=input.template, variables=output.variables,
                      out=output.jats, log=log[0])

@@ -15,6 +15,8 @@ its name:
   snapshot then read too;
 - :attr:`ReviewKind.sections`: the sections of its article, in order (and
   :attr:`ReviewKind.section_files`: those published as files of their own);
+- :meth:`ReviewKind.publication_warnings`: what a build warns about (and a
+  ``strict`` build refuses to publish);
 - :meth:`ReviewKind.section_context`: the names a section template receives;
 - :attr:`ReviewKind.figures`: its figures (:class:`Figure`);
 - :attr:`ReviewKind.release_files`: its release files besides the figures
@@ -33,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..compare import compare as compare_snapshots
+from ..errors import LivingReviewError
 from ..project import MANIFEST, RELEASE_FILES, SECTIONS
 
 # The data files every kind of review reads besides its own (config keys).
@@ -102,6 +105,11 @@ class ReviewKind(ABC):
     def section_context(self, evidence: dict, synthesis: dict | None) -> dict:
         """The names a section template receives, from the evidence and (when :attr:`synthesis`) the
         synthesis table (rows by analysis and level, cells as text; else None)."""
+
+    def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
+        """What the evidence would publish that it should not without the author's consent, each a warning
+        at every build (``strict``: an error) naming its fix; none here."""
+        return []
 
     def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
         """What the kind's evidence snapshot holds beyond every kind's (none here)."""

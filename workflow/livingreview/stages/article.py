@@ -1,42 +1,56 @@
-"""Stage ``article``: number the citations, format the reference list, and
-assemble ``review.md`` with its front and back matter.
+"""Stage ``article``: the article with its citations and references formatted by pandoc's citeproc:
+its syntax tree (``review.json``) and ``review.md``.
 
-Citations are numbered by first appearance across the sections, in
-document order, and the reference list follows that order; the numbering
-is written beside ``review.md`` (``citations.json``), so that the changes
-report can compare citations by the keys they cite.
+The sections hold pandoc citations (``[@{key}]``, written by the templates'
+``cite`` filters). The article is rendered with them and with pandoc's
+bibliography placeholder (the *cited* article); pandoc reads it with
+``--citeproc``, the reference style (a CSL file: a built-in style,
+``templates/references/<name>.csl``, or the review's own) and the cited
+entries as CSL items, which numbers the citations (a numeric style: by
+first citation) and formats them and the reference list. The syntax tree
+it returns keeps every citation as a ``Cite`` node naming its keys and the
+reference list as entries ``ref-<key>``: it is the article every format and
+the snapshot read (see :mod:`livingreview.citeproc`).
 
-With a built-in reference style (``seed``, ``vancouver``, ``apa``), the
-numbers and the reference list of ``review.md`` are ours (a Jinja template
-per style). With a CSL style (``reference_style: path/to/style.csl``), the
-article is first written with pandoc citations (``[@{key}]``) and a
-placeholder for pandoc's bibliography (the *cited* article), which pandoc's
-citeproc formats with that style (author-date styles change the citations
-too): ``review.md`` is that article, its bibliography written as the same
-reference list blocks, each anchored ``#ref-KEY`` where its citations link.
+``review.md`` is the cited article with each citation replaced by the
+Markdown of its formatted text and the placeholder by the reference list
+(one ``.reference`` block per entry, ``#ref-N``), so that it keeps the
+layout the templates give it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
 
 import yaml
 from markupsafe import Markup
 
-from .. import pandoc
-from ..citations import map_citations, number_citations, resolve_citations
-from ..citeproc import BIBLIOGRAPHY, entry_texts, formatted_article, with_reference_list
-from ..csl import is_csl_style, pandoc_citation, references_metadata
-from ..errors import BibliographyError, ConfigError, combined
-from ..files import read_json, write_atomic, write_json, write_log
+from ..citeproc import (
+    BIBLIOGRAPHY,
+    citations,
+    citations_joined,
+    entry_texts,
+    formatted_article,
+    formatted_citations,
+    markdown_lines,
+    numbered_article,
+)
+from ..csl import is_csl_style, missing_fields, others_name, references_metadata
+from ..errors import ConfigError, TemplateError, combined
+from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
 from ..records import Reference
-from ..styles import format_references
 from ..templates import Templates
 from . import stage
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+# A citation as the templates' filters write it (livingreview.citations.pandoc_citation): data text
+# cannot hold one, since "[", "@" and "{" are escaped in it.
+_CITATION = re.compile(r"\[@\{([^{}\s]+)\}((?:; @\{[^{}\s]+\})*)\]")
 
 
 def journal_date(iso: str) -> str:
@@ -86,81 +100,103 @@ def front_matter(review: dict) -> str:
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).strip()
 
 
+def written_citations(text: str) -> list[list[str]]:
+    """The keys of each citation the templates wrote in *text* (``[@{a}; @{b}]``), in order."""
+    return [[key[2:-1] for key in match.group(0)[1:-1].split("; ")] for match in _CITATION.finditer(text)]
+
+
+def _with_citations(cited: str, texts: list[str], joined: list[bool]) -> str:
+    """*cited* with its citations (in order) replaced by *texts*; where citeproc set a citation against
+    the text before it (*joined*: a superscript style), without the spaces before it."""
+    parts, last = [], 0
+    for match, text, against in zip(_CITATION.finditer(cited), texts, joined, strict=True):
+        before = cited[last:match.start()]
+        parts += [before.rstrip(" ") if against else before, text]
+        last = match.end()
+    return "".join(parts) + cited[last:]
+
+
 def reference_list(entries: list[tuple[str, str]]) -> str:
-    """The reference list as Markdown: one anchored block per (label, text), in order."""
-    return "\n\n".join(f"::: {{#ref-{index} .reference}}\n\n{label} {text}\n\n:::"
-                       for index, (label, text) in enumerate(entries, start=1))
+    """The reference list as Markdown: one block per (anchor, Markdown text), in order."""
+    return "\n\n".join(f"::: {{#{anchor} .reference}}\n\n{text}\n\n:::" for anchor, text in entries)
 
 
-def builtin_references(references: dict[str, Reference], order: list[str], templates: list[str], style: str,
-                       bib_path: str) -> dict[str, str]:
-    """``{key: Markdown}``: each cited entry formatted by the built-in style *style* (its Jinja template)."""
-    formatted = format_references(references, templates, style, bib_path)
-    if formatted.problems:
-        raise combined(formatted.problems, "fix the entries listed above, then build again")
-    for key in order:
-        if not formatted.text[key].strip():
-            raise BibliographyError(bib_path, f"key {key}", "the reference style produced no text",
-                                    "check the entry's fields", line=references[key].line)
-    return formatted.text
+def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
+    """``review.md``: the *cited* article (Markdown with pandoc citations and the bibliography
+    placeholder) with each citation replaced by the Markdown of its formatted text in *tree* (the
+    article as citeproc formatted it) and the placeholder by the reference list.
+
+    The citations of the text and the ``Cite`` nodes of the tree are the same, in the same order; a
+    citation the templates wrote by hand (not with ``cite``/``with_citation``) breaks that and is a
+    :class:`TemplateError`."""
+    shown = numbered_article(tree)
+    written = written_citations(cited)
+    cited_in_tree = citations(tree)
+    if written != cited_in_tree:
+        raise TemplateError("templates", None, f"the article holds {len(cited_in_tree)} citations, of which "
+                            f"{len(written)} were written by the filters cite and with_citation",
+                            "cite only with {{ text | with_citation(study) }} or {{ cite(study) }}, never by "
+                            "writing [@key] in a template")
+    formatted = formatted_citations(tree)
+    entries = [block for block in shown["blocks"] if block["t"] == "Div" and "reference" in block["c"][0][1]]
+    pieces = markdown_lines(formatted + [entry["c"][1][0]["c"] for entry in entries], tree["pandoc-api-version"],
+                             defaults, label)
+    article = _with_citations(cited, pieces[:len(formatted)], citations_joined(tree))
+    references = reference_list([(entry["c"][0][0], text) for entry, text in zip(entries, pieces[len(formatted):],
+                                                                                   strict=True)])
+    return article.replace(str(BIBLIOGRAPHY), references)
 
 
-def citeproc_article(cited: str, style: str, references: str, defaults: dict[str, str], options: str,
-                     keys: list[str]) -> str:
-    """The *cited* article formatted by pandoc's citeproc with the CSL *style*: review.md, with an
-    entry for each of the cited *keys*. *defaults* are the pandoc defaults files ``citeproc`` and
-    ``markdown``; *options* the defaults file written here (the style and the *references* metadata)."""
-    ast = formatted_article(cited, style, references, defaults["citeproc"], options)
-    texts = entry_texts(ast)
+def check_bibliography(tree: dict, style: str) -> None:
+    """A :class:`ConfigError` unless the style gave every cited key an entry with text."""
+    keys = list(dict.fromkeys(key for group in citations(tree) for key in group))
+    texts = entry_texts(tree)
     missing = [key for key in keys if not texts.get(key)]
     if missing:
         raise ConfigError(style, None, f'the CSL style formatted no bibliography entry for "{missing[0]}" '
                           f"({len(missing)} of {len(keys)} cited entries have none): it has no <bibliography>, "
                           "or it leaves such entries out", "choose a style that prints a bibliography")
-    markdown = pandoc.write_ast(with_reference_list(ast), "markdown", [defaults["markdown"]], cited)
-    return markdown
 
 
 @stage
-def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, defaults: dict[str, str],
-             out: str, citations: str, citeproc: str, log: str) -> None:
-    """Sections (in document order) -> review.md and the numbering of its citations (citations.json).
+def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, name: str,
+             defaults: dict[str, str], out: str, ast: str, citeproc: str, log: str) -> None:
+    """Sections (in document order) -> the article formatted by pandoc's citeproc: its syntax tree
+    (*ast*, ``review.json``) and review.md (*out*).
 
-    *style* is a built-in style or the path of a CSL file; with a CSL file,
-    the folder *citeproc* holds what pandoc's citeproc reads (the cited
-    article, the cited entries as CSL items, the options), and *defaults* are
-    the pandoc defaults files ``citeproc`` and ``markdown``.
+    *style* is the CSL file of the reference style *name* (config key ``reference_style``: a built-in
+    style, whose titles are printed as the bibliography has them, or a CSL file, which gets them in
+    sentence case as CSL expects); the folder *citeproc* holds what pandoc's citeproc reads (the cited
+    article, the entries as CSL items, the options); *defaults* are the pandoc defaults files
+    ``citeproc`` and ``markdown``.
     """
     data = read_json(evidence)
     # Each section by its name (the file's stem: build/sections/<name>.md), in the order given: the review's
     # kind's (livingreview.kinds.ReviewKind.sections).
-    texts = {Path(path).stem: Path(path).read_text(encoding="utf-8") for path in sections}
-    numbers = number_citations(texts.values())
-    entries = {key: Reference.from_dict(data["references"][key]) for key in numbers}
-    order = sorted(numbers, key=numbers.get)
-    template = Templates(templates)
-    article = {"review": data["review"], "front_matter": Markup(front_matter(data["review"])),
-               "journal_date": journal_date}
-
-    def render(section_texts: dict[str, str], reference_text: str) -> str:
-        # Only the sections hold citations: they are resolved there, so that no text
-        # from metadata or the bibliography is ever read as a citation marker.
-        return template.render("article.md.j2", **article, references=Markup(reference_text),
-                               sections={name: Markup(text) for name, text in section_texts.items()}).strip() + "\n"
-
+    texts = {Path(path).stem: Markup(Path(path).read_text(encoding="utf-8")) for path in sections}
+    article = Templates(templates).render("article.md.j2", review=data["review"],
+                                          front_matter=Markup(front_matter(data["review"])),
+                                          journal_date=journal_date, sections=texts,
+                                          references=BIBLIOGRAPHY).strip() + "\n"
+    written = list(dict.fromkeys(key for group in written_citations(article) for key in group))
+    unknown = [key for key in written if key not in data["references"]]
+    if unknown:
+        raise ConfigError(evidence, None, f'the article cites "{unknown[0]}", which the bibliography lacks',
+                          "cite only the entries of the bibliography")
+    entries = [Reference.from_dict(data["references"][key]) for key in written]
+    if not is_csl_style(name):
+        bib_path = data["sources"]["bibliography"]
+        problems = [problem for entry in entries for problem in missing_fields(entry, name, bib_path)]
+        if problems:
+            raise combined(problems, "fix the entries listed above, then build again")
     folder = Path(citeproc)
     folder.mkdir(parents=True, exist_ok=True)
-    if is_csl_style(style):
-        cited, references = folder / "article.md", folder / "references.yaml"
-        write_atomic(references, references_metadata([entries[key] for key in order]))
-        write_atomic(cited, render({name: map_citations(text, pandoc_citation) for name, text in texts.items()},
-                                   BIBLIOGRAPHY))
-        numbered = citeproc_article(str(cited), style, str(references), defaults, str(folder / "options.yaml"),
-                                       order)
-    else:
-        formatted = builtin_references(entries, order, templates, style, data["sources"]["bibliography"])
-        numbered = render({name: resolve_citations(text, numbers) for name, text in texts.items()},
-                          reference_list([(f"{numbers[key]}\\.", formatted[key]) for key in order]))
-    write_json(citations, numbers)
-    write_atomic(out, numbered.strip() + "\n")
-    write_log(log, f"{len(numbers)} references cited, style {style}")
+    cited, references = folder / "article.md", folder / "references.yaml"
+    write_atomic(cited, article)
+    write_atomic(references, references_metadata(entries, in_sentence_case=is_csl_style(name),
+                                                 others=others_name(style)))
+    tree = formatted_article(str(cited), style, str(references), [defaults["citeproc"]], str(folder / "options.yaml"))
+    check_bibliography(tree, style)
+    write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
+    write_atomic(out, markdown_article(article, tree, defaults["markdown"], str(cited)).strip() + "\n")
+    write_log(log, f"{len(written)} references cited, style {name} ({style})")

@@ -4,12 +4,13 @@ The snapshot (``evidence.json``, published with each release) is what the
 next release's report needs to know about this one, in small, stable JSON:
 the review's version and metadata, the themes, every study of the dataset
 (whatever its status) with its bibliography entry, the reference numbering,
-and the article's paragraphs as plain text in which each citation is still
-the marker of the keys it cites, so that renumbering alone is not a change
-of wording. The paragraphs come from pandoc's syntax tree of ``review.md``
-(rule ``ast``), whose citations are links to the reference list (``#ref-N``
-with a built-in style, ``#ref-KEY`` with a CSL style): with the numbering
-(``citations.json``) each becomes the marker of the keys it cites.
+and the article's paragraphs as plain text in which each citation is the
+notation of the keys it cites (:func:`livingreview.citations.cite_marker`),
+so that renumbering alone is not a change of wording. The paragraphs, the
+numbering (by first citation) and the keys come from the article's syntax
+tree (``review.json``, formatted by pandoc's citeproc), in which each
+citation is a ``Cite`` node naming its keys and each entry of the reference
+list is anchored ``ref-KEY``.
 
 The published file holds the snapshot of the release *and* the baseline it
 was compared with, so that the report is a function of the inputs and of the
@@ -36,7 +37,8 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from .. import pandoc
-from ..citations import CITE_CLOSE, CITE_OPEN, cite_marker, map_citations
+from ..citations import cite_marker
+from ..citeproc import bibliography, citation_keys, cited_keys, entry_inlines
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
@@ -58,118 +60,51 @@ EVIDENCE_PARTS = ("studies", "themes", "references", "review", "comparisons", "c
 # --- the article's paragraphs, from pandoc's syntax tree ----------------------
 
 _SPACES = re.compile(r"\s+")
-def citation_targets(numbering: dict[str, int]) -> dict[str, str]:
-    """``{anchor: key}`` of the reference list: a built-in style anchors each entry by its number
-    (``#ref-N``), a CSL style (pandoc's citeproc) by its key (``#ref-KEY``)."""
-    return {key: key for key in numbering} | {str(number): key for key, number in numbering.items()}
 
 
-def _cited(node: dict, targets: dict[str, str]) -> str | None:
-    """The anchor a link of a citation points at (``#ref-ANCHOR``, one of *targets*), or None."""
-    if node["t"] != "Link":
-        return None
-    target = node["c"][2][0]
-    return target[5:] if target.startswith("#ref-") and target[5:] in targets else None
-
-
-def _numbered(inlines: list[dict], i: int, targets: dict[str, str]) -> tuple[list[str], int] | None:
-    """The keys of the numbered citation whose first link is *inlines[i]* (links to ``#ref-N`` joined
-    by ``,`` or ``-``, then ``]``) and the index of its closing element; None if it is not one."""
-    first = _cited(inlines[i], targets)
-    if not first.isdigit():
-        return None
-    numbers, j = [int(first)], i + 1
-    while (j + 1 < len(inlines) and inlines[j]["t"] == "Str" and inlines[j]["c"] in (",", "-")
-           and (_cited(inlines[j + 1], targets) or "").isdigit()):
-        number = int(_cited(inlines[j + 1], targets))
-        numbers += range(numbers[-1] + 1, number + 1) if inlines[j]["c"] == "-" else [number]
-        j += 2
-    if (j < len(inlines) and inlines[j]["t"] == "Str" and inlines[j]["c"].startswith("]")
-            and all(str(n) in targets for n in numbers)):
-        return [targets[str(n)] for n in numbers], j
-    return None
-
-
-def _inside(node: dict, targets: dict[str, str]) -> dict:
-    """*node* with the citations inside it made markers (a CSL style may set them in superscript)."""
-    kind, content = node["t"], node.get("c")
-    if kind in pandoc.STYLED:
-        return {"t": kind, "c": with_markers(content, targets)}
-    if kind in ("Span", "Quoted"):
-        return {"t": kind, "c": [content[0], with_markers(content[1], targets)]}
-    return node
-
-
-def with_markers(inlines: list[dict], targets: dict[str, str]) -> list[dict]:
-    """*inlines* with each citation made the marker of the keys it cites, so that renumbering is no
-    change of wording: a numbered citation (``[``, links to ``#ref-N`` joined by ``,`` or ``-``,
-    ``]``) becomes one marker; any other link to an entry (a CSL style's) the marker of its key.
-    *targets* maps the anchors of the reference list to keys (:func:`citation_targets`)."""
+def with_markers(inlines: list[dict]) -> list[dict]:
+    """*inlines* with each citation (``Cite`` node) made the notation of the keys it cites, in sorted
+    order (the order of the keys in one citation is not wording), so that renumbering is no change of
+    wording; citations inside styled text (a style may set them in superscript) too."""
     out: list[dict] = []
-    i = 0
-    while i < len(inlines):
-        anchor = _cited(inlines[i], targets)
-        if anchor is None:
-            out.append(_inside(inlines[i], targets))
-            i += 1
-            continue
-        opened = out and out[-1]["t"] == "Str" and out[-1]["c"].endswith("[")
-        group = _numbered(inlines, i, targets) if opened else None
-        if group is None:
-            out.append({"t": "Str", "c": cite_marker([targets[anchor]])})
-            i += 1
-            continue
-        keys, j = group
-        before = out.pop()["c"][:-1]
-        out += [{"t": "Str", "c": before}] if before else []
-        out.append({"t": "Str", "c": cite_marker(keys)})
-        after = inlines[j]["c"][1:]
-        out += [{"t": "Str", "c": after}] if after else []
-        i = j + 1
+    for node in inlines:
+        kind, content = node["t"], node.get("c")
+        if kind == "Cite":
+            out.append({"t": "Str", "c": cite_marker(sorted(citation_keys(node)))})
+        elif kind in pandoc.STYLED:
+            out.append({"t": kind, "c": with_markers(content)})
+        elif kind in ("Span", "Quoted", "Link"):
+            out.append({"t": kind, "c": [content[0], with_markers(content[1]), *content[2:]]})
+        else:
+            out.append(node)
     return out
 
 
-# Two markers a CSL style joined into one citation: "(A, 2020; B, 2021)", superscript "1,2".
-_JOINED = re.compile(re.escape(CITE_CLOSE) + r"[;,] ?" + re.escape(CITE_OPEN))
+def _text(inlines: list[dict]) -> str:
+    """Plain text of *inlines*, each citation the notation of its keys."""
+    return _SPACES.sub(" ", pandoc.plain(with_markers(inlines))).strip()
 
 
-def _text(inlines: list[dict], targets: dict[str, str]) -> str:
-    """Plain text of *inlines*, each citation one marker of its keys in sorted order."""
-    text = _SPACES.sub(" ", pandoc.plain(with_markers(inlines, targets))).strip()
-    if CITE_OPEN not in text:
-        return text
-    return map_citations(_JOINED.sub(",", text), lambda keys: cite_marker(sorted(keys)))
-
-
-def _cells(row: list, targets: dict[str, str]) -> str:
+def _cells(row: list) -> str:
     """A table row as "| a | b |" (cells as plain text)."""
-    texts = [" ".join(_text(block["c"], targets) for block in cell[4] if block["t"] in ("Para", "Plain"))
-             for cell in row[1]]
+    texts = [" ".join(_text(block["c"]) for block in cell[4] if block["t"] in ("Para", "Plain")) for cell in row[1]]
     return "| " + " | ".join(texts) + " |"
 
 
-def _reference_entry(block: dict, targets: dict[str, str]) -> list[dict]:
-    """The blocks of an entry of the reference list (a div ``ref-ANCHOR``) starting with the marker of
-    its key: in place of its leading "N." when the anchor is its number (a built-in style)."""
-    identifier, blocks = block["c"][0][0], block["c"][1]
-    anchor = identifier[len("ref-"):]
-    first = blocks[0] if blocks else None
-    if anchor not in targets or not first or first["t"] not in ("Para", "Plain"):
-        return blocks
-    inlines = first["c"]
-    if anchor.isdigit() and inlines and inlines[0] == {"t": "Str", "c": f"{anchor}."}:
-        inlines = inlines[1:]
-    elif not anchor.isdigit():
-        inlines = [{"t": "Space"}, *inlines]
-    return [{"t": first["t"], "c": [{"t": "Str", "c": cite_marker([targets[anchor]])}, *inlines]}, *blocks[1:]]
+def _reference_entries(block: dict) -> list[dict]:
+    """The entries of the reference list (citeproc's ``refs`` div), each one paragraph that starts with
+    the notation of its key, followed by its text without the number a numeric style sets apart."""
+    return [{"t": "Para", "c": [{"t": "Str", "c": cite_marker([key])}, {"t": "Space"},
+                                *entry_inlines(blocks, keep_number=False)]}
+            for key, blocks in bibliography({"blocks": [block]})]
 
 
-def paragraphs(blocks: list[dict], targets: dict[str, str], section: str = "") -> tuple[list[dict[str, str]], str]:
+def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, str]], str]:
     """The paragraphs of pandoc *blocks* in order, each ``{"section", "text"}``, and the section after them.
 
-    Citations become the markers of the keys they cite (*targets*: anchor
-    -> key; see :func:`with_markers`), and an entry of the reference list
-    starts with the marker of its key. Headings name the section and are
+    Citations become the notation of the keys they cite (see
+    :func:`with_markers`), and an entry of the reference list starts with
+    the notation of its key. Headings name the section and are
     not paragraphs; a div with a class starts a section of that name
     (``::: {.back-matter}``: "Back matter"); a table gives its caption and
     each of its rows as paragraphs.
@@ -178,38 +113,45 @@ def paragraphs(blocks: list[dict], targets: dict[str, str], section: str = "") -
     for block in blocks:
         kind, content = block["t"], block.get("c")
         if kind == "Header":
-            section = _text(content[2], targets)
+            section = _text(content[2])
         elif kind in ("Para", "Plain"):
-            text = _text(content, targets)
+            text = _text(content)
             if text:
                 found.append({"section": section, "text": text})
         elif kind == "Div":
             identifier, classes = content[0][0], content[0][1]
-            if classes and classes[0] != "reference":
-                section = classes[0].replace("-", " ").capitalize()
-            inner_blocks = _reference_entry(block, targets) if identifier.startswith("ref-") else content[1]
-            inner, section = paragraphs(inner_blocks, targets, section)
+            if identifier == "refs":
+                inner, section = paragraphs(_reference_entries(block), section)
+            else:
+                if classes:
+                    section = classes[0].replace("-", " ").capitalize()
+                inner, section = paragraphs(content[1], section)
             found += inner
         elif kind in ("BlockQuote",):
-            inner, section = paragraphs(content, targets, section)
+            inner, section = paragraphs(content, section)
             found += inner
         elif kind in ("BulletList", "OrderedList"):
             for item in content if kind == "BulletList" else content[1]:
-                inner, section = paragraphs(item, targets, section)
+                inner, section = paragraphs(item, section)
                 found += inner
         elif kind == "Table":
-            inner, section = paragraphs(content[1][1], targets, section)  # the caption
+            inner, section = paragraphs(content[1][1], section)  # the caption
             found += inner
             head, bodies = content[3], content[4]
             rows = head[1] + [row for body in bodies for row in body[2] + body[3]]
-            found += [{"section": section, "text": _cells(row, targets)} for row in rows]
+            found += [{"section": section, "text": _cells(row)} for row in rows]
     return found, section
 
 
-def article_paragraphs(tree: dict, numbering: dict[str, int]) -> list[dict[str, str]]:
-    """The paragraphs of the article, from pandoc's syntax tree of review.md (rule ast) and the
-    numbering of its citations (see :func:`paragraphs`)."""
-    return paragraphs(tree["blocks"], citation_targets(numbering))[0]
+def article_paragraphs(tree: dict) -> list[dict[str, str]]:
+    """The paragraphs of the article, from its syntax tree (see :func:`paragraphs`)."""
+    return paragraphs(tree["blocks"])[0]
+
+
+def citation_numbering(tree: dict) -> dict[str, int]:
+    """``{key: number}``: each cited key numbered by its first citation in the article's syntax tree
+    (the numbers of a numeric style)."""
+    return {key: number for number, key in enumerate(cited_keys(tree), start=1)}
 
 
 # --- the snapshot --------------------------------------------------------------
@@ -335,15 +277,15 @@ def read_previous(path: str | Path) -> dict | None:
 
 
 @stage
-def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, citations: str, ast: str, published: str,
+def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str, published: str,
              out: str, log: str) -> None:
-    """evidence.json, the pooled effects (*synthesis*, when the review's *kind* pools effects; else None), the
-    numbering and the article's syntax tree (+ the *published* snapshot, if there is one) -> this release's
-    snapshot file."""
-    numbering = read_json(citations)
+    """evidence.json, the pooled effects (*synthesis*, when the review's *kind* pools effects; else None) and
+    the article's syntax tree (its citations and their numbering; + the *published* snapshot, if there is
+    one) -> this release's snapshot file."""
+    tree = read_json(ast)
     data = read_json(evidence)
     table = read_results(synthesis) if synthesis else None
-    current = make_snapshot(data, numbering, article_paragraphs(read_json(ast), numbering),
+    current = make_snapshot(data, citation_numbering(tree), article_paragraphs(tree),
                             kind.snapshot_parts(data, table))
     previous = read_previous(published)
     check_version_order(previous, current, current["sources"]["review"])

@@ -43,6 +43,7 @@ from ..guards import text_numbers
 from ..meta_analysis import long_date, pooled_context
 from ..pooling import OVERALL_LEVEL, egger_test, fixed, post_comparisons, trial_effects
 from ..schemas import labels
+from ..search_flow import check_flow, outside_text, unaccounted_text
 from ..templates import upper_first
 from . import stage
 from .changes import choose_baseline, make_snapshot, read_previous
@@ -314,8 +315,14 @@ def funnel_plot(*, evidence: str, synthesis: str, out: str, picture: str, log: s
 
 def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     """The boxes of the flow diagram, top to bottom, each ``{row, column, text}`` (column 0: the main flow,
-    1: what leaves it, or with ``joins`` what joins it), from the database release's search flow
-    (``search_flow.json``) and this version's trials; for an update also the previous version's trials."""
+    1: what leaves it, or with ``joins`` what joins it; ``stage``: a main box below the full texts that
+    belongs to the screening), from the database release's search flow
+    (``search_flow.json``, its labels as the import corrected them) and this version's trials; for an
+    update also the previous version's trials.
+
+    Every box of the main flow follows from the one above it and the boxes beside it; where the release's
+    counts do not (:mod:`livingreview.search_flow`), a box beside the flow names the difference and what
+    the release says of it."""
     database = evidence["database"]
     flow = database.get("search_flow", {})
     hits, more = flow.get("database.hits"), flow.get("additional.records")
@@ -336,26 +343,43 @@ def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
                                                                                key=lambda item: (-item[1], item[0])))
         total = sum(n for n in reasons.values() if isinstance(n, (int, float)))
         boxes.append({"row": 2, "column": 1, "text": f"Reports excluded (n = {count(total)}):\n{listed}"})
-    boxes.append({"row": 3, "column": 0, "text": f"Included in the database, release {database['release']} "
-                  f"(n = {count(flow.get('included'))}, as its search flow reports)"})
+    release = database["release"]
+    in_release = len(evidence["studies"])
+    check = check_flow(flow, in_release)
+    decided = [s for s in evidence["studies"] if s["status"] != "included"]
+    # The rest of the main flow, from the full texts down, each box with what leaves it (or None).
+    steps: list[tuple[str, str | None]] = []
+    if check is not None and check.unaccounted:
+        steps.append((f"Reports not excluded (n = {count(check.remaining)})",
+                      f"Not accounted for (n = {count(abs(check.unaccounted))}): {unaccounted_text(check)}"))
+    if check is not None and check.outside:
+        steps.append((f"Included, as the release's search flow reports (n = {count(check.included)})",
+                      ("Not in this database" if check.outside > 0 else "In this database, not in its search flow")
+                      + f" (n = {count(abs(check.outside))}): " + outside_text(check, database.get("comparisons", ""))))
+    as_reported = check is not None and not check.outside
+    steps.append((f"Trials in the database, release {release} (n = {count(in_release)}"
+                  + (", as its search flow reports)" if as_reported else ")"),
+                  f"Excluded or retracted by the review's authors (n = {count(len(decided))})" if decided else None))
+    for row, (main, side) in enumerate(steps, start=3):
+        screening = main.startswith("Reports not excluded")
+        boxes.append({"row": row, "column": 0, "text": main, **({"stage": "Screening"} if screening else {})})
+        if side:
+            boxes.append({"row": row, "column": 1, "text": side})
+    last = 3 + len(steps)
     current = make_snapshot(evidence, {}, [])
     trials = trial_flow(baseline, current)
     comparisons = sum(1 for c in evidence["comparisons"] if c["key"] in set(evidence["included"]))
-    decided = [s for s in evidence["studies"] if s["status"] != "included"]
     version = evidence["review"]["version"]
     text = f"Trials in this review, version {version} (n = {count(trials['now'])}; {count(comparisons)} comparisons)"
     if baseline is not None:
         text += (f": {count(trials['carried'])} from version {baseline['version']}"
                  + (f" ({count(trials['renamed'])} renamed)" if trials["renamed"] else "")
                  + f", {count(trials['new'])} new")
-        boxes.append({"row": 4, "column": 1, "joins": True,
+        boxes.append({"row": last, "column": 1, "joins": True,
                       "text": f"Trials in the previous version, {baseline['version']} (release "
                       f"{baseline.get('database', {}).get('release', '?')}): n = {count(trials['previous'])}, of "
                       f"which {count(trials['left'])} are no longer included"})
-    if decided:
-        boxes.append({"row": 3, "column": 1, "text": f"Excluded or retracted by the review's authors "
-                      f"(n = {count(len(decided))})"})
-    boxes.append({"row": 4, "column": 0, "text": text})
+    boxes.append({"row": last, "column": 0, "text": text})
     return boxes
 
 
@@ -378,7 +402,11 @@ def draw_flow(boxes: list[dict]):
     for box in boxes:
         lines = []
         for paragraph in box["text"].split("\n"):
-            lines += textwrap.wrap(paragraph, chars[box["column"]], break_on_hyphens=False) or [""]
+            # A count stays on one line with its "n =" or its reason's colon (wrapped with no-break spaces, drawn
+            # with spaces).
+            kept = re.sub(r"\bn = (?=\d)", "n\u00a0=\u00a0", re.sub(r": (?=[\d,]+$)", ":\u00a0", paragraph))
+            lines += [line.replace("\u00a0", " ") for line in
+                      textwrap.wrap(kept, chars[box["column"]], break_on_hyphens=False)] or [""]
         wrapped[id(box)] = lines
     row_height = {r: max(len(wrapped[id(b)]) for b in boxes if b["row"] == r) * line + 2 * pad for r in rows}
     if 0 in row_height:  # room for the stage's name, written upwards beside it
@@ -420,7 +448,8 @@ def draw_flow(boxes: list[dict]):
             middle = y0 + min(h, placed[(r, 1)][3]) / 2
             start, end = (x1, middle), (placed[(r, 1)][0], middle)
             arrow(*((end, start) if joining.get(r) else (start, end)))
-    stages = (("Identification", [0]), ("Screening", [1, 2]), ("Included", [3, 4]))
+    screening = [1, 2] + [b["row"] for b in boxes if b.get("stage") == "Screening"]
+    stages = (("Identification", [0]), ("Screening", screening), ("Included", [r for r in rows if r > max(screening)]))
     for name, members in stages:
         present = [r for r in members if r in top]
         if not present:

@@ -1,10 +1,12 @@
-"""Stage ``formats``: convert ``review.md`` to HTML (pandoc), to PDF (pandoc, then Typst), to Word
-and to JATS XML (pandoc).
+"""Stage ``formats``: the article as HTML (pandoc), as PDF (pandoc, then Typst), as Word and as JATS
+XML (pandoc).
 
-pandoc reads the Markdown once (rule ``ast``: its syntax tree, as JSON); the
-HTML, Typst, Word and JATS writers, and the evidence snapshot, start from
-that tree, so the slowest part of pandoc runs once per build instead of once
-per format.
+Every format starts from the article's syntax tree (``review.json``, written
+by the stage ``article``), in which pandoc's citeproc formatted the citations
+and the reference list and kept each citation a ``Cite`` node naming its
+keys. HTML, PDF and Word show it as the journal does
+(:func:`livingreview.citeproc.numbered_article`); the JATS XML keeps the
+citations as links to the entries of its structured reference list.
 
 Pandoc comes from the ``pypandoc-binary`` wheel and Typst from the ``typst``
 wheel, so no system TeX, browser or font is involved: Typst is told to
@@ -22,13 +24,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
-from ..csl import references_meta
+from ..citeproc import citation_keys, numbered_article, reference_keys
+from ..csl import first_and_last_page, references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
 from ..jats import article_parts, front, with_bibliography
 from ..names import full_name
 from ..records import Name, Reference
-from ..styles import first_and_last_page
 from ..templates import shown_path
 from ..wordfile import deterministic_docx
 from . import stage
@@ -90,23 +92,32 @@ def typst_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-# A citation group as pandoc writes it in Typst: "\[#link(<ref-2>)[2],#link(<ref-5>)[5]-#link(<ref-9>)[9]\]".
-_TYPST_CITATION = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\][,-])+#link\(<ref-\d+>\)\[\d+\]\\\]")
-# A group of this many numbers or more may be too long for a line (it has no spaces to break at).
+# A citation of this many entries or more may be too long for a line (it has no spaces to break at).
 LONG_CITATION = 12
 
 
-def breakable_citations(typst: str) -> str:
-    """*typst* (pandoc's Typst of the article) with a zero-width space after each comma of its long citation
-    groups ("[5,8,10-16,21,...]", a review citing hundreds of studies), so that they may break there;
-    commas anywhere else ("47,241", prose) are left alone."""
-    def breakable(match: re.Match) -> str:
-        """The matched group, with a zero-width space after each comma when it is long."""
-        group = match.group(0)
-        if group.count("#link(") < LONG_CITATION:
-            return group
-        return group.replace("],#link(", "],\u200b#link(")
-    return _TYPST_CITATION.sub(breakable, typst)
+def breakable_citations(tree: dict) -> dict:
+    """The article's syntax *tree* with a zero-width space after each comma of the formatted text of its
+    long citations (``Cite`` nodes citing :data:`LONG_CITATION` entries or more: "[5,8,10-16,21,...]",
+    a review citing hundreds of studies), so that the PDF may break the line there; any other comma
+    ("47,241", prose) is left alone."""
+    def walk(node):
+        """*node* (any part of the tree) with its long citations made breakable."""
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("t") == "Cite" and len(citation_keys(node)) >= LONG_CITATION:
+            return {"t": "Cite", "c": [node["c"][0], [_breakable(inline) for inline in node["c"][1]]]}
+        return {key: walk(value) for key, value in node.items()}
+    return walk(tree)
+
+
+def _breakable(inline: dict) -> dict:
+    """One inline of a citation's text with a zero-width space after each of its commas."""
+    if inline.get("t") == "Str" and "," in inline["c"]:
+        return {"t": "Str", "c": inline["c"].replace(",", ",\u200b")}
+    return inline
 
 
 def pdf_variables(review: dict) -> dict[str, str]:
@@ -177,9 +188,9 @@ def _find_line(path: str, code: str) -> int | None:
     return None
 
 
-def cited_references(evidence: dict, numbers: dict[str, int]) -> list[dict]:
-    """The cited entries in reference-list order."""
-    return [evidence["references"][key] for key in sorted(numbers, key=numbers.get)]
+def cited_references(evidence: dict, tree: dict) -> list[dict]:
+    """The cited entries in the order of the reference list of the article's syntax *tree*."""
+    return [evidence["references"][key] for key in reference_keys(tree)]
 
 
 def figure_folder(release: str, relative_to: str = ".") -> str:
@@ -189,24 +200,17 @@ def figure_folder(release: str, relative_to: str = ".") -> str:
 
 
 @stage
-def ast(*, markdown: str, defaults: str, out: str, log: str) -> None:
-    """review.md -> its pandoc syntax tree as JSON (*defaults*: ``pandoc/common.yaml``, the reader
-    every format shares)."""
-    write_atomic(out, pandoc.convert(markdown, "json", [defaults]))
-    write_log(log, f"pandoc {pandoc.version()}: {shown_path(markdown)} -> {shown_path(out)}")
-
-
-@stage
-def html(*, ast: str, evidence: str, citations: str, defaults: str, template: str, figures: str, variables: str,
+def html(*, ast: str, evidence: str, defaults: str, template: str, figures: str, variables: str,
          out: str, log: str) -> None:
     """The article's syntax tree -> review.html with pandoc (*defaults*: ``pandoc/html.yaml``;
-    *template*: ``html/template.html``), with ``citation_*`` meta tags and the figures of the staged
-    release (folder *figures*) inline."""
+    *template*: ``html/template.html``), as the journal shows it (:func:`numbered_article`), with
+    ``citation_*`` meta tags and the figures of the staged release (folder *figures*) inline."""
     data = read_json(evidence)
-    meta = citation_meta_tags(data["review"], cited_references(data, read_json(citations)))
+    tree = read_json(ast)
+    meta = citation_meta_tags(data["review"], cited_references(data, tree))
     pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
                           | {"figure-folder": figure_folder(figures)})
-    write_atomic(out, pandoc.convert(ast, "html5", [defaults, variables], reader="json"))
+    write_atomic(out, pandoc.write_ast(numbered_article(tree), "html5", [defaults, variables], ast))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
@@ -214,13 +218,15 @@ def html(*, ast: str, evidence: str, citations: str, defaults: str, template: st
 def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str, variables: str,
         typst: str, out: str, log: str) -> None:
     """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
-    ``pdf/template.typ``; long citation groups made breakable, see :func:`breakable_citations`) ->
+    ``pdf/template.typ``; shown as the journal does, :func:`numbered_article`, long citations made
+    breakable, :func:`breakable_citations`) ->
     review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
     *figures*)."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review)
                           | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
-    write_atomic(typst, breakable_citations(pandoc.convert(ast, "typst", [defaults, variables], reader="json")))
+    tree = numbered_article(breakable_citations(read_json(ast)))
+    write_atomic(typst, pandoc.write_ast(tree, "typst", [defaults, variables], ast))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
 
@@ -271,22 +277,21 @@ def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
                                      "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
                                                        "."]})
-    tree = with_pictures(read_json(ast))
+    tree = with_pictures(numbered_article(read_json(ast)))
     data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
     write_atomic(out, deterministic_docx(data, publication_time(review)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
 @stage
-def jats(*, ast: str, evidence: str, citations: str, defaults: str, template: str, variables: str, out: str,
-         log: str) -> None:
+def jats(*, ast: str, evidence: str, defaults: str, template: str, variables: str, out: str, log: str) -> None:
     """The article's syntax tree -> review.jats.xml with pandoc's JATS writer (*defaults*:
     ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body with its citations as links to the
     references, the front matter from the review metadata, and the reference list in the article's order,
     each entry an ``<element-citation>`` that pandoc makes from its CSL item (see
     :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`)."""
     data = read_json(evidence)
-    tree, order = with_bibliography(read_json(ast), read_json(citations))
+    tree, order = with_bibliography(read_json(ast))
     tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),

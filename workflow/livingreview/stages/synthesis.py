@@ -125,7 +125,7 @@ def pool_effects(*, evidence: str, out: str, small_study: str, subgroups: str, f
         bias = pooling.small_study_effects(data["comparisons"], data["included"])
         tests = pooling.subgroup_differences(rows)
         rated = certainty.rate(rows, pooling.post_comparisons(data["comparisons"], data["included"]),
-                               data["certainty"], control_event_rate)
+                               data.get("certainty"), control_event_rate)
     except (ArithmeticError, ValueError) as exc:
         raise EvidenceError(data["sources"]["comparisons"], "the post-treatment comparisons", str(exc),
                             "check the effect sizes (g) and standard errors (g_se) of that analysis's "
