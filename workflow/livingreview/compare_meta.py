@@ -317,12 +317,13 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
 
 def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
     """Every analysis of either snapshot's synthesis table, old and new: overall, then by control condition
-    and by psychotherapy, each in the code book's order (codes it does not know last)."""
-    from .meta_analysis import analysis_labels
+    and by psychotherapy, each in the code book's order (codes it does not know last), then the sensitivity
+    analyses of the overall effect."""
+    from .meta_analysis import SENSITIVITY_LABELS, analysis_labels
 
     before = {(r["analysis"], r["level"]): r for r in old.get("synthesis", [])}
     after = {(r["analysis"], r["level"]): r for r in new.get("synthesis", [])}
-    known = analysis_labels()
+    known = dict(analysis_labels(), sensitivity=SENSITIVITY_LABELS)
     order = {(a, level): (i, j) for i, a in enumerate(known) for j, level in enumerate(known[a])}
 
     def rank(item: tuple[str, str]) -> tuple:

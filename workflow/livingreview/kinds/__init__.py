@@ -13,6 +13,8 @@ its name:
 - :attr:`ReviewKind.synthesis`: whether it pools effects into
   ``synthesis.csv`` (rule ``synthesis``), which its sections, figures and
   snapshot then read too;
+- :attr:`ReviewKind.sections`: the sections of its article, in order (and
+  :attr:`ReviewKind.section_files`: those published as files of their own);
 - :meth:`ReviewKind.publication_warnings`: what a build warns about (and a
   ``strict`` build refuses to publish);
 - :meth:`ReviewKind.section_context`: the names a section template receives;
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 
 from ..compare import compare as compare_snapshots
 from ..errors import LivingReviewError
-from ..project import MANIFEST, RELEASE_FILES
+from ..project import MANIFEST, RELEASE_FILES, SECTIONS
 
 # The data files every kind of review reads besides its own (config keys).
 COMMON_DATA_FILES = ("review", "bibliography")
@@ -83,6 +85,11 @@ class ReviewKind(ABC):
     release_files: tuple[str, ...] = ()
     #: The template of its changes report.
     changes_template: str = "changes/changes.md.j2"
+    #: The sections of its article in document order: one template (``sections/<name>.md.j2``) and one
+    #: job each.
+    sections: tuple[str, ...] = SECTIONS
+    #: Sections published as release files of their own too: section name -> release file.
+    section_files: dict[str, str] = {}
 
     def all_data_files(self) -> tuple[str, ...]:
         """Every config key naming a data file the kind reads: its own, the review metadata, the bibliography."""
@@ -116,7 +123,8 @@ class ReviewKind(ABC):
     def all_release_files(self) -> tuple[str, ...]:
         """The release of a review of this kind: the files of every review
         (:data:`livingreview.project.RELEASE_FILES`), the kind's own and its figures, the manifest last."""
-        return (*RELEASE_FILES[:-1], *self.release_files, *sorted(self.figure_files().values()), MANIFEST)
+        return (*RELEASE_FILES[:-1], *self.release_files, *self.section_files.values(),
+                *sorted(self.figure_files().values()), MANIFEST)
 
     def figure_files(self) -> dict[str, str]:
         """Each figure's name -> its release file."""

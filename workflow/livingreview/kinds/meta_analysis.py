@@ -16,7 +16,7 @@ from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
 from ..errors import DataError, LivingReviewError, combined, in_reading_order
 from ..importers.references import entry_problems
-from ..project import SYNTHESIS
+from ..project import SYNTHESIS_RESULTS
 from ..stages import figures
 from ..stages.evidence import read_checked_yaml, read_review, reader_noting
 from ..tables import read_table
@@ -50,12 +50,16 @@ class MetaAnalysis(ReviewKind):
     estimates, statements and the search."""
 
     name = "meta-analysis"
-    data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "reference_corrections")
+    data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "certainty",
+                  "reference_corrections")
     synthesis = True
     figures = (Figure("flow", "figures/prisma.svg", figures.flow_diagram, ("evidence", "published")),
-               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)))
-    release_files = (SYNTHESIS,)
+               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)),
+               Figure("funnel", "figures/funnel.svg", figures.funnel_plot, ("evidence", "synthesis")))
+    release_files = SYNTHESIS_RESULTS
     changes_template = "changes/meta-analysis.md.j2"
+    sections = ("abstract", "introduction", "methods", "results", "conclusion", "checklist")
+    section_files = {"checklist": "prisma-checklist.md"}
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The tables (studies, comparisons, the author's decisions and conclusion statements), the
@@ -64,7 +68,7 @@ class MetaAnalysis(ReviewKind):
         Every file is read before the build stops, so that all their problems are reported together.
         """
         studies, comparisons, decisions = data["studies"], data["comparisons"], data["decisions"]
-        conclusions, database = data["conclusions"], data["database"]
+        conclusions, database, rules = data["conclusions"], data["database"], data.get("certainty")
         review, bibliography = data["review"], data["bibliography"]
         problems: list[LivingReviewError] = []
         read = reader_noting(problems)
@@ -73,6 +77,10 @@ class MetaAnalysis(ReviewKind):
         release = read(read_checked_yaml, database, meta_analysis.DATABASE_SCHEMA, "database metadata",
                        "import the release again (make import)", allow_invisible)
         release = release[0] if release else None
+        certainty = (read(read_checked_yaml, rules, meta_analysis.CERTAINTY_SCHEMA, "certainty rules",
+                          "start from examples/metapsy-depression/data/certainty.yaml", allow_invisible)
+                     if rules else None)
+        certainty = certainty[0] if certainty else None
         study_table = read(read_table, studies, meta_analysis.STUDIES_SCHEMA, "study table", "key",
                            allow_invisible=allow_invisible)
         comparison_table = read(read_table, comparisons, meta_analysis.COMPARISONS_SCHEMA, "comparison table", "id",
@@ -92,6 +100,8 @@ class MetaAnalysis(ReviewKind):
         problems += bib_problems
         paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "conclusions": conclusions,
                  "database": database, "bibliography": bibliography}
+        if rules:
+            paths["certainty"] = rules
         if corrections:
             paths["reference_corrections"] = corrections
         if None not in (study_table, comparison_table, decision_table):
@@ -101,7 +111,7 @@ class MetaAnalysis(ReviewKind):
             problems += meta_analysis.conclusion_problems(conclusion_table, conclusions)
         if problems:
             raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, conclusions,
-                                                       corrections, bibliography]))
+                                                       rules, corrections, bibliography]))
         rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
         included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
         if not included:
@@ -116,6 +126,7 @@ class MetaAnalysis(ReviewKind):
             "comparisons": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comparison_table.rows],
             "decisions": decision_table.rows,
             "conclusions": sorted(conclusion_table.rows, key=lambda c: (c["order"], c["id"])),
+            "certainty": certainty,
             "included": [s["key"] for s in included],
             "references": {key: references[key].to_dict() for key in keys},
             "reference_checks": reference_checks(included, references, correction_table),
@@ -144,17 +155,18 @@ class MetaAnalysis(ReviewKind):
         """The names a section template receives (:func:`livingreview.meta_analysis.context`) and the figures."""
         return dict(meta_analysis.context(evidence, synthesis), figures=self.figure_files())
 
-    def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
+    def snapshot_parts(self, evidence: dict, synthesis) -> dict:
         """The comparisons, the database release and its search flow, the pooled effects (the rows of
-        *synthesis*, as the table prints them) and the conclusion statements as printed."""
-        rows = {(r["analysis"], r["level"]): r for r in synthesis or []}
+        *synthesis*, as the table prints them: a list of rows, or the synthesis's
+        :class:`~livingreview.stages.synthesis.Results`) and the conclusion statements as printed."""
+        rows = synthesis if isinstance(synthesis, dict) else {(r["analysis"], r["level"]): r for r in synthesis or []}
         return {
             "comparisons": {c["id"]: c for c in evidence["comparisons"]},
             "database": {k: v for k, v in evidence["database"].items() if k != "search_flow"},
             "search_flow": evidence["database"].get("search_flow", {}),
-            "synthesis": list(synthesis or []),
+            "synthesis": list(rows.values()),
             "conclusions": [dict({k: v for k, v in c.items() if not k.startswith("_")},
-                                 text=guards.render_statement(c, rows[(c["analysis"], c["level"])]))
+                                 text=guards.render_statement(c, rows[(c["analysis"], c["level"])], rows))
                             for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows],
         }
 

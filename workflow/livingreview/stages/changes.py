@@ -45,7 +45,7 @@ from ..markdown import escape_inline
 from ..pooling import fixed
 from ..templates import Templates
 from . import stage
-from .synthesis import read_synthesis
+from .synthesis import read_results
 
 if TYPE_CHECKING:
     from ..kinds import ReviewKind
@@ -284,7 +284,7 @@ def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str
     one) -> this release's snapshot file."""
     tree = read_json(ast)
     data = read_json(evidence)
-    table = list(read_synthesis(Path(synthesis).read_text(encoding="utf-8")).values()) if synthesis else None
+    table = read_results(synthesis) if synthesis else None
     current = make_snapshot(data, citation_numbering(tree), article_paragraphs(tree),
                             kind.snapshot_parts(data, table))
     previous = read_previous(published)
