@@ -103,3 +103,10 @@ def example_release(built_project) -> Path:
 def project(tmp_path: Path, example_release: Path) -> Path:
     """A fresh copy of the project, with the example's first release published."""
     return copy_project(tmp_path / "project", example_release)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A fresh copy of the project with nothing built or published: for tests that run stages in this process
+    (tests/in_process.py) and need no release."""
+    return copy_project(tmp_path / "project")

@@ -1,9 +1,12 @@
 """Hostile and unlucky input, tried through the real pipeline as an attacker and a careless author would.
 
-Every case edits a fresh copy of the project and runs the real build
-(``python -m livingreview build``: Snakemake, pandoc, Typst). Each must end
-in a clear message (the file, the place, what is wrong, how to fix it),
-exit 1, no traceback, ``output/`` byte-identical, and nothing left behind.
+Every case edits a fresh copy of the project. Each must end in a clear
+message (the file, the place, what is wrong, how to fix it) from the stage
+that meets it, which then writes nothing: the cases run the stages in this
+process (tests/in_process.py). A selection runs the real build as well
+(``python -m livingreview build``: Snakemake, pandoc, Typst) and checks what
+the author sees: exit 1, no traceback, ``output/`` byte-identical, and
+nothing left behind (tests/test_errors.py does the same for plain mistakes).
 The classes: markup injection through values that reach an attribute, a
 URL or the PDF; control and invisible characters; data that is allowed by
 its type but surprising (ties, dates and versions out of order, an output
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, leftovers, output_hashes, run_cli
+from in_process import run_stages
+from livingreview.errors import LivingReviewError
 from pypdf import PdfReader
 from test_errors import B, C, R, S, T, edit, set_cell, write
 
@@ -130,18 +135,37 @@ CASES = [
 ]
 
 
+# Cases run end to end as well: a value that would reach an attribute (met by the evidence stage, in a job)
+# and an output folder that would overwrite the project (met when the workflow reads its configuration).
+END_TO_END = {"doi-attribute-injection", "output-dir-is-the-project"}
+
+
+def check_message(message: str, file: str, places: list[str]) -> None:
+    assert "Traceback" not in message and "internal error" not in message, message
+    assert f"error: {file}" in message, message
+    for place in places:
+        assert place in message, f"{place!r} not in:\n{message}"
+    assert "\n  fix: " in message, message
+
+
 @pytest.mark.parametrize("mutate, file, places", CASES)
+def test_hostile_or_unlucky_input_is_refused_plainly_by_its_stage(sources, mutate, file, places):
+    mutate(sources)
+    with pytest.raises(LivingReviewError) as caught:
+        run_stages(sources, formats_too=False)
+    check_message(f"error: {caught.value}", file, places)
+    assert not (sources / "build" / "evidence.json").exists()  # the stage that refused wrote nothing
+    assert not (sources / "output").exists() and leftovers(sources) == []
+
+
+@pytest.mark.parametrize("mutate, file, places", [case for case in CASES if case.id in END_TO_END])
 def test_hostile_or_unlucky_input_is_refused_plainly(project, mutate, file, places):
     before = output_hashes(project)
     mutate(project)
     result = run_cli(project, "build")
     message = result.stderr
     assert result.returncode == 1, message
-    assert "Traceback" not in message and "internal error" not in message, message
-    assert f"error: {file}" in message, message
-    for place in places:
-        assert place in message, f"{place!r} not in:\n{message}"
-    assert "\n  fix: " in message, message
+    check_message(message, file, places)
     assert output_hashes(project) == before
     assert leftovers(project) == []
 
