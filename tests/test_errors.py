@@ -235,11 +235,14 @@ CASES = [
                  ["line", "pandoc"], id="html-template-broken"),
 ]
 
-# Cases run end to end as well (the CSL ones: one met when the workflow is read, one by a stage),
+# Cases run end to end as well, one for each place the workflow can meet a mistake: a job of the evidence
+# stage (the bibliography and the metadata go the same way, and so do the data files of
+# test_every_problem_in_the_data_files_is_reported_in_one_build), the configuration, an input file that is
+# missing, a section template, the pdf stage, the CSL style (one met when the workflow is read, one by a stage);
 # with the workflow's own: a rule file broken by hand.
-END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type", "config-unknown-style",
-              "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken",
-              "config-csl-missing", "config-csl-unusable"}
+END_TO_END = {"studies-unknown-theme", "config-unknown-style", "config-data-file-missing",
+              "template-undefined-variable", "template-missing", "pdf-template-broken", "config-csl-missing",
+              "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
                  "workflow/rules/formats.smk", ["line 26", "SyntaxError"], id="workflow-rule-file-broken"),
