@@ -154,7 +154,8 @@ def test_hostile_or_unlucky_input_is_refused_plainly_by_its_stage(sources, mutat
     with pytest.raises(LivingReviewError) as caught:
         run_stages(sources, formats_too=False)
     check_message(f"error: {caught.value}", file, places)
-    assert not (sources / "build" / "evidence.json").exists()  # the stage that refused wrote nothing
+    written = [p for p in (sources / "build").rglob("*") if p.is_file()] if (sources / "build").exists() else []
+    assert written == []  # the stage that refused wrote nothing (no evidence.json, no log, no temporary file)
     assert not (sources / "output").exists() and leftovers(sources) == []
 
 
