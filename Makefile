@@ -39,9 +39,12 @@ import: $(INSTALL)  ## Import REVIEW/sources/RELEASE/ into REVIEW's tables, refe
 	@if [ -z "$(RELEASE)" ]; then echo "usage: make import REVIEW=examples/metapsy-depression RELEASE=22.0.2" >&2; exit 2; fi
 	$(RUN) import --review $(REVIEW) --release $(RELEASE)
 
-test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
+# The tests are independent (each builds in a folder of its own): two workers (pytest-xdist), one per core of
+# the machine the suite is sized for; TESTFLAGS passes more, e.g. make test TESTFLAGS="-k metapsy -n 0".
+TESTFLAGS ?=
+test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end) on two cores
 	$(PY) -m ruff check --no-cache .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist worksteal $(TESTFLAGS)
 
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)
