@@ -363,3 +363,27 @@ def test_a_large_update_is_compared_paragraph_by_paragraph_not_each_with_every_o
 def test_a_whole_number_from_a_number_column_is_shown_without_decimals():
     """pandas reads a number column with blanks as decimals: 38.0 is reported as 38, 38.5 as it is."""
     assert [show_value(v) for v in (38.0, 38.5, 0.71, None, 7, [1.0, "a"])] == ["38", "38.5", "0.71", "", "7", "1; a"]
+
+
+def test_paragraphs_with_an_id_are_matched_by_it_moved_renamed_and_never_with_another():
+    def about(subject: str, text: str) -> dict:
+        return {"section": "Description", "id": subject, "text": f"{subject}. {text}"}
+
+    old = snapshot("1", [study(k) for k in "abcde"], [])
+    new = snapshot("2", [study(k) for k in "abcde"], [])
+    old["paragraphs"] = [about("Alpha", f"Tested in 3 trials {m('a')}."), about("Beta", f"Tested in 4 trials {m('b')}."),
+                         about("Gamma", f"Tested in 5 trials {m('c')}."), about("Eta", f"Tested in 6 trials {m('e')}.")]
+    new["paragraphs"] = [about("Beta", f"Tested in 7 trials {m('b')}."), about("Gamma rays", f"Tested in 5 trials {m('c')}."),
+                         about("Alpha", f"Tested in 3 trials {m('a')}."), about("Eta", f"Tested in 6 trials {m('d', 'e')}."),
+                         about("Delta", f"Tested in 3 trials {m('d')}.")]
+    paragraphs, _ = compare_paragraphs(old, new)
+    assert [(p.kind, p.subject, p.old_subject) for p in paragraphs] == [
+        ("changed", "Beta", ""), ("renamed", "Gamma rays", "Gamma"), ("moved", "Alpha", ""), ("cites", "Eta", ""),
+        ("added", "Delta", "")]
+    assert [(s.op, s.text) for s in paragraphs[0].segments] == [("equal", "Beta. Tested in"), ("delete", "4"),
+                                                               ("insert", "7"), ("equal", "trials [2].")]
+    assert paragraphs[3].cites_added == ("d",) and paragraphs[3].segments == ()
+    text = to_markdown(compare(old, new))
+    assert "**Description, Gamma rays** (renamed from “Gamma”)." in text
+    assert "- Description, Eta: now also cites D et al. 2020." in text
+    assert text.split("<details")[0].count("\n") < 20  # the summary, then the folded detail
