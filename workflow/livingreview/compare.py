@@ -311,8 +311,13 @@ def block_kind(text: str, subject: str = "") -> str:
 
 
 def subject_name(subject: str) -> str:
-    """How the report names a paragraph's subject: its label, a row's cells, a reference's key."""
-    return subject.split(":", 2)[-1] if subject.startswith(("row:", "ref:")) else subject
+    """How the report names a paragraph's subject: its label; a row's table and cells ("Table 1 row
+    [kristiansen2021]": a citation as the keys it cites); a reference's key."""
+    if subject.startswith("row:"):
+        _, table, cells = subject.split(":", 2)
+        cells = map_citations(cells, lambda keys: "[" + ", ".join(keys) + "]")
+        return f"{table} row {cells}" if table else f"row {cells}"
+    return subject.removeprefix("ref:")
 
 
 def _positions(paragraphs: list[dict]) -> list[int]:
