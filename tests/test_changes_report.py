@@ -45,7 +45,7 @@ def summary(markdown: str) -> str:
 
 
 _ESTIMATE = re.compile(r"^- \*\*(?P<name>[^*]+)\*\*: g (?P<old>[^;]+?) → (?P<new>[^;]+?); τ² (?P<t_old>\S+) → (?P<t_new>\S+); "
-                       r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>.*)$", re.MULTILINE)
+                       r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>(?:\n  - .*)*)$", re.MULTILINE)
 _DRIVER = re.compile(r"(?P<change>added|removed|revised|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
                      r"g (?P<g>\S+), τ² (?P<tau2>[^)]+)\)")
 

@@ -326,8 +326,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
-    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials. "
-            "Moved most by: ") in new
+    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
+            "  - Moved most by: ") in new
     assert "- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86." \
         in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]

@@ -341,12 +341,21 @@ def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed
             dropped |= {(key, field) for key, _ in items}
     from .compare import show_value
     old_key = {r.new_key: r.old_key for r in renamed}
+    both = [old_key.get(k, k) for k in new["studies"] if _included(new, k) and _included(old, old_key.get(k, k))]
+    values: dict[str, dict[str, int]] = {}  # field -> old value -> trials of both versions that had it
+
+    def had(field: str, value: str) -> int:
+        if field not in values:
+            values[field] = {}
+            for key in both:
+                shown = show_value(old["studies"][key].get(field))
+                values[field][shown] = values[field].get(shown, 0) + 1
+        return values[field].get(value, 0)
+
     for (field, before, after), items in sorted(pairs.items()):
-        had = [k for k in new["studies"] if show_value(old["studies"].get(old_key.get(k, k), {}).get(field))
-               == before and _included(old, old_key.get(k, k)) and _included(new, k)]
         tokens_before, tokens_after = set(before.split()), set(after.split())
         subset = tokens_before <= tokens_after or tokens_after <= tokens_before  # a code dropped or added
-        if len(items) >= PATTERN_MIN and len(had) == len(items) and not subset:
+        if len(items) >= PATTERN_MIN and not subset and had(field, before) == len(items):
             found.append(NotRevision(field, "recode", len(items), before, after, (items[0][0], before, after)))
             dropped |= {(key, field) for key, _ in items}
 
