@@ -167,7 +167,7 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     assert "This version includes 478 trials" in markdown
     assert "1 trial of the release was excluded by the authors of this review, and 1 trial was retracted" in markdown
     changes = (folder / "output" / "changes.md").read_text(encoding="utf-8")
-    assert "1 removed, 1 retracted" in changes
+    assert "1 [removed](#trials-removed), 1 retracted" in changes
     assert "(abas2018)" in changes.split("## Trials retracted")[0] and "(zhao2019)" in changes
     synthesis = rows(folder / "output" / "synthesis.csv")
     assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
