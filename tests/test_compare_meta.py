@@ -165,3 +165,26 @@ def test_a_unit_change_and_a_recode_are_reported_once_not_as_revisions():
     # 67.7 → 0.73 is a revision as well as a unit change; "gsh ush" → "gsh" drops a code: revisions, kept.
     assert {(s.key, f.field) for s in changes.revised for f in s.fields} == {
         ("a", "formats"), ("b", "formats"), ("c", "percent_women")}
+
+
+def test_the_drivers_pool_again_a_bounded_number_of_times_whatever_the_number_of_changes(monkeypatch):
+    """Linear in the size of the review: each change's influence is approximated in constant time, and only
+    a fixed number of candidates are pooled again exactly."""
+    import random
+
+    rng = random.Random(1)
+
+    def side(n: int, shift: float) -> dict:
+        studies = {f"s{i}": {"reference": reference(f"S{i}", "2020", f"T{i}")} for i in range(n)}
+        comparisons = [{"id": f"s{i}-1", "key": f"s{i}", "psychotherapy": "cbt", "control": "wl", "time": "post",
+                        "g": rng.gauss(0.5, 0.3) + (shift if i % 2 else 0.0), "g_se": 0.2} for i in range(n)]
+        return snapshot(studies, comparisons)
+
+    calls = []
+    pooled = compare_meta._pooled
+    monkeypatch.setattr(compare_meta, "_pooled", lambda effects: calls.append(len(effects)) or pooled(effects))
+    for n in (200, 2000):
+        calls.clear()
+        drivers = compare_meta.analysis_drivers(side(n, 0.0), side(n + 50, 0.1), "overall", "all")
+        assert drivers.changed >= n and len(drivers.drivers) == compare_meta.DRIVERS_SHOWN
+        assert len(calls) <= 1 + 5 + 2 * compare_meta.DRIVER_CANDIDATES
