@@ -7,6 +7,13 @@ metadata that changed, the map of reference numbers, and each changed
 paragraph as a word-level diff. Paragraphs are compared with their citations
 as the keys they cite, so a paragraph whose only difference is a citation
 number is not a changed paragraph (the number map explains it).
+
+A paragraph is matched with the paragraph about the same subject (its id in
+the snapshot: a bold label, a table row's cells, a reference's key), never by
+its position; it is "moved" when it stands elsewhere and "renamed" when its
+label changed (:func:`compare_paragraphs`). A paragraph whose words are the
+same but that cites other studies is a change of kind "cites", named by
+those studies and never diffed.
 """
 
 from __future__ import annotations
