@@ -168,7 +168,7 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     assert "This version includes 478 trials" in markdown
     assert "1 trial of the release was excluded by the authors of this review, and 1 trial was retracted" in markdown
     changes = (folder / "output" / "changes.md").read_text(encoding="utf-8")
-    assert "1 removed, 1 retracted" in changes
+    assert "1 [removed](#trials-removed), 1 retracted" in changes
     assert "(abas2018)" in changes.split("## Trials retracted")[0] and "(zhao2019)" in changes
     synthesis = rows(folder / "output" / "synthesis.csv")
     assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
@@ -337,10 +337,17 @@ def test_figures_are_the_same_bytes_in_another_folder_time_zone_locale_and_hash_
 def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2(metapsy_built):
     changes = (metapsy_built / NAME / "output" / "changes.md").read_text(encoding="utf-8")
     assert changes.startswith("# Changes from version 1.0.0 to version 2.0.0")
-    new = changes.split("## What is new in this version")[1].split("\n## ")[0]
-    assert ("release 22.0.2 of the database, searched until 1 January 2022, was replaced by release 24.0.2, searched "
-            "until 1 January 2024") in new
-    assert "415 in version 1.0.0, 480 now: 79 added, 14 removed, 0 retracted, 12 renamed" in new
+    new = changes.split("## Summary")[1].split("<details")[0]
+    assert len(changes.split("<details")[0].splitlines()) <= 80  # one screen
+    assert ("release 24.0.2 of the database, searched until 1 January 2024, replaces release 22.0.2, searched "
+            "until 1 January 2022") in new
+    assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
+    assert "12 [renamed](#trials-renamed)" in new
+    assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
+    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
+            "  - Moved most by: ") in new
+    assert "- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86." \
+        in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
     assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 449 "
             "(was 392).") in renamed
@@ -352,16 +359,23 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     revised = changes.split("## Effect sizes revised")[1].split("\n## ")[0]
     assert ("- **Carta, 2012** (carta2012), cbt vs cau, bdi-1 (self-report), post: g 0.248 (SE 0.251) → g 0.581 (SE "
             "0.256).") in revised
-    pooled = changes.split("## Pooled estimates")[1].split("\n## ")[0]
-    assert "| All trials | 415 → 480 | 0.71 (0.64 to 0.78) | 0.71 (0.65 to 0.77) | 0.00 | 0.45 → 0.38 | 85 → 85 |" \
-        in pooled
-    assert pooled.count("\n| ") == 1 + 13 + 4  # the header, every analysis and the sensitivity analyses
+    pooled = changes.split("### Pooled estimates and what moved them")[1].split("\n### ")[0]
+    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials." in pooled
+    assert pooled.count("\n- **") == 13 + 4  # every analysis and the sensitivity analyses
     statements = changes.split("## Conclusion statements")[1].split("\n## ")[0]
-    assert "- **cbt-effect** (therapy, cbt): its wording changed because its numbers changed." in statements
     assert "Cognitive behavioural therapy, tested in ~~226~~ **259** trials" in statements
     search = changes.split("## Search")[1].split("\n## ")[0]
     assert "| Literature searched until | 1 January 2022 | 1 January 2024 |" in search
     assert "| Records screened | 21,563 | 25,309 |" in search
+    assert "809" in search and "| Included" not in search  # the flow's "included" is explained, not compared
+    # Each paragraph about a psychotherapy or a control condition is compared with its own.
+    paragraphs = changes.split("## Changed paragraphs")[1]
+    pairs = re.findall(r"^\*\*Results, ([^*]+)\*\* \(.*\n\n> (.*)$", paragraphs, flags=re.MULTILINE)
+    assert len(pairs) >= 12
+    for subject, quote in pairs:  # a row of Table 2 starts with its analysis; Table 1's rows have blank cells
+        if not subject.startswith("paragraph ") and " / " not in subject:
+            subject = re.sub(r"^Table \d+ row ", "", subject)
+            assert quote.removeprefix("\\| ").startswith(subject), (subject, quote[:80])
 
 
 def test_the_worked_example_from_a_fresh_clone_reproduces_the_committed_update(tmp_path):
