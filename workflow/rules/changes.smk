@@ -21,11 +21,11 @@ rule snapshot:
     log:
         f"{BUILD}/logs/snapshot.log",
     params:
-        code=CODE,
+        code=stage_code("changes"),
     run:
         changes.snapshot(evidence=input.evidence, synthesis=SNAPSHOT_SYNTHESIS[0] if SNAPSHOT_SYNTHESIS else None,
                          citations=input.citations, ast=input.ast,
-                         published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
+                         published=input.published[0] if input.published else None, out=output[0], log=log[0])
 
 
 rule changes:
@@ -44,7 +44,7 @@ rule changes:
     log:
         f"{BUILD}/logs/changes.log",
     params:
-        code=CODE,
+        code=stage_code("changes"),
         templates=TEMPLATES,
     run:
         changes.report(snapshot=input.snapshot, templates=params.templates, name=CHANGES_TEMPLATE,

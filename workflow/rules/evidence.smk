@@ -24,7 +24,7 @@ if CFG["kind"] == "meta-analysis":
         log:
             f"{BUILD}/logs/evidence.log",
         params:
-            code=CODE,
+            code=stage_code("evidence"),
             allow_invisible=CFG["allow_invisible_characters"],
         run:
             evidence.load_meta_analysis(studies=input.studies, comparisons=input.comparisons,
@@ -47,7 +47,7 @@ else:
         log:
             f"{BUILD}/logs/evidence.log",
         params:
-            code=CODE,
+            code=stage_code("evidence"),
             allow_invisible=CFG["allow_invisible_characters"],
         run:
             evidence.load(studies=input.studies, themes=input.themes, review=input.review,

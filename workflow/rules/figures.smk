@@ -26,9 +26,10 @@ if CFG["kind"] == "meta-analysis":
         log:
             f"{BUILD}/logs/figures/flow.log",
         params:
-            code=CODE,
+            code=stage_code("figures"),
         run:
-            figures.flow_diagram(evidence=input.evidence, published=PUBLISHED_SNAPSHOT, out=output.svg,
+            figures.flow_diagram(evidence=input.evidence, published=input.published[0] if input.published else None,
+                                 out=output.svg,
                                  picture=output.png, log=log[0])
 
     rule forest_plot:
@@ -41,7 +42,7 @@ if CFG["kind"] == "meta-analysis":
         log:
             f"{BUILD}/logs/figures/forest.log",
         params:
-            code=CODE,
+            code=stage_code("figures"),
         run:
             figures.forest_plot(synthesis=input.synthesis, out=output.svg, picture=output.png, log=log[0])
 
@@ -57,6 +58,6 @@ else:
         log:
             f"{BUILD}/logs/figures/designs.log",
         params:
-            code=CODE,
+            code=stage_code("figures"),
         run:
             figures.design_map(evidence=input.evidence, out=output.svg, picture=output.png, log=log[0])

@@ -18,7 +18,7 @@ rule ast:
     log:
         f"{BUILD}/logs/ast.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.ast(markdown=input.markdown, defaults=input.defaults, out=output[0], log=log[0])
 
@@ -41,7 +41,7 @@ rule html:
     log:
         f"{BUILD}/logs/html.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.html(ast=input.ast, evidence=input.evidence, citations=input.citations,
                      defaults=input.defaults, template=input.template, figures=RELEASE,
@@ -66,7 +66,7 @@ rule pdf:
     log:
         f"{BUILD}/logs/pdf.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
         formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
@@ -89,7 +89,7 @@ rule docx:
     log:
         f"{BUILD}/logs/docx.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
                      pictures=BUILD, variables=output.variables, out=output.docx, log=log[0])
@@ -109,7 +109,7 @@ rule jats:
     log:
         f"{BUILD}/logs/jats.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.jats(ast=input.ast, evidence=input.evidence, citations=input.citations, defaults=input.defaults,
                      template=input.template, variables=output.variables,

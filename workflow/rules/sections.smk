@@ -19,7 +19,7 @@ if CFG["kind"] == "meta-analysis":
         log:
             f"{BUILD}/logs/sections/{{section}}.log",
         params:
-            code=CODE,
+            code=stage_code("sections"),
             templates=TEMPLATES,
         wildcard_constraints:
             section="|".join(project.SECTIONS),
@@ -40,7 +40,7 @@ else:
         log:
             f"{BUILD}/logs/sections/{{section}}.log",
         params:
-            code=CODE,
+            code=stage_code("sections"),
             templates=TEMPLATES,
         wildcard_constraints:
             section="|".join(project.SECTIONS),

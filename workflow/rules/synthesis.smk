@@ -16,6 +16,6 @@ if CFG["kind"] == "meta-analysis":
         log:
             f"{BUILD}/logs/synthesis.log",
         params:
-            code=CODE,
+            code=stage_code("synthesis"),
         run:
             synthesis.pool_effects(evidence=input.evidence, out=output[0], log=log[0])
