@@ -313,15 +313,15 @@ def republished_version(previous: dict | None, current: dict) -> str | None:
     return None if same else current["snapshot"]["version"]
 
 
-def read_previous(path: str | Path) -> dict | None:
-    """The published snapshot file at *path*, or None when there is none.
+def read_previous(path: str | Path | None) -> dict | None:
+    """The published snapshot file at *path*, or None when there is none (*path* None or no file).
 
     Raises :class:`DataError` when the file is not a snapshot this version of
     livingreview wrote.
     """
-    path = Path(path)
-    if not path.is_file():
+    if path is None or not Path(path).is_file():
         return None
+    path = Path(path)
     fix = (f"restore it from version control (git checkout -- {path}), or delete it to start the "
            "changes report afresh (the next report then has nothing to compare with)")
     try:
@@ -338,7 +338,7 @@ def read_previous(path: str | Path) -> dict | None:
 
 
 @stage
-def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, published: str, out: str,
+def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, published: str | None, out: str,
              log: str) -> None:
     """evidence.json, the pooled effects (*synthesis*, for a meta-analytic review; else None), the numbering
     and the article's syntax tree (+ the *published* snapshot, if there is one) -> this release's snapshot
