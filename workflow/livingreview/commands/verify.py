@@ -39,7 +39,7 @@ from pathlib import Path
 from ..config import CONFIG_FILE
 from ..errors import ConfigError
 from ..files import parse_yaml, read_input, write_json
-from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT, release_files
+from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, find_project, release_files
 from ..stages.release import file_record
 
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
@@ -484,7 +484,7 @@ def report(verdict: Verdict) -> str:
 def main(review: Path, keep: bool = False, certificate_path: Path | None = None) -> int:
     """Verify review folder *review* of this project; print the verdict, and write the certificate to
     *certificate_path* when given. 0 on PASS, 1 on FAIL."""
-    root = ROOT
+    root = find_project(review)
     relative = Path(os.path.relpath(review.resolve(), root)).as_posix()
     print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
           file=sys.stderr, flush=True)
