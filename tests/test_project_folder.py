@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -78,16 +79,28 @@ def test_an_edit_to_code_no_stage_imports_re_runs_only_the_manifest(built_projec
 def test_a_copied_project_builds_its_own_files(built_project, tmp_path):
     original = tmp_path / "original"
     shutil.copytree(built_project, original, symlinks=True)
+    shutil.copy2(ROOT / "Makefile", original / "Makefile")
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-a", str(original), str(copy)], check=True)
     template = copy / "templates" / "sections" / "conclusion.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\nOnly the copy says this.\n", encoding="utf-8")
-    # The environment imports the original's package, as a virtual environment made for it would.
-    env = {key: value for key, value in __import__("os").environ.items() if not key.startswith("PYTEST")}
-    env["PYTHONPATH"] = str(original / "workflow")
-    result = subprocess.run([sys.executable, "-m", "livingreview", "build"], cwd=copy, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+
+    # An environment that imports the original's package (as a virtual environment made for it would):
+    # the build is refused, with the fix.
+    result = subprocess.run([sys.executable, "-m", "livingreview", "build"], cwd=copy,
+                            env={**env, "PYTHONPATH": str(original / "workflow")}, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert f"not from this project's {copy / 'workflow'}" in result.stderr and "fix: run `make review`" in \
+        result.stderr, result.stderr
+
+    # `make review` in the copy builds the copy's own files.
+    venv = Path(sys.executable).parent.parent
+    result = subprocess.run(["make", "--no-print-directory", "review", f"VENV={venv}", "INSTALL="], cwd=copy,
+                            env={**env, "PYTHONPATH": str(original / "workflow")}, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "Only the copy says this." in (copy / "output" / "review.md").read_text(encoding="utf-8")
     assert "Only the copy says this." not in (original / "output" / "review.md").read_text(encoding="utf-8")
     manifest = json.loads((copy / "output" / "manifest.json").read_text(encoding="utf-8"))

@@ -1,7 +1,8 @@
 """Shared set-up: the livingreview package on the path, the checked config,
-the folders, the template lookup and the pipeline's code (an input of every
-rule). The working directory is the review folder (`snakemake -d DIR`)."""
+the folders, the template lookup and the code of each stage (a parameter of
+its rules). The working directory is the review folder (`snakemake -d DIR`)."""
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ TEMPLATES = [os.path.relpath(folder)
 CODE_FILES = [os.path.relpath(path) for path in project.code_files(workflow.basedir)]
 
 
+@functools.cache
 def stage_code(stage):
     """The fingerprint of the code a rule of *stage* runs (its `params: code=`): the Snakefile,
     this file, workflow/rules/STAGE.smk, requirements.lock, and the module livingreview.stages.STAGE
