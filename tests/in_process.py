@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from livingreview import config as review_config
+from livingreview import kinds
 from livingreview.csl import is_csl_style
 from livingreview.project import SECTIONS, template_folders
 from livingreview.stages import article, evidence, figures, formats, sections
@@ -42,12 +43,13 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         def template(name):
             return template_file(name, folders)
 
-        evidence.load(studies=config["studies"], themes=config["themes"], review=config["review"],
-                      bibliography=config["bibliography"], out=str(build / "evidence.json"), log=str(build / "log"))
+        kind = kinds.get(config["kind"])
+        evidence.load(kind=kind, data={key: config[key] for key in kind.all_data_files()},
+                      out=str(build / "evidence.json"), log=str(build / "log"))
         for section in SECTIONS:
             template(f"sections/{section}.md.j2")
-            sections.render(section=section, evidence=str(build / "evidence.json"), templates=folders,
-                            out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
+            sections.render(kind=kind, section=section, evidence=str(build / "evidence.json"), synthesis=None,
+                            templates=folders, out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
         style = config["reference_style"]
         if not is_csl_style(style):
             template(f"references/{style}.md.j2")

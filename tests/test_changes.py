@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from livingreview import kinds
 from livingreview.citations import cite_marker
 from livingreview.compare import (
     align,
@@ -283,7 +284,7 @@ def test_align_pairs_similar_paragraphs_in_order():
 # --- the report ----------------------------------------------------------------
 
 def to_markdown(changes) -> str:
-    return report_markdown(changes, [SHARED_TEMPLATES])
+    return report_markdown({"changes": changes}, [SHARED_TEMPLATES])
 
 
 def test_first_release_report():
@@ -331,7 +332,7 @@ def test_report_text_from_data_is_escaped_in_markdown_and_html(tmp_path):
     published = tmp_path / "evidence.json"
     published.write_text(json.dumps({"format": 1, "snapshot": new, "baseline": old}), encoding="utf-8")
     pandoc_folder = SHARED_TEMPLATES / "pandoc"
-    changes_stage.report(snapshot=str(published), templates=[str(SHARED_TEMPLATES)],
+    changes_stage.report(kind=kinds.get("narrative"), snapshot=str(published), templates=[str(SHARED_TEMPLATES)],
                          defaults=str(pandoc_folder / "changes.yaml"),
                          template=str(SHARED_TEMPLATES / "changes" / "template.html"),
                          variables=str(tmp_path / "variables.yaml"), markdown=str(tmp_path / "changes.md"),

@@ -2,7 +2,7 @@
 
 import pytest
 from livingreview.errors import DataError, EvidenceError, in_reading_order
-from livingreview.stages.evidence import conclusion_statements, cross_check_problems, narrative_order
+from livingreview.kinds.narrative import conclusion_statements, cross_check_problems, narrative_order
 from livingreview.tables import Table
 
 
@@ -81,7 +81,7 @@ def test_problems_are_listed_file_by_file_then_by_line():
 
 
 def test_two_themes_in_the_same_place_are_named_together():
-    from livingreview.stages.evidence import same_order_problems
+    from livingreview.kinds.narrative import same_order_problems
 
     problems = same_order_problems([theme("a", 1), theme("b", 2), dict(theme("c", 3), order=1)], "order", "t.csv")
     assert [str(p).split("\n")[0] for p in problems] == [

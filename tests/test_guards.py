@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from in_process import working_directory
-from livingreview import guards
+from livingreview import guards, kinds
 from livingreview.errors import DataError, EvidenceError, LivingReviewError
 from livingreview.stages import evidence, synthesis
 
@@ -74,10 +74,11 @@ def review_copy(tmp_path: Path, conclusions: str) -> Path:
 
 def load(folder: Path) -> Path:
     with working_directory(folder):
-        evidence.load_meta_analysis(studies="data/studies.csv", comparisons="data/comparisons.csv",
-                                    decisions="data/decisions.csv", conclusions="data/conclusions.csv",
-                                    database="data/database.yaml", review="data/review.yaml",
-                                    bibliography="references.bib", out="build/evidence.json", log="build/log")
+        evidence.load(kind=kinds.get("meta-analysis"),
+                      data={"studies": "data/studies.csv", "comparisons": "data/comparisons.csv",
+                            "decisions": "data/decisions.csv", "conclusions": "data/conclusions.csv",
+                            "database": "data/database.yaml", "review": "data/review.yaml",
+                            "bibliography": "references.bib"}, out="build/evidence.json", log="build/log")
     return folder / "build" / "evidence.json"
 
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from livingreview import meta_analysis
+from livingreview import kinds, meta_analysis
 from livingreview.templates import Templates
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,8 @@ def test_participants_of_all_comparisons_are_the_studies_participants():
 
 def render(section: str, data: dict) -> str:
     """Section *section* of the Metapsy review rendered from *data* (no numbering of citations)."""
-    return Templates(TEMPLATES).render(f"sections/{section}.md.j2", **meta_analysis.context(data))
+    names = kinds.get("meta-analysis").section_context(data, None)
+    return Templates(TEMPLATES).render(f"sections/{section}.md.j2", **names)
 
 
 def test_the_introduction_says_which_trials_its_participant_total_counts():

@@ -18,9 +18,9 @@ from pathlib import Path
 import independent_meta
 import pytest
 from conftest import cli_environment, copy_project, output_hashes, run_cli, run_snakemake
-from livingreview import guards, pooling
+from livingreview import guards, kinds, pooling
 from livingreview.citations import cited_keys
-from livingreview.project import SECTIONS, release_files
+from livingreview.project import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "examples/metapsy-depression"
@@ -204,7 +204,7 @@ def test_the_synthesis_table_is_sorted_with_fixed_decimals_and_in_the_manifest(m
     for row in table:
         assert all(len(row[name].split(".")[1]) == places for name, places in pooling.DECIMALS.items()), row
     manifest = json.loads((folder / "output" / "manifest.json").read_text(encoding="utf-8"))
-    assert {f"output/{name}" for name in release_files("meta-analysis") if name != "manifest.json"} == \
+    assert {f"output/{name}" for name in kinds.get("meta-analysis").all_release_files() if name != "manifest.json"} == \
         set(manifest["outputs"])
     assert {"data/conclusions.csv", "../../templates/pandoc/figures.lua"} <= set(manifest["inputs"])
 

@@ -104,7 +104,7 @@ def comparison(key, therapy, control, g, se, n1=10.0, n2=10.0, time="post", cid=
 def test_participants_count_each_arm_once():
     rows = [comparison("a", "cbt", "wl", 0.5, 0.2, 30, 20), comparison("a", "cbt", "wl", 0.6, 0.2, 32, 20),
             comparison("a", "ipt", "wl", 0.4, 0.2, 25, 20)]
-    assert pooling.study_participants(rows) == 32 + 25 + 20
+    assert pooling.participants(rows) == 32 + 25 + 20
 
 
 def test_synthesis_has_every_analysis_post_treatment_only_sorted():

@@ -4,9 +4,9 @@
   and code, even when the environment's package is another copy's, and its
   manifest lists only files inside it.
 - Each rule's code parameter covers the modules its stage imports
-  (:mod:`livingreview.codegraph`): after an edit to the figures module, plain
-  ``snakemake -n`` plans the figure rule and the jobs that read its files,
-  and nothing else.
+  (:mod:`livingreview.codegraph`): after an edit to the JATS module, which
+  only the formats stage imports, plain ``snakemake -n`` plans the formats'
+  rules and the jobs that read their files, and nothing else.
 """
 
 from __future__ import annotations
@@ -52,22 +52,25 @@ def append_comment(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
 
 
-def test_the_figures_module_is_in_the_code_of_the_figure_rules_only():
+def test_a_module_is_in_the_code_of_the_stages_that_import_it_only():
     package = ROOT / "workflow" / "livingreview"
-    figures = package / "stages" / "figures.py"
-    assert figures in closure(package, "livingreview.stages.figures")
-    for stage in ("evidence", "sections", "article", "formats", "changes", "release"):
-        assert figures not in closure(package, f"livingreview.stages.{stage}"), stage
-    # An import inside a function counts, and so does an import of a module through another.
+    jats = package / "jats.py"
+    assert jats in closure(package, "livingreview.stages.formats")
+    for stage in ("evidence", "synthesis", "sections", "figures", "article", "changes", "release"):
+        assert jats not in closure(package, f"livingreview.stages.{stage}"), stage
+    # An import of a module through another counts (figures -> changes), and so does the package's __init__.
     assert package / "stages" / "changes.py" in closure(package, "livingreview.stages.figures")
-    assert package / "errors.py" in closure(package, "livingreview.stages.release")
+    assert package / "stages" / "__init__.py" in closure(package, "livingreview.stages.release")
+    assert not any("commands" in path.parts for path in closure(package, "livingreview.stages.formats"))
 
 
 def test_an_edit_to_one_module_re_runs_only_the_rules_that_use_it(built_project, tmp_path):
     project = settled_copy(built_project, tmp_path / "project")
-    append_comment(project / "workflow" / "livingreview" / "stages" / "figures.py")
-    # The figure rule, the formats that draw or embed its files, the manifest and the publication.
-    assert planned_jobs(project) == {"design_map", "html", "pdf", "docx", "manifest", "publish", "all"}
+    append_comment(project / "workflow" / "livingreview" / "jats.py")
+    # The formats stage's rules (ast, html, pdf, docx, jats), the snapshot and report that read the syntax
+    # tree, the manifest and the publication: not evidence, sections, article or the figure.
+    assert planned_jobs(project) == {"ast", "html", "pdf", "docx", "jats", "snapshot", "changes", "manifest",
+                                     "publish", "all"}
 
 
 def test_an_edit_to_code_no_stage_imports_re_runs_only_the_manifest(built_project, tmp_path):

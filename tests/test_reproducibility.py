@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, run_cli
+from livingreview import kinds
 from livingreview.commands.verify import (
     canonical_name,
     compare,
@@ -26,7 +27,7 @@ from livingreview.commands.verify import (
     source_files,
     text_difference,
 )
-from livingreview.project import MANIFEST, release_files
+from livingreview.project import MANIFEST
 from livingreview.stages.release import file_record
 
 # Tracked files that the build does not read: everything else tracked is an input.
@@ -37,7 +38,7 @@ NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requ
               "templates/pdf/fonts/README.md", "templates/pdf/fonts/OFL.txt")
 TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser", "pandas", "pypandoc"}
 # The seed review's release (a narrative review: with its figure).
-RELEASE_FILES = release_files("narrative")
+RELEASE_FILES = kinds.get("narrative").all_release_files()
 
 
 def release_bytes(folder: Path) -> dict[str, bytes]:
@@ -117,7 +118,7 @@ def test_manifest_is_sorted_relative_and_free_of_timestamps(built_project):
 
 @pytest.mark.parametrize("kind", ["narrative", "meta-analysis"])
 def test_manifest_is_the_last_release_file(kind):
-    names = release_files(kind)
+    names = kinds.get(kind).all_release_files()
     assert names[-1] == MANIFEST and names.count(MANIFEST) == 1 and len(set(names)) == len(names)
 
 

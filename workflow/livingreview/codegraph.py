@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 from pathlib import Path
 
 PACKAGE = "livingreview"
+# The files every rule's code includes besides its stage's modules: the workflow that defines the rules
+# (and the config check they are read with) and the pinned tools.
+RULE_CODE = ["Snakefile", "workflow/rules/common.smk", "requirements.lock"]
 
 
 def module_files(package: Path) -> dict[str, Path]:
@@ -82,3 +86,14 @@ def closure(package: str | Path, module: str) -> list[Path]:
         seen.add(name)
         pending.extend(graph[name])
     return sorted(modules[name] for name in seen)
+
+
+def stage_code_files(root: str | Path, stage: str) -> list[str]:
+    """The code a rule of *stage* runs, relative to the working directory, sorted: :data:`RULE_CODE`,
+    ``workflow/rules/STAGE.smk``, and the module ``livingreview.stages.STAGE`` with every module of the
+    package it imports, transitively (:func:`closure`), under *root* (the
+    folder of the Snakefile)."""
+    root = Path(root)
+    files = [root / name for name in [*RULE_CODE, f"workflow/rules/{stage}.smk"]]
+    files += closure(root / "workflow" / "livingreview", f"livingreview.stages.{stage}")
+    return sorted({os.path.relpath(path) for path in files})

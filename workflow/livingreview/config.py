@@ -10,6 +10,7 @@ from pathlib import Path
 from .csl import check_style_file, is_csl_style
 from .errors import ConfigError
 from .files import near_file, parse_yaml, read_input, yaml_line
+from .kinds import get as review_kind
 from .project import PIPELINE, ROOT
 from .schemas import explain_error, is_valid, load_schema, schema_errors
 
@@ -17,16 +18,11 @@ CONFIG_FILE = "config/config.yaml"
 SOURCE = f"{CONFIG_FILE} (or --config)"
 # Keys naming folders the build reads; the output folder may not be or hold one of them.
 INPUT_FOLDERS = ("templates",)
-# Keys naming the files of the evidence, by kind of review (config key `kind`).
-DATA_FILES = {
-    "narrative": ("studies", "themes", "review", "bibliography"),
-    "meta-analysis": ("studies", "comparisons", "decisions", "conclusions", "database", "review", "bibliography"),
-}
 
 
 def data_files(config: dict) -> tuple[str, ...]:
-    """The config keys naming the evidence files of *config*'s kind of review."""
-    return DATA_FILES[config.get("kind", "narrative")]
+    """The config keys naming the evidence files of *config*'s kind of review (its plugin's)."""
+    return review_kind(config.get("kind", "narrative")).all_data_files()
 
 
 def read_file(review: str | Path = ".") -> dict:

@@ -14,7 +14,6 @@ import datetime as dt
 from . import guards, pooling
 from .errors import DataError, did_you_mean
 from .pooling import fixed
-from .project import FIGURES
 from .schemas import labels
 from .tables import Table, row_place
 
@@ -146,19 +145,6 @@ def study_order(study: dict) -> tuple:
     return (study["label"].casefold(), study["key"])
 
 
-def participants(comparisons: list[dict]) -> int:
-    """The participants in the arms of *comparisons*: each arm (its trial, condition code and arm label)
-    counted once, with the largest n analysed its comparisons give it; arms without n are left out."""
-    arms: dict[tuple, float] = {}
-    for comparison in comparisons:
-        for side, code in ((1, comparison["psychotherapy"]), (2, comparison["control"])):
-            n = comparison[f"n_arm{side}"]
-            if n is not None:
-                arm = (comparison["key"], code, comparison[f"arm{side}"] or "")
-                arms[arm] = max(arms.get(arm, 0.0), n)
-    return round(sum(arms.values()))
-
-
 def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
     """One psychotherapy's (or control condition's) studies and comparisons; its participants are those of
     the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms)."""
@@ -167,7 +153,7 @@ def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels:
     singular, plural = code_labels[code]
     return {"code": code, "label": singular, "plural": plural, "studies": members,
             "k": len(members), "comparisons": len(comparisons),
-            "participants": participants(comparisons)}
+            "participants": int(fixed(pooling.participants(comparisons), 0))}
 
 
 def _counted(values, code_labels: dict | None = None) -> list[dict]:
@@ -281,7 +267,6 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "pooled": pooled_context(table),
         "conclusions": conclusion_context(evidence.get("conclusions", []), table),
         "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0)},
-        "figures": dict(FIGURES["meta-analysis"]),
         "database": database,
         "last_search": long_date(evidence["database"]["last_search"]),
         "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),

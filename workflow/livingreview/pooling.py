@@ -156,15 +156,18 @@ def _check_paule_mandel(y, v, tau2: float) -> None:
                               f"k-1={target})")
 
 
-def study_participants(comparisons: Iterable[dict]) -> float:
-    """The participants of one study in an analysis: the analysed n of each arm its *comparisons*
-    involve (an arm is its side, condition and specification; its largest n), summed."""
+def participants(comparisons: Iterable[dict]) -> float:
+    """The participants in the arms of *comparisons*: each arm counted once, with the largest n analysed
+    its comparisons give it (a control arm compared with two psychotherapies is one arm); arms without n
+    are left out. An arm is its trial, its condition (the psychotherapy of arm 1, the control condition of
+    arm 2: the code books share no code) and its specification (``arm1``, ``arm2``: a multi-arm trial's
+    arms of one condition)."""
     arms: dict[tuple, float] = {}
     for comparison in comparisons:
-        for side, condition, specification in ((1, "psychotherapy", "arm1"), (2, "control", "arm2")):
+        for side, condition in ((1, "psychotherapy"), (2, "control")):
             n = comparison.get(f"n_arm{side}")
             if n is not None:
-                arm = (side, comparison[condition], comparison.get(specification) or "")
+                arm = (comparison["key"], comparison[condition], comparison.get(f"arm{side}") or "")
                 arms[arm] = max(arms.get(arm, 0.0), float(n))
     return sum(arms.values())
 
@@ -175,17 +178,17 @@ def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float 
     by_study: dict[str, list[dict]] = {}
     for comparison in sorted(comparisons, key=lambda c: (c["key"], c["id"])):
         by_study.setdefault(comparison["key"], []).append(comparison)
-    effects, variances, participants = [], [], 0.0
+    effects, variances = [], []
     for rows in by_study.values():
         estimate, variance = aggregate_cs([r["g"] for r in rows], [r["g_se"] for r in rows], rho)
         effects.append(estimate)
         variances.append(variance)
-        participants += study_participants(rows)
     try:
         pooled = pool(effects, variances)
     except (ValueError, ArithmeticError) as exc:
         raise ArithmeticError(f"the {analysis} analysis, level {level}, cannot be pooled: {exc}") from None
-    return {"analysis": analysis, "level": level, "k": pooled.k, "participants": participants, "g": pooled.g,
+    return {"analysis": analysis, "level": level, "k": pooled.k, "participants": participants(comparisons),
+            "g": pooled.g,
             "ci_low": pooled.ci_low, "ci_high": pooled.ci_high, "tau2": pooled.tau2, "i2": pooled.i2}
 
 

@@ -21,7 +21,7 @@ SHARED_TEMPLATES = ROOT / "templates"
 # The pipeline's code, as globs relative to the repository root: the manifest
 # hashes every file of it (the whole package, the logger plugin, the Snakefile,
 # the rules, the schemas, the profile and the lock); each rule depends on the
-# part its stage runs (:func:`stage_code_files`).
+# part its stage runs (:func:`livingreview.codegraph.stage_code_files`).
 CODE = [
     "Snakefile",
     "profiles/default/config.yaml",
@@ -32,9 +32,6 @@ CODE = [
     "workflow/livingreview/**/*.py",
     "workflow/snakemake_logger_plugin_livingreview/*.py",
 ]
-# The files every rule's code includes besides its stage's modules: the workflow that defines the rules
-# (and the config check they are read with) and the pinned tools.
-RULE_CODE = ["Snakefile", "workflow/rules/common.smk", "requirements.lock"]
 # What else the pipeline is made of (copied with the code by `verify`, the
 # benchmark and the tests; each input it reads is hashed in the manifest).
 PIPELINE = ["Snakefile", "profiles", "workflow", "templates", "requirements.lock"]
@@ -45,28 +42,15 @@ REVIEW_SOURCES = ["config", "data", "references.bib", "templates"]
 SECTIONS = ("introduction", "description", "conclusion")
 
 # The release: what the workflow stages under <build_dir>/release/ and
-# publishes to <output_dir>/ as one set. The manifest, which hashes the
-# others, comes last.
+# publishes to <output_dir>/ as one set: these files, and those of the
+# review's kind (livingreview.kinds.ReviewKind.all_release_files). The
+# manifest, which hashes the others, comes last.
 MANIFEST = "manifest.json"
 SNAPSHOT = "evidence.json"
 RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "review.jats.xml", SNAPSHOT, "changes.md",
                  "changes.html", MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
-# The figures of each kind of review (config key `kind`): name -> its release file. Each is made by a
-# rule of its own (workflow/rules/figures.smk), shown inline in review.html, drawn in review.pdf and
-# referenced from review.md.
-FIGURES = {
-    "narrative": {"designs": "figures/designs.svg"},
-    "meta-analysis": {"flow": "figures/prisma.svg", "forest": "figures/forest.svg"},
-}
-# The release files a kind of review has besides RELEASE_FILES (and its figures).
-KIND_RELEASE_FILES = {"narrative": (), "meta-analysis": (SYNTHESIS,)}
-
-
-def release_files(kind: str = "narrative") -> tuple[str, ...]:
-    """The release of a review of *kind*: :data:`RELEASE_FILES`, its own files and figures, the manifest last."""
-    return (*RELEASE_FILES[:-1], *KIND_RELEASE_FILES[kind], *sorted(FIGURES[kind].values()), MANIFEST)
 
 
 def code_files(root: str | Path = ROOT) -> list[Path]:
@@ -75,21 +59,6 @@ def code_files(root: str | Path = ROOT) -> list[Path]:
     files = {path for pattern in CODE for path in root.glob(pattern)}
     return sorted(path for path in files if path.is_file() and "__pycache__" not in path.parts
                   and not path.name.startswith("."))
-
-
-def stage_code_files(root: str | Path, stage: str) -> list[str]:
-    """The code a rule of *stage* runs, relative to the working directory, sorted: :data:`RULE_CODE`,
-    ``workflow/rules/STAGE.smk``, and the module ``livingreview.stages.STAGE`` with every module of the
-    package it imports, transitively (:func:`livingreview.codegraph.closure`), under *root* (the
-    folder of the Snakefile)."""
-    import os
-
-    from .codegraph import closure
-
-    root = Path(root)
-    files = [root / name for name in [*RULE_CODE, f"workflow/rules/{stage}.smk"]]
-    files += closure(root / "workflow" / "livingreview", f"livingreview.stages.{stage}")
-    return sorted({os.path.relpath(path) for path in files})
 
 
 def fingerprint(files: list[str | Path]) -> str:

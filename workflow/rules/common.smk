@@ -9,7 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+from livingreview import codegraph  # noqa: E402
 from livingreview import config as review_config  # noqa: E402
+from livingreview import kinds as review_kinds  # noqa: E402
 from livingreview import project  # noqa: E402
 from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
@@ -37,7 +39,7 @@ def stage_code(stage):
     with every package module it imports (livingreview.codegraph). Snakemake re-runs a job whose
     parameters changed, so an edit to one module re-runs only the rules whose stage uses it (and the
     jobs that read their outputs); Snakemake itself notices only a change to a rule's own lines."""
-    return project.fingerprint(project.stage_code_files(workflow.basedir, stage))
+    return project.fingerprint(codegraph.stage_code_files(workflow.basedir, stage))
 
 
 def template(name):
@@ -69,8 +71,10 @@ def staged(name):
     return f"{RELEASE}/{name}"
 
 
+# The review's kind (config key `kind`): its plugin, asked whatever differs between kinds of review.
+KIND = review_kinds.get(CFG["kind"])
 # The release files of this kind of review (the manifest last).
-RELEASE_FILES = project.release_files(CFG["kind"])
+RELEASE_FILES = KIND.all_release_files()
 
 
 def published_snapshot(wildcards):

@@ -1,63 +1,51 @@
-"""Stage figures: one rule, and one job, per figure of the review (livingreview.stages.figures), each an
-SVG file of the release (project.FIGURES): a meta-analytic review's PRISMA 2020 flow diagram and forest
-plot, a narrative review's map of its studies by theme and design."""
+"""Stage figures: one rule, and one job, per figure of the review's kind (livingreview.kinds: its
+`figures`, each drawn by a stage function of livingreview.stages.figures), each an SVG file of the release: a
+meta-analytic review's PRISMA 2020 flow diagram and forest plot, a narrative review's map of its studies
+by theme and design."""
 
-from livingreview.stages import figures  # noqa: E402
-
-FIGURE_FILES = {name: staged(path) for name, path in project.FIGURES[CFG["kind"]].items()}
+FIGURES = {figure.name: figure for figure in KIND.figures}
+FIGURE_FILES = {name: staged(path) for name, path in KIND.figure_files().items()}
 # Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter):
 # build/figures/NAME.png beside the release's figures/NAME.svg.
-PICTURE_FILES = {name: f"{BUILD}/{Path(path).with_suffix('.png')}"
-                 for name, path in project.FIGURES[CFG["kind"]].items()}
+PICTURE_FILES = {name: f"{BUILD}/{Path(path).with_suffix('.png')}" for name, path in KIND.figure_files().items()}
 
 
-if CFG["kind"] == "meta-analysis":
+def figure_inputs(figure):
+    """The input files of *figure*'s rule, by the names of its inputs (livingreview.kinds.Figure)."""
+    files = {
+        "evidence": f"{BUILD}/evidence.json",
+        "synthesis": SYNTHESIS_FILES,
+        # The previous version, for the boxes of an update; its modification time is not a change
+        # (publishing rewrites it), its content follows the version in evidence.json.
+        "published": lambda wildcards: [ancient(path) for path in published_snapshot(wildcards)],
+    }
+    return {name: files[name] for name in figure.inputs}
 
-    rule flow_diagram:
-        """The PRISMA 2020 flow diagram: the database release's search flow, and this version's trials."""
+
+def figure_arguments(name, input):
+    """The path arguments of figure *name*'s drawing function: one per input it reads, from its rule's
+    declared *input* (the published snapshot is None before the first release, when there is none)."""
+    published = input.get("published")
+    paths = {"evidence": f"{BUILD}/evidence.json", "synthesis": SYNTHESIS,
+             "published": published[0] if published else None}
+    return {key: paths[key] for key in FIGURES[name].inputs}
+
+
+for figure in KIND.figures:
+
+    rule:
+        name:
+            figure.rule
         input:
-            evidence=f"{BUILD}/evidence.json",
-            # The previous version, for the boxes of an update; its modification time is not a change
-            # (publishing rewrites it), its content follows the version in evidence.json.
-            published=lambda wildcards: [ancient(path) for path in published_snapshot(wildcards)],
+            **figure_inputs(figure),
         output:
-            svg=FIGURE_FILES["flow"],
-            png=PICTURE_FILES["flow"],
+            svg=FIGURE_FILES[figure.name],
+            png=PICTURE_FILES[figure.name],
         log:
-            f"{BUILD}/logs/figures/flow.log",
+            f"{BUILD}/logs/figures/{figure.name}.log",
         params:
             code=stage_code("figures"),
+            figure=figure.name,
         run:
-            figures.flow_diagram(evidence=input.evidence, published=input.published[0] if input.published else None,
-                                 out=output.svg,
-                                 picture=output.png, log=log[0])
-
-    rule forest_plot:
-        """The forest plot of the pooled estimates by control condition and by psychotherapy (synthesis.csv)."""
-        input:
-            synthesis=staged(project.SYNTHESIS),
-        output:
-            svg=FIGURE_FILES["forest"],
-            png=PICTURE_FILES["forest"],
-        log:
-            f"{BUILD}/logs/figures/forest.log",
-        params:
-            code=stage_code("figures"),
-        run:
-            figures.forest_plot(synthesis=input.synthesis, out=output.svg, picture=output.png, log=log[0])
-
-else:
-
-    rule design_map:
-        """The map of the included studies by theme (in narrative order) and design."""
-        input:
-            evidence=f"{BUILD}/evidence.json",
-        output:
-            svg=FIGURE_FILES["designs"],
-            png=PICTURE_FILES["designs"],
-        log:
-            f"{BUILD}/logs/figures/designs.log",
-        params:
-            code=stage_code("figures"),
-        run:
-            figures.design_map(evidence=input.evidence, out=output.svg, picture=output.png, log=log[0])
+            FIGURES[params.figure].draw(**figure_arguments(params.figure, input), out=output.svg,
+                                        picture=output.png, log=log[0])

@@ -39,7 +39,8 @@ from pathlib import Path
 from ..config import CONFIG_FILE
 from ..errors import ConfigError
 from ..files import parse_yaml, read_input, write_json
-from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, find_project, release_files
+from ..kinds import get as review_kind
+from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, find_project
 from ..stages.release import file_record
 
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
@@ -366,7 +367,7 @@ def output_dir(review: Path) -> str:
 
 def review_release_files(review: Path) -> tuple[str, ...]:
     """The release files of the review folder *review*: those of its kind (config key ``kind``)."""
-    return release_files(str(review_config(review).get("kind", "narrative")))
+    return review_kind(str(review_config(review).get("kind", "narrative"))).all_release_files()
 
 
 def verify(root: Path, review: str, keep: bool = False) -> Verdict:

@@ -2,7 +2,7 @@
 
 Each rule's ``run:`` block calls one function of its stage's module with
 named arguments (the rule's input, output and log paths), e.g.
-``evidence.load(studies=input.studies, ..., out=output[0], log=log[0])``.
+``sections.render(kind=KIND, section=wildcards.section, ..., out=output[0], log=log[0])``.
 Those functions are marked :func:`stage`. When one raises, its message is
 written to the job's log file (``log=``): the plain message of a
 :class:`~livingreview.errors.LivingReviewError` (a problem an author can

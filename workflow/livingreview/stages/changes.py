@@ -16,9 +16,13 @@ was compared with, so that the report is a function of the inputs and of the
 previous release alone: rebuilding a published release reproduces it byte
 for byte (see :func:`choose_baseline`).
 
-The report (``changes.md``) is written by the template
-``changes/changes.md.j2`` from a :class:`~livingreview.compare.Changes`
-record, and ``changes.html`` by pandoc from it.
+The snapshot holds what every kind of review has, and what the review's kind
+adds (:meth:`livingreview.kinds.ReviewKind.snapshot_parts`). The report
+(``changes.md``) is written by the kind's template (``changes/changes.md.j2``
+for a narrative review) from what the kind compares
+(:meth:`livingreview.kinds.ReviewKind.compare`: a
+:class:`~livingreview.compare.Changes` record, and the kind's own), and
+``changes.html`` by pandoc from it.
 """
 
 from __future__ import annotations
@@ -27,13 +31,12 @@ import html as html_escaping
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from .. import guards, pandoc
+from .. import pandoc
 from ..citations import CITE_CLOSE, CITE_OPEN, cite_marker, map_citations
-from ..compare import Changes, compare
-from ..compare_meta import MetaChanges, compare_meta_analysis, first_release
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
@@ -41,6 +44,9 @@ from ..pooling import fixed
 from ..templates import Templates
 from . import stage
 from .synthesis import read_synthesis
+
+if TYPE_CHECKING:
+    from ..kinds import ReviewKind
 
 SNAPSHOT_FORMAT = 1
 
@@ -233,11 +239,10 @@ def _record(row: dict) -> dict:
 
 
 def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: list[dict],
-                  synthesis: list[dict[str, str]] | None = None) -> dict:
-    """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs;
-    for a meta-analytic review also its comparisons, database release, pooled effects (the rows of
-    *synthesis*, as the table prints them) and conclusion statements as printed."""
-    snapshot = {
+                  kind_parts: dict | None = None) -> dict:
+    """The snapshot of one build: the evidence (and the files it came from), the numbering, the paragraphs,
+    and what the review's kind adds (*kind_parts*: :meth:`livingreview.kinds.ReviewKind.snapshot_parts`)."""
+    return {
         "version": evidence["review"]["version"],
         "review": evidence["review"],
         "themes": {t["theme"]: _record(t) for t in evidence.get("themes", [])},
@@ -246,16 +251,8 @@ def make_snapshot(evidence: dict, numbering: dict[str, int], paragraph_list: lis
         "numbering": numbering,
         "paragraphs": paragraph_list,
         "sources": evidence["sources"],
+        **(kind_parts or {}),
     }
-    if "comparisons" in evidence:  # a meta-analytic review: its comparisons and database release too
-        snapshot["comparisons"] = {c["id"]: c for c in evidence["comparisons"]}
-        snapshot["database"] = {k: v for k, v in evidence["database"].items() if k != "search_flow"}
-        snapshot["search_flow"] = evidence["database"].get("search_flow", {})
-        rows = {(r["analysis"], r["level"]): r for r in synthesis or []}
-        snapshot["synthesis"] = list(synthesis or [])
-        snapshot["conclusions"] = [dict(_record(c), text=guards.render_statement(c, rows[(c["analysis"], c["level"])]))
-                                   for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows]
-    return snapshot
 
 
 def version_key(version: str):
@@ -338,15 +335,16 @@ def read_previous(path: str | Path | None) -> dict | None:
 
 
 @stage
-def snapshot(*, evidence: str, synthesis: str | None, citations: str, ast: str, published: str | None, out: str,
-             log: str) -> None:
-    """evidence.json, the pooled effects (*synthesis*, for a meta-analytic review; else None), the numbering
-    and the article's syntax tree (+ the *published* snapshot, if there is one) -> this release's snapshot
-    file."""
+def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, citations: str, ast: str,
+             published: str | None, out: str, log: str) -> None:
+    """evidence.json, the pooled effects (*synthesis*, when the review's *kind* pools effects; else None), the
+    numbering and the article's syntax tree (+ the *published* snapshot, if there is one) -> this release's
+    snapshot file."""
     numbering = read_json(citations)
-    current = make_snapshot(read_json(evidence), numbering, article_paragraphs(read_json(ast), numbering),
-                            list(read_synthesis(Path(synthesis).read_text(encoding="utf-8")).values())
-                            if synthesis else None)
+    data = read_json(evidence)
+    table = list(read_synthesis(Path(synthesis).read_text(encoding="utf-8")).values()) if synthesis else None
+    current = make_snapshot(data, numbering, article_paragraphs(read_json(ast), numbering),
+                            kind.snapshot_parts(data, table))
     previous = read_previous(published)
     check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)
@@ -388,36 +386,22 @@ REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong":
                   "fixed": fixed, "thousands": _thousands, "signed": _signed}
 
 
-def report_markdown(changes: Changes, templates: list[str], name: str = "changes/changes.md.j2",
-                    meta: MetaChanges | None = None) -> str:
-    """The changes report as Markdown, written by the template *name* (``changes/changes.md.j2``; a
-    meta-analytic review's ``changes/meta-analysis.md.j2`` also receives *meta*)."""
-    context = {"changes": changes} if meta is None else {"changes": changes, "meta": meta}
-    return Templates(templates, REPORT_FILTERS).render(name, **context).strip() + "\n"
-
-
-def meta_analysis_changes(published: dict) -> tuple[Changes, MetaChanges]:
-    """A meta-analytic review's changes from its snapshot file: the renamed studies out of the added and
-    removed ones, and what :mod:`livingreview.compare_meta` adds."""
-    baseline, current = published["baseline"], published["snapshot"]
-    changes = compare(baseline, current)
-    if baseline is None:
-        return changes, first_release(current)
-    return compare_meta_analysis(baseline, current, changes)
+def report_markdown(names: dict, templates: list[str], name: str = "changes/changes.md.j2") -> str:
+    """The changes report as Markdown, written by the template *name* with *names*: ``changes`` (a
+    :class:`~livingreview.compare.Changes`) and what the review's kind adds
+    (:meth:`livingreview.kinds.ReviewKind.compare`)."""
+    return Templates(templates, REPORT_FILTERS).render(name, **names).strip() + "\n"
 
 
 @stage
-def report(*, snapshot: str, templates: list[str], defaults: str, template: str, variables: str,
-           markdown: str, html: str, log: str, name: str = "changes/changes.md.j2") -> None:
-    """This release's snapshot file (this build and its baseline) -> changes.md (template *name*:
-    ``changes/changes.md.j2``, or for a meta-analytic review ``changes/meta-analysis.md.j2``) and
-    changes.html (pandoc, *defaults* ``pandoc/changes.yaml``)."""
+def report(*, kind: ReviewKind, snapshot: str, templates: list[str], defaults: str, template: str, variables: str,
+           markdown: str, html: str, log: str) -> None:
+    """This release's snapshot file (this build and its baseline) -> changes.md (the template of the review's
+    *kind*, e.g. ``changes/changes.md.j2``) and changes.html (pandoc, *defaults* ``pandoc/changes.yaml``)."""
     published = read_json(snapshot)
-    if "comparisons" in published["snapshot"]:
-        changes, meta = meta_analysis_changes(published)
-    else:
-        changes, meta = compare(published["baseline"], published["snapshot"]), None
-    write_atomic(markdown, report_markdown(changes, templates, name, meta))
+    names = kind.compare(published["baseline"], published["snapshot"])
+    changes = names["changes"]
+    write_atomic(markdown, report_markdown(names, templates, kind.changes_template))
     title = (f"Changes in version {changes.new_version}" if changes.first_release
              else f"Changes from version {changes.old_version} to version {changes.new_version}")
     # Template variables are pasted into the page as they are: escape them for HTML.

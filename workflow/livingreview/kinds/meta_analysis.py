@@ -1,0 +1,126 @@
+"""The meta-analytic review (config ``kind: meta-analysis``, e.g. the Metapsy review): studies and
+comparisons imported from an evidence database, the author's decisions and conclusion statements,
+the effects pooled into ``synthesis.csv``.
+
+:class:`MetaAnalysis` is its plugin (:class:`~livingreview.kinds.ReviewKind`);
+the data model it reads, checks and describes is :mod:`livingreview.meta_analysis`,
+the pooling :mod:`livingreview.pooling` (rule ``synthesis``), and what its
+changes report adds :mod:`livingreview.compare_meta`.
+"""
+
+from __future__ import annotations
+
+from .. import guards, meta_analysis
+from ..bibtex import read_bibliography
+from ..compare import compare as compare_snapshots
+from ..compare_meta import compare_meta_analysis, first_release
+from ..errors import DataError, LivingReviewError, combined, in_reading_order
+from ..project import SYNTHESIS
+from ..stages import figures
+from ..stages.evidence import read_checked_yaml, read_review, reader_noting
+from ..tables import read_table
+from . import Figure, ReviewKind
+
+
+class MetaAnalysis(ReviewKind):
+    """A meta-analytic review: its tables and database release; pooled effects (``synthesis.csv``); a PRISMA
+    2020 flow diagram and a forest plot; a changes report that also follows comparisons, pooled
+    estimates, statements and the search."""
+
+    name = "meta-analysis"
+    data_files = ("studies", "comparisons", "decisions", "conclusions", "database")
+    synthesis = True
+    figures = (Figure("flow", "figures/prisma.svg", figures.flow_diagram, ("evidence", "published")),
+               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)))
+    release_files = (SYNTHESIS,)
+    changes_template = "changes/meta-analysis.md.j2"
+
+    def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
+        """The tables (studies, comparisons, the author's decisions and conclusion statements), the
+        database release's metadata, the review metadata and the bibliography, read and cross-checked.
+
+        Every file is read before the build stops, so that all their problems are reported together.
+        """
+        studies, comparisons, decisions = data["studies"], data["comparisons"], data["decisions"]
+        conclusions, database = data["conclusions"], data["database"]
+        review, bibliography = data["review"], data["bibliography"]
+        problems: list[LivingReviewError] = []
+        read = reader_noting(problems)
+
+        metadata = read(read_review, review, allow_invisible)
+        release = read(read_checked_yaml, database, meta_analysis.DATABASE_SCHEMA, "database metadata",
+                       "import the release again (make import)", allow_invisible)
+        release = release[0] if release else None
+        study_table = read(read_table, studies, meta_analysis.STUDIES_SCHEMA, "study table", "key",
+                           allow_invisible=allow_invisible)
+        comparison_table = read(read_table, comparisons, meta_analysis.COMPARISONS_SCHEMA, "comparison table", "id",
+                                allow_invisible=allow_invisible)
+        decision_table = read(read_table, decisions, meta_analysis.DECISIONS_SCHEMA, "decisions table", "key",
+                              allow_empty=True, allow_invisible=allow_invisible)
+        conclusion_table = read(read_table, conclusions, meta_analysis.CONCLUSIONS_SCHEMA, "conclusions table", "id",
+                                allow_empty=True, allow_invisible=allow_invisible)
+        cited = [s["key"] for s in study_table.rows] if study_table is not None else []
+        cited += [release["citation_key"]] if release else []
+        references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+        for table in (study_table, comparison_table, decision_table, conclusion_table):
+            problems += table.problems if table is not None else []
+        problems += bib_problems
+        paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "conclusions": conclusions,
+                 "database": database, "bibliography": bibliography}
+        if None not in (study_table, comparison_table, decision_table):
+            problems += meta_analysis.cross_check_problems(study_table, comparison_table, decision_table,
+                                                           None if bib_problems else references, release, paths)
+        if conclusion_table is not None:
+            problems += meta_analysis.conclusion_problems(conclusion_table, conclusions)
+        if problems:
+            raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, conclusions,
+                                                       bibliography]))
+        rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
+        included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
+        if not included:
+            raise DataError(decisions, None, "every study is excluded or retracted; the review would cite nothing",
+                            "include at least one study (delete its row from the decisions table)")
+        keys = [s["key"] for s in rows] + [release["citation_key"]]
+        evidence = {
+            "kind": self.name,
+            "review": metadata,
+            "database": release,
+            "studies": rows,
+            "comparisons": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comparison_table.rows],
+            "decisions": decision_table.rows,
+            "conclusions": sorted(conclusion_table.rows, key=lambda c: (c["order"], c["id"])),
+            "included": [s["key"] for s in included],
+            "references": {key: references[key].to_dict() for key in keys},
+            "sources": {**paths, "review": review},
+        }
+        summary = (f"{len(rows)} studies ({len(included)} included), {len(comparison_table.rows)} comparisons, "
+                   f"{len(decision_table.rows)} decisions, {len(conclusion_table.rows)} conclusion statements, "
+                   f"{len(references)} bibliography entries")
+        return evidence, summary
+
+    def section_context(self, evidence: dict, synthesis: dict | None) -> dict:
+        """The names a section template receives (:func:`livingreview.meta_analysis.context`) and the figures."""
+        return dict(meta_analysis.context(evidence, synthesis), figures=self.figure_files())
+
+    def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
+        """The comparisons, the database release and its search flow, the pooled effects (the rows of
+        *synthesis*, as the table prints them) and the conclusion statements as printed."""
+        rows = {(r["analysis"], r["level"]): r for r in synthesis or []}
+        return {
+            "comparisons": {c["id"]: c for c in evidence["comparisons"]},
+            "database": {k: v for k, v in evidence["database"].items() if k != "search_flow"},
+            "search_flow": evidence["database"].get("search_flow", {}),
+            "synthesis": list(synthesis or []),
+            "conclusions": [dict({k: v for k, v in c.items() if not k.startswith("_")},
+                                 text=guards.render_statement(c, rows[(c["analysis"], c["level"])]))
+                            for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows],
+        }
+
+    def compare(self, baseline: dict | None, snapshot: dict) -> dict:
+        """``changes`` without the renamed studies among the added and removed ones, and ``meta``: what
+        :mod:`livingreview.compare_meta` adds (:class:`~livingreview.compare_meta.MetaChanges`)."""
+        changes = compare_snapshots(baseline, snapshot)
+        if baseline is None:
+            return {"changes": changes, "meta": first_release(snapshot)}
+        changes, meta = compare_meta_analysis(baseline, snapshot, changes)
+        return {"changes": changes, "meta": meta}
