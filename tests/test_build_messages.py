@@ -81,3 +81,13 @@ def test_the_plugin_says_nothing_is_to_be_done_on_stdout(capsys):
 def test_the_plugin_drops_snakemakes_progress(capsys):
     assert shown(capsys, "Select jobs to execute...", level=logging.INFO) == ("", "")
 
+
+
+def test_after_an_interrupt_the_plugin_drops_what_snakemake_reports_while_it_stops(capsys):
+    handler = LogHandler.__new__(LogHandler)
+    logging.Handler.__init__(handler)
+    handler.__post_init__()
+    for level, message in [(logging.INFO, "Terminating processes on user request, this might take some time."),
+                           (logging.ERROR, "RuntimeError: Cannot close a running event loop")]:
+        handler.emit(logging.LogRecord("snakemake", level, __file__, 1, message, None, None))
+    assert capsys.readouterr().err == "livingreview: build interrupted; Snakemake stops after the jobs running now\n"

@@ -10,7 +10,8 @@ terminal this handler keeps only what an author needs:
   livingreview error (a bad config, a missing template) without the
   traceback Snakemake adds, a syntax error in a workflow file with its file
   and line, a held lock with the command that removes it;
-- an interrupt (Ctrl-C, SIGTERM), and "Nothing to be done" (on stdout);
+- an interrupt (Ctrl-C, SIGTERM), without the errors Snakemake reports while
+  it stops, and "Nothing to be done" (on stdout);
 - every other warning and error of Snakemake as it is.
 
 It reads only what Snakemake hands every logger (the record's message and
@@ -94,6 +95,7 @@ class LogHandler(LogHandlerBase):
 
     def __post_init__(self) -> None:
         self.job_failed = False
+        self.interrupted = False
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "event", None)
@@ -104,7 +106,13 @@ class LogHandler(LogHandlerBase):
             self.show(shown or f"error: {text} (see Snakemake's log in .snakemake/log/)")
             return
         if text.startswith(INTERRUPTED):
+            self.interrupted = True
             self.show("livingreview: build interrupted; Snakemake stops after the jobs running now")
+            return
+        if self.interrupted and record.levelno >= logging.ERROR:
+            # What Snakemake says while it stops: that jobs did not complete, and, when Ctrl-C came while its
+            # asyncio runner was running, a traceback of its tear-down ("Cannot close a running event loop",
+            # Snakemake 9.27.1; no upstream issue found). The workflow's onerror says what became of output/.
             return
         if text.startswith(NOTHING_TO_DO):
             print("livingreview: nothing to be done; the published release is up to date", flush=True)

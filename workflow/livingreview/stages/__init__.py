@@ -14,9 +14,9 @@ so a job may run in a thread of Snakemake or in a process of its own.
 A test can stop a stage at its start, deterministically (tests/test_interrupt.py):
 with ``LIVINGREVIEW_PAUSE_AT=NAME`` (a stage function, e.g. ``publish``) and
 ``LIVINGREVIEW_PAUSE_FIFO=PATH`` (a named pipe) in the environment, that
-stage opens the pipe for reading before it does anything, which blocks until
-the test opens it for writing (the stage has then been reached), and reads
-until the test closes it (the stage then goes on).
+stage's first job opens the pipe for reading before it does anything, which
+blocks until the test opens it for writing (the stage has then been reached),
+and reads until the test closes it (the stage then goes on).
 """
 
 from __future__ import annotations
@@ -36,10 +36,20 @@ INTERNAL_ERROR = "internal error (a bug in livingreview; please report it with t
 
 
 def pause_if_asked(name: str) -> None:
-    """Block until the test holding the named pipe lets stage *name* go on (see the module's docstring)."""
-    if os.environ.get(PAUSE_AT) == name and os.environ.get(PAUSE_FIFO):
-        with open(os.environ[PAUSE_FIFO], encoding="utf-8") as pipe:
-            pipe.read()
+    """Block until the test holding the named pipe lets stage *name* go on (see the module's docstring).
+
+    Only the first job of the stage to get here is held (a stage such as ``render`` has one job per
+    section, run at once): it creates ``PIPE.taken``, which the others find there.
+    """
+    fifo = os.environ.get(PAUSE_FIFO)
+    if os.environ.get(PAUSE_AT) != name or not fifo:
+        return
+    try:
+        os.close(os.open(f"{fifo}.taken", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    with open(fifo, encoding="utf-8") as pipe:
+        pipe.read()
 
 
 def failure_text(exc: BaseException) -> str:
