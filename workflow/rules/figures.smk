@@ -3,6 +3,8 @@
 meta-analytic review's PRISMA 2020 flow diagram and forest plot, a narrative review's map of its studies
 by theme and design."""
 
+from livingreview.stages import figures  # noqa: E402
+
 FIGURES = {figure.name: figure for figure in KIND.figures}
 FIGURE_FILES = {name: staged(path) for name, path in KIND.figure_files().items()}
 # Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter):
@@ -47,5 +49,5 @@ for figure in KIND.figures:
             code=stage_code("figures"),
             figure=figure.name,
         run:
-            FIGURES[params.figure].draw(**figure_arguments(params.figure, input), out=output.svg,
-                                        picture=output.png, log=log[0])
+            draw = getattr(figures, FIGURES[params.figure].function)
+            draw(**figure_arguments(params.figure, input), out=output.svg, picture=output.png, log=log[0])
