@@ -13,10 +13,13 @@ from livingreview import codegraph  # noqa: E402
 from livingreview import config as review_config  # noqa: E402
 from livingreview import kinds as review_kinds  # noqa: E402
 from livingreview import project  # noqa: E402
+from livingreview import snakemake_fixes  # noqa: E402
 from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
 from livingreview.templates import template_file  # noqa: E402
 
+# A SIGTERM must stop the build, not hang it (a bug of Snakemake's scheduler: livingreview.snakemake_fixes).
+snakemake_fixes.apply()
 # The package imported must be this project's own (not that of the copy a virtual environment was made for).
 project.check_package(workflow.basedir)
 CFG = review_config.check(config, pipeline=workflow.basedir)
