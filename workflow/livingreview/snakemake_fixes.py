@@ -5,6 +5,9 @@ does. Each names the Snakemake code it mends; remove it when Snakemake is fixed.
 
 from __future__ import annotations
 
+import logging
+import sys
+
 
 def _exit_gracefully(self, *args) -> None:
     """Snakemake's SIGTERM handler without its lock: the handler runs in the main thread, which may
@@ -26,3 +29,32 @@ def apply() -> None:
     from snakemake.scheduling.job_scheduler import JobScheduler
 
     JobScheduler.exit_gracefully = _exit_gracefully
+
+
+class _AfterTearDown(logging.Handler):
+    """What Snakemake logs after its logging was shut down, which Python's last-resort handler would
+    print whole: shown as a plain line, except the tear-down error of an interrupted build."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if logging.getLogger("snakemake.logging").handlers:
+            return  # Snakemake's logging is running: the logger plugin shows the record
+        message = record.getMessage()
+        if "Cannot close a running event loop" in message:
+            return  # Snakemake's tear-down after Ctrl-C; the logger plugin has said the build was interrupted
+        print(message.strip().splitlines()[-1] if message.strip() else message, file=sys.stderr)
+
+
+def quiet_tear_down() -> None:
+    """Keep Snakemake's tear-down error after Ctrl-C off the terminal.
+
+    After a KeyboardInterrupt, ``SnakemakeApi._cleanup`` (snakemake/api.py, 9.27.1) first stops its
+    logging (every handler removed), then closes the workflow's asyncio runner, which raises
+    ``RuntimeError: Cannot close a running event loop``; ``snakemake.cli.main`` then logs it with no
+    handler left, and Python's last-resort handler prints two tracebacks under the plugin's "build
+    interrupted". No upstream issue was found. A handler on the parent logger ``snakemake`` takes
+    what is logged then: that error is dropped, anything else is shown as its last line. Installed
+    by ``python -m livingreview build`` (plain ``snakemake`` still prints the tracebacks).
+    """
+    parent = logging.getLogger("snakemake")
+    if not any(isinstance(handler, _AfterTearDown) for handler in parent.handlers):
+        parent.addHandler(_AfterTearDown())

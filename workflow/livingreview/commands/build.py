@@ -107,4 +107,8 @@ def build(review: Path, pairs: list[str]) -> int:
     print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
     from snakemake.cli import main as snakemake
 
+    from ..snakemake_fixes import quiet_tear_down
+
+    quiet_tear_down()
+
     return snakemake(snakemake_arguments(project, review, pairs))  # raises SystemExit with Snakemake's status
