@@ -137,14 +137,20 @@ def publication_timestamp(review: dict) -> int:
     return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC).timestamp())
 
 
+# The PDF standards Typst is asked to meet: PDF/UA-1 (tagged, every figure with its alternative text, a
+# title, a language; Typst checks these and stops when one is missing). Typst 0.14 knows no PDF/UA-2.
+PDF_STANDARDS = ["ua-1"]
+
+
 def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int, template: str) -> None:
-    """Compile a Typst file to PDF with only the fonts of the typst package and of *font_dirs*."""
+    """Compile a Typst file to a tagged PDF/UA-1 file (:data:`PDF_STANDARDS`) with only the fonts of the
+    typst package and of *font_dirs*."""
     import typst
 
     fonts = [folder for folder in font_dirs if Path(folder).is_dir()]
     try:
         pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
-                            ignore_system_fonts=True, timestamp=timestamp)
+                            ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
     except Exception as exc:  # typst raises its own TypstError types
         raise typst_error(getattr(exc, "diagnostic", ""), getattr(exc, "message", str(exc)), source,
                           template) from None
@@ -224,7 +230,8 @@ def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[st
     *figures*)."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review)
-                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
+                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent)),
+                             "figure-files": figure_folder(figures)})
     tree = numbered_article(breakable_citations(read_json(ast)))
     write_atomic(typst, pandoc.write_ast(tree, "typst", [defaults, variables], ast))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
