@@ -14,7 +14,7 @@ REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
 
-.PHONY: review import test bench bench-scale verify check-bib unlock lock clean
+.PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
@@ -55,6 +55,9 @@ verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
 	$(RUN) check-bib "$(BIB)"
+
+pages: $(INSTALL)  ## Render REVIEW's published PDF pages and HTML page (phone, desktop) as PNG in REVIEW/build/pages/
+	$(RUN) pages $(REVIEW)
 
 unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
 	$(VENV)/bin/snakemake --unlock -d $(REVIEW)
