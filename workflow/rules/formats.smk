@@ -86,6 +86,7 @@ rule jats:
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/jats.yaml"),
         template=template("jats/template.xml"),
+        figures=list(FIGURE_FILES.values()),
     output:
         jats=staged("review.jats.xml"),
         variables=f"{BUILD}/pandoc/jats.yaml",
@@ -95,5 +96,5 @@ rule jats:
         code=CODE,
     run:
         formats.jats(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
-                     template=input.template, variables=output.variables,
+                     template=input.template, figures=RELEASE, variables=output.variables,
                      out=output.jats, log=log[0])

@@ -28,7 +28,7 @@ from ..citeproc import citation_keys, numbered_article, reference_keys
 from ..csl import first_and_last_page, references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
-from ..jats import article_parts, front, with_bibliography
+from ..jats import article_parts, figure_alternative, finish, front, with_bibliography
 from ..names import full_name
 from ..records import Name, Reference
 from ..templates import shown_path
@@ -290,18 +290,37 @@ def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
+def figure_alternatives(folder: str) -> dict[str, tuple[str, str]]:
+    """The text alternative (title, description) of each figure of the staged release in *folder*, by its
+    path in the article (``figures/NAME.svg``)."""
+    return {f"figures/{path.name}": figure_alternative(path.read_text(encoding="utf-8"))
+            for path in sorted(Path(folder, "figures").glob("*.svg"))}
+
+
+def data_citations(evidence: dict) -> dict[str, str]:
+    """The bibliography keys of the databases the review's data come from, with their versions (a
+    meta-analytic review's database release), which JATS cites as data."""
+    database = evidence.get("database") or {}
+    key = database.get("citation_key")
+    return {key: str(database.get("release", ""))} if key and database.get("release") else {}
+
+
 @stage
-def jats(*, ast: str, evidence: str, defaults: str, template: str, variables: str, out: str, log: str) -> None:
+def jats(*, ast: str, evidence: str, defaults: str, template: str, figures: str, variables: str, out: str,
+         log: str) -> None:
     """The article's syntax tree -> review.jats.xml with pandoc's JATS writer (*defaults*:
     ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body with its citations as links to the
     references, the front matter from the review metadata, and the reference list in the article's order,
     each entry an ``<element-citation>`` that pandoc makes from its CSL item (see
-    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`)."""
+    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`), finished by
+    :func:`livingreview.jats.finish` (labels, text alternatives of the figures of the staged release, folder
+    *figures*, links to figures and tables, the abstract, publication types)."""
     data = read_json(evidence)
     tree, order = with_bibliography(read_json(ast))
     tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    write_atomic(out, pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast))
+    written = pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast)
+    write_atomic(out, finish(written, review, figure_alternatives(figures), data_citations(data)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}, {len(order)} references")
