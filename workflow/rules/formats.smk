@@ -67,6 +67,7 @@ rule docx:
         defaults=template("pandoc/docx.yaml"),
         common=template("pandoc/common.yaml"),
         pictures=list(PICTURE_FILES.values()),
+        figures=list(FIGURE_FILES.values()),
     output:
         docx=staged("review.docx"),
         variables=f"{BUILD}/pandoc/docx.yaml",
@@ -74,9 +75,12 @@ rule docx:
         f"{BUILD}/logs/docx.log",
     params:
         code=CODE,
+        line_numbers=CFG["docx_line_numbers"],
+        page_numbers=CFG["docx_page_numbers"],
     run:
         formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
-                     pictures=BUILD, variables=output.variables, out=output.docx, log=log[0])
+                     pictures=BUILD, figures=RELEASE, variables=output.variables, out=output.docx, log=log[0],
+                     line_numbers=params.line_numbers, page_numbers=params.page_numbers)
 
 
 rule jats:

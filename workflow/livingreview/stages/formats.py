@@ -32,7 +32,7 @@ from ..jats import article_parts, figure_alternative, finish, front, with_biblio
 from ..names import full_name
 from ..records import Name, Reference
 from ..templates import shown_path
-from ..wordfile import deterministic_docx
+from ..wordfile import deterministic_docx, with_numbering
 from . import stage
 
 
@@ -253,9 +253,11 @@ def publication_time(review: dict) -> dt.datetime:
     return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
 
 
-def with_pictures(tree: dict) -> dict:
+def with_pictures(tree: dict, alternatives: dict[str, tuple[str, str]] | None = None) -> dict:
     """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG
-    (``figures/NAME.png``), for a format that cannot hold the SVG."""
+    (``figures/NAME.png``), for a format that cannot hold the SVG; its alternative text (the image's
+    inlines, which the Word file keeps as the picture's description) is the figure's full description
+    from *alternatives* (see :func:`figure_alternatives`), when it has one, instead of its caption."""
     def walk(node):
         """*node* (any part of the tree) with its figures replaced."""
         if isinstance(node, list):
@@ -267,25 +269,30 @@ def with_pictures(tree: dict) -> dict:
             attributes, caption, (source, title) = node["c"]
             figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
             if figure:
-                node["c"] = [attributes, caption, [f"figures/{figure.group(1)}.png", title]]
+                description = (alternatives or {}).get(source, ("", ""))[1]
+                alternative = [{"t": "Str", "c": description}] if description else caption
+                node["c"] = [attributes, alternative, [f"figures/{figure.group(1)}.png", title]]
         return node
     return walk(tree)
 
 
 @stage
-def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, variables: str, out: str,
-         log: str) -> None:
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, figures: str, variables: str,
+         out: str, log: str, line_numbers: bool = False, page_numbers: bool = True) -> None:
     """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), each figure
-    the PNG in ``figures/`` of the folder *pictures* (see :func:`with_pictures`), its document properties
-    from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    the PNG in ``figures/`` of the folder *pictures* with the full description of its SVG in the staged
+    release (folder *figures*) as its alternative text (see :func:`with_pictures`), its document properties
+    from the review metadata, with *line_numbers* and *page_numbers* (config ``docx_line_numbers``,
+    ``docx_page_numbers``), its bytes fixed (see :mod:`livingreview.wordfile`)."""
     review = read_json(evidence)["review"]
     # The figures' PNG files are found in *pictures* (by a path that names no build folder, as the Word
     # file records it), other images beside review.md, then in the review folder.
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
                                      "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
                                                        "."]})
-    tree = with_pictures(numbered_article(read_json(ast)))
+    tree = with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures))
     data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
+    data = with_numbering(data, line_numbers=line_numbers, page_numbers=page_numbers)
     write_atomic(out, deterministic_docx(data, publication_time(review)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
