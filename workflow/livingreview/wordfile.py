@@ -69,7 +69,7 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FOOTER_XML = (f'<?xml version="1.0" encoding="UTF-8"?><w:ftr xmlns:w="{_W}"><w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
               '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText>'
               '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
-              '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>').encode("utf-8")
+              '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>').encode()
 # Line numbers in the margin, every line, continuous through the document.
 LINE_NUMBERS = b'<w:lnNumType w:countBy="1" w:restart="continuous"/>'
 # sectPr's children that come after lnNumType (ECMA-376 order): it is put before the first of them.
