@@ -201,7 +201,7 @@ def test_jats_back_holds_acknowledgement_conflicts_and_ten_structured_references
     assert [ref.get("id") for ref in refs] == [f"ref-{key}" for key in sorted(numbering, key=numbering.get)]
     for ref in refs:
         citation = ref.find("element-citation")
-        assert citation.get("publication-type") == "article-journal"
+        assert citation.get("publication-type") == "journal"  # JATS's word (CSL says article-journal)
         names = citation.findall("person-group[@person-group-type='author']/name")
         assert len(names) == 3 and all(n.findtext("surname") and n.findtext("given-names") for n in names)
     first = refs[0].find("element-citation")
