@@ -52,8 +52,8 @@ def screenshot(address: str, out: str | Path, width: int, height: int) -> None:
 def axe_audit(page: str | Path, axe_script: str | Path, width: int = 1280, height: int = 900) -> dict:
     """axe-core's results (``violations``, ``passes``, ...) for the HTML file *page*, run in headless Chromium.
 
-    A copy of the page, beside the original (so that relative links resolve alike), loads *axe_script* and
-    runs ``axe.run`` on the document once it has loaded; the results are then written into an element
+    A copy of the page (standalone: the release's pages need no other file) in a temporary folder loads
+    *axe_script* and runs ``axe.run`` on the document once it has loaded; the results are then written into an element
     added after the audit, which Chromium's ``--dump-dom`` prints.
     """
     page = Path(page).resolve()
@@ -72,14 +72,11 @@ def axe_audit(page: str | Path, axe_script: str | Path, width: int = 1280, heigh
               "});</script>\n")
     html = page.read_text(encoding="utf-8")
     at = html.rindex("</body>")
-    with tempfile.NamedTemporaryFile("w", suffix=".html", dir=page.parent, prefix=".axe-", delete=False,
-                                     encoding="utf-8") as copy:
-        copy.write(html[:at] + runner + html[at:])
-    try:
+    with tempfile.TemporaryDirectory(prefix="livingreview-axe-") as folder:
+        copy = Path(folder, page.name)
+        copy.write_text(html[:at] + runner + html[at:], encoding="utf-8")
         dom = run_chromium([f"--window-size={width},{height}", "--virtual-time-budget=60000", "--dump-dom",
-                            Path(copy.name).as_uri()])
-    finally:
-        os.unlink(copy.name)
+                            copy.as_uri()])
     start = dom.find(f'<pre id="{RESULT_ID}">')
     if start < 0:
         raise RuntimeError("axe-core did not report (no results in the page after loading)")

@@ -8,7 +8,6 @@ Debian's ``chromium``). They are written to ``REVIEW/build/pages/``, never to th
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -44,25 +43,22 @@ def render(review: str, out: str | None = None, dpi: int = 80) -> list[Path]:
 
 
 def html_slices(page: Path, html: str, folder: Path, name: str, width: int) -> list[Path]:
-    """Screenshots of the HTML page at *width*, top to bottom, each SLICE pixels high: a copy of the page
-    beside it (so that it looks the same) is shifted up by a slice each time (Chromium's command line cannot
+    """Screenshots of the HTML page at *width*, top to bottom, each SLICE pixels high: a copy of the page (it
+    is standalone) in a temporary folder is shifted up by a slice each time (Chromium's command line cannot
     scroll), until a slice is blank."""
     written = []
     at = html.index("</head>")
-    for number in range(MAX_SLICES):
-        shift = f"<style>body {{ margin-top: -{number * SLICE}px; }}</style>"
-        with tempfile.NamedTemporaryFile("w", suffix=".html", dir=page.parent, prefix=".pages-", delete=False,
-                                         encoding="utf-8") as copy:
-            copy.write(html[:at] + shift + html[at:])
-        picture = folder / f"html-{name}-{number + 1:02d}.png"
-        try:
-            browser.screenshot(Path(copy.name).as_uri(), picture, width, SLICE)
-        finally:
-            os.unlink(copy.name)
-        if _blank(picture):
-            picture.unlink()
-            break
-        written.append(picture)
+    with tempfile.TemporaryDirectory(prefix="livingreview-pages-") as scratch:
+        copy = Path(scratch, page.name)
+        for number in range(MAX_SLICES):
+            shift = f"<style>body {{ margin-top: -{number * SLICE}px; }}</style>"
+            copy.write_text(html[:at] + shift + html[at:], encoding="utf-8")
+            picture = folder / f"html-{name}-{number + 1:02d}.png"
+            browser.screenshot(copy.as_uri(), picture, width, SLICE)
+            if _blank(picture):
+                picture.unlink()
+                break
+            written.append(picture)
     return written
 
 
