@@ -87,8 +87,9 @@ def test_html_figures_keep_a_readable_size(release):
 
 
 @needs_chromium
-def test_axe_finds_no_serious_or_critical_violation(release):
-    results = browser.axe_audit(release / "review.html", AXE)
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_axe_finds_no_serious_or_critical_violation(release, width, height):
+    results = browser.axe_audit(release / "review.html", AXE, width=width, height=height)
     assert results["testEngine"]["name"] == "axe-core"
     assert browser.failing(results) == []
 
