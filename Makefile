@@ -13,6 +13,9 @@ RUN    := $(PY) -m livingreview
 REVIEW ?= .
 # Options for the build, e.g. make review CONFIG="reference_style=vancouver"
 CONFIG ?=
+# STRICT=1: what a journal runs; refuse to publish what a build otherwise only warns about (config key strict)
+STRICT ?=
+BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=true))
 
 .PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean
 
@@ -22,12 +25,12 @@ RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
 
-review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/
-	@if [ -z "$(CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
+review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
+	@if [ -z "$(BUILD_CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
 	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
-	    $(RUN) build $(REVIEW) $(if $(CONFIG),--config $(CONFIG)); \
+	    $(RUN) build $(REVIEW) $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
 	fi
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
@@ -36,9 +39,12 @@ import: $(INSTALL)  ## Import REVIEW/sources/RELEASE/ into REVIEW's tables, refe
 	@if [ -z "$(RELEASE)" ]; then echo "usage: make import REVIEW=examples/metapsy-depression RELEASE=22.0.2" >&2; exit 2; fi
 	$(RUN) import --review $(REVIEW) --release $(RELEASE)
 
-test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
+# The tests are independent (each builds in a folder of its own): two workers (pytest-xdist), one per core of
+# the machine the suite is sized for; TESTFLAGS passes more, e.g. make test TESTFLAGS="-k metapsy -n 0".
+TESTFLAGS ?=
+test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end) on two cores
 	$(PY) -m ruff check --no-cache .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist worksteal $(TESTFLAGS)
 
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench $(REVIEW)

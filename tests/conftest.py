@@ -103,3 +103,23 @@ def example_release(built_project) -> Path:
 def project(tmp_path: Path, example_release: Path) -> Path:
     """A fresh copy of the project, with the example's first release published."""
     return copy_project(tmp_path / "project", example_release)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A fresh copy of the project with nothing built or published: for tests that run stages in this process
+    (tests/in_process.py) and need no release."""
+    return copy_project(tmp_path / "project")
+
+
+# The longest whole-pipeline tests (a 2,000-reference build, the Metapsy review's update from a fresh clone, the
+# interrupted builds) start first, so that with two workers (make test: pytest -n 2) neither waits for one at the
+# end. The order of the other tests is kept; the tests do not depend on their order.
+START_FIRST = ("test_scale.py", "test_interrupt.py", "test_metapsy_review.py", "test_pipeline.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        name = item.path.name
+        return START_FIRST.index(name) if name in START_FIRST else len(START_FIRST)
+    items.sort(key=rank)  # stable: the order within each file is kept

@@ -15,7 +15,7 @@ from pathlib import Path
 from livingreview import config as review_config
 from livingreview import kinds
 from livingreview.csl import is_csl_style
-from livingreview.project import SECTIONS, template_folders
+from livingreview.project import template_folders
 from livingreview.stages import article, evidence, figures, formats, sections
 from livingreview.templates import template_file
 
@@ -46,14 +46,14 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         kind = kinds.get(config["kind"])
         evidence.load(kind=kind, data={key: config[key] for key in kind.all_data_files()},
                       out=str(build / "evidence.json"), log=str(build / "log"))
-        for section in SECTIONS:
+        for section in kind.sections:
             template(f"sections/{section}.md.j2")
             sections.render(kind=kind, section=section, evidence=str(build / "evidence.json"), synthesis=None,
                             templates=folders, out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
         style = config["reference_style"]
         style_file = style if is_csl_style(style) else template(f"references/{style}.csl")
         article.assemble(evidence=str(build / "evidence.json"),
-                         sections=[str(build / "sections" / f"{s}.md") for s in SECTIONS], templates=folders,
+                         sections=[str(build / "sections" / f"{s}.md") for s in kind.sections], templates=folders,
                          style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
                                                                  "markdown": template("pandoc/markdown.yaml")},
                          out=str(build / "review.md"), ast=str(build / "review.json"),

@@ -96,12 +96,12 @@ def test_article_paragraphs_keep_text_and_cite_keys(tmp_path):
         {"section": "Introduction", "text": f"Second finding {m('a', 'b')} and a link {m('a', 'b', 'c')}."},
         {"section": "Introduction", "text": f"Data that looks like a citation [1] or [@b] is text {m('c')}.)"},
         {"section": "Introduction", "text": "Table 1. Studies."},
-        {"section": "Introduction", "text": "| Ref. | Design |"},
-        {"section": "Introduction", "text": f"| {m('b')} | trial | x |"},
-        {"section": "References", "text": f'{m("a")} A. Author. "Title." Journal 1 (2020).'},
-        {"section": "References", "text": f'{m("b")} "B." (2021).'},
-        {"section": "References", "text": f'{m("c")} "C." (2022).'},
-        {"section": "Back matter", "text": "Version: 1.0.0"},
+        {"section": "Introduction", "text": "| Ref. | Design |", "id": "row:Table 1:Ref."},
+        {"section": "Introduction", "text": f"| {m('b')} | trial | x |", "id": f"row:Table 1:{m('b')}"},
+        {"section": "References", "text": f'{m("a")} A. Author. "Title." Journal 1 (2020).', "id": "ref:a"},
+        {"section": "References", "text": f'{m("b")} "B." (2021).', "id": "ref:b"},
+        {"section": "References", "text": f'{m("c")} "C." (2022).', "id": "ref:c"},
+        {"section": "Back matter", "text": "Version: 1.0.0", "id": "Version"},
     ]
 
 
@@ -238,10 +238,10 @@ def test_a_study_inserted_in_the_middle_adds_paragraphs_and_renumbers_the_rest()
     new = snapshot("2", [study("a"), study("b"), study("c")],
                    [f"A text {m('a')}.", f"B text {m('b')}.", f"C text {m('c')}.", f"All {m('a', 'b', 'c')}."])
     paragraphs, renumbered = compare_paragraphs(old, new)
-    assert [(p.kind, p.position, p.cites) for p in paragraphs] == [("added", 2, ("b",)), ("changed", 4, ("b",))]
+    # The summary's words did not change, only the studies it cites: counted and named, not diffed.
+    assert [(p.kind, p.position, p.cites) for p in paragraphs] == [("added", 2, ("b",)), ("cites", 4, ("b",))]
     assert [(s.op, s.text) for s in paragraphs[0].segments] == [("insert", "B text [2].")]
-    assert [(s.op, s.text) for s in paragraphs[1].segments] == [("equal", "All"), ("delete", "[1,2]."),
-                                                               ("insert", "[1-3].")]
+    assert paragraphs[1].segments == () and paragraphs[1].cites_added == ("b",) and paragraphs[1].cites_removed == ()
     assert renumbered == 1  # "C text [2]." became "C text [3]."
 
 
@@ -298,7 +298,7 @@ def test_report_names_versions_studies_numbers_and_paragraphs():
     assert ("- **A et al. 2020** (a), “On A”, theme: Theme one. Reference 1.\n  - *description* (data/studies.csv)\n"
             "    - old: ~~a found.~~\n    - new: **a found less.**") in text
     assert "| C et al. 2020 | c | 3 | 2 |" in text and "| B et al. 2020 | b | 2 | — |" in text
-    assert "**Introduction, paragraph 1 (removed)**. Cites: b (was \\[2\\]).\n\n> ~~B says \\[2\\].~~" in text
+    assert "**Introduction, paragraph 1** (removed). Cites: b (was \\[2\\]).\n\n> ~~B says \\[2\\].~~" in text
     assert "1 more paragraph differs only in its citation numbers" in text
     assert "Note:" not in text
 
@@ -363,3 +363,27 @@ def test_a_large_update_is_compared_paragraph_by_paragraph_not_each_with_every_o
 def test_a_whole_number_from_a_number_column_is_shown_without_decimals():
     """pandas reads a number column with blanks as decimals: 38.0 is reported as 38, 38.5 as it is."""
     assert [show_value(v) for v in (38.0, 38.5, 0.71, None, 7, [1.0, "a"])] == ["38", "38.5", "0.71", "", "7", "1; a"]
+
+
+def test_paragraphs_with_an_id_are_matched_by_it_moved_renamed_and_never_with_another():
+    def about(subject: str, text: str) -> dict:
+        return {"section": "Description", "id": subject, "text": f"{subject}. {text}"}
+
+    old = snapshot("1", [study(k) for k in "abcde"], [])
+    new = snapshot("2", [study(k) for k in "abcde"], [])
+    old["paragraphs"] = [about("Alpha", f"Tested in 3 trials {m('a')}."), about("Beta", f"Tested in 4 trials {m('b')}."),
+                         about("Gamma", f"Tested in 5 trials {m('c')}."), about("Eta", f"Tested in 6 trials {m('e')}.")]
+    new["paragraphs"] = [about("Beta", f"Tested in 7 trials {m('b')}."), about("Gamma rays", f"Tested in 5 trials {m('c')}."),
+                         about("Alpha", f"Tested in 3 trials {m('a')}."), about("Eta", f"Tested in 6 trials {m('d', 'e')}."),
+                         about("Delta", f"Tested in 3 trials {m('d')}.")]
+    paragraphs, _ = compare_paragraphs(old, new)
+    assert [(p.kind, p.subject, p.old_subject) for p in paragraphs] == [
+        ("changed", "Beta", ""), ("renamed", "Gamma rays", "Gamma"), ("moved", "Alpha", ""), ("cites", "Eta", ""),
+        ("added", "Delta", "")]
+    assert [(s.op, s.text) for s in paragraphs[0].segments] == [("equal", "Beta. Tested in"), ("delete", "4"),
+                                                               ("insert", "7"), ("equal", "trials [2].")]
+    assert paragraphs[3].cites_added == ("d",) and paragraphs[3].segments == ()
+    text = to_markdown(compare(old, new))
+    assert "**Description, Gamma rays** (renamed from “Gamma”)." in text
+    assert "- Description, Eta: now also cites D et al. 2020." in text
+    assert text.split("<details")[0].count("\n") < 20  # the summary, then the folded detail

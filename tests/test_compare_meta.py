@@ -138,3 +138,53 @@ def test_a_first_release_reports_its_own_numbers():
     assert meta.flow == {"previous": None, "now": 1, "carried": 0, "renamed": 0, "new": 1, "left": 0}
     assert meta.search["new"]["last_search"] == "1 January 2022"
     assert [p.new["g"] for p in meta.pooled] == ["0.1"]
+
+
+def test_a_unit_change_and_a_recode_are_reported_once_not_as_revisions():
+    from livingreview.compare import StudyChange
+
+    def side(values: dict[str, dict]) -> dict:
+        base = snapshot({k: {"reference": reference(k, "2020", k)} for k in values})
+        for key, fields in values.items():
+            base["studies"][key].update(fields)
+        return base
+
+    old = side({"a": {"percent_women": 54.05, "country": "uk", "formats": "gsh ush"},
+                "b": {"percent_women": 100.0, "country": "uk", "formats": "gsh ush"},
+                "c": {"percent_women": 67.7, "country": "us", "formats": "grp"}})
+    new = side({"a": {"percent_women": 0.54, "country": "gb", "formats": "gsh"},
+                "b": {"percent_women": 1.0, "country": "gb", "formats": "gsh"},
+                "c": {"percent_women": 0.73, "country": "us", "formats": "grp"}})
+    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(3, 3),
+                   revised=tuple(StudyChange(k, k, k, "", 1, 1, "included",
+                                             compare_meta.field_changes(old["studies"][k], new["studies"][k],
+                                                                        "data/studies.csv")) for k in "abc"))
+    found, changes, _ = compare_meta.not_revisions(old, new, base, (), "data/studies.csv")
+    assert [(n.field, n.kind, n.count, n.old, n.new) for n in found] == [
+        ("percent_women", "unit", 2, "", ""), ("country", "recode", 2, "uk", "gb")]
+    # 67.7 → 0.73 is a revision as well as a unit change; "gsh ush" → "gsh" drops a code: revisions, kept.
+    assert {(s.key, f.field) for s in changes.revised for f in s.fields} == {
+        ("a", "formats"), ("b", "formats"), ("c", "percent_women")}
+
+
+def test_the_drivers_pool_again_a_bounded_number_of_times_whatever_the_number_of_changes(monkeypatch):
+    """Linear in the size of the review: each change's influence is approximated in constant time, and only
+    a fixed number of candidates are pooled again exactly."""
+    import random
+
+    rng = random.Random(1)
+
+    def side(n: int, shift: float) -> dict:
+        studies = {f"s{i}": {"reference": reference(f"S{i}", "2020", f"T{i}")} for i in range(n)}
+        comparisons = [{"id": f"s{i}-1", "key": f"s{i}", "psychotherapy": "cbt", "control": "wl", "time": "post",
+                        "g": rng.gauss(0.5, 0.3) + (shift if i % 2 else 0.0), "g_se": 0.2} for i in range(n)]
+        return snapshot(studies, comparisons)
+
+    calls = []
+    pooled = compare_meta._pooled
+    monkeypatch.setattr(compare_meta, "_pooled", lambda effects: calls.append(len(effects)) or pooled(effects))
+    for n in (200, 2000):
+        calls.clear()
+        drivers = compare_meta.analysis_drivers(side(n, 0.0), side(n + 50, 0.1), "overall", "all")
+        assert drivers.changed >= n and len(drivers.drivers) == compare_meta.DRIVERS_SHOWN
+        assert len(calls) <= 1 + 5 + 2 * compare_meta.DRIVER_CANDIDATES

@@ -235,11 +235,14 @@ CASES = [
                  ["line", "pandoc"], id="html-template-broken"),
 ]
 
-# Cases run end to end as well (the CSL ones: one met when the workflow is read, one by a stage),
+# Cases run end to end as well, one for each place the workflow can meet a mistake: a job of the evidence
+# stage (the bibliography and the metadata go the same way, and so do the data files of
+# test_every_problem_in_the_data_files_is_reported_in_one_build), the configuration, an input file that is
+# missing, a section template, the pdf stage, the CSL style (one met when the workflow is read, one by a stage);
 # with the workflow's own: a rule file broken by hand.
-END_TO_END = {"studies-unknown-theme", "bib-missing-comma", "review-wrong-type", "config-unknown-style",
-              "config-data-file-missing", "template-undefined-variable", "template-missing", "pdf-template-broken",
-              "config-csl-missing", "config-csl-unusable"}
+END_TO_END = {"studies-unknown-theme", "config-unknown-style", "config-data-file-missing",
+              "template-undefined-variable", "template-missing", "pdf-template-broken", "config-csl-missing",
+              "config-csl-unusable"}
 WORKFLOW_CASES = [
     pytest.param(edit("workflow/rules/formats.smk", "rule html:", "rule html(:"), [],
                  "workflow/rules/formats.smk", ["line 11", "SyntaxError"], id="workflow-rule-file-broken"),
@@ -254,10 +257,10 @@ def check_message(message: str, file: str, places: list[str]) -> None:
 
 
 @pytest.mark.parametrize("mutate, overrides, file, places", CASES)
-def test_a_mistake_stops_the_stage_that_meets_it_with_a_clear_message(project, mutate, overrides, file, places):
-    mutate(project)
+def test_a_mistake_stops_the_stage_that_meets_it_with_a_clear_message(sources, mutate, overrides, file, places):
+    mutate(sources)
     with pytest.raises(LivingReviewError) as caught:
-        run_stages(project, overrides or None)
+        run_stages(sources, overrides or None)
     check_message(f"error: {caught.value}", file, places)
 
 
@@ -303,20 +306,20 @@ def error_lines(project: Path) -> list[str]:
     return [line for line in f"error: {caught.value}".splitlines() if line.startswith("error: ")]
 
 
-def test_a_faulty_cell_is_reported_once_with_its_most_basic_problem(project):
+def test_a_faulty_cell_is_reported_once_with_its_most_basic_problem(sources):
     for mutate in (set_cell(S, 8, "description", ""), set_cell(S, 6, "key", ""), set_cell(S, 7, "key", "")):
-        mutate(project)
-    errors = error_lines(project)
+        mutate(sources)
+    errors = error_lines(sources)
     assert errors == [f"error: {S}, row 6 (line 7), column key: is empty but must be filled in.",
                       f"error: {S}, row 7 (line 8), column key: is empty but must be filled in.",
                       f"error: {S}, row 8 (line 9), column description: is empty but must be filled in."]
 
 
-def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(project):
+def test_cross_checks_of_the_study_dataset_come_with_the_problems_of_other_rows(sources):
     for mutate in (set_cell(S, 5, "theme", "neurobiolgy"), set_cell(S, 4, "key", "moen2042"),
                    set_cell(S, 2, "status", "inclded")):
-        mutate(project)
-    errors = error_lines(project)
+        mutate(sources)
+    errors = error_lines(sources)
     assert [e[:e.index(":", 7)] for e in errors] == [f"error: {S}, row 2 (line 3), column status",
                                                  f"error: {S}, row 4 (line 5), key moen2042",
                                                  f"error: {S}, row 5 (line 6), column theme"]

@@ -61,6 +61,27 @@ def test_a_statement_prints_its_numbers_as_the_text_does():
                                                        "stay {")
 
 
+def test_a_condition_and_a_statement_can_name_robustness_results():
+    """``low-rob.ci_low > 0`` reads the sensitivity row of the synthesis table, ``egger.p`` the small-study
+    test; a statement prints them (p with its relation)."""
+    low = dict(ROW, analysis="sensitivity", level="low-rob", k="61", g="0.6800", ci_low="0.5500", ci_high="0.8100")
+    table = synthesis.Results({("control", "wl"): ROW, ("sensitivity", "low-rob"): low},
+                              {"egger": {"test": "egger", "k": "179", "statistic": "7.5400", "p": "0.000000",
+                                         "limit_g": "0.1800", "ci_low": "0.0300", "ci_high": "0.3300"}})
+    condition = guards.parse_condition("k >= 10 and low-rob.ci_low > 0 and egger.p >= 0.10 and egger.limit_g > 0")
+    assert [str(c) for c in condition][1:3] == ["low-rob.ci_low > 0", "egger.p >= 0.10"]
+    assert [str(c) for c in guards.failed(condition, guards.guard_rows(ROW, table))] == ["egger.p >= 0.10"]
+    statement = {"statement": "g = {g}; at low risk {low-rob.g} ({low-rob.k} trials); Egger {egger.p}, limit "
+                              "{egger.limit_g}."}
+    assert guards.unknown_placeholders(statement["statement"]) == []
+    assert guards.render_statement(statement, ROW, table) == ("g = 0.85; at low risk 0.68 (61 trials); Egger p < "
+                                                              "0.001, limit 0.18.")
+    with pytest.raises(guards.ConditionError, match='unknown name "low-risk.g"'):
+        guards.parse_condition("low-risk.g > 0")
+    with pytest.raises(guards.ConditionError, match='unknown name "egger.tau2"'):
+        guards.parse_condition("egger.tau2 > 0")
+
+
 # --- the conclusions table, through the evidence and synthesis stages ---------------------------------
 
 def review_copy(tmp_path: Path, conclusions: str) -> Path:
@@ -78,13 +99,16 @@ def load(folder: Path) -> Path:
                       data={"studies": "data/studies.csv", "comparisons": "data/comparisons.csv",
                             "decisions": "data/decisions.csv", "conclusions": "data/conclusions.csv",
                             "database": "data/database.yaml", "review": "data/review.yaml",
-                            "bibliography": "references.bib"}, out="build/evidence.json", log="build/log")
+                            "certainty": "data/certainty.yaml", "bibliography": "references.bib"},
+                      out="build/evidence.json", log="build/log")
     return folder / "build" / "evidence.json"
 
 
 def pool(folder: Path) -> None:
     with working_directory(folder):
-        synthesis.pool_effects(evidence="build/evidence.json", out="build/synthesis.csv", log="build/log")
+        synthesis.pool_effects(evidence="build/evidence.json", out="build/synthesis.csv",
+                               small_study="build/small_study_effects.csv", subgroups="build/subgroup_differences.csv",
+                               findings="build/summary_of_findings.csv", control_event_rate=0.2, log="build/log")
 
 
 HEADER = "id,order,analysis,level,condition,statement\n"

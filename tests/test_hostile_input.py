@@ -1,9 +1,12 @@
 """Hostile and unlucky input, tried through the real pipeline as an attacker and a careless author would.
 
-Every case edits a fresh copy of the project and runs the real build
-(``python -m livingreview build``: Snakemake, pandoc, Typst). Each must end
-in a clear message (the file, the place, what is wrong, how to fix it),
-exit 1, no traceback, ``output/`` byte-identical, and nothing left behind.
+Every case edits a fresh copy of the project. Each must end in a clear
+message (the file, the place, what is wrong, how to fix it) from the stage
+that meets it, which then writes nothing: the cases run the stages in this
+process (tests/in_process.py). A selection runs the real build as well
+(``python -m livingreview build``: Snakemake, pandoc, Typst) and checks what
+the author sees: exit 1, no traceback, ``output/`` byte-identical, and
+nothing left behind (tests/test_errors.py does the same for plain mistakes).
 The classes: markup injection through values that reach an attribute, a
 URL or the PDF; control and invisible characters; data that is allowed by
 its type but surprising (ties, dates and versions out of order, an output
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_project, leftovers, output_hashes, run_cli
+from in_process import run_stages
+from livingreview.errors import LivingReviewError
 from pypdf import PdfReader
 from test_errors import B, C, R, S, T, edit, set_cell, write
 
@@ -130,18 +135,38 @@ CASES = [
 ]
 
 
+# Cases run end to end as well: a value that would reach an attribute (met by the evidence stage, in a job)
+# and an output folder that would overwrite the project (met when the workflow reads its configuration).
+END_TO_END = {"doi-attribute-injection", "output-dir-is-the-project"}
+
+
+def check_message(message: str, file: str, places: list[str]) -> None:
+    assert "Traceback" not in message and "internal error" not in message, message
+    assert f"error: {file}" in message, message
+    for place in places:
+        assert place in message, f"{place!r} not in:\n{message}"
+    assert "\n  fix: " in message, message
+
+
 @pytest.mark.parametrize("mutate, file, places", CASES)
+def test_hostile_or_unlucky_input_is_refused_plainly_by_its_stage(sources, mutate, file, places):
+    mutate(sources)
+    with pytest.raises(LivingReviewError) as caught:
+        run_stages(sources, formats_too=False)
+    check_message(f"error: {caught.value}", file, places)
+    written = [p for p in (sources / "build").rglob("*") if p.is_file()] if (sources / "build").exists() else []
+    assert written == []  # the stage that refused wrote nothing (no evidence.json, no log, no temporary file)
+    assert not (sources / "output").exists() and leftovers(sources) == []
+
+
+@pytest.mark.parametrize("mutate, file, places", [case for case in CASES if case.id in END_TO_END])
 def test_hostile_or_unlucky_input_is_refused_plainly(project, mutate, file, places):
     before = output_hashes(project)
     mutate(project)
     result = run_cli(project, "build")
     message = result.stderr
     assert result.returncode == 1, message
-    assert "Traceback" not in message and "internal error" not in message, message
-    assert f"error: {file}" in message, message
-    for place in places:
-        assert place in message, f"{place!r} not in:\n{message}"
-    assert "\n  fix: " in message, message
+    check_message(message, file, places)
     assert output_hashes(project) == before
     assert leftovers(project) == []
 
@@ -183,8 +208,10 @@ def attributes(html: str) -> set[tuple[str, str]]:
     return parser.found
 
 
-def test_no_value_from_data_adds_an_attribute_to_the_html(project, example_release):
-    """Hostile text wherever the schemas let text through: the page has no attribute the template lacks."""
+def test_no_value_from_data_adds_an_attribute_to_the_html(sources, example_release):
+    """Hostile text wherever the schemas let text through: the page has no attribute the template lacks.
+    (The stages run in this process: the subject is what the html stage writes, not the workflow.)"""
+    project = sources
     allowed = attributes((example_release / "review.html").read_text(encoding="utf-8"))
     attack = '" onmouseover="alert(1)" x="'
     for path, old in ((R, '"Depression Treatment: Medication, Psychotherapy, and Beyond"'),
@@ -194,28 +221,28 @@ def test_no_value_from_data_adds_an_attribute_to_the_html(project, example_relea
         edit(path, old, json.dumps(json.loads(old) + attack))(project)
     edit(B, "title   = {Comparing Medication", 'title   = {Comparing " onmouseover="alert(1)" x=" Medication')(project)
     edit(B, "journal = {Clinical Depression}", 'journal = {Clinical" onload="x}, doi = {10.1/x" onerror="y}')(project)
-    result = run_cli(project, "build")
-    assert result.returncode == 0, result.stderr
-    page = (project / "output" / "review.html").read_text(encoding="utf-8")
+    run_stages(project)
+    page = (project / "build" / "review.html").read_text(encoding="utf-8")
     assert attributes(page) <= allowed, attributes(page) - allowed
     assert "onmouseover" in page  # the text is there, as text
 
 
 # --- bibliography content: "and others" and math, in every format ----------------
 
-def test_and_others_is_et_al_and_simple_math_is_decoded_in_every_format(project):
+def test_and_others_is_et_al_and_simple_math_is_decoded_in_every_format(sources):
+    """(The stages run in this process: the subject is what the article and format stages write.)"""
+    project = sources
     edit(B, "author  = {Johnsen, B. and Hansen, K. and Olsen, A.}", "author  = {Johnsen, B. and others}")(project)
     edit(B, "title   = {Comparing Medication and Psychotherapy Outcomes in Depression",
          r"title   = {Comparing $\beta$-Blockers (p $<$ .05, R$^2$) and Psychotherapy Outcomes in Depression")(project)
-    result = run_cli(project, "build")
-    assert result.returncode == 0, result.stderr
+    run_stages(project)
     expected = "B. Johnsen, et al. \"Comparing β-Blockers (p < .05, R²) and Psychotherapy"
-    markdown = (project / "output" / "review.md").read_text(encoding="utf-8")
+    markdown = (project / "build" / "review.md").read_text(encoding="utf-8")
     assert expected.replace("<", "\\<") in markdown
-    html = (project / "output" / "review.html").read_text(encoding="utf-8")
+    html = (project / "build" / "review.html").read_text(encoding="utf-8")
     assert expected.replace('"', "&quot;").replace("<", "&lt;") in html or expected.replace("<", "&lt;") in html
     assert "others" not in html.split('name="citation_reference"')[1].split(">")[0]
-    pdf = " ".join(" ".join(page.extract_text() for page in PdfReader(project / "output" / "review.pdf").pages).split())
+    pdf = " ".join(" ".join(page.extract_text() for page in PdfReader(project / "build" / "review.pdf").pages).split())
     assert "B. Johnsen, et al." in pdf and "β-Blockers (p < .05, R²)" in pdf
 
 

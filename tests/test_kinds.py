@@ -33,7 +33,9 @@ def test_a_kinds_release_holds_every_reviews_files_its_own_and_its_figures_the_m
     plugin = kinds.get(name)
     names = plugin.all_release_files()
     assert names[-1] == MANIFEST and len(set(names)) == len(names)
-    assert set(names) == {*RELEASE_FILES, *plugin.release_files, *plugin.figure_files().values()}
+    assert set(names) == {*RELEASE_FILES, *plugin.release_files, *plugin.section_files.values(),
+                          *plugin.figure_files().values()}
+    assert set(plugin.section_files) <= set(plugin.sections)
     assert (SYNTHESIS in names) == plugin.synthesis
 
 

@@ -218,8 +218,9 @@ def test_import_writes_the_same_bytes_again_and_keeps_the_authors_files(tmp_path
     review = tmp_path / "review"
     files, _ = metapsy.import_files(release)
     first = metapsy.write_import(review, files, "test")
-    assert set(first) == {*metapsy.OWNED_FILES, metapsy.DECISIONS, metapsy.RECORD}
-    assert (review / metapsy.DECISIONS).read_text(encoding="utf-8") == metapsy.DECISIONS_HEADER
+    assert set(first) == {*metapsy.OWNED_FILES, *metapsy.AUTHOR_FILES, metapsy.RECORD}
+    for name, header in metapsy.AUTHOR_FILES.items():
+        assert (review / name).read_text(encoding="utf-8") == header
     (review / metapsy.DECISIONS).write_text("key,status,reason\nabas2018,excluded,not adults\n", encoding="utf-8")
     again, _ = metapsy.import_files(metapsy.read_release(FIXTURES / "release"))
     assert metapsy.write_import(review, again, "test") == []
@@ -255,11 +256,12 @@ def test_both_vendored_releases_import_with_95_percent_complete_references(tmp_p
 
 def test_the_committed_import_is_what_the_importer_writes(tmp_path):
     review = tmp_path / "metapsy"
-    for name in (*metapsy.OWNED_FILES, metapsy.RECORD, metapsy.DECISIONS):
+    for name in (*metapsy.OWNED_FILES, metapsy.RECORD, *metapsy.AUTHOR_FILES):
         (review / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REVIEW / name, review / name)
     record = json.loads((review / metapsy.RECORD).read_text(encoding="utf-8"))
-    files, _ = metapsy.import_files(metapsy.read_release(REVIEW / "sources" / record["release"]))
+    files, _ = metapsy.import_files(metapsy.read_release(REVIEW / "sources" / record["release"]),
+                                    metapsy.read_corrections(review))
     assert metapsy.write_import(review, files, record["release"]) == []
 
 

@@ -74,12 +74,14 @@ def test_the_introduction_says_which_trials_its_participant_total_counts():
     assert "225 participants in the analysed arms of the 2 trials that report them" in text
 
 
-def test_the_description_says_its_numbers_in_brackets_count_comparisons():
-    text = render("description", TRIALS)
+def test_the_results_count_trials_comparisons_and_effect_sizes_as_the_methods_define_them():
+    """CBT: 2 trials; 3 comparisons (one arm against care as usual in multi2020, with two effect sizes; two arms
+    against a waiting list in twocbt2021); 4 effect sizes, which the numbers in brackets count."""
+    text = render("results", TRIALS)
     cbt = next(p for p in text.split("\n\n") if p.startswith("**Cognitive behavioural therapy.**"))
-    assert "4 comparisons from 2 trials (185 participants)" in cbt
-    assert "against care as usual (2 comparisons) and waiting list (2)" in cbt
-    assert "It was delivered individually (3 comparisons) and in groups (1)" in cbt
+    assert "2 trials (3 comparisons, 4 effect sizes, 185 participants)" in cbt
+    assert "against care as usual (2 effect sizes) and waiting list (2)" in cbt
+    assert "It was delivered individually (3 effect sizes) and in groups (1)" in cbt
 
 
 def test_the_conclusion_does_not_rank_the_catch_all_other_psychotherapies():
@@ -89,9 +91,9 @@ def test_the_conclusion_does_not_rank_the_catch_all_other_psychotherapies():
         + [comparison("cbt2010", "cbt", "wl", 5, 5), comparison("cbt2010", "cbt", "cau", 5, 5),
            comparison("ipt2011", "ipt", "other ctr", 5, 5)])
     text = render("conclusion", many_others)
-    assert "cognitive behavioural therapy is the most studied psychotherapy (1 trial and 2 comparisons), followed " \
-           "by interpersonal psychotherapy (1 comparison from 1 trial)" in text
-    assert "waiting list is the most common control condition" in text
+    assert "cognitive behavioural therapy is the most studied psychotherapy (1 trial), followed by interpersonal " \
+           "psychotherapy (1 trial)" in text
+    assert "waiting list is the most common control condition (4 trials, against 1 with care as usual)" in text
     assert "other psychotherapies" not in text.split("most studied")[1].split(".")[0]
 
 

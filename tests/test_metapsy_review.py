@@ -19,7 +19,6 @@ import independent_meta
 import pytest
 from conftest import cli_environment, copy_project, output_hashes, run_cli, run_snakemake
 from livingreview import guards, kinds, pooling
-from livingreview.project import SECTIONS
 from livingreview.stages.article import written_citations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +61,7 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     studies = rows(folder / "data" / "studies.csv")
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
     written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
-                          for section in SECTIONS)
+                          for section in kinds.get("meta-analysis").sections)
     numbers = json.loads((folder / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]["numbering"]
     first_seen = list(dict.fromkeys(key for group in written_citations(written) for key in group))
     assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
@@ -75,9 +74,9 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
            in references
 
 
-def test_each_description_paragraph_cites_every_contributing_study(metapsy_built):
+def test_each_results_paragraph_cites_every_contributing_study(metapsy_built):
     folder = metapsy_built / NAME
-    marked = (folder / "build" / "sections" / "description.md").read_text(encoding="utf-8")
+    marked = (folder / "build" / "sections" / "results.md").read_text(encoding="utf-8")
     comparisons = rows(folder / "data" / "comparisons.csv")
     paragraphs = {p.split(".**")[0].lstrip("*"): p for p in marked.split("\n\n") if p.startswith("**")}
     for label, column, code in [("Cognitive behavioural therapy", "psychotherapy", "cbt"),
@@ -85,7 +84,8 @@ def test_each_description_paragraph_cites_every_contributing_study(metapsy_built
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
         assert {key for group in written_citations(paragraphs[label]) for key in group} == expected, label
-    assert "487 comparisons from 259 trials" in paragraphs["Cognitive behavioural therapy"]
+    assert "259 trials (304 comparisons, 487 effect sizes, 28,478 participants)" in \
+        paragraphs["Cognitive behavioural therapy"]
 
 
 def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
@@ -102,14 +102,15 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
                 if n:
                     arms[arm] = max(arms.get(arm, 0.0), float(n))
         paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
-        assert f"({round(sum(arms.values())):,} participants)" in paragraph, label
-    assert "(28,478 participants)" in markdown and "(1,340 participants)" in markdown
+        assert f" effect sizes, {round(sum(arms.values())):,} participants)" in paragraph, label
+    assert "28,478 participants)" in markdown and "1,340 participants)" in markdown
 
 
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
-    assert "This version includes 480 trials with 900 comparisons" in markdown
+    assert ("This version includes 480 trials with 599 comparisons of a psychotherapy arm with a control arm (900 "
+            "effect sizes;") in markdown
     assert "and 54,468 participants in the analysed arms of the 473 trials that report them" in markdown
     assert "published between 1977 and 2024" in markdown
     assert "| Country | the United States | 132 | 28 |" in markdown
@@ -167,7 +168,7 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     assert "This version includes 478 trials" in markdown
     assert "1 trial of the release was excluded by the authors of this review, and 1 trial was retracted" in markdown
     changes = (folder / "output" / "changes.md").read_text(encoding="utf-8")
-    assert "1 removed, 1 retracted" in changes
+    assert "1 [removed](#trials-removed), 1 retracted" in changes
     assert "(abas2018)" in changes.split("## Trials retracted")[0] and "(zhao2019)" in changes
     synthesis = rows(folder / "output" / "synthesis.csv")
     assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
@@ -196,10 +197,11 @@ def synthesis_rows(folder: Path) -> list[dict]:
 def test_the_synthesis_table_is_sorted_with_fixed_decimals_and_in_the_manifest(metapsy_built):
     folder = metapsy_built / NAME
     text = (folder / "output" / "synthesis.csv").read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "analysis,level,k,participants,g,ci_low,ci_high,tau2,i2"
+    assert text.splitlines()[0] == "analysis,level,k,participants,g,ci_low,ci_high,pi_low,pi_high,tau2,i2"
     table = synthesis_rows(folder)
     assert [(r["analysis"], r["level"]) for r in table] == sorted((r["analysis"], r["level"]) for r in table)
-    assert {r["analysis"] for r in table} == {"overall", "control", "therapy"}
+    assert {r["analysis"] for r in table} == {"overall", "control", "therapy", "sensitivity"}
+    assert {r["level"] for r in table if r["analysis"] == "sensitivity"} == set(pooling.SENSITIVITY_LEVELS)
     assert {r["level"] for r in table if r["analysis"] == "control"} == {"wl", "cau", "other ctr"}
     for row in table:
         assert all(len(row[name].split(".")[1]) == places for name, places in pooling.DECIMALS.items()), row
@@ -211,31 +213,45 @@ def test_the_synthesis_table_is_sorted_with_fixed_decimals_and_in_the_manifest(m
 
 def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_built):
     comparisons = rows(metapsy_built / NAME / "data" / "comparisons.csv")
-    expected = independent_meta.analyses(comparisons)
+    expected = independent_meta.robustness(comparisons)
     for row in synthesis_rows(metapsy_built / NAME):
-        other = expected[(row["analysis"], row["level"])]
+        other = expected["rows"][(row["analysis"], row["level"])]
         assert int(row["k"]) == other["k"]
-        for column in ("g", "ci_low", "ci_high", "tau2"):
+        for column in ("g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2"):
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
+    (egger,) = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")
+    assert egger["test"] == "egger" and int(egger["k"]) == expected["egger"]["k"] == 480
+    for column in ("statistic", "limit_g", "ci_low", "ci_high"):
+        assert abs(float(egger[column]) - expected["egger"][column]) <= 0.5e-4 + 1e-9, column
+    assert abs(float(egger["p"]) - expected["egger"]["p"]) <= 0.5e-6 + 1e-12
+    for test in rows(metapsy_built / NAME / "output" / "subgroup_differences.csv"):
+        other = expected["between"][test["analysis"]]
+        assert int(test["df"]) == other["df"] and abs(float(test["q_between"]) - other["q_between"]) <= 0.5e-4 + 1e-9
 
 
 def test_every_pooled_number_in_the_text_is_the_tables_rounded_for_print(metapsy_built):
     folder = metapsy_built / NAME
-    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
+    # a minus sign that begins a number is escaped in Markdown (\\-0.51): the text as it reads
+    markdown = (folder / "output" / "review.md").read_text(encoding="utf-8").replace("\\-", "-")
     table2 = markdown.split(": Table 2.")[1].split("# Conclusion")[0]
     labels = {"control": {"wl": "waiting list", "cau": "care as usual", "other ctr": "other control conditions"}}
     for row in synthesis_rows(folder):
         n = guards.text_numbers(row)
-        cells = f"| {n['k']} | {n['participants']} | {n['g']} | {n['ci_low']} to {n['ci_high']} | {n['tau2']} | {n['i2']} |"
+        if row["analysis"] == "sensitivity":
+            continue  # Table 3
+        cells = (f"| {n['k']} | {n['participants']} | {n['g']} | {n['ci_low']} to {n['ci_high']} | {n['pi_low']} to "
+                 f"{n['pi_high']} | {n['tau2']} | {n['i2']} |")
         assert cells in table2, row
         if row["analysis"] == "control":
             paragraph = markdown.split(f"**Control arm: {labels['control'][row['level']]}.**")[1].split("\n")[0]
             assert (f"At the end of treatment, pooled over {int(row['k']):,} trials with {n['participants']} participants: "
-                    f"g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; I² = {n['i2']} %).") in paragraph
+                    f"g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; PI {n['pi_low']} to {n['pi_high']}; "
+                    f"I² = {n['i2']} %).") in paragraph
     overall = guards.text_numbers(next(r for r in synthesis_rows(folder) if r["analysis"] == "overall"))
     assert (f"**All trials.** Pooled over {overall['k']} trials with {overall['participants']} participants, "
             f"psychotherapies had a larger effect than the control conditions: g = {overall['g']} (95 % CI "
-            f"{overall['ci_low']} to {overall['ci_high']}; I² = {overall['i2']} %), τ² = {overall['tau2']}.") in markdown
+            f"{overall['ci_low']} to {overall['ci_high']}; PI {overall['pi_low']} to {overall['pi_high']}; I² = "
+            f"{overall['i2']} %), τ² = {overall['tau2']}.") in markdown
     conclusion = markdown.split("# Conclusion")[1].split("# Acknowledgement")[0]
     assert (f"(g = {overall['g']}, 95 % CI {overall['ci_low']} to {overall['ci_high']}; {overall['k']} trials, "
             f"{overall['participants']} participants)") in conclusion
@@ -247,12 +263,12 @@ def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_a
     folder = project / NAME
     conclusions = folder / "data" / "conclusions.csv"
     conclusions.write_text(conclusions.read_text(encoding="utf-8").replace(
-        "cbt-effect,2,therapy,cbt,k >= 10 and ci_low > 0,", "cbt-effect,2,therapy,cbt,k >= 10 and ci_low > 0.8,"),
+        "cbt-effect,4,therapy,cbt,k >= 10 and ci_low > 0,", "cbt-effect,4,therapy,cbt,k >= 10 and ci_low > 0.8,"),
         encoding="utf-8")
     before = output_hashes(folder)
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 1, result.stderr
-    assert ("error: data/conclusions.csv, row 2 (line 3), statement cbt-effect: the conclusion statement "
+    assert ("error: data/conclusions.csv, row 4 (line 5), statement cbt-effect: the conclusion statement "
             '"Cognitive behavioural therapy, tested in {k} trials, was more effective than control conditions ('
             "...\" no longer holds: its condition `k >= 10 and ci_low > 0.8` fails at "
             "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 259") in result.stderr
@@ -269,9 +285,9 @@ def test_figures_are_release_files_inline_in_the_page_drawn_in_the_pdf_and_refer
     output = metapsy_built / NAME / "output"
     markdown = (output / "review.md").read_text(encoding="utf-8")
     referenced = re.findall(r"^!\[Figure \d\. [^\n]*\]\((figures/[a-z-]+\.svg)\)\{#fig-[a-z-]+\}$", markdown, re.M)
-    assert referenced == ["figures/prisma.svg", "figures/forest.svg"]
+    assert referenced == ["figures/prisma.svg", "figures/forest.svg", "figures/funnel.svg"]
     html = (output / "review.html").read_text(encoding="utf-8")
-    assert "<img" not in html and html.count("<svg ") == 2
+    assert "<img" not in html and html.count("<svg ") == 3
     for name, title in (("flow", "PRISMA 2020 flow diagram"), ("forest", "Forest plot of the pooled effects")):
         svg = (output / referenced[0 if name == "flow" else 1]).read_text(encoding="utf-8")
         assert svg.startswith("<svg ") and f'role="img" aria-labelledby="{name}-title {name}-desc"' in svg
@@ -298,6 +314,8 @@ figures.flow_diagram(evidence=build + "/evidence.json", published=output + "/evi
                      out=target + "/prisma.svg", picture=target + "/prisma.png", log=target + "/log")
 figures.forest_plot(synthesis=output + "/synthesis.csv", out=target + "/forest.svg", picture=target + "/forest.png",
                     log=target + "/log")
+figures.funnel_plot(evidence=build + "/evidence.json", synthesis=output + "/synthesis.csv",
+                    out=target + "/funnel.svg", picture=target + "/funnel.png", log=target + "/log")
 """
 
 
@@ -310,7 +328,7 @@ def test_figures_are_the_same_bytes_in_another_folder_time_zone_locale_and_hash_
     result = subprocess.run([sys.executable, "-c", FIGURE_SCRIPT, str(folder / "build"), str(folder / "output"),
                              str(target)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    for name in ("prisma.svg", "forest.svg"):
+    for name in ("prisma.svg", "forest.svg", "funnel.svg"):
         assert (target / name).read_bytes() == (folder / "output" / "figures" / name).read_bytes(), name
 
 
@@ -319,10 +337,17 @@ def test_figures_are_the_same_bytes_in_another_folder_time_zone_locale_and_hash_
 def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2(metapsy_built):
     changes = (metapsy_built / NAME / "output" / "changes.md").read_text(encoding="utf-8")
     assert changes.startswith("# Changes from version 1.0.0 to version 2.0.0")
-    new = changes.split("## What is new in this version")[1].split("\n## ")[0]
-    assert ("release 22.0.2 of the database, searched until 1 January 2022, was replaced by release 24.0.2, searched "
-            "until 1 January 2024") in new
-    assert "415 in version 1.0.0, 480 now: 79 added, 14 removed, 0 retracted, 12 renamed" in new
+    new = changes.split("## Summary")[1].split("<details")[0]
+    assert len(changes.split("<details")[0].splitlines()) <= 80  # one screen
+    assert ("release 24.0.2 of the database, searched until 1 January 2024, replaces release 22.0.2, searched "
+            "until 1 January 2022") in new
+    assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
+    assert "12 [renamed](#trials-renamed)" in new
+    assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
+    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
+            "  - Moved most by: ") in new
+    assert "- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86." \
+        in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
     assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 449 "
             "(was 392).") in renamed
@@ -334,16 +359,23 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     revised = changes.split("## Effect sizes revised")[1].split("\n## ")[0]
     assert ("- **Carta, 2012** (carta2012), cbt vs cau, bdi-1 (self-report), post: g 0.248 (SE 0.251) → g 0.581 (SE "
             "0.256).") in revised
-    pooled = changes.split("## Pooled estimates")[1].split("\n## ")[0]
-    assert "| All trials | 415 → 480 | 0.71 (0.64 to 0.78) | 0.71 (0.65 to 0.77) | 0.00 | 0.45 → 0.38 | 85 → 85 |" \
-        in pooled
-    assert pooled.count("\n| ") == 1 + 13  # the header and every analysis
+    pooled = changes.split("### Pooled estimates and what moved them")[1].split("\n### ")[0]
+    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials." in pooled
+    assert pooled.count("\n- **") == 13 + 4  # every analysis and the sensitivity analyses
     statements = changes.split("## Conclusion statements")[1].split("\n## ")[0]
-    assert "- **cbt-effect** (therapy, cbt): its wording changed because its numbers changed." in statements
     assert "Cognitive behavioural therapy, tested in ~~226~~ **259** trials" in statements
     search = changes.split("## Search")[1].split("\n## ")[0]
     assert "| Literature searched until | 1 January 2022 | 1 January 2024 |" in search
     assert "| Records screened | 21,563 | 25,309 |" in search
+    assert "809" in search and "| Included" not in search  # the flow's "included" is explained, not compared
+    # Each paragraph about a psychotherapy or a control condition is compared with its own.
+    paragraphs = changes.split("## Changed paragraphs")[1]
+    pairs = re.findall(r"^\*\*Results, ([^*]+)\*\* \(.*\n\n> (.*)$", paragraphs, flags=re.MULTILINE)
+    assert len(pairs) >= 12
+    for subject, quote in pairs:  # a row of Table 2 starts with its analysis; Table 1's rows have blank cells
+        if not subject.startswith("paragraph ") and " / " not in subject:
+            subject = re.sub(r"^Table \d+ row ", "", subject)
+            assert quote.removeprefix("\\| ").startswith(subject), (subject, quote[:80])
 
 
 def test_the_worked_example_from_a_fresh_clone_reproduces_the_committed_update(tmp_path):
@@ -369,6 +401,8 @@ def test_the_worked_example_from_a_fresh_clone_reproduces_the_committed_update(t
     review.write_text(final, encoding="utf-8")
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 0, result.stderr
-    for name in ("changes.md", "synthesis.csv", "figures/prisma.svg", "figures/forest.svg", "review.md"):
+    for name in ("changes.md", "synthesis.csv", "small_study_effects.csv", "subgroup_differences.csv",
+                 "summary_of_findings.csv", "prisma-checklist.md", "figures/prisma.svg", "figures/forest.svg",
+                 "figures/funnel.svg", "review.md"):
         assert (folder / "output" / name).read_bytes() == (ROOT / NAME / "output" / name).read_bytes(), name
     assert os.path.getsize(folder / "output" / "changes.html") > 0

@@ -113,8 +113,9 @@ def test_synthesis_has_every_analysis_post_treatment_only_sorted():
             comparison("c", "cbt", "cau", 5.0, 0.3, time="fu1"), comparison("d", "bat", "wl", 0.1, 0.2)]
     result = pooling.synthesis(rows, ["a", "b", "c"])
     assert [(r["analysis"], r["level"], r["k"]) for r in result] == [
-        ("control", "cau", 2), ("control", "wl", 1), ("overall", "all", 3), ("therapy", "cbt", 2),
-        ("therapy", "ipt", 1)]
+        ("control", "cau", 2), ("control", "wl", 1), ("overall", "all", 3), ("sensitivity", "largest", 3),
+        ("sensitivity", "outliers-removed", 3), ("sensitivity", "smallest", 3), ("therapy", "cbt", 2),
+        ("therapy", "ipt", 1)]  # no trial is rated, so none is at low risk of bias
     overall = next(r for r in result if r["analysis"] == "overall")
     expected = independent_meta.analyses([r for r in rows if r["key"] != "d"])[("overall", "all")]
     assert overall["g"] == pytest.approx(expected["g"], abs=1e-6)
@@ -125,7 +126,7 @@ def test_the_table_has_fixed_decimals_and_its_header():
     text = pooling.table_text(pooling.synthesis([comparison("a", "cbt", "wl", 0.5, 0.2),
                                                  comparison("b", "cbt", "other ctr", 0.712345, 0.1)], ["a", "b"]))
     lines = text.splitlines()
-    assert lines[0] == "analysis,level,k,participants,g,ci_low,ci_high,tau2,i2"
+    assert lines[0] == "analysis,level,k,participants,g,ci_low,ci_high,pi_low,pi_high,tau2,i2"
     assert lines[1].startswith("control,other ctr,1,20,0.7123,")
     for row in csv.DictReader(io.StringIO(text)):
         for name, places in pooling.DECIMALS.items():
@@ -152,18 +153,129 @@ def test_every_pooled_estimate_agrees_with_the_independent_implementation(releas
     """The issue's bar is 0.005; the table (4 decimals) agrees within its rounding, the unrounded numbers
     within 1e-6 (a bias of 0.001 anywhere would fail)."""
     name, comparisons, table, rows = release
-    expected = independent_meta.analyses(comparisons)
+    expected = independent_meta.robustness(comparisons)["rows"]
     assert set(table) == set(expected)
     for analysis, row in table.items():
         other = expected[analysis]
         assert int(row["k"]) == other["k"], (name, analysis)
-        for column in ("g", "ci_low", "ci_high", "tau2"):
+        for column in ("g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2"):
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (name, analysis, column)
         assert abs(float(row["i2"]) - other["i2"]) <= 0.05 + 1e-9, (name, analysis)
     for row in rows:
         other = expected[(row["analysis"], row["level"])]
-        for column in ("g", "ci_low", "ci_high", "tau2"):
+        for column in ("g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2"):
             assert abs(row[column] - other[column]) < TOLERANCE, (name, row["analysis"], row["level"], column)
+
+
+def test_robustness_agrees_with_the_independent_implementation(release):
+    """Egger's test, the tests of subgroup differences and the NNT, unrounded, within 1e-6 of the
+    independent implementation (its t and chi-squared tails its own, not scipy's); Q between within 1e-6 of
+    its size."""
+    name, comparisons, _, rows = release
+    expected = independent_meta.robustness(comparisons)
+    keys = {c["key"] for c in comparisons}
+    (egger,) = pooling.small_study_effects(comparisons, keys)
+    assert egger["k"] == expected["egger"]["k"]
+    for column in ("statistic", "p", "limit_g", "ci_low", "ci_high"):
+        assert abs(egger[column] - expected["egger"][column]) < TOLERANCE, (name, column)
+    tests = {t["analysis"]: t for t in pooling.subgroup_differences(rows)}
+    assert set(tests) == set(expected["between"]) == {"control", "therapy"}
+    for analysis, other in expected["between"].items():
+        assert tests[analysis]["df"] == other["df"]
+        # Q is a sum of squares weighted by 1/SE² (about 50 here): within 1e-6 of its size (the pipeline's
+        # Paule-Mandel tau² is solved to statsmodels' tolerance, the independent one by bisection)
+        assert abs(tests[analysis]["q_between"] - other["q_between"]) < TOLERANCE * other["q_between"], (name, analysis)
+        assert abs(tests[analysis]["p"] - other["p"]) < TOLERANCE, (name, analysis)
+    overall = next(r for r in rows if r["analysis"] == "overall")
+    for cer in (0.1, 0.2, 0.35):
+        assert abs(pooling.nnt(overall["g"], cer) - independent_meta.nnt(overall["g"], cer)) < TOLERANCE
+
+
+def test_the_low_risk_of_bias_analysis_keeps_trials_whose_every_effect_size_is_rated_4(release):
+    name, comparisons, table, _ = release
+    trials: dict[str, set] = {}
+    for c in comparisons:
+        if c["time"] == "post":
+            trials.setdefault(c["key"], set()).add(c["rob"])
+    low = [key for key, robs in trials.items() if robs and all(r not in (None, "") and float(r) == 4 for r in robs)]
+    assert int(table[("sensitivity", "low-rob")]["k"]) == len(low)
+    assert int(table[("sensitivity", "largest")]["k"]) == int(table[("overall", "all")]["k"])
+    assert float(table[("sensitivity", "largest")]["g"]) > float(table[("overall", "all")]["g"]) > float(
+        table[("sensitivity", "smallest")]["g"])
+
+
+# --- published metafor results (the numbers as metafor's documentation and tests print them) ----------------
+
+EGGER2001 = [  # metadat's dat.egger2001 (data-raw/dat.egger2001.txt): ai, n1i, ci, n2i; trial 16 (ISIS-4) left out
+    (1, 40, 2, 36), (9, 135, 23, 135), (2, 200, 7, 200), (1, 48, 1, 46), (10, 150, 8, 148), (1, 59, 9, 56),
+    (1, 25, 3, 23), (0, 22, 1, 21), (6, 76, 11, 75), (1, 27, 7, 27), (2, 89, 12, 80), (5, 23, 13, 33),
+    (4, 130, 8, 122), (90, 1159, 118, 1157), (4, 107, 17, 108)]
+BCG = [  # metafor's dat.bcg as its escalc() page prints it: tpos, tneg, cpos, cneg
+    (4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619), (33, 5036, 47, 5761),
+    (180, 1361, 372, 1079), (8, 2537, 10, 619), (505, 87886, 499, 87892), (29, 7470, 45, 7232),
+    (17, 1699, 65, 1600), (186, 50448, 141, 27197), (5, 2493, 3, 2338), (27, 16886, 29, 17825)]
+CLASP = [(5, 156, 8, 74), (5, 303, 17, 303), (12, 565, 9, 477), (69, 1570, 94, 1565), (9, 103, 11, 105),
+         (313, 4659, 352, 4650)]  # metafor's tests/testthat/test_analysis_example_dersimonian2007.r: ai, n1i, ci, n2i
+
+
+def log_odds_ratios(trials):
+    """escalc(measure="OR", ai, n1i, ci, n2i): 1/2 added to every cell of a table with a zero cell."""
+    effects, variances = [], []
+    for ai, n1, ci, n2 in trials:
+        a, b, c, d = ai, n1 - ai, ci, n2 - ci
+        if 0 in (a, b, c, d):
+            a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
+        effects.append(math.log(a * d / (b * c)))
+        variances.append(1 / a + 1 / b + 1 / c + 1 / d)
+    return effects, variances
+
+
+def test_egger_matches_metafors_regtest_documentation():
+    """metafor's regtest() help page: dat.egger2001 without ISIS-4, regtest(res, model="lm"): t = -3.1783,
+    df = 13, p = 0.0073, limit estimate b = -0.1512 (CI -0.5130, 0.2106)."""
+    effects, variances = log_odds_ratios(EGGER2001)
+    # the log odds ratios as the help page prints dat$yi
+    assert [round(y, 8) for y in effects[:8]] == [-0.8303483, -1.05605267, -1.27833981, -0.04348511, 0.22314355,
+                                                   -2.40751999, -1.28093385, -1.19170271]
+    for result in (pooling.egger_test(effects, variances), independent_meta.egger(effects, variances)):
+        assert result["k"] == 15
+        assert round(result["statistic"], 4) == -3.1783
+        assert round(result["p"], 4) == 0.0073
+        assert (round(result["limit_g"], 4), round(result["ci_low"], 4), round(result["ci_high"], 4)) == (
+            -0.1512, -0.5130, 0.2106)
+
+
+def test_prediction_interval_and_q_match_metafors_bcg_documentation():
+    """metafor's rma.uni() and predict.rma() help pages, dat.bcg (log risk ratios, REML): Q(df = 12) =
+    152.2330; estimate -0.7145, se 0.1798, tau² 0.3132; predict(res, digits=2): ci -1.07 to -0.36, pi -1.87
+    to 0.44. The prediction interval from those printed estimates."""
+    effects = [math.log((a / (a + b)) / (c / (c + d))) for a, b, c, d in BCG]
+    variances = [1 / a - 1 / (a + b) + 1 / c - 1 / (c + d) for a, b, c, d in BCG]
+    assert [round(v, 4) for v in variances[:4]] == [0.3256, 0.1946, 0.4154, 0.0200]
+    assert round(pooling.cochran_q(effects, variances), 4) == 152.2330
+    for low, high in (pooling.prediction_interval(-0.7145, 0.1798, 0.3132),
+                      independent_meta.prediction_interval(-0.7145, 0.1798, 0.3132)):
+        assert (round(low, 2), round(high, 2)) == (-1.87, 0.44)
+
+
+def test_paule_mandel_matches_metafors_clasp_example():
+    """metafor's dersimonian2007 example (CLASP, log odds ratios), method="PM": tau = 0.3681, mu = -0.3811,
+    se = 0.2060."""
+    effects, variances = log_odds_ratios(CLASP)
+    pooled = pooling.pool(effects, variances)
+    assert (round(math.sqrt(pooled.tau2), 4), round(pooled.g, 4), round(pooled.se, 4)) == (0.3681, -0.3811, 0.2060)
+    other = independent_meta.pool(effects, variances)
+    assert (round(math.sqrt(other["tau2"]), 4), round(other["g"], 4)) == (0.3681, -0.3811)
+
+
+def test_nnt_follows_furukawa():
+    """Furukawa's NNT: g = 0 helps nobody (infinite), a larger g needs fewer; CER 0.2 and g = 0.5: 1 / (Φ(0.5 -
+    0.8416) - 0.2) = 1 / (0.3664 - 0.2) = 6.0."""
+    assert pooling.nnt(0.0, 0.2) == float("inf")
+    assert round(pooling.nnt(0.5, 0.2), 1) == 6.0
+    assert pooling.nnt(0.8, 0.2) < pooling.nnt(0.5, 0.2)
+    with pytest.raises(ValueError):
+        pooling.nnt(0.5, 1.0)
 
 
 def test_overall_estimates_of_both_releases(release):

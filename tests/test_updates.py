@@ -130,19 +130,20 @@ def test_the_report_of_an_added_study(evolution):
     _, files = evolution["added"]
     report = text_of(files, "changes.md")
     assert report.startswith("# Changes from version 1.0.0 to version 1.1.0\n")
-    assert "- **Studies:** 1 added, 0 removed, 0 retracted, 0 revised." in report
-    assert "- **References:** 10 before, 11 now." in report
+    assert "- **Studies:** 1 [added](#studies-added), 0 [removed](#studies-removed), 0 [retracted](#studies-retracted), " \
+           "0 [revised](#studies-revised)." in report
+    assert "- **References:** 10 before, 11 now ([reference numbers](#reference-numbers))." in report
     assert ("- **Lindqvist and Nyström 2025** (lindqvist2025), “Brain Network Changes after Psychotherapy and "
             "Antidepressants: A Randomized Imaging Trial”, theme: Neural mechanisms. Now reference 6.") in report
     for row in ("| Solberg et al. 2022 | solberg2022 | 5 | 5 |", "| Lindqvist and Nyström 2025 | lindqvist2025 | — | 6 |",
                 "| Eriksen et al. 2023 | eriksen2023 | 6 | 7 |", "| Olsen et al. 2023 | olsen2023 | 10 | 11 |"):
         assert row in report
-    assert "**Introduction, paragraph 6 (added)**. Cites: \\[6\\] lindqvist2025." in report
+    assert "**Introduction, paragraph 6** (added). Cites: \\[6\\] lindqvist2025." in report
     assert "Table 1 summarises the ~~ten~~ **eleven** included studies: **three randomized controlled trials,**" \
            in report
-    assert "**Conclusion, paragraph 1 (changed)**. Cites: \\[6\\] lindqvist2025." in report
-    assert "structure and function ~~\\[5\\].~~ **\\[5,6\\].**" in report
-    assert "**References, paragraph 6 (added)**" in report and "Version: ~~1.0.0~~ **1.1.0**" in report
+    # The Conclusion's words did not change, only the studies it cites: named, not diffed.
+    assert "- Conclusion, paragraph 1: now also cites Lindqvist and Nyström 2025." in report
+    assert "**References, lindqvist2025** (added)" in report and "Version: ~~1.0.0~~ **1.1.0**" in report
     page = text_of(files, "changes.html")
     assert re.search(r'<h1 id="[^"]+">Changes from version 1.0.0 to version 1.1.0</h1>', page)
     assert "the <del>ten</del> <strong>eleven</strong> included studies" in page
@@ -180,8 +181,8 @@ def test_a_retracted_study_leaves_the_text_and_the_numbering_closes_up(evolution
     for row in ("| Moen et al. 2024 | moen2024 | 4 | 4 |", "| Lindqvist and Nyström 2025 | lindqvist2025 | 6 | 5 |",
                 "| Olsen et al. 2023 | olsen2023 | 11 | 10 |", "| Solberg et al. 2022 | solberg2022 | 5 | — |"):
         assert row in report
-    assert "**Introduction, paragraph 5 (removed)**. Cites: solberg2022 (was \\[5\\])." in report
-    assert "**Conclusion, paragraph 1 (changed)**. Cites: solberg2022 (was \\[5\\])." in report
+    assert "**Introduction, paragraph 5** (removed). Cites: solberg2022 (was \\[5\\])." in report
+    assert "- Conclusion, paragraph 1: no longer cites Solberg et al. 2022." in report
 
 
 # --- revise -------------------------------------------------------------------------
@@ -200,13 +201,14 @@ def test_revising_a_finding_changes_exactly_its_paragraph(project):
     assert changed[2] == "**Version:** 1.0.1"
     report = text_of(after, "changes.md")
     assert report.startswith("# Changes from version 1.0.0 to version 1.0.1\n")
-    assert "- **Studies:** 0 added, 0 removed, 0 retracted, 1 revised." in report
+    assert "0 [retracted](#studies-retracted), 1 [revised](#studies-revised)." in report
     assert ("- **Kristiansen et al. 2021** (kristiansen2021), “Long-Term Efficacy of Pharmacotherapy Versus "
             "Psychotherapy for Recurrent Depression: A 5-Year Follow-Up Study”, theme: Long-term outcomes in "
             "recurrent depression. Reference 3.\n  - *description* (data/studies.csv)\n    - old: ~~The results")\
         in report
-    assert "- **Paragraphs:** 0 added, 0 removed, 2 changed; 0 more paragraphs differ only" in report
-    assert "**Description, paragraph 3 (changed)**. Cites: \\[3\\] kristiansen2021." in report
+    assert "- **Text:** 2 paragraphs or table rows reworded, 0 added, 0 removed; 0 cite other studies with the " \
+           "same words; 0 more paragraphs differ only" in report
+    assert "**Description, paragraph 3** (changed). Cites: \\[3\\] kristiansen2021." in report
     assert "acquired through psychotherapy ~~might~~ offer more durable protection" in report
 
 
@@ -228,8 +230,8 @@ def test_revising_a_characteristic_and_a_bib_field_changes_their_sentences_and_r
     assert report.startswith("# Changes from version 1.0.0 to version 1.0.1\n")
     assert ("  - *design* (data/studies.csv)\n    - old: ~~follow-up-study~~\n    - new: **cohort-study**\n"
             "  - *title* (references.bib)\n    - old: ~~Long-Term Efficacy") in report
-    assert "**Description, table row 4 (changed)**. Cites: \\[3\\] kristiansen2021." in report
-    assert "**References, paragraph 3 (changed)**" in report and "~~5-Year Follow-Up~~ **Five-Year Cohort**" in report
+    assert "**Description, Table 1 row \\[kristiansen2021\\]** (changed). Cites: \\[3\\] kristiansen2021." in report
+    assert "**References, kristiansen2021** (changed)" in report and "~~5-Year Follow-Up~~ **Five-Year Cohort**" in report
 
 
 # --- retract or exclude the last support of a statement ----------------------------------

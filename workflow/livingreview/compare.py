@@ -7,11 +7,19 @@ metadata that changed, the map of reference numbers, and each changed
 paragraph as a word-level diff. Paragraphs are compared with their citations
 as the keys they cite, so a paragraph whose only difference is a citation
 number is not a changed paragraph (the number map explains it).
+
+A paragraph is matched with the paragraph about the same subject (its id in
+the snapshot: a bold label, a table row's cells, a reference's key), never by
+its position; it is "moved" when it stands elsewhere and "renamed" when its
+label changed (:func:`compare_paragraphs`). A paragraph whose words are the
+same but that cites other studies is a change of kind "cites", named by
+those studies and never diffed.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
@@ -64,9 +72,16 @@ class Segment:
 
 @dataclass(frozen=True)
 class ParagraphChange:
-    """A paragraph (or table row) added, removed or changed, with its word-level diff.
+    """A paragraph (or table row, or entry of the reference list) added, removed or changed, with its
+    word-level diff.
 
-    *cites* are the studies behind the change (see :func:`studies_behind`).
+    *kind* is "added", "removed", "changed" (its words changed), "moved" (it is about the same subject
+    and stands elsewhere; its words may have changed too), "renamed" (its subject's label changed:
+    *old_subject* was its label) or "cites" (only the studies it cites changed: counted and listed,
+    never diffed). *subject* is what it is about (its id in the snapshot, see
+    :func:`livingreview.stages.changes.paragraphs`), "" for a paragraph matched by its place.
+    *cites* are the studies behind the change (see :func:`studies_behind`); *cites_added* and
+    *cites_removed* the studies it cites now and did not, and no longer cites.
     """
 
     section: str
@@ -75,6 +90,10 @@ class ParagraphChange:
     kind: str
     segments: tuple[Segment, ...]
     cites: tuple[str, ...]
+    subject: str = ""
+    old_subject: str = ""
+    cites_added: tuple[str, ...] = ()
+    cites_removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,12 @@ class Changes:
     numbering: tuple[tuple[str, str, int | None, int | None], ...] = ()
     paragraphs: tuple[ParagraphChange, ...] = ()
     renumbered_only: int = 0
+    labels: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+    def blocks(self, kind: str, block: str | None = None) -> list[ParagraphChange]:
+        """The changed blocks of *kind* ("added", "changed", ...), of one *block* kind ("paragraph",
+        "table row", "reference") or of every kind (None)."""
+        return [p for p in self.paragraphs if p.kind == kind and (block is None or p.block == block)]
 
     @property
     def first_release(self) -> bool:
@@ -205,9 +230,16 @@ def number_map(old: dict[str, int], new: dict[str, int],
     return tuple(sorted(rows, key=lambda r: (r[3] is None, r[3] or 0, r[2] is None, r[2] or 0, r[0])))
 
 
+# A citation of more keys than this is shown in a diff by its count ("[33 references]"), not its numbers.
+LONG_CITATION = 6
+
+
 def show_citations(text: str, numbering: dict[str, int]) -> str:
-    """Plain text with each citation marker as its numbers: "... weeks [6]." ("?" for a key not cited)."""
+    """Plain text with each citation marker as its numbers: "... weeks [6]." ("?" for a key not cited); a
+    citation of more than :data:`LONG_CITATION` keys as their count ("[259 references]")."""
     def numbers(keys: list[str]) -> str:
+        if len(keys) > LONG_CITATION:
+            return f"[{len(keys)} references]"
         if all(k in numbering for k in keys):
             return "[" + format_numbers([numbering[k] for k in keys], link=False) + "]"
         return "[" + ",".join(str(numbering.get(k, "?")) for k in keys) + "]"
@@ -277,9 +309,22 @@ def align(old: list[str], new: list[str], threshold: float = SAME_PARAGRAPH) -> 
     return pairs
 
 
-def block_kind(text: str) -> str:
-    """ "table row" for a row of a table, else "paragraph"."""
+def block_kind(text: str, subject: str = "") -> str:
+    """ "table row" for a row of a table, "reference" for an entry of the reference list (its id
+    ``ref:KEY``), else "paragraph"."""
+    if subject.startswith("ref:"):
+        return "reference"
     return "table row" if text.startswith("|") else "paragraph"
+
+
+def subject_name(subject: str) -> str:
+    """How the report names a paragraph's subject: its label; a row's table and cells ("Table 1 row
+    [kristiansen2021]": a citation as the keys it cites); a reference's key."""
+    if subject.startswith("row:"):
+        _, table, cells = subject.split(":", 2)
+        cells = map_citations(cells, lambda keys: "[" + ", ".join(keys) + "]")
+        return f"{table} row {cells}" if table else f"row {cells}"
+    return subject.removeprefix("ref:")
 
 
 def _positions(paragraphs: list[dict]) -> list[int]:
@@ -302,9 +347,28 @@ def studies_behind(segments: tuple[Segment, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(either or inserted + deleted or [k for s in segments for k in s.keys]))
 
 
-def _paragraph_change(paragraph: dict, position: int, kind: str, segments: tuple[Segment, ...]) -> ParagraphChange:
-    return ParagraphChange(paragraph["section"], block_kind(paragraph["text"]), position, kind, segments,
-                           studies_behind(segments))
+def _paragraph_change(paragraph: dict, position: int, kind: str, segments: tuple[Segment, ...],
+                      old: dict | None = None) -> ParagraphChange:
+    subject = paragraph.get("id", "")
+    was, now = (set(cited(old["text"])) if old else set()), set(cited(paragraph["text"]))
+    added = tuple(sorted(now - was)) if old else ()
+    removed = tuple(sorted(was - now)) if old else ()
+    behind = studies_behind(segments) if segments else added + removed
+    return ParagraphChange(paragraph["section"], block_kind(paragraph["text"], subject), position, kind, segments,
+                           behind, subject_name(subject),
+                           subject_name(old.get("id", "")) if old and old.get("id") != subject else "",
+                           added, removed)
+
+
+def without_citations(text: str) -> str:
+    """Key-form *text* with every citation as the same token: its words alone."""
+    return map_citations(text, lambda keys: "[]")
+
+
+def _shared(a: str, b: str) -> float:
+    """Share of the studies two paragraphs cite that both cite (Jaccard; 0 when neither cites any)."""
+    x, y = set(cited(a)), set(cited(b))
+    return len(x & y) / len(x | y) if x | y else 0.0
 
 
 # Paragraphs between two anchors that are paired by similarity, at the most (beyond, the cost of
@@ -367,55 +431,124 @@ def canonical_paragraphs(paragraphs: list[dict]) -> list[dict]:
 def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...], int]:
     """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers.
 
-    Paragraphs are paired first by the studies they cite (:func:`anchors`), in
-    time linear in their number; only the runs between two anchors are
-    compared word by word to pair the remaining ones (a reworded framing
-    sentence, a summary whose citations changed), and only pairs that differ
-    are diffed.
+    A paragraph with an id (what it is about: a psychotherapy's paragraph, a
+    row of a table, an entry of the reference list; see
+    :func:`livingreview.stages.changes.paragraphs`) is matched with the
+    paragraph of the same section and id, wherever it stands: one that stands
+    elsewhere among the matched ones is "moved"; one whose id is gone is
+    matched with a new one of its section that cites mostly the same studies
+    ("renamed": its label changed), else it was removed. Paragraphs of
+    different ids are never compared with each other.
+
+    The paragraphs without an id are paired first by the studies they cite
+    (:func:`anchors`), in time linear in their number; only the runs between
+    two anchors are compared word by word to pair the remaining ones (a
+    reworded framing sentence, a summary whose citations changed), and only
+    pairs that differ are diffed. A pair that differs only in the studies its
+    citations name is a change of kind "cites" (not diffed).
     """
     before, after = canonical_paragraphs(old["paragraphs"]), canonical_paragraphs(new["paragraphs"])
     old_texts, new_texts = [p["text"] for p in before], [p["text"] for p in after]
     old_at, new_at = _positions(before), _positions(after)
-    changes: list[ParagraphChange] = []
+    changes: list[tuple[int, int, ParagraphChange]] = []  # (new index, or -1 and the old index; change)
+    paired: dict[int, int] = {}  # old index -> new index
     renumbered = 0
 
-    def pair(i: int, j: int) -> None:
+    def pair(i: int, j: int, kind: str = "changed") -> None:
         nonlocal renumbered
+        paired[i] = j
         if old_texts[i] == new_texts[j]:
+            if kind != "changed":
+                changes.append((j, i, _paragraph_change(after[j], new_at[j], kind, (), before[i])))
             renumbered += show_citations(old_texts[i], old["numbering"]) != show_citations(new_texts[j],
                                                                                           new["numbering"])
+        elif kind == "changed" and without_citations(old_texts[i]) == without_citations(new_texts[j]):
+            changes.append((j, i, _paragraph_change(after[j], new_at[j], "cites", (), before[i])))
         else:
             segments = word_diff(old_texts[i], new_texts[j], old["numbering"], new["numbering"])
-            changes.append(_paragraph_change(after[j], new_at[j], "changed", segments))
+            changes.append((j, i, _paragraph_change(after[j], new_at[j], kind, segments, before[i])))
+
+    def removed(i: int) -> None:
+        segments = (_segment("delete", [old_texts[i]], old["numbering"]),)
+        changes.append((-1, i, _paragraph_change(before[i], old_at[i], "removed", segments)))
+
+    def added(j: int) -> None:
+        segments = (_segment("insert", [new_texts[j]], new["numbering"]),)
+        changes.append((j, -1, _paragraph_change(after[j], new_at[j], "added", segments)))
+
+    # 1. The paragraphs with an id: matched by it.
+    def identities(paragraphs: list[dict]) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        index: dict[tuple[str, str], int] = {}
+        for position, paragraph in enumerate(paragraphs):
+            if paragraph.get("id"):
+                identity = (paragraph["section"], paragraph["id"])
+                counts[identity] = counts.get(identity, 0) + 1
+                index[identity] = position
+        return {identity: index[identity] for identity, n in counts.items() if n == 1}
+
+    old_ids, new_ids = identities(before), identities(after)
+    matched = sorted((old_ids[k], new_ids[k]) for k in old_ids.keys() & new_ids.keys())
+    in_order = set(longest_increasing(matched))
+    for i, j in matched:
+        pair(i, j, "changed" if (i, j) in in_order else "moved")
+    gone = [i for k, i in old_ids.items() if k not in new_ids]
+    arrived = [j for k, j in new_ids.items() if k not in old_ids]
+    for i in sorted(gone):
+        candidates = [j for j in arrived if after[j]["section"] == before[i]["section"]
+                      and _shared(old_texts[i], new_texts[j]) >= SAME_PARAGRAPH]
+        if candidates:
+            j = max(candidates, key=lambda j: (_shared(old_texts[i], new_texts[j]), -j))
+            arrived.remove(j)
+            pair(i, j, "renamed")
+        else:
+            removed(i)
+    for j in arrived:
+        added(j)
+
+    # 2. The others (an id not unique on its side counts as none): by the studies they cite, then their words.
+    rest_old = [i for i in range(len(before)) if (before[i]["section"], before[i].get("id")) not in old_ids]
+    rest_new = [j for j in range(len(after)) if (after[j]["section"], after[j].get("id")) not in new_ids]
+    sub_before, sub_after = [before[i] for i in rest_old], [after[j] for j in rest_new]
 
     def run(i1: int, i2: int, j1: int, j2: int) -> None:
-        """The paragraphs old[i1:i2] and new[j1:j2] between two anchors."""
-        matcher = SequenceMatcher(None, old_texts[i1:i2], new_texts[j1:j2], autojunk=False)
+        """The paragraphs sub_before[i1:i2] and sub_after[j1:j2] between two anchors."""
+        olds = [old_texts[rest_old[i]] for i in range(i1, i2)]
+        news = [new_texts[rest_new[j]] for j in range(j1, j2)]
+        matcher = SequenceMatcher(None, olds, news, autojunk=False)
         for tag, a1, a2, b1, b2 in matcher.get_opcodes():
             if tag == "equal":
                 for k in range(a2 - a1):
-                    pair(i1 + a1 + k, j1 + b1 + k)
+                    pair(rest_old[i1 + a1 + k], rest_new[j1 + b1 + k])
                 continue
             similar = (a2 - a1) * (b2 - b1) <= MAX_PAIRING
-            steps = align(old_texts[i1 + a1:i1 + a2], new_texts[j1 + b1:j1 + b2]) if similar else \
+            steps = align(olds[a1:a2], news[b1:b2]) if similar else \
                 [(i, None) for i in range(a2 - a1)] + [(None, j) for j in range(b2 - b1)]
             for i, j in steps:
                 if j is None:
-                    segments = (_segment("delete", [old_texts[i1 + a1 + i]], old["numbering"]),)
-                    changes.append(_paragraph_change(before[i1 + a1 + i], old_at[i1 + a1 + i], "removed", segments))
+                    removed(rest_old[i1 + a1 + i])
                 elif i is None:
-                    segments = (_segment("insert", [new_texts[j1 + b1 + j]], new["numbering"]),)
-                    changes.append(_paragraph_change(after[j1 + b1 + j], new_at[j1 + b1 + j], "added", segments))
+                    added(rest_new[j1 + b1 + j])
                 else:
-                    pair(i1 + a1 + i, j1 + b1 + j)
+                    pair(rest_old[i1 + a1 + i], rest_new[j1 + b1 + j])
 
     i = j = 0
-    for anchor_i, anchor_j in anchors(before, after):
+    for anchor_i, anchor_j in anchors(sub_before, sub_after):
         run(i, anchor_i, j, anchor_j)
-        pair(anchor_i, anchor_j)
+        pair(rest_old[anchor_i], rest_new[anchor_j])
         i, j = anchor_i + 1, anchor_j + 1
-    run(i, len(before), j, len(after))
-    return tuple(changes), renumbered
+    run(i, len(sub_before), j, len(sub_after))
+    # In the order of the new article; a removed paragraph after the new place of the one before it.
+    ends = sorted(paired)
+
+    def place(item: tuple[int, int, ParagraphChange]) -> tuple:
+        j, i, _ = item
+        if j >= 0:
+            return (j, 0, i)
+        before_it = bisect.bisect_left(ends, i) - 1
+        return (paired[ends[before_it]] if before_it >= 0 else -1, 1, i)
+
+    return tuple(change for _, _, change in sorted(changes, key=place)), renumbered
 
 
 def compare(baseline: dict | None, snapshot: dict) -> Changes:
@@ -427,6 +560,9 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
         return Changes(old_version=None, reference_count=(None, count), **about)
     studies = compare_studies(baseline, snapshot)
     labels = {key: study_label(ref) for side in (baseline, snapshot) for key, ref in side["references"].items()}
+    # What names a study among others: its label in the data when it has one (Metapsy's "Abbas, 2023a").
+    shown = labels | {key: study["label"] for side in (baseline, snapshot) for key, study in side["studies"].items()
+                      if study.get("label")}
     themes = []
     for theme in sorted(set(baseline["themes"]) | set(snapshot["themes"])):
         fields = field_changes(baseline["themes"].get(theme, {}), snapshot["themes"].get(theme, {}),
@@ -440,4 +576,4 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
     return Changes(old_version=baseline["version"], reference_count=(len(baseline["numbering"]), count),
                    themes=tuple(themes), metadata=metadata,
                    numbering=number_map(baseline["numbering"], snapshot["numbering"], labels),
-                   paragraphs=paragraphs, renumbered_only=renumbered, **studies, **about)
+                   paragraphs=paragraphs, renumbered_only=renumbered, labels=shown, **studies, **about)

@@ -12,8 +12,15 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
 - the comparisons of the studies in both releases matched (their ids are not
   stable across releases), and each effect size that was revised (:func:`match_comparisons`);
 - every pooled estimate, old and new (the snapshots' synthesis tables);
+- the *drivers* of each pooled estimate that moved: the trials added,
+  removed, recoded into or out of its analysis, or revised, whose change
+  moved it most, each with the estimate recomputed with that change undone
+  (:func:`pooled_drivers`, with the pooling of :mod:`livingreview.pooling`);
 - the conclusion statements whose wording changed, because a number changed
-  or because the author reworded them;
+  (with the numbers that changed) or because the author reworded them;
+- the changes of study fields that are not revisions: a unit changed
+  (``percent_women`` 54.05 → 0.54), a label recoded in every trial that had
+  it (:func:`not_revisions`), reported once with their count;
 - the items PRISMA-LSR asks of an update: the search of each version, and
   what is new since the previous one.
 """
@@ -35,6 +42,12 @@ COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type",
 RENAME_FIELDS = ("key", "label")
 # How many recodings (a code of a matched comparison changed, its effect size not) the report lists.
 RECODINGS_SHOWN = 12
+# How many drivers the report gives for each pooled estimate, and how many candidates (chosen by their
+# approximate influence) are pooled again exactly to find them.
+DRIVERS_SHOWN = 3
+DRIVER_CANDIDATES = 8
+# A change of study field in at least this many trials, all the same kind of non-revision, is reported once.
+PATTERN_MIN = 2
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,51 @@ class PooledChange:
 
 
 @dataclass(frozen=True)
+class Driver:
+    """A change that moved a pooled estimate: *change* is "added" (a new trial), "removed" (a trial no
+    longer included), "recoded in" / "recoded out" (a trial of both versions whose comparisons entered or
+    left this analysis by a change of code), "revised" (its effect sizes in this analysis changed) or, for
+    a group, the same words for every change of that kind (*count* changes). *old_g* and *new_g* are the
+    trial's own effect in this analysis (its comparisons combined; None where it had none); *g* and
+    *tau2* the pooled estimate of the new version with this change undone."""
+
+    change: str
+    key: str
+    label: str
+    count: int
+    old_g: float | None
+    new_g: float | None
+    g: float
+    tau2: float
+
+
+@dataclass(frozen=True)
+class PooledDrivers:
+    """What moved one pooled estimate: *groups* (each kind of change undone at once) and *drivers* (the
+    single changes that moved g most, undone one at a time), for *changed* trials in all."""
+
+    analysis: str
+    level: str
+    changed: int
+    groups: tuple[Driver, ...]
+    drivers: tuple[Driver, ...]
+
+
+@dataclass(frozen=True)
+class NotRevision:
+    """A change of one study field in *count* trials that is not a revision: *kind* is "unit" (the value
+    divided or multiplied by 100: a percentage given as a fraction) or "recode" (every trial coded *old*
+    is now coded *new*); *example* is one trial's old and new value."""
+
+    field: str
+    kind: str
+    count: int
+    old: str
+    new: str
+    example: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
 class StatementChange:
     """A conclusion statement added, removed, reworded or held to another condition: ``kind`` is "numbers"
     (its numbers changed, its wording did not), "reworded" (the author changed it), "condition" (only its
@@ -92,6 +150,7 @@ class StatementChange:
     segments: tuple[Segment, ...]
     old_condition: str = ""
     new_condition: str = ""
+    numbers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +167,8 @@ class MetaChanges:
     search: dict | None = None
     flow: dict | None = None
     new_fields: tuple[str, ...] = ()
+    drivers: dict | None = None
+    not_revisions: tuple[NotRevision, ...] = ()
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -187,8 +248,9 @@ def renamed_studies(old: dict, new: dict) -> tuple[Renamed, ...]:
 
 
 def without_renamed(changes: Changes, renamed: tuple[Renamed, ...]) -> Changes:
-    """*changes* with the renamed studies taken out of the added and removed ones, and each renamed study's
-    two rows of the number map joined into one (its key shown as ``old → new``)."""
+    """*changes* with the renamed studies taken out of the added and removed ones and of the studies a
+    changed paragraph cites now and no longer, and each renamed study's two rows of the number map joined
+    into one (its key shown as ``old → new``)."""
     olds = {r.old_key: r for r in renamed}
     news = {r.new_key: r for r in renamed}
     numbering = [row for row in changes.numbering if row[0] not in olds and row[0] not in news]
@@ -196,8 +258,20 @@ def without_renamed(changes: Changes, renamed: tuple[Renamed, ...]) -> Changes:
                                                         if key == r.new_key), r.new_label), r.old_number,
                    r.new_number) for r in renamed]
     numbering.sort(key=lambda r: (r[3] is None, r[3] or 0, r[2] is None, r[2] or 0, r[0]))
+
+    def same_trials(change):
+        """A paragraph change without the renamed trials among the studies it cites now and no longer: the
+        same trial under its new key."""
+        gone = {key for key in change.cites_removed if key in olds and olds[key].new_key in change.cites_added}
+        came = {olds[key].new_key for key in gone}
+        return replace(change, cites_added=tuple(k for k in change.cites_added if k not in came),
+                       cites_removed=tuple(k for k in change.cites_removed if k not in gone))
+
+    paragraphs = tuple(same_trials(p) for p in changes.paragraphs)
+    kept = tuple(p for p in paragraphs if p.kind != "cites" or p.cites_added or p.cites_removed)
     return replace(changes, added=tuple(s for s in changes.added if s.key not in news),
-                   removed=tuple(s for s in changes.removed if s.key not in olds), numbering=tuple(numbering))
+                   removed=tuple(s for s in changes.removed if s.key not in olds), numbering=tuple(numbering),
+                   paragraphs=kept, renumbered_only=changes.renumbered_only + len(paragraphs) - len(kept))
 
 
 def new_study_fields(old: dict, new: dict) -> tuple[str, ...]:
@@ -221,6 +295,81 @@ def without_new_fields(changes: Changes, renamed: tuple[Renamed, ...], fields: t
     revised = tuple(replace(s, fields=kept(s.fields)) for s in changes.revised)
     return (replace(changes, revised=tuple(s for s in revised if s.fields)),
             tuple(replace(r, fields=kept(r.fields)) for r in renamed))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _unit_change(old: str, new: str) -> bool:
+    """True when *new* is *old* divided (or multiplied) by 100, as printed to two decimals: 54.05 → 0.54."""
+    a, b = _number(old), _number(new)
+    if a is None or b is None or a == b:
+        return False
+    return abs(a / 100 - b) <= 0.005 + 1e-9 or abs(b / 100 - a) <= 0.005 + 1e-9
+
+
+def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed, ...],
+                  source: str) -> tuple[tuple[NotRevision, ...], Changes, tuple[Renamed, ...]]:
+    """The changes of study fields (of the file *source*) that are not revisions, and *changes* and
+    *renamed* without them (a revised study left with no other change is no longer revised).
+
+    - a *unit* change: a field whose new value is the old one divided or multiplied by 100, as printed
+      (``percent_women`` 54.05 → 0.54), in at least :data:`PATTERN_MIN` trials;
+    - a *recode*: a field whose value *old* became *new* in every trial of both versions that had *old*,
+      at least :data:`PATTERN_MIN` of them (a code book's label renamed); not when one value holds the
+      other's codes and more (``gsh ush`` → ``gsh``: an arm dropped, a revision).
+    """
+    changed = [(s.key, f) for s in changes.revised for f in s.fields if f.source == source]
+    changed += [(r.new_key, f) for r in renamed for f in r.fields if f.source == source]
+    units: dict[str, list] = {}
+    pairs: dict[tuple[str, str, str], list] = {}
+    for key, f in changed:
+        if _unit_change(f.old, f.new):
+            units.setdefault(f.field, []).append((key, f))
+        elif f.old and f.new:
+            pairs.setdefault((f.field, f.old, f.new), []).append((key, f))
+    found: list[NotRevision] = []
+    dropped: set[tuple[str, str]] = set()  # (key, field)
+    for field, items in sorted(units.items()):
+        if len(items) >= PATTERN_MIN:
+            found.append(NotRevision(field, "unit", len(items), "", "", (items[0][0], items[0][1].old,
+                                                                          items[0][1].new)))
+            dropped |= {(key, field) for key, _ in items}
+    from .compare import show_value
+    old_key = {r.new_key: r.old_key for r in renamed}
+    both = [old_key.get(k, k) for k in new["studies"] if _included(new, k) and _included(old, old_key.get(k, k))]
+    values: dict[str, dict[str, int]] = {}  # field -> old value -> trials of both versions that had it
+
+    def had(field: str, value: str) -> int:
+        if field not in values:
+            values[field] = {}
+            for key in both:
+                shown = show_value(old["studies"][key].get(field))
+                values[field][shown] = values[field].get(shown, 0) + 1
+        return values[field].get(value, 0)
+
+    for (field, before, after), items in sorted(pairs.items()):
+        tokens_before, tokens_after = set(before.split()), set(after.split())
+        subset = tokens_before <= tokens_after or tokens_after <= tokens_before  # a code dropped or added
+        if len(items) >= PATTERN_MIN and not subset and had(field, before) == len(items):
+            found.append(NotRevision(field, "recode", len(items), before, after, (items[0][0], before, after)))
+            dropped |= {(key, field) for key, _ in items}
+
+    def kept(key: str, fields: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
+        return tuple(f for f in fields if not (f.source == source and (key, f.field) in dropped))
+
+    revised = tuple(replace(s, fields=kept(s.key, s.fields)) for s in changes.revised)
+    return (tuple(found), replace(changes, revised=tuple(s for s in revised if s.fields)),
+            tuple(replace(r, fields=kept(r.new_key, r.fields)) for r in renamed))
+
+
+def _included(snapshot: dict, key: str) -> bool:
+    study = snapshot["studies"].get(key)
+    return bool(study) and study.get("status", "included") == "included"
 
 
 # --- comparisons and effect sizes -----------------------------------------------------
@@ -317,12 +466,13 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
 
 def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
     """Every analysis of either snapshot's synthesis table, old and new: overall, then by control condition
-    and by psychotherapy, each in the code book's order (codes it does not know last)."""
-    from .meta_analysis import analysis_labels
+    and by psychotherapy, each in the code book's order (codes it does not know last), then the sensitivity
+    analyses of the overall effect."""
+    from .meta_analysis import SENSITIVITY_LABELS, analysis_labels
 
     before = {(r["analysis"], r["level"]): r for r in old.get("synthesis", [])}
     after = {(r["analysis"], r["level"]): r for r in new.get("synthesis", [])}
-    known = analysis_labels()
+    known = dict(analysis_labels(), sensitivity=SENSITIVITY_LABELS)
     order = {(a, level): (i, j) for i, a in enumerate(known) for j, level in enumerate(known[a])}
 
     def rank(item: tuple[str, str]) -> tuple:
@@ -330,6 +480,158 @@ def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
 
     return tuple(PooledChange(a, level, known.get(a, {}).get(level, level), before.get((a, level)),
                               after.get((a, level))) for a, level in sorted(set(before) | set(after), key=rank))
+
+
+def trial_effects(snapshot: dict, analysis: str, level: str, keys: dict[str, str] | None = None,
+                  time: str = "post") -> dict[str, tuple[float, float]]:
+    """Each included trial's effect in one analysis of *snapshot*, as :func:`livingreview.pooling.synthesis`
+    pools it: ``{key: (g, variance)}``, its comparisons at *time* in that analysis level combined
+    (:func:`livingreview.pooling.aggregate_cs`). *keys* renames trials (an old key to its new one)."""
+    from .pooling import ANALYSES, aggregate_cs
+
+    column = ANALYSES.get(analysis)
+    by_trial: dict[str, list[dict]] = {}
+    for comparison in sorted(snapshot.get("comparisons", {}).values(), key=lambda c: (c["key"], c["id"])):
+        if (_included(snapshot, comparison["key"]) and comparison.get("time") == time
+                and (column is None or comparison.get(column) == level)):
+            by_trial.setdefault(comparison["key"], []).append(comparison)
+    renamed = keys or {}
+    return {renamed.get(key, key): aggregate_cs([float(c["g"]) for c in rows], [float(c["g_se"]) for c in rows])
+            for key, rows in by_trial.items()}
+
+
+def _pooled(effects: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
+    """The random-effects g and τ² of *effects* (:func:`livingreview.pooling.pool`); None without any."""
+    from .pooling import pool
+
+    if not effects:
+        return None
+    ordered = sorted(effects)
+    try:
+        result = pool([effects[k][0] for k in ordered], [effects[k][1] for k in ordered])
+    except (ValueError, ArithmeticError):
+        return None
+    return result.g, result.tau2
+
+
+def _undone(new: dict, old: dict, keys) -> dict:
+    """The new effects with the change of each trial of *keys* undone: its old effect back, or none."""
+    effects = dict(new)
+    for key in keys:
+        if key in old:
+            effects[key] = old[key]
+        else:
+            effects.pop(key, None)
+    return effects
+
+
+def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, level: str,
+                     renamed: tuple[Renamed, ...] = (), labels: dict[str, str] | None = None) -> PooledDrivers | None:
+    """What moved the pooled estimate of one analysis from *old_snapshot* to *new_snapshot*.
+
+    Each trial's effect in the analysis is computed in both versions
+    (:func:`trial_effects`; renamed trials under their new key). A trial whose
+    effect differs, or that contributes to one version only, is a change:
+    *added* (a new trial), *removed* (no longer included), *recoded in* or
+    *recoded out* (in both versions, in this analysis in one: its comparisons'
+    codes changed) or *revised* (its effect in this analysis changed). A
+    change's contribution is the new estimate with that change undone (its
+    old effect put back, or its new one taken out), pooled again with
+    :func:`livingreview.pooling.pool`; every kind of change is also undone at
+    once. Only the :data:`DRIVER_CANDIDATES` changes of largest approximate
+    influence (the inverse-variance weights at the new τ², for g and for
+    Cochran's Q) are pooled again one by one, so the work grows with the
+    size of the analysis, not with its square. None when the analysis has no
+    trial in the new version.
+    """
+    keys = {r.old_key: r.new_key for r in renamed}
+    old = trial_effects(old_snapshot, analysis, level, keys)
+    new = trial_effects(new_snapshot, analysis, level)
+    current = _pooled(new)
+    if current is None:
+        return None
+    included_before = {keys.get(k, k) for k in old_snapshot["studies"] if _included(old_snapshot, k)}
+    included_now = {k for k in new_snapshot["studies"] if _included(new_snapshot, k)}
+    kinds: dict[str, str] = {}
+    for key in sorted(set(old) | set(new)):
+        if key in old and key in new:
+            if old[key] != new[key]:
+                kinds[key] = "revised"
+        elif key in new:
+            kinds[key] = "added" if key not in included_before else "recoded in"
+        else:
+            kinds[key] = "removed" if key not in included_now else "recoded out"
+    names = labels or {}
+
+    def driver(change: str, key: str, count: int, effects: dict) -> Driver | None:
+        pooled = _pooled(effects)
+        if pooled is None:
+            return None
+        before, after = old.get(key), new.get(key)
+        return Driver(change, key, names.get(key, key), count, before[0] if before else None,
+                      after[0] if after else None, pooled[0], pooled[1])
+
+    groups = []
+    for change in ("added", "removed", "recoded in", "recoded out", "revised"):
+        members = [k for k, c in kinds.items() if c == change]
+        if members:
+            found = driver(change, "", len(members), _undone(new, old, members))
+            if found:
+                groups.append(found)
+    # The approximate influence of undoing each change at the new τ² (fixed weights), then exact for the top.
+    g, tau2 = current
+    weights = {k: 1 / (v + tau2) for k, (_, v) in new.items()}
+    total, weighted = sum(weights.values()), sum(weights[k] * new[k][0] for k in new)
+
+    def influence(key: str) -> tuple[float, float]:
+        w, wy = total, weighted
+        if key in new:
+            w, wy = w - weights[key], wy - weights[key] * new[key][0]
+        if key in old:
+            w_old = 1 / (old[key][1] + tau2)
+            w, wy = w + w_old, wy + w_old * old[key][0]
+        shift = abs(g - wy / w) if w > 0 else 0.0
+        spread = max((y - g) ** 2 / (v + tau2) for y, v in (e for e in (new.get(key), old.get(key)) if e))
+        return shift, spread
+
+    approx = {key: influence(key) for key in kinds}
+    candidates = set(sorted(approx, key=lambda k: (-approx[k][0], k))[:DRIVER_CANDIDATES])
+    candidates |= set(sorted(approx, key=lambda k: (-approx[k][1], k))[:DRIVER_CANDIDATES])
+    singles = [found for key in sorted(candidates)
+               if (found := driver(kinds[key], key, 1, _undone(new, old, [key]))) is not None]
+    singles.sort(key=lambda d: (-abs(g - d.g), -abs(tau2 - d.tau2), d.key))
+    return PooledDrivers(analysis, level, len(kinds), tuple(groups), tuple(singles[:DRIVERS_SHOWN]))
+
+
+def pooled_drivers(old: dict, new: dict, renamed: tuple[Renamed, ...] = ()) -> dict[tuple[str, str], PooledDrivers]:
+    """The drivers (:func:`analysis_drivers`) of every analysis of the new synthesis table that pools the
+    trials of one subgroup (overall, a control condition, a psychotherapy), by (analysis, level). A
+    sensitivity analysis selects its trials and effect sizes by its own rule (risk of bias, outliers, one
+    effect size per trial), which :func:`trial_effects` does not repeat: it has no drivers."""
+    from .pooling import ANALYSES
+
+    labels = {k: s.get("label", k) for side in (old, new) for k, s in side["studies"].items()}
+    labels.update({r.new_key: r.new_label for r in renamed})
+    found = {}
+    for row in new.get("synthesis", []):
+        if row["analysis"] not in ANALYSES:
+            continue
+        drivers = analysis_drivers(old, new, row["analysis"], row["level"], renamed, labels)
+        if drivers is not None:
+            found[(row["analysis"], row["level"])] = drivers
+    return found
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def changed_numbers(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """The numbers of a statement that changed, in order, when its old and new texts print as many numbers
+    (the same wording); else nothing."""
+    before, after = _NUMBER.findall(old), _NUMBER.findall(new)
+    if len(before) != len(after) or _NUMBER.sub("#", old) != _NUMBER.sub("#", new):
+        return ()
+    return tuple((a, b) for a, b in zip(before, after, strict=True) if a != b)
 
 
 def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
@@ -351,7 +653,8 @@ def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
         segments = word_diff(a["text"] if a else "", b["text"] if b else "", {}, {})
         changes.append(StatementChange(ident, kind, side["analysis"], side["level"], a["text"] if a else "",
                                        b["text"] if b else "", segments, (a or b).get("condition", ""),
-                                       (b or a).get("condition", "")))
+                                       (b or a).get("condition", ""),
+                                       changed_numbers(a["text"], b["text"]) if a and b else ()))
     return tuple(changes)
 
 
@@ -396,6 +699,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
     renamed = renamed_studies(baseline, snapshot)
     new_fields = new_study_fields(baseline, snapshot)
     changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
+    others, changes, renamed = not_revisions(baseline, snapshot, changes, renamed, snapshot["sources"]["studies"])
     revisions, counts, recodings = compare_comparisons(baseline, snapshot, renamed)
     common = recodings.most_common()
     shown = sorted(common[:RECODINGS_SHOWN], key=lambda item: (-item[1], item[0]))
@@ -410,6 +714,8 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         search=search_changes(baseline, snapshot),
         flow=trial_flow(baseline, snapshot, [(r.old_key, r.new_key, r.reason) for r in renamed]),
         new_fields=new_fields,
+        drivers=pooled_drivers(baseline, snapshot, renamed),
+        not_revisions=others,
     )
     return without_renamed(changes, renamed), meta
 

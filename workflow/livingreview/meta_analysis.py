@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import guards, pooling
+from . import certainty, guards, pooling
 from .errors import DataError, did_you_mean
 from .pooling import fixed
 from .schemas import labels
@@ -24,6 +24,7 @@ COMPARISONS_SCHEMA = "meta_comparisons"
 DECISIONS_SCHEMA = "meta_decisions"
 CONCLUSIONS_SCHEMA = "meta_conclusions"
 DATABASE_SCHEMA = "meta_database"
+CERTAINTY_SCHEMA = "meta_certainty"
 
 
 
@@ -113,8 +114,9 @@ def conclusion_problems(conclusions: Table, path: str) -> list[DataError]:
                                       "write comparisons such as `k >= 10 and ci_low > 0`", line=line))
         for name in guards.unknown_placeholders(row["statement"]):
             problems.append(DataError(path, f"{where}, column statement", f'the statement prints "{{{name}}}", '
-                                      "which is not a number of the synthesis." + did_you_mean(name, guards.NAMES),
-                                      "use {" + "}, {".join(guards.NAMES) + "}, or write braces around nothing "
+                                      "which is not a number of the synthesis." + did_you_mean(name, guards.ALL_NAMES),
+                                      "use {" + "}, {".join(guards.NAMES) + "} or a robustness result's "
+                                      "({low-rob.g}, {egger.p}, ...), or write braces around nothing "
                                       "else", line=line))
     if not conclusions.faulty:
         first: dict[int, dict] = {}
@@ -152,8 +154,19 @@ def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels:
     members = [s for s in studies if s["key"] in keys]
     singular, plural = code_labels[code]
     return {"code": code, "label": singular, "plural": plural, "studies": members,
-            "k": len(members), "comparisons": len(comparisons),
+            "k": len(members), "comparisons": count_comparisons(comparisons), "effect_sizes": len(comparisons),
             "participants": int(fixed(pooling.participants(comparisons), 0))}
+
+
+def comparison_of(row: dict) -> tuple:
+    """The comparison an effect size belongs to: one psychotherapy arm against one control arm of one trial
+    (its key, psychotherapy and arm label, control condition and arm label)."""
+    return (row["key"], row["psychotherapy"], row.get("arm1") or "", row["control"], row.get("arm2") or "")
+
+
+def count_comparisons(rows: list[dict]) -> int:
+    """The comparisons (:func:`comparison_of`) the effect sizes *rows* belong to."""
+    return len({comparison_of(row) for row in rows})
 
 
 def _counted(values, code_labels: dict | None = None) -> list[dict]:
@@ -225,11 +238,60 @@ def pooled_context(table: dict[tuple[str, str], dict[str, str]]) -> dict:
     return pooled
 
 
+# The sensitivity analyses of the overall effect as the text and tables name them.
+SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria met)",
+                      "outliers-removed": "outliers removed",
+                      "largest": "the largest effect size of each trial",
+                      "smallest": "the smallest effect size of each trial"}
+
+
+def robustness_context(table) -> dict:
+    """The robustness results as the section templates receive them, numbers as the text prints them:
+    ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
+    (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
+    whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers and the
+    downgrades' reasons), from the synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
+    sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
+                   for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
+    small = getattr(table, "small_study", {})
+    egger = dict(guards.small_study_numbers(small["egger"]), p_value=small["egger"]["p"]) if "egger" in small else None
+    subgroups = {name: {"q": fixed(row["q_between"], 2), "df": row["df"], "p": guards.p_text(row["p"]),
+                        "subgroups": row["subgroups"], "significant": float(row["p"]) < 0.05}
+                 for name, row in getattr(table, "subgroups", {}).items()}
+    labels_by_analysis = analysis_labels()
+    findings = []
+    for row in getattr(table, "findings", []):
+        label = labels_by_analysis[row["analysis"]].get(row["level"], row["level"])
+        downgrades = [(certainty.DOMAIN_NAMES[d], row[d].removeprefix("serious: ")) for d in certainty.DOMAINS
+                      if row[d].startswith("serious")]
+        findings.append(dict(guards.text_numbers(row), analysis=row["analysis"], code=row["level"], label=label,
+                             certainty=row["certainty"], nnt=fixed(row["nnt"], 1) if row["nnt"] else "",
+                             control_event_rate=row["control_event_rate"],
+                             judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
+                             downgrades=downgrades))
+    return {"sensitivity": sensitivity, "egger": egger, "subgroups": subgroups, "findings": findings}
+
+
+def software_versions() -> dict[str, str]:
+    """The versions of the software the synthesis ran with (the manifest records them too)."""
+    import platform
+    from importlib import metadata
+
+    versions = {"Python": platform.python_version()}
+    for name, package in (("NumPy", "numpy"), ("SciPy", "scipy"), ("statsmodels", "statsmodels"),
+                          ("pandas", "pandas"), ("matplotlib", "matplotlib")):
+        try:
+            versions[name] = metadata.version(package)
+        except metadata.PackageNotFoundError:  # pragma: no cover - the lock file installs them all
+            versions[name] = "not installed"
+    return versions
+
+
 def conclusion_context(conclusions: list[dict], table: dict[tuple[str, str], dict[str, str]]) -> list[dict]:
     """The Conclusion's statements in order, each with its ``id``, ``analysis``, ``level`` and ``text`` as
     printed (its numbers filled in; the synthesis stage has checked every condition)."""
     return [{"id": c["id"], "analysis": c["analysis"], "level": c["level"],
-             "text": guards.render_statement(c, table[(c["analysis"], c["level"])])} for c in conclusions]
+             "text": guards.render_statement(c, table[(c["analysis"], c["level"])], table)} for c in conclusions]
 
 
 def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | None = None) -> dict:
@@ -244,8 +306,9 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
     country_labels = labels(STUDIES_SCHEMA, "country")
 
     def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
-        """One group per code of *column* that has comparisons (see :func:`_group`), with the counts of the
-        other side (*other*, under *name*) and of the formats; by falling number of comparisons, then code."""
+        """One group per code of *column* that has effect sizes (see :func:`_group`), with the counts of the
+        other side (*other*, under *name*) and of the formats; by falling number of trials (Table 1's count),
+        then of effect sizes, then code: a ranking in the text is Table 1's."""
         found = []
         for code in code_labels:
             members = [c for c in comparisons if c[column] == code]
@@ -255,7 +318,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             group[name] = _counted((c[other] for c in members), other_labels)
             group["formats"] = _counted((c["format"] for c in members), format_labels)
             found.append(group)
-        return sorted(found, key=lambda g: (-g["comparisons"], g["code"]))
+        return sorted(found, key=lambda g: (-g["k"], -g["effect_sizes"], g["code"]))
 
     years = [s["year"] for s in studies]
     database = evidence["database"]
@@ -266,7 +329,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "review": evidence["review"],
         "pooled": pooled_context(table),
         "conclusions": conclusion_context(evidence.get("conclusions", []), table),
-        "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0)},
+        "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0), "low_rob": pooling.LOW_ROB,
+                    "egger_min_k": pooling.EGGER_MIN_K, "certainty": evidence.get("certainty")},
         "database": database,
         "last_search": long_date(evidence["database"]["last_search"]),
         "flow": {"records": flow.get("database.hits"), "additional": flow.get("additional.records"),
@@ -279,9 +343,12 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "table": table_one(studies, comparisons),
         "excluded": [s for s in decided if s["status"] == "excluded"],
         "retracted": [s for s in decided if s["status"] == "retracted"],
+        "robustness": robustness_context(table),
+        "software": software_versions(),
         "counts": {
             "studies": len(studies),
-            "comparisons": len(comparisons),
+            "comparisons": count_comparisons(comparisons),
+            "effect_sizes": len(comparisons),
             "participants": round(sum(s["n_analysed"] or 0 for s in studies)),
             "trials_with_n": sum(1 for s in studies if s["n_analysed"] is not None),
             "first_year": min(years) if years else None,

@@ -10,7 +10,33 @@ effect is ``1'V⁻¹y / 1'V⁻¹1`` and its variance ``1 / 1'V⁻¹1``
 statsmodels' ``combine_effects``: random effects, tau-squared by Paule and
 Mandel (``method_re="iterated"``), a 95 % confidence interval from the normal
 distribution (:func:`pool`). I-squared is Higgins and Thompson's, from
-Cochran's Q with inverse-variance weights (:func:`i_squared`).
+Cochran's Q with inverse-variance weights (:func:`i_squared`). Each estimate
+has its 95 % prediction interval as metafor's ``predict()`` gives it for the
+same model: ``g ± z·sqrt(τ² + SE²)``, z the normal quantile
+(:func:`prediction_interval`).
+
+The robustness analyses (:func:`synthesis`, :func:`small_study_effects`,
+:func:`subgroup_differences`) are those of metapsyTools' ``runMetaAnalysis``:
+
+- sensitivity analyses of the overall effect (rows ``analysis=sensitivity``):
+  the trials at low risk of bias only (every effect size of the trial meets
+  all four criteria, ``rob`` = 4); the trials left when those whose 95 % CI
+  lies wholly outside the pooled 95 % CI are removed (outliers); one effect
+  per trial, its largest or its smallest (instead of the CS aggregate);
+- Egger's regression test for small-study effects on the per-trial effects
+  of the overall analysis, as metafor's ``regtest(model="lm",
+  predictor="sei")``: weighted least squares of the effect on its standard
+  error with weights 1/SE², the t statistic of the slope with k - 2 degrees
+  of freedom, and the limit estimate (the intercept, the effect at SE = 0)
+  with its t interval;
+- the test of subgroup differences (Q between) of each subgroup analysis, as
+  R package meta's random-effects test with a separate τ² per subgroup:
+  Cochran's Q of the subgroups' pooled estimates with weights 1/SE², J - 1
+  degrees of freedom. A trial with arms in several subgroups counts in each,
+  so the subgroups are not independent and the test is approximate;
+- the number needed to treat from g by Furukawa's method (Furukawa 1999;
+  Furukawa and Leucht 2011): ``NNT = 1 / (Φ(g + Φ⁻¹(CER)) - CER)`` for a
+  control event rate CER (config ``control_event_rate``), :func:`nnt`.
 
 Every number the review prints goes through :func:`fixed`, the one rounding
 function: the synthesis table is written with it, and the text rounds the
@@ -40,10 +66,23 @@ PM_TOLERANCE = 1e-5
 ANALYSES = {"overall": None, "control": "control", "therapy": "psychotherapy"}
 OVERALL_LEVEL = "all"
 # The columns of the synthesis table (output/synthesis.csv) and the decimals of each number.
-COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "tau2", "i2")
-DECIMALS = {"g": 4, "ci_low": 4, "ci_high": 4, "tau2": 4, "i2": 1}
+COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2")
+DECIMALS = {"g": 4, "ci_low": 4, "ci_high": 4, "pi_low": 4, "pi_high": 4, "tau2": 4, "i2": 1}
 # Decimals of the numbers as the text prints them.
-TEXT_DECIMALS = {"g": 2, "ci_low": 2, "ci_high": 2, "tau2": 2, "i2": 0}
+TEXT_DECIMALS = {"g": 2, "ci_low": 2, "ci_high": 2, "pi_low": 2, "pi_high": 2, "tau2": 2, "i2": 0}
+# The sensitivity analyses of the overall effect (rows analysis=sensitivity), in the order they are described.
+SENSITIVITY = "sensitivity"
+SENSITIVITY_LEVELS = ("low-rob", "outliers-removed", "largest", "smallest")
+# Risk of bias: the number of criteria of the Cochrane tool (version 1) a comparison meets at low risk.
+LOW_ROB = 4
+# The small-study effects table (output/small_study_effects.csv) and its decimals.
+SMALL_STUDY_COLUMNS = ("test", "k", "statistic", "p", "limit_g", "ci_low", "ci_high")
+SMALL_STUDY_DECIMALS = {"statistic": 4, "p": 6, "limit_g": 4, "ci_low": 4, "ci_high": 4}
+# Egger's test needs at least this many trials (Sterne et al. 2011: at least 10).
+EGGER_MIN_K = 10
+# The subgroup-differences table (output/subgroup_differences.csv) and its decimals.
+SUBGROUP_COLUMNS = ("analysis", "subgroups", "k", "q_between", "df", "p")
+SUBGROUP_DECIMALS = {"q_between": 4, "p": 6}
 
 
 def fixed(value, places: int) -> str:
@@ -172,9 +211,19 @@ def participants(comparisons: Iterable[dict]) -> float:
     return sum(arms.values())
 
 
-def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float = RHO) -> dict:
-    """One row of the synthesis table, numbers unrounded: the comparisons of one analysis level,
-    aggregated to one effect per study (by key, in key order) and pooled."""
+def prediction_interval(g: float, se: float, tau2: float) -> tuple[float, float]:
+    """The 95 % prediction interval of a random-effects estimate, as metafor's ``predict()`` gives it for a
+    model fitted with normal intervals: ``g ± z·sqrt(τ² + SE²)`` (Riley et al. 2011), z the normal quantile."""
+    from scipy import stats
+
+    z = float(stats.norm.isf((1 - LEVEL) / 2))
+    half = z * (tau2 + se * se) ** 0.5
+    return g - half, g + half
+
+
+def trial_effects(comparisons: list[dict], rho: float = RHO) -> tuple[list[str], list[float], list[float]]:
+    """One effect per trial: the trials' keys (in key order), their effects and variances, each trial's
+    comparisons combined by :func:`aggregate_cs`."""
     by_study: dict[str, list[dict]] = {}
     for comparison in sorted(comparisons, key=lambda c: (c["key"], c["id"])):
         by_study.setdefault(comparison["key"], []).append(comparison)
@@ -183,21 +232,93 @@ def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float 
         estimate, variance = aggregate_cs([r["g"] for r in rows], [r["g_se"] for r in rows], rho)
         effects.append(estimate)
         variances.append(variance)
+    return list(by_study), effects, variances
+
+
+def pooled_row(analysis: str, level: str, effects: list[float], variances: list[float],
+               comparisons: list[dict]) -> dict:
+    """A row of the synthesis table, numbers unrounded: the trials' *effects* pooled (:func:`pool`) with the
+    prediction interval, and the participants of *comparisons*."""
     try:
         pooled = pool(effects, variances)
     except (ValueError, ArithmeticError) as exc:
         raise ArithmeticError(f"the {analysis} analysis, level {level}, cannot be pooled: {exc}") from None
+    pi_low, pi_high = prediction_interval(pooled.g, pooled.se, pooled.tau2)
     return {"analysis": analysis, "level": level, "k": pooled.k, "participants": participants(comparisons),
-            "g": pooled.g,
-            "ci_low": pooled.ci_low, "ci_high": pooled.ci_high, "tau2": pooled.tau2, "i2": pooled.i2}
+            "g": pooled.g, "ci_low": pooled.ci_low, "ci_high": pooled.ci_high, "pi_low": pi_low,
+            "pi_high": pi_high, "tau2": pooled.tau2, "i2": pooled.i2, "se": pooled.se}
+
+
+def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float = RHO) -> dict:
+    """One row of the synthesis table, numbers unrounded: the comparisons of one analysis level,
+    aggregated to one effect per study (by key, in key order) and pooled (``se``: the pooled g's standard
+    error, which the table does not print)."""
+    _, effects, variances = trial_effects(comparisons, rho)
+    return pooled_row(analysis, level, effects, variances, comparisons)
+
+
+def low_rob_trials(comparisons: list[dict]) -> set[str]:
+    """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria (rob = 4)."""
+    trials: dict[str, bool] = {}
+    for comparison in comparisons:
+        rob = comparison.get("rob")
+        low = rob not in (None, "") and float(rob) == LOW_ROB
+        trials[comparison["key"]] = trials.get(comparison["key"], True) and low
+    return {key for key, low in trials.items() if low}
+
+
+def outlier_trials(comparisons: list[dict], rho: float = RHO) -> set[str]:
+    """The trials whose 95 % CI (of their one effect) lies wholly outside the pooled 95 % CI of
+    *comparisons* (metapsyTools' "outliers removed")."""
+    from scipy import stats
+
+    z = float(stats.norm.isf((1 - LEVEL) / 2))
+    keys, effects, variances = trial_effects(comparisons, rho)
+    pooled = pool(effects, variances)
+    return {key for key, y, v in zip(keys, effects, variances, strict=True)
+            if y + z * v ** 0.5 < pooled.ci_low or y - z * v ** 0.5 > pooled.ci_high}
+
+
+def extreme_effects(comparisons: list[dict], largest: bool) -> tuple[list[float], list[float]]:
+    """One effect per trial, its largest (or smallest) g with that effect size's variance (ties: the first
+    by id), trials in key order."""
+    chosen: dict[str, dict] = {}
+    for comparison in sorted(comparisons, key=lambda c: (c["key"], c["id"])):
+        best = chosen.get(comparison["key"])
+        if best is None or (comparison["g"] > best["g"] if largest else comparison["g"] < best["g"]):
+            chosen[comparison["key"]] = comparison
+    return [c["g"] for c in chosen.values()], [c["g_se"] ** 2 for c in chosen.values()]
+
+
+def sensitivity_rows(rows: list[dict]) -> list[dict]:
+    """The sensitivity analyses of the overall effect (:data:`SENSITIVITY_LEVELS`), unrounded, from the
+    comparisons *rows* of the overall analysis; a level without trials is left out."""
+    results = []
+    low = low_rob_trials(rows)
+    members = [c for c in rows if c["key"] in low]
+    if members:
+        results.append(analysis_row(SENSITIVITY, "low-rob", members))
+    outliers = outlier_trials(rows)
+    members = [c for c in rows if c["key"] not in outliers]
+    if members:
+        results.append(analysis_row(SENSITIVITY, "outliers-removed", members))
+    for level, largest in (("largest", True), ("smallest", False)):
+        effects, variances = extreme_effects(rows, largest)
+        results.append(pooled_row(SENSITIVITY, level, effects, variances, rows))
+    return results
+
+
+def post_comparisons(comparisons: list[dict], included: Iterable[str], time: str = "post") -> list[dict]:
+    """The included trials' comparisons at *time*: what every analysis pools."""
+    keys = set(included)
+    return [c for c in comparisons if c["key"] in keys and c["time"] == time]
 
 
 def synthesis(comparisons: list[dict], included: Iterable[str], time: str = "post") -> list[dict]:
     """Every analysis of the review, unrounded: overall, by control condition and by psychotherapy, each
-    level with at least one study, from the included studies' comparisons at *time*; sorted by analysis
-    and level."""
-    keys = set(included)
-    rows = [c for c in comparisons if c["key"] in keys and c["time"] == time]
+    level with at least one study, and the sensitivity analyses of the overall effect, from the included
+    studies' comparisons at *time*; sorted by analysis and level."""
+    rows = post_comparisons(comparisons, included, time)
     results = []
     for analysis, column in ANALYSES.items():
         levels = [OVERALL_LEVEL] if column is None else sorted({c[column] for c in rows})
@@ -205,7 +326,80 @@ def synthesis(comparisons: list[dict], included: Iterable[str], time: str = "pos
             members = rows if column is None else [c for c in rows if c[column] == level]
             if members:
                 results.append(analysis_row(analysis, level, members))
+    if rows:
+        results += sensitivity_rows(rows)
     return sorted(results, key=lambda r: (r["analysis"], r["level"]))
+
+
+def egger_test(effects: Sequence[float], variances: Sequence[float]) -> dict:
+    """Egger's regression test as metafor's ``regtest(model="lm", predictor="sei")``: the effects regressed
+    on their standard errors by weighted least squares (statsmodels ``WLS``, weights 1/variance, the
+    residual variance estimated), the slope's t statistic and two-sided p on k - 2 degrees of freedom, and
+    the limit estimate (the intercept: the effect at SE = 0) with its 95 % t interval; ``slope`` (not
+    printed in the table) draws the regression line of the funnel plot."""
+    import numpy as np
+    from scipy import stats
+    from statsmodels.regression.linear_model import WLS
+
+    y, v = np.asarray(effects, dtype=float), np.asarray(variances, dtype=float)
+    k = len(y)
+    if k < 3:
+        raise ValueError("Egger's test needs at least three trials")
+    design = np.column_stack([np.ones(k), np.sqrt(v)])
+    fit = WLS(y, design, weights=1.0 / v).fit()
+    t = float(fit.tvalues[1])
+    df = k - 2
+    quantile = float(stats.t.isf((1 - LEVEL) / 2, df))
+    limit, limit_se = float(fit.params[0]), float(fit.bse[0])
+    return {"test": "egger", "k": k, "statistic": t, "p": float(2 * stats.t.sf(abs(t), df)), "limit_g": limit,
+            "ci_low": limit - quantile * limit_se, "ci_high": limit + quantile * limit_se,
+            "slope": float(fit.params[1])}
+
+
+def small_study_effects(comparisons: list[dict], included: Iterable[str], time: str = "post") -> list[dict]:
+    """The small-study effects table, unrounded: Egger's test (:func:`egger_test`) on the per-trial effects
+    of the overall analysis; no row with fewer than :data:`EGGER_MIN_K` trials."""
+    rows = post_comparisons(comparisons, included, time)
+    _, effects, variances = trial_effects(rows)
+    return [egger_test(effects, variances)] if len(effects) >= EGGER_MIN_K else []
+
+
+def subgroup_test(rows: list[dict]) -> dict:
+    """The test of subgroup differences of one subgroup analysis from its synthesis *rows* (unrounded,
+    with ``se``): Q between = Σ wⱼ (gⱼ - ḡ)² with wⱼ = 1/SEⱼ² and ḡ their weighted mean (a separate τ² in
+    each subgroup, as R package meta's random-effects test), J - 1 degrees of freedom, chi-squared p."""
+    from scipy import stats
+
+    estimates = [r["g"] for r in rows]
+    q = cochran_q(estimates, [r["se"] ** 2 for r in rows])
+    df = len(rows) - 1
+    return {"subgroups": len(rows), "k": sum(int(r["k"]) for r in rows), "q_between": q, "df": df,
+            "p": float(stats.chi2.sf(q, df)) if df > 0 else 1.0}
+
+
+def subgroup_differences(results: list[dict]) -> list[dict]:
+    """The test of subgroup differences (:func:`subgroup_test`) of each subgroup analysis of the synthesis
+    *results* (:func:`synthesis`, unrounded) with at least two subgroups. ``k`` sums the subgroups' trials:
+    a trial in several subgroups counts in each."""
+    tests = []
+    for analysis, column in ANALYSES.items():
+        members = [r for r in results if r["analysis"] == analysis]
+        if column is not None and len(members) >= 2:
+            tests.append(dict(subgroup_test(members), analysis=analysis))
+    return tests
+
+
+def nnt(g: float, control_event_rate: float) -> float:
+    """The number needed to treat for a standardised mean difference *g*, by Furukawa's method (Furukawa
+    1999; Furukawa and Leucht 2011): ``1 / (Φ(g + Φ⁻¹(CER)) - CER)``, the control event rate CER given;
+    infinite for g = 0, negative (a number needed to harm) for g < 0."""
+    from scipy import stats
+
+    if not 0 < control_event_rate < 1:
+        raise ValueError("the control event rate must lie between 0 and 1")
+    if g == 0:
+        return float("inf")
+    return 1.0 / (float(stats.norm.cdf(g + stats.norm.ppf(control_event_rate))) - control_event_rate)
 
 
 def table_row(row: dict) -> dict[str, str]:
@@ -217,13 +411,26 @@ def table_row(row: dict) -> dict[str, str]:
     return cells
 
 
-def table_text(rows: list[dict]) -> str:
-    """The synthesis table as CSV text (header :data:`COLUMNS`, ``\\n`` line ends, quotes only where needed)."""
+def table_text(rows: list[dict], columns: Sequence[str] = COLUMNS, cells=None) -> str:
+    """A table as CSV text (header *columns*, ``\\n`` line ends, quotes only where needed), each row's cells
+    made by *cells* (default :func:`table_row`, the synthesis table's)."""
     import csv
     import io
 
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(table_row(row) for row in rows)
+    writer.writerows((cells or table_row)(row) for row in rows)
     return out.getvalue()
+
+
+def small_study_row(row: dict) -> dict[str, str]:
+    """A small-study effects row as its table writes it (:data:`SMALL_STUDY_DECIMALS`)."""
+    return {"test": row["test"], "k": str(int(row["k"])),
+            **{name: fixed(row[name], places) for name, places in SMALL_STUDY_DECIMALS.items()}}
+
+
+def subgroup_row(row: dict) -> dict[str, str]:
+    """A subgroup-differences row as its table writes it (:data:`SUBGROUP_DECIMALS`)."""
+    return {"analysis": row["analysis"], "subgroups": str(row["subgroups"]), "k": str(row["k"]),
+            "df": str(row["df"]), **{name: fixed(row[name], places) for name, places in SUBGROUP_DECIMALS.items()}}

@@ -37,7 +37,8 @@ PIPELINE = ["Snakefile", "profiles", "workflow", "templates", "requirements.lock
 # What a review folder holds besides its release.
 REVIEW_SOURCES = ["config", "data", "references.bib", "templates"]
 
-# The sections of the article, in document order: one template and one job each.
+# The sections of a narrative review's article, in document order: one template and one job each (a
+# kind of review may have others: livingreview.kinds.ReviewKind.sections).
 SECTIONS = ("introduction", "description", "conclusion")
 
 # The release: what the workflow stages under <build_dir>/release/ and
@@ -50,6 +51,12 @@ RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "revie
                  "changes.html", MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
+# Its other results, written with the pooled effects (rule synthesis): Egger's test for small-study
+# effects, the tests of subgroup differences, and the summary of findings (certainty, NNT).
+SMALL_STUDY_EFFECTS = "small_study_effects.csv"
+SUBGROUP_DIFFERENCES = "subgroup_differences.csv"
+SUMMARY_OF_FINDINGS = "summary_of_findings.csv"
+SYNTHESIS_RESULTS = (SYNTHESIS, SMALL_STUDY_EFFECTS, SUBGROUP_DIFFERENCES, SUMMARY_OF_FINDINGS)
 
 
 def code_files(root: str | Path = ROOT) -> list[Path]:

@@ -8,7 +8,7 @@ rule article:
     """Join the sections with the front and back matter; pandoc's citeproc numbers and formats the citations and the reference list with the CSL style."""
     input:
         evidence=f"{BUILD}/evidence.json",
-        sections=expand(f"{BUILD}/sections/{{section}}.md", section=project.SECTIONS),
+        sections=expand(f"{BUILD}/sections/{{section}}.md", section=KIND.sections),
         template=template("article.md.j2"),
         style=REFERENCE_STYLE_FILE,
         citeproc_defaults=template("pandoc/citeproc.yaml"),

@@ -45,8 +45,6 @@ def font_files(folders):
 REFERENCE_STYLE_FILE = (CFG["reference_style"] if is_csl_style(CFG["reference_style"])
                         else template(f"references/{CFG['reference_style']}.csl"))
 
-# Each section's template, found when the workflow is read (a missing one is named at once).
-SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in project.SECTIONS}
 
 
 def section_template(wildcards):
@@ -63,6 +61,8 @@ def staged(name):
 KIND = review_kinds.get(CFG["kind"])
 # The release files of this kind of review (the manifest last).
 RELEASE_FILES = KIND.all_release_files()
+# Each section's template (the kind's sections), found when the workflow is read (a missing one is named at once).
+SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in KIND.sections}
 # The published release's snapshot: the baseline this build is compared with.
 PUBLISHED_SNAPSHOT = f"{OUTPUT}/{project.SNAPSHOT}"
 

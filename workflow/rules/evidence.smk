@@ -18,6 +18,7 @@ rule evidence:
     params:
         code=CODE,
         allow_invisible=CFG["allow_invisible_characters"],
+        strict=CFG["strict"],
     run:
         evidence.load(kind=KIND, data={key: input[key] for key in KIND.all_data_files()},
-                      allow_invisible=params.allow_invisible, out=output[0], log=log[0])
+                      allow_invisible=params.allow_invisible, strict=params.strict, out=output[0], log=log[0])

@@ -20,7 +20,26 @@ rule sections:
         code=CODE,
         templates=TEMPLATES,
     wildcard_constraints:
-        section="|".join(project.SECTIONS),
+        section="|".join(KIND.sections),
     run:
         sections.render(kind=KIND, section=wildcards.section, evidence=input.evidence, synthesis=SYNTHESIS,
                         templates=params.templates, out=output[0], log=log[0])
+
+
+# Sections of the article that are release files of their own too (a meta-analysis's PRISMA 2020
+# checklist, output/prisma-checklist.md): the rendered section as it is.
+for section_name, release_name in KIND.section_files.items():
+
+    rule:
+        name:
+            f"section_file_{section_name}"
+        input:
+            f"{BUILD}/sections/{section_name}.md",
+        output:
+            staged(release_name),
+        log:
+            f"{BUILD}/logs/sections/{section_name}-file.log",
+        params:
+            code=CODE,
+        run:
+            sections.publish_section(section=input[0], out=output[0], log=log[0])

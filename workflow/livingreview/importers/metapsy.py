@@ -17,8 +17,13 @@ own tables are written from it, deterministically:
 
 Those files are the importer's own (:data:`OWNED_FILES`); it records what it
 wrote in ``data/import.json`` and never overwrites an owned file that was
-edited by hand since. The author's decisions (``data/decisions.csv``) and
-every other file of the review are never written.
+edited by hand since. The author's files are read, never written (each is
+created, its header only, when missing): the decisions
+(``data/decisions.csv``), the corrections of the database's texts, such as a
+misspelt exclusion reason (``data/corrections.csv``, applied to
+``database.yaml``), and of the bibliography entries the import could not
+complete (``data/reference-corrections.csv``: corrected or accepted as they
+are); every other file of the review is never written either.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ import yaml
 from ..errors import DataError, combined
 from ..files import write_atomic
 from ..markdown import escape_inline
-from .references import OTHERS, ParsedReference, parse_reference
+from ..search_flow import check_flow, outside_text, unaccounted_text
+from .references import OTHERS, ParsedReference, ReferenceRepair, entry_problems, parse_reference, repair_from_release
 
 # What the importer writes, relative to the review folder (and nothing else, except decisions.csv when absent).
 STUDIES = "data/studies.csv"
@@ -48,6 +54,14 @@ RECORD = "data/import.json"
 DECISIONS = "data/decisions.csv"
 OWNED_FILES = (STUDIES, COMPARISONS, DATABASE, BIBLIOGRAPHY, REPORT)
 DECISIONS_HEADER = "key,status,reason\n"
+# The author's corrections, which the import reads and never writes (it creates each, its header only, when
+# it is missing): of the database's own texts (data/corrections.csv, schema meta_corrections), and of the
+# bibliography entries it could not complete (data/reference-corrections.csv, schema meta_reference_corrections).
+CORRECTIONS = "data/corrections.csv"
+REFERENCE_CORRECTIONS = "data/reference-corrections.csv"
+REFERENCE_FIELDS = ("author", "title", "journal", "year", "volume", "number", "pages", "doi")
+AUTHOR_FILES = {DECISIONS: DECISIONS_HEADER, CORRECTIONS: "field,original,corrected,reason\n",
+                REFERENCE_CORRECTIONS: "key,status," + ",".join(REFERENCE_FIELDS) + ",reason\n"}
 
 # The database as its authors ask it to be cited (ODC-By 1.0 attribution).
 DATABASE_KEY = "metapsy-depression-psyctr"
@@ -508,6 +522,105 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
+# --- the author's corrections ------------------------------------------------------------------
+
+@dataclass
+class Corrections:
+    """The review author's corrections: of the database's texts (rows of data/corrections.csv) and of
+    bibliography entries (data/reference-corrections.csv, by key)."""
+
+    labels: list[dict] = field(default_factory=list)
+    references: dict[str, dict] = field(default_factory=dict)
+
+
+def read_corrections(review: Path) -> Corrections:
+    """The correction files of review folder *review*, each row checked against its schema (a missing file
+    has no rows); one :class:`DataError` listing every faulty row."""
+    from ..tables import read_table
+
+    found = Corrections()
+    problems = []
+    for name, schema, key in ((CORRECTIONS, "meta_corrections", "original"),
+                              (REFERENCE_CORRECTIONS, "meta_reference_corrections", "key")):
+        path = review / name
+        if not path.is_file():
+            continue
+        table = read_table(path, schema, "correction table", key, allow_empty=True)
+        problems += table.problems
+        rows = [row for row in table.rows if row["_row"] not in table.faulty]
+        if name == CORRECTIONS:
+            found.labels = rows
+        else:
+            found.references = {row["key"]: row for row in rows}
+    if problems:
+        raise combined(problems, "correct the rows listed above, then import again")
+    return found
+
+
+def correct_metadata(metadata: dict, rows: list[dict]) -> tuple[dict, list[tuple[dict, int]]]:
+    """The release's metadata with the author's corrections of its texts applied (a renamed exclusion reason
+    keeps its place and count), and each correction with the number of places it changed (0: this release
+    does not have the text). A corrected reason that another reason of the flow already has is an error."""
+    metadata = dict(metadata)
+    flow = dict(metadata.get("search_flow") or {})
+    reasons = dict(flow.get("full.text.excluded.reasons") or {})
+    uses = []
+    for row in rows:
+        original, corrected = row["original"], row["corrected"]
+        if row["field"] == "exclusion_reason":
+            if original not in reasons:
+                uses.append((row, 0))
+                continue
+            if corrected in reasons:
+                raise DataError(CORRECTIONS, f"row {row['_row']} (line {row['_line']}), column corrected",
+                                f'the search flow already has the exclusion reason "{corrected}"',
+                                "correct the label to one the flow does not have, or delete the row", line=row["_line"])
+            reasons = {corrected if name == original else name: n for name, n in reasons.items()}
+            uses.append((row, 1))
+        else:
+            text = metadata.get(row["field"], "")
+            uses.append((row, text.count(original)))
+            metadata[row["field"]] = text.replace(original, corrected)
+    if reasons:
+        flow["full.text.excluded.reasons"] = reasons
+        metadata["search_flow"] = flow
+    return metadata, uses
+
+
+def parse_bibtex_names(text: str) -> list[tuple[str, str, str]]:
+    """Authors written as BibTeX writes them ("Family, G. and Other, Jr, H. and others") as :data:`Person`
+    tuples (family, given, suffix)."""
+    people = []
+    for name in (part.strip() for part in re.split(r"\s+and\s+", text.strip())):
+        parts = [part.strip() for part in name.split(",")]
+        if name == "others":
+            people.append(OTHERS)
+        elif len(parts) >= 3:
+            people.append((parts[0], ", ".join(parts[2:]), parts[1]))
+        elif len(parts) == 2:
+            people.append((parts[0], parts[1], ""))
+        else:
+            given, _, family = name.rpartition(" ")
+            people.append((family, given, ""))
+    return people
+
+
+def apply_reference_correction(result: ParsedReference, row: dict) -> None:
+    """*result* with the non-empty cells of the author's correction *row* in place of what was parsed; its
+    problems are then those of the corrected entry only (the author has read the string)."""
+    for name in REFERENCE_FIELDS:
+        value = (row.get(name) or "").strip()
+        if not value:
+            continue
+        if name == "author":
+            result.authors = parse_bibtex_names(value)
+        else:
+            result.fields[name] = value
+    if result.fields.get("journal"):
+        result.entry_type = "article"
+    result.problems = entry_problems(result.entry_type, result.authors, result.fields)
+
+
 # --- bibliography ------------------------------------------------------------------------
 
 def bibtex_value(text: str) -> str:
@@ -569,25 +682,50 @@ def database_entry(release: Release) -> str:
 
 @dataclass
 class Bibliography:
-    """The bibliography written from the reference strings, and each parse."""
+    """The bibliography written from the reference strings, each parse, and how entries were completed."""
 
     text: str
-    parsed: dict[str, tuple[str, ParsedReference]]  # key -> (label, parse)
+    parsed: dict[str, tuple[str, ParsedReference]]  # key -> (label, parse, after the repairs and corrections)
+    repairs: list[ReferenceRepair] = field(default_factory=list)  # completed from the rest of the release
+    corrected: dict[str, dict] = field(default_factory=dict)  # key -> the author's row (status corrected)
+    accepted: dict[str, dict] = field(default_factory=dict)  # key -> the author's row (status accepted)
+    unused: list[dict] = field(default_factory=list)  # the author's rows whose key is not in this release
+    complete_as_parsed: int = 0  # entries complete as the parser read their string alone
 
 
-def make_bibliography(release: Release, studies: list[dict]) -> Bibliography:
-    """Every study's reference parsed into an entry (keyed by the study's key), then the database's."""
-    parsed: dict[str, tuple[str, ParsedReference]] = {}
-    entries = []
+def make_bibliography(release: Release, studies: list[dict], corrections: Corrections | None = None) -> Bibliography:
+    """Every study's reference parsed into an entry (keyed by the study's key), completed from the rest of
+    the release where it can be (:func:`~livingreview.importers.references.repair_from_release`), then
+    corrected as the author's data/reference-corrections.csv says; then the database's entry."""
+    corrections = corrections or Corrections()
+    items: dict[str, tuple[str, ParsedReference]] = {}
+    labels = {}
     for study in studies:
         label = study["label"]
-        result = parse_reference(release.references.get(label, ""), str(study["year"]))
-        parsed[study["key"]] = (label, result)
-        entries.append(bibtex_entry(study["key"], result.entry_type, result.authors, result.fields))
+        labels[study["key"]] = label
+        items[study["key"]] = (release.references.get(label, ""),
+                               parse_reference(release.references.get(label, ""), str(study["year"])))
+    as_parsed = sum(result.complete for _, result in items.values())
+    repairs = repair_from_release(items)
+    corrected, accepted = {}, {}
+    for key, row in corrections.references.items():
+        if key not in items:
+            continue
+        if row["status"] == "corrected":
+            apply_reference_correction(items[key][1], row)
+            corrected[key] = row
+        else:
+            accepted[key] = row
+    parsed = {key: (labels[key], result) for key, (_, result) in items.items()}
+    entries = [bibtex_entry(key, result.entry_type, result.authors, result.fields)
+               for key, (_, result) in parsed.items()]
     header = (f"% Written by `make import` from the Metapsy database \"{DATABASE_NAME}\", release {release.name}\n"
               f"% (metadata/references.json, licence {LICENCE}); a new import replaces this file.\n"
-              "% The author's own decisions belong in data/decisions.csv.\n\n")
-    return Bibliography(header + "\n\n".join([database_entry(release), *entries]) + "\n", parsed)
+              "% The author's own decisions belong in data/decisions.csv, corrections of entries in\n"
+              "% data/reference-corrections.csv.\n\n")
+    unused = [row for key, row in sorted(corrections.references.items()) if key not in items]
+    return Bibliography(header + "\n\n".join([database_entry(release), *entries]) + "\n", parsed, repairs,
+                        corrected, accepted, unused, as_parsed)
 
 
 # --- metadata, report ---------------------------------------------------------------------
@@ -626,12 +764,16 @@ def coverage(parsed: dict[str, tuple[str, ParsedReference]]) -> tuple[int, int]:
     return sum(p.complete for _, p in parsed.values()), len(parsed)
 
 
-def report_text(release: Release, tables: Tables, bibliography: Bibliography) -> str:
-    """``import-report.md``: rows, studies, repairs, normalised codes, conflicts and references not parsed."""
+def report_text(release: Release, tables: Tables, bibliography: Bibliography,
+                label_uses: list[tuple[dict, int]] | None = None) -> str:
+    """``import-report.md``: rows, studies, the search flow's arithmetic, the references (how many are
+    complete, how the others were completed, corrected or accepted, and which remain incomplete), the
+    author's corrections, repairs, normalised codes, conflicts and comparison ids."""
     complete, total = coverage(bibliography.parsed)
-    misc = sorted(k for k, (_, p) in bibliography.parsed.items() if p.entry_type == "misc")
-    partial = sorted(k for k, (_, p) in bibliography.parsed.items() if p.entry_type == "article" and not p.complete)
+    incomplete = sorted(k for k, (_, p) in bibliography.parsed.items() if not p.complete)
+    open_keys = [k for k in incomplete if k not in bibliography.accepted]
     share = f"{100 * complete / total:.1f} %" if total else "-"
+    corrected_complete = sum(1 for k in bibliography.corrected if bibliography.parsed[k][1].complete)
     lines = [
         f"# Import of the Metapsy database \"{DATABASE_NAME}\", release {release.name}",
         "",
@@ -649,26 +791,58 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
         f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
         f"the year of the release's last search ({release.metadata['last_search']}): the release's metadata give "
         "no date of publication.",
+        *flow_lines(release, tables),
         "",
         "## References",
         "",
-        f"{complete} of {total} references ({share}) became complete structured `@article` entries (authors, "
+        f"{complete} of {total} references ({share}) are complete structured `@article` entries (authors, "
         "title, journal, year, and the volume, issue and pages the string has; a journal that does not end in "
         "\"of\", \"and\", \"&\" or \"the\" and holds no DOI or URL note, a title that holds no journal, volume and "
-        f"pages). {len(partial)} are `@article` entries that lack something or fail one of those checks (a "
-        "journal's name cut short in the source string shows here), "
-        f"{len(misc)} are `@misc` entries (no journal was found); all of them still format in every reference "
-        "style.",
+        f"pages): {bibliography.complete_as_parsed} as parsed from their string, "
+        f"{len(bibliography.repairs)} completed from the rest of the release (below), {corrected_complete} "
+        f"corrected by the review's authors (`{REFERENCE_CORRECTIONS}`).",
         "",
     ]
-    if partial or misc:
-        lines += ["| key | study | entry | what is missing or wrong | the string |", "|---|---|---|---|---|"]
-        for key in partial + misc:
+    if bibliography.repairs:
+        lines += ["| key | field | in the string | written | how |", "|---|---|---|---|---|"]
+        lines += [f"| {r.key} | {r.field} | {escape_inline(r.before)} | {escape_inline(r.after)} | "
+                  f"{escape_inline(r.how)} |" for r in bibliography.repairs]
+        lines.append("")
+    if bibliography.corrected:
+        lines += [f"Corrected by the review's authors (`{REFERENCE_CORRECTIONS}`, status corrected):", "",
+                  "| key | fields | reason |", "|---|---|---|"]
+        lines += [f"| {key} | {', '.join(n for n in REFERENCE_FIELDS if (row.get(n) or '').strip())} | "
+                  f"{escape_inline(row['reason'])} |" for key, row in sorted(bibliography.corrected.items())]
+        lines.append("")
+    lines += [f"{len(incomplete)} remain incomplete (an `@misc` entry when no journal was found; all still format in "
+              f"every reference style): {len(incomplete) - len(open_keys)} accepted as they are by the review's "
+              f"authors (`{REFERENCE_CORRECTIONS}`, status accepted), {len(open_keys)} not"
+              + (" (each a warning at every build; `make review STRICT=1` refuses to publish them: correct or "
+                 f"accept each in `{REFERENCE_CORRECTIONS}`)." if open_keys else "."), ""]
+    if incomplete:
+        lines += ["| key | study | entry | what is missing or wrong | the author's decision | the string |",
+                  "|---|---|---|---|---|---|"]
+        for key in incomplete:
             label, result = bibliography.parsed[key]
+            decision = (f"accepted: {bibliography.accepted[key]['reason']}" if key in bibliography.accepted
+                        else "none (a warning at every build)")
             lines.append(f"| {key} | {escape_inline(label)} | @{result.entry_type} | "
-                         f"{escape_inline('; '.join(result.problems))} | "
+                         f"{escape_inline('; '.join(result.problems))} | {escape_inline(decision)} | "
                          f"{escape_inline(release.references.get(label, '(none)'))} |")
         lines.append("")
+    if bibliography.unused:
+        lines += [f"Rows of `{REFERENCE_CORRECTIONS}` for entries this release does not have (not used): "
+                  + ", ".join(row["key"] for row in bibliography.unused) + ".", ""]
+    lines += ["## Corrections of the database's texts by the review's authors", "",
+              f"From `{CORRECTIONS}`, applied to `{DATABASE}` (the release's files stay as published):", ""]
+    if label_uses:
+        lines += ["| what | the release writes | the review prints | reason | applied |", "|---|---|---|---|---|"]
+        lines += [f"| {row['field']} | {escape_inline(row['original'])} | {escape_inline(row['corrected'])} | "
+                  f"{escape_inline(row['reason'])} | {'yes' if used else 'no: not in this release'} |"
+                  for row, used in label_uses]
+    else:
+        lines.append("None.")
+    lines.append("")
     lines += ["## Repairs", "",
               f"{len(release.repairs)} text cells (of the columns the import uses) or reference strings were repaired "
               "(mojibake undone):", ""]
@@ -709,6 +883,29 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography) ->
     return "\n".join(lines).rstrip() + "\n"
 
 
+def flow_lines(release: Release, tables: Tables) -> list[str]:
+    """The report's lines on the search flow's full-text stage: its arithmetic, and each difference named
+    (:mod:`livingreview.search_flow`)."""
+    check = check_flow(release.metadata.get("search_flow") or {}, len(tables.studies))
+    if check is None:
+        return ["- Search flow: the release's `search_flow.json` lacks the full-text counts or the number "
+                "included; the flow diagram shows what it has."]
+    lines = [f"- Search flow (`metadata/search_flow.json`): {check.full_texts:,} full texts assessed, "
+             f"{check.excluded:,} excluded with a reason, {check.included:,} included; the data hold "
+             f"{check.trials:,} trials."]
+    if check.unaccounted:
+        lines.append(f"  {check.full_texts:,} less {check.excluded:,} is {check.remaining:,}, not {check.included:,}: "
+                     f"{abs(check.unaccounted):,} reports are not accounted for ({unaccounted_text(check)}); the "
+                     "flow diagram names them.")
+    if check.outside:
+        lines.append(f"  {abs(check.outside):,} of the flow's included studies are not trials of this database "
+                     f"({outside_text(check, release.metadata.get('comparisons', ''))}); the flow diagram names "
+                     "them." if check.outside > 0 else
+                     f"  The data hold {-check.outside:,} trials more than the flow includes "
+                     f"({outside_text(check, release.metadata.get('comparisons', ''))}); the flow diagram names them.")
+    return lines
+
+
 def _excerpt(text: str, other: str, width: int = 60) -> str:
     """The part of *text* around its first difference from *other*."""
     start = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), min(len(text), len(other)))
@@ -723,17 +920,23 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def import_files(release: Release) -> tuple[dict[str, str], Bibliography]:
-    """Every file the import writes (path relative to the review folder -> text), and the bibliography;
-    a :class:`DataError` when the build would reject a written table (see :func:`check_written`)."""
+def import_files(release: Release, corrections: Corrections | None = None) -> tuple[dict[str, str], Bibliography]:
+    """Every file the import writes (path relative to the review folder -> text), and the bibliography,
+    with the author's *corrections* applied (none when None); a :class:`DataError` when the build would
+    reject a written table (see :func:`check_written`)."""
+    import dataclasses
+
+    corrections = corrections or Corrections()
+    metadata, label_uses = correct_metadata(release.metadata, corrections.labels)
+    release = dataclasses.replace(release, metadata=metadata)
     tables = make_tables(release.frame)
-    bibliography = make_bibliography(release, tables.studies)
+    bibliography = make_bibliography(release, tables.studies, corrections)
     files = {
         STUDIES: csv_text(tables.studies, STUDY_COLUMNS),
         COMPARISONS: csv_text(tables.comparisons, COMPARISON_COLUMNS),
         DATABASE: yaml_text(database_metadata(release, tables)),
         BIBLIOGRAPHY: bibliography.text,
-        REPORT: report_text(release, tables, bibliography),
+        REPORT: report_text(release, tables, bibliography, label_uses),
     }
     check_written(files, tables, release)
     return files, bibliography
@@ -830,8 +1033,9 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
 
     Refuses (a :class:`DataError`) to overwrite an owned file that an import
     did not write as it is now (a hand edit, or a file of the same name from
-    elsewhere), unless *force*. Creates ``data/decisions.csv`` (a header only)
-    when it does not exist, and never writes it otherwise.
+    elsewhere), unless *force*. Creates the author's files (:data:`AUTHOR_FILES`:
+    decisions and corrections, a header only) when they do not exist, and never
+    writes them otherwise.
     """
     record_path = review / RECORD
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
@@ -848,10 +1052,10 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             write_atomic(path, text)
             changed.append(name)
-    decisions = review / DECISIONS
-    if not decisions.exists():
-        write_atomic(decisions, DECISIONS_HEADER)
-        changed.append(DECISIONS)
+    for name, header in AUTHOR_FILES.items():
+        if not (review / name).exists():
+            write_atomic(review / name, header)
+            changed.append(name)
     new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
     record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
     if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:

@@ -306,17 +306,24 @@ def parse_reference(text: str, year: str = "") -> ParsedReference:
     if not result.fields.get("year") and year:
         result.fields["year"] = year
         result.problems.append("no year in the string (the study's year is used)")
-    if not result.authors or result.authors == [OTHERS]:
-        result.problems.append("no author names")
-    if not result.fields.get("title"):
-        result.problems.append("no title")
     if not result.fields.get("journal"):
-        result.problems.append("no journal")
         result.entry_type = "misc"
-    result.problems += field_problems(result.fields)
     result.fields = {k: v for k, v in result.fields.items() if v}
-    result.problems = list(dict.fromkeys(result.problems))
+    result.problems = list(dict.fromkeys(result.problems + entry_problems(result.entry_type, result.authors,
+                                                                            result.fields)))
     return result
+
+
+def entry_problems(entry_type: str, authors: list, fields: dict[str, str]) -> list[str]:
+    """Why an entry is not a complete structured ``@article`` (empty: it is): no author names (*authors*:
+    :data:`Person` tuples, or names with a ``family``), no title, no journal, no year, or a field that holds
+    what it should not (:func:`field_problems`). The importer and the build's evidence stage both ask this."""
+    named = [a for a in authors if (a[0] if isinstance(a, tuple) else getattr(a, "family", "")) not in ("", "others")]
+    problems = [] if named else ["no author names"]
+    problems += [f"no {name}" for name in ("title", "journal", "year") if not fields.get(name, "").strip()]
+    if entry_type != "article" and fields.get("journal"):
+        problems.append(f"an @{entry_type} entry, not an @article")
+    return problems + field_problems(fields)
 
 
 def field_problems(fields: dict[str, str]) -> list[str]:
@@ -335,3 +342,160 @@ def field_problems(fields: dict[str, str]) -> list[str]:
         problems.append(f'the title ends in a journal, volume and pages ("{tail.group(0)[1:].strip()}"): the '
                         "journal was not split from it")
     return problems
+
+
+# --- repairs from the rest of the release ------------------------------------------------------------
+#
+# Some strings lack what the others of the same release hold: a journal cut short ("Journal of", with the DOI
+# 10.1016/j.jad...), or no punctuation at all between authors, title and journal. :func:`repair_from_release`
+# completes such an entry from the complete entries of the release (their journals and the journal codes of
+# their DOIs), never from outside it, and says how; what it cannot settle stays as it is, incomplete.
+
+# Words a journal's abbreviation leaves out ("J Affect Disord" for "Journal of Affective Disorders").
+_JOURNAL_STOPWORDS = {"of", "and", "the", "&", "in", "for", "on", "de", "y", "und"}
+# The journal code of a DOI: its registrant and the first part of its suffix ("10.1016/j.jad", "10.1002/da").
+_DOI_STEM = re.compile(r"10\.\d{4,9}/[a-z]+(?:\.[a-z]+)?(?=[./\-_(]|\d)")
+
+
+@dataclass(frozen=True)
+class ReferenceRepair:
+    """One field of one entry completed from the rest of the release, and how."""
+
+    key: str
+    field: str
+    before: str
+    after: str
+    how: str
+
+
+def doi_stem(doi: str) -> str:
+    """The journal code of a DOI ("10.1016/j.jad.2018.12.065" -> "10.1016/j.jad"); "" when it has none."""
+    match = _DOI_STEM.match(doi.strip().lower())
+    return match.group(0) if match else ""
+
+
+def _journal_words(journal: str) -> list[str]:
+    """The words of a journal's name that an abbreviation keeps, in lower case, without periods."""
+    words = [w.strip(".,:()").casefold() for w in journal.split()]
+    return [w for w in words if w and w not in _JOURNAL_STOPWORDS]
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """True when *short* is *full* or its abbreviation, word by word ("J Affect Disord" and "Journal of
+    Affective Disorders"; "JMIR Ment Health" and "JMIR Mental Health"): each word a beginning of the word of
+    *full* in its place, the small words (of, and, the, ...) left out."""
+    a, b = _journal_words(short), _journal_words(full)
+    return bool(a) and len(a) == len(b) and all(y.startswith(x) for x, y in zip(a, b, strict=True))
+
+
+def _recheck(result: ParsedReference, change) -> None:
+    """Apply *change* (a function of the result) and replace the completeness problems of the old fields by
+    those of the new ones (the parser's own findings, such as a year taken from the study, stay)."""
+    old = entry_problems(result.entry_type, result.authors, result.fields)
+    change(result)
+    if result.fields.get("journal"):
+        result.entry_type = "article"
+    kept = [p for p in result.problems if p not in old]
+    result.problems = list(dict.fromkeys(kept + entry_problems(result.entry_type, result.authors, result.fields)))
+
+
+def _complete_journal(key: str, result: ParsedReference, known: dict[str, int],
+                      by_stem: dict[str, set[str]]) -> ReferenceRepair | None:
+    """The repair of a journal cut short in the source string ("Journal of"), or None: the one journal of the
+    release (in its most frequent spelling) that begins with it and, when the entry has a DOI whose journal
+    code other entries share, that those entries' journal names or abbreviates."""
+    journal = result.fields.get("journal", "")
+    if not _CUT_SHORT.search(journal):
+        return None
+    candidates = [j for j in known if j.casefold().startswith(journal.casefold() + " ")]
+    stem = doi_stem(result.fields.get("doi", ""))
+    confirmed = by_stem.get(stem, set()) if stem else set()
+    if confirmed:
+        candidates = [j for j in candidates if any(abbreviates(s, j) for s in confirmed)]
+    groups: dict[str, list[str]] = {}
+    for name in candidates:
+        groups.setdefault(name.casefold(), []).append(name)
+    if len(groups) != 1:
+        return None
+    chosen = min(next(iter(groups.values())), key=lambda name: (-known[name], name))
+    how = (f'the only journal of the release that begins with "{journal}"'
+           + (f", and the journal of the release's other entries with DOIs {stem}... ({', '.join(sorted(confirmed))})"
+              if confirmed else ""))
+    _recheck(result, lambda r: r.fields.update(journal=chosen))
+    return ReferenceRepair(key, "journal", journal, chosen, how)
+
+
+_LAST_AUTHOR = re.compile(r"^(?P<name>.+?\s(?:[^\W\d_]{1,4}|[^\W\d_]-[^\W\d_]))\s+(?P<rest>[^\W_].*)$")
+
+
+def parse_unpunctuated(text: str, known: dict[str, int]) -> tuple[ParsedReference, str] | None:
+    """A Vancouver reference without the full stops between authors, title and journal ("Johansson P, ...,
+    Lundgren J An Internet-Based ... Trial JMIR Ment Health 2019;6(10):e14648"), or None: the authors end
+    at the last author's initials, and the journal is the longest end of the rest that is a journal of the
+    release (*known*) or its abbreviation. Returns the result and how the journal was found."""
+    clean, doi, _ = split_doi(_one_line(text))
+    tail = _VANCOUVER_TAIL.fullmatch(clean)
+    if not tail:
+        return None
+    pieces = [p.strip() for p in tail.group("head").split(",")]
+    last = _LAST_AUTHOR.match(pieces[-1])
+    if not last:
+        return None
+    authors = parse_vancouver_authors(", ".join([*pieces[:-1], last.group("name")]))
+    if authors is None:
+        return None
+    words = last.group("rest").split()
+    journal, matched = "", ""
+    for start in range(len(words) - 1, 0, -1):
+        candidate = " ".join(words[start:])
+        found = sorted(j for j in known if abbreviates(candidate, j))
+        if found:
+            journal, matched = candidate, found[0]
+    title = " ".join(words[: len(words) - len(journal.split())]) if journal else ""
+    if not journal or len(title.split()) < 3:
+        return None
+    result = ParsedReference("article", authors=authors, style="vancouver")
+    result.fields.update(title=_clean_title(title), journal=journal, year=tail.group("year"))
+    for name in ("volume", "number", "pages"):
+        if tail.group(name) and tail.group(name).strip():
+            result.fields[name] = tail.group(name).strip()
+    if doi:
+        result.fields["doi"] = doi
+    if "pages" in result.fields:
+        result.fields["pages"] = expand_page_range(result.fields["pages"])
+    result.problems = entry_problems(result.entry_type, result.authors, result.fields)
+    how = (f'no full stops between authors, title and journal: the authors end at the last initials, the journal '
+           f'"{journal}" is "{matched}" of the release' + (" (abbreviated)" if journal != matched else ""))
+    return result, how
+
+
+def repair_from_release(items: dict[str, tuple[str, ParsedReference]]) -> list[ReferenceRepair]:
+    """Complete, in place, the entries of *items* (key -> (reference string, parse)) that the rest of the
+    release can complete (see the comment above :class:`ReferenceRepair`); the repairs, in key order."""
+    known: dict[str, int] = {}
+    by_stem: dict[str, set[str]] = {}
+    for _, result in items.values():
+        if result.complete:
+            journal = result.fields["journal"]
+            known[journal] = known.get(journal, 0) + 1
+            stem = doi_stem(result.fields.get("doi", ""))
+            if stem:
+                by_stem.setdefault(stem, set()).add(journal)
+    repairs = []
+    for key in sorted(items):
+        text, result = items[key]
+        if result.complete:
+            continue
+        if "neither an APA nor a Vancouver reference" in result.problems:
+            found = parse_unpunctuated(text, known)
+            if found:
+                fresh, how = found
+                before = result.fields.get("title", "")
+                items[key] = (text, fresh)
+                repairs.append(ReferenceRepair(key, "author, title, journal", before[:80],
+                                               f'{fresh.fields["title"][:50]}... {fresh.fields["journal"]}', how))
+                continue
+        repair = _complete_journal(key, result, known, by_stem)
+        if repair:
+            repairs.append(repair)
+    return repairs

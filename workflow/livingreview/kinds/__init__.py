@@ -13,6 +13,10 @@ its name:
 - :attr:`ReviewKind.synthesis`: whether it pools effects into
   ``synthesis.csv`` (rule ``synthesis``), which its sections, figures and
   snapshot then read too;
+- :attr:`ReviewKind.sections`: the sections of its article, in order (and
+  :attr:`ReviewKind.section_files`: those published as files of their own);
+- :meth:`ReviewKind.publication_warnings`: what a build warns about (and a
+  ``strict`` build refuses to publish);
 - :meth:`ReviewKind.section_context`: the names a section template receives;
 - :attr:`ReviewKind.figures`: its figures (:class:`Figure`);
 - :attr:`ReviewKind.release_files`: its release files besides the figures
@@ -31,7 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..compare import compare as compare_snapshots
-from ..project import MANIFEST, RELEASE_FILES
+from ..errors import LivingReviewError
+from ..project import MANIFEST, RELEASE_FILES, SECTIONS
 
 # The data files every kind of review reads besides its own (config keys).
 COMMON_DATA_FILES = ("review", "bibliography")
@@ -80,6 +85,11 @@ class ReviewKind(ABC):
     release_files: tuple[str, ...] = ()
     #: The template of its changes report.
     changes_template: str = "changes/changes.md.j2"
+    #: The sections of its article in document order: one template (``sections/<name>.md.j2``) and one
+    #: job each.
+    sections: tuple[str, ...] = SECTIONS
+    #: Sections published as release files of their own too: section name -> release file.
+    section_files: dict[str, str] = {}
 
     def all_data_files(self) -> tuple[str, ...]:
         """Every config key naming a data file the kind reads: its own, the review metadata, the bibliography."""
@@ -96,6 +106,11 @@ class ReviewKind(ABC):
         """The names a section template receives, from the evidence and (when :attr:`synthesis`) the
         synthesis table (rows by analysis and level, cells as text; else None)."""
 
+    def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
+        """What the evidence would publish that it should not without the author's consent, each a warning
+        at every build (``strict``: an error) naming its fix; none here."""
+        return []
+
     def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
         """What the kind's evidence snapshot holds beyond every kind's (none here)."""
         return {}
@@ -108,7 +123,8 @@ class ReviewKind(ABC):
     def all_release_files(self) -> tuple[str, ...]:
         """The release of a review of this kind: the files of every review
         (:data:`livingreview.project.RELEASE_FILES`), the kind's own and its figures, the manifest last."""
-        return (*RELEASE_FILES[:-1], *self.release_files, *sorted(self.figure_files().values()), MANIFEST)
+        return (*RELEASE_FILES[:-1], *self.release_files, *self.section_files.values(),
+                *sorted(self.figure_files().values()), MANIFEST)
 
     def figure_files(self) -> dict[str, str]:
         """Each figure's name -> its release file."""

@@ -15,11 +15,33 @@ from ..bibtex import read_bibliography
 from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
 from ..errors import DataError, LivingReviewError, combined, in_reading_order
-from ..project import SYNTHESIS
+from ..importers.references import entry_problems
+from ..project import SYNTHESIS_RESULTS
 from ..stages import figures
 from ..stages.evidence import read_checked_yaml, read_review, reader_noting
 from ..tables import read_table
 from . import Figure, ReviewKind
+
+REFERENCE_CORRECTIONS_SCHEMA = "meta_reference_corrections"
+
+
+def reference_checks(included: list[dict], references: dict, corrections) -> dict[str, dict]:
+    """Each included study whose bibliography entry is not a complete structured @article
+    (:func:`livingreview.importers.references.entry_problems`, the import's own test): its line in the
+    bibliography, what it lacks, and the author's reason when data/reference-corrections.csv accepts it
+    ("" when not)."""
+    accepted = {row["key"]: row["reason"] for row in (corrections.rows if corrections is not None else [])
+                if row.get("status") == "accepted"}
+    checks = {}
+    for study in included:
+        entry = references.get(study["key"])
+        if entry is None:
+            continue
+        problems = entry_problems(entry.entry_type, entry.authors, entry.fields)
+        if problems:
+            checks[study["key"]] = {"line": entry.line, "problems": problems,
+                                    "accepted": accepted.get(study["key"], "")}
+    return checks
 
 
 class MetaAnalysis(ReviewKind):
@@ -28,12 +50,16 @@ class MetaAnalysis(ReviewKind):
     estimates, statements and the search."""
 
     name = "meta-analysis"
-    data_files = ("studies", "comparisons", "decisions", "conclusions", "database")
+    data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "certainty",
+                  "reference_corrections")
     synthesis = True
     figures = (Figure("flow", "figures/prisma.svg", figures.flow_diagram, ("evidence", "published")),
-               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)))
-    release_files = (SYNTHESIS,)
+               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)),
+               Figure("funnel", "figures/funnel.svg", figures.funnel_plot, ("evidence", "synthesis")))
+    release_files = SYNTHESIS_RESULTS
     changes_template = "changes/meta-analysis.md.j2"
+    sections = ("abstract", "introduction", "methods", "results", "conclusion", "checklist")
+    section_files = {"checklist": "prisma-checklist.md"}
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The tables (studies, comparisons, the author's decisions and conclusion statements), the
@@ -42,7 +68,7 @@ class MetaAnalysis(ReviewKind):
         Every file is read before the build stops, so that all their problems are reported together.
         """
         studies, comparisons, decisions = data["studies"], data["comparisons"], data["decisions"]
-        conclusions, database = data["conclusions"], data["database"]
+        conclusions, database, rules = data["conclusions"], data["database"], data.get("certainty")
         review, bibliography = data["review"], data["bibliography"]
         problems: list[LivingReviewError] = []
         read = reader_noting(problems)
@@ -51,6 +77,10 @@ class MetaAnalysis(ReviewKind):
         release = read(read_checked_yaml, database, meta_analysis.DATABASE_SCHEMA, "database metadata",
                        "import the release again (make import)", allow_invisible)
         release = release[0] if release else None
+        certainty = (read(read_checked_yaml, rules, meta_analysis.CERTAINTY_SCHEMA, "certainty rules",
+                          "start from examples/metapsy-depression/data/certainty.yaml", allow_invisible)
+                     if rules else None)
+        certainty = certainty[0] if certainty else None
         study_table = read(read_table, studies, meta_analysis.STUDIES_SCHEMA, "study table", "key",
                            allow_invisible=allow_invisible)
         comparison_table = read(read_table, comparisons, meta_analysis.COMPARISONS_SCHEMA, "comparison table", "id",
@@ -59,14 +89,21 @@ class MetaAnalysis(ReviewKind):
                               allow_empty=True, allow_invisible=allow_invisible)
         conclusion_table = read(read_table, conclusions, meta_analysis.CONCLUSIONS_SCHEMA, "conclusions table", "id",
                                 allow_empty=True, allow_invisible=allow_invisible)
+        corrections = data.get("reference_corrections")
+        correction_table = (read(read_table, corrections, REFERENCE_CORRECTIONS_SCHEMA, "reference corrections table",
+                                 "key", allow_empty=True, allow_invisible=allow_invisible) if corrections else None)
         cited = [s["key"] for s in study_table.rows] if study_table is not None else []
         cited += [release["citation_key"]] if release else []
         references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
-        for table in (study_table, comparison_table, decision_table, conclusion_table):
+        for table in (study_table, comparison_table, decision_table, conclusion_table, correction_table):
             problems += table.problems if table is not None else []
         problems += bib_problems
         paths = {"studies": studies, "comparisons": comparisons, "decisions": decisions, "conclusions": conclusions,
                  "database": database, "bibliography": bibliography}
+        if rules:
+            paths["certainty"] = rules
+        if corrections:
+            paths["reference_corrections"] = corrections
         if None not in (study_table, comparison_table, decision_table):
             problems += meta_analysis.cross_check_problems(study_table, comparison_table, decision_table,
                                                            None if bib_problems else references, release, paths)
@@ -74,7 +111,7 @@ class MetaAnalysis(ReviewKind):
             problems += meta_analysis.conclusion_problems(conclusion_table, conclusions)
         if problems:
             raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, conclusions,
-                                                       bibliography]))
+                                                       rules, corrections, bibliography]))
         rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
         included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
         if not included:
@@ -89,8 +126,10 @@ class MetaAnalysis(ReviewKind):
             "comparisons": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comparison_table.rows],
             "decisions": decision_table.rows,
             "conclusions": sorted(conclusion_table.rows, key=lambda c: (c["order"], c["id"])),
+            "certainty": certainty,
             "included": [s["key"] for s in included],
             "references": {key: references[key].to_dict() for key in keys},
+            "reference_checks": reference_checks(included, references, correction_table),
             "sources": {**paths, "review": review},
         }
         summary = (f"{len(rows)} studies ({len(included)} included), {len(comparison_table.rows)} comparisons, "
@@ -98,21 +137,36 @@ class MetaAnalysis(ReviewKind):
                    f"{len(references)} bibliography entries")
         return evidence, summary
 
+    def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
+        """One warning per bibliography entry of an included study that is not a complete structured
+        @article and that the author has not accepted (``reference_checks`` of the evidence), naming the
+        entry, what it lacks, and the two fixes."""
+        bibliography = evidence["sources"]["bibliography"]
+        corrections = evidence["sources"].get("reference_corrections", "data/reference-corrections.csv")
+        return [DataError(bibliography, f"line {check['line']}, key {key}",
+                          f"the entry is not a complete structured @article ({'; '.join(check['problems'])}), and "
+                          "it would be published so",
+                          f"correct it in {corrections} (a row: {key},corrected, then the fields it lacks, and a "
+                          f"reason) and import the release again, or accept it as it is there (a row: {key},accepted, "
+                          "empty fields, and the reason)", line=check["line"])
+                for key, check in evidence.get("reference_checks", {}).items() if not check["accepted"]]
+
     def section_context(self, evidence: dict, synthesis: dict | None) -> dict:
         """The names a section template receives (:func:`livingreview.meta_analysis.context`) and the figures."""
         return dict(meta_analysis.context(evidence, synthesis), figures=self.figure_files())
 
-    def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
+    def snapshot_parts(self, evidence: dict, synthesis) -> dict:
         """The comparisons, the database release and its search flow, the pooled effects (the rows of
-        *synthesis*, as the table prints them) and the conclusion statements as printed."""
-        rows = {(r["analysis"], r["level"]): r for r in synthesis or []}
+        *synthesis*, as the table prints them: a list of rows, or the synthesis's
+        :class:`~livingreview.stages.synthesis.Results`) and the conclusion statements as printed."""
+        rows = synthesis if isinstance(synthesis, dict) else {(r["analysis"], r["level"]): r for r in synthesis or []}
         return {
             "comparisons": {c["id"]: c for c in evidence["comparisons"]},
             "database": {k: v for k, v in evidence["database"].items() if k != "search_flow"},
             "search_flow": evidence["database"].get("search_flow", {}),
-            "synthesis": list(synthesis or []),
+            "synthesis": list(rows.values()),
             "conclusions": [dict({k: v for k, v in c.items() if not k.startswith("_")},
-                                 text=guards.render_statement(c, rows[(c["analysis"], c["level"])]))
+                                 text=guards.render_statement(c, rows[(c["analysis"], c["level"])], rows))
                             for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows],
         }
 

@@ -42,7 +42,6 @@ from ..csl import is_csl_style, missing_fields, others_name, references_metadata
 from ..errors import ConfigError, TemplateError, combined
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
-from ..project import SECTIONS
 from ..records import Reference
 from ..templates import Templates
 from . import stage
@@ -172,8 +171,9 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     ``citeproc`` and ``markdown``.
     """
     data = read_json(evidence)
-    texts = {section: Markup(Path(path).read_text(encoding="utf-8"))
-             for section, path in zip(SECTIONS, sections, strict=True)}
+    # Each section by its name (the file's stem: build/sections/<name>.md), in the order given: the review's
+    # kind's (livingreview.kinds.ReviewKind.sections).
+    texts = {Path(path).stem: Markup(Path(path).read_text(encoding="utf-8")) for path in sections}
     article = Templates(templates).render("article.md.j2", review=data["review"],
                                           front_matter=Markup(front_matter(data["review"])),
                                           journal_date=journal_date, sections=texts,

@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from .. import pandoc
 from ..citations import cite_marker
+from ..citations import cited_keys as keys_in_text
 from ..citeproc import bibliography, citation_keys, cited_keys, entry_inlines
 from ..errors import DataError
 from ..files import read_json, write_atomic, write_json, write_log, yaml_line
@@ -45,7 +46,7 @@ from ..markdown import escape_inline
 from ..pooling import fixed
 from ..templates import Templates
 from . import stage
-from .synthesis import read_synthesis
+from .synthesis import read_results
 
 if TYPE_CHECKING:
     from ..kinds import ReviewKind
@@ -99,8 +100,44 @@ def _reference_entries(block: dict) -> list[dict]:
             for key, blocks in bibliography({"blocks": [block]})]
 
 
+def subject_of(inlines: list[dict]) -> str | None:
+    """What a paragraph is about, when the template names it: the bold label it opens with
+    ("**Cognitive behavioural therapy.** 259 comparisons ..." is about "Cognitive behavioural therapy"),
+    citations left out; None when it opens otherwise."""
+    first = next((node for node in inlines if node["t"] not in ("Space", "SoftBreak")), None)
+    if first is None or first["t"] != "Strong":
+        return None
+    label = _text([node for node in first["c"] if node["t"] != "Cite"]).rstrip(" .:")
+    return label or None
+
+
+def _row_subjects(rows: list[str]) -> list[str | None]:
+    """The subject of each row of one table (:func:`_cells` texts): its first cell (carried down from the row
+    above when empty: a category under its characteristic), and its second cell too when the first is not
+    unique in the table; None for a row that is still not unique."""
+    cells = [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+    carried, firsts = "", []
+    for row in cells:
+        carried = row[0] or carried
+        firsts.append(carried)
+    counts: dict[str, int] = {}
+    for first in firsts:
+        counts[first] = counts.get(first, 0) + 1
+    names = [first if counts[first] == 1 or len(row) < 2 else f"{first} / {row[1]}"
+             for first, row in zip(firsts, cells, strict=True)]
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return [name if name and seen[name] == 1 else None for name in names]
+
+
+def _paragraph(section: str, text: str, subject: str | None) -> dict[str, str]:
+    return {"section": section, "text": text, **({"id": subject} if subject else {})}
+
+
 def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, str]], str]:
-    """The paragraphs of pandoc *blocks* in order, each ``{"section", "text"}``, and the section after them.
+    """The paragraphs of pandoc *blocks* in order, each ``{"section", "text"}`` and, when it has one, its
+    ``"id"``: what it is about, as the template names it; and the section after them.
 
     Citations become the notation of the keys they cite (see
     :func:`with_markers`), and an entry of the reference list starts with
@@ -108,6 +145,12 @@ def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, st
     not paragraphs; a div with a class starts a section of that name
     (``::: {.back-matter}``: "Back matter"); a table gives its caption and
     each of its rows as paragraphs.
+
+    The id is what the report matches a paragraph by across releases, whatever its position: a
+    paragraph that opens with a bold label is about that label (:func:`subject_of`: a psychotherapy, a
+    control condition, a theme), an entry of the reference list about its key (``ref:KEY``), a row of a
+    table about its first cells (``row:Caption:Cells``, :func:`_row_subjects`). Other paragraphs have
+    none (they are matched by the studies they cite, then by their words).
     """
     found: list[dict[str, str]] = []
     for block in blocks:
@@ -117,11 +160,12 @@ def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, st
         elif kind in ("Para", "Plain"):
             text = _text(content)
             if text:
-                found.append({"section": section, "text": text})
+                found.append(_paragraph(section, text, subject_of(content)))
         elif kind == "Div":
             identifier, classes = content[0][0], content[0][1]
             if identifier == "refs":
                 inner, section = paragraphs(_reference_entries(block), section)
+                inner = [_paragraph(p["section"], p["text"], f"ref:{keys_in_text(p['text'])[0]}") for p in inner]
             else:
                 if classes:
                     section = classes[0].replace("-", " ").capitalize()
@@ -135,11 +179,13 @@ def paragraphs(blocks: list[dict], section: str = "") -> tuple[list[dict[str, st
                 inner, section = paragraphs(item, section)
                 found += inner
         elif kind == "Table":
-            inner, section = paragraphs(content[1][1], section)  # the caption
-            found += inner
+            caption, section = paragraphs(content[1][1], section)  # the caption
+            found += caption
             head, bodies = content[3], content[4]
-            rows = head[1] + [row for body in bodies for row in body[2] + body[3]]
-            found += [{"section": section, "text": _cells(row)} for row in rows]
+            rows = [_cells(row) for row in head[1] + [row for body in bodies for row in body[2] + body[3]]]
+            table = caption[0]["text"].split(".")[0] if caption else ""
+            found += [_paragraph(section, text, f"row:{table}:{subject}" if subject else None)
+                      for text, subject in zip(rows, _row_subjects(rows), strict=True)]
     return found, section
 
 
@@ -284,7 +330,7 @@ def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str
     one) -> this release's snapshot file."""
     tree = read_json(ast)
     data = read_json(evidence)
-    table = list(read_synthesis(Path(synthesis).read_text(encoding="utf-8")).values()) if synthesis else None
+    table = read_results(synthesis) if synthesis else None
     current = make_snapshot(data, citation_numbering(tree), article_paragraphs(tree),
                             kind.snapshot_parts(data, table))
     previous = read_previous(published)

@@ -17,11 +17,12 @@ line, the column or key, what is wrong and how to fix it.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..citations import CITE_CLOSE, CITE_OPEN
-from ..errors import DataError, LivingReviewError, did_you_mean, flatten
+from ..errors import DataError, LivingReviewError, combined, did_you_mean, flatten
 from ..files import parse_yaml, read_input, write_json, write_log, yaml_line
 from ..schemas import explain_error, is_valid, load_schema, schema_errors
 from . import stage
@@ -112,14 +113,28 @@ def reader_noting(problems: list[LivingReviewError]):
 
 
 @stage
-def load(*, kind: ReviewKind, data: dict[str, str], out: str, log: str, allow_invisible: bool = False) -> None:
+def load(*, kind: ReviewKind, data: dict[str, str], out: str, log: str, allow_invisible: bool = False,
+         strict: bool = False) -> None:
     """The data files of a review of *kind* (*data*: config key -> path, the kind's
     :meth:`~livingreview.kinds.ReviewKind.all_data_files`) -> evidence.json.
 
     Every file is read before the build stops, so that all their problems are
     reported together. Invisible and direction-changing characters are
     refused unless *allow_invisible*.
+
+    What would be published although it should not be, as the kind judges it
+    (:meth:`~livingreview.kinds.ReviewKind.publication_warnings`: a meta-analysis's
+    incomplete references the author has not accepted), is a warning on the
+    terminal and in the log; with *strict* (config ``strict``, ``make review
+    STRICT=1``) it stops the build instead, each named with its fix.
     """
     evidence, summary = kind.read_evidence(data, allow_invisible)
+    warnings = kind.publication_warnings(evidence)
+    if warnings and strict:
+        refused = [type(w)(w.file, w.where, f"{w.problem}; a strict build (config strict) refuses to publish it",
+                           w.fix, line=w.line) for w in warnings]
+        raise combined(refused, "correct or accept each entry as its fix says, then build again", limit=50)
+    for warning in warnings:
+        print(f"livingreview: warning: {warning}", file=sys.stderr, flush=True)
     write_json(out, evidence)
-    write_log(log, summary)
+    write_log(log, "\n".join([summary, *(f"warning: {warning}" for warning in warnings)]))

@@ -6,6 +6,10 @@
 - its forest plot of the pooled estimates by control condition and by
   psychotherapy (:func:`forest_plot`), from ``synthesis.csv``, numbers
   rounded by the same function as the text's;
+- its funnel plot (:func:`funnel_plot`): each trial's effect (its effect
+  sizes combined, as the overall analysis pools them) against its standard
+  error, with the pooled effect, the pseudo 95 % confidence region and
+  Egger's regression line;
 - a narrative review's map of its included studies by theme and design
   (:func:`design_map`).
 
@@ -35,13 +39,15 @@ from pathlib import Path
 
 from ..compare_meta import trial_flow
 from ..files import read_json, write_atomic, write_log
+from ..guards import text_numbers
 from ..meta_analysis import long_date, pooled_context
-from ..pooling import fixed
+from ..pooling import OVERALL_LEVEL, egger_test, fixed, post_comparisons, trial_effects
 from ..schemas import labels
+from ..search_flow import check_flow, outside_text, unaccounted_text
 from ..templates import upper_first
 from . import stage
 from .changes import choose_baseline, make_snapshot, read_previous
-from .synthesis import read_synthesis
+from .synthesis import read_results, read_synthesis
 
 # matplotlib is not thread-safe, and figure jobs may run in threads of one process (make review): one at a time.
 _DRAWING = threading.Lock()
@@ -125,9 +131,15 @@ def count(n) -> str:
 
 # --- the forest plot ------------------------------------------------------------------------
 
+# The sensitivity analyses as the forest plot labels them.
+FOREST_SENSITIVITY = {"low-rob": "Low risk of bias", "outliers-removed": "Outliers removed",
+                      "largest": "Largest effect per trial", "smallest": "Smallest effect per trial"}
+
+
 def forest_rows(table: dict[tuple[str, str], dict[str, str]]) -> list[dict]:
     """The rows of the forest plot in order: the overall estimate, a heading and each control condition, a
-    heading and each psychotherapy (the code book's order), with their numbers as the text prints them."""
+    heading and each psychotherapy (the code book's order), a heading and each sensitivity analysis of the
+    overall effect, with their numbers as the text prints them."""
     pooled = pooled_context(table)
     rows = [dict(pooled["overall"], kind="estimate", label="All trials")] if pooled["overall"] else []
     for analysis, heading in (("control", "By control condition"), ("therapy", "By psychotherapy")):
@@ -135,6 +147,11 @@ def forest_rows(table: dict[tuple[str, str], dict[str, str]]) -> list[dict]:
             rows.append({"kind": "heading", "label": heading})
             rows += [dict(row, kind="estimate", label=upper_first(row["label"]))
                      for row in pooled[analysis].values()]
+    sensitivity = [(level, label) for level, label in FOREST_SENSITIVITY.items() if ("sensitivity", level) in table]
+    if sensitivity:
+        rows.append({"kind": "heading", "label": "Sensitivity analyses (all trials)"})
+        rows += [dict(text_numbers(table[("sensitivity", level)]), kind="estimate", label=label,
+                      analysis="sensitivity", code=level) for level, label in sensitivity]
     for row in rows:
         if row["kind"] == "estimate":
             raw = table[(row["analysis"], row["code"])]
@@ -203,8 +220,10 @@ def draw_forest(rows: list[dict]):
         size = 0.32 if overall else 0.22
         axes.fill([ci_low, g, ci_high, g], [index, index - size, index, index + size], color=ACCENT if overall
                   else INK, linewidth=0)
-    _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²); one effect per trial, a trial's effects "
-          "combined with correlation 0.5; post-treatment.", 6.5, color=MUTED, transform=figure.transFigure)
+    sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
+    _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its "
+          "effects combined (correlation 0.5)" + (", or its largest or smallest." if sensitivity else "."), 6.5,
+          color=MUTED, transform=figure.transFigure)
     return figure
 
 
@@ -219,12 +238,91 @@ def forest_plot(*, synthesis: str, out: str, picture: str, log: str) -> None:
     write_log(log, f"forest plot: {sum(r['kind'] == 'estimate' for r in rows)} estimates")
 
 
+# --- the funnel plot ---------------------------------------------------------------------------
+
+def funnel_points(evidence: dict) -> tuple[list[float], list[float]]:
+    """Each included trial's effect and standard error, as the overall analysis pools them."""
+    _, effects, variances = trial_effects(post_comparisons(evidence["comparisons"], evidence["included"]))
+    return effects, [v ** 0.5 for v in variances]
+
+
+def funnel_description(k: int, g: str, egger: dict | None) -> str:
+    """The funnel plot as text."""
+    text = (f"Funnel plot of {k} trials: each trial's Hedges' g against its standard error (larger trials at the "
+            f"top), around the pooled g = {g} with its pseudo 95 % confidence region.")
+    if egger:
+        text += (f" Egger's regression line meets the top of the plot (SE = 0) at the limit estimate g = "
+                 f"{fixed(egger['limit_g'], 2)}.")
+    return text
+
+
+def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | None):
+    """The funnel plot's matplotlib figure: the trials as points (g against SE, SE growing downwards), the
+    pooled g as a vertical line, g ± 1.96 SE as the funnel, Egger's line from the limit estimate."""
+    import math
+
+    figure = new_figure(WIDTH, 4.2)
+    axes = figure.add_axes((0.1, 0.13, 0.86, 0.82))
+    top = max(ses) * 1.05
+    z = 1.959963984540054
+    axes.fill([g - z * top, g, g + z * top], [top, 0, top], color="#eef2f7", linewidth=0, zorder=0)
+    axes.plot([g - z * top, g, g + z * top], [top, 0, top], color=RULE, linewidth=0.8, zorder=1)
+    axes.axvline(g, color=ACCENT, linewidth=1.0, zorder=2)
+    axes.axvline(0, color=RULE, linewidth=0.8, linestyle=(0, (3, 2)), zorder=1)
+    axes.scatter(effects, ses, s=7, color=INK, alpha=0.55, linewidths=0, zorder=3)
+    if egger:
+        axes.plot([egger["limit_g"], egger["limit_g"] + egger["slope"] * top], [0, top], color="#b03a2e",
+                  linewidth=1.0, linestyle=(0, (5, 2)), zorder=4)
+    low = math.floor(min([*effects, g - z * top, 0.0]) * 2) / 2
+    high = math.ceil(max([*effects, g + z * top]) * 2) / 2
+    axes.set_xlim(low, high)
+    axes.set_ylim(top, 0)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("bottom", "left"):
+        axes.spines[side].set_color(MUTED)
+    ticks = [low + 0.5 * i for i in range(int(round((high - low) / 0.5)) + 1)]
+    axes.set_xticks(ticks, [fixed(t, 1) for t in ticks], fontproperties=_font(7.5), color=INK)
+    steps = [0.1 * i for i in range(int(top / 0.1) + 1)]
+    axes.set_yticks(steps, [fixed(t, 1) for t in steps], fontproperties=_font(7.5), color=INK)
+    axes.tick_params(colors=MUTED, length=3)
+    axes.set_xlabel("Hedges' g (positive values favour psychotherapy)", fontproperties=_font(7.5), color=INK)
+    axes.set_ylabel("Standard error", fontproperties=_font(7.5), color=INK)
+    legend = f"Pooled g = {fixed(g, 2)} (blue); pseudo 95 % region (shaded)"
+    if egger:
+        legend += f"; Egger's line (red, dashed) to the limit estimate g = {fixed(egger['limit_g'], 2)} at SE = 0"
+    _text(axes, 0.1, 0.02, legend, 6.5, color=MUTED, transform=figure.transFigure)
+    return figure
+
+
+@stage
+def funnel_plot(*, evidence: str, synthesis: str, out: str, picture: str, log: str) -> None:
+    """evidence.json and synthesis.csv -> the funnel plot (SVG *out*, PNG *picture*) of the trials of the
+    overall analysis, with Egger's line when the review has the test (small_study_effects.csv)."""
+    data = read_json(evidence)
+    results = read_results(synthesis)
+    overall = results[("overall", OVERALL_LEVEL)]
+    effects, ses = funnel_points(data)
+    egger = egger_test(effects, [s * s for s in ses]) if "egger" in results.small_study else None
+    with _DRAWING:
+        figure = draw_funnel(effects, ses, float(overall["g"]), egger)
+        save_figure(figure, "funnel", "Funnel plot of the trials", funnel_description(
+            len(effects), fixed(overall["g"], 2), egger), out, picture)
+    write_log(log, f"funnel plot: {len(effects)} trials")
+
+
 # --- the PRISMA 2020 flow diagram --------------------------------------------------------------
 
 def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     """The boxes of the flow diagram, top to bottom, each ``{row, column, text}`` (column 0: the main flow,
-    1: what leaves it, or with ``joins`` what joins it), from the database release's search flow
-    (``search_flow.json``) and this version's trials; for an update also the previous version's trials."""
+    1: what leaves it, or with ``joins`` what joins it; ``stage``: a main box below the full texts that
+    belongs to the screening), from the database release's search flow
+    (``search_flow.json``, its labels as the import corrected them) and this version's trials; for an
+    update also the previous version's trials.
+
+    Every box of the main flow follows from the one above it and the boxes beside it; where the release's
+    counts do not (:mod:`livingreview.search_flow`), a box beside the flow names the difference and what
+    the release says of it."""
     database = evidence["database"]
     flow = database.get("search_flow", {})
     hits, more = flow.get("database.hits"), flow.get("additional.records")
@@ -245,26 +343,43 @@ def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
                                                                                key=lambda item: (-item[1], item[0])))
         total = sum(n for n in reasons.values() if isinstance(n, (int, float)))
         boxes.append({"row": 2, "column": 1, "text": f"Reports excluded (n = {count(total)}):\n{listed}"})
-    boxes.append({"row": 3, "column": 0, "text": f"Included in the database, release {database['release']} "
-                  f"(n = {count(flow.get('included'))}, as its search flow reports)"})
+    release = database["release"]
+    in_release = len(evidence["studies"])
+    check = check_flow(flow, in_release)
+    decided = [s for s in evidence["studies"] if s["status"] != "included"]
+    # The rest of the main flow, from the full texts down, each box with what leaves it (or None).
+    steps: list[tuple[str, str | None]] = []
+    if check is not None and check.unaccounted:
+        steps.append((f"Reports not excluded (n = {count(check.remaining)})",
+                      f"Not accounted for (n = {count(abs(check.unaccounted))}): {unaccounted_text(check)}"))
+    if check is not None and check.outside:
+        steps.append((f"Included, as the release's search flow reports (n = {count(check.included)})",
+                      ("Not in this database" if check.outside > 0 else "In this database, not in its search flow")
+                      + f" (n = {count(abs(check.outside))}): " + outside_text(check, database.get("comparisons", ""))))
+    as_reported = check is not None and not check.outside
+    steps.append((f"Trials in the database, release {release} (n = {count(in_release)}"
+                  + (", as its search flow reports)" if as_reported else ")"),
+                  f"Excluded or retracted by the review's authors (n = {count(len(decided))})" if decided else None))
+    for row, (main, side) in enumerate(steps, start=3):
+        screening = main.startswith("Reports not excluded")
+        boxes.append({"row": row, "column": 0, "text": main, **({"stage": "Screening"} if screening else {})})
+        if side:
+            boxes.append({"row": row, "column": 1, "text": side})
+    last = 3 + len(steps)
     current = make_snapshot(evidence, {}, [])
     trials = trial_flow(baseline, current)
     comparisons = sum(1 for c in evidence["comparisons"] if c["key"] in set(evidence["included"]))
-    decided = [s for s in evidence["studies"] if s["status"] != "included"]
     version = evidence["review"]["version"]
     text = f"Trials in this review, version {version} (n = {count(trials['now'])}; {count(comparisons)} comparisons)"
     if baseline is not None:
         text += (f": {count(trials['carried'])} from version {baseline['version']}"
                  + (f" ({count(trials['renamed'])} renamed)" if trials["renamed"] else "")
                  + f", {count(trials['new'])} new")
-        boxes.append({"row": 4, "column": 1, "joins": True,
+        boxes.append({"row": last, "column": 1, "joins": True,
                       "text": f"Trials in the previous version, {baseline['version']} (release "
                       f"{baseline.get('database', {}).get('release', '?')}): n = {count(trials['previous'])}, of "
                       f"which {count(trials['left'])} are no longer included"})
-    if decided:
-        boxes.append({"row": 3, "column": 1, "text": f"Excluded or retracted by the review's authors "
-                      f"(n = {count(len(decided))})"})
-    boxes.append({"row": 4, "column": 0, "text": text})
+    boxes.append({"row": last, "column": 0, "text": text})
     return boxes
 
 
@@ -287,7 +402,11 @@ def draw_flow(boxes: list[dict]):
     for box in boxes:
         lines = []
         for paragraph in box["text"].split("\n"):
-            lines += textwrap.wrap(paragraph, chars[box["column"]], break_on_hyphens=False) or [""]
+            # A count stays on one line with its "n =" or its reason's colon (wrapped with no-break spaces, drawn
+            # with spaces).
+            kept = re.sub(r"\bn = (?=\d)", "n\u00a0=\u00a0", re.sub(r": (?=[\d,]+$)", ":\u00a0", paragraph))
+            lines += [line.replace("\u00a0", " ") for line in
+                      textwrap.wrap(kept, chars[box["column"]], break_on_hyphens=False)] or [""]
         wrapped[id(box)] = lines
     row_height = {r: max(len(wrapped[id(b)]) for b in boxes if b["row"] == r) * line + 2 * pad for r in rows}
     if 0 in row_height:  # room for the stage's name, written upwards beside it
@@ -329,7 +448,8 @@ def draw_flow(boxes: list[dict]):
             middle = y0 + min(h, placed[(r, 1)][3]) / 2
             start, end = (x1, middle), (placed[(r, 1)][0], middle)
             arrow(*((end, start) if joining.get(r) else (start, end)))
-    stages = (("Identification", [0]), ("Screening", [1, 2]), ("Included", [3, 4]))
+    screening = [1, 2] + [b["row"] for b in boxes if b.get("stage") == "Screening"]
+    stages = (("Identification", [0]), ("Screening", screening), ("Included", [r for r in rows if r > max(screening)]))
     for name, members in stages:
         present = [r for r in members if r in top]
         if not present:

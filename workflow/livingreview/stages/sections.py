@@ -14,10 +14,19 @@ from typing import TYPE_CHECKING
 from ..files import read_json, write_atomic, write_log
 from ..templates import Templates
 from . import stage
-from .synthesis import read_synthesis
+from .synthesis import read_results
 
 if TYPE_CHECKING:
     from ..kinds import ReviewKind
+
+
+@stage
+def publish_section(*, section: str, out: str, log: str) -> None:
+    """A rendered section as a release file of its own (e.g. the PRISMA 2020 checklist): its text as it is
+    (it holds no citation)."""
+    text = Path(section).read_text(encoding="utf-8")
+    write_atomic(out, text)
+    write_log(log, f"{out}: {len(text.splitlines())} lines")
 
 
 @stage
@@ -26,7 +35,7 @@ def render(*, kind: ReviewKind, section: str, evidence: str, synthesis: str | No
     """Render ``sections/<section>.md.j2`` of a review of *kind* with the names the kind gives its templates
     (:meth:`~livingreview.kinds.ReviewKind.section_context`) from its evidence and, when it pools effects,
     its *synthesis* (synthesis.csv; else None)."""
-    table = read_synthesis(Path(synthesis).read_text(encoding="utf-8")) if synthesis else None
+    table = read_results(synthesis) if synthesis else None
     names = kind.section_context(read_json(evidence), table)
     text = Templates(templates).render(f"sections/{section}.md.j2", **names)
     write_atomic(out, text.strip() + "\n")

@@ -1,0 +1,213 @@
+"""The changes report of a meta-analytic review, checked against numbers computed apart from the pipeline.
+
+- A held-out update: the published Metapsy release (version 2.0.0) edited by
+  hand — a trial added, one removed, one whose effect size was corrected,
+  one renamed (a new key and label, the same bibliography entry) — gives the right counts and
+  the right drivers: each driver's "undone" estimate is recomputed with the
+  independent implementation (tests/independent_meta.py).
+- The committed report of the worked example (22.0.2 → 24.0.2): its summary
+  agrees with the two releases' ``data.csv``, read and pooled here without
+  the pipeline.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import re
+from pathlib import Path
+
+import independent_meta
+import pytest
+from livingreview import kinds, pooling
+from livingreview.stages.changes import report_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+METAPSY = ROOT / "examples" / "metapsy-depression"
+TEMPLATES = [str(METAPSY / "templates"), str(ROOT / "templates")]
+
+
+def analysis_names() -> dict[str, tuple[str, str]]:
+    """The summary's name of each analysis -> (analysis, level)."""
+    from livingreview.meta_analysis import analysis_labels
+
+    names = {"All trials": ("overall", "all")}
+    for analysis, levels in analysis_labels().items():
+        for level, label in levels.items():
+            names[f"{'Control' if analysis == 'control' else 'Psychotherapy'}: {label}"] = (analysis, level)
+    return names
+
+
+def summary(markdown: str) -> str:
+    """The report before its first folded section."""
+    return markdown.split("<details")[0]
+
+
+_ESTIMATE = re.compile(r"^- \*\*(?P<name>[^*]+)\*\*: g (?P<old>[^;]+?) → (?P<new>[^;]+?); τ² (?P<t_old>\S+) → (?P<t_new>\S+); "
+                       r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>(?:\n  - .*)*)$", re.MULTILINE)
+_DRIVER = re.compile(r"(?P<change>added|removed|revised|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
+                     r"g (?P<g>\S+), τ² (?P<tau2>[^)]+)\)")
+
+
+def shown(row: dict) -> str:
+    return f"{pooling.fixed(row['g'], 2)} ({pooling.fixed(row['ci_low'], 2)} to {pooling.fixed(row['ci_high'], 2)})"
+
+
+def effects_by_trial(comparisons: list[dict], analysis: str, level: str) -> dict[str, tuple[float, float]]:
+    """Each trial's combined effect in one analysis (the independent implementation), by trial."""
+    column = {"control": "control", "therapy": "psychotherapy"}.get(analysis)
+    trials: dict[str, list[dict]] = {}
+    for c in comparisons:
+        if c["time"] == "post" and (column is None or c[column] == level):
+            trials.setdefault(c["key"], []).append(c)
+    return {key: independent_meta.aggregate([float(c["g"]) for c in cs], [float(c["g_se"]) for c in cs])
+            for key, cs in trials.items()}
+
+
+def pooled(effects: dict[str, tuple[float, float]]) -> dict:
+    keys = sorted(effects)
+    return independent_meta.pool([effects[k][0] for k in keys], [effects[k][1] for k in keys])
+
+
+# --- the held-out update ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def held_out():
+    """The published snapshot of version 2.0.0 and a copy edited by hand as version 2.1.0, with the report."""
+    published = json.loads((METAPSY / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]
+    new = copy.deepcopy(published)
+    new["version"] = new["review"]["version"] = "2.1.0"
+    comparisons = new["comparisons"]
+    # Added: a new psychodynamic trial with a large effect.
+    new["studies"]["heldout2025"] = dict(new["studies"]["fonagy2019"], key="heldout2025", label="Heldout, 2025",
+                                         year=2025)
+    new["references"]["heldout2025"] = {"type": "article", "author": ["Heldout, A."], "title": "A held-out trial",
+                                        "journal": "J", "year": "2025", "doi": "10.9/heldout"}
+    comparisons["heldout2025_post"] = {**next(c for c in comparisons.values() if c["key"] == "fonagy2019"),
+                                       "id": "heldout2025_post", "key": "heldout2025", "label": "Heldout, 2025",
+                                       "psychotherapy": "dyn", "control": "cau", "arm1": "", "arm2": "",
+                                       "g": 2.5, "g_se": 0.2}
+    # Removed: an interpersonal psychotherapy trial.
+    removed = "sloane1985"
+    del new["studies"][removed], new["references"][removed]
+    for ident in [i for i, c in comparisons.items() if c["key"] == removed]:
+        del comparisons[ident]
+    # Corrected: one effect size of a psychodynamic trial.
+    corrected = next(i for i, c in sorted(comparisons.items()) if c["key"] == "heshmati2023" and c["time"] == "post")
+    comparisons[corrected] = dict(comparisons[corrected], g=0.4)
+    # Renamed: the same trial (the same DOI) under a new key and label.
+    old_key, new_key = "fonagy2015", "fonagy2015a"
+    new["studies"][new_key] = dict(new["studies"].pop(old_key), key=new_key, label="Fonagy, 2015a")
+    new["references"][new_key] = new["references"].pop(old_key)
+    for ident, c in list(comparisons.items()):
+        if c["key"] == old_key:
+            comparisons[ident] = dict(c, key=new_key, label="Fonagy, 2015a")
+    new["numbering"] = {(new_key if k == old_key else k): n for k, n in new["numbering"].items() if k != removed}
+    included = [k for k, s in new["studies"].items() if s["status"] == "included"]
+    new["synthesis"] = [pooling.table_row(row) for row in pooling.synthesis(list(comparisons.values()), included)]
+    kind = kinds.get("meta-analysis")
+    names = kind.compare(published, new)
+    return published, new, names, report_markdown(names, TEMPLATES, kind.changes_template)
+
+
+def test_a_held_out_update_gives_the_right_counts(held_out):
+    _, _, names, markdown = held_out
+    changes, meta = names["changes"], names["meta"]
+    assert [s.key for s in changes.added] == ["heldout2025"]
+    assert [s.key for s in changes.removed] == ["sloane1985"]
+    assert [(r.old_key, r.new_key, r.reason) for r in meta.renamed] == [("fonagy2015", "fonagy2015a", "the same reference")]
+    assert [(r.key, r.new_g) for r in meta.revisions] == [("heshmati2023", 0.4)]
+    assert changes.revised == () and meta.not_revisions == ()
+    assert "- **Trials:** 480 → 480: 1 [added](#trials-added), 1 [removed](#trials-removed), 0 retracted, " \
+           "0 [revised](#trials-revised); 1 [renamed](#trials-renamed)" in summary(markdown)
+    assert "In the trials of both versions, 1 [revised](#effect-sizes-revised), 0 [recoded]" in summary(markdown)
+
+
+def test_a_held_out_update_gives_the_right_drivers(held_out):
+    published, new, names, markdown = held_out
+    old_comparisons = [dict(c, key="fonagy2015a" if c["key"] == "fonagy2015" else c["key"])
+                       for c in published["comparisons"].values()]
+    new_comparisons = list(new["comparisons"].values())
+    lines = {m["name"]: m for m in _ESTIMATE.finditer(summary(markdown)) if not m["name"].startswith("Sensitivity: ")}
+    # Psychodynamic therapy moved by the added trial and the corrected one; interpersonal therapy by the removed one.
+    dyn = lines["Psychotherapy: psychodynamic therapy"]
+    assert [(d["change"], d["label"]) for d in _DRIVER.finditer(dyn["rest"])] == [
+        ("added", "Heldout, 2025"), ("revised", "Heshmati, 2023")]
+    assert "1 added, g " in dyn["rest"] and "1 revised, g " in dyn["rest"]  # each kind undone at once
+    ipt = lines["Psychotherapy: interpersonal psychotherapy"]
+    assert [(d["change"], d["label"]) for d in _DRIVER.finditer(ipt["rest"])] == [("removed", "Sloane, 1985")]
+    assert "Fonagy" not in dyn["rest"]  # a renamed trial is no change of the estimate
+    keys = {"Heldout, 2025": "heldout2025", "Heshmati, 2023": "heshmati2023", "Sloane, 1985": "sloane1985"}
+    checked = 0
+    for name, match in lines.items():
+        analysis, level = analysis_names()[name]
+        old = effects_by_trial(old_comparisons, analysis, level)
+        now = effects_by_trial(new_comparisons, analysis, level)
+        assert match["new"] == shown(pooled(now)) and match["old"] == shown(pooled(old)), name
+        for driver in _DRIVER.finditer(match["rest"]):
+            key = keys[driver["label"]]
+            undone = dict(now)
+            if key in old:
+                undone[key] = old[key]
+            else:
+                del undone[key]
+            expected = pooled(undone)
+            assert (driver["g"], driver["tau2"]) == (pooling.fixed(expected["g"], 2),
+                                                     pooling.fixed(expected["tau2"], 2)), (name, driver[0])
+            checked += 1
+    assert checked >= 4
+
+
+# --- the worked example, against the releases' data.csv ---------------------------------------
+
+def release(name: str) -> list[dict]:
+    """The comparisons of a vendored release's data.csv, read here (";" separated, decimal commas)."""
+    path = METAPSY / "sources" / name / "data.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    return [{"key": r["study"], "psychotherapy": r["condition_arm1"], "control": r["condition_arm2"],
+             "time": r["time"], "g": float(r[".g"].replace(",", ".")), "g_se": float(r[".g_se"].replace(",", "."))}
+            for r in rows]
+
+
+def test_the_worked_examples_summary_agrees_with_the_two_releases_data():
+    markdown = (METAPSY / "output" / "changes.md").read_text(encoding="utf-8")
+    head = summary(markdown)
+    assert len(head.splitlines()) <= 80
+    old, new = release("22.0.2"), release("24.0.2")
+    old_trials, new_trials = {c["key"] for c in old}, {c["key"] for c in new}
+    trials = re.search(r"- \*\*Trials:\*\* (\d+) → (\d+): (\d+) \[added\].*?, (\d+) \[removed\].*?; (\d+) \[renamed\]", head)
+    assert (int(trials[1]), int(trials[2])) == (len(old_trials), len(new_trials)) == (415, 480)
+    added, removed, renamed = int(trials[3]), int(trials[4]), int(trials[5])
+    assert added + renamed == len(new_trials - old_trials) and removed + renamed == len(old_trials - new_trials)
+    assert f"- **Effect sizes** (one comparison's Hedges' g on one instrument): {len(old)} → {len(new)}." in head
+    # A sensitivity analysis selects its own trials: it is compared old → new, with no drivers of another analysis.
+    for line in head.split("- **Sensitivity: ")[1:]:
+        assert "Moved most by" not in line.split("\n- ")[0], line[:120]
+    assert head.count("- **Sensitivity: ") == 4
+    lines = {m["name"]: m for m in _ESTIMATE.finditer(head) if not m["name"].startswith("Sensitivity: ")}
+    assert len(lines) == 13
+    checked = 0
+    for name, match in lines.items():
+        analysis, level = analysis_names()[name]
+        before, after = pooled(effects_by_trial(old, analysis, level)), pooled(effects_by_trial(new, analysis, level))
+        assert (match["old"], match["new"]) == (shown(before), shown(after)), name
+        assert (match["t_old"], match["t_new"]) == (pooling.fixed(before["tau2"], 2), pooling.fixed(after["tau2"], 2))
+        assert (int(match["k_old"]), int(match["k_new"])) == (before["k"], after["k"]), name
+        # Each driver of a trial under the same label in both releases: its "undone" estimate, recomputed.
+        old_effects, new_effects = effects_by_trial(old, analysis, level), effects_by_trial(new, analysis, level)
+        for driver in _DRIVER.finditer(match["rest"]):
+            label = driver["label"]
+            if label not in old_trials | new_trials or (label in old_trials) != (driver["change"] != "added"):
+                continue  # a renamed trial (its label differs between the releases)
+            undone = dict(new_effects)
+            if label in old_effects:
+                undone[label] = old_effects[label]
+            else:
+                undone.pop(label, None)
+            expected = pooled(undone)
+            assert (driver["g"], driver["tau2"]) == (pooling.fixed(expected["g"], 2),
+                                                     pooling.fixed(expected["tau2"], 2)), (name, driver[0])
+            checked += 1
+    assert checked >= 20

@@ -1,0 +1,173 @@
+"""Every alternative wording of every conditional sentence of the Metapsy review's sections, rendered.
+
+The section templates (examples/metapsy-depression/templates/sections) choose
+their wording from the numbers: whether the overall CI and PI lie above zero,
+whether the subgroups differ, whether the low-risk-of-bias estimate is smaller,
+whether Egger's test indicates small-study effects, whether the certainty was
+downgraded. The committed release shows one branch of each; here the
+synthesis's results are edited (as text, as the tables have them) so that every
+branch is rendered at least once, and every rendering is read for what a
+broken branch leaves behind (an empty value, a doubled full stop, a space
+before punctuation).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from in_process import working_directory
+from livingreview import kinds
+from livingreview.project import template_folders
+from livingreview.stages import evidence, synthesis
+from livingreview.stages.synthesis import Results, read_results
+from livingreview.templates import Templates
+
+ROOT = Path(__file__).resolve().parents[1]
+REVIEW = ROOT / "examples" / "metapsy-depression"
+KIND = kinds.get("meta-analysis")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> tuple[dict, Results]:
+    """The committed review's evidence and its synthesis's results, computed afresh."""
+    build = tmp_path_factory.mktemp("wordings")
+    with working_directory(REVIEW):
+        config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
+        evidence.load(kind=KIND, data={key: config[key] for key in KIND.all_data_files()},
+                      out=str(build / "evidence.json"), log=str(build / "log"))
+    synthesis.pool_effects(evidence=str(build / "evidence.json"), out=str(build / "synthesis.csv"),
+                           small_study=str(build / "small_study_effects.csv"),
+                           subgroups=str(build / "subgroup_differences.csv"),
+                           findings=str(build / "summary_of_findings.csv"), control_event_rate=0.2,
+                           log=str(build / "log"))
+    return json.loads((build / "evidence.json").read_text(encoding="utf-8")), read_results(build / "synthesis.csv")
+
+
+def render(data: dict, results: Results) -> str:
+    """Every section of the review, rendered from *data* and *results*, joined."""
+    templates = Templates([str(f) for f in template_folders(REVIEW / "templates")])
+    names = KIND.section_context(data, results)
+    return "\n\n".join(templates.render(f"sections/{section}.md.j2", **names) for section in KIND.sections)
+
+
+def edited(results: Results, rows: dict | None = None, small_study=None, subgroups=None, findings=None,
+           drop: tuple = ()) -> Results:
+    """A copy of *results* with cells of the synthesis rows replaced (``{(analysis, level): {column: text}}``),
+    rows dropped, and the other results replaced when given."""
+    table = {key: dict(row) for key, row in results.items() if key not in drop}
+    for key, cells in (rows or {}).items():
+        table[key].update(cells)
+    return Results(table, copy.deepcopy(results.small_study if small_study is None else small_study),
+                   copy.deepcopy(results.subgroups if subgroups is None else subgroups),
+                   copy.deepcopy(results.findings if findings is None else findings))
+
+
+OVERALL = ("overall", "all")
+LOW = ("sensitivity", "low-rob")
+SENSITIVITY = tuple(("sensitivity", level) for level in ("low-rob", "outliers-removed", "largest", "smallest"))
+
+
+def variants(data: dict, results: Results) -> dict[str, tuple[dict, Results]]:
+    """Named variants of the review, each setting the numbers one or more branches read."""
+    egger = results.small_study["egger"]
+    no_bias = {"egger": dict(egger, p="0.400000")}
+    quiet = {name: dict(row, p="0.300000") for name, row in results.subgroups.items()}
+    high = [dict(row, certainty="high", downgrades="0", risk_of_bias="not serious", inconsistency="not serious",
+                 imprecision="not serious", publication_bias="not assessed (fewer than 10 trials)")
+            for row in results.findings]
+    plain = dict(data, conclusions=[c for c in data["conclusions"] if "." not in c["condition"] + c["statement"]
+                                    .replace(". ", " ").rstrip(".")])  # the statements resting on no robustness result
+    decided = copy.deepcopy(data)
+    decided["studies"][0]["status"], decided["studies"][1]["status"] = "excluded", "retracted"
+    return {
+        "as committed": (data, results),
+        "unclear overall effect": (data, edited(results, {OVERALL: {"ci_low": "-0.0500", "pi_low": "-1.0000"}})),
+        "controls better": (data, edited(results, {OVERALL: {"g": "-0.3000", "ci_low": "-0.5000", "ci_high": "-0.1000",
+                                                             "pi_low": "-0.9000", "pi_high": "-0.0100"}})),
+        "PI above zero": (data, edited(results, {OVERALL: {"pi_low": "0.1000"}})),
+        "subgroups alike, no small-study effects, low-RoB larger": (
+            data, edited(results, {LOW: {"g": "0.9000"}}, small_study=no_bias, subgroups=quiet)),
+        "low-RoB the same, certainty high": (data, edited(results, {LOW: {"g": results[OVERALL]["g"]}}, findings=high)),
+        "low-RoB not smaller, small-study effects": (data, edited(results, {LOW: {"g": "0.9000"}})),
+        "low-RoB smaller, no small-study effects": (data, edited(results, small_study=no_bias)),
+        "no robustness results": (plain, edited(results, small_study={}, subgroups={}, findings=[], drop=SENSITIVITY)),
+        "excluded and retracted trials": (decided, results),
+    }
+
+
+# Each alternative wording, the variant expected to print it (a conditional sentence's every branch).
+WORDINGS = [
+    ("as committed", "psychotherapies had a larger effect than the control conditions"),
+    ("unclear overall effect", "the difference between psychotherapies and the control conditions was not clear"),
+    ("controls better", "the control conditions had a larger effect than psychotherapies"),
+    ("as committed", "The prediction interval includes zero"),
+    ("PI above zero", "The prediction interval lies above zero"),
+    ("controls better", "The prediction interval lies below zero."),
+    ("as committed", "control condition subgroups differed"),
+    ("subgroups alike, no small-study effects, low-RoB larger", "subgroups did not differ clearly"),
+    ("as committed", "smaller than the 0.71 of all trials"),
+    ("subgroups alike, no small-study effects, low-RoB larger", "larger than the 0.71 of all trials"),
+    ("low-RoB the same, certainty high", "the same as the 0.71 of all trials"),
+    ("as committed", "Smaller trials found larger effects"),
+    ("subgroups alike, no small-study effects, low-RoB larger", "Egger's test did not indicate small-study effects"),
+    ("as committed", "Egger's test indicated small-study effects"),
+    ("as committed", "smaller in the trials at low risk of bias and smaller as trials grow larger;"),
+    ("low-RoB not smaller, small-study effects", "probably smaller than the pooled g suggests: smaller as trials grow"),
+    ("low-RoB smaller, no small-study effects", "suggests: smaller in the trials at low risk of bias;"),
+    ("subgroups alike, no small-study effects, low-RoB larger",
+     "control conditions at the end of treatment; and its size varies"),
+    ("PI above zero", "at the end of treatment, but the effect is probably smaller than the pooled g suggests: smaller "
+                      "in the trials at low risk of bias and smaller as trials grow larger."),
+    ("as committed", "a new trial could find no effect."),
+    ("as committed", "The certainty of the evidence for the overall effect is very low: it was downgraded for"),
+    ("low-RoB the same, certainty high", "The certainty of the evidence for the overall effect is high (Table 4)."),
+    ("low-RoB the same, certainty high", "| none |"),
+    ("as committed", "Read as a number needed to treat"),
+    ("no robustness results", "Certainty assessment | Describe any methods used to assess certainty (or confidence) "
+                              "in the body of evidence for an outcome. | not reported |"),
+    ("excluded and retracted trials", "1 trial of the release was excluded by the authors of this review, and 1 trial "
+                                      "was retracted; they are not counted or cited."),
+    ("excluded and retracted trials", "and leaves out the trials the authors of this review excluded or that were "
+                                      "retracted"),
+]
+
+
+@pytest.fixture(scope="module")
+def rendered(base) -> dict[str, str]:
+    data, results = base
+    return {name: render(*variant) for name, variant in variants(data, results).items()}
+
+
+@pytest.mark.parametrize("variant, wording", WORDINGS, ids=[w[1][:40] for w in WORDINGS])
+def test_every_alternative_wording_is_rendered(rendered, variant, wording):
+    assert wording in rendered[variant]
+
+
+def test_every_variant_reads_cleanly(rendered):
+    """No rendering leaves an empty value, a doubled full stop or a space before punctuation in its prose
+    (tables and figure lines aside), whatever branch it took."""
+    for name, text in rendered.items():
+        prose = [line for line in text.splitlines() if line and not line.startswith(("|", ":", "!", "{"))]
+        for line in prose:
+            assert "None" not in line and ".." not in line.replace("...", ""), (name, line)
+            assert not re.search(r" [.,;:)]", line), (name, line)
+            names = ("metapsyTools", "NumPy", "SciPy", "PubMed")
+            assert not re.search(r"[a-z][A-Z][a-z]+ ", re.sub("|".join(names), "", line)), (name, line)
+
+
+def test_the_ranking_in_the_conclusion_is_table_ones(rendered):
+    """The most studied psychotherapy and the most common control condition are those with most trials in
+    Table 1, with the counts Table 1 prints."""
+    text = rendered["as committed"]
+    table = text.split(": Table 1.")[1].split(": Table 2.")[0]
+    controls = re.findall(r"\| (?:Control condition)? *\| ([a-z ]+) \| (\d+) \| \d+ \|",
+                          table.split("| Control condition")[1].split("| Country")[0].join(["| Control condition", ""]))
+    top, count = controls[0]
+    conclusion = text.split("# Conclusion")[1]
+    assert f"{top} is the most common control condition ({count} trials, against {controls[1][1]} with " \
+           f"{controls[1][0]})" in conclusion

@@ -1,0 +1,143 @@
+"""The certainty of the evidence: a GRADE-style rating of each main analysis, by rules the author edits.
+
+The rules live in the review's data (config ``certainty``, e.g.
+``data/certainty.yaml``; JSON Schema ``workflow/schemas/meta_certainty.schema.yaml``).
+Every analysis they name starts at high certainty (randomised trials) and
+loses one level for each of four domains whose rule finds a serious problem
+(:func:`rate`):
+
+- risk of bias: few trials meet all four risk-of-bias criteria and those
+  that do give a different effect (the share and the pooled g of the
+  low-risk trials of the analysis);
+- inconsistency: I² high and the prediction interval includes no effect;
+- imprecision: the confidence interval wide, or including the smallest
+  effect that matters, or too few participants;
+- publication bias: Egger's test (on the analysis's trials) significant
+  with a limit estimate below the pooled g.
+
+Each domain's judgement is a sentence: "not serious", "not assessed (...)"
+or "serious: <the numbers that made it so>", printed in the summary of
+findings (``summary_of_findings.csv``, a release file, and its table in the
+article). The numbers are compared as the synthesis table prints them.
+The number needed to treat (Furukawa's method, :func:`livingreview.pooling.nnt`)
+comes with each row, for the control event rate of the config
+(``control_event_rate``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import pooling
+from .pooling import fixed
+
+RATINGS = ("high", "moderate", "low", "very low")
+DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "publication_bias")
+DOMAIN_NAMES = {"risk_of_bias": "risk of bias", "inconsistency": "inconsistency", "imprecision": "imprecision",
+                "publication_bias": "publication bias"}
+NOT_SERIOUS = "not serious"
+COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "pi_low", "pi_high",
+           "control_event_rate", "nnt", "certainty", "downgrades", *DOMAINS)
+
+
+def _shown(value, places: int = 2) -> str:
+    """A number as the text prints it."""
+    return fixed(value, places)
+
+
+def _table(value, places: int = 4) -> Decimal:
+    """A number as the tables print it (the rules compare these)."""
+    return Decimal(fixed(value, places))
+
+
+def p_text(p: float) -> str:
+    """A p value as the text prints it: three decimals, "< 0.001" below."""
+    return "< 0.001" if p < 0.0005 else f"= {fixed(p, 3)}"
+
+
+def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
+    """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*."""
+    low = pooling.low_rob_trials(members)
+    k = int(row["k"])
+    share = len(low) / k
+    difference = None
+    if low:
+        _, effects, variances = pooling.trial_effects([c for c in members if c["key"] in low])
+        low_g = pooling.pool(effects, variances).g
+        difference = abs(_table(low_g) - _table(row["g"]))
+    if share < rule["min_low_rob_share"] and (difference is None or difference > Decimal(str(rule["max_difference"]))):
+        found = (f"the {len(low)} that do give g = {_shown(low_g)} against {_shown(row['g'])}" if low
+                 else "none does")
+        return (f"serious: {round(100 * share)} % of the trials ({len(low)} of {k}) met all four risk-of-bias "
+                f"criteria, and {found}")
+    return NOT_SERIOUS
+
+
+def inconsistency(row: dict, rule: dict) -> str:
+    """The inconsistency judgement: I² and the prediction interval."""
+    value = Decimal(str(rule["pi_includes"]))
+    if (_table(row["i2"], 1) >= Decimal(str(rule["max_i2"]))
+            and _table(row["pi_low"]) <= value <= _table(row["pi_high"])):
+        return (f"serious: I² = {_shown(row['i2'], 0)} % and the 95 % prediction interval "
+                f"({_shown(row['pi_low'])} to {_shown(row['pi_high'])}) includes g = {_shown(value)}")
+    return NOT_SERIOUS
+
+
+def imprecision(row: dict, rule: dict) -> str:
+    """The imprecision judgement: the width of the CI, whether it includes the threshold, the participants."""
+    low, high = _table(row["ci_low"]), _table(row["ci_high"])
+    threshold = Decimal(str(rule["threshold"]))
+    reasons = []
+    if high - low > Decimal(str(rule["max_ci_width"])):
+        reasons.append(f"the 95 % CI ({_shown(low)} to {_shown(high)}) is wider than {rule['max_ci_width']}")
+    if low <= threshold <= high:
+        reasons.append(f"the 95 % CI ({_shown(low)} to {_shown(high)}) includes g = {_shown(threshold)}, the "
+                       "smallest effect that matters")
+    if row["participants"] < rule["min_participants"]:
+        reasons.append(f"only {int(row['participants']):,} participants (fewer than {rule['min_participants']:,})")
+    return "serious: " + "; ".join(reasons) if reasons else NOT_SERIOUS
+
+
+def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, dict | None]:
+    """The publication-bias judgement, and Egger's test on the analysis's trials (None when not assessed)."""
+    _, effects, variances = pooling.trial_effects(members)
+    if len(effects) < rule["min_k"]:
+        return f"not assessed (fewer than {rule['min_k']} trials)", None
+    egger = pooling.egger_test(effects, variances)
+    if egger["p"] < rule["max_p"] and _table(egger["limit_g"]) < _table(row["g"]):
+        return (f"serious: Egger's test t = {_shown(egger['statistic'])}, p {p_text(egger['p'])}; the limit "
+                f"estimate at SE = 0 is g = {_shown(egger['limit_g'])} (95 % CI {_shown(egger['ci_low'])} to "
+                f"{_shown(egger['ci_high'])}) against {_shown(row['g'])}"), egger
+    return NOT_SERIOUS, egger
+
+
+def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_event_rate: float) -> list[dict]:
+    """The summary of findings, unrounded: one row per level of each analysis the *rules* name (the
+    synthesis *rows*, unrounded, of :func:`livingreview.pooling.synthesis`; the post-treatment *comparisons*
+    they pooled), with its NNT, its four domain judgements, its downgrades and its certainty; none without
+    *rules*."""
+    findings = []
+    for analysis in (rules or {}).get("analyses", []):
+        column = pooling.ANALYSES[analysis]
+        for row in (r for r in rows if r["analysis"] == analysis):
+            members = comparisons if column is None else [c for c in comparisons if c[column] == row["level"]]
+            judgements = {"risk_of_bias": risk_of_bias(row, members, rules["risk_of_bias"]),
+                          "inconsistency": inconsistency(row, rules["inconsistency"]),
+                          "imprecision": imprecision(row, rules["imprecision"]),
+                          "publication_bias": publication_bias(row, members, rules["publication_bias"])[0]}
+            downgrades = sum(j.startswith("serious") for j in judgements.values())
+            findings.append({**{name: row[name] for name in pooling.COLUMNS}, "control_event_rate": control_event_rate,
+                             "nnt": pooling.nnt(row["g"], control_event_rate), **judgements,
+                             "downgrades": downgrades, "certainty": RATINGS[min(downgrades, len(RATINGS) - 1)]})
+    return findings
+
+
+def table_row(row: dict) -> dict[str, str]:
+    """A summary-of-findings row as its table writes it: the synthesis numbers as synthesis.csv has them,
+    the control event rate as given, the NNT to two decimals (empty when g is 0)."""
+    cells = pooling.table_row(row)
+    cells.update({"control_event_rate": str(row["control_event_rate"]),
+                  "nnt": "" if row["nnt"] == float("inf") else fixed(row["nnt"], 2),
+                  "certainty": row["certainty"], "downgrades": str(row["downgrades"]),
+                  **{name: row[name] for name in DOMAINS}})
+    return cells
