@@ -4,10 +4,14 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-# What every target needs first: the pinned environment, installed. (The benchmark and the tests
-# run `make review INSTALL=` in copies of the project, with this checkout's environment as it is.)
-INSTALL ?= $(VENV)/.installed
-RUN    := $(PY) -m livingreview
+# What every target needs first: the pinned environment, installed, and pointing at this folder's
+# workflow/. (The benchmark and the tests run `make review INSTALL=` in copies of the project, with
+# this checkout's environment as it is.)
+INSTALL ?= $(VENV)/.installed venv-points-here
+# This folder's package and logger plugin come first, whatever the environment points at.
+RUN    := PYTHONPATH="$(CURDIR)/workflow" $(PY) -m livingreview
+# The file through which the environment imports the package and the logger plugin (plain `snakemake` too).
+PTH     = $(firstword $(wildcard $(VENV)/lib/python3*/site-packages/livingreview.pth))
 
 # The review folder to build: the seed review at the top level, or e.g. REVIEW=examples/metapsy-depression
 REVIEW ?= .
@@ -15,19 +19,24 @@ REVIEW ?= .
 CONFIG ?=
 # STRICT=1: what a journal runs; refuse to publish what a build otherwise only warns about (config key strict)
 STRICT ?=
-BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=true))
+BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=True))
 
-.PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean
+.PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean venv-points-here
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
-# publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
+# publication, every file the record lists is still in the output folder (none was deleted) and CONFIG
+# is empty, the release in output/ is current and Snakemake is not started.
 RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
+# Exits 0 when every file of the record is in the output folder it names (relative to REVIEW).
+ALL_PUBLISHED := $(PY) -c 'import json, os, sys; r = json.load(open(sys.argv[1])); \
+    sys.exit(not all(os.path.isfile(os.path.join(sys.argv[2], r["output"], n)) for n in r["files"]))'
 
 review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
 	@if [ -z "$(BUILD_CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
-	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
+	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ] && \
+	    $(ALL_PUBLISHED) "$(RECORD)" "$(REVIEW)"; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
 	    $(RUN) build $(REVIEW) $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
@@ -66,7 +75,7 @@ pages: $(INSTALL)  ## Render REVIEW's published PDF pages and HTML page (phone, 
 	$(RUN) pages $(REVIEW)
 
 unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
-	$(VENV)/bin/snakemake --unlock -d $(REVIEW)
+	PYTHONPATH="$(CURDIR)/workflow" $(PY) -m snakemake --unlock -d $(REVIEW)
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -75,6 +84,14 @@ $(VENV)/.installed: requirements.lock
 	# The package and the logger plugin in workflow/ are importable in the venv (plain `snakemake` too).
 	$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "livingreview.pth").write_text(str(pathlib.Path("workflow").resolve()) + "\n")'
 	touch $(VENV)/.installed
+
+# A virtual environment copied with the project (cp -a) or made for another checkout imports that
+# checkout's package in plain `snakemake`: point it at this folder's workflow/ (what `.installed` does).
+venv-points-here: $(VENV)/.installed
+	@if [ "$$(cat "$(PTH)")" != "$(CURDIR)/workflow" ]; then \
+	    echo "livingreview: $(VENV) pointed at $$(cat "$(PTH)"); it now points at $(CURDIR)/workflow"; \
+	    echo "$(CURDIR)/workflow" > "$(PTH)"; \
+	fi
 
 lock:  ## Re-resolve requirements.in into requirements.lock (exact versions with hashes)
 	$(PYTHON) -m venv .venv-lock

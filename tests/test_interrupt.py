@@ -1,39 +1,40 @@
-"""Builds stopped at any point, and builds started at once, never cost the published article.
+"""Builds stopped at any stage, and builds started at once, never cost the published article.
 
-A real build is started and stopped with SIGINT (to its process group, as
-Ctrl-C does), SIGTERM or SIGKILL when it reaches a given stage. output/
-must then hold exactly the old release or exactly the new one, never a
-mixture; and the next build must finish.
+A real build (``python -m livingreview build``, which becomes ``snakemake``)
+is stopped with SIGINT (to its process group, as Ctrl-C does), SIGTERM or
+SIGKILL while a given stage is held at its start. output/ must then hold
+exactly the old release, or, when the held stage was the publication and
+Snakemake let the running job finish, exactly the new one; the exit status
+is not 0; and the next build finishes.
 
-No test here races the build: a signal is sent only once the build has
-announced that it handles signals ("livingreview: building ...", printed
-after its handlers are in place) or once a stage's file exists, and every
-outcome the code promises for that moment is accepted: exit 130 with its
-message, or exit 0 when the build had already published (it won the race
-fairly: the signal came after the last job).
+Nothing here races a clock: the stage is held by the pause hook of
+:mod:`livingreview.stages` (it blocks on a named pipe, the environment says
+which stage), the test knows the stage was reached when its own opening of
+the pipe returns, it signals, it waits until Snakemake has announced the
+interrupt (a line of the logger plugin, read from the build's stderr), and
+only then lets the stage go on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import cli_environment, leftovers, output_hashes, run_cli, run_snakemake
+from livingreview.stages import PAUSE_AT, PAUSE_FIFO
 
-ANNOUNCEMENT = "livingreview: building"
-# Files whose appearance (newer than the start of the build) marks a stage; None: the announcement.
-STAGES = {
-    "start": None,
-    "evidence": "build/evidence.json",
-    "sections": "build/sections/description.md",
-    "markdown": "build/release/review.md",
-    "typst": "build/review.typ",
-}
+# The stages a build is held at (their functions' names), in the order the build meets them.
+STAGES = ("load", "render", "assemble", "pdf", "publish")
 MARK = "changed since the release"
+# What the logger plugin prints once Snakemake has taken an interrupt in (SIGINT or SIGTERM).
+INTERRUPT_SEEN = "livingreview: build interrupted"
 
 
 def change_the_data(project: Path) -> None:
@@ -44,58 +45,70 @@ def change_the_data(project: Path) -> None:
                        encoding="utf-8")
 
 
-def start_build(project: Path, log: Path) -> subprocess.Popen:
-    """Start ``python -m livingreview build`` in its own process group, its messages going to *log*."""
-    with open(log, "w") as err:
-        return subprocess.Popen([sys.executable, "-m", "livingreview", "build"], cwd=project,
-                                env=cli_environment(project), stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
+class HeldBuild:
+    """A build started with stage *stage* held at its start, in its own process group."""
+
+    def __init__(self, project: Path, stage: str, fifo: Path):
+        os.mkfifo(fifo)
+        self.fifo = fifo
+        env = {PAUSE_AT: stage, PAUSE_FIFO: str(fifo)}
+        self.process = subprocess.Popen([sys.executable, "-m", "livingreview", "build"], cwd=project,
+                                        env=cli_environment(project, env), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.messages: list[str] = []
+        self.writer = None
+
+    def reach(self) -> None:
+        """Return once the stage is held; fail with the build's messages if it ended first."""
+        def release_if_ended():  # a build that ended never opens the pipe: open it, so that ours returns
+            self.process.wait()
+            os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
+        threading.Thread(target=release_if_ended, daemon=True).start()
+        self.writer = open(self.fifo, "w")  # returns when the stage (or release_if_ended) opened it
+        if self.process.poll() is not None:
+            raise AssertionError(f"the build ended before the stage was held:\n{self.process.stderr.read()}")
+
+    def wait_for_line(self, text: str) -> None:
+        """Read the build's messages until one holds *text*."""
+        for line in self.process.stderr:
+            self.messages.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"the build never said {text!r}:\n{''.join(self.messages)}")
+
+    def let_go(self) -> str:
+        """Let the held stage go on; wait for the build to end; its messages."""
+        self.writer.close()
+        self.messages.append(self.process.stderr.read())
+        self.process.wait(timeout=300)
+        return "".join(self.messages)
 
 
-def wait_for(condition, process: subprocess.Popen, what: str, timeout: float = 120) -> bool:
-    """Wait until *condition()* holds; False if the build ended first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if process.poll() is not None:
-            return condition()
-        time.sleep(0.01)
-    raise AssertionError(f"the build never reached {what}")
-
-
-def reach(project: Path, stage: str, since: float, process: subprocess.Popen, log: Path) -> bool:
-    """Wait for the announcement, then for *stage*'s file; False if the build ended first."""
-    if not wait_for(lambda: ANNOUNCEMENT in log.read_text(), process, "its announcement"):
-        return False
-    marker = STAGES[stage]
-    if marker is None:
-        return True
-    path = project / marker
-    return wait_for(lambda: path.exists() and path.stat().st_mtime >= since, process, f"stage {stage}")
-
-
-def stop(process: subprocess.Popen, how: signal.Signals) -> None:
-    """Send *how* the way a person would: Ctrl-C reaches the whole group, kill the process."""
+def stop(build: HeldBuild, how: signal.Signals) -> str:
+    """Send *how* as a person would (Ctrl-C reaches the whole group); then let the held stage go on."""
     if how == signal.SIGINT:
-        import os
-
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(build.process.pid, signal.SIGINT)
     else:
-        process.send_signal(how)
-    process.wait(timeout=120)
+        build.process.send_signal(how)
+    if how != signal.SIGKILL:
+        build.wait_for_line(INTERRUPT_SEEN)
+    return build.let_go()
+
+
+def whole_release(project: Path) -> bool:
+    """Whether every file of output/ is the one output/manifest.json records (one release, not a mixture)."""
+    manifest = json.loads((project / "output" / "manifest.json").read_text(encoding="utf-8"))
+    return all(hashlib.sha256((project / path).read_bytes()).hexdigest() == record["sha256"]
+               for path, record in manifest["outputs"].items() if path != "output/manifest.json")
 
 
 def next_build_finishes(project: Path) -> None:
-    """The next build finishes; after a SIGKILL, once the lock Snakemake left is removed as the message says."""
+    """The next build finishes and publishes the changed data in every format."""
     result = run_cli(project, "build")
-    if result.returncode != 0:
-        assert "left Snakemake's lock behind" in result.stderr and "make unlock" in result.stderr, result.stderr
-        assert run_snakemake(project, "--unlock").returncode == 0
-        result = run_cli(project, "build")
     assert result.returncode == 0, result.stderr
-    for name in ("review.md", "review.html"):  # every format was rebuilt from the changed data
+    for name in ("review.md", "review.html"):
         assert MARK in (project / "output" / name).read_text(encoding="utf-8")
+    assert whole_release(project)
     assert leftovers(project) == []
 
 
@@ -104,41 +117,36 @@ def test_a_build_stopped_at_any_stage_leaves_output_whole_and_the_next_build_fin
     old = output_hashes(project)
     change_the_data(project)  # so that a half-published release would show
     for stage in STAGES:
-        since = time.time() - 0.01
-        log = tmp_path / f"{stage}.log"
-        process = start_build(project, log)
-        if reach(project, stage, since, process, log):
-            stop(process, how)
-        else:
-            process.wait(timeout=120)
-        messages = log.read_text()
+        build = HeldBuild(project, stage, tmp_path / f"{stage}.fifo")
+        build.reach()
+        messages = stop(build, how)
+        code = build.process.returncode
+        assert code != 0, messages
         assert "Traceback" not in messages, messages
         if how == signal.SIGKILL:
-            assert process.returncode in (-signal.SIGKILL, 0), messages
-        else:
-            assert process.returncode in (130, 0), messages
-            if process.returncode == 130:
-                assert "build interrupted; output/ holds the previous release" in messages, messages
-        now = output_hashes(project)
-        if process.returncode != 0:
-            assert now == old, f"output/ changed although the build stopped at stage {stage}"
-        else:  # the build won the race and published: the new set, whole
-            old = now
-        if how == signal.SIGKILL and process.returncode != 0:
+            assert code == -signal.SIGKILL
+            assert output_hashes(project) == old, f"output/ changed although the build was killed at {stage}"
             assert run_snakemake(project, "--unlock").returncode == 0  # the lock a killed build leaves
+        elif stage == "publish":  # Snakemake lets a running job finish: the publication, whole
+            assert "output/ holds the new release, whole" in messages, messages
+            assert MARK in (project / "output" / "review.md").read_text(encoding="utf-8")
+            assert whole_release(project)
+            old = output_hashes(project)
+        else:
+            assert "build failed; output/ was left unchanged" in messages, messages
+            assert output_hashes(project) == old, f"output/ changed although the build stopped at {stage}"
     next_build_finishes(project)
 
 
 def test_two_builds_at_once_do_not_mix(project, tmp_path):
     change_the_data(project)
-    since = time.time() - 0.01
-    first = start_build(project, tmp_path / "first.log")
-    assert reach(project, "evidence", since, first, tmp_path / "first.log")
+    first = HeldBuild(project, "load", tmp_path / "first.fifo")
+    first.reach()  # the first build holds Snakemake's lock on the folder now
     second = run_cli(project, "build")
-    first.wait(timeout=180)
-    assert first.returncode == 0, (tmp_path / "first.log").read_text()
-    if second.returncode != 0:  # it met the first build's lock
-        assert "another build is running in this folder" in second.stderr, second.stderr
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "another build is running in this folder" in second.stderr, second.stderr
+    messages = first.let_go()
+    assert first.process.returncode == 0, messages
     assert MARK in (project / "output" / "review.md").read_text(encoding="utf-8")
     again = run_cli(project, "build")
-    assert again.returncode == 0 and "output/ is up to date" in again.stdout, again.stdout + again.stderr
+    assert again.returncode == 0 and "nothing to be done" in again.stdout, again.stdout + again.stderr

@@ -9,6 +9,7 @@ import pytest
 from livingreview import kinds
 from livingreview.project import MANIFEST, RELEASE_FILES, SYNTHESIS
 from livingreview.schemas import load_schema
+from livingreview.stages import figures as stage_figures
 
 CONFIG = load_schema("config")["properties"]
 # The inputs a figure may read (workflow/rules/figures.smk gives each a file).
@@ -47,7 +48,7 @@ def test_each_figure_is_drawn_by_a_stage_function_that_takes_its_inputs(name):
         assert set(figure.inputs) <= FIGURE_INPUTS
         assert "synthesis" not in figure.inputs or plugin.synthesis
         assert figure.path.startswith("figures/") and figure.path.endswith(".svg")
-        parameters = set(inspect.signature(inspect.unwrap(figure.draw)).parameters)
+        parameters = set(inspect.signature(inspect.unwrap(getattr(stage_figures, figure.function))).parameters)
         assert parameters == {*figure.inputs, "out", "picture", "log"}, figure.rule
 
 

@@ -3,7 +3,7 @@ database's texts (data/corrections.csv) and of the bibliography (data/reference-
 at import and reported; an incomplete reference is a warning at each build, and a strict build refuses it.
 
 The evidence is loaded in-process (no pandoc, no Typst) from a review folder into which a vendored release
-was imported; one end-to-end build checks that `--config strict=true` stops before anything is published."""
+was imported; one end-to-end build checks that `--config strict=True` stops before anything is published."""
 
 from __future__ import annotations
 
@@ -181,17 +181,17 @@ def test_make_review_strict_passes_strict_to_the_build():
     result = subprocess.run(["make", "-n", "review", "STRICT=1", f"REVIEW={NAME}", "INSTALL="], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert f"build {NAME} --config strict=true" in result.stdout
+    assert f"build {NAME} --config strict=True" in result.stdout
     result = subprocess.run(["make", "-n", "review", "STRICT=", f"REVIEW={NAME}", "INSTALL="], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
-    assert "strict=true" not in result.stdout
+    assert "strict=True" not in result.stdout
 
 
 def test_a_strict_build_with_an_unaccepted_reference_publishes_nothing(tmp_path):
     project = copy_metapsy(tmp_path / "project")
     folder = project / NAME
     (folder / metapsy.REFERENCE_CORRECTIONS).write_text(HEADER, encoding="utf-8")
-    result = run_cli(project, "build", NAME, "--config", "strict=true", timeout=600)
+    result = run_cli(project, "build", NAME, "--config", "strict=True", timeout=600)
     assert result.returncode != 0
     assert "key ahmadpanah2016" in result.stderr and "key tobin2017" in result.stderr
     assert "data/reference-corrections.csv" in result.stderr and "output/ was left unchanged" in result.stderr

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, cli_environment, run_cli, run_snakemake
+from conftest import ROOT, cli_environment, output_hashes, run_cli, run_snakemake
 
 
 def make_review(project: Path) -> subprocess.CompletedProcess:
@@ -52,3 +52,20 @@ def test_plain_snakemake_with_nothing_to_do_runs_no_job(project):
     result = run_snakemake(project)
     assert result.returncode == 0, result.stderr
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_make_review_restores_a_deleted_output_folder_or_file(project):
+    shutil.copy2(ROOT / "Makefile", project / "Makefile")
+    assert make_review(project).returncode == 0
+    published = output_hashes(project)
+    assert "up to date" in make_review(project).stdout  # the fast path: nothing changed
+
+    (project / "output" / "review.pdf").unlink()
+    one = make_review(project)
+    assert one.returncode == 0 and "published review.pdf" in one.stdout, one.stdout + one.stderr
+    assert output_hashes(project) == published
+
+    shutil.rmtree(project / "output")
+    everything = make_review(project)
+    assert everything.returncode == 0, everything.stdout + everything.stderr
+    assert output_hashes(project) == published

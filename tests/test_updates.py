@@ -155,7 +155,7 @@ def test_the_report_of_an_added_study(evolution):
 def test_rebuilding_a_release_changes_nothing(evolution):
     result, files = evolution["rebuilt"]
     assert result.returncode == 0, result.stderr
-    assert "output/ is up to date" in result.stdout
+    assert "nothing to be done; the published release is up to date" in result.stdout
     assert files == evolution["added"][1]  # the report still compares 1.1.0 with 1.0.0, byte for byte
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# The repository: the Snakefile beside workflow/.
+# The pipeline this package is part of (the Snakefile beside workflow/): where its schemas are, and
+# what `verify` and the benchmarks copy. A build never relies on it: it runs the Snakefile of the
+# project the review folder is in (find_project), and the workflow checks that the package it imports
+# is that project's own (check_package).
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "workflow" / "schemas"
 SHARED_TEMPLATES = ROOT / "templates"
-PROFILE = ROOT / "profiles" / "default" / "config.yaml"
 
-# The pipeline's code, as globs relative to the repository root: every rule
-# depends on it (Snakemake only notices a change to a rule's own code), the
-# manifest hashes it, and `verify` and the tests copy it.
+# The pipeline's code, as globs relative to the repository root: the manifest
+# hashes every file of it (the whole package, the logger plugin, the Snakefile,
+# the rules, the schemas, the profile and the lock); each rule depends on the
+# part its stage runs (:func:`livingreview.codegraph.stage_code_files`).
 CODE = [
     "Snakefile",
     "profiles/default/config.yaml",
@@ -26,9 +29,7 @@ CODE = [
     "workflow/rules/*.smk",
     "workflow/schemas/*.yaml",
     "workflow/report/*.rst",
-    "workflow/livingreview/*.py",
-    "workflow/livingreview/stages/*.py",
-    "workflow/livingreview/kinds/*.py",
+    "workflow/livingreview/**/*.py",
     "workflow/snakemake_logger_plugin_livingreview/*.py",
 ]
 # What else the pipeline is made of (copied with the code by `verify`, the
@@ -68,11 +69,10 @@ def code_files(root: str | Path = ROOT) -> list[Path]:
 
 
 def fingerprint(files: list[str | Path]) -> str:
-    """One SHA-256 of the contents of *files* (the pipeline's code), in the order given.
+    """One SHA-256 of the contents of *files* (a rule's code), in the order given.
 
-    Every rule takes it as a parameter: a change to the code re-runs the
-    rules (Snakemake itself notices only a change to a rule's own lines),
-    and it costs one pass over the code when the workflow is read.
+    Each rule takes it as a parameter: a change to that code re-runs the
+    rule (Snakemake itself notices only a change to a rule's own lines).
     """
     import hashlib
 
@@ -80,6 +80,36 @@ def fingerprint(files: list[str | Path]) -> str:
     for path in files:
         digest.update(Path(path).as_posix().encode() + b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
     return digest.hexdigest()
+
+
+def find_project(review: str | Path) -> Path:
+    """The project that review folder *review* belongs to: the first of *review* and the folders above
+    it that holds a Snakefile beside ``workflow/livingreview`` (the folder itself for the seed review,
+    the repository for ``examples/NAME``). Raises :class:`ConfigError` when there is none."""
+    from .errors import ConfigError
+
+    folder = Path(review).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / "Snakefile").is_file() and (candidate / "workflow" / "livingreview").is_dir():
+            return candidate
+    raise ConfigError(str(review), None, "this folder is not inside a livingreview project (no Snakefile beside "
+                      "workflow/livingreview/ in it or above it)",
+                      "run the command in the project folder, with REVIEW= naming a review folder inside it")
+
+
+def check_package(project: str | Path) -> None:
+    """Raise :class:`ConfigError` when the ``livingreview`` package imported is not the one in
+    *project*'s ``workflow/`` (a virtual environment made for another copy of the project): the build
+    would run that copy's code on this project's files."""
+    from .errors import ConfigError
+
+    own = (Path(project) / "workflow").resolve()
+    if ROOT / "workflow" != own:
+        raise ConfigError(str(Path(__file__).resolve()), None,
+                          f"the livingreview package comes from {ROOT / 'workflow'}, not from this project's "
+                          f"{own} (the virtual environment was made for another copy of the project)",
+                          f"run `make review` in {project} (it points the environment at this copy), "
+                          f"or put {own} first on PYTHONPATH")
 
 
 def template_folders(review_templates: str | Path, shared: str | Path = SHARED_TEMPLATES) -> list[Path]:

@@ -186,8 +186,9 @@ def explain_error(error: jsonschema.ValidationError, schema: dict, name: str) ->
     return path, problem, fix
 
 
-_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
-               "array": "a list", "object": "a mapping (key: value lines)", "null": "nothing"}
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text",
+               "boolean": "true or false (True or False in snakemake --config)", "array": "a list",
+               "object": "a mapping (key: value lines)", "null": "nothing"}
 
 
 def _expected(error: jsonschema.ValidationError, key: str) -> str | None:

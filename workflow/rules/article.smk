@@ -21,7 +21,7 @@ rule article:
     log:
         f"{BUILD}/logs/article.log",
     params:
-        code=CODE,
+        code=stage_code("article"),
         templates=TEMPLATES,
         style=CFG["reference_style"],
     run:

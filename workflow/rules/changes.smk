@@ -17,10 +17,10 @@ rule snapshot:
     log:
         f"{BUILD}/logs/snapshot.log",
     params:
-        code=CODE,
+        code=stage_code("changes"),
     run:
         changes.snapshot(kind=KIND, evidence=input.evidence, synthesis=SYNTHESIS, ast=input.ast,
-                         published=PUBLISHED_SNAPSHOT, out=output[0], log=log[0])
+                         published=input.published[0] if input.published else None, out=output[0], log=log[0])
 
 
 rule changes:
@@ -39,7 +39,7 @@ rule changes:
     log:
         f"{BUILD}/logs/changes.log",
     params:
-        code=CODE,
+        code=stage_code("changes"),
         templates=TEMPLATES,
     run:
         changes.report(kind=KIND, snapshot=input.snapshot, templates=params.templates, defaults=input.defaults,

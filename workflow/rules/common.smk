@@ -1,13 +1,15 @@
 """Shared set-up: the livingreview package on the path, the checked config,
-the folders, the template lookup and the pipeline's code (an input of every
-rule). The working directory is the review folder (`snakemake -d DIR`)."""
+the folders, the template lookup and the code of each stage (a parameter of
+its rules). The working directory is the review folder (`snakemake -d DIR`)."""
 
+import functools
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+from livingreview import codegraph  # noqa: E402
 from livingreview import config as review_config  # noqa: E402
 from livingreview import kinds as review_kinds  # noqa: E402
 from livingreview import project  # noqa: E402
@@ -15,6 +17,8 @@ from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
 from livingreview.templates import template_file  # noqa: E402
 
+# The package imported must be this project's own (not that of the copy a virtual environment was made for).
+project.check_package(workflow.basedir)
 CFG = review_config.check(config, pipeline=workflow.basedir)
 BUILD = CFG["build_dir"]
 RELEASE = f"{BUILD}/release"
@@ -22,12 +26,20 @@ OUTPUT = CFG["output_dir"]
 # Where the published release's files are recorded once publishing succeeded.
 PUBLISHED = f"{BUILD}/published.json"
 # Template folders: the review's own first, then the shared ones of the pipeline.
-TEMPLATES = [os.path.relpath(folder) for folder in project.template_folders(CFG["templates"])]
-# The pipeline's code, and its fingerprint: a parameter of every rule, so that
-# a change to the code re-runs the rules (Snakemake itself only notices a
-# change to a rule's own lines).
+TEMPLATES = [os.path.relpath(folder)
+             for folder in project.template_folders(CFG["templates"], Path(workflow.basedir) / "templates")]
+# The pipeline's code: every file of it is an input of the manifest.
 CODE_FILES = [os.path.relpath(path) for path in project.code_files(workflow.basedir)]
-CODE = project.fingerprint(CODE_FILES)
+
+
+@functools.cache
+def stage_code(stage):
+    """The fingerprint of the code a rule of *stage* runs (its `params: code=`): the Snakefile,
+    this file, workflow/rules/STAGE.smk, requirements.lock, and the module livingreview.stages.STAGE
+    with every package module it imports (livingreview.codegraph). Snakemake re-runs a job whose
+    parameters changed, so an edit to one module re-runs only the rules whose stage uses it (and the
+    jobs that read their outputs); Snakemake itself notices only a change to a rule's own lines."""
+    return project.fingerprint(codegraph.stage_code_files(workflow.basedir, stage))
 
 
 def template(name):
@@ -63,16 +75,34 @@ KIND = review_kinds.get(CFG["kind"])
 RELEASE_FILES = KIND.all_release_files()
 # Each section's template (the kind's sections), found when the workflow is read (a missing one is named at once).
 SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in KIND.sections}
-# The published release's snapshot: the baseline this build is compared with.
-PUBLISHED_SNAPSHOT = f"{OUTPUT}/{project.SNAPSHOT}"
 
 
 def published_snapshot(wildcards):
-    """The published snapshot, when there is one (before the first release there is none)."""
-    return [PUBLISHED_SNAPSHOT] if Path(PUBLISHED_SNAPSHOT).is_file() else []
+    """The published release's snapshot, the baseline this build is compared with: an input of the rules
+    that read it, when there is one (before the first release there is none)."""
+    path = f"{OUTPUT}/{project.SNAPSHOT}"
+    return [path] if Path(path).is_file() else []
 
+
+def published_state():
+    """The record of the last publication (its modification time), or None: whether this run published."""
+    return os.stat(PUBLISHED).st_mtime_ns if os.path.isfile(PUBLISHED) else None
 
 
 onstart:
     # What a build killed with SIGKILL may have left half written (never output/: see rule publish).
     remove_leftovers(BUILD)
+    PUBLISHED_AT_START.append(published_state())
+
+
+# The record's state when the jobs started (set by onstart; read by onerror).
+PUBLISHED_AT_START = []
+
+
+onerror:
+    # Snakemake's own account of the failure went before (the failed job's log, shown by the logger plugin).
+    if PUBLISHED_AT_START and published_state() != PUBLISHED_AT_START[0]:
+        print(f"livingreview: the build stopped after publishing; {OUTPUT}/ holds the new release, whole",
+              file=sys.stderr)
+    else:
+        print(f"livingreview: build failed; {OUTPUT}/ was left unchanged", file=sys.stderr)

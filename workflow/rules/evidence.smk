@@ -16,7 +16,7 @@ rule evidence:
     log:
         f"{BUILD}/logs/evidence.log",
     params:
-        code=CODE,
+        code=stage_code("evidence"),
         allow_invisible=CFG["allow_invisible_characters"],
         strict=CFG["strict"],
     run:

@@ -3,6 +3,8 @@
 meta-analytic review's PRISMA 2020 flow diagram and forest plot, a narrative review's map of its studies
 by theme and design."""
 
+from livingreview.stages import figures  # noqa: E402
+
 FIGURES = {figure.name: figure for figure in KIND.figures}
 FIGURE_FILES = {name: staged(path) for name, path in KIND.figure_files().items()}
 # Each figure as a PNG too, for the Word file (pandoc cannot give Word an SVG without a converter):
@@ -22,10 +24,12 @@ def figure_inputs(figure):
     return {name: files[name] for name in figure.inputs}
 
 
-def figure_arguments(name):
-    """The path arguments of figure *name*'s drawing function: one per input it reads (the published
-    snapshot's path even before the first release, when there is no such file)."""
-    paths = {"evidence": f"{BUILD}/evidence.json", "synthesis": SYNTHESIS, "published": PUBLISHED_SNAPSHOT}
+def figure_arguments(name, input):
+    """The path arguments of figure *name*'s drawing function: one per input it reads, from its rule's
+    declared *input* (the published snapshot is None before the first release, when there is none)."""
+    published = input.get("published")
+    paths = {"evidence": f"{BUILD}/evidence.json", "synthesis": SYNTHESIS,
+             "published": published[0] if published else None}
     return {key: paths[key] for key in FIGURES[name].inputs}
 
 
@@ -42,8 +46,8 @@ for figure in KIND.figures:
         log:
             f"{BUILD}/logs/figures/{figure.name}.log",
         params:
-            code=CODE,
+            code=stage_code("figures"),
             figure=figure.name,
         run:
-            FIGURES[params.figure].draw(**figure_arguments(params.figure), out=output.svg,
-                                        picture=output.png, log=log[0])
+            draw = getattr(figures, FIGURES[params.figure].function)
+            draw(**figure_arguments(params.figure, input), out=output.svg, picture=output.png, log=log[0])

@@ -25,7 +25,7 @@ rule html:
     log:
         f"{BUILD}/logs/html.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.html(ast=input.ast, evidence=input.evidence,
                      defaults=input.defaults, template=input.template, figures=RELEASE,
@@ -50,7 +50,7 @@ rule pdf:
     log:
         f"{BUILD}/logs/pdf.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
     run:
         formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
@@ -74,7 +74,7 @@ rule docx:
     log:
         f"{BUILD}/logs/docx.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
         line_numbers=CFG["docx_line_numbers"],
         page_numbers=CFG["docx_page_numbers"],
     run:
@@ -97,7 +97,7 @@ rule jats:
     log:
         f"{BUILD}/logs/jats.log",
     params:
-        code=CODE,
+        code=stage_code("formats"),
     run:
         formats.jats(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
                      template=input.template, figures=RELEASE, variables=output.variables,

@@ -27,7 +27,7 @@ rule manifest:
     log:
         f"{BUILD}/logs/manifest.log",
     params:
-        code=CODE,
+        code=stage_code("release"),
         options={name: CFG[name] for name in release.OUTPUT_OPTIONS},
     run:
         release.manifest(release=input.release, inputs=input.sources, evidence=input.evidence, output_dir=OUTPUT,
@@ -49,7 +49,7 @@ rule publish:
     log:
         f"{BUILD}/logs/publish.log",
     params:
-        code=CODE,
+        code=stage_code("release"),
         names=list(RELEASE_FILES),
     run:
         release.publish(release=RELEASE, names=params.names, output=OUTPUT, out=output[0], log=log[0])

@@ -7,7 +7,7 @@ from livingreview.stages import sections  # noqa: E402
 
 
 rule sections:
-    """Render sections/<section>.md.j2 into Markdown whose citations are markers of the keys cited."""
+    """Render sections/<section>.md.j2 into Markdown whose citations are pandoc citations ([@key])."""
     input:
         evidence=f"{BUILD}/evidence.json",
         synthesis=SYNTHESIS_FILES,
@@ -17,7 +17,7 @@ rule sections:
     log:
         f"{BUILD}/logs/sections/{{section}}.log",
     params:
-        code=CODE,
+        code=stage_code("sections"),
         templates=TEMPLATES,
     wildcard_constraints:
         section="|".join(KIND.sections),
@@ -40,6 +40,6 @@ for section_name, release_name in KIND.section_files.items():
         log:
             f"{BUILD}/logs/sections/{section_name}-file.log",
         params:
-            code=CODE,
+            code=stage_code("sections"),
         run:
             sections.publish_section(section=input[0], out=output[0], log=log[0])

@@ -28,7 +28,7 @@ if KIND.synthesis:
         log:
             f"{BUILD}/logs/synthesis.log",
         params:
-            code=CODE,
+            code=stage_code("synthesis"),
             control_event_rate=CFG["control_event_rate"],
         run:
             synthesis.pool_effects(evidence=input.evidence, out=output.synthesis, small_study=output.small_study,

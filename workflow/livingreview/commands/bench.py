@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import pandoc
 from ..config import read_file as read_config_file
-from ..project import PIPELINE, REVIEW_SOURCES, ROOT
+from ..project import PIPELINE, REVIEW_SOURCES, find_project
 from .verify import copy_files, fixed_files
 
 YARDSTICK = "sum(i * i for i in range(3_000_000))"
@@ -161,11 +161,12 @@ def machine_speed(runs: int = 3) -> float:
 
 def main(review: Path, runs: int) -> int:
     """Run the benchmark for review folder *review* and print its table."""
-    relative = os.path.relpath(review.resolve(), ROOT)
+    root = find_project(review)
+    relative = os.path.relpath(review.resolve(), root)
     print(f"livingreview bench: {relative}, {runs} runs per scenario, {os.cpu_count()} CPUs, Python "
           f"{sys.version.split()[0]}; yardstick: '{YARDSTICK}' takes {machine_speed():.2f}s", flush=True)
     try:
-        print(format_report(run_benchmark(ROOT, relative, runs)))
+        print(format_report(run_benchmark(root, relative, runs)))
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

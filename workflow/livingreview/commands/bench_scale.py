@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..project import PIPELINE, REVIEW_SOURCES, ROOT
+from ..project import PIPELINE, REVIEW_SOURCES, find_project
 from .bench import BenchmarkError, clean, edit_one_finding
 from .synthetic import write_review
 from .verify import copy_files, fixed_files
@@ -119,7 +119,7 @@ def main(sizes: list[int]) -> int:
     print(f"livingreview bench-scale: {', '.join(map(str, sizes))} studies, {os.cpu_count()} CPUs, "
           f"Python {sys.version.split()[0]}", flush=True)
     try:
-        print(format_report(run(ROOT, sizes)))
+        print(format_report(run(find_project(Path.cwd()), sizes)))
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

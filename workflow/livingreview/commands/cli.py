@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from ..errors import LivingReviewError
-from .build import Interrupted
 
 
 class ExitStatus(enum.IntEnum):
@@ -22,11 +21,10 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1  # the inputs have a problem, the build failed, or verification failed
     USAGE = 2
-    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM
+    INTERRUPTED = 130  # stopped by Ctrl-C (a build is Snakemake's: it exits 1 then)
 
 
-INTERRUPTED_MESSAGE = ("livingreview: build interrupted; output/ holds the previous release (or, if it was being "
-                       "published, the new one, whole). Run the same command again to finish the build.")
+INTERRUPTED_MESSAGE = "livingreview: interrupted"
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -70,9 +68,9 @@ def make_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run one command."""
     if args.command == "build":
-        from .build import build, parse_overrides
+        from .build import build
 
-        return build(Path(args.review), parse_overrides(args.config))
+        return build(Path(args.review), args.config)
     if args.command == "check-bib":
         from .check_bib import main as check_bib
 
@@ -108,6 +106,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return ExitStatus.ERROR
-    except (Interrupted, KeyboardInterrupt):
+    except KeyboardInterrupt:
         print(INTERRUPTED_MESSAGE, file=sys.stderr)
         return ExitStatus.INTERRUPTED

@@ -40,7 +40,7 @@ from ..config import CONFIG_FILE
 from ..errors import ConfigError
 from ..files import parse_yaml, read_input, write_json
 from ..kinds import get as review_kind
-from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, ROOT
+from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, find_project
 from ..stages.release import file_record
 
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
@@ -485,7 +485,7 @@ def report(verdict: Verdict) -> str:
 def main(review: Path, keep: bool = False, certificate_path: Path | None = None) -> int:
     """Verify review folder *review* of this project; print the verdict, and write the certificate to
     *certificate_path* when given. 0 on PASS, 1 on FAIL."""
-    root = ROOT
+    root = find_project(review)
     relative = Path(os.path.relpath(review.resolve(), root)).as_posix()
     print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
           file=sys.stderr, flush=True)

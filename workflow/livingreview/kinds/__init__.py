@@ -31,7 +31,6 @@ its name:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..compare import compare as compare_snapshots
@@ -47,22 +46,25 @@ class Figure:
     """A figure of a kind of review: one rule and one job each (``workflow/rules/figures.smk``).
 
     *name* prefixes the ids inside the SVG and names the picture for the Word
-    file; *path* is its release file; *draw* is the stage function that draws
-    it (its rule is named after it), called with one path argument per name
-    of *inputs* (``evidence``: evidence.json, ``synthesis``: synthesis.csv,
-    ``published``: the published release's snapshot) and ``out``,
-    ``picture`` and ``log``.
+    file; *path* is its release file; *function* names the function of
+    :mod:`livingreview.stages.figures` that draws it (its rule is named after
+    it), called with one path argument per name of *inputs* (``evidence``:
+    evidence.json, ``synthesis``: synthesis.csv, ``published``: the published
+    release's snapshot) and ``out``, ``picture`` and ``log``. It is named, not
+    imported: the plugins, which the evidence, sections and changes stages
+    use, do not import matplotlib's stage, so an edit of it re-runs the figure
+    rules only (each rule's code is what its stage imports).
     """
 
     name: str
     path: str
-    draw: Callable[..., None]
+    function: str
     inputs: tuple[str, ...]
 
     @property
     def rule(self) -> str:
         """The name of the rule that draws it: its drawing function's."""
-        return self.draw.__name__
+        return self.function
 
 
 class ReviewKind(ABC):

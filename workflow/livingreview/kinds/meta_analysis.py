@@ -17,7 +17,6 @@ from ..compare_meta import compare_meta_analysis, first_release
 from ..errors import DataError, LivingReviewError, combined, in_reading_order
 from ..importers.references import entry_problems
 from ..project import SYNTHESIS_RESULTS
-from ..stages import figures
 from ..stages.evidence import read_checked_yaml, read_review, reader_noting
 from ..tables import read_table
 from . import Figure, ReviewKind
@@ -53,9 +52,9 @@ class MetaAnalysis(ReviewKind):
     data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "certainty",
                   "reference_corrections")
     synthesis = True
-    figures = (Figure("flow", "figures/prisma.svg", figures.flow_diagram, ("evidence", "published")),
-               Figure("forest", "figures/forest.svg", figures.forest_plot, ("synthesis",)),
-               Figure("funnel", "figures/funnel.svg", figures.funnel_plot, ("evidence", "synthesis")))
+    figures = (Figure("flow", "figures/prisma.svg", "flow_diagram", ("evidence", "published")),
+               Figure("forest", "figures/forest.svg", "forest_plot", ("synthesis",)),
+               Figure("funnel", "figures/funnel.svg", "funnel_plot", ("evidence", "synthesis")))
     release_files = SYNTHESIS_RESULTS
     changes_template = "changes/meta-analysis.md.j2"
     sections = ("abstract", "introduction", "methods", "results", "conclusion", "checklist")

@@ -15,7 +15,6 @@ from collections import Counter
 from ..bibtex import read_bibliography
 from ..errors import DataError, EvidenceError, LivingReviewError, combined, did_you_mean, in_reading_order
 from ..schemas import labels
-from ..stages import figures
 from ..stages.evidence import read_review, reader_noting
 from ..tables import Table, read_table, row_place
 from . import Figure, ReviewKind
@@ -124,7 +123,7 @@ class Narrative(ReviewKind):
 
     name = "narrative"
     data_files = ("studies", "themes")
-    figures = (Figure("designs", "figures/designs.svg", figures.design_map, ("evidence",)),)
+    figures = (Figure("designs", "figures/designs.svg", "design_map", ("evidence",)),)
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The study dataset, themes, review metadata and bibliography, read and cross-checked.

@@ -298,15 +298,15 @@ def republished_version(previous: dict | None, current: dict) -> str | None:
     return None if same else current["snapshot"]["version"]
 
 
-def read_previous(path: str | Path) -> dict | None:
-    """The published snapshot file at *path*, or None when there is none.
+def read_previous(path: str | Path | None) -> dict | None:
+    """The published snapshot file at *path*, or None when there is none (*path* None or no file).
 
     Raises :class:`DataError` when the file is not a snapshot this version of
     livingreview wrote.
     """
-    path = Path(path)
-    if not path.is_file():
+    if path is None or not Path(path).is_file():
         return None
+    path = Path(path)
     fix = (f"restore it from version control (git checkout -- {path}), or delete it to start the "
            "changes report afresh (the next report then has nothing to compare with)")
     try:
@@ -323,11 +323,11 @@ def read_previous(path: str | Path) -> dict | None:
 
 
 @stage
-def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str, published: str,
+def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str, published: str | None,
              out: str, log: str) -> None:
     """evidence.json, the pooled effects (*synthesis*, when the review's *kind* pools effects; else None) and
     the article's syntax tree (its citations and their numbering; + the *published* snapshot, if there is
-    one) -> this release's snapshot file."""
+    one; else None) -> this release's snapshot file."""
     tree = read_json(ast)
     data = read_json(evidence)
     table = read_results(synthesis) if synthesis else None

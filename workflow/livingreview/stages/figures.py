@@ -462,7 +462,7 @@ def draw_flow(boxes: list[dict]):
 
 
 @stage
-def flow_diagram(*, evidence: str, published: str, out: str, picture: str, log: str) -> None:
+def flow_diagram(*, evidence: str, published: str | None, out: str, picture: str, log: str) -> None:
     """evidence.json (and the *published* release's snapshot, for an update) -> the PRISMA 2020 flow diagram
     (SVG *out*, PNG *picture*)."""
     data = read_json(evidence)
