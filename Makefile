@@ -21,7 +21,7 @@ CONFIG ?=
 STRICT ?=
 BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=True))
 
-.PHONY: review import test bench bench-scale verify check-bib unlock lock clean venv-points-here
+.PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean venv-points-here
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication, every file the record lists is still in the output folder (none was deleted) and CONFIG
@@ -70,6 +70,9 @@ verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
 	$(RUN) check-bib "$(BIB)"
+
+pages: $(INSTALL)  ## Render REVIEW's published PDF pages and HTML page (phone, desktop) as PNG in REVIEW/build/pages/
+	$(RUN) pages $(REVIEW)
 
 unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
 	PYTHONPATH="$(CURDIR)/workflow" $(PY) -m snakemake --unlock -d $(REVIEW)

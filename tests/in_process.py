@@ -72,9 +72,9 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
                     variables=str(build / "typst.yaml"),
                     typst=str(build / "review.typ"), out=str(build / "review.pdf"), log=str(build / "log"))
         formats.docx(ast=str(build / "review.json"), markdown=str(build / "review.md"), evidence=str(build / "evidence.json"),
-                     defaults=template("pandoc/docx.yaml"), pictures=str(build / "pictures"),
+                     defaults=template("pandoc/docx.yaml"), pictures=str(build / "pictures"), figures=str(build),
                      variables=str(build / "docx.yaml"),
                      out=str(build / "review.docx"), log=str(build / "log"))
         formats.jats(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                      defaults=template("pandoc/jats.yaml"),
-                     template=template("jats/template.xml"), variables=str(build / "jats.yaml"), out=str(build / "review.jats.xml"), log=str(build / "log"))
+                     template=template("jats/template.xml"), figures=str(build), variables=str(build / "jats.yaml"), out=str(build / "review.jats.xml"), log=str(build / "log"))

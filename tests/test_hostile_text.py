@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import html as html_module
 import io
+import os
 import re
+import shutil
+import subprocess
 import unicodedata
 from html.parser import HTMLParser
 
@@ -155,22 +158,23 @@ def pdf_text(path) -> str:
 
 
 def test_pdf_text_contains_every_character(hostile):
-    reader = PdfReader(hostile / "output" / "review.pdf")
+    """Every piece of text is in the PDF, as pypdf or poppler's pdftotext (Debian's poppler-utils, which CI
+    installs) reads it: pypdf mangles some shaped clusters (the reordered vowel sign of Devanagari, the
+    medial signs of Myanmar) and, in the tagged PDF/UA file, reads some twice (Tamil, Telugu); pdftotext
+    reads those right but gives right-to-left text in visual order."""
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is not installed (.ci/run installs poppler-utils)")
+        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils)")
+    path = hostile / "output" / "review.pdf"
+    reader = PdfReader(path)
+    poppler = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                             check=True).stdout
     # pypdf puts control characters between the glyph clusters of shaped scripts: left out
-    text = "".join(ch for ch in "\n".join(page.extract_text() for page in reader.pages)
-                   if ch == "\n" or unicodedata.category(ch) != "Cc")
-    text = normal(text).replace(" ", "")
+    texts = [normal("".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")).replace(" ", "")
+             for text in ("\n".join(page.extract_text() for page in reader.pages), poppler)]
     for piece in expected_pieces():
-        if piece == "हिन्दी":
-            # pypdf mangles the reordered vowel sign of Devanagari (poppler's pdftotext reads it
-            # right): check the consonants and the virama
-            assert all(ch in text for ch in "हन्द"), piece
-            continue
-        if piece == "မြန်မာ":
-            # and the medial and vowel signs of Myanmar (again, pdftotext reads them right)
-            assert all(ch in text for ch in "မနမ"), piece
-            continue
-        assert normal(piece).replace(" ", "") in text, piece
+        assert any(normal(piece).replace(" ", "") in text for text in texts), piece
     assert reader.metadata.title == TITLE
 
 

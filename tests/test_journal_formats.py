@@ -35,7 +35,8 @@ HEADINGS = ["Introduction", "Description", "Conclusion", "Acknowledgement", "Con
 JATS_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.3 20210610//EN"
 # The order of <article-meta>'s children in the JATS 1.3 Journal Publishing DTD (the ones we write).
 ARTICLE_META_ORDER = ["article-id", "article-version", "article-categories", "title-group", "contrib-group",
-                      "author-notes", "pub-date", "volume", "issue", "elocation-id", "history", "permissions"]
+                      "author-notes", "pub-date", "volume", "issue", "elocation-id", "history", "pub-history",
+                      "permissions", "abstract"]
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,8 @@ def test_jats_body_holds_the_sections_and_the_table(jats):
     assert [text_of(sec.find("title")) for sec in body.findall("sec")] == HEADINGS[:3]
     assert body.find(".//boxed-text") is None  # the back-matter block's facts are in <front>
     table = body.find(".//table-wrap")
-    assert text_of(table.find("caption")) == "Table 1. Characteristics of the included studies."
+    assert (table.findtext("label"), text_of(table.find("caption"))) == ("Table 1",
+                                                                         "Characteristics of the included studies.")
     assert len(table.findall(".//tbody/tr")) == 10
     text = jats_body_text(jats)
     for section in HEADINGS[:3]:
@@ -199,7 +201,7 @@ def test_jats_back_holds_acknowledgement_conflicts_and_ten_structured_references
     assert [ref.get("id") for ref in refs] == [f"ref-{key}" for key in sorted(numbering, key=numbering.get)]
     for ref in refs:
         citation = ref.find("element-citation")
-        assert citation.get("publication-type") == "article-journal"
+        assert citation.get("publication-type") == "journal"  # JATS's word (CSL says article-journal)
         names = citation.findall("person-group[@person-group-type='author']/name")
         assert len(names) == 3 and all(n.findtext("surname") and n.findtext("given-names") for n in names)
     first = refs[0].find("element-citation")
@@ -274,20 +276,20 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
                                  [str(templates / "pandoc/citeproc.yaml")], "options.yaml")
         Path("review.json").write_text(json.dumps(tree), encoding="utf-8")
         formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
-                     defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", variables="docx.yaml",
-                     out="review.docx", log="log")
+                     defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", figures=".",
+                     variables="docx.yaml", out="review.docx", log="log")
         formats.jats(ast="review.json", evidence=str(evidence),
                      defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
-                     variables="jats.yaml", out="review.jats.xml", log="log")
+                     figures=".", variables="jats.yaml", out="review.jats.xml", log="log")
         package = zipfile.ZipFile("review.docx")
         assert [name for name in package.namelist() if name.startswith("word/media/")] == ["word/media/rId9.png"]
         assert package.read("word/media/rId9.png") == tiny_png()
         assert "Figure 1. The forest plot." in docx_blocks(Path("review.docx"))
         figure = read_jats(Path("review.jats.xml")).find("body//fig")
-        assert text_of(figure.find("caption")) == "Figure 1. The forest plot."
+        assert (figure.findtext("label"), text_of(figure.find("caption"))) == ("Figure 1", "The forest plot.")
         assert figure.find("graphic").get(f"{XLINK}href") == "figures/plot.png"
         Path("figures/plot.png").unlink()
         with pytest.raises(ConversionError, match='the image "figures/plot.png" that the article shows'):
             formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
-                         defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", variables="docx.yaml",
-                         out="review.docx", log="log")
+                         defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", figures=".",
+                         variables="docx.yaml", out="review.docx", log="log")

@@ -76,8 +76,9 @@ def test_an_edit_to_the_figures_module_re_runs_the_figure_and_what_shows_it(buil
     project = settled_copy(built_project, tmp_path / "project")
     append_comment(project / "workflow" / "livingreview" / "stages" / "figures.py")
     # The kind plugins name their drawing functions without importing the module: evidence, sections,
-    # article, snapshot and changes do not re-run; the formats that show the figure do.
-    assert planned_jobs(project) == {"design_map", "html", "pdf", "docx", "manifest", "publish", "all"}
+    # article, snapshot and changes do not re-run; the formats that show the figure do (JATS too: its
+    # <alt-text> and <long-desc> are the figure's SVG title and description).
+    assert planned_jobs(project) == {"design_map", "html", "pdf", "docx", "jats", "manifest", "publish", "all"}
 
 
 def test_an_edit_to_code_no_stage_imports_re_runs_only_the_manifest(built_project, tmp_path):

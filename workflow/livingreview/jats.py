@@ -9,6 +9,12 @@ becomes ``<ack>``, its conflict-of-interest section a ``<fn
 fn-type="coi-statement">``, and the block of citation, correspondence,
 copyright and dates (``.back-matter``) is left out, since the front matter
 holds those facts as structured data.
+
+What pandoc writes is then finished (:func:`finish`): figures and tables
+labelled, with their text alternatives and identifiers, and linked from the
+text; the abstract moved into the front matter; the references' publication
+types in JATS's words. The result is valid against the JATS 1.3 Journal
+Publishing DTD (vendored under ``tests/vendor/jats-1.3/``; the tests check it).
 """
 
 from __future__ import annotations
@@ -61,9 +67,25 @@ def journal_meta(review: dict) -> str:
         element("journal-title-group", [element("journal-title", journal["title"]),
                                         element("abbrev-journal-title", journal["abbreviation"],
                                                 abbrev_type="publisher")]),
-        element("issn", journal["issn"]) if journal.get("issn") else "",
-        element("publisher", [element("publisher-name", journal["publisher"])]) if journal.get("publisher") else "",
+        element("issn", journal["issn"], pub_type="ppub" if journal.get("eissn") else None)
+        if journal.get("issn") else "",
+        element("issn", journal["eissn"], pub_type="epub") if journal.get("eissn") else "",
+        element("publisher", [element("publisher-name", journal["publisher"]),
+                              element("publisher-loc", journal["publisher_location"])
+                              if journal.get("publisher_location") else ""]) if journal.get("publisher") else "",
     ])
+
+
+def publication_history(review: dict) -> str:
+    """``<pub-history>``: each earlier version of a living review (``previous_versions``), with its version,
+    publication date and, when it has one, its own DOI."""
+    events = [element("event", [
+        element("event-desc", f"Version {earlier['version']}"),
+        element("article-id", earlier["doi"], pub_id_type="doi") if earlier.get("doi") else "",
+        element("article-version", earlier["version"]),
+        jats_date("pub-date", str(earlier["published"]), publication_format="electronic", date_type="pub"),
+    ], event_type="version") for earlier in review.get("previous_versions") or []]
+    return element("pub-history", events) if events else ""
 
 
 def contributors(review: dict) -> str:
@@ -117,6 +139,8 @@ def front(review: dict) -> str:
                if dates.get(name)]
     return element("front", [journal_meta(review), element("article-meta", [
         element("article-id", review["doi"], pub_id_type="doi"),
+        element("article-id", review["version_doi"], pub_id_type="doi", specific_use="version")
+        if review.get("version_doi") else "",
         element("article-version", review["version"]),
         element("article-categories", [element("subj-group", [element("subject", review.get("article_type",
                                                                                                "Review"))],
@@ -129,6 +153,7 @@ def front(review: dict) -> str:
         element("issue", str(review["issue"])) if review.get("issue") else "",
         element("elocation-id", review["article_number"]),
         element("history", history) if history else "",
+        publication_history(review),
         permissions(review),
     ])])
 
@@ -186,3 +211,226 @@ def article_parts(ast: dict) -> dict:
         else:
             body += blocks
     return {**ast, "meta": meta, "blocks": body}
+
+
+# --- the written XML: what pandoc's JATS writer leaves to do ------------------------------
+
+# CSL item types (pandoc writes them as publication-type) -> JATS publication types.
+PUBLICATION_TYPES = {
+    "article-journal": "journal", "article": "journal", "article-magazine": "magazine",
+    "article-newspaper": "newspaper", "review": "journal", "book": "book", "chapter": "book",
+    "paper-conference": "confproc", "report": "report", "thesis": "thesis", "webpage": "web",
+    "post-weblog": "web", "dataset": "data", "software": "software", "patent": "patent",
+}
+_LABEL = re.compile(r"^\s*((Figure|Table) (\d+))\.?\s*")
+_MENTION = re.compile(r"\b(Figure|Table) (\d+)\b")
+
+
+def figure_alternative(svg: str) -> tuple[str, str]:
+    """The text alternative of a figure's SVG file (written by the stage figures): its ``<title>`` and
+    ``<desc>``, unescaped."""
+    import html
+
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.DOTALL)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.DOTALL)
+    return (html.unescape(title.group(1)) if title else "", html.unescape(desc.group(1)) if desc else "")
+
+
+def finish(xml: str, review: dict, alternatives: dict[str, tuple[str, str]], data_keys: dict[str, str]) -> str:
+    """The JATS XML that pandoc wrote (*xml*), finished for a journal: each figure and table labelled
+    (``<label>`` from its caption's "Figure 1." or "Table 1."), with ``<alt-text>`` (a figure's: the title
+    of its SVG file, with its description as ``<long-desc>``, from *alternatives* by the figure's file
+    name, ``figures/NAME.svg``; a table's: its caption) and an identifier (``tbl-N`` for a table), the text's
+    mentions of them ("Figure 2", "Table 1") linked by ``<xref>``; the section headed Abstract (or the
+    review's ``abstract``) made the ``<abstract>`` of the front matter; each reference's publication type in
+    JATS's words (``journal``, ``book``, ``data``, ...), a database (*data_keys*: key -> its version) cited as
+    ``data`` with its ``<version>`` and title as ``<data-title>``."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+    tree = etree.fromstring(xml.encode("utf-8"), parser).getroottree()
+    root = tree.getroot()
+    targets = _label_figures(root, alternatives) | _label_tables(root)
+    body = root.find("body")
+    if body is not None:
+        _link_mentions(body, targets)
+    _move_abstract(root, review)
+    _publication_types(root, data_keys)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            + etree.tostring(tree, encoding="utf-8", xml_declaration=False).decode("utf-8") + "\n")
+
+
+def _take_label(caption) -> str | None:
+    """Remove "Figure N." / "Table N." from the start of *caption*'s first paragraph; the label, or None."""
+    paragraph = caption.find("p") if caption is not None else None
+    if paragraph is None or not paragraph.text:
+        return None
+    match = _LABEL.match(paragraph.text)
+    if not match:
+        return None
+    paragraph.text = paragraph.text[match.end():]
+    if paragraph.text[:1].islower():
+        paragraph.text = paragraph.text[0].upper() + paragraph.text[1:]
+    return match.group(1)
+
+
+def _sub(parent, tag: str, text: str, index: int | None = None):
+    from lxml import etree
+
+    child = etree.Element(tag)
+    child.text = text
+    if index is None:
+        parent.append(child)
+    else:
+        parent.insert(index, child)
+    return child
+
+
+def _label_figures(root, alternatives: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Label each ``<fig>`` and give its graphic the figure's text alternative; label -> (ref-type, id)."""
+    targets = {}
+    for figure in root.iter("fig"):
+        label = _take_label(figure.find("caption"))
+        if label:
+            _sub(figure, "label", label, 0)
+            if figure.get("id"):
+                targets[label] = ("fig", figure.get("id"))
+        for graphic in figure.iter("graphic"):
+            href = graphic.get("{http://www.w3.org/1999/xlink}href", "")
+            title, description = alternatives.get(href, ("", ""))
+            if title:
+                _sub(graphic, "alt-text", title, 0)
+            if description:
+                _sub(graphic, "long-desc", description, 1 if title else 0)
+    return targets
+
+
+def _label_tables(root) -> dict[str, tuple[str, str]]:
+    """Label each ``<table-wrap>``, give it an identifier (``tbl-N``) and its caption as ``<alt-text>``."""
+    targets = {}
+    for wrap in root.iter("table-wrap"):
+        caption = wrap.find("caption")
+        label = _take_label(caption)
+        if not label:
+            continue
+        if not wrap.get("id"):
+            wrap.set("id", "tbl-" + label.split()[-1])
+        _sub(wrap, "label", label, 0)
+        text = " ".join("".join(caption.itertext()).split())
+        _sub(wrap, "alt-text", f"{label}: {text}" if text else label, list(wrap).index(caption) + 1)
+        targets[label] = ("table", wrap.get("id"))
+    return targets
+
+
+def _link_mentions(body, targets: dict[str, tuple[str, str]]) -> None:
+    """Link the mentions of figures and tables ("Figure 2") in the paragraphs of *body* (not in captions,
+    titles or links) to them with ``<xref>``."""
+    skip = {"caption", "label", "title", "xref", "ext-link", "fig", "table-wrap", "alt-text", "long-desc"}
+    for paragraph in list(body.iter("p")):
+        if any(ancestor.tag in skip for ancestor in paragraph.iterancestors()):
+            continue
+        _link_text(paragraph, None, targets, skip)
+        for child in list(paragraph):
+            if child.tag not in skip:
+                _link_inside(child, targets, skip)
+            _link_text(paragraph, child, targets, skip)
+
+
+def _link_inside(element, targets, skip) -> None:
+    _link_text(element, None, targets, skip)
+    for child in list(element):
+        if child.tag not in skip:
+            _link_inside(child, targets, skip)
+        _link_text(element, child, targets, skip)
+
+
+def _link_text(parent, after, targets, skip) -> None:
+    """Split the text of *parent* (before its first child, *after* None) or the tail of its child *after* at
+    each mention of a figure or table in *targets*, each mention an ``<xref>``."""
+    from lxml import etree
+
+    text = parent.text if after is None else after.tail
+    if not text or not any(m.group(0) in targets for m in _MENTION.finditer(text)):
+        return
+    pieces = []
+    last = 0
+    for match in _MENTION.finditer(text):
+        if match.group(0) not in targets:
+            continue
+        pieces.append((text[last:match.start()], match.group(0)))
+        last = match.end()
+    rest = text[last:]
+    position = 0 if after is None else list(parent).index(after) + 1
+    if after is None:
+        parent.text = pieces[0][0]
+    else:
+        after.tail = pieces[0][0]
+    previous = None
+    for index, (before, mention) in enumerate(pieces):
+        if index and previous is not None:
+            previous.tail = before
+        ref_type, rid = targets[mention]
+        xref = etree.Element("xref", {"ref-type": ref_type, "rid": rid})
+        xref.text = mention
+        parent.insert(position, xref)
+        position += 1
+        previous = xref
+    previous.tail = rest
+
+
+def _move_abstract(root, review: dict) -> None:
+    """The body's section headed Abstract (or with the identifier ``abstract``) becomes the ``<abstract>`` of
+    ``<article-meta>``; without one, the review's ``abstract`` does, as one paragraph."""
+    from lxml import etree
+
+    meta = root.find("front/article-meta")
+    body = root.find("body")
+    if meta is None:
+        return
+    abstract = None
+    for section in (body.findall("sec") if body is not None else []):
+        title = section.find("title")
+        heading = " ".join("".join(title.itertext()).split()).lower() if title is not None else ""
+        if section.get("id") == "abstract" or heading == "abstract":
+            abstract = section
+            break
+    if abstract is not None:
+        body.remove(abstract)
+        abstract.tag = "abstract"
+        abstract.attrib.pop("id", None)
+        abstract.attrib.pop("sec-type", None)
+        title = abstract.find("title")
+        if title is not None:  # the heading says what the element already says
+            abstract.remove(title)
+        for section in abstract.iter("sec"):  # a structured abstract's parts keep their headings
+            section.attrib.pop("id", None)
+    elif review.get("abstract"):
+        abstract = etree.Element("abstract")
+        _sub(abstract, "p", review["abstract"])
+    else:
+        return
+    # <abstract> follows <permissions> (and <self-uri>, <related-article>) in <article-meta>.
+    after = [child for child in meta if child.tag in ("permissions", "self-uri", "related-article")]
+    meta.insert(list(meta).index(after[-1]) + 1 if after else len(meta), abstract)
+    abstract.tail = "\n"
+
+
+def _publication_types(root, data_keys: dict[str, str]) -> None:
+    """Each ``<element-citation>``'s publication type in JATS's words; a database as ``data``."""
+    for ref in root.iter("ref"):
+        key = (ref.get("id") or "").removeprefix("ref-")
+        for citation in ref.iter("element-citation"):
+            kind = citation.get("publication-type", "")
+            if key in data_keys or kind == "dataset":
+                citation.set("publication-type", "data")
+                title = citation.find("article-title")
+                if title is not None:
+                    title.tag = "data-title"
+                if key in data_keys and citation.find("version") is None:
+                    version = _sub(citation, "version", data_keys[key])
+                    year = citation.find("year")
+                    if year is not None:
+                        citation.remove(version)
+                        citation.insert(list(citation).index(year) + 1, version)
+            else:
+                citation.set("publication-type", PUBLICATION_TYPES.get(kind, "other"))

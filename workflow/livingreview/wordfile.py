@@ -9,6 +9,10 @@ package is rewritten instead: its members in a fixed order
 (``[Content_Types].xml`` first, then by name), each dated by the review's
 publication date and stored uncompressed (compressed bytes would depend on
 the zlib library of the machine), and the document dated by that day too.
+
+Before that, :func:`with_numbering` may add line numbers and page numbers
+(config ``docx_line_numbers``, ``docx_page_numbers``), which pandoc's Word
+writer cannot make without a reference document.
 """
 
 from __future__ import annotations
@@ -51,4 +55,57 @@ def deterministic_docx(data: bytes, when: dt.datetime) -> bytes:
             info.create_system = 3  # Unix, whatever the machine
             info.external_attr = 0o644 << 16
             package.writestr(info, content)
+    return target.getvalue()
+
+
+# --- line and page numbers, as submission systems ask ------------------------------------
+
+DOCUMENT = "word/document.xml"
+RELATIONSHIPS = "word/_rels/document.xml.rels"
+FOOTER = "word/footer-page-number.xml"
+FOOTER_ID = "rIdPageNumberFooter"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# The page number, centred, as a PAGE field (Word and LibreOffice show the number of each page).
+FOOTER_XML = (f'<?xml version="1.0" encoding="UTF-8"?><w:ftr xmlns:w="{_W}"><w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
+              '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText>'
+              '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+              '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:ftr>').encode()
+# Line numbers in the margin, every line, continuous through the document.
+LINE_NUMBERS = b'<w:lnNumType w:countBy="1" w:restart="continuous"/>'
+# sectPr's children that come after lnNumType (ECMA-376 order): it is put before the first of them.
+_AFTER_LINE_NUMBERS = re.compile(rb"<w:(pgNumType|cols|formProt|vAlign|noEndnote|titlePg|textDirection|bidi|rtlGutter|"
+                                 rb"docGrid|printerSettings|sectPrChange)\b")
+
+
+def with_numbering(data: bytes, line_numbers: bool, page_numbers: bool) -> bytes:
+    """The DOCX package *data* (as pandoc writes it) with line numbers in the margin and/or page numbers in a
+    footer (a part of its own) in the document's last section, as journals' submission systems ask."""
+    if not (line_numbers or page_numbers):
+        return data
+    source = zipfile.ZipFile(io.BytesIO(data))
+    members = {name: source.read(name) for name in source.namelist()}
+    document = members[DOCUMENT]
+    start = document.rindex(b"<w:sectPr")
+    opening_end = document.index(b">", start) + 1
+    end = document.index(b"</w:sectPr>", start)
+    section = document[opening_end:end]
+    if page_numbers:
+        section = f'<w:footerReference w:type="default" r:id="{FOOTER_ID}"/>'.encode("ascii") + section
+        members[FOOTER] = FOOTER_XML
+        members[RELATIONSHIPS] = members[RELATIONSHIPS].replace(
+            b"</Relationships>", f'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/footer" Id="{FOOTER_ID}" Target="{FOOTER.removeprefix("word/")}" /></Relationships>'
+            .encode("ascii"))
+        members[CONTENT_TYPES] = members[CONTENT_TYPES].replace(
+            b"</Types>", f'<Override PartName="/{FOOTER}" ContentType="application/vnd.openxmlformats-officedocument.'
+            'wordprocessingml.footer+xml" /></Types>'.encode("ascii"))
+    if line_numbers:
+        later = _AFTER_LINE_NUMBERS.search(section)
+        at = later.start() if later else len(section)
+        section = section[:at] + LINE_NUMBERS + section[at:]
+    members[DOCUMENT] = document[:opening_end] + section + document[end:]
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as package:
+        for name, content in members.items():
+            package.writestr(name, content)
     return target.getvalue()

@@ -67,6 +67,7 @@ rule docx:
         defaults=template("pandoc/docx.yaml"),
         common=template("pandoc/common.yaml"),
         pictures=list(PICTURE_FILES.values()),
+        figures=list(FIGURE_FILES.values()),
     output:
         docx=staged("review.docx"),
         variables=f"{BUILD}/pandoc/docx.yaml",
@@ -74,9 +75,12 @@ rule docx:
         f"{BUILD}/logs/docx.log",
     params:
         code=stage_code("formats"),
+        line_numbers=CFG["docx_line_numbers"],
+        page_numbers=CFG["docx_page_numbers"],
     run:
         formats.docx(ast=input.ast, markdown=input.markdown, evidence=input.evidence, defaults=input.defaults,
-                     pictures=BUILD, variables=output.variables, out=output.docx, log=log[0])
+                     pictures=BUILD, figures=RELEASE, variables=output.variables, out=output.docx, log=log[0],
+                     line_numbers=params.line_numbers, page_numbers=params.page_numbers)
 
 
 rule jats:
@@ -86,6 +90,7 @@ rule jats:
         evidence=f"{BUILD}/evidence.json",
         defaults=template("pandoc/jats.yaml"),
         template=template("jats/template.xml"),
+        figures=list(FIGURE_FILES.values()),
     output:
         jats=staged("review.jats.xml"),
         variables=f"{BUILD}/pandoc/jats.yaml",
@@ -95,5 +100,5 @@ rule jats:
         code=stage_code("formats"),
     run:
         formats.jats(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
-                     template=input.template, variables=output.variables,
+                     template=input.template, figures=RELEASE, variables=output.variables,
                      out=output.jats, log=log[0])

@@ -1,4 +1,4 @@
-"""The command line: ``python -m livingreview {build,import,verify,check-bib,bench}``.
+"""The command line: ``python -m livingreview {build,import,verify,check-bib,bench,pages}``.
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -53,6 +53,9 @@ def make_parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("--review", required=True, help="the review folder (e.g. examples/metapsy-depression)")
     import_cmd.add_argument("--release", required=True, help="the release under REVIEW/sources/ (e.g. 22.0.2)")
     import_cmd.add_argument("--force", action="store_true", help="replace imported files even if edited by hand")
+    pages_cmd = commands.add_parser("pages", help="render the release's PDF pages and HTML page as PNG pictures "
+                                    "(REVIEW/build/pages/) for a human look")
+    pages_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bib_cmd = commands.add_parser("check-bib", help="format every entry of a BibTeX file with a reference style "
                                   "and report, by key, what cannot be read or formatted")
     bib_cmd.add_argument("file", help="the BibTeX file (e.g. references.bib)")
@@ -72,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from .check_bib import main as check_bib
 
         return check_bib(args.file, args.style, args.templates, args.show)
+    if args.command == "pages":
+        from .pages import main as pages
+
+        return pages(args.review)
     if args.command == "import":
         from .import_release import main as import_release
 

@@ -28,11 +28,11 @@ from ..citeproc import citation_keys, numbered_article, reference_keys
 from ..csl import first_and_last_page, references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
-from ..jats import article_parts, front, with_bibliography
+from ..jats import article_parts, figure_alternative, finish, front, with_bibliography
 from ..names import full_name
 from ..records import Name, Reference
 from ..templates import shown_path
-from ..wordfile import deterministic_docx
+from ..wordfile import deterministic_docx, with_numbering
 from . import stage
 
 
@@ -137,14 +137,20 @@ def publication_timestamp(review: dict) -> int:
     return int(dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC).timestamp())
 
 
+# The PDF standards Typst is asked to meet: PDF/UA-1 (tagged, every figure with its alternative text, a
+# title, a language; Typst checks these and stops when one is missing). Typst 0.14 knows no PDF/UA-2.
+PDF_STANDARDS = ["ua-1"]
+
+
 def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int, template: str) -> None:
-    """Compile a Typst file to PDF with only the fonts of the typst package and of *font_dirs*."""
+    """Compile a Typst file to a tagged PDF/UA-1 file (:data:`PDF_STANDARDS`) with only the fonts of the
+    typst package and of *font_dirs*."""
     import typst
 
     fonts = [folder for folder in font_dirs if Path(folder).is_dir()]
     try:
         pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
-                            ignore_system_fonts=True, timestamp=timestamp)
+                            ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
     except Exception as exc:  # typst raises its own TypstError types
         raise typst_error(getattr(exc, "diagnostic", ""), getattr(exc, "message", str(exc)), source,
                           template) from None
@@ -224,7 +230,8 @@ def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[st
     *figures*)."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review)
-                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent))})
+                          | {"figure-folder": figure_folder(figures, str(Path(typst).parent)),
+                             "figure-files": figure_folder(figures)})
     tree = numbered_article(breakable_citations(read_json(ast)))
     write_atomic(typst, pandoc.write_ast(tree, "typst", [defaults, variables], ast))
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
@@ -246,9 +253,11 @@ def publication_time(review: dict) -> dt.datetime:
     return dt.datetime.fromtimestamp(publication_timestamp(review), tz=dt.UTC)
 
 
-def with_pictures(tree: dict) -> dict:
+def with_pictures(tree: dict, alternatives: dict[str, tuple[str, str]] | None = None) -> dict:
     """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG
-    (``figures/NAME.png``), for a format that cannot hold the SVG."""
+    (``figures/NAME.png``), for a format that cannot hold the SVG; its alternative text (the image's
+    inlines, which the Word file keeps as the picture's description) is the figure's full description
+    from *alternatives* (see :func:`figure_alternatives`), when it has one, instead of its caption."""
     def walk(node):
         """*node* (any part of the tree) with its figures replaced."""
         if isinstance(node, list):
@@ -260,41 +269,65 @@ def with_pictures(tree: dict) -> dict:
             attributes, caption, (source, title) = node["c"]
             figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
             if figure:
-                node["c"] = [attributes, caption, [f"figures/{figure.group(1)}.png", title]]
+                description = (alternatives or {}).get(source, ("", ""))[1]
+                alternative = [{"t": "Str", "c": description}] if description else caption
+                node["c"] = [attributes, alternative, [f"figures/{figure.group(1)}.png", title]]
         return node
     return walk(tree)
 
 
 @stage
-def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, variables: str, out: str,
-         log: str) -> None:
+def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str, figures: str, variables: str,
+         out: str, log: str, line_numbers: bool = False, page_numbers: bool = True) -> None:
     """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), each figure
-    the PNG in ``figures/`` of the folder *pictures* (see :func:`with_pictures`), its document properties
-    from the review metadata, its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    the PNG in ``figures/`` of the folder *pictures* with the full description of its SVG in the staged
+    release (folder *figures*) as its alternative text (see :func:`with_pictures`), its document properties
+    from the review metadata, with *line_numbers* and *page_numbers* (config ``docx_line_numbers``,
+    ``docx_page_numbers``), its bytes fixed (see :mod:`livingreview.wordfile`)."""
     review = read_json(evidence)["review"]
     # The figures' PNG files are found in *pictures* (by a path that names no build folder, as the Word
     # file records it), other images beside review.md, then in the review folder.
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
                                      "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
                                                        "."]})
-    tree = with_pictures(numbered_article(read_json(ast)))
+    tree = with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures))
     data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
+    data = with_numbering(data, line_numbers=line_numbers, page_numbers=page_numbers)
     write_atomic(out, deterministic_docx(data, publication_time(review)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
+def figure_alternatives(folder: str) -> dict[str, tuple[str, str]]:
+    """The text alternative (title, description) of each figure of the staged release in *folder*, by its
+    path in the article (``figures/NAME.svg``)."""
+    return {f"figures/{path.name}": figure_alternative(path.read_text(encoding="utf-8"))
+            for path in sorted(Path(folder, "figures").glob("*.svg"))}
+
+
+def data_citations(evidence: dict) -> dict[str, str]:
+    """The bibliography keys of the databases the review's data come from, with their versions (a
+    meta-analytic review's database release), which JATS cites as data."""
+    database = evidence.get("database") or {}
+    key = database.get("citation_key")
+    return {key: str(database.get("release", ""))} if key and database.get("release") else {}
+
+
 @stage
-def jats(*, ast: str, evidence: str, defaults: str, template: str, variables: str, out: str, log: str) -> None:
+def jats(*, ast: str, evidence: str, defaults: str, template: str, figures: str, variables: str, out: str,
+         log: str) -> None:
     """The article's syntax tree -> review.jats.xml with pandoc's JATS writer (*defaults*:
     ``pandoc/jats.yaml``; *template*: ``jats/template.xml``): the body with its citations as links to the
     references, the front matter from the review metadata, and the reference list in the article's order,
     each entry an ``<element-citation>`` that pandoc makes from its CSL item (see
-    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`)."""
+    :func:`livingreview.jats.with_bibliography` and :func:`livingreview.csl.references_meta`), finished by
+    :func:`livingreview.jats.finish` (labels, text alternatives of the figures of the staged release, folder
+    *figures*, links to figures and tables, the abstract, publication types)."""
     data = read_json(evidence)
     tree, order = with_bibliography(read_json(ast))
     tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
     review = data["review"]
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    write_atomic(out, pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast))
+    written = pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast)
+    write_atomic(out, finish(written, review, figure_alternatives(figures), data_citations(data)))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}, {len(order)} references")
