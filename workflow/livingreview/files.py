@@ -174,6 +174,23 @@ def yaml_line(text: str, path: Iterable[str | int]) -> int | None:
     return line
 
 
+def symbolic_links(folder: str | Path) -> list[Path]:
+    """The symbolic links writing into *folder* would meet: on the way to it (each folder of a relative
+    *folder*, from the review folder, the working directory), *folder* itself, and anything under it.
+
+    Links are listed, never followed: a link at ``output/review.html`` or ``output/figures/`` would make
+    publishing write wherever it points, outside the release folder.
+    """
+    folder = Path(folder)
+    way = [Path(*folder.parts[:i]) for i in range(1, len(folder.parts) + 1)] if not folder.is_absolute() \
+        else [folder]
+    found = [path for path in way if path.is_symlink()]
+    if not found and folder.is_dir():
+        for top, folders, files in os.walk(folder):  # os.walk never descends into a linked folder
+            found += [Path(top, name) for name in sorted(folders + files) if Path(top, name).is_symlink()]
+    return found
+
+
 # Ending of the temporary files :func:`write_atomic` writes beside their target
 # (``.review.md.<random>.livingreview.tmp``): a killed build can leave one behind.
 TEMPORARY_SUFFIX = ".livingreview.tmp"

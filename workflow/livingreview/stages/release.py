@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .. import pandoc
 from ..errors import PublishError, file_system_error
-from ..files import read_json, write_json, write_log
+from ..files import read_json, symbolic_links, write_json, write_log
 from . import stage
 
 FORMAT = "livingreview-manifest/1"
@@ -165,12 +165,28 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder)
 
 
+def refuse_symbolic_links(output: Path) -> None:
+    """Raise :class:`PublishError` naming the first link :func:`symbolic_links` finds (and how many)."""
+    found = symbolic_links(output)
+    if found:
+        first = found[0]
+        more = f" ({len(found)} links in all: {', '.join(str(p) for p in found[:5])})" if len(found) > 1 else ""
+        raise PublishError(str(first), None, f"{first} is a symbolic link (to {os.readlink(first)}); publishing "
+                           f"never writes through a link, which could overwrite a file outside {output}/" + more,
+                           f"remove the link (rm {first}; its target is not touched), or, for a folder, "
+                           "replace it with a real folder, then build again")
+
+
 def recover(output: Path) -> None:
     """Undo a publication killed between the two renames of the fallback (file systems without an
-    atomic exchange): put the previous release back; then delete what a killed publication left."""
+    atomic exchange): put the previous release back; then delete what a killed publication left
+    (a link in the staging folder's place is removed, never followed)."""
     staging = staging_folder(output)
+    if staging.is_symlink():
+        staging.unlink()
+        return
     previous = staging / "previous"
-    if not output.exists() and previous.is_dir():
+    if not output.exists() and previous.is_dir() and not previous.is_symlink():
         os.rename(previous, output)
     _remove(staging)
 
@@ -227,9 +243,12 @@ def publish_release(release: str | Path, output: str | Path, names: list[str]) -
 
     Nothing is touched when every file is already identical. A failure
     (permissions, a full disk) is a :class:`PublishError`, with *output*
-    left as it was and nothing left behind.
+    left as it was and nothing left behind; so is a symbolic link in or on
+    the way to *output* (:func:`refuse_symbolic_links`): nothing is ever
+    written through one.
     """
     release, output = Path(release), Path(output)
+    refuse_symbolic_links(output)
     recover(output)
     changed = files_differ(release, output, names)
     if not changed:
