@@ -17,7 +17,7 @@ CONFIG ?=
 STRICT ?=
 BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=true))
 
-.PHONY: review import test bench bench-scale verify check-bib unlock lock clean
+.PHONY: review import test bench bench-scale verify check-certificate check-bib unlock lock clean
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
@@ -54,6 +54,12 @@ bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthe
 CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
 	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
+
+# The certificate to check, e.g. make check-certificate FILE=verification.json
+FILE ?=
+check-certificate: $(INSTALL)  ## Check a certificate (FILE=...) against the manifest and files at the commit it names
+	@if [ -z "$(FILE)" ]; then echo "usage: make check-certificate FILE=verification.json" >&2; exit 2; fi
+	$(RUN) check-certificate "$(FILE)"
 
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted

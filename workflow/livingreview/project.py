@@ -18,7 +18,11 @@ PROFILE = ROOT / "profiles" / "default" / "config.yaml"
 
 # The pipeline's code, as globs relative to the repository root: every rule
 # depends on it (Snakemake only notices a change to a rule's own code), the
-# manifest hashes it, and `verify` and the tests copy it.
+# manifest hashes it, and `verify` and the tests copy it. It is every file of
+# code that can change an output: the whole package (its commands, e.g. build.py
+# which runs Snakemake, and its importers included), the Snakefile, the rules,
+# the schemas, the profile, the lock file and the logger plugin; the templates
+# are hashed as the inputs of the rules that read them.
 CODE = [
     "Snakefile",
     "profiles/default/config.yaml",
@@ -26,9 +30,7 @@ CODE = [
     "workflow/rules/*.smk",
     "workflow/schemas/*.yaml",
     "workflow/report/*.rst",
-    "workflow/livingreview/*.py",
-    "workflow/livingreview/stages/*.py",
-    "workflow/livingreview/kinds/*.py",
+    "workflow/livingreview/**/*.py",
     "workflow/snakemake_logger_plugin_livingreview/*.py",
 ]
 # What else the pipeline is made of (copied with the code by `verify`, the
