@@ -10,6 +10,7 @@ place), JSON with sorted keys, so the same data gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -238,3 +239,125 @@ def remove_leftovers(folder: str | Path) -> list[Path]:
     for path in found:
         path.unlink(missing_ok=True)
     return found
+
+
+# --- replacing several files as one set (a transaction) ------------------------------
+
+# The folder, inside the folder whose files are replaced, where :func:`replace_together` stages the new files
+# and keeps the old ones until every rename is done; its journal says how far a killed run got.
+TRANSACTION = ".livingreview-transaction"
+JOURNAL = "journal.json"
+# A test hook: with LIVINGREVIEW_STOP_AT=<step> (staged, swapping, swapped), replace_together kills its own process
+# at that step (after the first rename for "swapping"), so a kill midway is tested without a timing race.
+STOP_AT = "LIVINGREVIEW_STOP_AT"
+
+
+def _stop_at(step: str) -> None:
+    if os.environ.get(STOP_AT) == step:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _write_staged(path: Path, data: bytes) -> None:
+    """Write one staged file and flush it to the disk (the writer a test may make fail, e.g. a full disk)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o644)
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+
+    if folder.is_symlink():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+
+
+def recover_transaction(root: str | Path) -> str | None:
+    """Finish what a killed :func:`replace_together` in *root* left: "rolled back" (the files are as before
+    it started), "rolled forward" (every new file was in place) or None (nothing was left).
+
+    Without a journal the new files were still being staged, and nothing in
+    *root* was touched; with one, each file already moved aside is put back
+    and each new file that had no predecessor is removed.
+    """
+    root = Path(root)
+    folder = root / TRANSACTION
+    if not os.path.lexists(folder):
+        return None
+    journal_path = folder / JOURNAL
+    outcome = "rolled back"
+    if folder.is_dir() and not folder.is_symlink() and journal_path.is_file():
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        if journal.get("state") == "swapped":
+            outcome = "rolled forward"
+        else:
+            for name in journal["names"]:
+                old = folder / "old" / name
+                if old.is_file():
+                    os.replace(old, root / name)
+                elif name not in journal["existed"] and not (folder / "new" / name).exists() \
+                        and (root / name).is_file():  # moved in, with no predecessor
+                    (root / name).unlink()
+    _remove_tree(folder)
+    return outcome
+
+
+def replace_together(root: str | Path, files: dict[str, str | bytes], doing: str = "writing",
+                     error: type[LivingReviewError] = DataError) -> None:
+    """Replace *files* (paths relative to *root* -> contents) all together or not at all.
+
+    The new files are first written (and flushed) into a staging folder
+    inside *root* (:data:`TRANSACTION`, on the same disk); only when all are
+    there does a journal record the set, and each file is swapped in by
+    renames, its predecessor kept aside until the last rename is done. A
+    failure midway (a full disk, a read-only file) undoes what was done and
+    is raised as a plain *error* (*doing* says what stopped); a kill midway
+    is undone (or finished, if every file was in place) by
+    :func:`recover_transaction` at the start of the next run.
+    """
+    from .errors import file_system_error
+
+    root = Path(root)
+    recover_transaction(root)
+    folder = root / TRANSACTION
+    names = sorted(files)
+    if not names:
+        return
+    try:
+        folder.mkdir(parents=True)
+        for name in names:
+            data = files[name]
+            _write_staged(folder / "new" / name, data.encode("utf-8") if isinstance(data, str) else data)
+        journal = {"names": names, "existed": [name for name in names if (root / name).is_file()], "state": "staged"}
+        write_atomic(folder / JOURNAL, json.dumps(journal, sort_keys=True))
+        _stop_at("staged")
+        for number, name in enumerate(names):
+            if (root / name).is_file():
+                (folder / "old" / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(root / name, folder / "old" / name)
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(folder / "new" / name, root / name)
+            if number == 0:
+                _stop_at("swapping")
+        write_atomic(folder / JOURNAL, json.dumps(dict(journal, state="swapped"), sort_keys=True))
+        _stop_at("swapped")
+        _remove_tree(folder)
+    except OSError as exc:
+        recover_transaction(root)
+        plain = file_system_error(exc, doing, error)
+        problem = (plain.problem if plain else f"{doing} stopped: {exc.strerror}") + f"; nothing in {root}/ was changed"
+        fix = ("free some space on that disk" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
+               f"make {root}/ and its files writable by you (chmod -R u+w {root})" if exc.errno in (errno.EACCES,
+                                                                                                  errno.EPERM) else
+               f"copy {root}/ to a writable disk and work there" if exc.errno == errno.EROFS else
+               "fix the cause named")
+        raise error(str(exc.filename or root), None, problem, fix + ", then run the same command again") from None
+    except BaseException:
+        recover_transaction(root)
+        raise

@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import DataError, combined
-from ..files import write_atomic
+from ..files import recover_transaction, replace_together
 from ..markdown import escape_inline
 from ..search_flow import check_flow, outside_text, unaccounted_text
 from .references import OTHERS, ParsedReference, ReferenceRepair, entry_problems, parse_reference, repair_from_release
@@ -1035,8 +1035,12 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
     did not write as it is now (a hand edit, or a file of the same name from
     elsewhere), unless *force*. Creates the author's files (:data:`AUTHOR_FILES`:
     decisions and corrections, a header only) when they do not exist, and never
-    writes them otherwise.
+    writes them otherwise. Every file is replaced in one transaction
+    (:func:`~livingreview.files.replace_together`): after a failure (a full
+    disk, a read-only folder: one plain error) or a kill, the review is
+    exactly as before and the next import works.
     """
+    recover_transaction(review)  # what a killed import left: rolled back, so the check below sees the review as before
     record_path = review / RECORD
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
     edited = [] if force else edited_by_hand(review, record)
@@ -1046,19 +1050,14 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
                         "would overwrite them",
                         "move your changes to data/decisions.csv (exclusions, retractions) or data/review.yaml, "
                         "or import with --force to replace them")
-    changed = []
-    for name, text in files.items():
-        path = review / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            write_atomic(path, text)
-            changed.append(name)
-    for name, header in AUTHOR_FILES.items():
-        if not (review / name).exists():
-            write_atomic(review / name, header)
-            changed.append(name)
+    writes = {name: text for name, text in files.items()
+              if not (review / name).is_file() or (review / name).read_text(encoding="utf-8") != text}
+    writes.update({name: header for name, header in AUTHOR_FILES.items() if not (review / name).exists()})
     new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
     record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
     if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:
-        write_atomic(record_path, record_text)
-        changed.append(RECORD)
-    return changed
+        writes[RECORD] = record_text
+    # all of them or none: staged beside the review's files, then swapped in (files.replace_together)
+    replace_together(review, writes, f"importing release {release}")
+    return [*(name for name in files if name in writes), *(name for name in AUTHOR_FILES if name in writes),
+            *([RECORD] if RECORD in writes else [])]
