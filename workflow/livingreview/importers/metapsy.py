@@ -411,6 +411,8 @@ class Tables:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (label, column, values, kept)
     made_ids: list[str] = field(default_factory=list)  # labels of the rows whose .id was missing
     repeated_ids: list[str] = field(default_factory=list)
+    # Rows of data.csv identical in every column to an earlier row: (row, earlier row); each is imported once.
+    merged_rows: list[tuple[int, int]] = field(default_factory=list)
     comparison_rows: dict[str, int] = field(default_factory=dict)  # comparison id -> its data.csv row
     study_rows: dict[str, list[int]] = field(default_factory=dict)  # study key -> its data.csv rows
 
@@ -421,7 +423,15 @@ def make_tables(frame) -> Tables:
     tables = Tables([], [])
     seen: dict[str, int] = {}
     by_study: dict[str, list[dict]] = {}
+    first_of: dict[tuple, int] = {}
     for number, row in enumerate(records, start=1):
+        # The rule for an exact duplicate row (every column equal, the .id included): it is one comparison
+        # written twice, imported once (never pooled twice) and named in the import report.
+        whole = tuple(str(value) for value in row.values())
+        if whole in first_of:
+            tables.merged_rows.append((number, first_of[whole]))
+            continue
+        first_of[whole] = number
         label = row["study"]
         by_study.setdefault(label, []).append(row)
         tables.study_rows.setdefault(study_key(label), []).append(number)
@@ -880,6 +890,10 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
               f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as the release "
               "writes its own (the order of release 24.0.2's ids, spaces removed). "
               f"{len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
+    if tables.merged_rows:
+        lines += [f"{len(tables.merged_rows)} rows of data.csv repeat an earlier row in every column; each was "
+                  "imported once (it would otherwise be pooled twice): "
+                  + ", ".join(f"row {row} (as row {first})" for row, first in tables.merged_rows) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
