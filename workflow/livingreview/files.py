@@ -134,10 +134,73 @@ class _TextDatesLoader(_SAFE_LOADER):
 _TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
+# Bounds of a YAML file an author edits (config, review metadata, database metadata): far above any real
+# one (the largest shipped is under 2 kB), far below what exhausts the memory. An alias repeats a node;
+# aliases of aliases multiply (the "billion laughs" bomb), so the limit is on the document as expanded.
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_NODES = 100_000
+MAX_YAML_ALIASES = 1_000
+
+
+def _yaml_limit_error(error, path: str, kind: str, node, problem: str):
+    line = node.start_mark.line + 1 if node is not None and node.start_mark else None
+    return error(path, f"line {line}" if line else None, f"the {kind} file {problem}",
+                 "write the values out instead of repeating them with anchors (&name) and aliases (*name); a "
+                 "review's YAML file needs neither", line=line)
+
+
+def _check_expansion(root, path: str, kind: str, error) -> None:
+    """Raise *error* when the YAML node graph under *root*, with every alias expanded, would exceed
+    :data:`MAX_YAML_NODES` nodes, uses more than :data:`MAX_YAML_ALIASES` aliases, or refers to itself."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    aliases = 0
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value) if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise _yaml_limit_error(error, path, kind, node, f"expands to more than {MAX_YAML_NODES:,} values "
+                                        "through aliases (a YAML alias bomb?), more than a review's data can be")
+            continue
+        if key in sizes:  # a node met again: an alias
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise _yaml_limit_error(error, path, kind, node, f"uses more than {MAX_YAML_ALIASES:,} aliases")
+            continue
+        if key in on_path:
+            raise _yaml_limit_error(error, path, kind, node, "has an alias inside the node it names (a loop)")
+        on_path.add(key)
+        stack.append((node, True))
+        for child in reversed(children):
+            if id(child) in on_path:
+                raise _yaml_limit_error(error, path, kind, child, "has an alias inside the node it names (a loop)")
+            stack.append((child, False))
+
+
 def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError):
-    """Parse YAML *text* (dates are kept as text); a syntax error names its line and column."""
+    """Parse YAML *text* (dates are kept as text); a syntax error names its line and column.
+
+    Only plain data is built (the safe loader), and within bounds: a file
+    over :data:`MAX_YAML_BYTES`, or whose aliases expand it beyond
+    :data:`MAX_YAML_NODES` values, is refused before anything is built.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise error(path, None, f"the {kind} file is {len(text):,} characters long, more than the "
+                    f"{MAX_YAML_BYTES:,} a {kind} file may have", "check that this is the right file; a review's "
+                    "YAML files hold a few kilobytes")
+    loader = _TextDatesLoader(text)
     try:
-        return yaml.load(text, Loader=_TextDatesLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, path, kind, error)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -147,6 +210,8 @@ def parse_yaml(text: str, path: str, kind: str, error: type[LivingReviewError] =
         raise error(path, where, f"YAML syntax error in the {kind}: {problem}" + (f" ({context})" if context else ""),
                     "check the indentation (spaces, not tabs) and put values that contain ': ', '#' "
                     "or start with a special character in double quotes", line=line) from None
+    finally:
+        loader.dispose()
 
 
 def yaml_line(text: str, path: Iterable[str | int]) -> int | None:
