@@ -54,10 +54,21 @@ def decode_text(raw: bytes, path: str, kind: str, error: type[LivingReviewError]
 
 # C0 and C1 control characters other than tab and line feed (carriage returns are line ends, made \n).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Characters that change what a reader sees without being seen: zero-width characters and marks
-# (U+200B-200F), bidirectional embeddings and overrides (U+202A-202E) and isolates (U+2066-2069).
-# "evil" with U+202E before it shows as "live".
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters that change what a reader sees without being seen: every format character (Unicode category
+# Cf): zero-width spaces and marks, bidirectional embeddings, overrides and isolates ("evil" with U+202E before
+# it shows as "live"), the Arabic letter mark U+061C, the word joiner and invisible operators U+2060-2064, a
+# byte-order mark inside the text, the soft hyphen U+00AD, the Mongolian vowel separator U+180E, tag characters
+# U+E0000-E007F, ... (the ranges are those of Unicode 15; tests/test_trust_text.py checks them against the
+# Python in use). The zero-width joiner and non-joiner are checked apart (:data:`_JOINER_MISPLACED`).
+_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e"
+           "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+           "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+# The rule for the zero-width joiner and non-joiner (U+200C, U+200D): scripts such as Persian, the Indic
+# scripts and emoji sequences need them between two of their characters, so they are kept between two
+# characters beyond Latin (from U+0370 on, not spaces); anywhere else (e.g. inside a Latin word) they are refused.
+_BEYOND_LATIN = "[^\x00-\u036f\\s]"
+_JOINER_MISPLACED = f"(?<!{_BEYOND_LATIN})[\u200c\u200d]|[\u200c\u200d](?!{_BEYOND_LATIN})"
+_INVISIBLE = re.compile(f"[{_FORMAT}]|{_JOINER_MISPLACED}")
 
 
 def check_characters(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError,
