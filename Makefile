@@ -21,30 +21,31 @@ BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=tru
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
+# (A REVIEW path with a space cannot be listed by make's wildcard: such a build always starts Snakemake.)
 RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
 
 review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
-	@if [ -z "$(BUILD_CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
+	@if [ -z "$(BUILD_CONFIG)" ] && [ -z "$(word 2,$(REVIEW))" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
 	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
-	    $(RUN) build $(REVIEW) $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
+	    $(RUN) build "$(REVIEW)" $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
 	fi
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
 RELEASE ?=
 import: $(INSTALL)  ## Import REVIEW/sources/RELEASE/ into REVIEW's tables, references.bib and import-report.md
 	@if [ -z "$(RELEASE)" ]; then echo "usage: make import REVIEW=examples/metapsy-depression RELEASE=22.0.2" >&2; exit 2; fi
-	$(RUN) import --review $(REVIEW) --release $(RELEASE)
+	$(RUN) import --review "$(REVIEW)" --release "$(RELEASE)"
 
 test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit and end-to-end)
 	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest
 
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
-	$(RUN) bench $(REVIEW)
+	$(RUN) bench "$(REVIEW)"
 
 SIZES ?= 1000 10000
 bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
@@ -53,7 +54,7 @@ bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthe
 # With CERTIFICATE=PATH, verify also writes the verification (verdict, commit, tools, hashes) to PATH as JSON.
 CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
-	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
+	$(RUN) verify "$(REVIEW)" $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
 
 # The certificate to check, e.g. make check-certificate FILE=verification.json
 FILE ?=
@@ -66,7 +67,7 @@ check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report 
 	$(RUN) check-bib "$(BIB)"
 
 unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
-	$(VENV)/bin/snakemake --unlock -d $(REVIEW)
+	$(VENV)/bin/snakemake --unlock -d "$(REVIEW)"
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'

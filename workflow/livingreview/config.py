@@ -80,6 +80,15 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
                                                                             else ""),
                               f"remove the link (rm {links[0]}; its target is not touched) or replace it with a "
                               "real folder, then build again", line=line)
+    roots = [Path(".").resolve(), Path(pipeline).resolve()]
+    for key in INPUT_FOLDERS:  # as for a CSL style: a release built from templates elsewhere could not be verified
+        resolved = Path(config[key]).resolve()
+        if not any(resolved == root or root in resolved.parents for root in roots):
+            where, line = _where([key])
+            raise ConfigError(SOURCE, where, f'{key} "{config[key]}" is outside the project ({resolved}): a release '
+                              "built with templates from elsewhere could not be verified from the repository",
+                              "copy the templates into the review folder (e.g. templates/), commit them and give "
+                              "that path", line=line)
     folders = {key: Path(config[key]).resolve() for key in ("build_dir", "output_dir", *INPUT_FOLDERS)}
     output = folders["output_dir"]
     inputs = {key: folders[key] for key in ("build_dir", *INPUT_FOLDERS)}

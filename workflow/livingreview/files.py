@@ -69,6 +69,8 @@ _FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\
 _BEYOND_LATIN = "[^\x00-\u036f\\s]"
 _JOINER_MISPLACED = f"(?<!{_BEYOND_LATIN})[\u200c\u200d]|[\u200c\u200d](?!{_BEYOND_LATIN})"
 _INVISIBLE = re.compile(f"[{_FORMAT}]|{_JOINER_MISPLACED}")
+# The citation markers (livingreview.citations.CITE_OPEN, CITE_CLOSE): text between them cites a study.
+_RESERVED = re.compile("[\ue000\ue001]")
 
 
 def check_characters(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError,
@@ -76,7 +78,10 @@ def check_characters(text: str, path: str, kind: str, error: type[LivingReviewEr
     """Raise *error* for the first control character in *text* (and, unless *allow_invisible*, the first
     invisible or direction-changing one), naming its line and column and how many there are."""
     checks = [(_CONTROL, "a control character", "delete it (it cannot be printed; it may come from a copy "
-                         "and paste or a binary file)")]
+                         "and paste or a binary file)"),
+              (_RESERVED, "a private-use character the pipeline reserves for citations (no field of an input "
+                          "may cite: only the templates cite, from data the evidence stage checked)",
+               "delete it")]
     if not allow_invisible:
         checks.append((_INVISIBLE, "an invisible character that changes what readers see",
                        "delete it; if the text needs it (e.g. for right-to-left scripts), set "
@@ -103,11 +108,27 @@ def _legacy_guess(raw: bytes) -> str:
     return "; it looks like Windows-1252 or Latin-1"
 
 
+# Git's merge-conflict markers: a line starting "<<<<<<< " or ">>>>>>> " (or a line of exactly "=======" in a
+# file that has one of them): the file holds two versions at once, and whichever a reader takes is wrong.
+_CONFLICT = re.compile(r"^(?:<{7}|>{7})(?: |$)", re.MULTILINE)
+
+
+def check_conflict_markers(text: str, path: str, kind: str, error: type[LivingReviewError] = DataError) -> None:
+    """Raise *error* naming the line of the first Git merge-conflict marker in *text*."""
+    found = _CONFLICT.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise error(path, f"line {line}", f"the {kind} file holds a Git merge-conflict marker "
+                    f"({text[found.start():found.start() + 7]}): it has two versions of some lines at once",
+                    "resolve the conflict: keep the right lines, delete the lines <<<<<<<, ======= and >>>>>>>, "
+                    "then git add the file", line=line)
+
+
 def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = DataError,
                fix_missing: str = "create it, or point config/config.yaml at the right path",
                allow_invisible: bool = False) -> str:
-    """Read and decode the text file at *path* (see :func:`decode_text`); reject the characters
-    :func:`check_characters` rejects."""
+    """Read and decode the text file at *path* (see :func:`decode_text`); reject Git merge-conflict markers
+    (:func:`check_conflict_markers`) and the characters :func:`check_characters` rejects."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -116,6 +137,7 @@ def read_input(path: str | Path, kind: str, error: type[LivingReviewError] = Dat
     except IsADirectoryError:
         raise error(str(path), None, f"the {kind} path is a folder, not a file", fix_missing) from None
     text = decode_text(raw, str(path), kind, error)
+    check_conflict_markers(text, str(path), kind, error)
     check_characters(text, str(path), kind, error, allow_invisible)
     return text
 
