@@ -21,6 +21,8 @@ BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=tru
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication (and CONFIG is empty), the release in output/ is current and Snakemake is not started.
+# An input whose content differs from what that publication was built from (build/inputs.sha256, whatever
+# its modification time: cp -p, rsync -a, unzip) is not current either.
 # (A REVIEW path with a space cannot be listed by make's wildcard: such a build always starts Snakemake.)
 RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
@@ -28,7 +30,8 @@ SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVI
 
 review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
 	@if [ -z "$(BUILD_CONFIG)" ] && [ -z "$(word 2,$(REVIEW))" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
-	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ]; then \
+	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ] && \
+	    (cd "$(REVIEW)" && sha256sum --status -c build/inputs.sha256) 2>/dev/null; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
 	    $(RUN) build "$(REVIEW)" $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \

@@ -26,6 +26,7 @@ from ..config import read_file as read_config_file
 from ..errors import ConfigError, LivingReviewError, combined, flatten
 from ..project import PROFILE, ROOT
 from ..stages import take_failures
+from ..stages.release import touch_changed_inputs
 from ..templates import shown_path
 
 # The settings of profiles/default/config.yaml this command applies (any other is an error).
@@ -215,6 +216,8 @@ def build(review: Path, overrides: dict) -> int:
     config = read_config_file(review) | overrides  # a syntax error, with its line (Snakemake would not name it)
     record = review / str(config.get("build_dir", "build")) / "published.json"
     published_before = record.stat().st_mtime_ns if record.is_file() else None
+    # staleness by content: an input changed since the last publication but dated before it is dated now
+    touch_changed_inputs(review, record)
     with Interrupts() as interrupts:
         print(f"livingreview: building {review} (Snakemake's log: .snakemake/log/)", file=sys.stderr, flush=True)
         try:
