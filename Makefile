@@ -7,7 +7,9 @@ PY     := $(VENV)/bin/python
 # What every target needs first: the pinned environment, installed. (The benchmark and the tests
 # run `make review INSTALL=` in copies of the project, with this checkout's environment as it is.)
 INSTALL ?= $(VENV)/.installed
-RUN    := $(PY) -m livingreview
+# The package from this folder's workflow/, even when the project folder was renamed or moved after .venv
+# was made (its livingreview.pth names the old place).
+RUN    := PYTHONPATH="$(CURDIR)/workflow" $(PY) -m livingreview
 
 # The review folder to build: the seed review at the top level, or e.g. REVIEW=examples/metapsy-depression
 REVIEW ?= .
