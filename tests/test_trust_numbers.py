@@ -44,8 +44,8 @@ def table(tmp_path, *rows: dict):
                               "the trial no weight"),
     ({"se": "1e400"}, "g_se", "g_se is not a finite number (inf)"),
     ({"g": "1e400"}, "g", "g is not a finite number (inf)"),
-    ({"g": "-1e300"}, "g", "an effect size of -1e+300 is not a plausible Hedges' g (beyond ±10)"),
-    ({"g": "25"}, "g", "an effect size of 25 is not a plausible Hedges' g"),
+    ({"g": "-1e300"}, "g", "an effect size of -1e+300 is not a plausible Hedges' g (beyond ±50)"),
+    ({"g": "75"}, "g", "an effect size of 75 is not a plausible Hedges' g"),
     ({"n": "forty"}, "n_arm1", '"forty" in column n_arm1 is not a number'),
     ({"n": "4O"}, "n_arm1", '"4O" in column n_arm1 is not a number'),
     ({"g": "\"0,5\""}, "g", '"0,5" in column g is not a number'),
@@ -67,7 +67,7 @@ def test_a_zero_standard_error_says_greater_than_zero(tmp_path):
 
 
 def test_plausible_edges_pass(tmp_path):
-    problems, _ = table(tmp_path, {"g": "-10", "se": "0.001"}, {"g": "10", "se": "10", "n": ""})
+    problems, _ = table(tmp_path, {"g": "-50", "se": "0.001"}, {"g": "15.96", "se": "10", "n": ""})
     assert problems == []
 
 

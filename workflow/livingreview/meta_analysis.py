@@ -85,8 +85,9 @@ def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, b
 
 # The plausible range of an effect size and its standard error (Hedges' g): outside it a value is a typing
 # or unit error (a misplaced decimal mark, a variance for a standard error), and pooling it would be
-# meaningless or numerically singular (a standard error of 1e-300 gives one trial all the weight).
-MAX_EFFECT = 10.0
+# meaningless or numerically singular (a standard error of 1e-300 gives one trial all the weight). Real
+# outliers stay inside: Metapsy release 22.0.2 has a g of 15.96 (Onyechi, 2016), standard errors 0.07-1.32.
+MAX_EFFECT = 50.0
 MIN_SE = 1e-3
 MAX_SE = 10.0
 NUMBER_COLUMNS = ("g", "g_se", "n_arm1", "n_arm2", "rand_arm1", "rand_arm2", "n_sessions", "time_weeks")
@@ -96,6 +97,7 @@ COMPARISON_IDENTITY = ("key", "psychotherapy", "control", "arm1", "arm2", "forma
 
 
 def _trial(row: dict) -> str:
+    """How a message names the trial of a comparison row: by its label (its key when it has none)."""
     return f'trial "{row.get("label") or row.get("key")}"'
 
 
