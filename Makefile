@@ -21,11 +21,14 @@ CONFIG ?=
 STRICT ?=
 BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=True))
 
-.PHONY: review import test bench bench-scale verify check-bib pages unlock lock clean venv-points-here
+.PHONY: review import test bench bench-scale verify check-certificate check-bib pages unlock lock clean venv-points-here
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
-# publication, every file the record lists is still in the output folder (none was deleted) and CONFIG
-# is empty, the release in output/ is current and Snakemake is not started.
+# publication, every file the record lists is still in the output folder (none was deleted), no input's
+# content differs from what that publication was built from (build/inputs.sha256, whatever its
+# modification time: cp -p, rsync -a, unzip) and CONFIG is empty, the release in output/ is current and
+# Snakemake is not started. (A REVIEW path with a space cannot be listed by make's wildcard: such a build
+# always starts Snakemake.)
 RECORD  := $(REVIEW)/build/published.json
 SOURCES := $(wildcard $(REVIEW)/config $(REVIEW)/data $(REVIEW)/templates $(REVIEW)/references.bib $(REVIEW)/output) \
            Snakefile profiles workflow templates requirements.lock
@@ -34,19 +37,20 @@ ALL_PUBLISHED := $(PY) -c 'import json, os, sys; r = json.load(open(sys.argv[1])
     sys.exit(not all(os.path.isfile(os.path.join(sys.argv[2], r["output"], n)) for n in r["files"]))'
 
 review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and manifest; publish them to its output/ (STRICT=1: refuse incomplete references)
-	@if [ -z "$(BUILD_CONFIG)" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
+	@if [ -z "$(BUILD_CONFIG)" ] && [ -z "$(word 2,$(REVIEW))" ] && [ -f "$(RECORD)" ] && [ "$(RECORD)" -nt "$(VENV)/.installed" ] && \
 	    [ -z "$$(find $(SOURCES) -newer "$(RECORD)" -not -path '*/__pycache__/*' -print -quit)" ] && \
-	    $(ALL_PUBLISHED) "$(RECORD)" "$(REVIEW)"; then \
+	    $(ALL_PUBLISHED) "$(RECORD)" "$(REVIEW)" && \
+	    (cd "$(REVIEW)" && sha256sum --status -c build/inputs.sha256) 2>/dev/null; then \
 	    echo "livingreview: $(REVIEW)/output/ is up to date"; \
 	else \
-	    $(RUN) build $(REVIEW) $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
+	    $(RUN) build "$(REVIEW)" $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
 	fi
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
 RELEASE ?=
 import: $(INSTALL)  ## Import REVIEW/sources/RELEASE/ into REVIEW's tables, references.bib and import-report.md
 	@if [ -z "$(RELEASE)" ]; then echo "usage: make import REVIEW=examples/metapsy-depression RELEASE=22.0.2" >&2; exit 2; fi
-	$(RUN) import --review $(REVIEW) --release $(RELEASE)
+	$(RUN) import --review "$(REVIEW)" --release "$(RELEASE)"
 
 # The tests are independent (each builds in a folder of its own): two workers (pytest-xdist), one per core of
 # the machine the suite is sized for; TESTFLAGS passes more, e.g. make test TESTFLAGS="-k metapsy -n 0".
@@ -56,7 +60,7 @@ test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit an
 	$(PY) -m pytest -n 2 --dist worksteal $(TESTFLAGS)
 
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
-	$(RUN) bench $(REVIEW)
+	$(RUN) bench "$(REVIEW)"
 
 SIZES ?= 1000 10000
 bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
@@ -65,17 +69,23 @@ bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthe
 # With CERTIFICATE=PATH, verify also writes the verification (verdict, commit, tools, hashes) to PATH as JSON.
 CERTIFICATE ?=
 verify: $(INSTALL)  ## Rebuild REVIEW in a temporary folder and compare with its output/ and manifest
-	$(RUN) verify $(REVIEW) $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
+	$(RUN) verify "$(REVIEW)" $(if $(CERTIFICATE),--certificate "$(CERTIFICATE)")
+
+# The certificate to check, e.g. make check-certificate FILE=verification.json
+FILE ?=
+check-certificate: $(INSTALL)  ## Check a certificate (FILE=...) against the manifest and files at the commit it names
+	@if [ -z "$(FILE)" ]; then echo "usage: make check-certificate FILE=verification.json" >&2; exit 2; fi
+	$(RUN) check-certificate "$(FILE)"
 
 BIB ?= references.bib
 check-bib: $(INSTALL)  ## Format every entry of a BibTeX file (BIB=...); report what cannot be formatted
 	$(RUN) check-bib "$(BIB)"
 
 pages: $(INSTALL)  ## Render REVIEW's published PDF pages and HTML page (phone, desktop) as PNG in REVIEW/build/pages/
-	$(RUN) pages $(REVIEW)
+	$(RUN) pages "$(REVIEW)"
 
 unlock: $(INSTALL)  ## Remove the lock a killed build left (only when no build is running in REVIEW)
-	PYTHONPATH="$(CURDIR)/workflow" $(PY) -m snakemake --unlock -d $(REVIEW)
+	PYTHONPATH="$(CURDIR)/workflow" $(PY) -m snakemake --unlock -d "$(REVIEW)"
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("livingreview needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'

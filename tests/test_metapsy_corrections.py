@@ -181,7 +181,7 @@ def test_make_review_strict_passes_strict_to_the_build():
     result = subprocess.run(["make", "-n", "review", "STRICT=1", f"REVIEW={NAME}", "INSTALL="], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert f"build {NAME} --config strict=True" in result.stdout
+    assert f'build "{NAME}" --config strict=True' in result.stdout
     result = subprocess.run(["make", "-n", "review", "STRICT=", f"REVIEW={NAME}", "INSTALL="], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert "strict=True" not in result.stdout

@@ -163,8 +163,9 @@ def test_an_import_that_fails_while_writing_leaves_every_file_whole(tmp_path, mo
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("os.replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(LivingReviewError) as caught:  # one plain message (issue 21: import is a transaction)
         metapsy.write_import(review, changed, "test")
+    assert caught.value.problem.startswith("the disk is full: importing release test stopped")
     assert {name: (review / name).read_bytes() for name in before} == before
     assert not [p for p in review.rglob("*") if p.is_file() and p.relative_to(review).as_posix() not in before
                 and p.relative_to(review).as_posix() not in metapsy.AUTHOR_FILES]

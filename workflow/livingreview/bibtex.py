@@ -232,15 +232,72 @@ def resolve_value(raw: str, macros: dict[str, str]) -> tuple[str, list[str]]:
     return "".join(text), undefined
 
 
-def resolve_macros(strings: list[String]) -> dict[str, str]:
-    """@string definitions in file order (later ones may use earlier ones; a redefinition wins)."""
+# Bounds of a bibliography: the longest text an @string macro may expand to (a macro joining another
+# with itself, level after level, doubles each time: the "@string bomb"), and the longest crossref chain.
+MAX_MACRO_LENGTH = 100_000
+MAX_CROSSREF_DEPTH = 4
+
+
+def resolve_macros(strings: list[String], path: str = "references.bib",
+                   problems: list[BibliographyError] | None = None) -> dict[str, str]:
+    """@string definitions in file order (later ones may use earlier ones; a redefinition wins).
+
+    A macro that would expand beyond :data:`MAX_MACRO_LENGTH` characters is
+    not defined; its problem (naming the @string and its line) is added to
+    *problems*.
+    """
     macros = dict(MONTH_MACROS)
     for string in strings:
         try:
-            macros[string.key.lower()] = resolve_value(string.value, macros)[0]
+            value = resolve_value(string.value, macros)[0]
         except ValueSyntaxError:
-            macros[string.key.lower()] = string.value.strip().strip('{}"')
+            value = string.value.strip().strip('{}"')
+        if len(value) > MAX_MACRO_LENGTH:
+            line = (string.start_line or 0) + 1
+            if problems is not None:
+                problems.append(BibliographyError(
+                    path, f"line {line}, @string {string.key}", f"the @string macro expands to {len(value):,} "
+                    f"characters, more than the {MAX_MACRO_LENGTH:,} a field may hold (macros joined with "
+                    "themselves: a @string bomb?)", "define the macro as the text it stands for", line=line))
+            continue
+        macros[string.key.lower()] = value
     return macros
+
+
+def crossref_problems(references: dict[str, Reference], path: str) -> list[BibliographyError]:
+    """A problem for each loop of ``crossref`` fields (a -> b -> a; an entry naming itself), naming every
+    entry of the loop, and for each chain longer than :data:`MAX_CROSSREF_DEPTH` (once per entry that
+    starts one)."""
+    by_lower = {k.lower(): ref for k, ref in references.items()}
+    problems, reported = [], set()
+    for ref in references.values():
+        chain = [ref]
+        while (target := chain[-1].fields.get("crossref")) and target.lower() in by_lower:
+            parent = by_lower[target.lower()]
+            if parent in chain:
+                loop = chain[chain.index(parent):]
+                members = frozenset(r.key for r in loop)
+                if members not in reported:
+                    reported.add(members)
+                    first = min(loop, key=lambda r: r.line)
+                    start = loop.index(first)
+                    ordered = loop[start:] + loop[:start]
+                    names = " -> ".join(r.key for r in [*ordered, first])
+                    problems.append(BibliographyError(
+                        path, f"line {first.line}, key {first.key}, field crossref",
+                        f"the crossref fields make a loop: {names}; no entry of it can inherit from another",
+                        "delete the crossref field of the entry that is not part of a larger work (a crossref names "
+                        "the @proceedings or @book an entry is in)", line=first.line))
+                break
+            chain.append(parent)
+            if len(chain) > MAX_CROSSREF_DEPTH + 1:
+                problems.append(BibliographyError(
+                    path, f"line {ref.line}, key {ref.key}, field crossref",
+                    f"the chain of crossref fields from this entry is longer than {MAX_CROSSREF_DEPTH} "
+                    f"({' -> '.join(r.key for r in chain)} -> ...)",
+                    "let the entry name the @proceedings or @book it is in directly", line=ref.line))
+                break
+    return problems
 
 
 def _failed_block_error(path: str, block, first_lines: dict[str, int]) -> BibliographyError:
@@ -298,7 +355,7 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
             continue
         else:
             problems.append(_failed_block_error(path, block, first_lines))
-    macros = resolve_macros(sorted(strings, key=lambda s: s.start_line or 0))
+    macros = resolve_macros(sorted(strings, key=lambda s: s.start_line or 0), path, problems)
     references: dict[str, Reference] = {}
     warnings: dict[str, list[BibliographyError]] = {}
     for entry in library.entries:
@@ -343,6 +400,10 @@ def read_bibtex(text: str, path: str = "references.bib") -> BibFile:
             problems.append(exc)
             continue
         references[ref.key] = ref
+    looped = crossref_problems(references, path)
+    problems += looped
+    for problem in looped:  # refused, as an entry that cannot be read is
+        references.pop(problem.where.split("key ", 1)[1].split(",")[0], None)
     for key, problem in resolve_crossrefs(references, path).items():
         warnings.setdefault(key, []).append(problem)
     for ref in references.values():

@@ -5,11 +5,12 @@ with plainer messages than a schema validator gives when it is wrong."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .csl import check_style_file, is_csl_style
 from .errors import ConfigError
-from .files import near_file, parse_yaml, read_input, yaml_line
+from .files import near_file, parse_yaml, read_input, symbolic_links, yaml_line
 from .kinds import get as review_kind
 from .project import PIPELINE, ROOT
 from .schemas import explain_error, is_valid, load_schema, schema_errors
@@ -69,6 +70,25 @@ def check(config: dict, pipeline: str | Path = ROOT) -> dict:
                               "at the right path")
     if is_csl_style(config["reference_style"]):
         check_style_file(config["reference_style"], [Path("."), Path(pipeline)])
+    for key in ("build_dir", "output_dir"):
+        links = symbolic_links(config[key])
+        if links:
+            where, line = _where([key])
+            raise ConfigError(SOURCE, where, f'{key} "{config[key]}": {links[0]} is a symbolic link (to '
+                              f"{os.readlink(links[0])}); the build never writes through a link, which could "
+                              "overwrite files outside the review folder" + (f" ({len(links)} links)" if len(links) > 1
+                                                                            else ""),
+                              f"remove the link (rm {links[0]}; its target is not touched) or replace it with a "
+                              "real folder, then build again", line=line)
+    roots = [Path(".").resolve(), Path(pipeline).resolve()]
+    for key in INPUT_FOLDERS:  # as for a CSL style: a release built from templates elsewhere could not be verified
+        resolved = Path(config[key]).resolve()
+        if not any(resolved == root or root in resolved.parents for root in roots):
+            where, line = _where([key])
+            raise ConfigError(SOURCE, where, f'{key} "{config[key]}" is outside the project ({resolved}): a release '
+                              "built with templates from elsewhere could not be verified from the repository",
+                              "copy the templates into the review folder (e.g. templates/), commit them and give "
+                              "that path", line=line)
     folders = {key: Path(config[key]).resolve() for key in ("build_dir", "output_dir", *INPUT_FOLDERS)}
     output = folders["output_dir"]
     inputs = {key: folders[key] for key in ("build_dir", *INPUT_FOLDERS)}

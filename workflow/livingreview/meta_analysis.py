@@ -10,6 +10,7 @@ psychotherapy and per control condition, and Table 1 (counts computed with panda
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from . import certainty, guards, pooling
 from .errors import DataError, did_you_mean
@@ -79,6 +80,80 @@ def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, b
             problems.append(DataError(paths["database"], "key citation_key", f'the database\'s entry '
                                       f'"{database["citation_key"]}" is not in {paths["bibliography"]}',
                                       "import the release again (make import)"))
+    return problems
+
+
+# The plausible range of an effect size and its standard error (Hedges' g): outside it a value is a typing
+# or unit error (a misplaced decimal mark, a variance for a standard error), and pooling it would be
+# meaningless or numerically singular (a standard error of 1e-300 gives one trial all the weight). Real
+# outliers stay inside: Metapsy release 22.0.2 has a g of 15.96 (Onyechi, 2016), standard errors 0.07-1.32.
+MAX_EFFECT = 50.0
+MIN_SE = 1e-3
+MAX_SE = 10.0
+NUMBER_COLUMNS = ("g", "g_se", "n_arm1", "n_arm2", "rand_arm1", "rand_arm2", "n_sessions", "time_weeks")
+# The columns that make a comparison: two rows equal in all of them are one comparison written twice.
+COMPARISON_IDENTITY = ("key", "psychotherapy", "control", "arm1", "arm2", "format", "outcome_type", "instrument",
+                       "rating", "time", "g", "g_se", "n_arm1", "n_arm2")
+
+
+def _trial(row: dict) -> str:
+    """How a message names the trial of a comparison row: by its label (its key when it has none)."""
+    return f'trial "{row.get("label") or row.get("key")}"'
+
+
+def number_cell_problems(comparisons: Table, path: str) -> list[DataError]:
+    """The schema's problems of the comparison table, with those of a number column (``n_arm1`` of
+    "forty", ``g`` of "1,2") said plainly and naming the trial."""
+    plain = []
+    for problem in comparisons.problems:
+        column = (problem.where or "").rsplit("column ", 1)[-1]
+        row = next((r for r in comparisons.rows if r.get("_line") == problem.line), None)
+        if column in NUMBER_COLUMNS and row is not None and isinstance(row.get(column), str):
+            problem = DataError(path, problem.where, f'{_trial(row)}: "{row[column]}" in column {column} is not a '
+                                "number", "write the number in digits (e.g. 40 or 0.25, with a full stop as the "
+                                "decimal mark), or leave the cell empty where the column allows it", line=problem.line)
+        plain.append(problem)
+    return plain
+
+
+def numeric_problems(comparisons: Table, path: str) -> list[DataError]:
+    """Every sound comparison whose numbers cannot be pooled as they are, each naming its trial and row:
+    a number that is not finite (``1e400``), an effect size beyond ±:data:`MAX_EFFECT`, a standard error
+    outside [:data:`MIN_SE`, :data:`MAX_SE`]; and each row that repeats an earlier one in every column of
+    :data:`COMPARISON_IDENTITY` (it would be pooled twice)."""
+    problems: list[DataError] = []
+    seen: dict[tuple, dict] = {}
+    for row in comparisons.sound_rows():
+        where, line = row_place(row["_row"], row["_line"]), row["_line"]
+        for column in NUMBER_COLUMNS:
+            value = row.get(column)
+            if isinstance(value, float) and not math.isfinite(value):
+                problems.append(DataError(path, f"{where}, column {column}", f"{_trial(row)}: {column} is not a "
+                                          f"finite number ({value})", "write the value as the trial reports it (a "
+                                          "number this large is a typing error)", line=line))
+        g, se = row.get("g"), row.get("g_se")
+        if isinstance(g, float) and math.isfinite(g) and abs(g) > MAX_EFFECT:
+            problems.append(DataError(path, f"{where}, column g", f"{_trial(row)}: an effect size of {g:g} is not a "
+                                      f"plausible Hedges' g (beyond ±{MAX_EFFECT:g})", "check the value and its "
+                                      "decimal mark against the trial's report, or exclude the trial in "
+                                      "data/decisions.csv", line=line))
+        if isinstance(se, float) and math.isfinite(se) and se > 0 and not MIN_SE <= se <= MAX_SE:
+            problems.append(DataError(path, f"{where}, column g_se", f"{_trial(row)}: a standard error of {se:g} is "
+                                      f"not plausible (outside {MIN_SE:g} to {MAX_SE:g}); "
+                                      + ("it would give the trial all the weight and make the pooling singular"
+                                         if se < MIN_SE else "it would give the trial no weight"),
+                                      "check the value against the trial's report (a variance or a standard "
+                                      "deviation written as a standard error?), or exclude the trial in "
+                                      "data/decisions.csv", line=line))
+        identity = tuple(row.get(column) for column in COMPARISON_IDENTITY)
+        if identity in seen:
+            first = seen[identity]
+            problems.append(DataError(path, f"{where}, id {row['id']}", f"{_trial(row)}: the row repeats row "
+                                      f"{first['_row']} (id {first['id']}) in every column that makes a comparison "
+                                      "(arms, instrument, time point, g, its SE and n): it would be pooled twice",
+                                      "delete one of the two rows (if they are two comparisons, make arm1 or arm2 "
+                                      "say how they differ)", line=line))
+        seen.setdefault(identity, row)
     return problems
 
 

@@ -201,7 +201,9 @@ def _expected(error: jsonschema.ValidationError, key: str) -> str | None:
         return f"{key}: write {words}"
     if error.validator == "minItems":
         return f"{key}: list at least {error.validator_value} (see the shipped data/review.yaml)"
-    if error.validator in ("minimum", "exclusiveMinimum"):
+    if error.validator == "exclusiveMinimum":
+        return f"{key}: use a value greater than {error.validator_value}"
+    if error.validator == "minimum":
         return f"{key}: use a value of at least {error.validator_value}"
     if error.validator in ("maximum", "exclusiveMaximum"):
         return f"{key}: use a value of at most {error.validator_value}"

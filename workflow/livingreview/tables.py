@@ -22,6 +22,11 @@ from .errors import DataError, closest
 from .files import read_input
 from .schemas import explain_error, is_valid, load_schema, schema_errors, violation_rank
 
+# The longest cell a table may have. The csv module's default limit (131,072 characters) is below what a
+# long abstract or a pasted report can reach; past this one, the cell is no table data.
+MAX_CELL = 10_000_000
+csv.field_size_limit(MAX_CELL)
+
 
 def row_place(row: int, line: int) -> str:
     """Where a CSV row is, as messages name it: ``row 3 (line 4)`` (data row, line in the file)."""
@@ -57,7 +62,11 @@ def csv_shape(text: str, path: str, kind: str) -> tuple[list[str], list[int]]:
                                     "was added or lost", line=line)
                 lines.append(line)
             line = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise DataError(path, row_place(len(lines) + 1, line),
+                            f"a cell is longer than {MAX_CELL:,} characters (or a quote opens a cell that runs to "
+                            "the end of the file)", "shorten the cell, or close its quote", line=line) from None
         raise DataError(path, row_place(len(lines) + 1, line),
                         "a double quote opens a cell that is never closed (or a quote inside a quoted cell is "
                         "not doubled)",

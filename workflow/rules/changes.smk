@@ -3,7 +3,9 @@ changed since the previous release (livingreview.stages.changes)."""
 
 from livingreview.stages import changes  # noqa: E402
 
-
+# Where the published snapshot is, or would be: when it is missing, the stage reads the manifest beside it
+# (a later version must not be reported as the first release).
+PUBLISHED_PLACE = f"{OUTPUT}/{project.SNAPSHOT}"
 
 rule snapshot:
     """This build's evidence, numbering and paragraphs, with the baseline it is compared with."""
@@ -20,7 +22,8 @@ rule snapshot:
         code=stage_code("changes"),
     run:
         changes.snapshot(kind=KIND, evidence=input.evidence, synthesis=SYNTHESIS, ast=input.ast,
-                         published=input.published[0] if input.published else None, out=output[0], log=log[0])
+                         published=input.published[0] if input.published else PUBLISHED_PLACE, out=output[0],
+                         log=log[0])
 
 
 rule changes:

@@ -29,6 +29,7 @@ import yaml
 from ..config import read_file as read_config_file
 from ..errors import ConfigError
 from ..project import check_package, find_project
+from ..stages.release import touch_changed_inputs
 from ..templates import shown_path
 
 # The logger plugin (workflow/snakemake_logger_plugin_livingreview) that shows what an author needs.
@@ -91,7 +92,9 @@ def build(review: Path, pairs: list[str]) -> int:
     status (0, or 1 for a failed or interrupted build) ends the process. A problem found before
     Snakemake starts raises :class:`ConfigError`."""
     parse_overrides(pairs)  # a malformed pair, named plainly
-    read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
+    config = read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
+    # Staleness by content: an input changed since the last publication but dated before it is dated now.
+    touch_changed_inputs(review, review / str(config.get("build_dir", "build")) / "published.json")
     project = find_project(review)
     check_package(project)  # this process runs the project's own package, or the build is refused
     try:

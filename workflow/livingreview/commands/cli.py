@@ -1,4 +1,4 @@
-"""The command line: ``python -m livingreview {build,import,verify,check-bib,bench,pages}``.
+"""The command line: ``python -m livingreview {build,import,verify,check-certificate,check-bib,bench,pages}``.
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -48,6 +48,9 @@ def make_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect the rebuild")
     verify_cmd.add_argument("--certificate", type=Path, metavar="PATH",
                             help="also write the verification as a certificate (JSON) to PATH")
+    check_cmd = commands.add_parser("check-certificate", help="check what a verification certificate claims "
+                                    "against the manifest and the files at the commit it names; exit 0 when it holds")
+    check_cmd.add_argument("file", type=Path, help="the certificate (make verify CERTIFICATE=...)")
     import_cmd = commands.add_parser("import", help="import a vendored database release (REVIEW/sources/RELEASE/) "
                                      "into the review's tables, references.bib and import-report.md")
     import_cmd.add_argument("--review", required=True, help="the review folder (e.g. examples/metapsy-depression)")
@@ -87,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         from .verify import main as verify
 
         return verify(Path(args.review), keep=args.keep, certificate_path=args.certificate)
+    if args.command == "check-certificate":
+        from .check_certificate import main as check_certificate
+
+        return check_certificate(args.file)
     if args.command == "bench-scale":
         from .bench_scale import main as bench_scale
 

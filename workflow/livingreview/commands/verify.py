@@ -21,6 +21,7 @@ release file's hashes (published and rebuilt) and verdict.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import io
@@ -29,6 +30,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -114,13 +116,15 @@ def copy_files(root: Path, target: Path, files: list[str]) -> None:
 
 
 def rebuild(project: Path, review: str, build_dir: Path,
-            options: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m livingreview build REVIEW`` in *project* with its own code, building into *build_dir*.
+            options: dict[str, str] | None = None, output: str = "output") -> subprocess.CompletedProcess:
+    """Run ``python -m livingreview build REVIEW`` in *project* with its own code, building into *build_dir*
+    and publishing to *output* (relative to the copied review folder), whatever its config says.
 
     *options* are the settings the release was built with (the manifest's ``options``).
     """
     env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
-    settings = [f"build_dir={build_dir}", *(f"{k}={v}" for k, v in sorted((options or {}).items()))]
+    settings = [f"build_dir={build_dir}", f"output_dir={output}",
+                *(f"{k}={v}" for k, v in sorted((options or {}).items()) if k not in ("build_dir", "output_dir"))]
     return subprocess.run([sys.executable, "-m", "livingreview", "build", review, "--config", *settings],
                           cwd=project, env=env, capture_output=True, text=True)
 
@@ -237,6 +241,25 @@ def release_problems(committed_dir: Path, rebuilt_dir: Path, names: list[str], l
     return problems
 
 
+def extra_files(committed_dir: Path, names: tuple[str, ...] | list[str], label: str) -> dict[str, str]:
+    """``{path: problem}`` for each file (or link) in *committed_dir* that is not one of the release's *names*:
+    a file beside the release (e.g. an ``index.html`` a web server would show first) that the manifest
+    does not vouch for fails the verification by name."""
+    problems = {}
+    if not committed_dir.is_dir():
+        return problems
+    for top, folders, files in os.walk(committed_dir):  # links are listed, never followed
+        for name in sorted(files + [folder for folder in folders if Path(top, folder).is_symlink()]):
+            relative = Path(top, name).relative_to(committed_dir).as_posix()
+            if relative not in names:
+                path = f"{label}/{relative}"
+                kind = "a symbolic link" if Path(top, name).is_symlink() else "a file"
+                problems[path] = (f"{path} is {kind} the release does not have (not in its manifest): readers "
+                                  f"would take it for part of the verified release; remove it, or keep it "
+                                  f"outside {label}/")
+    return problems
+
+
 def _records_problems(kind: str, recorded: dict, current: dict, label: str,
                       skip: set[str] = frozenset()) -> list[str]:
     """Problems between the manifest's ``{path: {sha256, size}}`` and the rebuild's; *label* names the manifest."""
@@ -329,6 +352,7 @@ def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: tuple[str, ..
     """
     committed_dir = root / output_dir
     differing = release_problems(committed_dir, rebuilt_dir, [name for name in names if name != MANIFEST], output_dir)
+    differing.update(extra_files(committed_dir, names, output_dir))
     label = f"{output_dir}/{MANIFEST}"
     recorded, why = _read_manifest(committed_dir / MANIFEST)
     if recorded is None:
@@ -370,11 +394,32 @@ def review_release_files(review: Path) -> tuple[str, ...]:
     return review_kind(str(review_config(review).get("kind", "narrative"))).all_release_files()
 
 
+def relative_output(review: Path, output: str) -> str | None:
+    """The output folder *output* (as the config names it) relative to the *review* folder, or None when it
+    is outside it: the rebuild publishes to that place inside its own copy, never to the published folder."""
+    relative = Path(os.path.relpath(os.path.abspath(review / output), os.path.abspath(review))).as_posix()
+    return None if relative == ".." or relative.startswith("../") or relative == "." else relative
+
+
 def verify(root: Path, review: str, keep: bool = False) -> Verdict:
     """Copy the project's sources, rebuild review folder *review* (relative to *root*) in a temporary
     folder and compare it with its published release. With *keep*, the temporary folder
-    (``project/`` and ``build/``) is left in place."""
-    output = output_dir(root / review)
+    (``project/`` and ``build/``) is left in place.
+
+    The rebuild always builds and publishes inside the temporary folder: its
+    ``build_dir`` and ``output_dir`` are set there, whatever the config says
+    (an absolute ``output_dir`` is taken relative to the review folder, and
+    one outside it fails the verification), so the published release is
+    only ever read.
+    """
+    configured = output_dir(root / review)
+    names = review_release_files(root / review)
+    output = relative_output(root / review, configured)
+    if output is None:
+        return Verdict([], 0, [f'output_dir "{configured}" (config/config.yaml) is not a folder inside the review '
+                               "folder: verify rebuilds only a release published inside the project (a rebuild "
+                               "must never publish to the published folder); set output_dir to a folder inside "
+                               "the review folder, e.g. output"])
     names = review_release_files(root / review)
     lock = root / "requirements.lock"
     environment = environment_problems(locked_versions(lock.read_text(encoding="utf-8")), installed_versions()) \
@@ -386,7 +431,7 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
         project, build_dir = scratch / "project", scratch / "build"
         recorded, _ = _read_manifest(root / review / output / MANIFEST)
         copy_files(root, project, source_files(root, review, list((recorded or {}).get("inputs", {}))))
-        result = rebuild(project, review, build_dir, (recorded or {}).get("options"))
+        result = rebuild(project, review, build_dir, (recorded or {}).get("options"), output)
         if result.returncode != 0:
             verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)
             verdict.files = file_verdicts(root / review / output, None, output, names)
@@ -482,6 +527,22 @@ def report(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def signals_as_interrupts(numbers: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)):
+    """Within the block, SIGTERM and SIGHUP raise :class:`KeyboardInterrupt` as Ctrl-C does, so that
+    :func:`verify`'s ``finally`` removes its temporary folder (and the rebuild is stopped) however
+    the verification is interrupted; the previous handlers are restored after."""
+    def interrupt(number, frame):
+        raise KeyboardInterrupt(f"signal {number}")
+
+    previous = {number: signal.signal(number, interrupt) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(review: Path, keep: bool = False, certificate_path: Path | None = None) -> int:
     """Verify review folder *review* of this project; print the verdict, and write the certificate to
     *certificate_path* when given. 0 on PASS, 1 on FAIL."""
@@ -489,7 +550,8 @@ def main(review: Path, keep: bool = False, certificate_path: Path | None = None)
     relative = Path(os.path.relpath(review.resolve(), root)).as_posix()
     print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
           file=sys.stderr, flush=True)
-    verdict = verify(root, relative, keep=keep)
+    with signals_as_interrupts():
+        verdict = verify(root, relative, keep=keep)
     print(report(verdict))
     if certificate_path is not None:
         shown = Path(os.path.relpath(certificate_path.resolve(), root)).as_posix() \

@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import DataError, combined
-from ..files import write_atomic
+from ..files import recover_transaction, replace_together
 from ..markdown import escape_inline
 from ..search_flow import check_flow, outside_text, unaccounted_text
 from .references import OTHERS, ParsedReference, ReferenceRepair, entry_problems, parse_reference, repair_from_release
@@ -411,6 +411,8 @@ class Tables:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)  # (label, column, values, kept)
     made_ids: list[str] = field(default_factory=list)  # labels of the rows whose .id was missing
     repeated_ids: list[str] = field(default_factory=list)
+    # Rows of data.csv identical in every column to an earlier row: (row, earlier row); each is imported once.
+    merged_rows: list[tuple[int, int]] = field(default_factory=list)
     comparison_rows: dict[str, int] = field(default_factory=dict)  # comparison id -> its data.csv row
     study_rows: dict[str, list[int]] = field(default_factory=dict)  # study key -> its data.csv rows
 
@@ -421,7 +423,15 @@ def make_tables(frame) -> Tables:
     tables = Tables([], [])
     seen: dict[str, int] = {}
     by_study: dict[str, list[dict]] = {}
+    first_of: dict[tuple, int] = {}
     for number, row in enumerate(records, start=1):
+        # The rule for an exact duplicate row (every column equal, the .id included): it is one comparison
+        # written twice, imported once (never pooled twice) and named in the import report.
+        whole = tuple(str(value) for value in row.values())
+        if whole in first_of:
+            tables.merged_rows.append((number, first_of[whole]))
+            continue
+        first_of[whole] = number
         label = row["study"]
         by_study.setdefault(label, []).append(row)
         tables.study_rows.setdefault(study_key(label), []).append(number)
@@ -880,6 +890,10 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
               f"{len(tables.made_ids)} rows have no `.id`; their id was made from the row's fields as the release "
               "writes its own (the order of release 24.0.2's ids, spaces removed). "
               f"{len(tables.repeated_ids)} ids occur more than once and got a suffix `#2`, `#3`, ...", ""]
+    if tables.merged_rows:
+        lines += [f"{len(tables.merged_rows)} rows of data.csv repeat an earlier row in every column; each was "
+                  "imported once (it would otherwise be pooled twice): "
+                  + ", ".join(f"row {row} (as row {first})" for row, first in tables.merged_rows) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -1035,8 +1049,12 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
     did not write as it is now (a hand edit, or a file of the same name from
     elsewhere), unless *force*. Creates the author's files (:data:`AUTHOR_FILES`:
     decisions and corrections, a header only) when they do not exist, and never
-    writes them otherwise.
+    writes them otherwise. Every file is replaced in one transaction
+    (:func:`~livingreview.files.replace_together`): after a failure (a full
+    disk, a read-only folder: one plain error) or a kill, the review is
+    exactly as before and the next import works.
     """
+    recover_transaction(review)  # what a killed import left: rolled back, so the check below sees the review as before
     record_path = review / RECORD
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
     edited = [] if force else edited_by_hand(review, record)
@@ -1046,19 +1064,14 @@ def write_import(review: Path, files: dict[str, str], release: str, force: bool 
                         "would overwrite them",
                         "move your changes to data/decisions.csv (exclusions, retractions) or data/review.yaml, "
                         "or import with --force to replace them")
-    changed = []
-    for name, text in files.items():
-        path = review / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            write_atomic(path, text)
-            changed.append(name)
-    for name, header in AUTHOR_FILES.items():
-        if not (review / name).exists():
-            write_atomic(review / name, header)
-            changed.append(name)
+    writes = {name: text for name, text in files.items()
+              if not (review / name).is_file() or (review / name).read_text(encoding="utf-8") != text}
+    writes.update({name: header for name, header in AUTHOR_FILES.items() if not (review / name).exists()})
     new_record = {"release": release, "files": {name: sha256(text) for name, text in sorted(files.items())}}
     record_text = json.dumps(new_record, indent=2, sort_keys=True) + "\n"
     if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text:
-        write_atomic(record_path, record_text)
-        changed.append(RECORD)
-    return changed
+        writes[RECORD] = record_text
+    # all of them or none: staged beside the review's files, then swapped in (files.replace_together)
+    replace_together(review, writes, f"importing release {release}")
+    return [*(name for name in files if name in writes), *(name for name in AUTHOR_FILES if name in writes),
+            *([RECORD] if RECORD in writes else [])]

@@ -94,6 +94,9 @@ class MetaAnalysis(ReviewKind):
         cited = [s["key"] for s in study_table.rows] if study_table is not None else []
         cited += [release["citation_key"]] if release else []
         references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+        if comparison_table is not None:  # numbers said plainly, with the trial; those pooling cannot take
+            comparison_table.problems = meta_analysis.number_cell_problems(comparison_table, comparisons)
+            problems += meta_analysis.numeric_problems(comparison_table, comparisons)
         for table in (study_table, comparison_table, decision_table, conclusion_table, correction_table):
             problems += table.problems if table is not None else []
         problems += bib_problems

@@ -41,7 +41,7 @@ from ..citations import cite_marker
 from ..citations import cited_keys as keys_in_text
 from ..citeproc import bibliography, citation_keys, cited_keys, entry_inlines
 from ..errors import DataError
-from ..files import read_json, write_atomic, write_json, write_log, yaml_line
+from ..files import check_conflict_markers, read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
 from ..pooling import fixed
 from ..templates import Templates
@@ -307,9 +307,10 @@ def read_previous(path: str | Path | None) -> dict | None:
     if path is None or not Path(path).is_file():
         return None
     path = Path(path)
-    fix = (f"restore it from version control (git checkout -- {path}), or delete it to start the "
-           "changes report afresh (the next report then has nothing to compare with)")
+    fix = (f"restore it from version control (git checkout -- {path}), or delete it and the manifest beside it "
+           "to start the changes report afresh (the next report then has nothing to compare with)")
     try:
+        check_conflict_markers(path.read_text(encoding="utf-8"), str(path), "published evidence snapshot")
         previous = read_json(path)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DataError(str(path), None, f"the published evidence snapshot is not valid JSON ({exc})", fix) from None
@@ -322,18 +323,69 @@ def read_previous(path: str | Path | None) -> dict | None:
     return previous
 
 
+def recorded_version(published: str | Path) -> str | None:
+    """The version the published manifest beside the snapshot *published* records, or None (no manifest)."""
+    manifest = Path(published).parent / "manifest.json"
+    try:
+        return str(read_json(manifest)["review"]["version"]) if manifest.is_file() else None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def committed_snapshot(published: str | Path) -> dict | None:
+    """The snapshot *published* as last committed to git (``git show HEAD:./PATH``), when it was and reads as one."""
+    import subprocess
+    import tempfile
+
+    try:
+        result = subprocess.run(["git", "show", f"HEAD:./{Path(published).as_posix()}"], capture_output=True)
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "evidence.json"
+        copy.write_bytes(result.stdout)
+        try:
+            return read_previous(copy)
+        except DataError:
+            return None
+
+
+def previous_or_recovered(published: str | Path) -> dict | None:
+    """The published snapshot (:func:`read_previous`); when it is missing but the published manifest records
+    a version, the one committed to git, or a :class:`DataError`: a missing baseline never makes a later
+    version "the first release"."""
+    previous = read_previous(published)
+    if previous is not None:
+        return previous
+    version = recorded_version(published)
+    if version is None:
+        return None
+    recovered = committed_snapshot(published)
+    if recovered is not None:
+        print(f"livingreview: note: {published} is missing; the changes report compares with the one committed to "
+              f"git (version {recovered['snapshot']['version']})", file=sys.stderr)
+        return recovered
+    raise DataError(str(published), None, f"the published evidence snapshot is missing, but "
+                    f"{Path(published).parent / 'manifest.json'} records version {version}: the changes report "
+                    "would call this the first release of the review",
+                    f"restore it (git checkout -- {published}); if the review truly starts afresh, delete "
+                    f"{Path(published).parent / 'manifest.json'} too")
+
+
 @stage
-def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str, published: str | None,
-             out: str, log: str) -> None:
+def snapshot(*, kind: ReviewKind, evidence: str, synthesis: str | None, ast: str, published: str, out: str,
+             log: str) -> None:
     """evidence.json, the pooled effects (*synthesis*, when the review's *kind* pools effects; else None) and
     the article's syntax tree (its citations and their numbering; + the *published* snapshot, if there is
-    one; else None) -> this release's snapshot file."""
+    one at that path) -> this release's snapshot file."""
     tree = read_json(ast)
     data = read_json(evidence)
     table = read_results(synthesis) if synthesis else None
     current = make_snapshot(data, citation_numbering(tree), article_paragraphs(tree),
                             kind.snapshot_parts(data, table))
-    previous = read_previous(published)
+    previous = previous_or_recovered(published)
     check_version_order(previous, current, current["sources"]["review"])
     baseline = choose_baseline(previous, current)
     result = {"format": SNAPSHOT_FORMAT, "snapshot": current, "baseline": baseline}

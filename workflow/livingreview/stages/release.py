@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .. import pandoc
 from ..errors import PublishError, file_system_error
-from ..files import read_json, write_json, write_log
+from ..files import read_json, symbolic_links, write_atomic, write_json, write_log
 from . import stage
 
 FORMAT = "livingreview-manifest/1"
@@ -165,12 +165,28 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder)
 
 
+def refuse_symbolic_links(output: Path) -> None:
+    """Raise :class:`PublishError` naming the first link :func:`symbolic_links` finds (and how many)."""
+    found = symbolic_links(output)
+    if found:
+        first = found[0]
+        more = f" ({len(found)} links in all: {', '.join(str(p) for p in found[:5])})" if len(found) > 1 else ""
+        raise PublishError(str(first), None, f"{first} is a symbolic link (to {os.readlink(first)}); publishing "
+                           f"never writes through a link, which could overwrite a file outside {output}/" + more,
+                           f"remove the link (rm {first}; its target is not touched), or, for a folder, "
+                           "replace it with a real folder, then build again")
+
+
 def recover(output: Path) -> None:
     """Undo a publication killed between the two renames of the fallback (file systems without an
-    atomic exchange): put the previous release back; then delete what a killed publication left."""
+    atomic exchange): put the previous release back; then delete what a killed publication left
+    (a link in the staging folder's place is removed, never followed)."""
     staging = staging_folder(output)
+    if staging.is_symlink():
+        staging.unlink()
+        return
     previous = staging / "previous"
-    if not output.exists() and previous.is_dir():
+    if not output.exists() and previous.is_dir() and not previous.is_symlink():
         os.rename(previous, output)
     _remove(staging)
 
@@ -227,9 +243,12 @@ def publish_release(release: str | Path, output: str | Path, names: list[str]) -
 
     Nothing is touched when every file is already identical. A failure
     (permissions, a full disk) is a :class:`PublishError`, with *output*
-    left as it was and nothing left behind.
+    left as it was and nothing left behind; so is a symbolic link in or on
+    the way to *output* (:func:`refuse_symbolic_links`): nothing is ever
+    written through one.
     """
     release, output = Path(release), Path(output)
+    refuse_symbolic_links(output)
     recover(output)
     changed = files_differ(release, output, names)
     if not changed:
@@ -245,13 +264,53 @@ def publish_release(release: str | Path, output: str | Path, names: list[str]) -
     return changed
 
 
+# Beside the record of the last publication (build/published.json): the SHA-256 of every input it was built
+# from, in the format of `sha256sum -c` (paths relative to the review folder), for the Makefile's fast path.
+INPUT_HASHES = "inputs.sha256"
+
+
+def input_hashes(record: str | Path) -> dict[str, str]:
+    """``{path: sha256}`` of the inputs the publication recorded in *record* (build/published.json) built from."""
+    record = Path(record)
+    return dict(read_json(record).get("inputs", {})) if record.is_file() else {}
+
+
+def touch_changed_inputs(review: str | Path, record: str | Path) -> list[str]:
+    """Give every input whose content differs from what the last publication (*record*: its
+    build/published.json) was built from, but whose modification time is not newer than that record, the
+    time of now; return their paths.
+
+    Staleness is decided by content: an edit saved with an older modification
+    time (``cp -p``, ``rsync -a``, an unzipped file, a clock that was ahead)
+    is still rebuilt, since Snakemake (9.27) compares modification times and
+    consults checksums only for inputs newer than the outputs.
+    """
+    review, record = Path(review), Path(record)
+    if not record.is_file():
+        return []
+    published_at = record.stat().st_mtime_ns
+    touched = []
+    for path, digest in sorted(input_hashes(record).items()):
+        file = review / path
+        if file.is_file() and not file.is_symlink() and file.stat().st_mtime_ns <= published_at \
+                and file_record(file)["sha256"] != digest:
+            os.utime(file)
+            touched.append(path)
+    return touched
+
+
 @stage
 def publish(*, release: str, names: list[str], output: str, out: str, log: str) -> None:
-    """Publish the staged release to *output*; record the published files' hashes in *out*."""
+    """Publish the staged release to *output*; record the published files' hashes in *out*, with the
+    inputs' hashes (from the staged manifest: what the release was built from) in *out* and, in the format
+    of ``sha256sum -c``, in :data:`INPUT_HASHES` beside it."""
     changed = publish_release(release, output, names)
     if changed:
         print(f"livingreview: published {', '.join(changed)} to {output}/", flush=True)
     else:
         print(f"livingreview: {output}/ already holds this release", flush=True)
-    write_json(out, {"output": output, "files": {name: file_record(Path(output) / name)["sha256"] for name in names}})
+    inputs = {path: record["sha256"] for path, record in read_json(Path(release) / "manifest.json")["inputs"].items()}
+    write_atomic(Path(out).parent / INPUT_HASHES, "".join(f"{digest}  {path}\n" for path, digest in inputs.items()))
+    write_json(out, {"output": output, "files": {name: file_record(Path(output) / name)["sha256"] for name in names},
+                     "inputs": inputs})
     write_log(log, f"published {', '.join(changed)}" if changed else "nothing changed")
