@@ -1,4 +1,4 @@
-"""The command line: ``python -m livingreview {build,import,verify,check-bib,bench}``.
+"""The command line: ``python -m livingreview {build,new,import,verify,check-bib,bench}``.
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -37,6 +37,10 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                            help="override the review's config/config.yaml, as with snakemake --config")
+    new_cmd = commands.add_parser("new", help="write a new review folder with a small example that builds at once")
+    new_cmd.add_argument("review", help="the new review folder (it may lie outside the project, e.g. ../my-review)")
+    new_cmd.add_argument("--kind", default="narrative", help="the kind of review: narrative or meta-analysis "
+                         "(default: narrative)")
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
@@ -68,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         from .build import build
 
         return build(Path(args.review), args.config)
+    if args.command == "new":
+        from .new import new
+
+        return new(Path(args.review), args.kind)
     if args.command == "check-bib":
         from .check_bib import main as check_bib
 
