@@ -250,7 +250,10 @@ def publish(*, release: str, names: list[str], output: str, out: str, log: str) 
     """Publish the staged release to *output*; record the published files' hashes in *out*."""
     changed = publish_release(release, output, names)
     if changed:
-        print(f"livingreview: published {', '.join(changed)} to {output}/", flush=True)
+        where = Path(output).resolve()
+        print(f"livingreview: published {', '.join(changed)} to {output}/ ({where})", flush=True)
+        if "review.html" in names:
+            print(f"livingreview: read it: {where / 'review.html'}", flush=True)
     else:
         print(f"livingreview: {output}/ already holds this release", flush=True)
     write_json(out, {"output": output, "files": {name: file_record(Path(output) / name)["sha256"] for name in names}})
