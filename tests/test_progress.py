@@ -56,7 +56,7 @@ def test_a_build_shows_its_progress_and_names_what_it_published_and_where(tmp_pa
     project = copy_project(tmp_path / "project")
     result = run_cli(project, "build", env={"LIVINGREVIEW_PROGRESS": "1"})
     assert result.returncode == 0, result.stderr
-    assert "/18 jobs done] running " in result.stderr or "jobs done] running " in result.stderr
+    assert "jobs done] running " in result.stderr
     output = (project / "output").resolve()
     assert "published review.md, review.html" in result.stdout and f"to output/ ({output})" in result.stdout
     assert f"livingreview: read it: {output / 'review.html'}" in result.stdout
