@@ -1,4 +1,4 @@
-"""The command line: ``python -m livingreview {build,new,import,verify,check-bib,bench}``.
+"""The command line: ``python -m livingreview {build,new,preview,import,verify,check-bib,bench}``.
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -41,6 +41,10 @@ def make_parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("review", help="the new review folder (it may lie outside the project, e.g. ../my-review)")
     new_cmd.add_argument("--kind", default="narrative", help="the kind of review: narrative or meta-analysis "
                          "(default: narrative)")
+    preview_cmd = commands.add_parser("preview", help="build the HTML into build/, serve it on 127.0.0.1 and "
+                                      "rebuild and reload it on every save (never publishes output/)")
+    preview_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
+    preview_cmd.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default 8000; 0: any free)")
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
@@ -76,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         from .new import new
 
         return new(Path(args.review), args.kind)
+    if args.command == "preview":
+        from .preview import main as preview
+
+        return preview(Path(args.review), args.port)
     if args.command == "check-bib":
         from .check_bib import main as check_bib
 
