@@ -45,6 +45,9 @@ def make_parser() -> argparse.ArgumentParser:
                                       "rebuild and reload it on every save (never publishes output/)")
     preview_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     preview_cmd.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default 8000; 0: any free)")
+    bench_preview_cmd = commands.add_parser("bench-preview", help="time save -> page ready in the preview (medians)")
+    bench_preview_cmd.add_argument("reviews", nargs="+", help="the review folders")
+    bench_preview_cmd.add_argument("--runs", type=int, default=5, help="edits per review (default 5)")
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
@@ -84,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         from .preview import main as preview
 
         return preview(Path(args.review), args.port)
+    if args.command == "bench-preview":
+        from .bench_preview import main as bench_preview
+
+        return bench_preview([Path(review) for review in args.reviews], args.runs)
     if args.command == "check-bib":
         from .check_bib import main as check_bib
 
