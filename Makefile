@@ -21,7 +21,7 @@ CONFIG ?=
 STRICT ?=
 BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=True))
 
-.PHONY: review new preview bench-preview import test bench bench-scale verify check-bib unlock lock clean venv-points-here
+.PHONY: review new preview bench-preview docs import test bench bench-scale verify check-bib unlock lock clean venv-points-here
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication, every file the record lists is still in the output folder (none was deleted) and CONFIG
@@ -54,6 +54,9 @@ preview: $(INSTALL)  ## Build REVIEW's HTML into its build/, serve it on http://
 
 bench-preview: $(INSTALL)  ## Time save -> page ready in the preview, for the seed and the Metapsy review (medians)
 	$(RUN) bench-preview . examples/metapsy-depression
+
+docs: $(INSTALL)  ## Build the documentation site (MkDocs, --strict) into build/site/; its reference is generated from workflow/schemas/
+	$(PY) -m mkdocs build --strict --quiet
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
 RELEASE ?=
