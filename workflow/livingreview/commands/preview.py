@@ -4,11 +4,11 @@ The preview builds the review's HTML into its build folder (Snakemake's
 target ``BUILD/release/review.html``: the rules before ``manifest`` and
 ``publish``, so ``output/`` is never written), serves a copy of it on
 127.0.0.1 only (the standard library's ``http.server``, in a thread), and
-watches every input of the review (its folder, less ``build/``,
-``output/`` and ``.snakemake/``, and the pipeline's shared templates) with
-``watchfiles``. Each change runs Snakemake again in this same process: the
-imports stay loaded, and Snakemake re-runs only the jobs whose inputs
-changed. The served copy (``BUILD/preview/``, never the release) carries a
+watches every input of the review (its config, data, templates and
+bibliography, and the pipeline's shared templates) with ``watchfiles``.
+Each change runs Snakemake again in this same process: the imports stay
+loaded, and Snakemake re-runs only the jobs whose inputs changed. The
+served copy (``BUILD/preview/``, never the release) carries a
 small script that polls ``/__livingreview__/state.json`` and reloads the page
 when a new version is ready; when a build fails, the page keeps the last good
 version and shows the message the terminal shows (the logger plugin's
@@ -21,7 +21,6 @@ and in ``BUILD/preview/state.json``: a test or a benchmark waits on it.
 
 from __future__ import annotations
 
-import html
 import http.server
 import io
 import json
@@ -203,8 +202,45 @@ class Preview:
                               "make preview PORT=8001") from None
 
     def watched(self) -> list[Path]:
-        """The folders whose changes start a build: the review's and the pipeline's shared templates."""
-        return [self.review, self.project / "templates"]
+        """The folders watched with their subfolders: the review's config, data and templates, the pipeline's
+        shared templates (the review folder's own files, such as references.bib, are watched without its
+        subfolders: the seed review's folder is the project, with .venv/ and workflow/ in it)."""
+        folders = [self.review / name for name in ("config", "data", "templates")] + [self.project / "templates"]
+        return [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
+
+    def watch(self, stop: threading.Event):
+        """Start watching (watchfiles, in two threads: the folders, and the review folder's own files) and return
+        the sets of changed paths as they come. Started before the first build, so that the watchers are in
+        place when the first version is announced."""
+        import queue
+
+        import watchfiles
+
+        found: queue.Queue = queue.Queue()
+
+        def follow(paths, recursive):
+            for changes in watchfiles.watch(*paths, watch_filter=lambda _, path: not self.ignored(path),
+                                            recursive=recursive, debounce=50, step=10, stop_event=stop,
+                                            yield_on_timeout=False):
+                found.put(changes)
+
+        threading.Thread(target=follow, args=(self.watched(), True), daemon=True).start()
+        threading.Thread(target=follow, args=([self.review], False), daemon=True).start()
+        return self.changes(found, stop)
+
+    @staticmethod
+    def changes(found, stop: threading.Event):
+        """The sets of changed paths from *found*, those that came together as one."""
+        import queue
+
+        while not stop.is_set():
+            try:
+                changes = set(found.get(timeout=0.5))
+            except queue.Empty:
+                continue
+            while not found.empty():  # one build for changes that came together
+                changes |= found.get_nowait()
+            yield changes
 
     def ignored(self, path: str) -> bool:
         """True for a change no build reads: the build, output and Snakemake folders, hidden files, caches."""
@@ -212,13 +248,13 @@ class Preview:
         skipped = (self.build_dir, self.output_dir, self.review / ".snakemake", self.review / ".output.publish")
         if any(parts == folder or folder in parts.parents for folder in skipped):
             return True
-        return parts.name.startswith(".") or "__pycache__" in parts.parts or parts.name.endswith((".tmp", "~"))
+        inside = parts.relative_to(self.review).parts if self.review in parts.parents else parts.parts
+        return (any(part.startswith(".") for part in inside) or "__pycache__" in parts.parts
+                or parts.name.endswith((".tmp", "~")))
 
 
 def main(review: Path, port: int = 8000) -> int:
     """Preview review folder *review* on http://127.0.0.1:PORT/ until Ctrl-C (0: a free port)."""
-    import watchfiles
-
     preview = Preview(review)
     check_package(preview.project)
     check_workflow_syntax(preview.project)
@@ -232,20 +268,21 @@ def main(review: Path, port: int = 8000) -> int:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"livingreview: preview of {review} at {url} (builds into {preview.build_dir}/, "
           "never output/; Ctrl-C stops)", flush=True)
+    stop = threading.Event()
+    changes = preview.watch(stop)
     preview.rebuild()
     try:
-        for changes in watchfiles.watch(*preview.watched(), watch_filter=lambda _, path: not preview.ignored(path),
-                                        debounce=50, step=10, rust_timeout=0, yield_on_timeout=False):
+        for changed in changes:
             started = time.perf_counter()
-            names = sorted({os.path.relpath(path, preview.review) for _, path in changes})
+            names = sorted({os.path.relpath(path, preview.review) for _, path in changed})
             print(f"livingreview: changed {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}", flush=True)
             preview.rebuild()
             print(f"livingreview: rebuilt in {time.perf_counter() - started:.2f} s", flush=True)
     except KeyboardInterrupt:
         print("livingreview: preview stopped", flush=True)
     finally:
+        stop.set()
         server.shutdown()
     return 0
 
 
-__all__ = ["Preview", "main", "error_message", "inject", "html"]
