@@ -26,6 +26,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -137,6 +138,9 @@ class Preview:
         from snakemake.cli import main as snakemake
 
         tee, stderr, cwd = Tee(sys.stderr), sys.stderr, os.getcwd()
+        # Snakemake installs its own handlers of SIGINT and SIGTERM (a graceful stop of its jobs): after the
+        # build, the preview's own are put back, or a SIGTERM would no longer stop the preview.
+        handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
         sys.stderr = tee
         try:
             snakemake([self.target, *snakemake_arguments(self.project, self.review, [])])
@@ -146,6 +150,8 @@ class Preview:
         finally:
             sys.stderr = stderr
             os.chdir(cwd)
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
         return status, tee.text()
 
     def rebuild(self) -> bool:
@@ -253,9 +259,15 @@ class Preview:
                 or parts.name.endswith((".tmp", "~")))
 
 
+def stop_on_signal(number, frame) -> None:
+    """Stop the preview (SIGTERM) as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main(review: Path, port: int = 8000) -> int:
     """Preview review folder *review* on http://127.0.0.1:PORT/ until Ctrl-C (0: a free port)."""
     preview = Preview(review)
+    signal.signal(signal.SIGTERM, stop_on_signal)  # a SIGTERM stops the preview as Ctrl-C does
     check_package(preview.project)
     check_workflow_syntax(preview.project)
     paths = [str(preview.project / "workflow"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
