@@ -21,7 +21,8 @@ CONFIG ?=
 STRICT ?=
 BUILD_CONFIG := $(strip $(CONFIG) $(if $(filter 1 yes true,$(STRICT)),strict=True))
 
-.PHONY: review import test bench bench-scale verify check-certificate check-bib pages unlock lock clean venv-points-here
+.PHONY: review new preview bench-preview docs import test bench bench-scale verify check-certificate check-bib \
+        pages unlock lock clean venv-points-here
 
 # What a build reads, besides the venv: when none of it is newer than the record of the last
 # publication, every file the record lists is still in the output folder (none was deleted), no input's
@@ -45,6 +46,22 @@ review: $(INSTALL)  ## Build REVIEW's review.{md,html,pdf}, changes report and m
 	else \
 	    $(RUN) build "$(REVIEW)" $(if $(BUILD_CONFIG),--config $(BUILD_CONFIG)); \
 	fi
+
+# The kind of review `make new` writes: narrative or meta-analysis
+KIND ?= narrative
+new: $(INSTALL)  ## Write a new review folder REVIEW=path (KIND=narrative|meta-analysis) with an example that builds at once
+	@if [ "$(REVIEW)" = "." ]; then echo "usage: make new REVIEW=../my-review KIND=narrative|meta-analysis" >&2; exit 2; fi
+	$(RUN) new "$(REVIEW)" --kind "$(KIND)"
+
+PORT ?= 8000
+preview: $(INSTALL)  ## Build REVIEW's HTML into its build/, serve it on http://127.0.0.1:PORT/ and rebuild it on every save (never publishes output/)
+	$(RUN) preview "$(REVIEW)" --port $(PORT)
+
+bench-preview: $(INSTALL)  ## Time save -> page ready in the preview, for the seed and the Metapsy review (medians)
+	$(RUN) bench-preview . examples/metapsy-depression
+
+docs: $(INSTALL)  ## Build the documentation site (MkDocs, --strict) into build/site/; its reference is generated from workflow/schemas/
+	$(PY) -m mkdocs build --strict --quiet
 
 # The database release to import, e.g. make import REVIEW=examples/metapsy-depression RELEASE=22.0.2
 RELEASE ?=

@@ -32,7 +32,7 @@ from livingreview.stages.release import file_record
 
 # Tracked files that the build does not read: everything else tracked is an input.
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
-              "output/", "examples/",
+              "output/", "examples/", "workflow/livingreview/starters/", "docs/", "mkdocs.yml",
               "templates/references/apa.csl", "templates/references/vancouver.csl", "templates/references/README.md",
               "templates/changes/meta-analysis.md.j2",
               "templates/pdf/fonts/README.md", "templates/pdf/fonts/OFL.txt")

@@ -82,19 +82,22 @@ def fingerprint(files: list[str | Path]) -> str:
     return digest.hexdigest()
 
 
-def find_project(review: str | Path) -> Path:
+def find_project(review: str | Path, fallback: str | Path | None = None) -> Path:
     """The project that review folder *review* belongs to: the first of *review* and the folders above
     it that holds a Snakefile beside ``workflow/livingreview`` (the folder itself for the seed review,
-    the repository for ``examples/NAME``). Raises :class:`ConfigError` when there is none."""
+    the repository for ``examples/NAME``). A review folder outside any project (``make new
+    REVIEW=../my-review``) belongs to the project of *fallback* (default: the working directory, where
+    ``make`` runs). Raises :class:`ConfigError` when there is none."""
     from .errors import ConfigError
 
-    folder = Path(review).resolve()
-    for candidate in (folder, *folder.parents):
-        if (candidate / "Snakefile").is_file() and (candidate / "workflow" / "livingreview").is_dir():
-            return candidate
+    for start in (Path(review), Path.cwd() if fallback is None else Path(fallback)):
+        folder = start.resolve()
+        for candidate in (folder, *folder.parents):
+            if (candidate / "Snakefile").is_file() and (candidate / "workflow" / "livingreview").is_dir():
+                return candidate
     raise ConfigError(str(review), None, "this folder is not inside a livingreview project (no Snakefile beside "
-                      "workflow/livingreview/ in it or above it)",
-                      "run the command in the project folder, with REVIEW= naming a review folder inside it")
+                      "workflow/livingreview/ in it or above it), and neither is the working directory",
+                      "run the command in the project folder, with REVIEW= naming the review folder")
 
 
 def check_package(project: str | Path) -> None:

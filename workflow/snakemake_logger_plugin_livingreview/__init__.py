@@ -12,7 +12,10 @@ terminal this handler keeps only what an author needs:
   and line, a held lock with the command that removes it;
 - an interrupt (Ctrl-C, SIGTERM), without the errors Snakemake reports while
   it stops, and "Nothing to be done" (on stdout);
-- every other warning and error of Snakemake as it is.
+- every other warning and error of Snakemake as it is;
+- on a terminal (or with ``LIVINGREVIEW_PROGRESS=1``), the progress: one
+  line, rewritten in place on a terminal, with the jobs done of the total
+  and the stages running (``livingreview: [3/17] running sections, figures``).
 
 It reads only what Snakemake hands every logger (the record's message and
 its documented fields ``event``, ``exception`` and ``log``).
@@ -36,6 +39,16 @@ INTERRUPTED = ("Terminating processes on user request", "Will exit after finishi
 NOTHING_TO_DO = "Nothing to be done"
 # After an error met while reading the workflow: no job ran (after a failed job, the workflow's onerror says it).
 FAILED = "livingreview: build failed before any job ran; the output folder was left unchanged"
+# Set to 1 to show the progress when stderr is not a terminal (a line per change), 0 to hide it on a terminal.
+PROGRESS_VARIABLE = "LIVINGREVIEW_PROGRESS"
+
+
+def stage_of(rule: str) -> str:
+    """The stage a rule belongs to, as the progress names it (``section_results`` → ``sections``)."""
+    for prefix, stage in (("section", "sections"), ("figure", "figures")):
+        if rule.startswith(prefix):
+            return stage
+    return "" if rule == "all" else rule
 
 
 @dataclass
@@ -96,9 +109,48 @@ class LogHandler(LogHandlerBase):
     def __post_init__(self) -> None:
         self.job_failed = False
         self.interrupted = False
+        self.running: dict[int, str] = {}  # job id → stage, of the jobs started and not finished
+        self.done, self.total = 0, 0
+        self.last_line = None
+        self.progress_shown = False  # a progress line is on the terminal, to be rewritten
+        setting = os.environ.get(PROGRESS_VARIABLE, "")
+        self.progress = setting == "1" or (setting != "0" and sys.stderr.isatty())
+        self.in_place = sys.stderr.isatty()
+
+    def track(self, record: logging.LogRecord, event) -> bool:
+        """Follow the jobs (started, finished, the count done of total) and show the progress line; True
+        when *record* was a progress event and needs nothing else shown."""
+        if event == LogEvent.JOB_INFO:
+            rule = str(getattr(record, "rule_name", "") or "a job")
+            if stage_of(rule):
+                self.running[getattr(record, "jobid", 0)] = stage_of(rule)
+            if rule == "publish":  # the summary it prints (stdout) ends the progress, on a line of its own
+                if self.progress_shown:
+                    sys.stderr.write("\n")
+                self.progress_shown = self.progress = False
+        elif event == LogEvent.JOB_FINISHED:
+            self.running.pop(getattr(record, "job_id", getattr(record, "jobid", None)), None)
+        elif event == LogEvent.PROGRESS:
+            self.done, self.total = getattr(record, "done", 0), getattr(record, "total", 0)
+        else:
+            return False
+        if self.progress and self.total:
+            stages = ", ".join(dict.fromkeys(sorted(self.running.values())))
+            line = f"livingreview: [{self.done}/{self.total} jobs done]" + (f" running {stages}" if stages else "")
+            if line != getattr(self, "last_line", None):
+                self.last_line = line
+                if self.in_place:
+                    sys.stderr.write("\r\033[K" + line[:200])
+                    self.progress_shown = True
+                elif stages:
+                    sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "event", None)
+        if self.track(record, event):
+            return
         text = record.getMessage().strip()
         if event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR):
             self.job_failed = True
@@ -126,9 +178,11 @@ class LogHandler(LogHandlerBase):
             text = workflow_error(text, exception) or text
         self.show(text)
 
-    @staticmethod
-    def show(text: str) -> None:
+    def show(self, text: str) -> None:
         if text:
+            if getattr(self, "progress_shown", False):  # the message replaces the progress line
+                sys.stderr.write("\r\033[K")
+                self.progress_shown = False
             print(text, file=sys.stderr, flush=True)
 
     @property

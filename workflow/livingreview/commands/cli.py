@@ -1,4 +1,5 @@
-"""The command line: ``python -m livingreview {build,import,verify,check-certificate,check-bib,bench,pages}``.
+"""The command line: ``python -m livingreview COMMAND`` (build, new, preview, import, verify,
+check-certificate, check-bib, bench, pages).
 
 Arguments are declared in one place (:func:`make_parser`), exit statuses
 are an :class:`ExitStatus`, and :func:`main` turns an author's problem into
@@ -37,6 +38,17 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     build_cmd.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
                            help="override the review's config/config.yaml, as with snakemake --config")
+    new_cmd = commands.add_parser("new", help="write a new review folder with a small example that builds at once")
+    new_cmd.add_argument("review", help="the new review folder (it may lie outside the project, e.g. ../my-review)")
+    new_cmd.add_argument("--kind", default="narrative", help="the kind of review: narrative or meta-analysis "
+                         "(default: narrative)")
+    preview_cmd = commands.add_parser("preview", help="build the HTML into build/, serve it on 127.0.0.1 and "
+                                      "rebuild and reload it on every save (never publishes output/)")
+    preview_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
+    preview_cmd.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default 8000; 0: any free)")
+    bench_preview_cmd = commands.add_parser("bench-preview", help="time save -> page ready in the preview (medians)")
+    bench_preview_cmd.add_argument("reviews", nargs="+", help="the review folders")
+    bench_preview_cmd.add_argument("--runs", type=int, default=5, help="edits per review (default 5)")
     bench_cmd = commands.add_parser("bench", help="time cold, no-op and one-edit builds (medians), and a peer")
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
@@ -74,6 +86,18 @@ def run(args: argparse.Namespace) -> int:
         from .build import build
 
         return build(Path(args.review), args.config)
+    if args.command == "new":
+        from .new import new
+
+        return new(Path(args.review), args.kind)
+    if args.command == "preview":
+        from .preview import main as preview
+
+        return preview(Path(args.review), args.port)
+    if args.command == "bench-preview":
+        from .bench_preview import main as bench_preview
+
+        return bench_preview([Path(review) for review in args.reviews], args.runs)
     if args.command == "check-bib":
         from .check_bib import main as check_bib
 

@@ -106,6 +106,30 @@ def source_files(root: Path, review: str, inputs: list[str] = ()) -> list[str]:
     return sorted(set(fixed_files(root, [name for name in names if (root / name).exists()])))
 
 
+def outside(review: str) -> bool:
+    """True when review folder *review* (relative to the project) lies outside the project (``../my-review``)."""
+    return review.split("/")[0] == ".."
+
+
+def project_copy(root: Path, review: str, scratch: Path) -> Path:
+    """Where in *scratch* the project is copied: ``project/``, or, for a review folder outside the project,
+    the project's folder below the folder that holds both (the manifest names the pipeline's files
+    relative to the review folder, e.g. ``../livingreview/Snakefile``, so the copy keeps that layout)."""
+    if not outside(review):
+        return scratch / "project"
+    base = Path(os.path.commonpath([root.resolve(), (root / review).resolve()]))
+    return scratch / "project" / root.resolve().relative_to(base)
+
+
+def review_files(folder: Path, inputs: list[str] = ()) -> list[str]:
+    """The sources and release of a review folder outside the project (relative to *folder*), and the
+    *inputs* its manifest lists inside it."""
+    listed = [name for name in (os.path.normpath(path) for path in inputs)
+              if not os.path.isabs(name) and name.split(os.sep)[0] != ".."]
+    names = [*REVIEW_SOURCES, "output", *listed]
+    return sorted(set(fixed_files(folder, [name for name in names if (folder / name).exists()])))
+
+
 def copy_files(root: Path, target: Path, files: list[str]) -> None:
     """Copy *files* (relative to *root*) into *target*; tracked files deleted from the checkout are skipped."""
     for name in files:
@@ -428,9 +452,15 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
     verdict = Verdict([f"{output}/{name}" for name in names], 0, folder=scratch if keep else None)
     label = f"{output}/{MANIFEST}"
     try:
-        project, build_dir = scratch / "project", scratch / "build"
+        project, build_dir = project_copy(root, review, scratch), scratch / "build"
         recorded, _ = _read_manifest(root / review / output / MANIFEST)
-        copy_files(root, project, source_files(root, review, list((recorded or {}).get("inputs", {}))))
+        inputs = list((recorded or {}).get("inputs", {}))
+        if outside(review):
+            copy_files(root, project, source_files(root, ".", []))
+            folder = (root / review).resolve()
+            copy_files(folder, (project / review).resolve(), review_files(folder, inputs))
+        else:
+            copy_files(root, project, source_files(root, review, inputs))
         result = rebuild(project, review, build_dir, (recorded or {}).get("options"), output)
         if result.returncode != 0:
             verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)

@@ -306,7 +306,10 @@ def publish(*, release: str, names: list[str], output: str, out: str, log: str) 
     of ``sha256sum -c``, in :data:`INPUT_HASHES` beside it."""
     changed = publish_release(release, output, names)
     if changed:
-        print(f"livingreview: published {', '.join(changed)} to {output}/", flush=True)
+        where = Path(output).resolve()
+        print(f"livingreview: published {', '.join(changed)} to {output}/ ({where})", flush=True)
+        if "review.html" in names:
+            print(f"livingreview: read it: {where / 'review.html'}", flush=True)
     else:
         print(f"livingreview: {output}/ already holds this release", flush=True)
     inputs = {path: record["sha256"] for path, record in read_json(Path(release) / "manifest.json")["inputs"].items()}

@@ -1,0 +1,78 @@
+"""``make new``: an author's own review folder, with an example that builds and verifies at once.
+
+- ``new`` writes the config, data, bibliography, templates folder and README of the kind asked for;
+  a meta-analysis gets its own section templates (the shared folder has only the narrative kind's).
+- It refuses an existing non-empty folder and an unknown kind, plainly, writing nothing.
+- End to end, per kind: a review folder *outside* the project (``../my-review``) builds with the
+  project of the working directory and ``verify`` passes on it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import copy_project, run_cli
+from livingreview.commands.cli import main
+from livingreview.kinds import KINDS
+from livingreview.tables import read_table
+
+
+def test_new_writes_a_narrative_review_with_three_studies_and_no_own_templates(tmp_path, capsys):
+    review = tmp_path / "my-review"
+    assert main(["new", str(review), "--kind", "narrative"]) == 0
+    for name in ("config/config.yaml", "data/studies.csv", "data/themes.csv", "data/review.yaml", "references.bib",
+                 "README.md"):
+        assert (review / name).is_file(), name
+    assert (review / "templates").is_dir() and not any((review / "templates").iterdir())
+    studies = (review / "data" / "studies.csv").read_text(encoding="utf-8").splitlines()
+    assert len(studies) == 1 + 3
+    bib = (review / "references.bib").read_text(encoding="utf-8")
+    assert all(f"{{{line.split(',')[0]}," in bib for line in studies[1:])
+    assert "make review REVIEW=" in (review / "README.md").read_text(encoding="utf-8")
+    assert "next: make review" in capsys.readouterr().err
+
+
+def test_new_writes_a_meta_analysis_with_valid_tables_section_templates_and_a_guarded_conclusion(tmp_path):
+    review = tmp_path / "my-meta"
+    assert main(["new", str(review), "--kind", "meta-analysis"]) == 0
+    sections = {path.name for path in (review / "templates" / "sections").glob("*.md.j2")}
+    assert sections == {f"{name}.md.j2" for name in KINDS["meta-analysis"].sections}
+    read = {name: read_table(review / "data" / f"{name}.csv", f"meta_{name}", f"{name} table", key)
+            for name, key in (("studies", "key"), ("comparisons", "id"), ("conclusions", "id"))}
+    assert not any(table.problems for table in read.values())  # each row valid by the kind's schema
+    tables = {name: table.rows for name, table in read.items()}
+    comparisons = tables["comparisons"]
+    assert len({row["key"] for row in comparisons}) >= 3 and all(row["g"] and row["g_se"] for row in comparisons)
+    conclusions = tables["conclusions"]
+    assert len(conclusions) == 1 and "ci_low > 0" in conclusions[0]["condition"]
+    assert (review / "data" / "certainty.yaml").is_file() and (review / "data" / "database.yaml").is_file()
+
+
+@pytest.mark.parametrize("kind", ["narrative", "meta-analysis"])
+def test_new_refuses_a_folder_that_is_not_empty_and_writes_nothing(tmp_path, capsys, kind):
+    review = tmp_path / "taken"
+    review.mkdir()
+    (review / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["new", str(review), "--kind", kind]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {review}: this folder exists and is not empty (notes.txt)" in err and "fix:" in err
+    assert [path.name for path in review.iterdir()] == ["notes.txt"]
+
+
+def test_new_refuses_an_unknown_kind(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "r"), "--kind", "scoping"]) == 1
+    assert "there is no kind of review named 'scoping'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("kind", ["narrative", "meta-analysis"])
+def test_a_new_review_outside_the_project_builds_and_verifies(tmp_path, kind):
+    project = copy_project(tmp_path / "project")
+    result = run_cli(project, "new", "../my-review", "--kind", kind)
+    assert result.returncode == 0, result.stderr
+    result = run_cli(project, "build", "../my-review")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "my-review" / "output" / "review.html").is_file()
+    assert "../my-review" not in (project / "output").as_posix() and not (project / "output").exists()
+    result = run_cli(project, "verify", "../my-review")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("PASS")
