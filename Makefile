@@ -79,7 +79,7 @@ test: $(INSTALL)  ## Lint the code (ruff.toml), then run the test suite (unit an
 bench: $(INSTALL)  ## Time cold, no-op and one-edit builds of REVIEW (medians), beside a plain pandoc peer
 	$(RUN) bench "$(REVIEW)"
 
-SIZES ?= 1000 10000
+SIZES ?= 1000 2000 10000
 bench-scale: $(INSTALL)  ## Time cold, no-op and one-edit builds of SIZES synthetic studies, with peak memory
 	$(RUN) bench-scale $(SIZES)
 

@@ -6,16 +6,17 @@ own ``build/`` and ``output/`` are never touched:
 
 - cold build: ``make review`` with no ``build/`` and no Snakemake metadata;
 - no-op: ``make review`` again;
-- one edit: ``make review`` after one study's finding was changed (a meta-analytic review: after one
-  study was excluded in its decisions);
+- one edit: ``make review`` after one study's description was changed (a meta-analytic review: one
+  comparison's effect size);
 - plain Snakemake, cold: ``snakemake`` (the workflow profile) with no ``build/``;
-- the peer: ``pandoc review.md -o x.pdf`` (pdflatex) then ``pandoc review.md -s -o x.html``,
-  the plainest way to make the two formats from the same Markdown, when a
-  TeX installation is there.
+- the peer: pandoc by hand from the same review.md to the same four formats, one after another
+  (:func:`peer_commands`: HTML, PDF via pdflatex where there is one, else via Typst, DOCX, JATS),
+  the plainest way to make them.
 
-Medians are printed with every run's time, and a yardstick: how long a
-fresh Python takes for a fixed sum, since a shared machine can be much
-slower one hour than the next.
+The scenarios are interleaved (each run does them all in turn). Medians are
+printed with every run's time, the ratios the issue's bars name, the load
+average, and a yardstick: how long a fresh Python takes for a fixed sum,
+since a shared machine can be much slower one hour than the next.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from ..project import PIPELINE, REVIEW_SOURCES, find_project
 from .verify import copy_files, fixed_files
 
 YARDSTICK = "sum(i * i for i in range(3_000_000))"
+# The peer's scenario: pandoc by hand to the same four formats (see peer_commands).
+PEER = "peer: pandoc by hand, 4 formats"
 
 
 class BenchmarkError(RuntimeError):
@@ -64,17 +67,11 @@ def edit_one_finding(studies_csv: Path, run: int) -> None:
     studies_csv.write_text(out.getvalue(), encoding="utf-8")
 
 
-def edit_one_decision(decisions_csv: Path, studies_csv: Path, run: int) -> None:
-    """Exclude one study in a meta-analytic review's decisions (a different study each run)."""
-    keys = [row["key"] for row in csv.DictReader(io.StringIO(studies_csv.read_text(encoding="utf-8")))]
-    decisions_csv.write_text(f"key,status,reason\n{keys[run % len(keys)]},excluded,benchmark edit {run}\n",
-                             encoding="utf-8")
-
-
 def edit_one(folder: Path, kind: str, run: int) -> None:
-    """The one-edit scenario: a narrative review's finding, or a meta-analytic review's decision."""
+    """The one-edit scenario: a narrative review's finding (one study's description), or a meta-analytic
+    review's effect size (one comparison's)."""
     if kind == "meta-analysis":
-        edit_one_decision(folder / "data" / "decisions.csv", folder / "data" / "studies.csv", run)
+        edit_one_effect(folder / "data" / "comparisons.csv", run)
     else:
         edit_one_finding(folder / "data" / "studies.csv", run)
 
@@ -85,20 +82,43 @@ def clean(review: Path) -> None:
     shutil.rmtree(review / ".snakemake", ignore_errors=True)
 
 
-def peer_commands(markdown: Path, folder: Path) -> list[list[str]] | None:
-    """The peer's two pandoc commands, or None without a pdflatex.
+def peer_commands(markdown: Path, folder: Path) -> tuple[str, list[list[str]]]:
+    """The peer: pandoc by hand from the same review.md to the same four formats, one after another: HTML
+    (``-s``), PDF (via pdflatex when there is one, else via Typst: pandoc writes ``.typ``, the ``typst``
+    package the pipeline uses compiles it), DOCX and JATS; its name and its commands.
 
     pandoc's LaTeX writer reads a div whose id starts with ``ref-`` as a
     citeproc bibliography entry and fails outside a bibliography, so the
     peer converts a copy of review.md whose reference anchors are renamed.
     """
-    if shutil.which("pdflatex") is None:
-        return None
     source = folder / "peer.md"
+    if (markdown.parent / "figures").is_dir():  # the figures, where review.md names them
+        shutil.copytree(markdown.parent / "figures", folder / "figures", dirs_exist_ok=True)
     source.write_text(markdown.read_text(encoding="utf-8").replace("#ref-", "#reference-"), encoding="utf-8")
     binary = str(pandoc.binary())
-    return [[binary, str(source), "-o", str(folder / "peer.pdf")],
-            [binary, str(source), "-s", "-o", str(folder / "peer.html")]]
+    if shutil.which("pdflatex"):
+        name, pdf = "pdflatex", [[binary, str(source), "-o", str(folder / "peer.pdf")]]
+    else:
+        typst_source = folder / "peer.typ"
+        name = "Typst"
+        pdf = [[binary, str(source), "-s", "-o", str(typst_source)],
+               [sys.executable, "-c", f"import typst; typst.compile({str(typst_source)!r}, "
+                                      f"output={str(folder / 'peer.pdf')!r})"]]
+    return name, [[binary, str(source), "-s", "-o", str(folder / "peer.html")], *pdf,
+                  [binary, str(source), "-o", str(folder / "peer.docx")],
+                  [binary, str(source), "-s", "-t", "jats", "-o", str(folder / "peer.xml")]]
+
+
+def edit_one_effect(comparisons_csv: Path, run: int) -> None:
+    """Change the effect size (column ``g``) of a meta-analytic review's first comparison (by a different
+    amount each run)."""
+    rows = list(csv.DictReader(io.StringIO(comparisons_csv.read_text(encoding="utf-8"))))
+    rows[0]["g"] = repr(round(float(rows[0]["g"] or 0) + 0.001 * (run + 1), 6))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    comparisons_csv.write_text(out.getvalue(), encoding="utf-8")
 
 
 def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[float]]:
@@ -106,10 +126,9 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
     venv = Path(sys.executable).parent.parent
     make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}", "INSTALL="]
     kind = read_config_file(root / review).get("kind", "narrative")
-    edited = "one decision edited (make review)" if kind == "meta-analysis" else "one finding edited (make review)"
+    edited = "one effect size edited (make review)" if kind == "meta-analysis" else "one finding edited (make review)"
     times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [], edited: [],
-                                     "cold build (plain snakemake)": [],
-                                     "peer: pandoc to PDF (pdflatex) and HTML": []}
+                                     "cold build (plain snakemake)": [], PEER: []}
     with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
         project = Path(tmp) / "project"
         names = [*PIPELINE, "Makefile", *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"])]
@@ -118,7 +137,8 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
         env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
         snakemake = [str(venv / "bin" / "snakemake"), "-d", str(folder)]
         timed(make, project, env)  # warm the file system cache and Python's bytecode cache
-        peer = peer_commands(folder / "build" / "release" / "review.md", Path(tmp))
+        engine, peer = peer_commands(folder / "build" / "release" / "review.md", Path(tmp))
+        print(f"peer: pandoc by hand, HTML, PDF via {engine}, DOCX and JATS, one after another", flush=True)
         for run in range(runs):
             clean(folder)
             times["cold build (make review)"].append(timed(make, project, env))
@@ -129,10 +149,10 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
             times["cold build (plain snakemake)"].append(timed(snakemake, project, env))
             if peer:
                 try:
-                    times["peer: pandoc to PDF (pdflatex) and HTML"].append(sum(timed(c, Path(tmp)) for c in peer))
+                    times[PEER].append(sum(timed(c, Path(tmp)) for c in peer))
                 except BenchmarkError as exc:  # pdflatex cannot set every character the pipeline's PDF prints
-                    reason = next((line.strip() for line in str(exc).splitlines() if "Error:" in line), "see pandoc")
-                    print(f"peer: not timed, pdflatex failed ({reason[:120]})", flush=True)
+                    reason = next((line.strip() for line in str(exc).splitlines() if "rror" in line), "see pandoc")
+                    print(f"peer: not timed, {engine} failed ({reason[:120]})", flush=True)
                     peer = None
     return {name: values for name, values in times.items() if values}
 
@@ -142,15 +162,15 @@ def format_report(times: dict[str, list[float]]) -> str:
     lines = [f"{'scenario':<42}{'median':>8}   runs (s)"]
     for name, values in times.items():
         lines.append(f"{name:<42}{statistics.median(values):>7.2f}s   " + " ".join(f"{v:.2f}" for v in values))
-    peer = times.get("peer: pandoc to PDF (pdflatex) and HTML")
+    cold = statistics.median(times["cold build (make review)"])
+    for name, values in times.items():
+        if name.startswith("one "):
+            lines.append(f"{name} / cold build: {statistics.median(values) / cold:.2f}x")
+    peer = times.get(PEER)
     if peer:
-        ratio = statistics.median(times["cold build (make review)"]) / statistics.median(peer)
-        lines.append(f"cold build (make review) / peer: {ratio:.2f}x")
-    elif shutil.which("pdflatex"):
-        lines.append("peer: not timed (pdflatex failed on this review; see above)")
+        lines.append(f"cold build (make review) / peer: {cold / statistics.median(peer):.2f}x")
     else:
-        lines.append("peer: not run (no pdflatex on this machine; Debian: apt install texlive-latex-recommended "
-                     "texlive-fonts-recommended lmodern)")
+        lines.append("peer: not timed (pandoc failed on this review; see above)")
     return "\n".join(lines)
 
 
@@ -163,11 +183,13 @@ def main(review: Path, runs: int) -> int:
     """Run the benchmark for review folder *review* and print its table."""
     root = find_project(review)
     relative = os.path.relpath(review.resolve(), root)
-    print(f"livingreview bench: {relative}, {runs} runs per scenario, {os.cpu_count()} CPUs, Python "
-          f"{sys.version.split()[0]}; yardstick: '{YARDSTICK}' takes {machine_speed():.2f}s", flush=True)
+    print(f"livingreview bench: {relative}, {runs} runs per scenario, {os.cpu_count()} CPUs (load "
+          f"{os.getloadavg()[0]:.2f}), Python {sys.version.split()[0]}; yardstick: '{YARDSTICK}' takes "
+          f"{machine_speed():.2f}s", flush=True)
     try:
         print(format_report(run_benchmark(root, relative, runs)))
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    print("load average (1, 5, 15 min) at the end: " + " ".join(f"{n:.2f}" for n in os.getloadavg()))
     return 0

@@ -116,11 +116,12 @@ def format_report(results: dict[int, dict[str, tuple[float, int]]]) -> str:
 
 def main(sizes: list[int]) -> int:
     """Run the scale benchmark for *sizes* and print its table."""
-    print(f"livingreview bench-scale: {', '.join(map(str, sizes))} studies, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}", flush=True)
+    print(f"livingreview bench-scale: {', '.join(map(str, sizes))} studies, {os.cpu_count()} CPUs (load "
+          f"{os.getloadavg()[0]:.2f}), Python {sys.version.split()[0]}", flush=True)
     try:
         print(format_report(run(find_project(Path.cwd()), sizes)))
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    print("load average (1, 5, 15 min) at the end: " + " ".join(f"{n:.2f}" for n in os.getloadavg()))
     return 0

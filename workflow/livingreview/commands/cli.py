@@ -53,7 +53,7 @@ def make_parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
     bench_cmd.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
     scale_cmd = commands.add_parser("bench-scale", help="time and memory of builds of N synthetic studies")
-    scale_cmd.add_argument("sizes", nargs="*", type=int, default=[1000, 10000], help="numbers of studies")
+    scale_cmd.add_argument("sizes", nargs="*", type=int, default=[1000, 2000, 10000], help="numbers of studies")
     verify_cmd = commands.add_parser("verify", help="rebuild in a temporary folder and compare with the "
                                                     "published release and its manifest; exit 0 on PASS, 1 on FAIL")
     verify_cmd.add_argument("review", nargs="?", default=".", help="the review folder (default: .)")
