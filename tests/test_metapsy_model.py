@@ -91,9 +91,9 @@ def test_the_conclusion_does_not_rank_the_catch_all_other_psychotherapies():
         + [comparison("cbt2010", "cbt", "wl", 5, 5), comparison("cbt2010", "cbt", "cau", 5, 5),
            comparison("ipt2011", "ipt", "other ctr", 5, 5)])
     text = render("conclusion", many_others)
-    assert "cognitive behavioural therapy is the most studied psychotherapy (1 trial), followed by interpersonal " \
+    assert "cognitive behavioural therapy is the most studied of the named psychotherapies (1 trial), followed by interpersonal " \
            "psychotherapy (1 trial)" in text
-    assert "waiting list is the most common control condition (4 trials, against 1 with care as usual)" in text
+    assert "waiting list is the most common of the named control conditions (4 trials, against 1 with care as usual)" in text
     assert "other psychotherapies" not in text.split("most studied")[1].split(".")[0]
 
 

@@ -169,5 +169,5 @@ def test_the_ranking_in_the_conclusion_is_table_ones(rendered):
                           table.split("| Control condition")[1].split("| Country")[0].join(["| Control condition", ""]))
     top, count = controls[0]
     conclusion = text.split("# Conclusion")[1]
-    assert f"{top} is the most common control condition ({count} trials, against {controls[1][1]} with " \
+    assert f"{top} is the most common of the named control conditions ({count} trials, against {controls[1][1]} with " \
            f"{controls[1][0]})" in conclusion

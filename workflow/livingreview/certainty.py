@@ -78,7 +78,7 @@ def inconsistency(row: dict, rule: dict) -> str:
     value = Decimal(str(rule["pi_includes"]))
     if (_table(row["i2"], 1) >= Decimal(str(rule["max_i2"]))
             and _table(row["pi_low"]) <= value <= _table(row["pi_high"])):
-        return (f"serious: I² = {_shown(row['i2'], 0)} % and the 95 % prediction interval "
+        return (f"serious: I² = {_shown(_table(row['i2'], 1), 0)} % and the 95 % prediction interval "
                 f"({_shown(row['pi_low'])} to {_shown(row['pi_high'])}) includes g = {_shown(value)}")
     return NOT_SERIOUS
 

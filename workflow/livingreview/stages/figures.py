@@ -368,9 +368,9 @@ def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     last = 3 + len(steps)
     current = make_snapshot(evidence, {}, [])
     trials = trial_flow(baseline, current)
-    comparisons = sum(1 for c in evidence["comparisons"] if c["key"] in set(evidence["included"]))
+    effect_sizes = sum(1 for c in evidence["comparisons"] if c["key"] in set(evidence["included"]))
     version = evidence["review"]["version"]
-    text = f"Trials in this review, version {version} (n = {count(trials['now'])}; {count(comparisons)} comparisons)"
+    text = f"Trials in this review, version {version} (n = {count(trials['now'])}; {count(effect_sizes)} effect sizes)"
     if baseline is not None:
         text += (f": {count(trials['carried'])} from version {baseline['version']}"
                  + (f" ({count(trials['renamed'])} renamed)" if trials["renamed"] else "")
