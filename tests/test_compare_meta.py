@@ -188,3 +188,12 @@ def test_the_drivers_pool_again_a_bounded_number_of_times_whatever_the_number_of
         drivers = compare_meta.analysis_drivers(side(n, 0.0), side(n + 50, 0.1), "overall", "all")
         assert drivers.changed >= n and len(drivers.drivers) == compare_meta.DRIVERS_SHOWN
         assert len(calls) <= 1 + 5 + 2 * compare_meta.DRIVER_CANDIDATES
+
+
+def test_a_statements_changed_numbers_keep_their_sign_and_a_range_keeps_its_years():
+    from livingreview.compare_meta import changed_numbers
+
+    old = "95 % prediction interval -0.61 to 2.02 (trials of 1977-2022; 47,241 participants)"
+    new = "95 % prediction interval -0.51 to 1.93 (trials of 1977-2024; 54,468 participants)"
+    assert changed_numbers(old, new) == (("-0.61", "-0.51"), ("2.02", "1.93"), ("2022", "2024"),
+                                         ("47,241", "54,468"))

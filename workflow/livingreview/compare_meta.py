@@ -622,7 +622,9 @@ def pooled_drivers(old: dict, new: dict, renamed: tuple[Renamed, ...] = ()) -> d
     return found
 
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# A number as a statement prints it, with its sign (a prediction interval's lower bound is often negative; the
+# hyphen of a range such as 1977-2024 follows a digit and is not a sign).
+_NUMBER = re.compile(r"(?<![\w.])[-\u2212]?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?")
 
 
 def changed_numbers(old: str, new: str) -> tuple[tuple[str, str], ...]:
