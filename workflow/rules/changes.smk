@@ -3,9 +3,8 @@ changed since the previous release (livingreview.stages.changes)."""
 
 from livingreview.stages import changes  # noqa: E402
 
-# Where the published snapshot is, or would be: when it is missing, the stage reads the manifest beside it
-# (a later version must not be reported as the first release).
-PUBLISHED_PLACE = f"{OUTPUT}/{project.SNAPSHOT}"
+# When the published snapshot is missing, the stage is given where it would be (PUBLISHED_PLACE) and reads
+# the manifest beside it: a later version must not be reported as the first release.
 
 rule snapshot:
     """This build's evidence, numbering and paragraphs, with the baseline it is compared with."""

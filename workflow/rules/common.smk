@@ -80,11 +80,14 @@ RELEASE_FILES = KIND.all_release_files()
 SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in KIND.sections}
 
 
+# Where the published release's snapshot is, or would be (before the first release there is none).
+PUBLISHED_PLACE = f"{OUTPUT}/{project.SNAPSHOT}"
+
+
 def published_snapshot(wildcards):
     """The published release's snapshot, the baseline this build is compared with: an input of the rules
     that read it, when there is one (before the first release there is none)."""
-    path = f"{OUTPUT}/{project.SNAPSHOT}"
-    return [path] if Path(path).is_file() else []
+    return [PUBLISHED_PLACE] if Path(PUBLISHED_PLACE).is_file() else []
 
 
 def published_state():
