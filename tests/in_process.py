@@ -38,12 +38,13 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         config = review_config.read_file() | (overrides or {})
         config = review_config.check(config, pipeline=project)
         build = Path(config["build_dir"])
-        folders = [str(folder) for folder in template_folders(config["templates"], shared=project / "templates")]
+        kind = kinds.get(config["kind"])
+        folders = [str(folder) for folder in template_folders(config["templates"], shared=project / "templates",
+                                                              kind_defaults=kind.default_templates)]
 
         def template(name):
             return template_file(name, folders)
 
-        kind = kinds.get(config["kind"])
         evidence.load(kind=kind, data={key: config[key] for key in kind.all_data_files()},
                       out=str(build / "evidence.json"), log=str(build / "log"))
         for section in kind.sections:

@@ -50,7 +50,7 @@ def base(tmp_path_factory) -> tuple[dict, Results]:
 
 def render(data: dict, results: Results) -> str:
     """Every section of the review, rendered from *data* and *results*, joined."""
-    templates = Templates([str(f) for f in template_folders(REVIEW / "templates")])
+    templates = Templates([str(f) for f in template_folders(REVIEW / "templates", kind_defaults=KIND.default_templates)])
     names = KIND.section_context(data, results)
     return "\n\n".join(templates.render(f"sections/{section}.md.j2", **names) for section in KIND.sections)
 

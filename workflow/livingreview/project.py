@@ -115,9 +115,12 @@ def check_package(project: str | Path) -> None:
                           f"or put {own} first on PYTHONPATH")
 
 
-def template_folders(review_templates: str | Path, shared: str | Path = SHARED_TEMPLATES) -> list[Path]:
-    """Where templates are looked up: the review's own folder first, then the shared one."""
-    folders = [Path(review_templates), Path(shared)]
+def template_folders(review_templates: str | Path, shared: str | Path = SHARED_TEMPLATES,
+                     kind_defaults: str | None = None) -> list[Path]:
+    """Where templates are looked up: the review's own folder first, then its kind's default templates
+    (*kind_defaults*, a folder of the shared one: ``kinds/meta-analysis``, see
+    :attr:`livingreview.kinds.ReviewKind.default_templates`), then the shared one."""
+    folders = [Path(review_templates), *([Path(shared) / kind_defaults] if kind_defaults else []), Path(shared)]
     unique = []
     for folder in folders:
         if not any(folder.resolve() == seen.resolve() for seen in unique):

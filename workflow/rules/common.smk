@@ -28,9 +28,12 @@ RELEASE = f"{BUILD}/release"
 OUTPUT = CFG["output_dir"]
 # Where the published release's files are recorded once publishing succeeded.
 PUBLISHED = f"{BUILD}/published.json"
-# Template folders: the review's own first, then the shared ones of the pipeline.
+# The review's kind (config key `kind`): its plugin, asked whatever differs between kinds of review.
+KIND = review_kinds.get(CFG["kind"])
+# Template folders: the review's own first, then the kind's defaults and the shared ones of the pipeline.
 TEMPLATES = [os.path.relpath(folder)
-             for folder in project.template_folders(CFG["templates"], Path(workflow.basedir) / "templates")]
+             for folder in project.template_folders(CFG["templates"], Path(workflow.basedir) / "templates",
+                                                    KIND.default_templates)]
 # The pipeline's code: every file of it is an input of the manifest.
 CODE_FILES = [os.path.relpath(path) for path in project.code_files(workflow.basedir)]
 
@@ -72,8 +75,6 @@ def staged(name):
     return f"{RELEASE}/{name}"
 
 
-# The review's kind (config key `kind`): its plugin, asked whatever differs between kinds of review.
-KIND = review_kinds.get(CFG["kind"])
 # The release files of this kind of review (the manifest last).
 RELEASE_FILES = KIND.all_release_files()
 # Each section's template (the kind's sections), found when the workflow is read (a missing one is named at once).

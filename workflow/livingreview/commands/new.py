@@ -4,17 +4,17 @@ It writes a new review folder with a small example that builds at once
 (``make review REVIEW=PATH``) and verifies (``make verify REVIEW=PATH``): its
 ``config/config.yaml``, its data (three studies for a narrative review; six
 trials with their effect sizes, a database release, certainty rules and one
-guarded conclusion for a meta-analysis), their BibTeX, a ``templates/``
-folder and a README of its own. The example of each kind lies in
+guarded conclusion for a meta-analysis), their BibTeX, an empty
+``templates/`` folder and a README of its own. The example of each kind lies in
 ``workflow/livingreview/starters/KIND/``.
 
 Templates are looked up in the review's ``templates/`` first, then in the
-pipeline's shared ``templates/``: a narrative review starts with no template
-of its own (the shared section templates are the narrative kind's), and the
-author copies only the templates they change. The shared folder has no
-section templates of the meta-analysis kind (its section names, such as
-``introduction``, are also the narrative kind's), so a meta-analysis starts
-with its own copy of them in ``templates/sections/``.
+kind's default templates, then in the pipeline's shared ``templates/``
+(:func:`livingreview.project.template_folders`): a new review starts with no
+template of its own, whatever its kind (a narrative review's defaults are
+the shared folder's section templates, a meta-analysis's those of
+``templates/kinds/meta-analysis/``), and the author copies there only the
+templates they change.
 
 The folder may lie outside the project (``make new REVIEW=../my-review``):
 a build finds the project from the working directory then (see
@@ -44,8 +44,11 @@ with a small example: replace it with your own evidence.
 ## The files
 
 {files}
-- `templates/`: your own templates, looked up before the pipeline's shared ones
-  ({shared}). Copy a template there only when you change it.{own_templates}
+- `templates/`: your own templates (empty at first), looked up before the defaults of the
+  kind ({defaults}) and the pipeline's shared ones (`templates/` in the project).
+  To change a section's wording, copy its default here under the same name and edit the copy:
+  `{example}` in the project → `templates/{example_name}` here. It then wins
+  over the default. Copy only the templates you change: the others follow the pipeline's updates.
 - `output/`: the published release (written by `make review`; commit it).
 - `build/`, `.snakemake/`: intermediate files (not to commit).
 
@@ -112,15 +115,13 @@ def new(review: Path, kind: str) -> int:
     import yaml
 
     title = yaml.safe_load((review / "data" / "review.yaml").read_text(encoding="utf-8"))["title"]
-    own = sorted(path.relative_to(review / "templates").as_posix()
-                 for path in (review / "templates").rglob("*") if path.is_file())
-    own_templates = ("\n  This review's kind has no shared section templates: its own are in `templates/sections/` "
-                     "(" + ", ".join(f"`{name}`" for name in own) + ").") if own else ""
+    defaults = "/".join(filter(None, ("templates", KINDS[kind].default_templates, "sections")))
+    example_name = f"sections/{KINDS[kind].sections[-1]}.md.j2"
     shown = shown_path(review)
     (review / "README.md").write_text(README.format(
         title=title, kind=kind, project=ROOT, shown=shown, files=FILES[kind],
-        shared="templates/ in the project", own_templates=own_templates,
-        schemas="workflow/schemas/ in the project"), encoding="utf-8")
+        defaults=f"`{defaults}/` in the project", example=f"{defaults}/{example_name.split('/')[-1]}",
+        example_name=example_name, schemas="workflow/schemas/ in the project"), encoding="utf-8")
     (review / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     print(f"livingreview: wrote a new {kind} review in {shown}/ (an example to replace with your own evidence)\n"
           f"  next: make review REVIEW={shown}   then open {shown}/output/review.html\n"

@@ -14,7 +14,9 @@ its name:
   ``synthesis.csv`` (rule ``synthesis``), which its sections, figures and
   snapshot then read too;
 - :attr:`ReviewKind.sections`: the sections of its article, in order (and
-  :attr:`ReviewKind.section_files`: those published as files of their own);
+  :attr:`ReviewKind.section_files`: those published as files of their own),
+  whose templates are the review's own or else the kind's defaults
+  (:attr:`ReviewKind.default_templates`);
 - :meth:`ReviewKind.publication_warnings`: what a build warns about (and a
   ``strict`` build refuses to publish);
 - :meth:`ReviewKind.section_context`: the names a section template receives;
@@ -92,6 +94,11 @@ class ReviewKind(ABC):
     sections: tuple[str, ...] = SECTIONS
     #: Sections published as release files of their own too: section name -> release file.
     section_files: dict[str, str] = {}
+    #: The folder of the kind's default templates inside the shared ``templates/`` (looked up after the
+    #: review's own ``templates/`` and before the shared folder itself: a review overrides a default by a
+    #: file of the same name, e.g. ``templates/sections/results.md.j2``); None when the shared folder's
+    #: own templates are the kind's.
+    default_templates: str | None = None
 
     def all_data_files(self) -> tuple[str, ...]:
         """Every config key naming a data file the kind reads: its own, the review metadata, the bibliography."""

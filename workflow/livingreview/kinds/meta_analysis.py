@@ -59,6 +59,9 @@ class MetaAnalysis(ReviewKind):
     changes_template = "changes/meta-analysis.md.j2"
     sections = ("abstract", "introduction", "methods", "results", "conclusion", "checklist")
     section_files = {"checklist": "prisma-checklist.md"}
+    # Its section templates' names (introduction, conclusion...) are also the narrative kind's, whose
+    # templates are the shared folder's own: the meta-analysis's defaults have a folder of their own.
+    default_templates = "kinds/meta-analysis"
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The tables (studies, comparisons, the author's decisions and conclusion statements), the
