@@ -46,7 +46,7 @@ def summary(markdown: str) -> str:
 
 _ESTIMATE = re.compile(r"^- \*\*(?P<name>[^*]+)\*\*: g (?P<old>[^;]+?) → (?P<new>[^;]+?); τ² (?P<t_old>\S+) → (?P<t_new>\S+); "
                        r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>(?:\n  - .*)*)$", re.MULTILINE)
-_DRIVER = re.compile(r"(?P<change>added|removed|revised|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
+_DRIVER = re.compile(r"(?P<change>added|removed|effect changed|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
                      r"g (?P<g>\S+), τ² (?P<tau2>[^)]+)\)")
 
 
@@ -120,7 +120,8 @@ def test_a_held_out_update_gives_the_right_counts(held_out):
     assert [(r.key, r.new_g) for r in meta.revisions] == [("heshmati2023", 0.4)]
     assert changes.revised == () and meta.not_revisions == ()
     assert "- **Trials:** 480 → 480: 1 [added](#trials-added), 1 [removed](#trials-removed), 0 retracted, " \
-           "0 [revised](#trials-revised); 1 [renamed](#trials-renamed)" in summary(markdown)
+           "0 with a [revised record](#trials-revised) (data/studies.csv or references.bib); " \
+           "1 [renamed](#trials-renamed)" in summary(markdown)
     assert "In the trials of both versions, 1 [revised](#effect-sizes-revised), 0 [recoded]" in summary(markdown)
 
 
@@ -133,8 +134,11 @@ def test_a_held_out_update_gives_the_right_drivers(held_out):
     # Psychodynamic therapy moved by the added trial and the corrected one; interpersonal therapy by the removed one.
     dyn = lines["Psychotherapy: psychodynamic therapy"]
     assert [(d["change"], d["label"]) for d in _DRIVER.finditer(dyn["rest"])] == [
-        ("added", "Heldout, 2025"), ("revised", "Heshmati, 2023")]
-    assert "1 added, g " in dyn["rest"] and "1 revised, g " in dyn["rest"]  # each kind undone at once
+        ("added", "Heldout, 2025"), ("effect changed", "Heshmati, 2023")]
+    # Each kind undone at once, named for what it counts: a trial whose effect changed is not a trial
+    # "revised" (the Trials line's count of trials whose record changed: none here).
+    assert "1 added, g " in dyn["rest"] and "1 trial whose effect changed, g " in dyn["rest"]
+    assert "revised" not in dyn["rest"]
     ipt = lines["Psychotherapy: interpersonal psychotherapy"]
     assert [(d["change"], d["label"]) for d in _DRIVER.finditer(ipt["rest"])] == [("removed", "Sloane, 1985")]
     assert "Fonagy" not in dyn["rest"]  # a renamed trial is no change of the estimate
@@ -157,6 +161,29 @@ def test_a_held_out_update_gives_the_right_drivers(held_out):
                                                      pooling.fixed(expected["tau2"], 2)), (name, driver[0])
             checked += 1
     assert checked >= 4
+
+
+def conclusion_summary(published: dict, new: dict, old_words: str, new_words: str) -> str:
+    """The summary's Conclusions line when the Conclusion's first paragraph of *new* says *new_words*
+    where it said *old_words*."""
+    edited = copy.deepcopy(new)
+    first = next(p for p in edited["paragraphs"] if p["section"] == "Conclusion")
+    assert old_words in first["text"]
+    first["text"] = first["text"].replace(old_words, new_words)
+    kind = kinds.get("meta-analysis")
+    markdown = report_markdown(kind.compare(published, edited), TEMPLATES, kind.changes_template)
+    return next(line for line in summary(markdown).splitlines() if line.startswith("- **Conclusions:**"))
+
+
+def test_the_summary_sees_a_conclusion_paragraph_reworded_outside_the_statements(held_out):
+    """A ranking that names another psychotherapy (the Conclusion's first paragraph, no statement) is a
+    rewording the summary states; a paragraph whose numbers alone changed is not."""
+    published, new, _, _ = held_out
+    line = conclusion_summary(published, new, "followed by third-wave therapy", "followed by behavioural activation therapy")
+    assert line.endswith("Outside the statements, the Conclusion reads differently in paragraph 1 (reworded): its own "
+                         "words changed, not only its numbers ([changed paragraphs](#changed-paragraphs)).")
+    line = conclusion_summary(published, new, "(259 trials)", "(260 trials)")
+    assert "Outside the statements" not in line
 
 
 # --- the worked example, against the releases' data.csv ---------------------------------------

@@ -89,12 +89,19 @@ class PooledChange:
     new: dict | None
 
 
+# The change of a trial of both versions whose combined effect in an analysis changed (a driver's kind): not
+# "revised", the word of the trials whose record changed (Changes.revised), which a summary counts too.
+EFFECT_CHANGED = "effect changed"
+
+
 @dataclass(frozen=True)
 class Driver:
     """A change that moved a pooled estimate: *change* is "added" (a new trial), "removed" (a trial no
     longer included), "recoded in" / "recoded out" (a trial of both versions whose comparisons entered or
-    left this analysis by a change of code), "revised" (its effect sizes in this analysis changed) or, for
-    a group, the same words for every change of that kind (*count* changes). *old_g* and *new_g* are the
+    left this analysis by a change of code), "effect changed" (a trial of both versions whose combined
+    effect in this analysis changed: its effect sizes there were revised, added, removed or recoded; not
+    the trials *revised* of :class:`~livingreview.compare.Changes`, whose record changed) or, for a group,
+    the same words for every change of that kind (*count* changes). *old_g* and *new_g* are the
     trial's own effect in this analysis (its comparisons combined; None where it had none); *g* and
     *tau2* the pooled estimate of the new version with this change undone."""
 
@@ -169,6 +176,7 @@ class MetaChanges:
     new_fields: tuple[str, ...] = ()
     drivers: dict | None = None
     not_revisions: tuple[NotRevision, ...] = ()
+    conclusion_text: tuple = ()
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -534,7 +542,7 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
     effect differs, or that contributes to one version only, is a change:
     *added* (a new trial), *removed* (no longer included), *recoded in* or
     *recoded out* (in both versions, in this analysis in one: its comparisons'
-    codes changed) or *revised* (its effect in this analysis changed). A
+    codes changed) or *effect changed* (its effect in this analysis changed). A
     change's contribution is the new estimate with that change undone (its
     old effect put back, or its new one taken out), pooled again with
     :func:`livingreview.pooling.pool`; every kind of change is also undone at
@@ -556,7 +564,7 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
     for key in sorted(set(old) | set(new)):
         if key in old and key in new:
             if old[key] != new[key]:
-                kinds[key] = "revised"
+                kinds[key] = EFFECT_CHANGED
         elif key in new:
             kinds[key] = "added" if key not in included_before else "recoded in"
         else:
@@ -572,7 +580,7 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
                       after[0] if after else None, pooled[0], pooled[1])
 
     groups = []
-    for change in ("added", "removed", "recoded in", "recoded out", "revised"):
+    for change in ("added", "removed", "recoded in", "recoded out", EFFECT_CHANGED):
         members = [k for k, c in kinds.items() if c == change]
         if members:
             found = driver(change, "", len(members), _undone(new, old, members))
@@ -660,6 +668,34 @@ def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
     return tuple(changes)
 
 
+def _words_beyond(text: str, statements: list[str]) -> str:
+    """*text* with the *statements* it prints taken out and every number masked: what an author's words
+    say beyond the numbers the data fills in."""
+    text = " ".join(text.split())
+    for statement in statements:
+        text = text.replace(" ".join(statement.split()), "")
+    return " ".join(_NUMBER.sub("#", text).split())
+
+
+def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple:
+    """The Conclusion's paragraphs (:class:`~livingreview.compare.ParagraphChange`) whose words changed
+    beyond their numbers, outside the conclusion statements (which :func:`statement_changes` reports): a
+    ranking that names another psychotherapy, a sentence of the template reworded, a paragraph added or
+    removed. The summary counts them beside the statements, so "no statement was reworded" never hides
+    a Conclusion that reads differently."""
+    before = [c["text"] for c in old.get("conclusions", [])]
+    after = [c["text"] for c in new.get("conclusions", [])]
+    found = []
+    for paragraph in changes.paragraphs:
+        if paragraph.section != "Conclusion" or paragraph.kind == "cites":
+            continue
+        was = " ".join(s.text for s in paragraph.segments if s.op != "insert")
+        now = " ".join(s.text for s in paragraph.segments if s.op != "delete")
+        if paragraph.kind in ("added", "removed") or _words_beyond(was, before) != _words_beyond(now, after):
+            found.append(paragraph)
+    return tuple(found)
+
+
 FLOW_COUNTS = (("database.hits", "records identified in databases"),
                ("additional.records", "records from other sources"),
                ("records.screened", "records screened"),
@@ -718,6 +754,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         new_fields=new_fields,
         drivers=pooled_drivers(baseline, snapshot, renamed),
         not_revisions=others,
+        conclusion_text=conclusion_rewordings(changes, baseline, snapshot),
     )
     return without_renamed(changes, renamed), meta
 
