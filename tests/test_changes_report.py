@@ -25,7 +25,7 @@ from livingreview.stages.changes import report_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 METAPSY = ROOT / "examples" / "metapsy-depression"
-TEMPLATES = [str(METAPSY / "templates"), str(ROOT / "templates")]
+TEMPLATES = [str(METAPSY / "templates"), str(ROOT / "templates" / "kinds" / "meta-analysis"), str(ROOT / "templates")]
 
 
 def analysis_names() -> dict[str, tuple[str, str]]:

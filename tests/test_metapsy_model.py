@@ -11,7 +11,9 @@ from livingreview import kinds, meta_analysis
 from livingreview.templates import Templates
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = [ROOT / "examples" / "metapsy-depression" / "templates", ROOT / "templates"]
+# The Metapsy review's own templates, then the meta-analysis kind's defaults, then the shared ones.
+TEMPLATES = [ROOT / "examples" / "metapsy-depression" / "templates", ROOT / "templates" / "kinds" / "meta-analysis",
+             ROOT / "templates"]
 
 
 def study(key: str, n: float | None, year: int = 2020) -> dict:
@@ -109,5 +111,5 @@ def test_the_count_filter_escapes_its_noun_once():
 
 
 def test_the_metapsy_templates_define_no_count_macro():
-    for path in (ROOT / "examples" / "metapsy-depression" / "templates" / "sections").glob("*.j2"):
+    for path in [*TEMPLATES[0].glob("sections/*.j2"), *TEMPLATES[1].glob("sections/*.j2")]:
         assert not re.search(r"\{%-?\s*macro\s+count\b", path.read_text(encoding="utf-8")), path.name

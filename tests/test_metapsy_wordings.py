@@ -171,3 +171,72 @@ def test_the_ranking_in_the_conclusion_is_table_ones(rendered):
     conclusion = text.split("# Conclusion")[1]
     assert f"{top} is the most common of the named control conditions ({count} trials, against {controls[1][1]} with " \
            f"{controls[1][0]})" in conclusion
+
+
+# --- what an editor found reading the release (each checked at the sections or figures stage) ----------------
+
+def test_the_tables_are_numbered_in_the_order_they_appear(rendered):
+    """Tables 1 to 4 stand in the order of their numbers (Table 3, the sensitivity analyses, came before
+    Tables 1 and 2); every format is converted from this Markdown in its order."""
+    for name, text in rendered.items():
+        numbers = [int(n) for n in re.findall(r"^: Table (\d+)\.", text, re.MULTILINE)]
+        assert numbers == sorted(numbers), name
+    assert re.findall(r"^: Table (\d+)\.", rendered["as committed"], re.MULTILINE) == ["1", "2", "3", "4"]
+
+
+def forest(tmp_path) -> str:
+    """The forest plot of the committed release's synthesis.csv, drawn by the figures stage."""
+    from livingreview.stages import figures
+
+    figures.forest_plot(synthesis=str(REVIEW / "output" / "synthesis.csv"), out=str(tmp_path / "forest.svg"),
+                        picture=str(tmp_path / "forest.png"), log=str(tmp_path / "log"))
+    return (tmp_path / "forest.svg").read_text(encoding="utf-8")
+
+
+def test_the_forest_plot_names_effect_sizes_as_the_tables_and_text_do(tmp_path):
+    """One term: the sensitivity analyses' rows and the note under the plot say "effect size", as Table 3
+    ("The largest effect size of each trial") and the Methods do, not "effect"."""
+    svg = forest(tmp_path)
+    assert "Largest effect size per trial" in svg and "Smallest effect size per trial" in svg
+    assert "Largest effect per trial" not in svg and "Smallest effect per trial" not in svg
+    assert "its effect sizes combined (correlation 0.5), or its largest or smallest effect size." in svg
+
+
+def test_the_control_conditions_are_in_one_stated_order_in_the_text_tables_and_forest_plot(rendered, tmp_path):
+    """Table 2, Table 4, the Results' paragraphs and the forest plot list the control conditions in one
+    order, the one the Results and the captions state: by number of trials (Table 2's), then by name."""
+    text = rendered["as committed"]
+    trials = {row.split(" | ")[0].removeprefix("| Control: ").lower(): int(row.split(" | ")[1])
+              for row in text.splitlines() if row.startswith("| Control: ")}
+    table_two = list(trials)
+    assert table_two == sorted(trials, key=lambda label: (-trials[label], label)) and len(table_two) == 3
+    table_four = [label for label in (row.split(" | ")[0].removeprefix("| ").lower()
+                                      for row in text.split(": Table 4.")[1].splitlines()) if label in trials]
+    assert table_four == table_two
+    paragraphs = re.findall(r"^\*\*Control arm: ([^*]+)\.\*\*", text, re.MULTILINE)
+    assert paragraphs == table_two
+    assert "by number of trials, as Table 2 counts them (most first, then by name)" in text
+    assert "each by number of trials (most first, then by name)" in text and "Rows in the order of Table 2." in text
+    svg = forest(tmp_path)
+    places = [svg.index(f"{label[0].upper()}{label[1:]}: g = ") for label in table_two]
+    assert places == sorted(places)
+
+
+def release_files_named(text: str) -> set[str]:
+    """The file names (``synthesis.csv``, ``evidence.json``, ``prisma-checklist.md``) *text* names."""
+    return set(re.findall(r"\b[a-z][a-z_-]*\.(?:csv|json|md|svg)\b", text))
+
+
+def test_the_checklist_cites_only_files_the_release_contains(base):
+    """PRISMA item 19 cited comparisons.csv, a file of the review's data that the release does not contain:
+    every file the checklist names (the kind's default and the Metapsy review's own) is a release file."""
+    data, results = base
+    names = KIND.section_context(data, results)
+    release = set(KIND.all_release_files())
+    defaults = [ROOT / "templates" / KIND.default_templates, ROOT / "templates"]
+    for folders in (template_folders(REVIEW / "templates", kind_defaults=KIND.default_templates), defaults):
+        checklist = Templates([str(f) for f in folders]).render("sections/checklist.md.j2", **names)
+        named = release_files_named(checklist)
+        assert "evidence.json" in named and named <= release, named - release
+        item = next(line for line in checklist.splitlines() if line.startswith("| 19 |"))
+        assert "the release's evidence.json" in item

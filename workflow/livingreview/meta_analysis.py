@@ -292,18 +292,24 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     return rows
 
 
+def by_trials(trials, label: str) -> tuple:
+    """The one order of the control conditions (and of the psychotherapies) wherever the article lists
+    them, text, tables and forest plot: by number of trials, most first, then by name. *trials* is the
+    synthesis's ``k`` (Table 2's count) where the analysis was pooled."""
+    return (-int(float(trials)), str(label).casefold())
+
+
 def pooled_context(table: dict[tuple[str, str], dict[str, str]]) -> dict:
     """The pooled effects as the section templates receive them, numbers as the text prints them
     (:func:`livingreview.guards.text_numbers`) from the synthesis table's rows: ``overall``, ``control``
     and ``therapy`` (code -> row), and ``rows`` (every analysis in the order of Table 2: overall, then the
-    control conditions and the psychotherapies in the code book's order). Each row has its ``analysis``,
+    control conditions and the psychotherapies, each :func:`by_trials`). Each row has its ``analysis``,
     ``code``, ``label`` and numbers."""
     pooled: dict = {"control": {}, "therapy": {}, "overall": None, "rows": []}
     for analysis, known in analysis_labels().items():
-        for code, label in known.items():
-            row = table.get((analysis, code))
-            if row is None:
-                continue
+        present = [(code, label) for code, label in known.items() if (analysis, code) in table]
+        for code, label in sorted(present, key=lambda item: by_trials(table[(analysis, item[0])]["k"], item[1])):
+            row = table[(analysis, code)]
             shown = dict(guards.text_numbers(row), analysis=analysis, code=code, label=label)
             pooled["rows"].append(shown)
             if analysis == "overall":
@@ -334,9 +340,16 @@ def robustness_context(table) -> dict:
                         "subgroups": row["subgroups"], "significant": float(row["p"]) < 0.05}
                  for name, row in getattr(table, "subgroups", {}).items()}
     labels_by_analysis = analysis_labels()
+    analyses = list(labels_by_analysis)
+
+    def label_of(row: dict) -> str:
+        return labels_by_analysis[row["analysis"]].get(row["level"], row["level"])
+
     findings = []
-    for row in getattr(table, "findings", []):
-        label = labels_by_analysis[row["analysis"]].get(row["level"], row["level"])
+    # In the order of Table 2: the overall effect, then each analysis's levels by number of trials, then name.
+    for row in sorted(getattr(table, "findings", []),
+                      key=lambda r: (analyses.index(r["analysis"]), *by_trials(r["k"], label_of(r)))):
+        label = label_of(row)
         downgrades = [(certainty.DOMAIN_NAMES[d], row[d].removeprefix("serious: ")) for d in certainty.DOMAINS
                       if row[d].startswith("serious")]
         findings.append(dict(guards.text_numbers(row), analysis=row["analysis"], code=row["level"], label=label,
@@ -382,8 +395,9 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
 
     def groups(column: str, code_labels: dict, other: str, name: str, other_labels: dict) -> list[dict]:
         """One group per code of *column* that has effect sizes (see :func:`_group`), with the counts of the
-        other side (*other*, under *name*) and of the formats; by falling number of trials (Table 1's count),
-        then of effect sizes, then code: a ranking in the text is Table 1's."""
+        other side (*other*, under *name*) and of the formats; in the order of Tables 2 and 4 (:func:`by_trials`:
+        by number of trials as Table 2 counts them where the group was pooled, else its own count, then by
+        name): a ranking in the text is the tables'."""
         found = []
         for code in code_labels:
             members = [c for c in comparisons if c[column] == code]
@@ -393,7 +407,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             group[name] = _counted((c[other] for c in members), other_labels)
             group["formats"] = _counted((c["format"] for c in members), format_labels)
             found.append(group)
-        return sorted(found, key=lambda g: (-g["k"], -g["effect_sizes"], g["code"]))
+        analysis = {"psychotherapy": "therapy"}.get(column, column)
+        return sorted(found, key=lambda g: by_trials(table.get((analysis, g["code"]), g)["k"], g["label"]))
 
     years = [s["year"] for s in studies]
     database = evidence["database"]

@@ -131,15 +131,17 @@ def count(n) -> str:
 
 # --- the forest plot ------------------------------------------------------------------------
 
-# The sensitivity analyses as the forest plot labels them.
+# The sensitivity analyses as the forest plot labels them: shorter than Table 3's labels
+# (livingreview.meta_analysis.SENSITIVITY_LABELS), in its words ("effect size", one comparison's g).
 FOREST_SENSITIVITY = {"low-rob": "Low risk of bias", "outliers-removed": "Outliers removed",
-                      "largest": "Largest effect per trial", "smallest": "Smallest effect per trial"}
+                      "largest": "Largest effect size per trial", "smallest": "Smallest effect size per trial"}
 
 
 def forest_rows(table: dict[tuple[str, str], dict[str, str]]) -> list[dict]:
     """The rows of the forest plot in order: the overall estimate, a heading and each control condition, a
-    heading and each psychotherapy (the code book's order), a heading and each sensitivity analysis of the
-    overall effect, with their numbers as the text prints them."""
+    heading and each psychotherapy (in the order of Table 2: :func:`livingreview.meta_analysis.by_trials`),
+    a heading and each sensitivity analysis of the overall effect, with their numbers as the text prints
+    them."""
     pooled = pooled_context(table)
     rows = [dict(pooled["overall"], kind="estimate", label="All trials")] if pooled["overall"] else []
     for analysis, heading in (("control", "By control condition"), ("therapy", "By psychotherapy")):
@@ -222,7 +224,8 @@ def draw_forest(rows: list[dict]):
                   else INK, linewidth=0)
     sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
     _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its "
-          "effects combined (correlation 0.5)" + (", or its largest or smallest." if sensitivity else "."), 6.5,
+          "effect sizes combined (correlation 0.5)" + (", or its largest or smallest effect size." if sensitivity
+                                                       else "."), 6.5,
           color=MUTED, transform=figure.transFigure)
     return figure
 
