@@ -343,6 +343,7 @@ def robustness_context(table) -> dict:
     analyses = list(labels_by_analysis)
 
     def label_of(row: dict) -> str:
+        """The label of a summary-of-findings row's level (its code when the code book has none)."""
         return labels_by_analysis[row["analysis"]].get(row["level"], row["level"])
 
     findings = []
