@@ -34,7 +34,7 @@ from livingreview.stages.release import file_record
 NOT_INPUTS = (".ci/", ".gitignore", "Makefile", "README.md", "pytest.ini", "requirements.in", "ruff.toml", "tests/",
               "output/", "examples/", "workflow/livingreview/starters/", "docs/", "mkdocs.yml",
               "templates/references/apa.csl", "templates/references/vancouver.csl", "templates/references/README.md",
-              "templates/changes/meta-analysis.md.j2",
+              "templates/changes/meta-analysis.md.j2", "templates/kinds/",  # the meta-analysis kind's
               "templates/pdf/fonts/README.md", "templates/pdf/fonts/OFL.txt")
 TOOLS = {"python", "snakemake", "pandoc", "typst", "jinja", "bibtexparser", "pandas", "pypandoc"}
 # The seed review's release (a narrative review: with its figure).
