@@ -304,6 +304,11 @@ def test_figures_are_release_files_inline_in_the_page_drawn_in_the_pdf_and_refer
     assert "401 from version 1.0.0 (12 renamed), 79 new" in flow
     text = "".join(page.extract_text() for page in PdfReader(output / "review.pdf").pages)
     assert "Figure 1. PRISMA 2020 flow diagram" in text and "Figure 2. Pooled effects" in text
+    # The tables stand in the order of their numbers in every format made from the Markdown (the page, the PDF).
+    captions = ("Table 1. Characteristics", "Table 2. Pooled", "Table 3. Sensitivity", "Table 4. Summary")
+    for document in (markdown, html, text):
+        places = [document.index(caption) for caption in captions]
+        assert places == sorted(places)
 
 
 FIGURE_SCRIPT = """
