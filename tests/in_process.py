@@ -54,10 +54,10 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         style_file = style if is_csl_style(style) else template(f"references/{style}.csl")
         article.assemble(evidence=str(build / "evidence.json"),
                          sections=[str(build / "sections" / f"{s}.md") for s in kind.sections], templates=folders,
-                         style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
-                                                                 "markdown": template("pandoc/markdown.yaml")},
-                         out=str(build / "review.md"), ast=str(build / "review.json"),
-                         citeproc=str(build / "citeproc"), log=str(build / "log"))
+                         style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml")},
+                         ast=str(build / "review.json"), citeproc=str(build / "citeproc"), log=str(build / "log"))
+        article.markdown(ast=str(build / "review.json"), cited=str(build / "citeproc" / "article.md"),
+                         defaults=template("pandoc/markdown.yaml"), out=str(build / "review.md"), log=str(build / "log"))
         if not formats_too:
             return
         figures.design_map(evidence=str(build / "evidence.json"), out=str(build / "figures" / "designs.svg"),
