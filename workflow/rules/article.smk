@@ -23,11 +23,13 @@ rule article:
         code=stage_code("article"),
         templates=TEMPLATES,
         style=CFG["reference_style"],
+        # Citeproc's work, kept across builds (livingreview.citeproc_cache); not an output, which Snakemake deletes.
+        cache=f"{BUILD}/cache/citeproc",
     run:
         article.assemble(evidence=input.evidence, sections=input.sections, templates=params.templates,
                          style=input.style, name=params.style,
                          defaults={"citeproc": input.citeproc_defaults}, ast=output.ast, citeproc=output.citeproc,
-                         log=log[0])
+                         cache=params.cache, log=log[0])
 
 
 rule markdown:

@@ -28,17 +28,17 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
+from .. import citeproc_cache
 from ..citeproc import (
     BIBLIOGRAPHY,
     citations,
     citations_joined,
     entry_texts,
-    formatted_article,
     formatted_citations,
     markdown_lines,
     reference_blocks,
 )
-from ..csl import is_csl_style, missing_fields, others_name, references_metadata
+from ..csl import csl_references, is_csl_style, missing_fields, others_name
 from ..errors import ConfigError, TemplateError, combined
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
@@ -165,7 +165,7 @@ def check_bibliography(tree: dict, style: str) -> None:
 
 @stage
 def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, name: str,
-             defaults: dict[str, str], ast: str, citeproc: str, log: str) -> None:
+             defaults: dict[str, str], ast: str, citeproc: str, log: str, cache: str | None = None) -> None:
     """Sections (in document order) -> the article formatted by pandoc's citeproc: its syntax tree
     (*ast*, ``review.json``), which every format reads; review.md is written from it by :func:`markdown`.
 
@@ -173,7 +173,9 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     style, whose titles are printed as the bibliography has them, or a CSL file, which gets them in
     sentence case as CSL expects); the folder *citeproc* holds what pandoc's citeproc reads (the cited
     article, the entries as CSL items, the options); *defaults* are the pandoc defaults files
-    ``citeproc`` (and ``common``, which it names).
+    ``citeproc`` (and ``common``, which it names). With a *cache* folder (``build/cache/citeproc``), an
+    article whose citations citeproc formatted before gets them from there (:mod:`livingreview.citeproc_cache`),
+    the same tree, byte for byte.
     """
     data = read_json(evidence)
     # Each section by its name (the file's stem: build/sections/<name>.md), in the order given: the review's
@@ -196,11 +198,10 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
             raise combined(problems, "fix the entries listed above, then build again")
     folder = Path(citeproc)
     folder.mkdir(parents=True, exist_ok=True)
-    cited, references = folder / "article.md", folder / "references.yaml"
+    cited = folder / "article.md"
     write_atomic(cited, article)
-    write_atomic(references, references_metadata(entries, in_sentence_case=is_csl_style(name),
-                                                 others=others_name(style)))
-    tree = formatted_article(str(cited), style, str(references), [defaults["citeproc"]], str(folder / "options.yaml"))
+    references = csl_references(entries, in_sentence_case=is_csl_style(name), others=others_name(style))
+    tree = citeproc_cache.formatted_article(str(cited), style, references, [defaults["citeproc"]], str(folder), cache)
     check_citations(article, tree)
     check_bibliography(tree, style)
     write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
