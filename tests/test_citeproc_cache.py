@@ -83,6 +83,7 @@ def check_reuse(review: Path, style: str, tmp_path: Path, monkeypatch, cache: Pa
         patch.setattr(citeproc_cache.citeproc, "formatted_article", no_citeproc)
         reused = assemble(review, sections, style, tmp_path / "reused.json", cache)
     assert reused == without
+    assert (tmp_path / "log").read_text(encoding="utf-8").endswith("citeproc's work reused from the cache\n")
     for name in ("article.md", "references.yaml"):
         assert (tmp_path / "citeproc-reused" / name).read_bytes() == (tmp_path / "citeproc-without" / name).read_bytes()
     return reused
@@ -131,8 +132,10 @@ def formatted(tmp_path: Path, style: str, text: str, name: str, cache: Path | No
     (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
     folder = tmp_path / name
     folder.mkdir()
-    return citeproc_cache.formatted_article(str(tmp_path / f"{name}.md"), style, REFERENCES,
-                                            [str(TEMPLATES / "pandoc" / "citeproc.yaml")], str(folder), cache)
+    tree, reused = citeproc_cache.formatted_article(str(tmp_path / f"{name}.md"), style, REFERENCES,
+                                                    [str(TEMPLATES / "pandoc" / "citeproc.yaml")], str(folder), cache)
+    assert reused == (name == "reused")
+    return tree
 
 
 @pytest.mark.parametrize("style", ["superscript", "in-text"])

@@ -183,13 +183,14 @@ def spliced(plain: dict, scan: Scan, entry: dict) -> dict:
 
 
 def formatted_article(cited: str, style: str, references: dict, defaults: list[str], folder: str,
-                      cache: str | None) -> dict:
+                      cache: str | None) -> tuple[dict, bool]:
     """:func:`livingreview.citeproc.formatted_article` of the *cited* article with the CSL *style* and the
     CSL items *references* (``{"references": [...]}``), whose metadata file (``references.yaml``) and
     options (``options.yaml``) are written into *folder*; *defaults* are the pandoc defaults files
     (``pandoc/citeproc.yaml``, which names ``common.yaml`` beside it). With a *cache* folder, an article
     whose citations citeproc formatted before is given them from there (see the module's text); else
-    citeproc runs, and its work is stored when the cache can serve it again.
+    citeproc runs, and its work is stored when the cache can serve it again. Returns the tree, and whether
+    it came from the cache.
 
     Whether the cache holds the article is known once it is read without citeproc; when the cache is
     empty (a first build), citeproc runs at once and that reading beside it, in a thread."""
@@ -209,7 +210,7 @@ def formatted_article(cited: str, style: str, references: dict, defaults: list[s
         if entry is not None:
             write_atomic(metadata_path, entry["metadata"])
             pandoc.write_options(options_path, options)
-            return spliced(plain, scan, entry)
+            return spliced(plain, scan, entry), True
     metadata = metadata_file(references)
     write_atomic(metadata_path, metadata)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -223,7 +224,7 @@ def formatted_article(cited: str, style: str, references: dict, defaults: list[s
             entry = entry_of(tree, metadata)
             if spliced(plain, scan, entry) == tree:  # what is stored gives back exactly what citeproc gave
                 store(cache, name, entry)
-    return tree
+    return tree, False
 
 
 # --- pandoc's mvPunct (Text.Pandoc.Citeproc), notes-after-punctuation off -----------------------

@@ -201,11 +201,13 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     cited = folder / "article.md"
     write_atomic(cited, article)
     references = csl_references(entries, in_sentence_case=is_csl_style(name), others=others_name(style))
-    tree = citeproc_cache.formatted_article(str(cited), style, references, [defaults["citeproc"]], str(folder), cache)
+    tree, reused = citeproc_cache.formatted_article(str(cited), style, references, [defaults["citeproc"]], str(folder),
+                                                    cache)
     check_citations(article, tree)
     check_bibliography(tree, style)
     write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
-    write_log(log, f"{len(written)} references cited, style {name} ({style})")
+    write_log(log, f"{len(written)} references cited, style {name} ({style}); "
+                   + ("citeproc's work reused from the cache" if reused else "formatted by pandoc's citeproc"))
 
 
 @stage
