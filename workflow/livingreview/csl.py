@@ -21,10 +21,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import yaml
-
 from .errors import BibliographyError, ConfigError, did_you_mean
-from .files import near_file
+from .files import near_file, pandoc_yaml
 from .markdown import escape_markdown
 from .records import Name, Reference
 
@@ -248,7 +246,7 @@ def csl_references(references: list[Reference], in_sentence_case: bool = True, o
 
 def metadata_file(metadata: dict) -> str:
     """The pandoc metadata file (YAML) of *metadata*."""
-    return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
+    return pandoc_yaml(metadata)
 
 
 def _meta_value(value) -> dict:
