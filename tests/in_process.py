@@ -15,8 +15,14 @@ from pathlib import Path
 from livingreview import config as review_config
 from livingreview import kinds
 from livingreview.csl import is_csl_style
-from livingreview.project import template_folders
-from livingreview.stages import article, evidence, figures, formats, sections
+from livingreview.project import (
+    SMALL_STUDY_EFFECTS,
+    SUBGROUP_DIFFERENCES,
+    SUMMARY_OF_FINDINGS,
+    SYNTHESIS,
+    template_folders,
+)
+from livingreview.stages import article, evidence, figures, formats, sections, synthesis
 from livingreview.templates import template_file
 
 
@@ -30,16 +36,19 @@ def working_directory(path: Path):
         os.chdir(previous)
 
 
-def run_stages(project: Path, overrides: dict | None = None, formats_too: bool = True) -> None:
-    """Check the config, then run evidence, sections, article, and (with *formats_too*) the figure, html,
-    pdf, docx and jats in *project* (its own config and templates, the shared templates of this checkout); raise
-    what a stage raises. The files are written under the project's build folder."""
+def run_stages(project: Path, overrides: dict | None = None, formats_too: bool = True,
+               pipeline: Path | None = None) -> None:
+    """Check the config, then run evidence, synthesis (a meta-analysis), sections, article, and (with
+    *formats_too*) the figure, html, pdf, docx and jats in review folder *project* (its own config and
+    templates, the shared templates of the *pipeline*, by default the project itself); raise what a stage
+    raises. The files are written under the project's build folder."""
+    pipeline = pipeline or project
     with working_directory(project):
         config = review_config.read_file() | (overrides or {})
-        config = review_config.check(config, pipeline=project)
+        config = review_config.check(config, pipeline=pipeline)
         build = Path(config["build_dir"])
         kind = kinds.get(config["kind"])
-        folders = [str(folder) for folder in template_folders(config["templates"], shared=project / "templates",
+        folders = [str(folder) for folder in template_folders(config["templates"], shared=pipeline / "templates",
                                                               kind_defaults=kind.default_templates)]
 
         def template(name):
@@ -47,18 +56,25 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
 
         evidence.load(kind=kind, data={key: config[key] for key in kind.all_data_files()},
                       out=str(build / "evidence.json"), log=str(build / "log"))
+        pooled = None
+        if kind.synthesis:  # a meta-analysis: the pooled effects its sections print
+            pooled = str(build / SYNTHESIS)
+            synthesis.pool_effects(evidence=str(build / "evidence.json"), out=pooled,
+                                   small_study=str(build / SMALL_STUDY_EFFECTS),
+                                   subgroups=str(build / SUBGROUP_DIFFERENCES), findings=str(build / SUMMARY_OF_FINDINGS),
+                                   control_event_rate=config["control_event_rate"], log=str(build / "log"))
         for section in kind.sections:
             template(f"sections/{section}.md.j2")
-            sections.render(kind=kind, section=section, evidence=str(build / "evidence.json"), synthesis=None,
+            sections.render(kind=kind, section=section, evidence=str(build / "evidence.json"), synthesis=pooled,
                             templates=folders, out=str(build / "sections" / f"{section}.md"), log=str(build / "log"))
         style = config["reference_style"]
         style_file = style if is_csl_style(style) else template(f"references/{style}.csl")
         article.assemble(evidence=str(build / "evidence.json"),
                          sections=[str(build / "sections" / f"{s}.md") for s in kind.sections], templates=folders,
-                         style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml"),
-                                                                 "markdown": template("pandoc/markdown.yaml")},
-                         out=str(build / "review.md"), ast=str(build / "review.json"),
-                         citeproc=str(build / "citeproc"), log=str(build / "log"))
+                         style=style_file, name=style, defaults={"citeproc": template("pandoc/citeproc.yaml")},
+                         ast=str(build / "review.json"), citeproc=str(build / "citeproc"), log=str(build / "log"))
+        article.markdown(ast=str(build / "review.json"), cited=str(build / "citeproc" / "article.md"),
+                         defaults=template("pandoc/markdown.yaml"), out=str(build / "review.md"), log=str(build / "log"))
         if not formats_too:
             return
         figures.design_map(evidence=str(build / "evidence.json"), out=str(build / "figures" / "designs.svg"),

@@ -95,9 +95,10 @@ def test_data_that_looks_like_a_citation_is_printed_as_text(tmp_path):
                             synthesis=None, templates=templates, out=f"build/sections/{section}.md", log="build/log")
         article.assemble(evidence="build/evidence.json", sections=[f"build/sections/{s}.md" for s in SECTIONS],
                          templates=templates, style="templates/references/seed.csl", name="seed",
-                         defaults={"citeproc": "templates/pandoc/citeproc.yaml",
-                                   "markdown": "templates/pandoc/markdown.yaml"},
-                         out="build/review.md", ast="build/review.json", citeproc="build/citeproc", log="build/log")
+                         defaults={"citeproc": "templates/pandoc/citeproc.yaml"}, ast="build/review.json",
+                         citeproc="build/citeproc", log="build/log")
+        article.markdown(ast="build/review.json", cited="build/citeproc/article.md",
+                         defaults="templates/pandoc/markdown.yaml", out="build/review.md", log="build/log")
     tree = json.loads((build / "review.json").read_text(encoding="utf-8"))
     assert citations(tree) == citations(clean) and cited_keys(tree) == cited_keys(clean)
     shown = pandoc.plain([inline for block in numbered_article(tree)["blocks"] if block["t"] == "Para"

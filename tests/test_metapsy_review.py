@@ -411,3 +411,13 @@ def test_the_worked_example_from_a_fresh_clone_reproduces_the_committed_update(t
                  "figures/funnel.svg", "review.md"):
         assert (folder / "output" / name).read_bytes() == (ROOT / NAME / "output" / name).read_bytes(), name
     assert os.path.getsize(folder / "output" / "changes.html") > 0
+
+
+def test_an_effect_size_edit_reuses_citeproc_and_gives_the_same_bytes(metapsy_built, tmp_path, monkeypatch):
+    """The build left citeproc's work in build/cache/citeproc/; the article of an edited section is served from
+    it (citeproc not run), the same bytes as citeproc makes without it (livingreview.citeproc_cache)."""
+    from test_citeproc_cache import check_reuse
+
+    review = metapsy_built / NAME
+    cache = shutil.copytree(review / "build" / "cache" / "citeproc", tmp_path / "cache")
+    check_reuse(review, "seed", tmp_path, monkeypatch, cache=cache)

@@ -276,5 +276,5 @@ def test_dry_run_lists_only_the_jobs_a_conclusion_template_edit_affects(project)
         template.write("{# an edit #}\n")
     jobs = dry_run(project)
     # The jobs that hash and publish the release follow any change.
-    assert sorted(jobs) == ["article", "changes", "docx", "html", "jats", "manifest", "pdf", "publish",
+    assert sorted(jobs) == ["article", "changes", "docx", "html", "jats", "manifest", "markdown", "pdf", "publish",
                             "sections[section=conclusion]", "snapshot"]

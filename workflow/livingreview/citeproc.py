@@ -228,15 +228,14 @@ def reference_blocks(tree: dict) -> list[dict]:
 
 def numbered_article(tree: dict) -> dict:
     """A copy of the article's *tree* as the HTML, PDF and Word files show it: each citation its
-    formatted text linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`)."""
+    formatted text linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`).
+    (:func:`_shown` builds the blocks anew: only the metadata is copied as it is.)"""
     targets = anchors(tree)
-    result = copy.deepcopy(tree)
-    index = _bibliography_index(result["blocks"])
-    blocks = _shown(result["blocks"], targets)
+    index = _bibliography_index(tree["blocks"])
+    blocks = _shown(tree["blocks"], targets)
     if index is not None:
         blocks[index:index + 1] = reference_blocks(tree)
-    result["blocks"] = blocks
-    return result
+    return {**tree, "meta": copy.deepcopy(tree["meta"]), "blocks": blocks}
 
 
 def markdown_lines(parts: list[list[dict]], api_version: list[int], defaults: str, label: str) -> list[str]:

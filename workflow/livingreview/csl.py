@@ -21,10 +21,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import yaml
-
 from .errors import BibliographyError, ConfigError, did_you_mean
-from .files import near_file
+from .files import near_file, pandoc_yaml
 from .markdown import escape_markdown
 from .records import Name, Reference
 
@@ -233,13 +231,22 @@ def _escaped(value):
 def references_metadata(references: list[Reference], in_sentence_case: bool = True, others: dict | None = None) -> str:
     """A pandoc metadata file (YAML) holding the CSL items of *references* under ``references:``, in order
     (titles in sentence case unless *in_sentence_case* is false; ``and others`` as the name *others*, see
-    :func:`others_name`), for pandoc's citeproc.
+    :func:`others_name`), for pandoc's citeproc: :func:`metadata_file` of :func:`csl_references`."""
+    return metadata_file(csl_references(references, in_sentence_case, others))
+
+
+def csl_references(references: list[Reference], in_sentence_case: bool = True, others: dict | None = None) -> dict:
+    """The metadata ``{"references": [CSL items]}`` of :func:`references_metadata`.
 
     Pandoc reads metadata values as Markdown: every text is escaped, so
     that it reaches the formatted reference character for character.
     """
-    metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, others)) for ref in references]}
-    return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
+    return {"references": [_escaped(csl_item(ref, in_sentence_case, others)) for ref in references]}
+
+
+def metadata_file(metadata: dict) -> str:
+    """The pandoc metadata file (YAML) of *metadata*."""
+    return pandoc_yaml(metadata)
 
 
 def _meta_value(value) -> dict:

@@ -311,6 +311,16 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise
 
 
+# PyYAML's C emitter (libyaml) when it has one: the same YAML text, some 40 times faster on long strings.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def pandoc_yaml(data) -> str:
+    """*data* as the YAML of a file pandoc reads (a defaults or metadata file): keys sorted, Unicode as it
+    is, no line folded."""
+    return yaml.dump(data, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=True, width=1 << 20)
+
+
 def write_json(path: str | Path, data) -> None:
     """Write *data* as sorted, indented UTF-8 JSON (stable bytes)."""
     write_atomic(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

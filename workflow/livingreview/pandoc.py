@@ -15,10 +15,8 @@ import os
 import re
 from pathlib import Path
 
-import yaml
-
 from .errors import ConversionError
-from .files import write_atomic
+from .files import pandoc_yaml, write_atomic
 from .templates import shown_path
 
 
@@ -60,7 +58,7 @@ def write_defaults(path: str | Path, template: str | Path, variables: dict[str, 
 
 def write_options(path: str | Path, options: dict) -> str:
     """A pandoc defaults file at *path* with *options* (e.g. ``csl``, ``metadata-files``, ``metadata``)."""
-    write_atomic(path, yaml.safe_dump(options, allow_unicode=True, width=1 << 20, sort_keys=True))
+    write_atomic(path, pandoc_yaml(options))
     return str(path)
 
 

@@ -1,5 +1,5 @@
 """Stage ``article``: the article with its citations and references formatted by pandoc's citeproc:
-its syntax tree (``review.json``) and ``review.md``.
+its syntax tree (``review.json``), and ``review.md`` written from it (:func:`markdown`, a rule of its own).
 
 The sections hold pandoc citations (``[@{key}]``, written by the templates'
 ``cite`` filters). The article is rendered with them and with pandoc's
@@ -28,17 +28,17 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
+from .. import citeproc_cache
 from ..citeproc import (
     BIBLIOGRAPHY,
     citations,
     citations_joined,
     entry_texts,
-    formatted_article,
     formatted_citations,
     markdown_lines,
-    numbered_article,
+    reference_blocks,
 )
-from ..csl import is_csl_style, missing_fields, others_name, references_metadata
+from ..csl import csl_references, is_csl_style, missing_fields, others_name
 from ..errors import ConfigError, TemplateError, combined
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
@@ -126,10 +126,23 @@ def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
     placeholder) with each citation replaced by the Markdown of its formatted text in *tree* (the
     article as citeproc formatted it) and the placeholder by the reference list.
 
-    The citations of the text and the ``Cite`` nodes of the tree are the same, in the same order; a
-    citation the templates wrote by hand (not with ``cite``/``with_citation``) breaks that and is a
-    :class:`TemplateError`."""
-    shown = numbered_article(tree)
+    The citations of the text and the ``Cite`` nodes of the tree are the same, in the same order
+    (:func:`check_citations`)."""
+    check_citations(cited, tree)
+    formatted = formatted_citations(tree)
+    entries = reference_blocks(tree)
+    pieces = markdown_lines(formatted + [entry["c"][1][0]["c"] for entry in entries], tree["pandoc-api-version"],
+                             defaults, label)
+    article = _with_citations(cited, pieces[:len(formatted)], citations_joined(tree))
+    references = reference_list([(entry["c"][0][0], text) for entry, text in zip(entries, pieces[len(formatted):],
+                                                                                   strict=True)])
+    return article.replace(str(BIBLIOGRAPHY), references)
+
+
+def check_citations(cited: str, tree: dict) -> None:
+    """A :class:`TemplateError` unless the citations of the *cited* article (its text) are those of its
+    syntax tree (``Cite`` nodes), in the same order: a citation the templates wrote by hand (not with
+    ``cite``/``with_citation``) breaks that, and review.md could not be written from the tree."""
     written = written_citations(cited)
     cited_in_tree = citations(tree)
     if written != cited_in_tree:
@@ -137,14 +150,6 @@ def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
                             f"{len(written)} were written by the filters cite and with_citation",
                             "cite only with {{ text | with_citation(study) }} or {{ cite(study) }}, never by "
                             "writing [@key] in a template")
-    formatted = formatted_citations(tree)
-    entries = [block for block in shown["blocks"] if block["t"] == "Div" and "reference" in block["c"][0][1]]
-    pieces = markdown_lines(formatted + [entry["c"][1][0]["c"] for entry in entries], tree["pandoc-api-version"],
-                             defaults, label)
-    article = _with_citations(cited, pieces[:len(formatted)], citations_joined(tree))
-    references = reference_list([(entry["c"][0][0], text) for entry, text in zip(entries, pieces[len(formatted):],
-                                                                                   strict=True)])
-    return article.replace(str(BIBLIOGRAPHY), references)
 
 
 def check_bibliography(tree: dict, style: str) -> None:
@@ -160,15 +165,17 @@ def check_bibliography(tree: dict, style: str) -> None:
 
 @stage
 def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, name: str,
-             defaults: dict[str, str], out: str, ast: str, citeproc: str, log: str) -> None:
+             defaults: dict[str, str], ast: str, citeproc: str, log: str, cache: str | None = None) -> None:
     """Sections (in document order) -> the article formatted by pandoc's citeproc: its syntax tree
-    (*ast*, ``review.json``) and review.md (*out*).
+    (*ast*, ``review.json``), which every format reads; review.md is written from it by :func:`markdown`.
 
     *style* is the CSL file of the reference style *name* (config key ``reference_style``: a built-in
     style, whose titles are printed as the bibliography has them, or a CSL file, which gets them in
     sentence case as CSL expects); the folder *citeproc* holds what pandoc's citeproc reads (the cited
     article, the entries as CSL items, the options); *defaults* are the pandoc defaults files
-    ``citeproc`` and ``markdown``.
+    ``citeproc`` (and ``common``, which it names). With a *cache* folder (``build/cache/citeproc``), an
+    article whose citations citeproc formatted before gets them from there (:mod:`livingreview.citeproc_cache`),
+    the same tree, byte for byte.
     """
     data = read_json(evidence)
     # Each section by its name (the file's stem: build/sections/<name>.md), in the order given: the review's
@@ -191,12 +198,27 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
             raise combined(problems, "fix the entries listed above, then build again")
     folder = Path(citeproc)
     folder.mkdir(parents=True, exist_ok=True)
-    cited, references = folder / "article.md", folder / "references.yaml"
+    cited = folder / "article.md"
     write_atomic(cited, article)
-    write_atomic(references, references_metadata(entries, in_sentence_case=is_csl_style(name),
-                                                 others=others_name(style)))
-    tree = formatted_article(str(cited), style, str(references), [defaults["citeproc"]], str(folder / "options.yaml"))
+    references = csl_references(entries, in_sentence_case=is_csl_style(name), others=others_name(style))
+    tree, reused = citeproc_cache.formatted_article(str(cited), style, references, [defaults["citeproc"]], str(folder),
+                                                    cache)
+    check_citations(article, tree)
     check_bibliography(tree, style)
     write_atomic(ast, json.dumps(tree, ensure_ascii=False, sort_keys=True))
-    write_atomic(out, markdown_article(article, tree, defaults["markdown"], str(cited)).strip() + "\n")
-    write_log(log, f"{len(written)} references cited, style {name} ({style})")
+    write_log(log, f"{len(written)} references cited, style {name} ({style}); "
+                   + ("citeproc's work reused from the cache" if reused else "formatted by pandoc's citeproc"))
+
+
+@stage
+def markdown(*, ast: str, cited: str, defaults: str, out: str, log: str) -> None:
+    """The syntax tree *ast* (``review.json``) and the *cited* article it was read from (Markdown with
+    pandoc citations, ``citeproc/article.md``) -> ``review.md`` (*out*), see :func:`markdown_article`;
+    *defaults* is the pandoc defaults file ``markdown``.
+
+    A rule of its own, after :func:`assemble`: the HTML, PDF and JATS files read the syntax tree only,
+    so they need not wait for it (nor does the preview, which builds the HTML only)."""
+    tree = read_json(ast)
+    article = Path(cited).read_text(encoding="utf-8")
+    write_atomic(out, markdown_article(article, tree, defaults, cited).strip() + "\n")
+    write_log(log, f"review.md written from {ast}")
