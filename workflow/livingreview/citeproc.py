@@ -230,13 +230,11 @@ def numbered_article(tree: dict) -> dict:
     """A copy of the article's *tree* as the HTML, PDF and Word files show it: each citation its
     formatted text linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`)."""
     targets = anchors(tree)
-    result = copy.deepcopy(tree)
-    index = _bibliography_index(result["blocks"])
-    blocks = _shown(result["blocks"], targets)
+    index = _bibliography_index(tree["blocks"])
+    blocks = _shown(tree["blocks"], targets)  # new lists and dicts throughout: no copy of the tree is needed
     if index is not None:
         blocks[index:index + 1] = reference_blocks(tree)
-    result["blocks"] = blocks
-    return result
+    return {**tree, "meta": copy.deepcopy(tree["meta"]), "blocks": blocks}
 
 
 def markdown_lines(parts: list[list[dict]], api_version: list[int], defaults: str, label: str) -> list[str]:
