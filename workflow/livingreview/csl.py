@@ -21,10 +21,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import yaml
-
 from .errors import BibliographyError, ConfigError, did_you_mean
-from .files import near_file
+from .files import near_file, yaml_text
 from .markdown import escape_markdown
 from .records import Name, Reference
 
@@ -239,7 +237,7 @@ def references_metadata(references: list[Reference], in_sentence_case: bool = Tr
     that it reaches the formatted reference character for character.
     """
     metadata = {"references": [_escaped(csl_item(ref, in_sentence_case, others)) for ref in references]}
-    return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, width=1 << 20)
+    return yaml_text(metadata)
 
 
 def _meta_value(value) -> dict:
