@@ -36,7 +36,7 @@ from ..citeproc import (
     formatted_article,
     formatted_citations,
     markdown_lines,
-    numbered_article,
+    reference_blocks,
 )
 from ..csl import is_csl_style, missing_fields, others_name, references_metadata
 from ..errors import ConfigError, TemplateError, combined
@@ -129,7 +129,6 @@ def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
     The citations of the text and the ``Cite`` nodes of the tree are the same, in the same order; a
     citation the templates wrote by hand (not with ``cite``/``with_citation``) breaks that and is a
     :class:`TemplateError`."""
-    shown = numbered_article(tree)
     written = written_citations(cited)
     cited_in_tree = citations(tree)
     if written != cited_in_tree:
@@ -138,7 +137,7 @@ def markdown_article(cited: str, tree: dict, defaults: str, label: str) -> str:
                             "cite only with {{ text | with_citation(study) }} or {{ cite(study) }}, never by "
                             "writing [@key] in a template")
     formatted = formatted_citations(tree)
-    entries = [block for block in shown["blocks"] if block["t"] == "Div" and "reference" in block["c"][0][1]]
+    entries = reference_blocks(tree)  # the reference list as numbered_article shows it
     pieces = markdown_lines(formatted + [entry["c"][1][0]["c"] for entry in entries], tree["pandoc-api-version"],
                              defaults, label)
     article = _with_citations(cited, pieces[:len(formatted)], citations_joined(tree))
