@@ -1,0 +1,81 @@
+"""Memory bounded at scale (issue 24): the format jobs' shared resource, Typst in its own process, the PDF's
+citation links as config pdf_citation_links says, the scale benchmark's report."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, run_snakemake
+from livingreview.commands.bench_scale import format_report
+from livingreview.errors import ConversionError
+from livingreview.stages import formats
+
+FORMAT_RULES = ("html", "pdf", "docx", "jats")
+
+
+def test_the_format_jobs_each_ask_for_one_article_copy_and_the_profile_allows_two(built_project):
+    dry = run_snakemake(built_project, "-n", "--forceall")
+    assert dry.returncode == 0, dry.stderr
+    jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", dry.stdout + dry.stderr, re.MULTILINE)
+    asking = sorted(rule for rule, resources in jobs if "article_copies=1" in resources)
+    assert asking == sorted(FORMAT_RULES)
+    profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8"))
+    assert "article_copies=2" in profile["resources"]
+
+
+def test_typst_compiles_in_a_process_of_its_own(tmp_path, monkeypatch):
+    source = tmp_path / "doc.typ"
+    source.write_text('#set document(title: "T")\n#set text(lang: "en")\n= Title\nHello.\n', encoding="utf-8")
+    commands = []
+    real_run = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda command, **kw: commands.append(command) or real_run(command, **kw))
+    formats.compile_typst(str(source), str(tmp_path / "doc.pdf"), [], 0, str(tmp_path / "template.typ"))
+    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+    assert [command[:2] for command in commands] == [[sys.executable, "-c"]]
+
+
+def test_a_typst_error_in_its_process_names_the_template_line(tmp_path):
+    template = tmp_path / "template.typ"
+    template.write_text("= Title\n#let broken = (\n", encoding="utf-8")
+    source = tmp_path / "review.typ"
+    source.write_text('#set document(title: "T")\n= Title\n#let broken = (\n', encoding="utf-8")
+    with pytest.raises(ConversionError) as caught:
+        formats.compile_typst(str(source), str(tmp_path / "review.pdf"), [], 0, str(template))
+    assert "Typst cannot compile the PDF" in str(caught.value)
+    assert caught.value.line == 2  # the template's line, found from the diagnostic of the other process
+    assert not (tmp_path / "review.pdf").exists()
+
+
+@pytest.mark.parametrize(("links", "linked"), [(True, True), (False, False), (5, False), (1000, True)])
+def test_the_pdf_links_its_citations_as_config_pdf_citation_links_says(built_project, tmp_path, links, linked):
+    build = tmp_path / "build"  # Typst reads the figures under the folder of review.typ only
+    shutil.copytree(built_project / "build", build)
+    templates = built_project / "templates"
+    typst = build / "review.typ"
+    formats.pdf(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
+                defaults=str(templates / "pandoc" / "typst.yaml"), template=str(templates / "pdf" / "template.typ"),
+                fonts=[str(templates / "pdf" / "fonts")], figures=str(build / "release"),
+                variables=str(tmp_path / "typst.yaml"), typst=str(typst), out=str(tmp_path / "review.pdf"),
+                log=str(tmp_path / "pdf.log"), links=links)
+    text = typst.read_text(encoding="utf-8")
+    assert ("#link(<ref-" in text) is linked
+    assert "<ref-1>" in text  # the reference list keeps its anchors
+    assert (tmp_path / "review.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_scale_report_shows_time_cpu_and_memory():
+    report = format_report({1000: {"cold build": (10.0, 2**30, 18.5)}, 2000: {"cold build": (20.0, 2**31, 37.0)}})
+    assert "CPU (tree)" in report.splitlines()[0]
+    assert re.search(r"1000  cold build\s+10.00s\s+18.50s\s+1024 MiB", report)
+    assert "time grows as N^1.00" in report
+
+
+def test_the_config_schema_documents_pdf_citation_links():
+    schema = yaml.safe_load((Path(ROOT) / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))
+    assert schema["properties"]["pdf_citation_links"]["default"] == 1000
