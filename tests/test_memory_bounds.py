@@ -16,17 +16,27 @@ from livingreview.commands.bench_scale import format_report
 from livingreview.errors import ConversionError
 from livingreview.stages import formats
 
-FORMAT_RULES = ("html", "pdf", "docx", "jats")
+ARTICLE_JOBS = ("docx", "html", "jats", "pdf", "snapshot")
 
 
-def test_the_format_jobs_each_ask_for_one_article_copy_and_the_profile_allows_two(built_project):
-    dry = run_snakemake(built_project, "-n", "--forceall")
+def article_copies(project: Path) -> dict[str, str]:
+    """What each job that holds the whole article asks of the resource article_copies (snakemake -n)."""
+    dry = run_snakemake(project, "-n", "--forcerun", *ARTICLE_JOBS)
     assert dry.returncode == 0, dry.stderr
-    jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", dry.stdout + dry.stderr, re.MULTILINE)
-    asking = sorted(rule for rule, resources in jobs if "article_copies=1" in resources)
-    assert asking == sorted(FORMAT_RULES)
+    jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: .*article_copies=(\w+)", dry.stdout + dry.stderr,
+                      re.MULTILINE)
+    return dict(sorted(jobs))
+
+
+def test_jobs_holding_the_article_run_two_at_once_and_a_large_article_alone(project, built_project):
     profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8"))
     assert "article_copies=2" in profile["resources"]
+    # The build's files, newer than the sources: only the forced jobs would run.
+    shutil.copytree(built_project / "build", project / "build", copy_function=shutil.copy)
+    assert article_copies(project) == dict.fromkeys(ARTICLE_JOBS, "1")
+    ast = project / "build" / "review.json"
+    ast.write_text(ast.read_text(encoding="utf-8") + " " * (8 * 2**20), encoding="utf-8")  # > 8 MiB: large
+    assert article_copies(project) == dict.fromkeys(ARTICLE_JOBS, "2")
 
 
 def test_typst_compiles_in_a_process_of_its_own(tmp_path, monkeypatch):

@@ -7,10 +7,22 @@ by the pandoc filter pandoc/figures.lua, and embedded in the Word file.
 
 Each job holds the whole article while pandoc writes it (pandoc takes some 30
 bytes of memory per byte of review.json: 0.4 GB at 2,000 studies); the
-resource article_copies (limit in profiles/default/config.yaml) bounds how
-many run at once."""
+resource article_copies (limit in profiles/default/config.yaml: 2) bounds how
+many run at once: two side by side, or one alone when the article is large
+(see article_copies below)."""
 
 from livingreview.stages import formats  # noqa: E402
+
+# A syntax tree larger than this (about 1,100 studies of the seed's kind) is a large article.
+LARGE_ARTICLE_BYTES = 8 * 2**20
+
+
+def article_copies(wildcards, input):
+    """How much of the resource article_copies a job that holds the whole article asks for: 1, so that two
+    run side by side, or, for a large article (a syntax tree of more than LARGE_ARTICLE_BYTES), 2, the
+    profile's whole limit, so that it runs alone (Snakemake evaluates this once review.json exists)."""
+    return 2 if os.path.getsize(input.ast) > LARGE_ARTICLE_BYTES else 1
+
 
 
 rule html:
@@ -30,7 +42,7 @@ rule html:
     log:
         f"{BUILD}/logs/html.log",
     resources:
-        article_copies=1,
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
     run:
@@ -57,7 +69,7 @@ rule pdf:
     log:
         f"{BUILD}/logs/pdf.log",
     resources:
-        article_copies=1,
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
@@ -84,7 +96,7 @@ rule docx:
     log:
         f"{BUILD}/logs/docx.log",
     resources:
-        article_copies=1,
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
         line_numbers=CFG["docx_line_numbers"],
@@ -109,7 +121,7 @@ rule jats:
     log:
         f"{BUILD}/logs/jats.log",
     resources:
-        article_copies=1,
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
     run:
