@@ -50,6 +50,17 @@ def test_typst_compiles_in_a_process_of_its_own(tmp_path, monkeypatch):
     assert [command[:2] for command in commands] == [[sys.executable, "-c"]]
 
 
+def test_where_python_may_not_start_itself_typst_compiles_in_the_build(tmp_path, monkeypatch):
+    source = tmp_path / "doc.typ"
+    source.write_text('#set document(title: "T")\n#set text(lang: "en")\n= Title\nHello.\n', encoding="utf-8")
+
+    def denied(command, **kw):
+        raise PermissionError(13, "Permission denied", command[0])
+    monkeypatch.setattr(subprocess, "run", denied)
+    formats.compile_typst(str(source), str(tmp_path / "doc.pdf"), [], 0, str(tmp_path / "template.typ"))
+    assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_a_typst_error_in_its_process_names_the_template_line(tmp_path):
     template = tmp_path / "template.typ"
     template.write_text("= Title\n#let broken = (\n", encoding="utf-8")

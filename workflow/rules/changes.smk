@@ -18,7 +18,7 @@ rule snapshot:
     log:
         f"{BUILD}/logs/snapshot.log",
     resources:
-        article_copies=article_copies,  # it holds the whole article too (rules/formats.smk)
+        article_copies=article_copies,  # it holds the whole article too (rules/common.smk)
     params:
         code=stage_code("changes"),
     run:

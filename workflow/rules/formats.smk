@@ -3,26 +3,9 @@ Typst), as a Word file and as JATS XML (livingreview.stages.formats), each
 written from the article's syntax tree (rule article: formatted by pandoc's
 citeproc, its citations Cite nodes that name their keys). The figures,
 referenced from review.md, are put inline into the page and drawn into the PDF
-by the pandoc filter pandoc/figures.lua, and embedded in the Word file.
-
-Each job holds the whole article while pandoc writes it (pandoc takes some 30
-bytes of memory per byte of review.json: 0.4 GB at 2,000 studies); the
-resource article_copies (limit in profiles/default/config.yaml: 2) bounds how
-many run at once: two side by side, or one alone when the article is large
-(see article_copies below)."""
+by the pandoc filter pandoc/figures.lua, and embedded in the Word file."""
 
 from livingreview.stages import formats  # noqa: E402
-
-# A syntax tree larger than this (about 1,100 studies of the seed's kind) is a large article.
-LARGE_ARTICLE_BYTES = 8 * 2**20
-
-
-def article_copies(wildcards, input):
-    """How much of the resource article_copies a job that holds the whole article asks for: 1, so that two
-    run side by side, or, for a large article (a syntax tree of more than LARGE_ARTICLE_BYTES), 2, the
-    profile's whole limit, so that it runs alone (Snakemake evaluates this once review.json exists)."""
-    return 2 if os.path.getsize(input.ast) > LARGE_ARTICLE_BYTES else 1
-
 
 
 rule html:

@@ -188,7 +188,9 @@ def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int
 
     Typst runs in a Python process of its own (the typst package ships no command line): the memory it
     takes to lay out a long article (gigabytes at thousands of references) is returned when that
-    process ends, and the build's own process, which runs the other jobs, does not grow with it.
+    process ends, and the build's own process, which runs the other jobs, does not grow with it. Where
+    this Python may not start itself again (a sandbox that denies it, as for a user who may not read
+    the interpreter's real folder), Typst compiles in the build's process instead.
     """
     import json
     import subprocess
@@ -196,7 +198,11 @@ def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int
 
     fonts = [folder for folder in font_dirs if Path(folder).is_dir()]
     arguments = json.dumps([source, str(Path(source).resolve().parent), fonts, timestamp, PDF_STANDARDS])
-    run = subprocess.run([sys.executable, "-c", _TYPST_PROGRAM, arguments], capture_output=True, check=False)
+    try:
+        run = subprocess.run([sys.executable, "-c", _TYPST_PROGRAM, arguments], capture_output=True, check=False)
+    except OSError:
+        write_atomic(target, _compile_here(source, fonts, timestamp, template))
+        return
     if run.returncode != 0:
         try:
             failure = json.loads(run.stderr.decode("utf-8"))
@@ -205,6 +211,18 @@ def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int
                        or f"the Typst process ended with status {run.returncode}"}
         raise typst_error(failure["diagnostic"], failure["message"], source, template)
     write_atomic(target, run.stdout)
+
+
+def _compile_here(source: str, fonts: list[str], timestamp: int, template: str) -> bytes:
+    """The PDF of the Typst file *source*, compiled in this process as :data:`_TYPST_PROGRAM` does."""
+    import typst
+
+    try:
+        return typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
+                             ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
+    except Exception as exc:  # typst raises its own TypstError types
+        raise typst_error(str(getattr(exc, "diagnostic", "") or ""), str(getattr(exc, "message", "") or exc), source,
+                          template) from None
 
 
 _TYPST_PLACE = re.compile(r"┌─ .*?:(\d+):(\d+)")
