@@ -10,8 +10,8 @@ package is rewritten instead: its members in a fixed order
 publication date and stored uncompressed (compressed bytes would depend on
 the zlib library of the machine), and the document dated by that day too.
 
-Before that, :func:`with_numbering` may add line numbers and page numbers
-(config ``docx_line_numbers``, ``docx_page_numbers``), which pandoc's Word
+On the way, line numbers and page numbers may be added (:func:`with_numbering`;
+config ``docx_line_numbers``, ``docx_page_numbers``), which pandoc's Word
 writer cannot make without a reference document.
 """
 
@@ -41,13 +41,18 @@ def dated_core_properties(xml: bytes, when: dt.datetime) -> bytes:
     return dated
 
 
-def deterministic_docx(data: bytes, when: dt.datetime) -> bytes:
-    """The DOCX package *data* rewritten so that its bytes depend on its contents and *when* only."""
+def deterministic_docx(data: bytes, when: dt.datetime, line_numbers: bool = False, page_numbers: bool = False) -> bytes:
+    """The DOCX package *data* rewritten so that its bytes depend on its contents and *when* only, with
+    line and page numbers as :func:`with_numbering` adds them.
+
+    One member at a time is read, changed and written: besides *data* and the result, only the document's
+    part is held twice (as pandoc wrote it and numbered), never the whole package."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    changed = numbering_changes(source.read, line_numbers, page_numbers)
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as package:
-        for name in member_order(source.namelist()):
-            content = source.read(name)
+        for name in member_order(list(dict.fromkeys([*source.namelist(), *changed]))):
+            content = changed.pop(name) if name in changed else source.read(name)
             if name == CORE_PROPERTIES:
                 content = dated_core_properties(content, when)
             info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
@@ -55,6 +60,7 @@ def deterministic_docx(data: bytes, when: dt.datetime) -> bytes:
             info.create_system = 3  # Unix, whatever the machine
             info.external_attr = 0o644 << 16
             package.writestr(info, content)
+            del content
     return target.getvalue()
 
 
@@ -83,29 +89,39 @@ def with_numbering(data: bytes, line_numbers: bool, page_numbers: bool) -> bytes
     if not (line_numbers or page_numbers):
         return data
     source = zipfile.ZipFile(io.BytesIO(data))
-    members = {name: source.read(name) for name in source.namelist()}
-    document = members[DOCUMENT]
+    changed = numbering_changes(source.read, line_numbers, page_numbers)
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as package:
+        for name in dict.fromkeys([*source.namelist(), *changed]):
+            package.writestr(name, changed[name] if name in changed else source.read(name))
+    return target.getvalue()
+
+
+def numbering_changes(read, line_numbers: bool, page_numbers: bool) -> dict[str, bytes]:
+    """The members of a DOCX package that line numbers and/or page numbers change or add (see
+    :func:`with_numbering`), by name; *read* returns a member of the package as pandoc wrote it."""
+    if not (line_numbers or page_numbers):
+        return {}
+    document = read(DOCUMENT)
     start = document.rindex(b"<w:sectPr")
     opening_end = document.index(b">", start) + 1
     end = document.index(b"</w:sectPr>", start)
     section = document[opening_end:end]
+    changed = {}
     if page_numbers:
         section = f'<w:footerReference w:type="default" r:id="{FOOTER_ID}"/>'.encode("ascii") + section
-        members[FOOTER] = FOOTER_XML
-        members[RELATIONSHIPS] = members[RELATIONSHIPS].replace(
+        changed[RELATIONSHIPS] = read(RELATIONSHIPS).replace(
             b"</Relationships>", f'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
             f'relationships/footer" Id="{FOOTER_ID}" Target="{FOOTER.removeprefix("word/")}" /></Relationships>'
             .encode("ascii"))
-        members[CONTENT_TYPES] = members[CONTENT_TYPES].replace(
+        changed[CONTENT_TYPES] = read(CONTENT_TYPES).replace(
             b"</Types>", f'<Override PartName="/{FOOTER}" ContentType="application/vnd.openxmlformats-officedocument.'
             'wordprocessingml.footer+xml" /></Types>'.encode("ascii"))
     if line_numbers:
         later = _AFTER_LINE_NUMBERS.search(section)
         at = later.start() if later else len(section)
         section = section[:at] + LINE_NUMBERS + section[at:]
-    members[DOCUMENT] = document[:opening_end] + section + document[end:]
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as package:
-        for name, content in members.items():
-            package.writestr(name, content)
-    return target.getvalue()
+    changed[DOCUMENT] = document[:opening_end] + section + document[end:]
+    if page_numbers:
+        changed[FOOTER] = FOOTER_XML
+    return changed

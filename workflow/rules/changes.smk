@@ -17,6 +17,8 @@ rule snapshot:
         staged(project.SNAPSHOT),
     log:
         f"{BUILD}/logs/snapshot.log",
+    resources:
+        article_copies=article_copies,  # it holds the whole article too (rules/common.smk)
     params:
         code=stage_code("changes"),
     run:

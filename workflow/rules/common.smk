@@ -113,3 +113,17 @@ onerror:
               file=sys.stderr)
     else:
         print(f"livingreview: build failed; {OUTPUT}/ was left unchanged", file=sys.stderr)
+
+
+# The jobs that hold the whole article (rules html, pdf, docx, jats and snapshot; pandoc takes some 30
+# bytes of memory per byte of review.json, 0.4 GB at 2,000 studies) ask for the resource article_copies,
+# whose limit profiles/default/config.yaml sets to 2. A syntax tree larger than this (about 1,100 studies
+# of the seed's kind) is a large article.
+LARGE_ARTICLE_BYTES = 8 * 2**20
+
+
+def article_copies(wildcards, input):
+    """How much of the resource article_copies a job that holds the whole article asks for: 1, so that two
+    run side by side, or, for a large article (a syntax tree of more than LARGE_ARTICLE_BYTES), 2, the
+    profile's whole limit, so that it runs alone (Snakemake evaluates this once review.json exists)."""
+    return 2 if os.path.getsize(input.ast) > LARGE_ARTICLE_BYTES else 1

@@ -24,6 +24,8 @@ rule html:
         variables=f"{BUILD}/pandoc/html.yaml",
     log:
         f"{BUILD}/logs/html.log",
+    resources:
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
     run:
@@ -49,13 +51,16 @@ rule pdf:
         variables=f"{BUILD}/pandoc/typst.yaml",
     log:
         f"{BUILD}/logs/pdf.log",
+    resources:
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
         fonts=[f"{folder}/pdf/fonts" for folder in TEMPLATES],
+        links=CFG["pdf_citation_links"],
     run:
         formats.pdf(ast=input.ast, evidence=input.evidence, defaults=input.defaults,
                     template=input.template, fonts=params.fonts, figures=RELEASE, variables=output.variables,
-                    typst=output.typst, out=output.pdf, log=log[0])
+                    typst=output.typst, out=output.pdf, log=log[0], links=params.links)
 
 
 rule docx:
@@ -73,6 +78,8 @@ rule docx:
         variables=f"{BUILD}/pandoc/docx.yaml",
     log:
         f"{BUILD}/logs/docx.log",
+    resources:
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
         line_numbers=CFG["docx_line_numbers"],
@@ -96,6 +103,8 @@ rule jats:
         variables=f"{BUILD}/pandoc/jats.yaml",
     log:
         f"{BUILD}/logs/jats.log",
+    resources:
+        article_copies=article_copies,
     params:
         code=stage_code("formats"),
     run:

@@ -5,15 +5,18 @@ For each size N, a temporary copy of the project gets N synthetic studies
 spread over the seed review's themes) and is built as an author builds it,
 with ``make review``: cold (no ``build/``, no Snakemake metadata), then with
 nothing to do, then after one finding was edited. For each, the wall-clock
-time and the peak memory of the whole process tree (the build and every
-pandoc it starts, sampled every 50 ms with psutil) are printed, and, between
-two sizes, how time grows (the exponent k of time ~ N^k).
+time, the CPU time of the whole process tree (user and system, which a
+shared machine changes less than the wall-clock time) and its peak memory
+(the build and every pandoc and Typst it starts, sampled every 50 ms with
+psutil) are printed, and, between two sizes, how time grows (the exponent k
+of time ~ N^k).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -66,8 +69,16 @@ class PeakMemory:
         return self.peak
 
 
-def measured(command: list[str], cwd: Path, env: dict) -> tuple[float, int]:
-    """Seconds and peak tree memory (bytes) of *command*; raises :class:`BenchmarkError` when it fails."""
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children that ended, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(command: list[str], cwd: Path, env: dict) -> tuple[float, int, float]:
+    """Seconds, peak tree memory (bytes) and CPU seconds of the tree of *command*; raises
+    :class:`BenchmarkError` when it fails."""
+    cpu = children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     memory = PeakMemory(process.pid)
@@ -75,14 +86,14 @@ def measured(command: list[str], cwd: Path, env: dict) -> tuple[float, int]:
     elapsed, peak = time.perf_counter() - start, memory.stop()
     if process.returncode != 0:
         raise BenchmarkError(f"`{' '.join(command)}` failed:\n{out}{err}")
-    return elapsed, peak
+    return elapsed, peak, children_cpu() - cpu
 
 
-def run(root: Path, sizes: list[int]) -> dict[int, dict[str, tuple[float, int]]]:
+def run(root: Path, sizes: list[int]) -> dict[int, dict[str, tuple[float, int, float]]]:
     """Time and memory of each scenario at each size."""
     venv = Path(sys.executable).parent.parent
     make = ["make", "--no-print-directory", "review", f"VENV={venv}", "INSTALL="]
-    results: dict[int, dict[str, tuple[float, int]]] = {}
+    results: dict[int, dict[str, tuple[float, int, float]]] = {}
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="livingreview-scale-") as tmp:
             project = Path(tmp) / "project"
@@ -100,12 +111,12 @@ def run(root: Path, sizes: list[int]) -> dict[int, dict[str, tuple[float, int]]]
     return results
 
 
-def format_report(results: dict[int, dict[str, tuple[float, int]]]) -> str:
-    """A table of times and peak memory, and the growth of the cold build between sizes."""
-    lines = [f"{'studies':>8}  {'scenario':<20}{'time':>9}{'peak memory (tree)':>22}"]
+def format_report(results: dict[int, dict[str, tuple[float, int, float]]]) -> str:
+    """A table of times, CPU times and peak memory, and the growth of the cold build between sizes."""
+    lines = [f"{'studies':>8}  {'scenario':<20}{'time':>9}{'CPU (tree)':>12}{'peak memory (tree)':>22}"]
     for n, scenarios in results.items():
-        for name, (seconds, peak) in scenarios.items():
-            lines.append(f"{n:>8}  {name:<20}{seconds:>8.2f}s{peak / 2**20:>18.0f} MiB")
+        for name, (seconds, peak, cpu) in scenarios.items():
+            lines.append(f"{n:>8}  {name:<20}{seconds:>8.2f}s{cpu:>11.2f}s{peak / 2**20:>18.0f} MiB")
     sizes = sorted(results)
     for small, large in zip(sizes, sizes[1:], strict=False):
         t_small, t_large = results[small]["cold build"][0], results[large]["cold build"][0]

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
-from ..citeproc import citation_keys, numbered_article, reference_keys
+from ..citeproc import ENTRY_PREFIX, citation_keys, numbered_article, reference_keys
 from ..csl import first_and_last_page, references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
@@ -32,7 +32,7 @@ from ..jats import article_parts, figure_alternative, finish, front, with_biblio
 from ..names import full_name
 from ..records import Name, Reference
 from ..templates import shown_path
-from ..wordfile import deterministic_docx, with_numbering
+from ..wordfile import deterministic_docx
 from . import stage
 
 
@@ -96,21 +96,43 @@ def typst_string(text: str) -> str:
 LONG_CITATION = 12
 
 
-def breakable_citations(tree: dict) -> dict:
-    """The article's syntax *tree* with a zero-width space after each comma of the formatted text of its
-    long citations (``Cite`` nodes citing :data:`LONG_CITATION` entries or more: "[5,8,10-16,21,...]",
-    a review citing hundreds of studies), so that the PDF may break the line there; any other comma
-    ("47,241", prose) is left alone."""
+def citation_links(setting: bool | int, references: int) -> bool:
+    """Whether the PDF's citations link to the reference list of *references* entries (config
+    ``pdf_citation_links``: true, false, or the largest number of entries with links)."""
+    return setting if isinstance(setting, bool) else references <= setting
+
+
+def pdf_citations(tree: dict, links: bool = True) -> dict:
+    """The article's syntax *tree* with its citations made for the PDF: a zero-width space after each comma
+    of the formatted text of its long citations (``Cite`` nodes citing :data:`LONG_CITATION` entries or
+    more: "[5,8,10-16,21,...]", a review citing hundreds of studies), so that the PDF may break the line
+    there (any other comma, "47,241" or prose, is left alone); without *links*, each citation's links to
+    the reference list replaced by their text."""
     def walk(node):
-        """*node* (any part of the tree) with its long citations made breakable."""
+        """*node* (any part of the tree) with its citations made for the PDF."""
         if isinstance(node, list):
             return [walk(item) for item in node]
         if not isinstance(node, dict):
             return node
-        if node.get("t") == "Cite" and len(citation_keys(node)) >= LONG_CITATION:
-            return {"t": "Cite", "c": [node["c"][0], [_breakable(inline) for inline in node["c"][1]]]}
+        if node.get("t") == "Cite":
+            inlines = node["c"][1] if links else _unlinked(node["c"][1])
+            if len(citation_keys(node)) >= LONG_CITATION:
+                inlines = [_breakable(inline) for inline in inlines]
+            return {"t": "Cite", "c": [node["c"][0], inlines]}
         return {key: walk(value) for key, value in node.items()}
     return walk(tree)
+
+
+def _unlinked(inlines: list[dict]) -> list[dict]:
+    """A citation's *inlines* with each link to an entry of the reference list (``#ref-...``) replaced by
+    its text."""
+    out = []
+    for inline in inlines:
+        if inline.get("t") == "Link" and inline["c"][2][0].startswith("#" + ENTRY_PREFIX):
+            out += _unlinked(inline["c"][1])
+        else:
+            out.append(inline)
+    return out
 
 
 def _breakable(inline: dict) -> dict:
@@ -142,19 +164,65 @@ def publication_timestamp(review: dict) -> int:
 PDF_STANDARDS = ["ua-1"]
 
 
+# What the Typst process runs: compile the file named by its argument (a JSON list: the source, the root
+# folder, the font folders, the timestamp, the PDF standards) and write the PDF to its standard output, or a
+# failure (diagnostic and message, as the typst package's errors carry them) to its standard error as JSON.
+_TYPST_PROGRAM = """
+import json, sys
+import typst
+source, root, fonts, timestamp, standards = json.loads(sys.argv[1])
+try:
+    pdf = typst.compile(source, root=root, font_paths=fonts, ignore_system_fonts=True, timestamp=timestamp,
+                        pdf_standards=standards)
+except Exception as exc:
+    json.dump({"diagnostic": str(getattr(exc, "diagnostic", "") or ""),
+               "message": str(getattr(exc, "message", "") or exc)}, sys.stderr)
+    sys.exit(1)
+sys.stdout.buffer.write(pdf)
+"""
+
+
 def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int, template: str) -> None:
     """Compile a Typst file to a tagged PDF/UA-1 file (:data:`PDF_STANDARDS`) with only the fonts of the
-    typst package and of *font_dirs*."""
-    import typst
+    typst package and of *font_dirs*.
+
+    Typst runs in a Python process of its own (the typst package ships no command line): the memory it
+    takes to lay out a long article (gigabytes at thousands of references) is returned when that
+    process ends, and the build's own process, which runs the other jobs, does not grow with it. Where
+    this Python may not start itself again (a sandbox that denies it, as for a user who may not read
+    the interpreter's real folder), Typst compiles in the build's process instead.
+    """
+    import json
+    import subprocess
+    import sys
 
     fonts = [folder for folder in font_dirs if Path(folder).is_dir()]
+    arguments = json.dumps([source, str(Path(source).resolve().parent), fonts, timestamp, PDF_STANDARDS])
     try:
-        pdf = typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
-                            ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
+        run = subprocess.run([sys.executable, "-c", _TYPST_PROGRAM, arguments], capture_output=True, check=False)
+    except OSError:
+        write_atomic(target, _compile_here(source, fonts, timestamp, template))
+        return
+    if run.returncode != 0:
+        try:
+            failure = json.loads(run.stderr.decode("utf-8"))
+        except ValueError:
+            failure = {"diagnostic": "", "message": run.stderr.decode("utf-8", "replace").strip()
+                       or f"the Typst process ended with status {run.returncode}"}
+        raise typst_error(failure["diagnostic"], failure["message"], source, template)
+    write_atomic(target, run.stdout)
+
+
+def _compile_here(source: str, fonts: list[str], timestamp: int, template: str) -> bytes:
+    """The PDF of the Typst file *source*, compiled in this process as :data:`_TYPST_PROGRAM` does."""
+    import typst
+
+    try:
+        return typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
+                             ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
     except Exception as exc:  # typst raises its own TypstError types
-        raise typst_error(getattr(exc, "diagnostic", ""), getattr(exc, "message", str(exc)), source,
+        raise typst_error(str(getattr(exc, "diagnostic", "") or ""), str(getattr(exc, "message", "") or exc), source,
                           template) from None
-    write_atomic(target, pdf)
 
 
 _TYPST_PLACE = re.compile(r"┌─ .*?:(\d+):(\d+)")
@@ -216,24 +284,30 @@ def html(*, ast: str, evidence: str, defaults: str, template: str, figures: str,
     meta = citation_meta_tags(data["review"], cited_references(data, tree))
     pandoc.write_defaults(variables, template, html_variables(data["review"], meta)
                           | {"figure-folder": figure_folder(figures)})
-    write_atomic(out, pandoc.write_ast(numbered_article(tree), "html5", [defaults, variables], ast))
+    del data, meta
+    document = pandoc.ast_text(numbered_article(tree))
+    del tree  # pandoc gets the article's only copy (see pandoc.ast_text)
+    write_atomic(out, pandoc.write_ast(document, "html5", [defaults, variables], ast))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
 @stage
 def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[str], figures: str, variables: str,
-        typst: str, out: str, log: str) -> None:
+        typst: str, out: str, log: str, links: bool | int = True) -> None:
     """The article's syntax tree -> review.typ (pandoc, *defaults*: ``pandoc/typst.yaml``; *template*:
     ``pdf/template.typ``; shown as the journal does, :func:`numbered_article`, long citations made
-    breakable, :func:`breakable_citations`) ->
-    review.pdf (Typst, with the fonts of *fonts* folders and the figures of the staged release, folder
-    *figures*)."""
+    breakable and linked to the reference list as *links* says, :func:`pdf_citations` and
+    :func:`citation_links`) -> review.pdf (Typst, in a process of its own, with the fonts of *fonts*
+    folders and the figures of the staged release, folder *figures*)."""
     review = read_json(evidence)["review"]
     pandoc.write_defaults(variables, template, pdf_variables(review)
                           | {"figure-folder": figure_folder(figures, str(Path(typst).parent)),
                              "figure-files": figure_folder(figures)})
-    tree = numbered_article(breakable_citations(read_json(ast)))
-    write_atomic(typst, pandoc.write_ast(tree, "typst", [defaults, variables], ast))
+    tree = read_json(ast)
+    document = pandoc.ast_text(numbered_article(pdf_citations(tree, citation_links(links, len(reference_keys(tree))))))
+    del tree  # pandoc gets the article's only copy (see pandoc.ast_text)
+    write_atomic(typst, pandoc.write_ast(document, "typst", [defaults, variables], ast))
+    del document
     compile_typst(typst, out, fonts, publication_timestamp(review), template)
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
 
@@ -290,10 +364,12 @@ def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str
     pandoc.write_options(variables, {"metadata": docx_metadata(review),
                                      "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
                                                        "."]})
-    tree = with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures))
-    data = pandoc.write_ast(tree, "docx", [defaults, variables], ast, to_bytes=True)
-    data = with_numbering(data, line_numbers=line_numbers, page_numbers=page_numbers)
-    write_atomic(out, deterministic_docx(data, publication_time(review)))
+    # Only the JSON text of the article is kept for pandoc (see pandoc.ast_text).
+    document = pandoc.ast_text(with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures)))
+    data = pandoc.write_ast(document, "docx", [defaults, variables], ast, to_bytes=True)
+    del document
+    write_atomic(out, deterministic_docx(data, publication_time(review), line_numbers=line_numbers,
+                                         page_numbers=page_numbers))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
 
@@ -325,9 +401,13 @@ def jats(*, ast: str, evidence: str, defaults: str, template: str, figures: str,
     data = read_json(evidence)
     tree, order = with_bibliography(read_json(ast))
     tree["meta"] |= references_meta([Reference.from_dict(data["references"][key]) for key in order])
-    review = data["review"]
+    review, cited_data = data["review"], data_citations(data)
+    del data
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    written = pandoc.write_ast(article_parts(tree), "jats", [defaults, variables], ast)
-    write_atomic(out, finish(written, review, figure_alternatives(figures), data_citations(data)))
+    document = pandoc.ast_text(article_parts(tree))
+    del tree  # pandoc gets the article's only copy (see pandoc.ast_text)
+    written = pandoc.write_ast(document, "jats", [defaults, variables], ast)
+    del document
+    write_atomic(out, finish(written, review, figure_alternatives(figures), cited_data))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}, {len(order)} references")
