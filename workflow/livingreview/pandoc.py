@@ -80,19 +80,29 @@ def convert(source: str | Path, to: str, defaults: list[str | Path], reader: str
         raise pandoc_error(str(exc), str(source), [str(d) for d in defaults]) from None
 
 
+def ast_text(ast: dict) -> str:
+    """The syntax tree *ast* as the JSON text pandoc reads. A stage that has no more use for the tree passes
+    this text to :func:`write_ast` instead, and drops the tree first: while pandoc, which takes some 30
+    bytes per byte of it, holds the article, the stage holds one copy of it, the text."""
+    return json.dumps(ast)
+
+
 def read_ast(source: str | Path, defaults: list[str | Path]) -> dict:
     """Pandoc's syntax tree (its JSON) of the Markdown file *source*, read with the *defaults* files
     (which may run citeproc: then the citations and the bibliography are formatted in the tree)."""
     return json.loads(convert(source, "json", defaults))
 
 
-def write_ast(ast: dict, to: str, defaults: list[str | Path], label: str, *, to_bytes: bool = False) -> str | bytes:
-    """Write the syntax tree *ast* in format *to* with the *defaults* files; *label* names the document in
-    an error (the file the tree was read from). With *to_bytes* (DOCX), the bytes are returned."""
+def write_ast(ast: dict | str, to: str, defaults: list[str | Path], label: str, *,
+              to_bytes: bool = False) -> str | bytes:
+    """Write the syntax tree *ast* (or its JSON text, :func:`ast_text`) in format *to* with the *defaults*
+    files; *label* names the document in an error (the file the tree was read from). With *to_bytes*
+    (DOCX), the bytes are returned."""
     pypandoc = _pypandoc()
     args = [*(f"--defaults={d}" for d in defaults), "--from=json"]  # after the defaults, which may name a reader
+    text = ast if isinstance(ast, str) else ast_text(ast)
     try:
-        return pypandoc.convert_text(json.dumps(ast), to, format="json", extra_args=args, verify_format=False,
+        return pypandoc.convert_text(text, to, format="json", extra_args=args, verify_format=False,
                                      outputfile="-" if to_bytes else None)
     except RuntimeError as exc:
         raise pandoc_error(str(exc), label, [str(d) for d in defaults]) from None
