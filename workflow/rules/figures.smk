@@ -15,20 +15,21 @@ PICTURE_FILES = {name: f"{BUILD}/{Path(path).with_suffix('.png')}" for name, pat
 def figure_inputs(figure):
     """The input files of *figure*'s rule, by the names of its inputs (livingreview.kinds.Figure)."""
     files = {
-        "evidence": f"{BUILD}/evidence.json",
+        # The figure's part of the evidence (livingreview.parts); evidence.json only when the data could not be read.
+        "evidence": parts.figure_part_path(BUILD, figure.name),
         "synthesis": SYNTHESIS_FILES,
         # The previous version, for the boxes of an update; its modification time is not a change
         # (publishing rewrites it), its content follows the version in evidence.json.
         "published": lambda wildcards: [ancient(path) for path in published_snapshot(wildcards)],
     }
-    return {name: files[name] for name in figure.inputs}
+    return {"checked": CHECKED, **{name: files[name] for name in figure.inputs}}
 
 
 def figure_arguments(name, input):
     """The path arguments of figure *name*'s drawing function: one per input it reads, from its rule's
     declared *input* (the published snapshot is None before the first release, when there is none)."""
     published = input.get("published")
-    paths = {"evidence": f"{BUILD}/evidence.json", "synthesis": SYNTHESIS,
+    paths = {"evidence": parts.figure_part_path(BUILD, name), "synthesis": SYNTHESIS,
              "published": published[0] if published else None}
     return {key: paths[key] for key in FIGURES[name].inputs}
 

@@ -9,7 +9,9 @@ from livingreview.stages import sections  # noqa: E402
 rule sections:
     """Render sections/<section>.md.j2 into Markdown whose citations are pandoc citations ([@key])."""
     input:
-        evidence=f"{BUILD}/evidence.json",
+        # The section's part of the evidence (livingreview.parts); evidence.json only when the data could not be read.
+        part=parts.section_part_path(BUILD, "{section}"),
+        checked=CHECKED,
         synthesis=SYNTHESIS_FILES,
         template=section_template,
     output:
@@ -22,7 +24,7 @@ rule sections:
     wildcard_constraints:
         section="|".join(KIND.sections),
     run:
-        sections.render(kind=KIND, section=wildcards.section, evidence=input.evidence, synthesis=SYNTHESIS,
+        sections.render(kind=KIND, section=wildcards.section, evidence=input.part, synthesis=SYNTHESIS,
                         templates=params.templates, out=output[0], log=log[0])
 
 

@@ -99,6 +99,9 @@ class ReviewKind(ABC):
     #: file of the same name, e.g. ``templates/sections/results.md.j2``); None when the shared folder's
     #: own templates are the kind's.
     default_templates: str | None = None
+    #: The study columns :meth:`section_context` itself reads: a section's part of the evidence
+    #: (:mod:`livingreview.parts`) keeps these and the columns its template names; None: the whole evidence.
+    section_columns: tuple[str, ...] | None = None
 
     def all_data_files(self) -> tuple[str, ...]:
         """Every config key naming a data file the kind reads: its own, the review metadata, the bibliography."""
@@ -119,6 +122,11 @@ class ReviewKind(ABC):
         """What the evidence would publish that it should not without the author's consent, each a warning
         at every build (``strict``: an error) naming its fix; none here."""
         return []
+
+    def figure_part(self, figure: str, evidence: dict) -> dict:
+        """What figure *figure* (its name) reads of *evidence*, as the evidence is shaped (its part,
+        :mod:`livingreview.parts`: an edit of anything else does not re-draw it); here the whole evidence."""
+        return evidence
 
     def snapshot_parts(self, evidence: dict, synthesis: list[dict[str, str]] | None) -> dict:
         """What the kind's evidence snapshot holds beyond every kind's (none here)."""

@@ -142,6 +142,13 @@ class MetaAnalysis(ReviewKind):
                    f"{len(references)} bibliography entries")
         return evidence, summary
 
+    def figure_part(self, figure: str, evidence: dict) -> dict:
+        """The flow diagram reads of the comparisons only which trial each belongs to (no effect size:
+        an effect-size edit does not re-draw it); the other figures the whole evidence."""
+        if figure != "flow":
+            return evidence
+        return dict(evidence, comparisons=[{"key": c["key"]} for c in evidence["comparisons"]])
+
     def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
         """One warning per bibliography entry of an included study that is not a complete structured
         @article and that the author has not accepted (``reference_checks`` of the evidence), naming the

@@ -124,6 +124,14 @@ class Narrative(ReviewKind):
     name = "narrative"
     data_files = ("studies", "themes")
     figures = (Figure("designs", "figures/designs.svg", "design_map", ("evidence",)),)
+    section_columns = ("key", "theme", "status", "design")
+
+    def figure_part(self, figure: str, evidence: dict) -> dict:
+        """The design map reads the included studies' themes and designs and the themes' labels and order."""
+        if figure != "designs":
+            return evidence
+        return {"included": evidence["included"], "themes": evidence["themes"],
+                "studies": [{k: s[k] for k in ("key", "theme", "status", "design")} for s in evidence["studies"]]}
 
     def read_evidence(self, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
         """The study dataset, themes, review metadata and bibliography, read and cross-checked.

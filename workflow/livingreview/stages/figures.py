@@ -466,7 +466,7 @@ def draw_flow(boxes: list[dict]):
 
 @stage
 def flow_diagram(*, evidence: str, published: str | None, out: str, picture: str, log: str) -> None:
-    """evidence.json (and the *published* release's snapshot, for an update) -> the PRISMA 2020 flow diagram
+    """its part of evidence.json (and the *published* release's snapshot, for an update) -> the PRISMA 2020 flow diagram
     (SVG *out*, PNG *picture*)."""
     data = read_json(evidence)
     previous = read_previous(published)
@@ -541,7 +541,7 @@ def draw_design_map(evidence: dict, themes: list[str], designs: list[str], cells
 
 @stage
 def design_map(*, evidence: str, out: str, picture: str, log: str) -> None:
-    """evidence.json -> the map (SVG *out*, PNG *picture*) of the included studies by theme and design."""
+    """Its part of evidence.json -> the map (SVG *out*, PNG *picture*) of the included studies by theme and design."""
     data = read_json(evidence)
     themes, designs, cells = design_counts(data)
     with _DRAWING:
