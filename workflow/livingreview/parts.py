@@ -23,8 +23,12 @@ unchanged part keeps its time, and Snakemake sees nothing to do for its
 readers. The data are read only when a file they depend on changed since
 the parts were last written (``read.json`` records the size and time of
 the data files, the templates and the pipeline's code): a dry run or a
-build with nothing new reads no data and writes nothing. The parts are read with the checks of the ``evidence`` rule, so a
-consumer need not wait for it. When the data cannot be read here, the parts
+build with nothing new reads no data and writes nothing. What was read is
+kept (:func:`read_evidence`), so that the ``evidence`` rule, run in the
+same process when its files are still as they were, does not read them
+again. The parts are
+read with the checks of the ``evidence`` rule, so a consumer need not wait
+for it. When the data cannot be read here, the parts
 are left as they were (a missing one is written empty), the consumers wait
 for ``evidence.json`` (:func:`split` returns None) and the ``evidence`` rule
 reports the problem and stops the build. (A consumer must not wait for
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +56,8 @@ PARTS = "parts"
 # The names of the templates a template includes, imports or extends (quoted Jinja template names).
 INCLUDED = re.compile(r"""(?:include|import|extends|from)\s+["']([^"']+)["']""")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The evidence read when the workflow was read: the state of its data files, and what was read from them.
+_read: dict = {}
 
 
 def section_part_path(build: str, section: str) -> str:
@@ -122,6 +129,15 @@ def state(files: list[str], allow_invisible: bool) -> list:
     return [allow_invisible, found]
 
 
+def read_evidence(kind: ReviewKind, data: dict[str, str], allow_invisible: bool = False) -> tuple[dict, str]:
+    """``kind.read_evidence(data, allow_invisible)``: what :func:`split` read, when the data files are as they
+    were then (their sizes and times; a new, independent copy each time), else read now."""
+    now = state(list(data.values()), allow_invisible)
+    if _read.get("kind") == kind.name and _read.get("state") == now:
+        return pickle.loads(_read["evidence"]), _read["summary"]
+    return kind.read_evidence(data, allow_invisible)
+
+
 def split(kind: ReviewKind, data: dict[str, str], build: str, section_templates: dict[str, str],
           folders: list[str], code: list[str], allow_invisible: bool = False) -> list[str] | None:
     """Read the data files of a review of *kind* (*data*: config key -> path) and write each consumer's part
@@ -140,8 +156,10 @@ def split(kind: ReviewKind, data: dict[str, str], build: str, section_templates:
             return []
     except (OSError, ValueError):
         pass
+    _read.clear()
+    before = state(list(data.values()), allow_invisible)
     try:
-        evidence, _ = kind.read_evidence(data, allow_invisible)
+        evidence, summary = kind.read_evidence(data, allow_invisible)
     except Exception:  # noqa: BLE001 - whatever stops the reading here, the evidence rule reports it
         missing = [path for path in paths if not os.path.isfile(path)]
         for path in missing:
@@ -157,4 +175,5 @@ def split(kind: ReviewKind, data: dict[str, str], build: str, section_templates:
         if write_if_changed(path, kind.figure_part(figure.name, evidence)):
             written.append(path)
     write_if_changed(record, now)
+    _read.update(kind=kind.name, state=before, evidence=pickle.dumps(evidence), summary=summary)
     return written

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import parts
 from ..citations import CITE_CLOSE, CITE_OPEN
 from ..errors import DataError, LivingReviewError, combined, did_you_mean, flatten
 from ..files import parse_yaml, read_input, write_json, write_log, yaml_line
@@ -128,7 +129,7 @@ def load(*, kind: ReviewKind, data: dict[str, str], out: str, log: str, allow_in
     terminal and in the log; with *strict* (config ``strict``, ``make review
     STRICT=1``) it stops the build instead, each named with its fix.
     """
-    evidence, summary = kind.read_evidence(data, allow_invisible)
+    evidence, summary = parts.read_evidence(kind, data, allow_invisible)  # read once with the workflow, if it was
     warnings = kind.publication_warnings(evidence)
     if warnings and strict:
         refused = [type(w)(w.file, w.where, f"{w.problem}; a strict build (config strict) refuses to publish it",
