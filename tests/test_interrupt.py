@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,12 +38,15 @@ MARK = "changed since the release"
 INTERRUPT_SEEN = "livingreview: build interrupted"
 
 
-def change_the_data(project: Path) -> None:
-    """Edit a study's population, so that the next release differs from output/ (and a mixture would show)."""
+def change_the_data(project: Path, note: str = "") -> None:
+    """Edit a study's population (again, with *note*), so that the next release differs from output/ (and a
+    mixture would show), and the build held at a stage has that stage to run: a section reads its own part of
+    the evidence (livingreview.parts), so a build stopped while the evidence was checked may have rendered
+    the sections already."""
     studies = project / "data" / "studies.csv"
     text = studies.read_text(encoding="utf-8")
-    studies.write_text(text.replace(",adults with depression,", f",adults with depression {MARK},", 1),
-                       encoding="utf-8")
+    studies.write_text(re.sub(r",adults with depression[^,]*,", f",adults with depression {MARK}{note},", text,
+                              count=1), encoding="utf-8")
 
 
 class HeldBuild:
@@ -117,6 +121,7 @@ def test_a_build_stopped_at_any_stage_leaves_output_whole_and_the_next_build_fin
     old = output_hashes(project)
     change_the_data(project)  # so that a half-published release would show
     for stage in STAGES:
+        change_the_data(project, f" before {stage}")
         build = HeldBuild(project, stage, tmp_path / f"{stage}.fifo")
         build.reach()
         messages = stop(build, how)
