@@ -14,7 +14,9 @@ own ``build/`` and ``output/`` are never touched:
   the plainest way to make them.
 
 The scenarios are interleaved (each run does them all in turn). Medians are
-printed with every run's time, the ratios the issue's bars name, the load
+printed with every run's time, and the median CPU time (user and system, of
+the command and every process it waited for: Snakemake, its stage
+processes, pandoc, Typst), the ratios the issue's bars name, the load
 average, and a yardstick: how long a fresh Python takes for a fixed sum,
 since a shared machine can be much slower one hour than the next.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,14 +49,22 @@ class BenchmarkError(RuntimeError):
     """A build failed while being timed."""
 
 
-def timed(command: list[str], cwd: Path, env: dict | None = None) -> float:
-    """Seconds taken by *command* in *cwd*; raises :class:`BenchmarkError` when it fails."""
+def measured(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
+    """Seconds taken by *command* in *cwd*, on the clock and of CPU (user and system, its own and that of every
+    process it waited for); raises :class:`BenchmarkError` when it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise BenchmarkError(f"`{' '.join(command)}` failed during the benchmark:\n{result.stdout}{result.stderr}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def timed(command: list[str], cwd: Path, env: dict | None = None) -> float:
+    """Seconds taken by *command* in *cwd* on the clock (:func:`measured`)."""
+    return measured(command, cwd, env)[0]
 
 
 def edit_one_finding(studies_csv: Path, run: int) -> None:
@@ -121,14 +132,15 @@ def edit_one_effect(comparisons_csv: Path, run: int) -> None:
     comparisons_csv.write_text(out.getvalue(), encoding="utf-8")
 
 
-def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[float]]:
-    """Time each scenario *runs* times; return the seconds per scenario."""
+def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[tuple[float, float]]]:
+    """Time each scenario *runs* times; return the seconds per scenario, on the clock and of CPU."""
     venv = Path(sys.executable).parent.parent
     make = ["make", "--no-print-directory", "review", f"REVIEW={review}", f"VENV={venv}", "INSTALL="]
     kind = read_config_file(root / review).get("kind", "narrative")
     edited = "one effect size edited (make review)" if kind == "meta-analysis" else "one finding edited (make review)"
-    times: dict[str, list[float]] = {"cold build (make review)": [], "no-op (make review)": [], edited: [],
-                                     "cold build (plain snakemake)": [], PEER: []}
+    times: dict[str, list[tuple[float, float]]] = {
+        "cold build (make review)": [], "no-op (make review)": [], edited: [], "cold build (plain snakemake)": [],
+        PEER: []}
     with tempfile.TemporaryDirectory(prefix="livingreview-bench-") as tmp:
         project = Path(tmp) / "project"
         names = [*PIPELINE, "Makefile", *(f"{review}/{name}" for name in [*REVIEW_SOURCES, "output"])]
@@ -141,15 +153,16 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
         print(f"peer: pandoc by hand, HTML, PDF via {engine}, DOCX and JATS, one after another", flush=True)
         for run in range(runs):
             clean(folder)
-            times["cold build (make review)"].append(timed(make, project, env))
-            times["no-op (make review)"].append(timed(make, project, env))
+            times["cold build (make review)"].append(measured(make, project, env))
+            times["no-op (make review)"].append(measured(make, project, env))
             edit_one(folder, kind, run)
-            times[edited].append(timed(make, project, env))
+            times[edited].append(measured(make, project, env))
             clean(folder)
-            times["cold build (plain snakemake)"].append(timed(snakemake, project, env))
+            times["cold build (plain snakemake)"].append(measured(snakemake, project, env))
             if peer:
                 try:
-                    times[PEER].append(sum(timed(c, Path(tmp)) for c in peer))
+                    each = [measured(c, Path(tmp)) for c in peer]
+                    times[PEER].append((sum(w for w, _ in each), sum(c for _, c in each)))
                 except BenchmarkError as exc:  # pdflatex cannot set every character the pipeline's PDF prints
                     reason = next((line.strip() for line in str(exc).splitlines() if "rror" in line), "see pandoc")
                     print(f"peer: not timed, {engine} failed ({reason[:120]})", flush=True)
@@ -157,11 +170,14 @@ def run_benchmark(root: Path, review: str, runs: int = 5) -> dict[str, list[floa
     return {name: values for name, values in times.items() if values}
 
 
-def format_report(times: dict[str, list[float]]) -> str:
-    """A table of medians, with every run's time, and the ratio of the cold build to the peer."""
-    lines = [f"{'scenario':<42}{'median':>8}   runs (s)"]
+def format_report(measures: dict[str, list[tuple[float, float]]]) -> str:
+    """A table of medians (clock and CPU), with every run's time, and the ratio of the cold build to the peer."""
+    times = {name: [wall for wall, _ in values] for name, values in measures.items()}
+    lines = [f"{'scenario':<42}{'median':>8}{'CPU':>8}   runs (s)"]
     for name, values in times.items():
-        lines.append(f"{name:<42}{statistics.median(values):>7.2f}s   " + " ".join(f"{v:.2f}" for v in values))
+        cpu = statistics.median(c for _, c in measures[name])
+        lines.append(f"{name:<42}{statistics.median(values):>7.2f}s{cpu:>7.2f}s   "
+                     + " ".join(f"{v:.2f}" for v in values))
     cold = statistics.median(times["cold build (make review)"])
     for name, values in times.items():
         if name.startswith("one "):
