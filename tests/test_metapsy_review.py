@@ -219,8 +219,11 @@ def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_b
         assert int(row["k"]) == other["k"]
         for column in ("g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2"):
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
-    (egger,) = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")
-    assert egger["test"] == "egger" and int(egger["k"]) == expected["egger"]["k"] == 480
+    egger, *rated = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")  # then the certainty's
+    assert (egger["analysis"], egger["level"], egger["test"]) == ("overall", "all", "egger")
+    assert int(egger["k"]) == expected["egger"]["k"] == 480
+    assert [(t["analysis"], t["level"]) for t in rated] == [("control", "cau"), ("control", "other ctr"),
+                                                            ("control", "wl")]
     for column in ("statistic", "limit_g", "ci_low", "ci_high"):
         assert abs(float(egger[column]) - expected["egger"][column]) <= 0.5e-4 + 1e-9, column
     assert abs(float(egger["p"]) - expected["egger"]["p"]) <= 0.5e-6 + 1e-12
