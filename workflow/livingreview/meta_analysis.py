@@ -331,7 +331,8 @@ def robustness_context(table) -> dict:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
     (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
     whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers, the
-    downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
+    downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the
+    synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
     sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
