@@ -88,7 +88,7 @@ def test_a_six_trial_meta_analysis_numbers_in_first_citation_order_and_claims_no
     assert (review / "build" / "small_study_effects.csv").read_text(encoding="utf-8").count("\n") == 1  # header
 
 
-def test_the_metapsy_review_numbers_in_first_citation_order_and_its_release_holds_every_egger_test(base):  # noqa: F811
+def test_the_metapsy_review_numbers_in_first_citation_order_and_describes_every_egger_test(base):  # noqa: F811
     data, results = base
     text = render(data, results)
     assert check_numbering(text) == {"Table": [1, 2, 3, 4], "Figure": [1, 2, 3]}
