@@ -47,6 +47,11 @@ def metapsy_built(tmp_path_factory) -> Path:
     return project
 
 
+# The works the Methods cite (data/methods-references.bib): Higgins and Thompson, Egger et al., Furukawa and
+# Leucht, Cuijpers et al.; numbered after the database, before the trials.
+METHODS_WORKS = 4
+
+
 def rows(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
@@ -59,13 +64,16 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     folder = metapsy_built / NAME
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
-    assert reference_numbers(markdown) == list(range(1, len(studies) + 2)) and len(studies) == 480
+    # The database, then the works the Methods cite (data/methods-references.bib), then the trials.
+    assert reference_numbers(markdown) == list(range(1, len(studies) + 2 + METHODS_WORKS)) and len(studies) == 480
     written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
                           for section in kinds.get("meta-analysis").sections)
     numbers = json.loads((folder / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]["numbering"]
     first_seen = list(dict.fromkeys(key for group in written_citations(written) for key in group))
-    assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2))
+    assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2 + METHODS_WORKS))
     assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies}
+    assert first_seen[1:1 + METHODS_WORKS] == ["higgins2002quantifying", "egger1997bias", "furukawa2011obtain",
+                                               "cuijpers2014threshold"]
     references = markdown.split("# References")[1]
     assert "Depression: psychotherapy vs. control (Metapsy database depression-psyctr, release 24.0.2)" in \
         references.split("{#ref-2 ")[0]
@@ -122,7 +130,7 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
 
     output = metapsy_built / NAME / "output"
     html = (output / "review.html").read_text(encoding="utf-8")
-    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 481
+    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 481 + METHODS_WORKS
     pages = [page.extract_text() for page in PdfReader(output / "review.pdf").pages]
     assert len(pages) > 20
     assert "Table 1. Characteristics of the included trials" in "".join(pages)
@@ -138,7 +146,7 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
     words = " ".join(text.split())
     assert "35,518 records" in words and "54,468 participants" in words  # searchable and copyable as printed
     assert "\u200b" not in text
-    assert re.search(r"\[3,4,7,9,12,16–20,22–24,[\d,–]*\d,\n\d", text)  # a long citation group breaks after a comma
+    assert re.search(r"\[7,8,11,13,16,20–24,26–28,[\d,–]*\d,\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
     groups = re.compile(r"\\\[(?:#link\(<ref-\d+>\)\[\d+\](?:,|--)\u200b?)+#link\(<ref-\d+>\)\[\d+\]\\\]")  # -- is Typst's en dash
     assert "\u200b" in typst and "\u200b" not in groups.sub("", typst)
@@ -164,7 +172,7 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 0, result.stderr
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
-    assert reference_numbers(markdown)[-1] == 479
+    assert reference_numbers(markdown)[-1] == 479 + METHODS_WORKS
     assert "This version includes 478 trials" in markdown
     assert "1 trial of the release was excluded by the authors of this review, and 1 trial was retracted" in markdown
     changes = (folder / "output" / "changes.md").read_text(encoding="utf-8")
@@ -219,8 +227,11 @@ def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_b
         assert int(row["k"]) == other["k"]
         for column in ("g", "ci_low", "ci_high", "pi_low", "pi_high", "tau2"):
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
-    (egger,) = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")
-    assert egger["test"] == "egger" and int(egger["k"]) == expected["egger"]["k"] == 480
+    egger, *rated = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")  # then the certainty's
+    assert (egger["analysis"], egger["level"], egger["test"]) == ("overall", "all", "egger")
+    assert int(egger["k"]) == expected["egger"]["k"] == 480
+    assert [(t["analysis"], t["level"]) for t in rated] == [("control", "cau"), ("control", "other ctr"),
+                                                            ("control", "wl")]
     for column in ("statistic", "limit_g", "ci_low", "ci_high"):
         assert abs(float(egger[column]) - expected["egger"][column]) <= 0.5e-4 + 1e-9, column
     assert abs(float(egger["p"]) - expected["egger"]["p"]) <= 0.5e-6 + 1e-12
@@ -354,8 +365,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert "- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86." \
         in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
-    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 449 "
-            "(was 392).") in renamed
+    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 453 "
+            "(was 396).") in renamed
     assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
     for heading in ("## Trials added", "## Trials removed"):
         section = changes.split(heading)[1].split("\n## ")[0]

@@ -36,6 +36,7 @@ DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "publication_bias")
 DOMAIN_NAMES = {"risk_of_bias": "risk of bias", "inconsistency": "inconsistency", "imprecision": "imprecision",
                 "publication_bias": "publication bias"}
 NOT_SERIOUS = "not serious"
+NOT_ASSESSED = "not assessed"  # the start of a publication-bias judgement without Egger's test
 COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "pi_low", "pi_high",
            "control_event_rate", "nnt", "certainty", "downgrades", *DOMAINS)
 
@@ -102,7 +103,7 @@ def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, d
     """The publication-bias judgement, and Egger's test on the analysis's trials (None when not assessed)."""
     _, effects, variances = pooling.trial_effects(members)
     if len(effects) < rule["min_k"]:
-        return f"not assessed (fewer than {rule['min_k']} trials)", None
+        return f"{NOT_ASSESSED} (fewer than {rule['min_k']} trials)", None
     egger = pooling.egger_test(effects, variances)
     if egger["p"] < rule["max_p"] and _table(egger["limit_g"]) < _table(row["g"]):
         return (f"serious: Egger's test t = {_shown(egger['statistic'])}, p {p_text(egger['p'])}; the limit "
@@ -114,8 +115,8 @@ def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, d
 def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_event_rate: float) -> list[dict]:
     """The summary of findings, unrounded: one row per level of each analysis the *rules* name (the
     synthesis *rows*, unrounded, of :func:`livingreview.pooling.synthesis`; the post-treatment *comparisons*
-    they pooled), with its NNT, its four domain judgements, its downgrades and its certainty; none without
-    *rules*."""
+    they pooled), with its NNT, its four domain judgements, its downgrades, its certainty and the Egger's
+    test the publication-bias judgement ran (``egger``, None when not assessed); none without *rules*."""
     findings = []
     for analysis in (rules or {}).get("analyses", []):
         column = pooling.ANALYSES[analysis]
@@ -123,12 +124,13 @@ def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_
             members = comparisons if column is None else [c for c in comparisons if c[column] == row["level"]]
             judgements = {"risk_of_bias": risk_of_bias(row, members, rules["risk_of_bias"]),
                           "inconsistency": inconsistency(row, rules["inconsistency"]),
-                          "imprecision": imprecision(row, rules["imprecision"]),
-                          "publication_bias": publication_bias(row, members, rules["publication_bias"])[0]}
+                          "imprecision": imprecision(row, rules["imprecision"])}
+            judgements["publication_bias"], egger = publication_bias(row, members, rules["publication_bias"])
             downgrades = sum(j.startswith("serious") for j in judgements.values())
             findings.append({**{name: row[name] for name in pooling.COLUMNS}, "control_event_rate": control_event_rate,
                              "nnt": pooling.nnt(row["g"], control_event_rate), **judgements,
-                             "downgrades": downgrades, "certainty": RATINGS[min(downgrades, len(RATINGS) - 1)]})
+                             "downgrades": downgrades, "certainty": RATINGS[min(downgrades, len(RATINGS) - 1)],
+                             "egger": egger})
     return findings
 
 

@@ -34,7 +34,7 @@ from .pooling import COLUMNS, SENSITIVITY, SENSITIVITY_LEVELS, SMALL_STUDY_COLUM
 # The numbers a condition may compare and a statement may print: the synthesis table's columns.
 NAMES = COLUMNS[2:]  # the numbers of a synthesis row: k, participants, g, ci_low, ci_high, pi_low, pi_high, tau2, i2
 # The robustness results a name may be prefixed with ("low-rob.g"), and the names each has.
-SMALL_STUDY_NAMES = SMALL_STUDY_COLUMNS[1:]  # k, statistic, p, limit_g, ci_low, ci_high
+SMALL_STUDY_NAMES = SMALL_STUDY_COLUMNS[SMALL_STUDY_COLUMNS.index("k"):]  # k, statistic, p, limit_g, ci_low, ci_high
 SOURCES = {**{level: NAMES for level in SENSITIVITY_LEVELS}, "egger": SMALL_STUDY_NAMES}
 # Every name a condition or a statement may use.
 ALL_NAMES = (*NAMES, *(f"{source}.{name}" for source, names in SOURCES.items() for name in names))

@@ -330,8 +330,9 @@ def robustness_context(table) -> dict:
     """The robustness results as the section templates receive them, numbers as the text prints them:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
     (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
-    whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers and the
-    downgrades' reasons), from the synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
+    whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers, the
+    downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the
+    synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
     sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
@@ -357,6 +358,7 @@ def robustness_context(table) -> dict:
                              certainty=row["certainty"], nnt=fixed(row["nnt"], 1) if row["nnt"] else "",
                              control_event_rate=row["control_event_rate"],
                              judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
+                             egger=not row["publication_bias"].startswith(certainty.NOT_ASSESSED),
                              downgrades=downgrades))
     return {"sensitivity": sensitivity, "egger": egger, "subgroups": subgroups, "findings": findings}
 

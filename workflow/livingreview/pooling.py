@@ -76,7 +76,9 @@ SENSITIVITY_LEVELS = ("low-rob", "outliers-removed", "largest", "smallest")
 # Risk of bias: the number of criteria of the Cochrane tool (version 1) a comparison meets at low risk.
 LOW_ROB = 4
 # The small-study effects table (output/small_study_effects.csv) and its decimals.
-SMALL_STUDY_COLUMNS = ("test", "k", "statistic", "p", "limit_g", "ci_low", "ci_high")
+# A row per test: the overall analysis's first, then those the certainty rating ran (analysis and level as in
+# synthesis.csv; livingreview.certainty.publication_bias).
+SMALL_STUDY_COLUMNS = ("analysis", "level", "test", "k", "statistic", "p", "limit_g", "ci_low", "ci_high")
 SMALL_STUDY_DECIMALS = {"statistic": 4, "p": 6, "limit_g": 4, "ci_low": 4, "ci_high": 4}
 # Egger's test needs at least this many trials (Sterne et al. 2011: at least 10).
 EGGER_MIN_K = 10
@@ -361,7 +363,14 @@ def small_study_effects(comparisons: list[dict], included: Iterable[str], time: 
     of the overall analysis; no row with fewer than :data:`EGGER_MIN_K` trials."""
     rows = post_comparisons(comparisons, included, time)
     _, effects, variances = trial_effects(rows)
-    return [egger_test(effects, variances)] if len(effects) >= EGGER_MIN_K else []
+    return ([dict(egger_test(effects, variances), analysis="overall", level=OVERALL_LEVEL)]
+            if len(effects) >= EGGER_MIN_K else [])
+
+
+def overall_tests(rows: Iterable[dict]) -> dict[str, dict]:
+    """The small-study effects table's tests of the overall analysis, by test name (``egger``): those the
+    text's ``egger`` names and the funnel plot read (the others are the certainty rating's)."""
+    return {row["test"]: row for row in rows if row["analysis"] == "overall"}
 
 
 def subgroup_test(rows: list[dict]) -> dict:
@@ -426,7 +435,7 @@ def table_text(rows: list[dict], columns: Sequence[str] = COLUMNS, cells=None) -
 
 def small_study_row(row: dict) -> dict[str, str]:
     """A small-study effects row as its table writes it (:data:`SMALL_STUDY_DECIMALS`)."""
-    return {"test": row["test"], "k": str(int(row["k"])),
+    return {"analysis": row["analysis"], "level": row["level"], "test": row["test"], "k": str(int(row["k"])),
             **{name: fixed(row[name], places) for name, places in SMALL_STUDY_DECIMALS.items()}}
 
 

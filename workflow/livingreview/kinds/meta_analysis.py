@@ -14,7 +14,7 @@ from .. import guards, meta_analysis
 from ..bibtex import read_bibliography
 from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
-from ..errors import DataError, LivingReviewError, combined, in_reading_order
+from ..errors import BibliographyError, DataError, LivingReviewError, combined, in_reading_order
 from ..importers.references import entry_problems
 from ..project import SYNTHESIS_RESULTS
 from ..stages.evidence import read_checked_yaml, read_review, reader_noting
@@ -50,7 +50,7 @@ class MetaAnalysis(ReviewKind):
 
     name = "meta-analysis"
     data_files = ("studies", "comparisons", "decisions", "conclusions", "database", "certainty",
-                  "reference_corrections")
+                  "reference_corrections", "methods_bibliography")
     synthesis = True
     figures = (Figure("flow", "figures/prisma.svg", "flow_diagram", ("evidence", "published")),
                Figure("forest", "figures/forest.svg", "forest_plot", ("synthesis",)),
@@ -97,6 +97,16 @@ class MetaAnalysis(ReviewKind):
         cited = [s["key"] for s in study_table.rows] if study_table is not None else []
         cited += [release["citation_key"]] if release else []
         references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+        # The works the Methods cite (Egger's test, I²...): the author's file, which an import leaves alone.
+        methods_bib = data.get("methods_bibliography")
+        methods_references, methods_problems = ((read(read_bibliography, methods_bib, None, allow_invisible)
+                                                 or ({}, [])) if methods_bib else ({}, []))
+        bib_problems = bib_problems + methods_problems
+        if references is not None:
+            problems += [BibliographyError(methods_bib, f"key {key}", f'"{key}" is also an entry of {bibliography}',
+                                           f"remove one of the two entries (or rename its key in {methods_bib} and "
+                                           "in the templates that cite it)", line=methods_references[key].line)
+                         for key in methods_references if key in references]
         if comparison_table is not None:  # numbers said plainly, with the trial; those pooling cannot take
             comparison_table.problems = meta_analysis.number_cell_problems(comparison_table, comparisons)
             problems += meta_analysis.numeric_problems(comparison_table, comparisons)
@@ -109,6 +119,8 @@ class MetaAnalysis(ReviewKind):
             paths["certainty"] = rules
         if corrections:
             paths["reference_corrections"] = corrections
+        if methods_bib:
+            paths["methods_bibliography"] = methods_bib
         if None not in (study_table, comparison_table, decision_table):
             problems += meta_analysis.cross_check_problems(study_table, comparison_table, decision_table,
                                                            None if bib_problems else references, release, paths)
@@ -116,7 +128,7 @@ class MetaAnalysis(ReviewKind):
             problems += meta_analysis.conclusion_problems(conclusion_table, conclusions)
         if problems:
             raise combined(in_reading_order(problems, [review, database, studies, comparisons, decisions, conclusions,
-                                                       rules, corrections, bibliography]))
+                                                       rules, corrections, bibliography, methods_bib]))
         rows = meta_analysis.merge_decisions(study_table.rows, decision_table.rows)
         included = sorted((s for s in rows if s["status"] == "included"), key=meta_analysis.study_order)
         if not included:
@@ -133,13 +145,15 @@ class MetaAnalysis(ReviewKind):
             "conclusions": sorted(conclusion_table.rows, key=lambda c: (c["order"], c["id"])),
             "certainty": certainty,
             "included": [s["key"] for s in included],
-            "references": {key: references[key].to_dict() for key in keys},
+            "references": {**{key: references[key].to_dict() for key in keys},
+                           **{key: entry.to_dict() for key, entry in methods_references.items()}},
             "reference_checks": reference_checks(included, references, correction_table),
             "sources": {**paths, "review": review},
         }
         summary = (f"{len(rows)} studies ({len(included)} included), {len(comparison_table.rows)} comparisons, "
                    f"{len(decision_table.rows)} decisions, {len(conclusion_table.rows)} conclusion statements, "
-                   f"{len(references)} bibliography entries")
+                   f"{len(references)} bibliography entries"
+                   + (f" and {len(methods_references)} of the Methods'" if methods_references else ""))
         return evidence, summary
 
     def figure_part(self, figure: str, evidence: dict) -> dict:

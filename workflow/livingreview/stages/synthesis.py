@@ -5,8 +5,9 @@ From the included studies' post-treatment comparisons (``evidence.json``),
 every analysis of the review is pooled (:func:`livingreview.pooling.synthesis`:
 overall, by control condition, by psychotherapy, and the sensitivity analyses
 of the overall effect; one effect per study, random effects, with 95 %
-prediction intervals) and written as ``synthesis.csv``; Egger's test for
-small-study effects as ``small_study_effects.csv``; the tests of subgroup
+prediction intervals) and written as ``synthesis.csv``; Egger's tests for
+small-study effects (the overall analysis's, then those the certainty rating
+ran) as ``small_study_effects.csv``; the tests of subgroup
 differences as ``subgroup_differences.csv``; and the summary of findings (NNT,
 GRADE-style certainty by the author's rules, :mod:`livingreview.certainty`)
 as ``summary_of_findings.csv``: release files, in fixed decimals. The
@@ -63,7 +64,7 @@ def read_results(synthesis: str | Path) -> Results:
     """synthesis.csv and the result files written beside it (:class:`Results`)."""
     path = Path(synthesis)
     return Results(read_synthesis(path.read_text(encoding="utf-8")),
-                   {row["test"]: row for row in _rows(path.with_name(SMALL_STUDY_EFFECTS))},
+                   pooling.overall_tests(_rows(path.with_name(SMALL_STUDY_EFFECTS))),
                    {row["analysis"]: row for row in _rows(path.with_name(SUBGROUP_DIFFERENCES))},
                    _rows(path.with_name(SUMMARY_OF_FINDINGS)))
 
@@ -116,7 +117,7 @@ def guard_problems(conclusions: list[dict], table: dict[tuple[str, str], dict[st
 @stage
 def pool_effects(*, evidence: str, out: str, small_study: str, subgroups: str, findings: str,
                  control_event_rate: float, log: str) -> None:
-    """evidence.json -> synthesis.csv (every analysis, pooled), small_study_effects.csv (Egger's test),
+    """evidence.json -> synthesis.csv (every analysis, pooled), small_study_effects.csv (Egger's tests),
     subgroup_differences.csv (Q between) and summary_of_findings.csv (NNT for *control_event_rate*,
     certainty by the evidence's rules), after checking every conclusion guard."""
     data = read_json(evidence)
@@ -130,12 +131,16 @@ def pool_effects(*, evidence: str, out: str, small_study: str, subgroups: str, f
         raise EvidenceError(data["sources"]["comparisons"], "the post-treatment comparisons", str(exc),
                             "check the effect sizes (g) and standard errors (g_se) of that analysis's "
                             "comparisons") from None
+    # Every Egger's test the article reports: the overall analysis's, then those of the certainty ratings.
+    tested = {(row["analysis"], row["level"]) for row in bias}
+    bias += [dict(f["egger"], analysis=f["analysis"], level=f["level"]) for f in rated
+             if f["egger"] and (f["analysis"], f["level"]) not in tested]
     texts = {out: pooling.table_text(rows),
              small_study: pooling.table_text(bias, pooling.SMALL_STUDY_COLUMNS, pooling.small_study_row),
              subgroups: pooling.table_text(tests, pooling.SUBGROUP_COLUMNS, pooling.subgroup_row),
              findings: pooling.table_text(rated, certainty.COLUMNS, certainty.table_row)}
     table = Results(read_synthesis(texts[out]),
-                    {row["test"]: row for row in csv.DictReader(io.StringIO(texts[small_study]))})
+                    pooling.overall_tests(csv.DictReader(io.StringIO(texts[small_study]))))
     problems = guard_problems(data["conclusions"], table, data["sources"]["conclusions"])
     if problems:
         raise combined(problems, "fix the statements listed above, then build again")
