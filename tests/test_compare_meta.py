@@ -197,3 +197,23 @@ def test_a_statements_changed_numbers_keep_their_sign_and_a_range_keeps_its_year
     new = "95 % prediction interval -0.51 to 1.93 (trials of 1977-2024; 54,468 participants)"
     assert changed_numbers(old, new) == (("-0.61", "-0.51"), ("2.02", "1.93"), ("2022", "2024"),
                                          ("47,241", "54,468"))
+
+
+def test_a_trials_effect_summed_in_another_order_has_not_changed():
+    """Effect sizes whose ids changed are combined in another order: the trial's combined g differs in its
+    last binary digits only (0.5620796242586031 against …030), which is no change; a real change still is."""
+    studies = {"s": {"reference": reference("S", "2000", "S")}, "t": {"reference": reference("T", "2000", "T")}}
+
+    def side(ids: list[str], t_g: float) -> dict:
+        rows = [dict(cmp(i, "s", g, se), arm1=i[-1]) for i, g, se in zip(ids, (0.1, 0.2, 0.7), (0.3, 0.21, 0.17),
+                                                                           strict=True)]
+        return snapshot(studies, rows + [cmp("t_1", "t", t_g, 0.2)])
+
+    old, new = side(["s_1", "s_2", "s_3"], 0.4), side(["s_b", "s_a", "s_c"], 0.5)
+    effect = compare_meta.trial_effects
+    assert effect(old, "overall", "all")["s"] != effect(new, "overall", "all")["s"]  # noise from the order
+    drivers = compare_meta.analysis_drivers(old, new, "overall", "all")
+    assert drivers.changed == 1 and [(d.change, d.count) for d in drivers.groups] == [("effect changed", 1)]
+    assert [d.key for d in drivers.drivers] == ["t"]
+    assert compare_meta.same_effect((0.5620796242586031, 0.0255), (0.562079624258603, 0.0255))
+    assert not compare_meta.same_effect((0.5620796, 0.0255), (0.5620797, 0.0255))

@@ -28,6 +28,7 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -46,6 +47,11 @@ RECODINGS_SHOWN = 12
 # approximate influence) are pooled again exactly to find them.
 DRIVERS_SHOWN = 3
 DRIVER_CANDIDATES = 8
+# Two effects (g, or a variance or standard error) are the same when they differ by less than this relative
+# tolerance: the noise of floating-point sums taken in another order (a trial's effect sizes combined in
+# the order of their ids, which a release may change), far below any printed digit.
+SAME_EFFECT_REL_TOL = 1e-9
+SAME_EFFECT_ABS_TOL = 1e-12
 # A change of study field in at least this many trials, all the same kind of non-revision, is reported once.
 PATTERN_MIN = 2
 
@@ -455,7 +461,7 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
         counts["added"] += len(only_new)
         counts["removed"] += len(only_old)
         for a, b in pairs:
-            if float(a["g"]) != float(b["g"]) or float(a["g_se"]) != float(b["g_se"]):
+            if not same_effect((float(a["g"]), float(a["g_se"])), (float(b["g"]), float(b["g_se"]))):
                 counts["revised"] += 1
                 revisions.append(EffectRevision(key, new["studies"][key].get("label", key), describe_comparison(b),
                                                 float(a["g"]), float(a["g_se"]), float(b["g"]), float(b["g_se"])))
@@ -508,6 +514,13 @@ def trial_effects(snapshot: dict, analysis: str, level: str, keys: dict[str, str
             for key, rows in by_trial.items()}
 
 
+def same_effect(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """True when the effects *a* and *b* (g and its variance, or g and its standard error) are equal but for
+    floating-point noise (:data:`SAME_EFFECT_REL_TOL`): the same numbers summed in another order."""
+    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=SAME_EFFECT_REL_TOL, abs_tol=SAME_EFFECT_ABS_TOL)
+                                    for x, y in zip(a, b, strict=True))
+
+
 def _pooled(effects: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
     """The random-effects g and τ² of *effects* (:func:`livingreview.pooling.pool`); None without any."""
     from .pooling import pool
@@ -539,7 +552,8 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
 
     Each trial's effect in the analysis is computed in both versions
     (:func:`trial_effects`; renamed trials under their new key). A trial whose
-    effect differs, or that contributes to one version only, is a change:
+    effect differs (beyond floating-point noise: :func:`same_effect`), or that
+    contributes to one version only, is a change:
     *added* (a new trial), *removed* (no longer included), *recoded in* or
     *recoded out* (in both versions, in this analysis in one: its comparisons'
     codes changed) or *effect changed* (its effect in this analysis changed). A
@@ -563,7 +577,7 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
     kinds: dict[str, str] = {}
     for key in sorted(set(old) | set(new)):
         if key in old and key in new:
-            if old[key] != new[key]:
+            if not same_effect(old[key], new[key]):
                 kinds[key] = EFFECT_CHANGED
         elif key in new:
             kinds[key] = "added" if key not in included_before else "recoded in"
