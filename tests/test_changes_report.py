@@ -46,7 +46,7 @@ def summary(markdown: str) -> str:
 
 _ESTIMATE = re.compile(r"^- \*\*(?P<name>[^*]+)\*\*: g (?P<old>[^;]+?) → (?P<new>[^;]+?); τ² (?P<t_old>\S+) → (?P<t_new>\S+); "
                        r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>(?:\n  - .*)*)$", re.MULTILINE)
-_DRIVER = re.compile(r"(?P<change>added|removed|effect changed|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
+_DRIVER = re.compile(r"(?P<change>added|removed|effect changed|moved in|moved out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
                      r"g (?P<g>\S+), τ² (?P<tau2>[^)]+)\)")
 
 
@@ -122,7 +122,8 @@ def test_a_held_out_update_gives_the_right_counts(held_out):
     assert "- **Trials:** 480 → 480: 1 [added](#trials-added), 1 [removed](#trials-removed), 0 retracted, " \
            "0 with a [revised record](#trials-revised) (data/studies.csv or references.bib); " \
            "1 [renamed](#trials-renamed)" in summary(markdown)
-    assert "In the trials of both versions, 1 [revised](#effect-sizes-revised), 0 [recoded]" in summary(markdown)
+    assert "In the trials of both versions, 1 [revised](#effect-sizes-revised) (g or its standard error changed, " \
+           "its codes perhaps too), 0 [recoded]" in summary(markdown)
 
 
 def test_a_held_out_update_gives_the_right_drivers(held_out):
