@@ -89,7 +89,7 @@ def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
 def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_addition_and_a_removal():
     """Metapsy 22.0.2 → 24.0.2: Saloheimo 2016's outcome moved from remission to change scores (hdrs →
     hdrs-17) with new values, McCusker 2021's control recoded care as usual → waiting list with a new value,
-    Shaw 1977's comparison kept its id while recoded cbt vs other → sup vs wl with a new value. Each is the
+    Shaw 1977's comparison kept its id (its parts reordered) while recoded cbt vs other → sup vs wl with a new value. Each is the
     same comparison revised, its changed codes given; an effect size of two candidates stays unpaired."""
     def row(cid, key, g, therapy="cbt", control="cau", outcome="msd", instrument="hdrs", arm1=""):
         return dict(cmp(cid, key, g, 0.2, instrument=instrument, control=control, therapy=therapy),
@@ -104,7 +104,7 @@ def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_ad
     new = [row("x1", "sal", -0.435, outcome="change", instrument="hdrs-17"),
            row("x2", "sal", -0.309, therapy="ipt", outcome="change", instrument="hdrs-17"),
            row("x3", "mcc", 0.450, control="wl", instrument="ces-d"),
-           row("shaw_ot", "shaw", 1.224, therapy="sup", control="wl", arm1="sup"),
+           row("ot_shaw", "shaw", 1.224, therapy="sup", control="wl", arm1="sup"),  # its id's parts reordered
            row("x4", "shaw", 2.113, control="wl", arm1="cbt"),
            row("x5", "two", 0.5, control="cau"), row("x6", "two", 0.6, control="cau")]
     studies = {k: {"reference": reference(k, "2000", k)} for k in ("sal", "mcc", "shaw", "two")}

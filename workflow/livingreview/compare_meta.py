@@ -419,6 +419,13 @@ def instrument_family(instrument: str) -> str:
     return re.split(r"[-(\s]", str(instrument).strip().lower(), maxsplit=1)[0]
 
 
+def id_parts(comparison: dict) -> tuple[str, ...]:
+    """A comparison's id as the sorted parts between its underscores: Metapsy's ids are the comparison's
+    codes joined, and release 24.0.2 joins them in another order (``Shaw_1977_cbt_otherctr_..._post`` became
+    ``Shaw_1977_..._post_0_self-report_cbt_otherctr_...``), keeping them when it recodes the comparison."""
+    return tuple(sorted(str(comparison.get("id", "")).split("_")))
+
+
 def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
     """The comparisons of one study in two releases paired: ``(pairs, only_old, only_new)``.
 
@@ -426,8 +433,9 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     by what they compare (:data:`COMPARISON_FIELDS`, in order of occurrence
     when a release repeats them); then those whose instrument was only
     recoded (``hdrs`` as ``hdrs-17``); then those with the same effect size
-    and standard error (another code recoded); then those with the same id
-    (the database kept it while it recoded the comparison). Last, the same
+    and standard error (another code recoded); then those with the same id,
+    its parts in any order (:func:`id_parts`: the database kept it while it
+    recoded the comparison). Last, the same
     comparison measured or coded otherwise, paired only when it is the one
     left on both sides: the same arms and instrument whose outcome type changed
     (remission → change scores), then the same psychotherapy and instrument
@@ -460,7 +468,7 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     pair_by(lambda c: (*_natural(c, tuple(f for f in COMPARISON_FIELDS if f != "instrument")),
                        instrument_family(c.get("instrument", ""))))
     pair_by(lambda c: (repr(float(c["g"])), repr(float(c["g_se"]))))
-    pair_by(lambda c: c["id"])
+    pair_by(id_parts)
     pair_by(lambda c: (*_natural(c, tuple(f for f in COMPARISON_FIELDS if f not in ("instrument", "outcome_type"))),
                        instrument_family(c.get("instrument", ""))), unique=True)
     pair_by(lambda c: (*_natural(c, ("psychotherapy", "arm1", "rating", "time")),
