@@ -118,9 +118,10 @@ EFFECT_CHANGED = "effect changed"
 class Driver:
     """A change that moved a pooled estimate: *change* is "added" (a new trial), "removed" (a trial no
     longer included), "moved in" / "moved out" (a trial of both versions whose effect sizes entered or
-    left this analysis by a change of code, their values revised or not), "effect changed" (a trial of both versions whose combined
-    effect in this analysis changed: its effect sizes there were revised, added, removed or recoded; not
-    the trials *revised* of :class:`~livingreview.compare.Changes`, whose record changed) or, for a group,
+    left this analysis by a change of code, their values revised or not), "effect changed" (a trial of
+    both versions whose combined effect in this analysis changed: its effect sizes there were revised,
+    added, removed or recoded; not the trials *revised* of :class:`~livingreview.compare.Changes`, whose
+    record changed) or, for a group,
     the same words for every change of that kind (*count* changes). *old_g* and *new_g* are the
     trial's own effect in this analysis (its comparisons combined; None where it had none); *g* and
     *tau2* the pooled estimate of the new version with this change undone."""
