@@ -242,7 +242,7 @@ def test_a_study_inserted_in_the_middle_adds_paragraphs_and_renumbers_the_rest()
     assert [(p.kind, p.position, p.cites) for p in paragraphs] == [("added", 2, ("b",)), ("cites", 4, ("b",))]
     assert [(s.op, s.text) for s in paragraphs[0].segments] == [("insert", "B text [2].")]
     assert paragraphs[1].segments == () and paragraphs[1].cites_added == ("b",) and paragraphs[1].cites_removed == ()
-    assert renumbered == 1  # "C text [2]." became "C text [3]."
+    assert renumbered == (1, 0)  # "C text [2]." became "C text [3]." (a paragraph, no reference entry)
 
 
 def test_a_reworded_paragraph_is_a_word_diff_and_a_vanished_one_is_removed():
@@ -252,13 +252,13 @@ def test_a_reworded_paragraph_is_a_word_diff_and_a_vanished_one_is_removed():
     assert [(p.kind, p.cites) for p in paragraphs] == [("changed", ("a",)), ("removed", ())]
     assert [(s.op, s.text) for s in paragraphs[0].segments] == [
         ("equal", "Alpha beta"), ("delete", "gamma"), ("insert", "GAMMA"), ("equal", "delta [1].")]
-    assert renumbered == 0
+    assert renumbered == (0, 0)
 
 
 def test_the_order_of_the_keys_in_one_citation_is_not_a_change_of_wording():
     old = snapshot("1", [study("a"), study("b")], [f"Both {m('b', 'a')}."])
     new = snapshot("2", [study("a"), study("b")], [f"Both {m('a', 'b')}."])
-    assert compare_paragraphs(old, new) == ((), 0)
+    assert compare_paragraphs(old, new) == ((), (0, 0))
 
 
 def test_word_diff_shows_old_numbers_for_removed_words():
@@ -355,7 +355,7 @@ def test_a_large_update_is_compared_paragraph_by_paragraph_not_each_with_every_o
     old = snapshot("1", [study(f"s{i}") for i in range(n)], [f"Finding of s{i} {m(f's{i}')}." for i in range(n)])
     new = snapshot("2", [study(f"s{i}") for i in range(n)], [f"Result of s{i} {m(f's{i}')}." for i in range(n)])
     paragraphs, renumbered = compare_paragraphs(old, new)
-    assert [p.kind for p in paragraphs] == ["changed"] * n and renumbered == 0
+    assert [p.kind for p in paragraphs] == ["changed"] * n and renumbered == (0, 0)
     assert [(s.op, s.text) for s in paragraphs[7].segments] == [("delete", "Finding"), ("insert", "Result"),
                                                                ("equal", "of s7 [8].")]
 

@@ -46,7 +46,7 @@ def summary(markdown: str) -> str:
 
 _ESTIMATE = re.compile(r"^- \*\*(?P<name>[^*]+)\*\*: g (?P<old>[^;]+?) → (?P<new>[^;]+?); τ² (?P<t_old>\S+) → (?P<t_new>\S+); "
                        r"(?P<k_old>\S+) → (?P<k_new>\S+) trials\.(?P<rest>(?:\n  - .*)*)$", re.MULTILINE)
-_DRIVER = re.compile(r"(?P<change>added|removed|effect changed|recoded in|recoded out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
+_DRIVER = re.compile(r"(?P<change>added|removed|effect changed|moved in|moved out) \*(?P<label>[^*]+)\* \([^;]*; undone: "
                      r"g (?P<g>\S+), τ² (?P<tau2>[^)]+)\)")
 
 
@@ -122,7 +122,8 @@ def test_a_held_out_update_gives_the_right_counts(held_out):
     assert "- **Trials:** 480 → 480: 1 [added](#trials-added), 1 [removed](#trials-removed), 0 retracted, " \
            "0 with a [revised record](#trials-revised) (data/studies.csv or references.bib); " \
            "1 [renamed](#trials-renamed)" in summary(markdown)
-    assert "In the trials of both versions, 1 [revised](#effect-sizes-revised), 0 [recoded]" in summary(markdown)
+    assert "In the trials of both versions, 1 [revised](#effect-sizes-revised) (g or its standard error changed, " \
+           "its codes perhaps too), 0 [recoded]" in summary(markdown)
 
 
 def test_a_held_out_update_gives_the_right_drivers(held_out):
@@ -238,3 +239,67 @@ def test_the_worked_examples_summary_agrees_with_the_two_releases_data():
                                                      pooling.fixed(expected["tau2"], 2)), (name, driver[0])
             checked += 1
     assert checked >= 20
+
+
+# --- the summary's counts against the detail below it ------------------------------------------
+
+def heading_ids(markdown: str) -> set[str]:
+    """The ids of the report's headings as pandoc makes them (lower case, spaces as hyphens, punctuation
+    dropped) and of its <details> elements: what a summary link may point to."""
+    ids = set(re.findall(r'<details id="([^"]+)"', markdown))
+    for title in re.findall(r"(?m)^#+ (.+)$", markdown):
+        ids.add(re.sub(r"[^\w\- ]", "", title.lower()).strip().replace(" ", "-"))
+    return ids
+
+
+def section(markdown: str, title: str) -> str:
+    """The text under the heading *title*, to the next heading or the end of its folded part."""
+    return re.split(r"(?m)^#+ |</details>", markdown.split(f"\n## {title}\n", 1)[1], maxsplit=1)[0]
+
+
+def test_each_summary_count_is_what_the_detail_lists(held_out):
+    """Every summary link leads to a section; each count of effect sizes is the number of entries its
+    section lists (the recoded table's rows sum to the recoded effect sizes, an effect size recoded in two
+    codes counted once); the Text line counts paragraphs and table rows as the detail shows them, the
+    reference entries renumbered apart. An effect size recoded and revised at once is revised, with its
+    codes; one of a trial of both versions added is listed."""
+    published, new, _, _ = held_out
+    edited = copy.deepcopy(new)
+    comparisons = edited["comparisons"]
+    post = sorted(i for i, c in comparisons.items() if c["time"] == "post" and c["control"] == "cau"
+                  and c["key"] in published["studies"] and c["key"] != "heshmati2023")
+    first, second, third, fourth = (comparisons[i] for i in post[:4])
+    first.update(control="wl", instrument="phq-9-new")          # two codes recoded, one effect size
+    second.update(control="wl")                                   # one code recoded
+    third.update(control="wl", g=float(third["g"]) + 0.3)       # recoded and revised: a revision
+    comparisons["extra_post"] = dict(fourth, id="extra_post", instrument="whodas", g=0.11)  # added
+    included = [k for k, s in edited["studies"].items() if s["status"] == "included"]
+    edited["synthesis"] = [pooling.table_row(row) for row in pooling.synthesis(list(comparisons.values()), included)]
+    kind = kinds.get("meta-analysis")
+    names = kind.compare(published, edited)
+    markdown = report_markdown(names, TEMPLATES, kind.changes_template)
+    head = summary(markdown)
+    assert set(re.findall(r"\]\(#([^)]+)\)", head)) <= heading_ids(markdown)
+    effects = re.search(r"(\d+) \[revised\]\(#effect-sizes-revised\).*?(\d+) \[recoded\].*?(\d+) \[added\].*?"
+                        r"(\d+) \[removed\]", head)
+    revised, recoded, added, removed = map(int, effects.groups())
+    assert (revised, recoded, added, removed) == (2, 2, 1, 0)
+    assert len(re.findall(r"(?m)^- ", section(markdown, "Effect sizes revised"))) == revised
+    assert "Codes changed: control cau → wl." in section(markdown, "Effect sizes revised")
+    rows = re.findall(r"(?m)^\| (?!Codes changed|:--)(.+) \| (\d+) \|$", section(markdown, "Effect sizes recoded"))
+    assert sum(int(n) for _, n in rows) == recoded and len(rows) == 2
+    assert "control cau → wl; instrument " in section(markdown, "Effect sizes recoded")
+    listed = section(markdown, "Effect sizes added in trials of both versions")
+    assert len(re.findall(r"(?m)^- ", listed)) == added and "whodas" in listed
+    listed = section(markdown, "Effect sizes removed from trials of both versions")
+    assert len(re.findall(r"(?m)^- ", listed)) == removed and listed.strip().endswith("None.")
+    # The Text line: paragraphs and table rows (as the detail shows them), reference entries apart.
+    text = next(line for line in head.splitlines() if line.startswith("- **Text**"))
+    changes = names["changes"]
+    detail = section(markdown, "Changed paragraphs")
+    for kind_name, word in (("changed", "reworded"), ("added", "added"), ("removed", "removed"), ("moved", "moved")):
+        n = sum(1 for p in changes.paragraphs if p.kind == kind_name and p.block != "reference")
+        assert detail.count(f"** ({word}).") == n
+        assert f" {n} {word}" in text if n or kind_name != "moved" else " moved" not in text
+    assert changes.renumbered_references > 0 and f"{changes.renumbered_references} of them carried over" in text
+    assert f"{changes.renumbered_only} differ only in their citation numbers" in text

@@ -78,10 +78,48 @@ def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
     assert [c["id"] for c in only_old] == ["a_4"] and [c["id"] for c in only_new] == ["b_5"]
     before = snapshot({"s": {"reference": reference("S", "2000", "S")}}, old)
     after = snapshot({"s": {"reference": reference("S", "2000", "S")}}, new)
-    revisions, counts, recodings = compare_meta.compare_comparisons(before, after, ())
+    revisions, counts, recodings, added, removed = compare_meta.compare_comparisons(before, after, ())
     assert [(r.old_g, r.new_g) for r in revisions] == [(0.5, 0.6)]
     assert counts == {"revised": 1, "recoded": 2, "added": 1, "removed": 1, "before": 4, "now": 4}
-    assert recodings == {("instrument", "hdrs", "hdrs-17"): 1, ("control", "cau", "wl"): 1}
+    assert recodings == {(("instrument", "hdrs", "hdrs-17"),): 1, (("control", "cau", "wl"),): 1}
+    assert [(e.comparison, e.g) for e in added] == [("cbt vs cau, epds (self-report), post", 0.4)]
+    assert [(e.comparison, e.g) for e in removed] == [("cbt vs cau, phq-9 (self-report), post", 0.1)]
+
+
+def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_addition_and_a_removal():
+    """Metapsy 22.0.2 → 24.0.2: Saloheimo 2016's outcome moved from remission to change scores (hdrs →
+    hdrs-17) with new values, McCusker 2021's control recoded care as usual → waiting list with a new value,
+    Shaw 1977's comparison kept its id (its parts reordered) while recoded cbt vs other → sup vs wl with a new value. Each is the
+    same comparison revised, its changed codes given; an effect size of two candidates stays unpaired."""
+    def row(cid, key, g, therapy="cbt", control="cau", outcome="msd", instrument="hdrs", arm1=""):
+        return dict(cmp(cid, key, g, 0.2, instrument=instrument, control=control, therapy=therapy),
+                    outcome_type=outcome, arm1=arm1)
+
+    old = [row("sal_1", "sal", 0.457, outcome="remission"), row("sal_2", "sal", 0.0, therapy="ipt",
+                                                                 outcome="remission"),
+           row("mcc_1", "mcc", 0.661, instrument="ces-d"),
+           row("shaw_ot", "shaw", 0.898, control="other ctr", arm1="cbt (ct)"),
+           row("shaw_wl", "shaw", 2.113, control="wl", arm1="cbt (ct)"),
+           row("two_1", "two", 0.3, control="wl"), row("two_2", "two", 0.4, control="wl")]
+    new = [row("x1", "sal", -0.435, outcome="change", instrument="hdrs-17"),
+           row("x2", "sal", -0.309, therapy="ipt", outcome="change", instrument="hdrs-17"),
+           row("x3", "mcc", 0.450, control="wl", instrument="ces-d"),
+           row("ot_shaw", "shaw", 1.224, therapy="sup", control="wl", arm1="sup"),  # its id's parts reordered
+           row("x4", "shaw", 2.113, control="wl", arm1="cbt"),
+           row("x5", "two", 0.5, control="cau"), row("x6", "two", 0.6, control="cau")]
+    studies = {k: {"reference": reference(k, "2000", k)} for k in ("sal", "mcc", "shaw", "two")}
+    revisions, counts, recodings, added, removed = compare_meta.compare_comparisons(
+        snapshot(studies, old), snapshot(studies, new), ())
+    found = {(r.key, r.old_g, r.new_g): r.recoded for r in revisions}
+    assert found == {
+        ("sal", 0.457, -0.435): (("outcome_type", "remission", "change"), ("instrument", "hdrs", "hdrs-17")),
+        ("sal", 0.0, -0.309): (("outcome_type", "remission", "change"), ("instrument", "hdrs", "hdrs-17")),
+        ("mcc", 0.661, 0.45): (("control", "cau", "wl"),),
+        ("shaw", 0.898, 1.224): (("psychotherapy", "cbt", "sup"), ("control", "other ctr", "wl"),
+                                 ("arm1", "cbt (ct)", "sup"))}
+    assert recodings == {(("arm1", "cbt (ct)", "cbt"),): 1}  # Shaw's cbt vs wl: same value, arm recoded
+    # Two effect sizes recoded alike, both with new values: which old one is which cannot be told.
+    assert counts["added"] == counts["removed"] == 2 and {e.key for e in added} == {e.key for e in removed} == {"two"}
 
 
 def test_pooled_estimates_old_and_new_and_statements_whose_numbers_changed():
@@ -197,3 +235,23 @@ def test_a_statements_changed_numbers_keep_their_sign_and_a_range_keeps_its_year
     new = "95 % prediction interval -0.51 to 1.93 (trials of 1977-2024; 54,468 participants)"
     assert changed_numbers(old, new) == (("-0.61", "-0.51"), ("2.02", "1.93"), ("2022", "2024"),
                                          ("47,241", "54,468"))
+
+
+def test_a_trials_effect_summed_in_another_order_has_not_changed():
+    """Effect sizes whose ids changed are combined in another order: the trial's combined g differs in its
+    last binary digits only (0.5620796242586031 against …030), which is no change; a real change still is."""
+    studies = {"s": {"reference": reference("S", "2000", "S")}, "t": {"reference": reference("T", "2000", "T")}}
+
+    def side(ids: list[str], t_g: float) -> dict:
+        rows = [dict(cmp(i, "s", g, se), arm1=i[-1]) for i, g, se in zip(ids, (0.1, 0.2, 0.7), (0.3, 0.21, 0.17),
+                                                                           strict=True)]
+        return snapshot(studies, rows + [cmp("t_1", "t", t_g, 0.2)])
+
+    old, new = side(["s_1", "s_2", "s_3"], 0.4), side(["s_b", "s_a", "s_c"], 0.5)
+    effect = compare_meta.trial_effects
+    assert effect(old, "overall", "all")["s"] != effect(new, "overall", "all")["s"]  # noise from the order
+    drivers = compare_meta.analysis_drivers(old, new, "overall", "all")
+    assert drivers.changed == 1 and [(d.change, d.count) for d in drivers.groups] == [("effect changed", 1)]
+    assert [d.key for d in drivers.drivers] == ["t"]
+    assert compare_meta.same_effect((0.5620796242586031, 0.0255), (0.562079624258603, 0.0255))
+    assert not compare_meta.same_effect((0.5620796, 0.0255), (0.5620797, 0.0255))

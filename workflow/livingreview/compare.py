@@ -98,7 +98,9 @@ class ParagraphChange:
 
 @dataclass(frozen=True)
 class Changes:
-    """Everything the changes report states, from a baseline snapshot to this build's."""
+    """Everything the changes report states, from a baseline snapshot to this build's. *renumbered_only*
+    counts the paragraphs and table rows that differ only in their citation numbers, *renumbered_references*
+    the entries of the reference list that differ only in their number."""
 
     title: str
     old_version: str | None
@@ -114,6 +116,7 @@ class Changes:
     numbering: tuple[tuple[str, str, int | None, int | None], ...] = ()
     paragraphs: tuple[ParagraphChange, ...] = ()
     renumbered_only: int = 0
+    renumbered_references: int = 0
     labels: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     def blocks(self, kind: str, block: str | None = None) -> list[ParagraphChange]:
@@ -428,8 +431,9 @@ def canonical_paragraphs(paragraphs: list[dict]) -> list[dict]:
     return [paragraph | {"text": canonical(paragraph["text"])} for paragraph in paragraphs]
 
 
-def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...], int]:
-    """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers.
+def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...], tuple[int, int]]:
+    """The changed paragraphs from snapshot *old* to *new*, and how many differ only in citation numbers:
+    ``(paragraphs and table rows, entries of the reference list)``.
 
     A paragraph with an id (what it is about: a psychotherapy's paragraph, a
     row of a table, an entry of the reference list; see
@@ -452,7 +456,7 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
     old_at, new_at = _positions(before), _positions(after)
     changes: list[tuple[int, int, ParagraphChange]] = []  # (new index, or -1 and the old index; change)
     paired: dict[int, int] = {}  # old index -> new index
-    renumbered = 0
+    renumbered = [0, 0]  # paragraphs and table rows, entries of the reference list
 
     def pair(i: int, j: int, kind: str = "changed") -> None:
         nonlocal renumbered
@@ -460,8 +464,8 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
         if old_texts[i] == new_texts[j]:
             if kind != "changed":
                 changes.append((j, i, _paragraph_change(after[j], new_at[j], kind, (), before[i])))
-            renumbered += show_citations(old_texts[i], old["numbering"]) != show_citations(new_texts[j],
-                                                                                          new["numbering"])
+            if show_citations(old_texts[i], old["numbering"]) != show_citations(new_texts[j], new["numbering"]):
+                renumbered[block_kind(old_texts[i], before[i].get("id", "")) == "reference"] += 1
         elif kind == "changed" and without_citations(old_texts[i]) == without_citations(new_texts[j]):
             changes.append((j, i, _paragraph_change(after[j], new_at[j], "cites", (), before[i])))
         else:
@@ -548,7 +552,7 @@ def compare_paragraphs(old: dict, new: dict) -> tuple[tuple[ParagraphChange, ...
         before_it = bisect.bisect_left(ends, i) - 1
         return (paired[ends[before_it]] if before_it >= 0 else -1, 1, i)
 
-    return tuple(change for _, _, change in sorted(changes, key=place)), renumbered
+    return tuple(change for _, _, change in sorted(changes, key=place)), (renumbered[0], renumbered[1])
 
 
 def compare(baseline: dict | None, snapshot: dict) -> Changes:
@@ -572,8 +576,9 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
     metadata = field_changes(flatten({k: v for k, v in baseline["review"].items() if k != "version"}),
                              flatten({k: v for k, v in snapshot["review"].items() if k != "version"}),
                              snapshot["sources"]["review"])
-    paragraphs, renumbered = compare_paragraphs(baseline, snapshot)
+    paragraphs, (renumbered, references) = compare_paragraphs(baseline, snapshot)
     return Changes(old_version=baseline["version"], reference_count=(len(baseline["numbering"]), count),
                    themes=tuple(themes), metadata=metadata,
                    numbering=number_map(baseline["numbering"], snapshot["numbering"], labels),
-                   paragraphs=paragraphs, renumbered_only=renumbered, labels=shown, **studies, **about)
+                   paragraphs=paragraphs, renumbered_only=renumbered,
+                   renumbered_references=references, labels=shown, **studies, **about)

@@ -13,7 +13,7 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
   stable across releases), and each effect size that was revised (:func:`match_comparisons`);
 - every pooled estimate, old and new (the snapshots' synthesis tables);
 - the *drivers* of each pooled estimate that moved: the trials added,
-  removed, recoded into or out of its analysis, or revised, whose change
+  removed, moved into or out of its analysis, or revised, whose change
   moved it most, each with the estimate recomputed with that change undone
   (:func:`pooled_drivers`, with the pooling of :mod:`livingreview.pooling`);
 - the conclusion statements whose wording changed, because a number changed
@@ -28,6 +28,7 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -46,6 +47,11 @@ RECODINGS_SHOWN = 12
 # approximate influence) are pooled again exactly to find them.
 DRIVERS_SHOWN = 3
 DRIVER_CANDIDATES = 8
+# Two effects (g, or a variance or standard error) are the same when they differ by less than this relative
+# tolerance: the noise of floating-point sums taken in another order (a trial's effect sizes combined in
+# the order of their ids, which a release may change), far below any printed digit.
+SAME_EFFECT_REL_TOL = 1e-9
+SAME_EFFECT_ABS_TOL = 1e-12
 # A change of study field in at least this many trials, all the same kind of non-revision, is reported once.
 PATTERN_MIN = 2
 
@@ -66,7 +72,9 @@ class Renamed:
 
 @dataclass(frozen=True)
 class EffectRevision:
-    """A comparison matched across releases whose Hedges' g or standard error changed."""
+    """A comparison matched across releases whose Hedges' g or standard error changed; *recoded* are the
+    codes that changed with it, ``(field, old, new)`` (a control condition recoded as its value was
+    recomputed)."""
 
     key: str
     label: str
@@ -75,6 +83,18 @@ class EffectRevision:
     old_se: float
     new_g: float
     new_se: float
+    recoded: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class EffectSize:
+    """An effect size added or removed in a trial of both versions: *comparison* as the report names it."""
+
+    key: str
+    label: str
+    comparison: str
+    g: float
+    se: float
 
 
 @dataclass(frozen=True)
@@ -97,10 +117,11 @@ EFFECT_CHANGED = "effect changed"
 @dataclass(frozen=True)
 class Driver:
     """A change that moved a pooled estimate: *change* is "added" (a new trial), "removed" (a trial no
-    longer included), "recoded in" / "recoded out" (a trial of both versions whose comparisons entered or
-    left this analysis by a change of code), "effect changed" (a trial of both versions whose combined
-    effect in this analysis changed: its effect sizes there were revised, added, removed or recoded; not
-    the trials *revised* of :class:`~livingreview.compare.Changes`, whose record changed) or, for a group,
+    longer included), "moved in" / "moved out" (a trial of both versions whose effect sizes entered or
+    left this analysis by a change of code, their values revised or not), "effect changed" (a trial of
+    both versions whose combined effect in this analysis changed: its effect sizes there were revised,
+    added, removed or recoded; not the trials *revised* of :class:`~livingreview.compare.Changes`, whose
+    record changed) or, for a group,
     the same words for every change of that kind (*count* changes). *old_g* and *new_g* are the
     trial's own effect in this analysis (its comparisons combined; None where it had none); *g* and
     *tau2* the pooled estimate of the new version with this change undone."""
@@ -162,13 +183,20 @@ class StatementChange:
 
 @dataclass(frozen=True)
 class MetaChanges:
-    """What a meta-analytic review's changes report states beyond :class:`~livingreview.compare.Changes`."""
+    """What a meta-analytic review's changes report states beyond :class:`~livingreview.compare.Changes`.
+    *recodings* are the effect sizes recoded (a code changed, the value did not), each row one set of code
+    changes ``((field, old, new), ...)`` with the number of effect sizes recoded so, the most common first;
+    *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
+    recoded effect sizes). *added_effects* and *removed_effects* are the effect sizes added and removed in
+    the trials of both versions."""
 
     renamed: tuple[Renamed, ...] = ()
     revisions: tuple[EffectRevision, ...] = ()
     comparisons: dict | None = None
-    recodings: tuple[tuple[str, str, str, int], ...] = ()
+    recodings: tuple[tuple[tuple[tuple[str, str, str], ...], int], ...] = ()
     more_recodings: int = 0
+    added_effects: tuple[EffectSize, ...] = ()
+    removed_effects: tuple[EffectSize, ...] = ()
     pooled: tuple[PooledChange, ...] = ()
     statements: tuple[StatementChange, ...] = ()
     search: dict | None = None
@@ -392,6 +420,13 @@ def instrument_family(instrument: str) -> str:
     return re.split(r"[-(\s]", str(instrument).strip().lower(), maxsplit=1)[0]
 
 
+def id_parts(comparison: dict) -> tuple[str, ...]:
+    """A comparison's id as the sorted parts between its underscores: Metapsy's ids are the comparison's
+    codes joined, and release 24.0.2 joins them in another order (``Shaw_1977_cbt_otherctr_..._post`` became
+    ``Shaw_1977_..._post_0_self-report_cbt_otherctr_...``), keeping them when it recodes the comparison."""
+    return tuple(sorted(str(comparison.get("id", "")).split("_")))
+
+
 def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
     """The comparisons of one study in two releases paired: ``(pairs, only_old, only_new)``.
 
@@ -399,20 +434,31 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     by what they compare (:data:`COMPARISON_FIELDS`, in order of occurrence
     when a release repeats them); then those whose instrument was only
     recoded (``hdrs`` as ``hdrs-17``); then those with the same effect size
-    and standard error (another code recoded). What remains was added or removed.
+    and standard error (another code recoded); then those with the same id,
+    its parts in any order (:func:`id_parts`: the database kept it while it
+    recoded the comparison). Last, the same
+    comparison measured or coded otherwise, paired only when it is the one
+    left on both sides: the same arms and instrument whose outcome type changed
+    (remission → change scores), then the same psychotherapy and instrument
+    whose control condition was recoded. What remains was added or removed.
     """
     pairs: list[tuple[dict, dict]] = []
     left, right = sorted(old, key=lambda c: c["id"]), sorted(new, key=lambda c: c["id"])
 
-    def pair_by(signature) -> None:
+    def pair_by(signature, unique: bool = False) -> None:
+        """Pair the comparisons left whose *signature* is the same (in id order; when *unique*, only a
+        signature that one comparison on each side has)."""
         nonlocal left, right
         waiting: dict[tuple, list[dict]] = {}
         for comparison in right:
             waiting.setdefault(signature(comparison), []).append(comparison)
+        olds = Counter(signature(c) for c in left)
         unpaired = []
         for comparison in left:
             candidates = waiting.get(signature(comparison))
-            if candidates:
+            if candidates and unique and (len(candidates) > 1 or olds[signature(comparison)] > 1):
+                unpaired.append(comparison)
+            elif candidates:
                 pairs.append((comparison, candidates.pop(0)))
             else:
                 unpaired.append(comparison)
@@ -423,6 +469,11 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     pair_by(lambda c: (*_natural(c, tuple(f for f in COMPARISON_FIELDS if f != "instrument")),
                        instrument_family(c.get("instrument", ""))))
     pair_by(lambda c: (repr(float(c["g"])), repr(float(c["g_se"]))))
+    pair_by(id_parts)
+    pair_by(lambda c: (*_natural(c, tuple(f for f in COMPARISON_FIELDS if f not in ("instrument", "outcome_type"))),
+                       instrument_family(c.get("instrument", ""))), unique=True)
+    pair_by(lambda c: (*_natural(c, ("psychotherapy", "arm1", "rating", "time")),
+                       instrument_family(c.get("instrument", ""))), unique=True)
     return pairs, left, right
 
 
@@ -434,10 +485,12 @@ def describe_comparison(comparison: dict) -> str:
             f"({comparison.get('rating', '')}), {comparison.get('time', '')}")
 
 
-def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[tuple[EffectRevision, ...], dict,
-                                                                                   Counter]:
-    """The effect sizes revised in the studies included in both snapshots, the counts of comparisons
-    (unchanged, recoded, revised, added and removed, in those studies and overall) and the recodings."""
+def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[
+        tuple[EffectRevision, ...], dict, Counter, tuple[EffectSize, ...], tuple[EffectSize, ...]]:
+    """The effect sizes revised in the studies of both snapshots, the counts of comparisons (unchanged,
+    recoded, revised, added and removed, in those studies; before and now, overall), the recodings (each
+    recoded effect size counted once, by the set of its codes that changed) and the effect sizes added
+    and removed in those studies."""
     old_key = {r.new_key: r.old_key for r in renamed}
     by_study_old: dict[str, list[dict]] = {}
     by_study_new: dict[str, list[dict]] = {}
@@ -445,29 +498,33 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
         by_study_old.setdefault(comparison["key"], []).append(comparison)
     for comparison in new.get("comparisons", {}).values():
         by_study_new.setdefault(comparison["key"], []).append(comparison)
-    revisions, recodings = [], Counter()
+    revisions, recodings, added, removed = [], Counter(), [], []
     counts = Counter()
     for key in sorted(by_study_new):
         before = by_study_old.get(old_key.get(key, key))
         if not before:
             continue
         pairs, only_old, only_new = match_comparisons(before, by_study_new[key])
+        label = new["studies"][key].get("label", key)
         counts["added"] += len(only_new)
         counts["removed"] += len(only_old)
+        added += [EffectSize(key, label, describe_comparison(c), float(c["g"]), float(c["g_se"])) for c in only_new]
+        removed += [EffectSize(key, label, describe_comparison(c), float(c["g"]), float(c["g_se"])) for c in only_old]
         for a, b in pairs:
-            if float(a["g"]) != float(b["g"]) or float(a["g_se"]) != float(b["g_se"]):
+            codes = tuple((f, str(a.get(f) or ""), str(b.get(f) or "")) for f in COMPARISON_FIELDS
+                          if str(a.get(f) or "") != str(b.get(f) or ""))
+            if not same_effect((float(a["g"]), float(a["g_se"])), (float(b["g"]), float(b["g_se"]))):
                 counts["revised"] += 1
-                revisions.append(EffectRevision(key, new["studies"][key].get("label", key), describe_comparison(b),
-                                                float(a["g"]), float(a["g_se"]), float(b["g"]), float(b["g_se"])))
-            elif _natural(a) != _natural(b):
+                revisions.append(EffectRevision(key, label, describe_comparison(b), float(a["g"]), float(a["g_se"]),
+                                                float(b["g"]), float(b["g_se"]), codes))
+            elif codes:
                 counts["recoded"] += 1
-                recodings.update((f, str(a.get(f) or ""), str(b.get(f) or "")) for f in COMPARISON_FIELDS
-                                 if str(a.get(f) or "") != str(b.get(f) or ""))
+                recodings[codes] += 1
             else:
                 counts["unchanged"] += 1
     counts["before"] = len(old.get("comparisons", {}))
     counts["now"] = len(new.get("comparisons", {}))
-    return tuple(revisions), dict(counts), recodings
+    return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed)
 
 
 # --- pooled estimates, statements, search ----------------------------------------------
@@ -508,6 +565,13 @@ def trial_effects(snapshot: dict, analysis: str, level: str, keys: dict[str, str
             for key, rows in by_trial.items()}
 
 
+def same_effect(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """True when the effects *a* and *b* (g and its variance, or g and its standard error) are equal but for
+    floating-point noise (:data:`SAME_EFFECT_REL_TOL`): the same numbers summed in another order."""
+    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=SAME_EFFECT_REL_TOL, abs_tol=SAME_EFFECT_ABS_TOL)
+                                    for x, y in zip(a, b, strict=True))
+
+
 def _pooled(effects: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
     """The random-effects g and τ² of *effects* (:func:`livingreview.pooling.pool`); None without any."""
     from .pooling import pool
@@ -539,10 +603,11 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
 
     Each trial's effect in the analysis is computed in both versions
     (:func:`trial_effects`; renamed trials under their new key). A trial whose
-    effect differs, or that contributes to one version only, is a change:
-    *added* (a new trial), *removed* (no longer included), *recoded in* or
-    *recoded out* (in both versions, in this analysis in one: its comparisons'
-    codes changed) or *effect changed* (its effect in this analysis changed). A
+    effect differs (beyond floating-point noise: :func:`same_effect`), or that
+    contributes to one version only, is a change:
+    *added* (a new trial), *removed* (no longer included), *moved in* or
+    *moved out* (in both versions, in this analysis in one: its comparisons'
+    codes changed, their values perhaps too) or *effect changed* (its effect in this analysis changed). A
     change's contribution is the new estimate with that change undone (its
     old effect put back, or its new one taken out), pooled again with
     :func:`livingreview.pooling.pool`; every kind of change is also undone at
@@ -563,12 +628,12 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
     kinds: dict[str, str] = {}
     for key in sorted(set(old) | set(new)):
         if key in old and key in new:
-            if old[key] != new[key]:
+            if not same_effect(old[key], new[key]):
                 kinds[key] = EFFECT_CHANGED
         elif key in new:
-            kinds[key] = "added" if key not in included_before else "recoded in"
+            kinds[key] = "added" if key not in included_before else "moved in"
         else:
-            kinds[key] = "removed" if key not in included_now else "recoded out"
+            kinds[key] = "removed" if key not in included_now else "moved out"
     names = labels or {}
 
     def driver(change: str, key: str, count: int, effects: dict) -> Driver | None:
@@ -580,7 +645,7 @@ def analysis_drivers(old_snapshot: dict, new_snapshot: dict, analysis: str, leve
                       after[0] if after else None, pooled[0], pooled[1])
 
     groups = []
-    for change in ("added", "removed", "recoded in", "recoded out", EFFECT_CHANGED):
+    for change in ("added", "removed", "moved in", "moved out", EFFECT_CHANGED):
         members = [k for k, c in kinds.items() if c == change]
         if members:
             found = driver(change, "", len(members), _undone(new, old, members))
@@ -738,15 +803,17 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
     new_fields = new_study_fields(baseline, snapshot)
     changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
     others, changes, renamed = not_revisions(baseline, snapshot, changes, renamed, snapshot["sources"]["studies"])
-    revisions, counts, recodings = compare_comparisons(baseline, snapshot, renamed)
+    revisions, counts, recodings, added, removed = compare_comparisons(baseline, snapshot, renamed)
     common = recodings.most_common()
     shown = sorted(common[:RECODINGS_SHOWN], key=lambda item: (-item[1], item[0]))
     meta = MetaChanges(
         renamed=renamed,
         revisions=tuple(sorted(revisions, key=lambda r: (r.label.casefold(), r.key, r.comparison))),
         comparisons=counts,
-        recodings=tuple((field, old, new, n) for (field, old, new), n in shown),
+        recodings=tuple(shown),
         more_recodings=sum(n for _, n in common[RECODINGS_SHOWN:]),
+        added_effects=tuple(sorted(added, key=lambda e: (e.label.casefold(), e.key, e.comparison))),
+        removed_effects=tuple(sorted(removed, key=lambda e: (e.label.casefold(), e.key, e.comparison))),
         pooled=pooled_changes(baseline, snapshot),
         statements=statement_changes(baseline, snapshot),
         search=search_changes(baseline, snapshot),
