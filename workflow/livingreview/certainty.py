@@ -36,6 +36,12 @@ DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "publication_bias")
 DOMAIN_NAMES = {"risk_of_bias": "risk of bias", "inconsistency": "inconsistency", "imprecision": "imprecision",
                 "publication_bias": "publication bias"}
 NOT_SERIOUS = "not serious"
+# GRADE's plain-language wording of an effect at each certainty (Santesso et al., J Clin Epidemiol 2020):
+# the verb of "<intervention> ___ <outcome>"; at very low certainty no verb, "the evidence is very uncertain".
+CLAIM_VERBS = {"high": "reduce", "moderate": "probably reduce", "low": "may reduce", "very low": None}
+# The fewest trials a subgroup needs to enter a test of subgroup differences (one trial has no variance
+# between trials to pool over: its effect is the trial's own).
+MIN_SUBGROUP_K = 2
 COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "pi_low", "pi_high",
            "control_event_rate", "nnt", "certainty", "downgrades", *DOMAINS)
 
@@ -130,6 +136,26 @@ def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_
                              "nnt": pooling.nnt(row["g"], control_event_rate), **judgements,
                              "downgrades": downgrades, "certainty": RATINGS[min(downgrades, len(RATINGS) - 1)]})
     return findings
+
+
+def claim(certainty: str, subject: str, comparator: str, outcome: str = "depressive symptoms",
+          when: str = "at the end of treatment") -> str:
+    """The finding that *subject* lowers *outcome* more than *comparator*, worded as GRADE words it at
+    *certainty* (:data:`CLAIM_VERBS`), without a full stop: "Psychotherapies may reduce depressive
+    symptoms more than care as usual at the end of treatment"; at very low certainty "The evidence is
+    very uncertain about the effect of psychotherapies on depressive symptoms ..., compared with ...".
+    Only for an effect whose confidence interval lies above zero: the caller checks."""
+    verb = CLAIM_VERBS[certainty]
+    if verb is None:
+        return f"The evidence is very uncertain about the effect of {subject} on {outcome} {when}, compared with {comparator}"
+    return f"{subject[:1].upper()}{subject[1:]} {verb} {outcome} more than {comparator} {when}"
+
+
+def not_assessed(judgements: dict[str, str]) -> list[tuple[str, str]]:
+    """The domains a summary-of-findings row did not assess, each with its reason: ``[("publication
+    bias", "fewer than 10 trials")]`` from the judgements by domain name ("not assessed (fewer than 10 trials)")."""
+    return [(domain, judgement.removeprefix("not assessed").strip().strip("()"))
+            for domain, judgement in judgements.items() if judgement.startswith("not assessed")]
 
 
 def table_row(row: dict) -> dict[str, str]:
