@@ -108,7 +108,8 @@ def test_six_trials(trials):
     assert "| high | None. Publication bias not assessed (fewer than 10 trials). |" in text
     assert "| none |" not in text
     assert "would be expected to find a benefit" not in text
-    assert "With 6 trials, τ² and so the prediction interval are estimated imprecisely" in text
+    assert "With 6 trials, τ² and so the prediction interval are estimated imprecisely, and the interval, drawn " \
+           "with the normal quantile, is narrower than one on k − 2 degrees of freedom" in text
     assert "its prediction interval (\\-0.11 to 1.19) includes no effect" in text or \
            "its prediction interval (-0.11 to 1.19) includes no effect" in text
     assert "its one trial gave g = 0.60 (95 % CI 0.18 to 1.01), the trial's own effect" in text
