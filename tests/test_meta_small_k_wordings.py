@@ -164,3 +164,13 @@ def test_rated_comparisons_carry_their_certainty(trials):
            "treatment." in text
     assert "Cognitive behavioural therapy had a pooled g of 0.49. Its certainty was not rated (Table 4 rates the " \
            "overall effect and each control condition)." in text
+
+
+@pytest.mark.parametrize("level, words", [("high", "Cognitive behavioural therapy reduces"),
+                                          ("moderate", "Cognitive behavioural therapy probably reduces"),
+                                          ("low", "Cognitive behavioural therapy may reduce")])
+def test_a_psychotherapy_claim_is_singular(level, words):
+    """One psychotherapy takes a singular verb in GRADE's wording."""
+    from livingreview.certainty import claim
+
+    assert claim(level, "cognitive behavioural therapy", "control conditions", singular=True).startswith(words)

@@ -139,15 +139,19 @@ def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_
 
 
 def claim(certainty: str, subject: str, comparator: str, outcome: str = "depressive symptoms",
-          when: str = "at the end of treatment") -> str:
+          when: str = "at the end of treatment", singular: bool = False) -> str:
     """The finding that *subject* lowers *outcome* more than *comparator*, worded as GRADE words it at
     *certainty* (:data:`CLAIM_VERBS`), without a full stop: "Psychotherapies may reduce depressive
     symptoms more than care as usual at the end of treatment"; at very low certainty "The evidence is
     very uncertain about the effect of psychotherapies on depressive symptoms ..., compared with ...".
-    Only for an effect whose confidence interval lies above zero: the caller checks."""
+    A *singular* subject takes a singular verb ("reduces"). Only for an effect whose confidence interval
+    lies above zero: the caller checks."""
     verb = CLAIM_VERBS[certainty]
+    if verb is not None and singular and not verb.startswith("may"):
+        verb += "s"  # "Cognitive behavioural therapy probably reduces ..."
     if verb is None:
-        return f"The evidence is very uncertain about the effect of {subject} on {outcome} {when}, compared with {comparator}"
+        return (f"The evidence is very uncertain about the effect of {subject} on {outcome} {when}, "
+                f"compared with {comparator}")
     return f"{subject[:1].upper()}{subject[1:]} {verb} {outcome} more than {comparator} {when}"
 
 

@@ -77,7 +77,8 @@ def guarded_context(names: dict) -> dict:
     for row in names["robustness"]["findings"]:
         subject, comparator = _subject(row)
         findings.append(dict(row, not_assessed=certainty.not_assessed(row["judgements"]),
-                             claim=certainty.claim(row["certainty"], subject, comparator)
+                             claim=certainty.claim(row["certainty"], subject, comparator,
+                                                   singular=row["analysis"] == "therapy")
                              if float(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]
