@@ -114,6 +114,7 @@ def test_six_trials(trials):
            "its prediction interval (-0.11 to 1.19) includes no effect" in text
     assert "its one trial gave g = 0.60 (95 % CI 0.18 to 1.01), the trial's own effect" in text
     assert "pooled over 1 trial" not in text and "PI 0.18 to 1.01" not in text
+    assert "PI \\-0.02 to 0.99" in text and "\\\\-" not in text  # a negative number escaped once
     assert "| Psychotherapy: third-wave therapy | 1 | 93 | 0.60 | 0.18 to 1.01 | – | – | – |" in text
     assert "The psychotherapy subgroups were not tested for differences: third-wave therapy has fewer than 2 " \
            "trials" in text
