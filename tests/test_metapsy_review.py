@@ -269,7 +269,7 @@ def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_a
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 1, result.stderr
     assert ("error: data/conclusions.csv, row 4 (line 5), statement cbt-effect: the conclusion statement "
-            '"Cognitive behavioural therapy, tested in {k} trials, was more effective than control conditions ('
+            '"Cognitive behavioural therapy, tested in {k} trials, had a larger pooled effect than control cond'
             "...\" no longer holds: its condition `k >= 10 and ci_low > 0.8` fails at "
             "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 259") in result.stderr
     assert "output/ was left unchanged" in result.stderr
