@@ -120,13 +120,15 @@ WORDINGS = [
     ("low-RoB not smaller, small-study effects", "probably smaller than the pooled g suggests: smaller as trials grow"),
     ("low-RoB smaller, no small-study effects", "suggests: smaller in the trials at low risk of bias;"),
     ("subgroups alike, no small-study effects, low-RoB larger",
-     "control conditions at the end of treatment; and its size varies"),
-    ("PI above zero", "at the end of treatment, but the effect is probably smaller than the pooled g suggests: smaller "
+     "compared with control conditions; and its size varies"),
+    ("PI above zero", "compared with control conditions, but the effect is probably smaller than the pooled g suggests: smaller "
                       "in the trials at low risk of bias and smaller as trials grow larger."),
     ("as committed", "a new trial could find no effect."),
-    ("as committed", "The certainty of the evidence for the overall effect is very low: it was downgraded for"),
-    ("low-RoB the same, certainty high", "The certainty of the evidence for the overall effect is high (Table 4)."),
-    ("low-RoB the same, certainty high", "| none |"),
+    ("as committed", "The certainty of the evidence for the overall effect (480 trials) is very low: it was downgraded for"),
+    ("low-RoB the same, certainty high", "The certainty of the evidence for the overall effect (480 trials) is high (Table 4); publication bias was not assessed"),
+    ("low-RoB the same, certainty high", "| None. Publication bias not assessed (fewer than 10 trials). |"),
+    ("low-RoB the same, certainty high", "Psychotherapies reduce depressive symptoms more than control conditions"),
+    ("as committed", "The evidence is very uncertain about the effect of psychotherapies on depressive symptoms"),
     ("as committed", "Read as a number needed to treat"),
     ("no robustness results", "Certainty assessment | Describe any methods used to assess certainty (or confidence) "
                               "in the body of evidence for an outcome. | not reported |"),

@@ -37,6 +37,12 @@ DOMAIN_NAMES = {"risk_of_bias": "risk of bias", "inconsistency": "inconsistency"
                 "publication_bias": "publication bias"}
 NOT_SERIOUS = "not serious"
 NOT_ASSESSED = "not assessed"  # the start of a publication-bias judgement without Egger's test
+# GRADE's plain-language wording of an effect at each certainty (Santesso et al., J Clin Epidemiol 2020):
+# the verb of "<intervention> ___ <outcome>"; at very low certainty no verb, "the evidence is very uncertain".
+CLAIM_VERBS = {"high": "reduce", "moderate": "probably reduce", "low": "may reduce", "very low": None}
+# The fewest trials a subgroup needs to enter a test of subgroup differences (one trial has no variance
+# between trials to pool over: its effect is the trial's own).
+MIN_SUBGROUP_K = 2
 COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "pi_low", "pi_high",
            "control_event_rate", "nnt", "certainty", "downgrades", *DOMAINS)
 
@@ -132,6 +138,30 @@ def rate(rows: list[dict], comparisons: list[dict], rules: dict | None, control_
                              "downgrades": downgrades, "certainty": RATINGS[min(downgrades, len(RATINGS) - 1)],
                              "egger": egger})
     return findings
+
+
+def claim(certainty: str, subject: str, comparator: str, outcome: str = "depressive symptoms",
+          when: str = "at the end of treatment", singular: bool = False) -> str:
+    """The finding that *subject* lowers *outcome* more than *comparator*, worded as GRADE words it at
+    *certainty* (:data:`CLAIM_VERBS`), without a full stop: "Psychotherapies may reduce depressive
+    symptoms more than care as usual at the end of treatment"; at very low certainty "The evidence is
+    very uncertain about the effect of psychotherapies on depressive symptoms ..., compared with ...".
+    A *singular* subject takes a singular verb ("reduces"). Only for an effect whose confidence interval
+    lies above zero: the caller checks."""
+    verb = CLAIM_VERBS[certainty]
+    if verb is not None and singular and not verb.startswith("may"):
+        verb += "s"  # "Cognitive behavioural therapy probably reduces ..."
+    if verb is None:
+        return (f"The evidence is very uncertain about the effect of {subject} on {outcome} {when}, "
+                f"compared with {comparator}")
+    return f"{subject[:1].upper()}{subject[1:]} {verb} {outcome} more than {comparator} {when}"
+
+
+def not_assessed(judgements: dict[str, str]) -> list[tuple[str, str]]:
+    """The domains a summary-of-findings row did not assess, each with its reason: ``[("publication
+    bias", "fewer than 10 trials")]`` from the judgements by domain name ("not assessed (fewer than 10 trials)")."""
+    return [(domain, judgement.removeprefix(NOT_ASSESSED).strip().strip("()"))
+            for domain, judgement in judgements.items() if judgement.startswith(NOT_ASSESSED)]
 
 
 def table_row(row: dict) -> dict[str, str]:
