@@ -358,6 +358,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("release 24.0.2 of the database, searched until 1 January 2024, replaces release 22.0.2, searched "
             "until 1 January 2022") in new
     assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
+    # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
+    assert "the Conclusion reads differently in paragraph 1 (reworded); paragraph 2 (reworded):" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
