@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -83,13 +85,36 @@ def leftovers(project: Path) -> list[str]:
     return sorted(str(p.relative_to(project)) for p in found)
 
 
+@contextlib.contextmanager
+def built_once(tmp_path_factory, name: str):
+    """A folder *name* for a build made once per test run and shared by the pytest-xdist workers (without
+    xdist, once per session): yields (folder, to_build). The first worker to need it holds a lock while
+    the ``with`` body builds into the folder (*to_build* True); the others wait for the lock and find it
+    done. A body that fails does not mark the folder done: the next worker builds it again."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's own temporary folder, above each worker's
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        to_build = not done.exists()
+        if to_build:
+            shutil.rmtree(folder, ignore_errors=True)
+        yield folder, to_build
+        if to_build:
+            done.touch()
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
     """One real build of the example from nothing: its output/ is the example's
-    first release. Shared by read-only tests; copy it to change it."""
-    project = copy_project(tmp_path_factory.mktemp("built") / "project")
-    result = run_cli(project, "build")
-    assert result.returncode == 0, result.stderr
+    first release. Shared by read-only tests (and the test workers); copy it to change it."""
+    with built_once(tmp_path_factory, "built") as (folder, to_build):
+        project = folder / "project"
+        if to_build:
+            copy_project(project)
+            result = run_cli(project, "build")
+            assert result.returncode == 0, result.stderr
     return project
 
 
