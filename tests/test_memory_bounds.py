@@ -16,7 +16,7 @@ from livingreview.commands.bench_scale import format_report
 from livingreview.errors import ConversionError
 from livingreview.stages import formats
 
-ARTICLE_JOBS = ("docx", "html", "jats", "pdf", "snapshot")
+ARTICLE_JOBS = ("docx", "html", "jats", "markdown", "pdf", "snapshot")
 
 
 def article_copies(project: Path) -> dict[str, str]:

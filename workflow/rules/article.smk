@@ -42,6 +42,8 @@ rule markdown:
         staged("review.md"),
     log:
         f"{BUILD}/logs/markdown.log",
+    resources:
+        article_copies=article_copies,  # it holds the whole article (rules/common.smk)
     params:
         code=stage_code("article"),
     run:

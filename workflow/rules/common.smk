@@ -115,7 +115,7 @@ onerror:
         print(f"livingreview: build failed; {OUTPUT}/ was left unchanged", file=sys.stderr)
 
 
-# The jobs that hold the whole article (rules html, pdf, docx, jats and snapshot; pandoc takes some 30
+# The jobs that hold the whole article (rules markdown, html, pdf, docx, jats and snapshot; pandoc takes some 30
 # bytes of memory per byte of review.json, 0.4 GB at 2,000 studies) ask for the resource article_copies,
 # whose limit profiles/default/config.yaml sets to 2. A syntax tree larger than this (about 1,100 studies
 # of the seed's kind) is a large article.
