@@ -321,9 +321,14 @@ def pandoc_yaml(data) -> str:
     return yaml.dump(data, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=True, width=1 << 20)
 
 
+def json_text(data) -> str:
+    """*data* as sorted, indented JSON, Unicode as it is (stable text: :func:`write_json`)."""
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write_json(path: str | Path, data) -> None:
-    """Write *data* as sorted, indented UTF-8 JSON (stable bytes)."""
-    write_atomic(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    """Write *data* as sorted, indented UTF-8 JSON (stable bytes: :func:`json_text`)."""
+    write_atomic(path, json_text(data))
 
 
 def read_json(path: str | Path):

@@ -450,3 +450,57 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "post": sum(1 for c in comparisons if c["time"] == "post"),
         },
     }
+
+
+def _shared(groups: list[dict]) -> bool:
+    """Whether a trial has effect sizes in more than one of *groups* (psychotherapies or control conditions)."""
+    keys = [s["key"] for g in groups for s in g["studies"]]
+    return len(keys) != len(set(keys))
+
+
+def _subject(finding: dict) -> tuple[str, str]:
+    """Who is compared with whom in a summary-of-findings row: (psychotherapy, comparator)."""
+    if finding["analysis"] == "control":
+        return "psychotherapies", finding["label"]
+    if finding["analysis"] == "therapy":
+        return finding["label"], "control conditions"
+    return "psychotherapies", "control conditions"
+
+
+def guarded_context(names: dict) -> dict:
+    """*names* with what the templates need to word a finding no more strongly than its numbers and its
+    certainty allow:
+
+    - each summary-of-findings row (``robustness.findings``) gets ``not_assessed`` (the domains not
+      assessed, with the reason: :func:`livingreview.certainty.not_assessed`) and ``claim``, the finding in
+      GRADE's words for its certainty (:func:`livingreview.certainty.claim`; "" when its CI includes zero);
+    - ``rated``: the rows by (analysis, level);
+    - each conclusion statement gets ``finding``, the row of its analysis and level, on the last
+      statement of a run about the same analysis and level (there its certainty is said), and ``rated``;
+    - ``shared``: per subgroup analysis ("control", "therapy"), whether a trial counts in several subgroups;
+    - ``too_small``: per subgroup analysis, the subgroups with fewer than
+      :data:`livingreview.certainty.MIN_SUBGROUP_K` trials (``min_subgroup_k``): with any, the test of
+      subgroup differences is not reported.
+    """
+    findings = []
+    for row in names["robustness"]["findings"]:
+        subject, comparator = _subject(row)
+        findings.append(dict(row, not_assessed=certainty.not_assessed(row["judgements"]),
+                             claim=certainty.claim(row["certainty"], subject, comparator,
+                                                   singular=row["analysis"] == "therapy")
+                             if float(row["ci_low"]) > 0 else ""))
+    rated = {(f["analysis"], f["code"]): f for f in findings}
+    statements = names["conclusions"]
+    conclusions = []
+    for i, statement in enumerate(statements):
+        key = (statement["analysis"], statement["level"])
+        following = statements[i + 1] if i + 1 < len(statements) else None
+        last = following is None or (following["analysis"], following["level"]) != key
+        conclusions.append(dict(statement, rated=key in rated, finding=rated.get(key) if last else None))
+    pooled = names["pooled"]
+    too_small = {name: [p["label"] for p in pooled[name].values()
+                        if int(str(p["k"]).replace(",", "")) < certainty.MIN_SUBGROUP_K]
+                 for name in ("control", "therapy")}
+    return dict(names, robustness=dict(names["robustness"], findings=findings), rated=rated, conclusions=conclusions,
+                shared={"control": _shared(names["controls"]), "therapy": _shared(names["psychotherapies"])},
+                too_small=too_small, min_subgroup_k=certainty.MIN_SUBGROUP_K)

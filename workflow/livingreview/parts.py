@@ -46,7 +46,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import write_atomic
+from .files import json_text, write_atomic
 
 if TYPE_CHECKING:
     from .kinds import ReviewKind
@@ -70,15 +70,10 @@ def figure_part_path(build: str, figure: str) -> str:
     return f"{build}/{PARTS}/figures/{figure}.json"
 
 
-def dumps(data) -> bytes:
-    """*data* as :func:`livingreview.files.write_json` writes it."""
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def write_if_changed(path: str, data) -> bool:
     """Write *data* as JSON to *path* unless the file already holds these bytes (then it keeps its time);
     True when written."""
-    content = dumps(data)
+    content = json_text(data).encode("utf-8")
     try:
         if Path(path).read_bytes() == content:
             return False

@@ -49,17 +49,23 @@ class BenchmarkError(RuntimeError):
     """A build failed while being timed."""
 
 
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children that ended, and of every process they
+    waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measured(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
     """Seconds taken by *command* in *cwd*, on the clock and of CPU (user and system, its own and that of every
-    process it waited for); raises :class:`BenchmarkError` when it fails."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process it waited for: :func:`children_cpu`); raises :class:`BenchmarkError` when it fails."""
+    cpu = children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise BenchmarkError(f"`{' '.join(command)}` failed during the benchmark:\n{result.stdout}{result.stderr}")
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, children_cpu() - cpu
 
 
 def timed(command: list[str], cwd: Path, env: dict | None = None) -> float:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 
 from ..project import PIPELINE, REVIEW_SOURCES, find_project
-from .bench import BenchmarkError, clean, edit_one_finding
+from .bench import BenchmarkError, children_cpu, clean, edit_one_finding
 from .synthetic import write_review
 from .verify import copy_files, fixed_files
 
@@ -67,12 +66,6 @@ class PeakMemory:
         self._done.set()
         self._thread.join()
         return self.peak
-
-
-def children_cpu() -> float:
-    """CPU seconds (user and system) of this process's children that ended, and of theirs."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def measured(command: list[str], cwd: Path, env: dict) -> tuple[float, int, float]:
