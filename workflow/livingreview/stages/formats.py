@@ -164,22 +164,10 @@ def publication_timestamp(review: dict) -> int:
 PDF_STANDARDS = ["ua-1"]
 
 
-# What the Typst process runs: compile the file named by its argument (a JSON list: the source, the root
-# folder, the font folders, the timestamp, the PDF standards) and write the PDF to its standard output, or a
-# failure (diagnostic and message, as the typst package's errors carry them) to its standard error as JSON.
-_TYPST_PROGRAM = """
-import json, sys
-import typst
-source, root, fonts, timestamp, standards = json.loads(sys.argv[1])
-try:
-    pdf = typst.compile(source, root=root, font_paths=fonts, ignore_system_fonts=True, timestamp=timestamp,
-                        pdf_standards=standards)
-except Exception as exc:
-    json.dump({"diagnostic": str(getattr(exc, "diagnostic", "") or ""),
-               "message": str(getattr(exc, "message", "") or exc)}, sys.stderr)
-    sys.exit(1)
-sys.stdout.buffer.write(pdf)
-"""
+# What the Typst process runs (livingreview.typst_pdf.main): compile the file named by its argument (a JSON
+# list: the source, the root folder, the font folders, the timestamp, the PDF standards) and write the PDF to
+# its standard output, or the failure (diagnostic and message) to its standard error as JSON.
+_TYPST_PROGRAM = "import sys; from livingreview.typst_pdf import main; sys.exit(main(sys.argv[1]))"
 
 
 def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int, template: str) -> None:
@@ -214,15 +202,14 @@ def compile_typst(source: str, target: str, font_dirs: list[str], timestamp: int
 
 
 def _compile_here(source: str, fonts: list[str], timestamp: int, template: str) -> bytes:
-    """The PDF of the Typst file *source*, compiled in this process as :data:`_TYPST_PROGRAM` does."""
-    import typst
+    """The PDF of the Typst file *source*, compiled in this process (:mod:`livingreview.typst_pdf`)."""
+    from ..typst_pdf import compile_pdf, failure
 
     try:
-        return typst.compile(source, root=str(Path(source).resolve().parent), font_paths=fonts,
-                             ignore_system_fonts=True, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
+        return compile_pdf(source, str(Path(source).resolve().parent), fonts, timestamp, PDF_STANDARDS)
     except Exception as exc:  # typst raises its own TypstError types
-        raise typst_error(str(getattr(exc, "diagnostic", "") or ""), str(getattr(exc, "message", "") or exc), source,
-                          template) from None
+        problem = failure(exc)
+        raise typst_error(problem["diagnostic"], problem["message"], source, template) from None
 
 
 _TYPST_PLACE = re.compile(r"┌─ .*?:(\d+):(\d+)")
