@@ -113,7 +113,8 @@ def built_project(tmp_path_factory) -> Path:
         project = folder / "project"
         if to_build:
             copy_project(project)
-            result = run_cli(project, "build")
+            # Snakemake's own cache folder, beside the project: test_project_folder checks what is left in it
+            result = run_cli(project, "build", env={"XDG_CACHE_HOME": str(folder / "cache")})
             assert result.returncode == 0, result.stderr
     return project
 

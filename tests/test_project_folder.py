@@ -7,6 +7,9 @@
   (:mod:`livingreview.codegraph`): after an edit to the JATS module, which
   only the formats stage imports, plain ``snakemake -n`` plans the formats'
   rules and the jobs that read their files, and nothing else.
+- A build leaves nothing behind outside the project: ``python -m livingreview
+  build`` leaves without the interpreter's tear-down (livingreview.__main__)
+  but runs the exit handlers, one of which removes Snakemake's runtime cache.
 """
 
 from __future__ import annotations
@@ -119,3 +122,11 @@ def test_a_copied_project_builds_its_own_files(built_project, tmp_path):
     assert outside == [], outside
     assert "workflow/livingreview/stages/figures.py" in manifest["inputs"]
     assert "workflow/livingreview/commands/build.py" in manifest["inputs"]  # the whole package
+
+
+def test_a_build_leaves_no_temporary_folder_in_snakemake_s_cache(built_project):
+    """The session's build ran with XDG_CACHE_HOME beside the project (conftest.built_project): Snakemake
+    made its runtime cache there, a temporary folder under snakemake-runtime-cache/, and it is gone."""
+    runtime = built_project.parent / "cache" / "snakemake" / "snakemake" / "source-cache" / "snakemake-runtime-cache"
+    assert runtime.is_dir()
+    assert sorted(path.name for path in runtime.iterdir()) == []

@@ -88,9 +88,9 @@ def check_workflow_syntax(project: Path) -> None:
 
 
 def build(review: Path, pairs: list[str]) -> int:
-    """Build the review in folder *review* and publish it with Snakemake's command line, whose exit
-    status (0, or 1 for a failed or interrupted build) ends the process. A problem found before
-    Snakemake starts raises :class:`ConfigError`."""
+    """Build the review in folder *review* and publish it with Snakemake's command line; return its exit
+    status (0, or 1 for a failed or interrupted build). A problem found before Snakemake starts raises
+    :class:`ConfigError`."""
     parse_overrides(pairs)  # a malformed pair, named plainly
     config = read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
     # Staleness by content: an input changed since the last publication but dated before it is dated now.
@@ -114,4 +114,13 @@ def build(review: Path, pairs: list[str]) -> int:
 
     quiet_tear_down()
 
-    return snakemake(snakemake_arguments(project, review, pairs))  # raises SystemExit with Snakemake's status
+    try:
+        snakemake(snakemake_arguments(project, review, pairs))
+    except SystemExit as exc:  # how Snakemake's command line ends, with its exit status
+        return exit_status(exc)
+    return 0
+
+
+def exit_status(exc: SystemExit) -> int:
+    """The exit status Python would give for *exc*: its code, 0 for none, 1 for a message."""
+    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

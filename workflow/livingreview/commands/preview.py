@@ -36,7 +36,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..project import check_package, find_project
-from .build import check_workflow_syntax, snakemake_arguments
+from .build import check_workflow_syntax, exit_status, snakemake_arguments
 
 STATE_PATH = "/__livingreview__/state.json"
 # Polls the state and reloads the page on a new version; shows a failed build's message and keeps the page.
@@ -146,7 +146,7 @@ class Preview:
             snakemake([self.target, *snakemake_arguments(self.project, self.review, [])])
             status = 0
         except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            status = exit_status(exc)
         finally:
             sys.stderr = stderr
             os.chdir(cwd)
