@@ -58,3 +58,23 @@ def quiet_tear_down() -> None:
     parent = logging.getLogger("snakemake")
     if not any(isinstance(handler, _AfterTearDown) for handler in parent.handlers):
         parent.addHandler(_AfterTearDown())
+
+
+def end_idle_timers() -> None:
+    """Cancel the job scheduler's pending re-evaluation timers once the jobs are done (called by the
+    workflow's ``onsuccess`` and ``onerror``), so that Snakemake's process ends at once.
+
+    ``snakemake/scheduling/job_scheduler.py`` (9.27.1) starts a ``threading.Timer`` on each pass of
+    ``schedule`` (``_schedule_reevalutation``, for its job rate limit, ``--max-jobs-per-timespan``,
+    default ``100/1s``). The timers are not daemon threads: Python waits for the last one at exit,
+    up to 1 s after the build has finished (measured: a seed build's process ended 1.0 s after
+    ``schedule`` returned). A shorter timespan cannot be set: ``MaxJobsPerTimespan.arg_re`` reads
+    ``100ms`` as 100 minutes. No upstream issue was found. A cancelled timer's only action, releasing
+    the scheduler's semaphore, is not needed once the scheduler has returned.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        if (isinstance(thread, threading.Timer)
+                and "JobScheduler._schedule_reevalutation" in getattr(thread.function, "__qualname__", "")):
+            thread.cancel()

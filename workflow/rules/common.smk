@@ -106,7 +106,12 @@ onstart:
 PUBLISHED_AT_START = []
 
 
+onsuccess:
+    snakemake_fixes.end_idle_timers()
+
+
 onerror:
+    snakemake_fixes.end_idle_timers()
     # Snakemake's own account of the failure went before (the failed job's log, shown by the logger plugin).
     if PUBLISHED_AT_START and published_state() != PUBLISHED_AT_START[0]:
         print(f"livingreview: the build stopped after publishing; {OUTPUT}/ holds the new release, whole",
