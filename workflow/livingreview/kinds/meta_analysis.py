@@ -186,13 +186,16 @@ class MetaAnalysis(ReviewKind):
     def snapshot_parts(self, evidence: dict, synthesis) -> dict:
         """The comparisons, the database release and its search flow, the pooled effects (the rows of
         *synthesis*, as the table prints them: a list of rows, or the synthesis's
-        :class:`~livingreview.stages.synthesis.Results`) and the conclusion statements as printed."""
+        :class:`~livingreview.stages.synthesis.Results`), the certainty rating of each analysis the summary of
+        findings rates (``certainty``, from the Results' findings) and the conclusion statements as printed."""
         rows = synthesis if isinstance(synthesis, dict) else {(r["analysis"], r["level"]): r for r in synthesis or []}
         return {
             "comparisons": {c["id"]: c for c in evidence["comparisons"]},
             "database": {k: v for k, v in evidence["database"].items() if k != "search_flow"},
             "search_flow": evidence["database"].get("search_flow", {}),
             "synthesis": list(rows.values()),
+            "certainty": [{"analysis": f["analysis"], "level": f["level"], "certainty": f["certainty"]}
+                          for f in getattr(synthesis, "findings", [])],
             "conclusions": [dict({k: v for k, v in c.items() if not k.startswith("_")},
                                  text=guards.render_statement(c, rows[(c["analysis"], c["level"])], rows))
                             for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows],
