@@ -95,8 +95,8 @@ def test_each_results_paragraph_cites_every_contributing_study(metapsy_built):
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
         assert {key for group in written_citations(paragraphs[label]) for key in group} == expected, label
-    assert "259 trials (304 comparisons, 487 effect sizes, 28,478 participants)" in \
-        paragraphs["Cognitive behavioural therapy"]
+    assert "259 trials (304 comparisons, 487 effect sizes; 28,478 participants in the 255 trials that report them)" \
+        in paragraphs["Cognitive behavioural therapy"]
 
 
 def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
@@ -371,7 +371,13 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "until 1 January 2022") in new
     assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
-    assert "the Conclusion reads differently in paragraph 1 (reworded); paragraph 2 (reworded):" in new
+    # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
+    assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
+            "numbers); paragraph 2 (reworded: its own words changed, not only its numbers); paragraph 3 (its numbers "
+            "only) ([changed paragraphs](#changed-paragraphs)).") in new
+    assert ("- **Certainty of the evidence** (Table 4, the summary of findings): Control: care as usual, very low → "
+            "low; Psychotherapy: psychodynamic therapy, low → very low; Psychotherapy: other psychotherapies, moderate "
+            "→ low ([certainty](#certainty-of-the-evidence)).") in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
