@@ -178,13 +178,14 @@ def conclusion_summary(published: dict, new: dict, old_words: str, new_words: st
 
 def test_the_summary_sees_a_conclusion_paragraph_reworded_outside_the_statements(held_out):
     """A ranking that names another psychotherapy (the Conclusion's first paragraph, no statement) is a
-    rewording the summary states; a paragraph whose numbers alone changed is not."""
+    rewording the summary states; a paragraph whose numbers alone changed is named too, as such (the
+    summary lists the paragraphs the detail shows)."""
     published, new, _, _ = held_out
     line = conclusion_summary(published, new, "followed by third-wave therapy", "followed by behavioural activation therapy")
-    assert line.endswith("Outside the statements, the Conclusion reads differently in paragraph 1 (reworded): its own "
-                         "words changed, not only its numbers ([changed paragraphs](#changed-paragraphs)).")
+    assert "Outside the statements, the Conclusion reads differently in paragraph 1 (reworded: its own words " \
+           "changed, not only its numbers)" in line
     line = conclusion_summary(published, new, "(259 trials)", "(260 trials)")
-    assert "Outside the statements" not in line
+    assert "paragraph 1 (its numbers only)" in line
 
 
 # --- the worked example, against the releases' data.csv ---------------------------------------

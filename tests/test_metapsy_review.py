@@ -95,8 +95,8 @@ def test_each_results_paragraph_cites_every_contributing_study(metapsy_built):
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
         assert {key for group in written_citations(paragraphs[label]) for key in group} == expected, label
-    assert "259 trials (304 comparisons, 487 effect sizes, 28,478 participants)" in \
-        paragraphs["Cognitive behavioural therapy"]
+    assert "259 trials (304 comparisons, 487 effect sizes; 28,478 participants in the 255 trials that report them)" \
+        in paragraphs["Cognitive behavioural therapy"]
 
 
 def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_built):
@@ -113,8 +113,10 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
                 if n:
                     arms[arm] = max(arms.get(arm, 0.0), float(n))
         paragraph = markdown.split(f"**{label}.**")[1].split("\n")[0]
-        assert f" effect sizes, {round(sum(arms.values())):,} participants)" in paragraph, label
-    assert "28,478 participants)" in markdown and "1,340 participants)" in markdown
+        # summed over the trials that report them (tests/test_trust_claims.py checks which)
+        assert re.search(rf" effect sizes[,;] {round(sum(arms.values())):,} participants( in the \d+ trials that "
+                         r"report them)?\)", paragraph), label
+    assert "28,478 participants in the 255 trials that report them)" in markdown and "1,340 participants)" in markdown
 
 
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
@@ -257,22 +259,25 @@ def test_every_pooled_number_in_the_text_is_the_tables_rounded_for_print(metapsy
         n = guards.text_numbers(row)
         if row["analysis"] == "sensitivity":
             continue  # Table 3
-        cells = (f"| {n['k']} | {n['participants']} | {n['g']} | {n['ci_low']} to {n['ci_high']} | {n['pi_low']} to "
-                 f"{n['pi_high']} | {n['tau2']} | {n['i2']} |")
-        assert cells in table2, row
+        # participants with the trials they are summed over when some trials do not report them
+        cells = (re.escape(f"| {n['k']} | {n['participants']}") + r"(?: \(in \d+ trials\))? "
+                 + re.escape(f"| {n['g']} | {n['ci_low']} to {n['ci_high']} | {n['pi_low']} to {n['pi_high']} | "
+                             f"{n['tau2']} | {n['i2']} |"))
+        assert re.search(cells, table2), row
         if row["analysis"] == "control":
             paragraph = markdown.split(f"**Control arm: {labels['control'][row['level']]}.**")[1].split("\n")[0]
-            assert (f"At the end of treatment, pooled over {int(row['k']):,} trials with {n['participants']} participants: "
-                    f"g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; PI {n['pi_low']} to {n['pi_high']}; "
-                    f"I² = {n['i2']} %).") in paragraph
+            assert re.search(rf"At the end of treatment, pooled over {int(row['k']):,} trials \({n['participants']} "
+                             r"participants in the \d+ trials that report them\): ", paragraph)
+            assert (f"trials that report them): g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; PI "
+                    f"{n['pi_low']} to {n['pi_high']}; I² = {n['i2']} %).") in paragraph
     overall = guards.text_numbers(next(r for r in synthesis_rows(folder) if r["analysis"] == "overall"))
-    assert (f"**All trials.** Pooled over {overall['k']} trials with {overall['participants']} participants, "
-            f"psychotherapies had a larger effect than the control conditions: g = {overall['g']} (95 % CI "
+    assert (f"**All trials.** Pooled over {overall['k']} trials ({overall['participants']} participants in the 473 "
+            f"trials that report them): g = {overall['g']} (95 % CI "
             f"{overall['ci_low']} to {overall['ci_high']}; PI {overall['pi_low']} to {overall['pi_high']}; I² = "
             f"{overall['i2']} %), τ² = {overall['tau2']}.") in markdown
     conclusion = markdown.split("# Conclusion")[1].split("# Acknowledgement")[0]
-    assert (f"(g = {overall['g']}, 95 % CI {overall['ci_low']} to {overall['ci_high']}; {overall['k']} trials, "
-            f"{overall['participants']} participants)") in conclusion
+    assert (f"was g = {overall['g']} (95 % CI {overall['ci_low']} to {overall['ci_high']}; {overall['k']} "
+            "trials)") in conclusion
 
 
 def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_alone(metapsy_built, tmp_path):
@@ -287,7 +292,7 @@ def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_a
     result = run_cli(project, "build", NAME, timeout=600)
     assert result.returncode == 1, result.stderr
     assert ("error: data/conclusions.csv, row 4 (line 5), statement cbt-effect: the conclusion statement "
-            '"Cognitive behavioural therapy, tested in {k} trials, had a larger pooled effect than control cond'
+            '"Cognitive behavioural therapy, tested in {k} trials, had a pooled g of {g} (95 % CI {ci_low} to {'
             "...\" no longer holds: its condition `k >= 10 and ci_low > 0.8` fails at "
             "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 259") in result.stderr
     assert "output/ was left unchanged" in result.stderr
@@ -366,7 +371,13 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "until 1 January 2022") in new
     assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
-    assert "the Conclusion reads differently in paragraph 1 (reworded); paragraph 2 (reworded):" in new
+    # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
+    assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
+            "numbers); paragraph 2 (reworded: its own words changed, not only its numbers); paragraph 3 (its numbers "
+            "only) ([changed paragraphs](#changed-paragraphs)).") in new
+    assert ("- **Certainty of the evidence** (Table 4, the summary of findings): Control: care as usual, very low → "
+            "low; Psychotherapy: psychodynamic therapy, low → very low; Psychotherapy: other psychotherapies, moderate "
+            "→ low ([certainty](#certainty-of-the-evidence)).") in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"

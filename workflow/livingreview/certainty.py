@@ -29,6 +29,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import pooling
+from .guards import p_text
 from .pooling import fixed
 
 RATINGS = ("high", "moderate", "low", "very low")
@@ -40,6 +41,26 @@ NOT_ASSESSED = "not assessed"  # the start of a publication-bias judgement witho
 # GRADE's plain-language wording of an effect at each certainty (Santesso et al., J Clin Epidemiol 2020):
 # the verb of "<intervention> ___ <outcome>"; at very low certainty no verb, "the evidence is very uncertain".
 CLAIM_VERBS = {"high": "reduce", "moderate": "probably reduce", "low": "may reduce", "very low": None}
+# The same scale for a caveat about the pooled estimate ("the pooled g ___ the effect"): at very low certainty
+# the weakest modal ("could"), after the claim has said that the evidence is very uncertain.
+OVERSTATES = {"high": "overstates", "moderate": "probably overstates", "low": "may overstate",
+              "very low": "could overstate"}
+# The claim wordings the text may use, by the certainty each expresses: a sentence about a rated analysis may
+# use only those of its rating (livingreview.guards.claim_problems checks every sentence of the Abstract,
+# Results, Discussion and Conclusion, and every conclusion statement). Plain verbs of effect ("reduces",
+# "had a larger effect", "favoured", "the pooled effect was large") claim high certainty. Numbers, and
+# words about them ("g = 0.56, smaller than the 0.71 of all trials"), are no claim.
+CLAIM_WORDINGS = {
+    "high": (r"(?<!may )(?<!probably )\breduces? depressive symptoms\b",
+             r"(?<!may )(?<!probably )\breduced depressive symptoms\b",
+             r"\bhad (?:a|the) larger (?:pooled )?effect\b", r"\bfavou?red\b",
+             r"\b(?:pooled )?effect (?:was|is) (?:large|moderate|small)\b",
+             r"(?<!may )(?<!probably )(?<!could )\boverstates?\b",
+             r"\b(?:is|are) (?:smaller|larger) than the pooled\b"),
+    "moderate": (r"\bprobably\b", r"\blikely to\b"),
+    "low": (r"\bmay (?:reduce|overstate|understate|be (?:smaller|larger))\b",),
+    "very low": (r"\bvery uncertain\b", r"\bcould (?:overstate|understate|be (?:smaller|larger))\b"),
+}
 # The fewest trials a subgroup needs to enter a test of subgroup differences (one trial has no variance
 # between trials to pool over: its effect is the trial's own).
 MIN_SUBGROUP_K = 2
@@ -55,11 +76,6 @@ def _shown(value, places: int = 2) -> str:
 def _table(value, places: int = 4) -> Decimal:
     """A number as the tables print it (the rules compare these)."""
     return Decimal(fixed(value, places))
-
-
-def p_text(p: float) -> str:
-    """A p value as the text prints it: three decimals, "< 0.001" below."""
-    return "< 0.001" if p < 0.0005 else f"= {fixed(p, 3)}"
 
 
 def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
@@ -112,7 +128,7 @@ def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, d
         return f"{NOT_ASSESSED} (fewer than {rule['min_k']} trials)", None
     egger = pooling.egger_test(effects, variances)
     if egger["p"] < rule["max_p"] and _table(egger["limit_g"]) < _table(row["g"]):
-        return (f"serious: Egger's test t = {_shown(egger['statistic'])}, p {p_text(egger['p'])}; the limit "
+        return (f"serious: Egger's test t = {_shown(egger['statistic'])}, {p_text(egger['p'])}; the limit "
                 f"estimate at SE = 0 is g = {_shown(egger['limit_g'])} (95 % CI {_shown(egger['ci_low'])} to "
                 f"{_shown(egger['ci_high'])}) against {_shown(row['g'])}"), egger
     return NOT_SERIOUS, egger

@@ -188,7 +188,9 @@ class MetaChanges:
     changes ``((field, old, new), ...)`` with the number of effect sizes recoded so, the most common first;
     *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
     recoded effect sizes). *added_effects* and *removed_effects* are the effect sizes added and removed in
-    the trials of both versions."""
+    the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
+    (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
+    (:class:`CertaintyChange`; None when the baseline recorded no ratings)."""
 
     renamed: tuple[Renamed, ...] = ()
     revisions: tuple[EffectRevision, ...] = ()
@@ -205,6 +207,7 @@ class MetaChanges:
     drivers: dict | None = None
     not_revisions: tuple[NotRevision, ...] = ()
     conclusion_text: tuple = ()
+    certainty: tuple | None = None
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -742,12 +745,22 @@ def _words_beyond(text: str, statements: list[str]) -> str:
     return " ".join(_NUMBER.sub("#", text).split())
 
 
-def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple:
-    """The Conclusion's paragraphs (:class:`~livingreview.compare.ParagraphChange`) whose words changed
-    beyond their numbers, outside the conclusion statements (which :func:`statement_changes` reports): a
-    ranking that names another psychotherapy, a sentence of the template reworded, a paragraph added or
-    removed. The summary counts them beside the statements, so "no statement was reworded" never hides
-    a Conclusion that reads differently."""
+@dataclass(frozen=True)
+class ConclusionParagraph:
+    """A paragraph of the Conclusion that reads differently (a
+    :class:`~livingreview.compare.ParagraphChange` of the detail's list), and whether its own words changed
+    (*reworded*: beyond its numbers and the conclusion statements it prints) or only its numbers."""
+
+    paragraph: object
+    reworded: bool
+
+
+def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[ConclusionParagraph, ...]:
+    """Every paragraph of the Conclusion that the detail shows changed (the same list: added, removed,
+    changed, moved or renamed; not one whose cited trials alone changed), each marked whether its words
+    changed beyond its numbers, outside the conclusion statements (which :func:`statement_changes` reports):
+    a ranking that names another psychotherapy, a sentence of the template reworded, a paragraph added or
+    removed. The summary names each one, so it never hides a Conclusion paragraph the detail shows."""
     before = [c["text"] for c in old.get("conclusions", [])]
     after = [c["text"] for c in new.get("conclusions", [])]
     found = []
@@ -756,9 +769,36 @@ def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple:
             continue
         was = " ".join(s.text for s in paragraph.segments if s.op != "insert")
         now = " ".join(s.text for s in paragraph.segments if s.op != "delete")
-        if paragraph.kind in ("added", "removed") or _words_beyond(was, before) != _words_beyond(now, after):
-            found.append(paragraph)
+        found.append(ConclusionParagraph(paragraph, paragraph.kind in ("added", "removed")
+                                         or _words_beyond(was, before) != _words_beyond(now, after)))
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class CertaintyChange:
+    """The certainty rating of one analysis (Table 4, the summary of findings) in each version; None where
+    that version did not rate it."""
+
+    analysis: str
+    level: str
+    label: str
+    old: str | None
+    new: str | None
+
+
+def certainty_changes(old: dict, new: dict) -> tuple[CertaintyChange, ...] | None:
+    """Every analysis whose certainty rating differs between the snapshots, in the order of
+    :func:`pooled_changes`; None when the old snapshot recorded no ratings (a release built before they
+    were recorded), so the report says it cannot tell rather than that nothing changed."""
+    if "certainty" not in old:
+        return None
+    before = {(r["analysis"], r["level"]): r["certainty"] for r in old["certainty"]}
+    after = {(r["analysis"], r["level"]): r["certainty"] for r in new.get("certainty", [])}
+    return tuple(CertaintyChange(p.analysis, p.level, p.label, before.get((p.analysis, p.level)),
+                                 after.get((p.analysis, p.level)))
+                 for p in pooled_changes({"synthesis": [{"analysis": a, "level": v} for a, v in before]},
+                                         {"synthesis": [{"analysis": a, "level": v} for a, v in after]})
+                 if before.get((p.analysis, p.level)) != after.get((p.analysis, p.level)))
 
 
 FLOW_COUNTS = (("database.hits", "records identified in databases"),
@@ -822,6 +862,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         drivers=pooled_drivers(baseline, snapshot, renamed),
         not_revisions=others,
         conclusion_text=conclusion_rewordings(changes, baseline, snapshot),
+        certainty=certainty_changes(baseline, snapshot),
     )
     return without_renamed(changes, renamed), meta
 

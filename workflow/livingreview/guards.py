@@ -162,3 +162,63 @@ def render_statement(conclusion: dict, row: dict[str, str], table=None) -> str:
     """A conclusion statement as printed: its text with its analysis's numbers (synthesis table *row*) and
     those of the robustness results of *table* (the synthesis's :class:`~livingreview.stages.synthesis.Results`)."""
     return fill(conclusion["statement"], statement_numbers(guard_rows(row, table or {})))
+
+
+# --- claims and their certainty -------------------------------------------------------------------------
+
+# A sentence ends at a full stop (or ? !) followed by a space and a capital, a bold label or a citation.
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z*\[(\"“])")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of Markdown *text*, its table rows and headings apart (neither is a sentence)."""
+    prose = "\n".join(line for line in str(text).splitlines() if not line.lstrip().startswith(("|", "#", ":")))
+    return [s.strip() for paragraph in prose.split("\n\n") for s in _SENTENCE_END.split(" ".join(paragraph.split()))
+            if s.strip()]
+
+
+def claim_wordings(sentence: str) -> list[tuple[str, str]]:
+    """The claim wordings of *sentence* (:data:`livingreview.certainty.CLAIM_WORDINGS`), each as
+    ``(certainty it expresses, the words)``, in the order of the ratings."""
+    from .certainty import CLAIM_WORDINGS
+
+    return [(rating, match.group(0)) for rating, patterns in CLAIM_WORDINGS.items() for pattern in patterns
+            for match in re.finditer(pattern, sentence, flags=re.IGNORECASE)]
+
+
+def claim_problems(text: str, rated: dict[str, str], default: str | None) -> list[str]:
+    """Every sentence of *text* whose claim wording says another certainty than the analysis it is about
+    is rated: GRADE's wording follows the rating (high "reduce", moderate "probably reduce", low "may
+    reduce", very low "the evidence is very uncertain"), so a claim may be neither stronger nor weaker.
+
+    *rated* maps each rated analysis, as the text names it (its label, lower case: "waiting list",
+    "cognitive behavioural therapy"), to its certainty; a sentence is about the analyses it names, and
+    about *default*'s (the overall effect's certainty; None when it is not rated) when it names none. A
+    sentence about several analyses (cognitive behavioural therapy against the others) may claim no more
+    than the lowest of their ratings. Each problem is one message: the sentence, the words, what they
+    claim and the rating."""
+    from .certainty import RATINGS
+
+    labels = sorted(rated, key=len, reverse=True)
+    problems = []
+    for sentence in sentences(text):
+        wordings = claim_wordings(sentence)
+        if not wordings:
+            continue
+        rest, named = sentence.casefold(), []
+        for label in labels:  # the longest first: "other control conditions" is not "control conditions"
+            if label.casefold() in rest:
+                named.append(label)
+                rest = rest.replace(label.casefold(), " ")
+        ratings = [rated[label] for label in named] or ([default] if default else [])
+        if not ratings:
+            continue
+        lowest = max(ratings, key=RATINGS.index)
+        about = (" and ".join(f"{label} ({rated[label]})" for label in named) if named
+                 else f"the overall effect ({default})")
+        shown = sentence if len(sentence) <= 160 else sentence[:157] + "..."
+        for rating, words in wordings:
+            if rating != lowest:
+                problems.append(f'"{shown}" says "{words}", the wording of {rating} certainty, but it is about '
+                                f"{about}: its claim must be worded for {lowest} certainty (Table 4)")
+    return problems

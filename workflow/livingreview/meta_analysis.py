@@ -224,13 +224,15 @@ def study_order(study: dict) -> tuple:
 
 def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
     """One psychotherapy's (or control condition's) studies and comparisons; its participants are those of
-    the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms)."""
+    the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms), summed
+    over the trials that report them (``reporting``: as many as ``k`` when every trial does)."""
     keys = {c["key"] for c in comparisons}
     members = [s for s in studies if s["key"] in keys]
     singular, plural = code_labels[code]
     return {"code": code, "label": singular, "plural": plural, "studies": members,
             "k": len(members), "comparisons": count_comparisons(comparisons), "effect_sizes": len(comparisons),
-            "participants": int(fixed(pooling.participants(comparisons), 0))}
+            "participants": int(fixed(pooling.participants(comparisons), 0)),
+            "reporting": pooling.reporting_trials(comparisons)}
 
 
 def comparison_of(row: dict) -> tuple:
@@ -299,18 +301,39 @@ def by_trials(trials, label: str) -> tuple:
     return (-int(float(trials)), str(label).casefold())
 
 
-def pooled_context(table: dict[tuple[str, str], dict[str, str]]) -> dict:
+def reporting_by_analysis(comparisons: list[dict], included) -> dict[tuple[str, str], int]:
+    """For each analysis and level of the synthesis, the trials of its comparisons (those it pools:
+    :func:`livingreview.pooling.post_comparisons`) that report their participants
+    (:func:`livingreview.pooling.reporting_trials`): the trials the synthesis's participants are summed over."""
+    rows = pooling.post_comparisons(comparisons, included)
+    found: dict[tuple[str, str], list[dict]] = {}
+    for analysis, column in pooling.ANALYSES.items():
+        for row in rows:
+            found.setdefault((analysis, pooling.OVERALL_LEVEL if column is None else row[column]), []).append(row)
+    return {key: pooling.reporting_trials(members) for key, members in found.items()}
+
+
+def _with_reporting(shown: dict, key: tuple[str, str], reporting: dict | None) -> dict:
+    """A row as the text prints it with ``reporting``, the trials its participants are summed over (its k when
+    *reporting* does not say), and ``k_int``, its k as a number (the table's cell, which has no separator)."""
+    k = int(shown["k"])
+    return dict(shown, k_int=k, reporting=(reporting or {}).get(key, k))
+
+
+def pooled_context(table: dict[tuple[str, str], dict[str, str]], reporting: dict | None = None) -> dict:
     """The pooled effects as the section templates receive them, numbers as the text prints them
     (:func:`livingreview.guards.text_numbers`) from the synthesis table's rows: ``overall``, ``control``
     and ``therapy`` (code -> row), and ``rows`` (every analysis in the order of Table 2: overall, then the
     control conditions and the psychotherapies, each :func:`by_trials`). Each row has its ``analysis``,
-    ``code``, ``label`` and numbers."""
+    ``code``, ``label`` and numbers, ``k_int`` and ``reporting``: the trials its participants are summed
+    over (*reporting*, :func:`reporting_by_analysis`; its k when not given)."""
     pooled: dict = {"control": {}, "therapy": {}, "overall": None, "rows": []}
     for analysis, known in analysis_labels().items():
         present = [(code, label) for code, label in known.items() if (analysis, code) in table]
         for code, label in sorted(present, key=lambda item: by_trials(table[(analysis, item[0])]["k"], item[1])):
             row = table[(analysis, code)]
-            shown = dict(guards.text_numbers(row), analysis=analysis, code=code, label=label)
+            shown = _with_reporting(dict(guards.text_numbers(row), analysis=analysis, code=code, label=label),
+                                    (analysis, code), reporting)
             pooled["rows"].append(shown)
             if analysis == "overall":
                 pooled["overall"] = shown
@@ -326,13 +349,14 @@ SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria 
                       "smallest": "the smallest effect size of each trial"}
 
 
-def robustness_context(table) -> dict:
+def robustness_context(table, reporting: dict | None = None) -> dict:
     """The robustness results as the section templates receive them, numbers as the text prints them:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
     (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
     whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers, the
     downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the
-    synthesis's results (:class:`livingreview.stages.synthesis.Results`)."""
+    synthesis's results (:class:`livingreview.stages.synthesis.Results`); each finding has ``k_int`` and
+    ``reporting`` as :func:`pooled_context`'s rows have."""
     sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
@@ -354,7 +378,8 @@ def robustness_context(table) -> dict:
         label = label_of(row)
         downgrades = [(certainty.DOMAIN_NAMES[d], row[d].removeprefix("serious: ")) for d in certainty.DOMAINS
                       if row[d].startswith("serious")]
-        findings.append(dict(guards.text_numbers(row), analysis=row["analysis"], code=row["level"], label=label,
+        findings.append(dict(_with_reporting(guards.text_numbers(row), (row["analysis"], row["level"]), reporting),
+                             analysis=row["analysis"], code=row["level"], label=label,
                              certainty=row["certainty"], nnt=fixed(row["nnt"], 1) if row["nnt"] else "",
                              control_event_rate=row["control_event_rate"],
                              judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
@@ -418,9 +443,11 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
     flow = database.get("search_flow", {})
     decided = [s for s in evidence["studies"] if s["status"] != "included"]
     table = synthesis or {}
+    reporting = reporting_by_analysis(comparisons, included_keys)
     return {
         "review": evidence["review"],
-        "pooled": pooled_context(table),
+        "sources": evidence.get("sources", {}),
+        "pooled": pooled_context(table, reporting),
         "conclusions": conclusion_context(evidence.get("conclusions", []), table),
         "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0), "low_rob": pooling.LOW_ROB,
                     "egger_min_k": pooling.EGGER_MIN_K, "certainty": evidence.get("certainty")},
@@ -436,7 +463,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "table": table_one(studies, comparisons),
         "excluded": [s for s in decided if s["status"] == "excluded"],
         "retracted": [s for s in decided if s["status"] == "retracted"],
-        "robustness": robustness_context(table),
+        "robustness": robustness_context(table, reporting),
         "software": software_versions(),
         "counts": {
             "studies": len(studies),
@@ -450,6 +477,19 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "post": sum(1 for c in comparisons if c["time"] == "post"),
         },
     }
+
+
+# The sections whose claims must follow the certainty of the evidence (livingreview.guards.claim_problems).
+CLAIM_SECTIONS = ("abstract", "results", "discussion", "conclusion")
+
+
+def claim_ratings(findings: list[dict]) -> tuple[dict[str, str], str | None]:
+    """The ratings a claim is checked against (:func:`livingreview.guards.claim_problems`), from the summary
+    of findings' rows as the templates receive them: each rated analysis by its label ("waiting list"),
+    and the overall effect's certainty (None when it is not rated)."""
+    rated = {f["label"]: f["certainty"] for f in findings}
+    overall = next((f["certainty"] for f in findings if f["analysis"] == "overall"), None)
+    return rated, overall
 
 
 def _shared(groups: list[dict]) -> bool:
@@ -473,7 +513,9 @@ def guarded_context(names: dict) -> dict:
 
     - each summary-of-findings row (``robustness.findings``) gets ``not_assessed`` (the domains not
       assessed, with the reason: :func:`livingreview.certainty.not_assessed`) and ``claim``, the finding in
-      GRADE's words for its certainty (:func:`livingreview.certainty.claim`; "" when its CI includes zero);
+      GRADE's words for its certainty (:func:`livingreview.certainty.claim`; "" when its CI includes zero),
+      and ``overstates``, the verb of a caveat that the pooled g overstates the effect, worded for its
+      certainty too (:data:`livingreview.certainty.OVERSTATES`);
     - ``rated``: the rows by (analysis, level);
     - each conclusion statement gets ``finding``, the row of its analysis and level, on the last
       statement of a run about the same analysis and level (there its certainty is said), and ``rated``;
@@ -486,6 +528,7 @@ def guarded_context(names: dict) -> dict:
     for row in names["robustness"]["findings"]:
         subject, comparator = _subject(row)
         findings.append(dict(row, not_assessed=certainty.not_assessed(row["judgements"]),
+                             overstates=certainty.OVERSTATES[row["certainty"]],
                              claim=certainty.claim(row["certainty"], subject, comparator,
                                                    singular=row["analysis"] == "therapy")
                              if float(row["ci_low"]) > 0 else ""))
@@ -498,8 +541,7 @@ def guarded_context(names: dict) -> dict:
         last = following is None or (following["analysis"], following["level"]) != key
         conclusions.append(dict(statement, rated=key in rated, finding=rated.get(key) if last else None))
     pooled = names["pooled"]
-    too_small = {name: [p["label"] for p in pooled[name].values()
-                        if int(str(p["k"]).replace(",", "")) < certainty.MIN_SUBGROUP_K]
+    too_small = {name: [p["label"] for p in pooled[name].values() if p["k_int"] < certainty.MIN_SUBGROUP_K]
                  for name in ("control", "therapy")}
     return dict(names, robustness=dict(names["robustness"], findings=findings), rated=rated, conclusions=conclusions,
                 shared={"control": _shared(names["controls"]), "therapy": _shared(names["psychotherapies"])},

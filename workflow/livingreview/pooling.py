@@ -213,6 +213,12 @@ def participants(comparisons: Iterable[dict]) -> float:
     return sum(arms.values())
 
 
+def reporting_trials(comparisons: Iterable[dict]) -> int:
+    """The trials of *comparisons* that report how many participants an arm analysed (an arm's n that
+    :func:`participants` counts): the trials its sum is over."""
+    return len({c["key"] for c in comparisons if c.get("n_arm1") is not None or c.get("n_arm2") is not None})
+
+
 def prediction_interval(g: float, se: float, tau2: float) -> tuple[float, float]:
     """The 95 % prediction interval of a random-effects estimate, as metafor's ``predict()`` gives it for a
     model fitted with normal intervals: ``g ± z·sqrt(τ² + SE²)`` (Riley et al. 2011), z the normal quantile."""

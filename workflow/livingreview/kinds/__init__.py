@@ -118,6 +118,11 @@ class ReviewKind(ABC):
         """The names a section template receives, from the evidence and (when :attr:`synthesis`) the
         synthesis table (rows by analysis and level, cells as text; else None)."""
 
+    def section_problems(self, section: str, text: str, names: dict) -> list[LivingReviewError]:
+        """What is wrong with section *section* as rendered (*text*, from the template names *names*), each
+        naming its fix; the sections stage publishes nothing while there is any. None here."""
+        return []
+
     def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
         """What the evidence would publish that it should not without the author's consent, each a warning
         at every build (``strict``: an error) naming its fix; none here."""

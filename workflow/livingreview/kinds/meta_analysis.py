@@ -14,8 +14,17 @@ from .. import guards, meta_analysis
 from ..bibtex import read_bibliography
 from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
-from ..errors import BibliographyError, DataError, LivingReviewError, combined, in_reading_order
+from ..errors import (
+    BibliographyError,
+    DataError,
+    EvidenceError,
+    LivingReviewError,
+    TemplateError,
+    combined,
+    in_reading_order,
+)
 from ..importers.references import entry_problems
+from ..markdown import escape_markdown
 from ..project import SYNTHESIS_RESULTS
 from ..stages.evidence import read_checked_yaml, read_review, reader_noting
 from ..tables import read_table
@@ -183,16 +192,43 @@ class MetaAnalysis(ReviewKind):
         return dict(meta_analysis.guarded_context(meta_analysis.context(evidence, synthesis)),
                     figures=self.figure_files())
 
+    def section_problems(self, section: str, text: str, names: dict) -> list[LivingReviewError]:
+        """Every claim of the Abstract, Results, Discussion and Conclusion worded for another certainty than
+        that of the analysis it is about (:func:`livingreview.guards.claim_problems`; Table 4's ratings): an
+        :class:`~livingreview.errors.EvidenceError` naming the statement of data/conclusions.csv that says
+        it (a statement is about its own analysis, and those it names), else a
+        :class:`~livingreview.errors.TemplateError` naming the section's template."""
+        if section not in meta_analysis.CLAIM_SECTIONS:
+            return []
+        rated, default = meta_analysis.claim_ratings(names["robustness"]["findings"])
+        path = names["sources"].get("conclusions", "data/conclusions.csv")
+        problems: list[LivingReviewError] = []
+        for statement in names["conclusions"] if section == "conclusion" else []:
+            own = names["rated"].get((statement["analysis"], statement["level"]))
+            printed = escape_markdown(statement["text"])  # as the template prints it
+            problems += [EvidenceError(path, f"statement {statement['id']}", problem, "word the statement's claim "
+                                       "for that certainty (column statement), as livingreview.certainty words "
+                                       "it, or state its numbers only")
+                         for problem in guards.claim_problems(printed, rated, own["certainty"] if own else default)]
+            text = text.replace(printed, " ")
+        problems += [TemplateError(f"sections/{section}.md.j2", None, problem, "word the claim with the finding's "
+                                   "own words (`claim`, `overstates` of robustness.findings) or state the numbers only")
+                     for problem in guards.claim_problems(text, rated, default)]
+        return problems
+
     def snapshot_parts(self, evidence: dict, synthesis) -> dict:
         """The comparisons, the database release and its search flow, the pooled effects (the rows of
         *synthesis*, as the table prints them: a list of rows, or the synthesis's
-        :class:`~livingreview.stages.synthesis.Results`) and the conclusion statements as printed."""
+        :class:`~livingreview.stages.synthesis.Results`), the certainty rating of each analysis the summary of
+        findings rates (``certainty``, from the Results' findings) and the conclusion statements as printed."""
         rows = synthesis if isinstance(synthesis, dict) else {(r["analysis"], r["level"]): r for r in synthesis or []}
         return {
             "comparisons": {c["id"]: c for c in evidence["comparisons"]},
             "database": {k: v for k, v in evidence["database"].items() if k != "search_flow"},
             "search_flow": evidence["database"].get("search_flow", {}),
             "synthesis": list(rows.values()),
+            "certainty": [{"analysis": f["analysis"], "level": f["level"], "certainty": f["certainty"]}
+                          for f in getattr(synthesis, "findings", [])],
             "conclusions": [dict({k: v for k, v in c.items() if not k.startswith("_")},
                                  text=guards.render_statement(c, rows[(c["analysis"], c["level"])], rows))
                             for c in evidence.get("conclusions", []) if (c["analysis"], c["level"]) in rows],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import combined
 from ..files import read_json, write_atomic, write_log
 from ..templates import Templates
 from . import stage
@@ -34,9 +35,14 @@ def render(*, kind: ReviewKind, section: str, evidence: str, synthesis: str | No
            log: str) -> None:
     """Render ``sections/<section>.md.j2`` of a review of *kind* with the names the kind gives its templates
     (:meth:`~livingreview.kinds.ReviewKind.section_context`) from its evidence and, when it pools effects,
-    its *synthesis* (synthesis.csv; else None)."""
+    its *synthesis* (synthesis.csv; else None). Nothing is written while the kind finds a problem in the
+    rendered text (:meth:`~livingreview.kinds.ReviewKind.section_problems`: a claim worded for another
+    certainty than its analysis's)."""
     table = read_results(synthesis) if synthesis else None
     names = kind.section_context(read_json(evidence), table)
     text = Templates(templates).render(f"sections/{section}.md.j2", **names)
+    problems = kind.section_problems(section, text, names)
+    if problems:
+        raise combined(problems, f"reword sections/{section}.md.j2 (or the statement named), then build again")
     write_atomic(out, text.strip() + "\n")
     write_log(log, f"section {section}: {len(text.split())} words")
