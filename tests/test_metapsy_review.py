@@ -18,6 +18,7 @@ from pathlib import Path
 import independent_meta
 import pytest
 from conftest import built_once, cli_environment, copy_project, output_hashes, run_cli, run_snakemake
+from journal import docx_text
 from livingreview import guards, kinds, pooling
 from livingreview.stages.article import written_citations
 
@@ -452,3 +453,26 @@ def test_an_effect_size_edit_reuses_citeproc_and_gives_the_same_bytes(metapsy_bu
     review = metapsy_built / NAME
     cache = shutil.copytree(review / "build" / "cache" / "citeproc", tmp_path / "cache")
     check_reuse(review, "seed", tmp_path, monkeypatch, cache=cache)
+
+
+def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_changes_report(metapsy_built):
+    """A living review's version line (templates/article.md.j2, from review.yaml's version_doi and
+    previous_versions) is in the article itself, so in every format that prints the back matter; the JATS
+    file carries the same in its metadata (article-id specific-use="version", pub-history)."""
+    line = ("**Version:** 2.0.0, DOI: 10.5555/livingreview.metapsy-depression.v2; earlier version: 1.0.0 "
+            "(12-Jan-2026, DOI: 10.5555/livingreview.metapsy-depression.v1). What changed since version 1.0.0, "
+            "and why, is in the changes report published with this version (changes.html).")
+    output = metapsy_built / NAME / "output"
+    assert line in (output / "review.md").read_text(encoding="utf-8")
+    plain = line.replace("**", "")
+    assert plain in re.sub(r"<[^>]+>", "", (output / "review.html").read_text(encoding="utf-8"))
+    assert plain in docx_text(output / "review.docx")
+    jats = (output / "review.jats.xml").read_text(encoding="utf-8")
+    assert '<article-id pub-id-type="doi" specific-use="version">10.5555/livingreview.metapsy-depression.v2' in jats
+    assert '<article-id pub-id-type="doi">10.5555/livingreview.metapsy-depression.v1</article-id>' in jats
+
+
+def test_a_review_without_versions_before_it_says_its_version_alone(built_project):
+    """The seed review has neither version_doi nor previous_versions: its line is the version, as before."""
+    markdown = (built_project / "output" / "review.md").read_text(encoding="utf-8")
+    assert "\n**Version:** 1.0.0\n" in markdown
