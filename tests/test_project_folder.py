@@ -130,3 +130,23 @@ def test_a_build_leaves_no_temporary_folder_in_snakemake_s_cache(built_project):
     runtime = built_project.parent / "cache" / "snakemake" / "snakemake" / "source-cache" / "snakemake-runtime-cache"
     assert runtime.is_dir()
     assert sorted(path.name for path in runtime.iterdir()) == []
+
+
+def test_the_code_graph_is_read_from_the_source_once_until_a_module_changes(tmp_path, monkeypatch):
+    """livingreview.codegraph keeps the graph in the package's __pycache__/codegraph.json, under a SHA-256 of
+    every module: a second reading takes it from there; an edited module makes it read the source again."""
+    from livingreview import codegraph
+
+    package = tmp_path / "livingreview"
+    shutil.copytree(ROOT / "workflow" / "livingreview", package, ignore=shutil.ignore_patterns("__pycache__"))
+    read = []
+    real = codegraph.imported_names
+    monkeypatch.setattr(codegraph, "imported_names", lambda *args: read.append(args[1]) or real(*args))
+    first = codegraph.import_graph.__wrapped__(package)
+    assert len(read) == len(codegraph.module_files(package)) and (package / "__pycache__" / "codegraph.json").is_file()
+    read.clear()
+    assert codegraph.import_graph.__wrapped__(package) == first and read == []
+    jats = package / "jats.py"
+    jats.write_text(jats.read_text(encoding="utf-8") + "\nfrom . import pooling  # noqa\n", encoding="utf-8")
+    graph = codegraph.import_graph.__wrapped__(package)
+    assert read and "livingreview.pooling" in graph["livingreview.jats"] - first["livingreview.jats"]

@@ -6,15 +6,22 @@ packages (``__init__.py``) on the way. Snakemake re-runs a job when a parameter 
 one module re-runs only the rules whose stage uses it (and the jobs that read their outputs).
 
 The graph is read from the source with :mod:`ast`, without importing anything: every ``import``
-statement counts, also one inside a function (a module that may import another depends on it).
+statement counts, also one inside a function (a module that may import another depends on it). Reading
+it takes about 0.13 s, on every build and dry run; so it is kept, as Python keeps bytecode, in the
+package's ``__pycache__/codegraph.json`` under a SHA-256 of every module's name and source, and read
+again only when one of them changed (a package that cannot be written to is read each time).
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import hashlib
+import json
 import os
 from pathlib import Path
+
+from .files import write_atomic
 
 PACKAGE = "livingreview"
 # The files every rule's code includes besides its stage's modules: the workflow that defines the rules
@@ -59,13 +66,31 @@ def imported_names(path: Path, module: str, is_package: bool) -> set[str]:
 
 @functools.cache
 def import_graph(package: Path) -> dict[str, frozenset[str]]:
-    """Each module of the package in *package* -> the package's modules it imports directly."""
+    """Each module of the package in *package* -> the package's modules it imports directly (from the
+    cache in ``__pycache__/codegraph.json`` when no module changed since it was written)."""
     modules = module_files(package)
+    digest = hashlib.sha256()
+    for name, path in modules.items():
+        digest.update(f"{name}\0".encode())
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    cache = package / "__pycache__" / "codegraph.json"
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("sha256") == digest.hexdigest():
+            return {name: frozenset(imports) for name, imports in stored["graph"].items()}
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass  # no cache yet, or one that is not ours: read the source
     graph = {}
     for name, path in modules.items():
         found = imported_names(path, name, path.name == "__init__.py")
         graph[name] = frozenset(m for found_name in found for m in _with_packages(found_name)
                                 if m in modules and m != name)
+    text = json.dumps({"sha256": digest.hexdigest(), "graph": {name: sorted(graph[name]) for name in graph}})
+    try:  # a build reading it at the same time sees the old file or the new
+        write_atomic(cache, text)
+    except OSError:
+        pass  # a read-only package: the graph is read from the source each time
     return graph
 
 
