@@ -45,7 +45,7 @@ def change_the_data(project: Path, note: str = "") -> None:
     the sections already."""
     studies = project / "data" / "studies.csv"
     text = studies.read_text(encoding="utf-8")
-    studies.write_text(re.sub(r",adults with depression[^,]*,", f",adults with depression {MARK}{note},", text,
+    studies.write_text(re.sub(r",recurrent depression[^,]*,", f",recurrent depression {MARK}{note},", text,
                               count=1), encoding="utf-8")
 
 

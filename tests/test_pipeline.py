@@ -165,13 +165,13 @@ def test_plain_snakemake_builds_and_publishes_the_same_release(built_project, tm
     assert output_hashes(project) == output_hashes(built_project)
     # an edit of the data, published in every format by plain snakemake again
     studies = project / "data" / "studies.csv"
-    studies.write_text(studies.read_text(encoding="utf-8").replace("adults with depression", "adults with low mood"),
+    studies.write_text(studies.read_text(encoding="utf-8").replace("recurrent depression", "recurrent low mood"),
                        encoding="utf-8")
     result = run_snakemake(project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "adults with low mood" in (project / "output" / "review.md").read_text(encoding="utf-8")
-    assert "adults with low mood" in (project / "output" / "review.html").read_text(encoding="utf-8")
-    assert "adults with low mood" in pdf_text(project / "output" / "review.pdf")
+    assert "recurrent low mood" in (project / "output" / "review.md").read_text(encoding="utf-8")
+    assert "recurrent low mood" in (project / "output" / "review.html").read_text(encoding="utf-8")
+    assert "recurrent low mood" in pdf_text(project / "output" / "review.pdf")
     # what a Snakemake user does next: a dry run, and Snakemake's report of the run
     dry = run_snakemake(project, "-n")
     assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
