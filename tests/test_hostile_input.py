@@ -76,16 +76,16 @@ CASES = [
     # --- control characters (C0/C1 other than tab and line feed)
     pytest.param(edit(B, "Comparing Medication", "Comparing\x00 Medication"), B,
                  ["line 6, column", "control character, U+0000"], id="nul-in-bib-title"),
-    pytest.param(edit(S, "adults with depression", "adults\x1b[31m with depression"), S,
+    pytest.param(edit(S, "not stated", "not\x1b[31m stated"), S,
                  ["line 2, column", "U+001B"], id="escape-in-csv"),
     pytest.param(edit(R, '"None."', '"None.\x07"'), R, ["control character, U+0007"], id="bell-in-yaml"),
     pytest.param(edit(T, "Cost-effectiveness", "Cost\x0beffectiveness"), T, ["U+000B"], id="vertical-tab-in-csv"),
-    pytest.param(edit(S, "adults with depression", "adults\u0085 with depression"), S, ["U+0085"],
+    pytest.param(edit(S, "not stated", "not\u0085 stated"), S, ["U+0085"],
                  id="c1-control-in-csv"),
     pytest.param(edit(C, "templates: templates", "templates: templates\x00"), "config/config.yaml", ["U+0000"],
                  id="nul-in-config"),
     # --- invisible and direction-changing characters
-    pytest.param(edit(S, "adults with depression", "adults with \u202edepression"), S,
+    pytest.param(edit(S, "not stated", "not \u202estated"), S,
                  ["U+202E", "RIGHT-TO-LEFT OVERRIDE", "allow_invisible_characters"], id="bidi-override-in-csv"),
     pytest.param(edit(R, "Depression Treatment:", "Depression\u200b Treatment:"), R, ["U+200B", "ZERO WIDTH SPACE"],
                  id="zero-width-space-in-title"),
@@ -172,11 +172,11 @@ def test_hostile_or_unlucky_input_is_refused_plainly(project, mutate, file, plac
 
 
 def test_invisible_characters_build_when_the_config_allows_them(project):
-    edit(S, "adults with depression", "adults with \u200fdepression")(project)
+    edit(S, "not stated", "not \u200fstated")(project)
     edit(C, "output_dir: output", "output_dir: output\nallow_invisible_characters: true")(project)
     result = run_cli(project, "build")
     assert result.returncode == 0, result.stderr
-    assert "adults with \u200fdepression" in (project / "output" / "review.md").read_text(encoding="utf-8")
+    assert "not \u200fstated" in (project / "output" / "review.md").read_text(encoding="utf-8")
 
 
 def test_a_version_going_backwards_is_refused(project):
@@ -283,7 +283,7 @@ def test_a_read_only_output_folder_as_a_normal_user(example_release, tmp_path_fa
         pytest.skip("running as root without setpriv: cannot build as a normal user")
     base = Path(tempfile_dir())
     project = copy_project(base / "project", example_release)
-    edit(S, "adults with depression", "adults with depression (edited)")(project)
+    edit(S, "not stated", "not stated (edited)")(project)
     before = output_hashes(project)
     owner = [] if os.geteuid() != 0 else ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
     if owner:
@@ -330,7 +330,7 @@ def test_a_full_disk_is_one_plain_message_and_the_next_build_works(project, wher
     if disk is None:
         pytest.skip("cannot mount a tmpfs here (needs root and mount permission)")
     try:
-        edit(S, "adults with depression", "adults with depression (edited)")(project)
+        edit(S, "not stated", "not stated (edited)")(project)
         folder = disk / "folder"
         if where == "output_dir":
             shutil.copytree(project / "output", folder)  # a published release on the small disk

@@ -40,8 +40,10 @@ def copy_built(project: Path, target: Path) -> Path:
 
 
 def times(folder: Path) -> dict[str, int]:
-    """Every file under *folder* (but Snakemake's own records) with its modification time."""
-    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file() and ".snakemake" not in p.parts}
+    """Every file under *folder* (but Snakemake's own records, and the caches of the code in __pycache__:
+    Python's bytecode, livingreview.codegraph's graph) with its modification time."""
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file() and ".snakemake" not in p.parts and "__pycache__" not in p.parts}
 
 
 def test_a_description_edit_reruns_its_section_not_the_others_nor_the_design_map(built_project, tmp_path):

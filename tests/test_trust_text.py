@@ -33,15 +33,15 @@ def test_an_invisible_character_in_a_table_is_refused_with_line_and_column(tmp_p
     path = tmp_path / "studies.csv"
     shutil.copy(ROOT / "data" / "studies.csv", path)
     text = path.read_text(encoding="utf-8")
-    at = text.index("adults with depression")
-    path.write_text(text[:at] + "adults" + char + " with depression" + text[at + len("adults with depression"):],
+    at = text.index("not stated")
+    path.write_text(text[:at] + "not" + char + " stated" + text[at + len("not stated"):],
                     encoding="utf-8")
     before = path.read_bytes()
     with pytest.raises(DataError) as caught:
         read_table(path, "studies", "study dataset", "key")
     error = caught.value
     line = text[:at].count("\n") + 1
-    column = at - text.rfind("\n", 0, at) - 1 + len("adults") + 1
+    column = at - text.rfind("\n", 0, at) - 1 + len("not") + 1
     assert error.file == str(path) and error.where == f"line {line}, column {column}" and error.line == line
     assert f"contains an invisible character that changes what readers see, {named}" in error.problem
     assert "allow_invisible_characters: true" in error.fix

@@ -9,7 +9,8 @@ The graph is read from the source with :mod:`ast`, without importing anything: e
 statement counts, also one inside a function (a module that may import another depends on it). Reading
 it takes about 0.13 s, on every build and dry run; so it is kept, as Python keeps bytecode, in the
 package's ``__pycache__/codegraph.json`` under a SHA-256 of every module's name and source, and read
-again only when one of them changed (a package that cannot be written to is read each time).
+again only when one of them changed (a package that cannot be written to, or a Python told not to write
+bytecode, reads it each time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from .files import write_atomic
@@ -86,6 +88,8 @@ def import_graph(package: Path) -> dict[str, frozenset[str]]:
         found = imported_names(path, name, path.name == "__init__.py")
         graph[name] = frozenset(m for found_name in found for m in _with_packages(found_name)
                                 if m in modules and m != name)
+    if sys.dont_write_bytecode:  # PYTHONDONTWRITEBYTECODE: no cache of the code is written
+        return graph
     text = json.dumps({"sha256": digest.hexdigest(), "graph": {name: sorted(graph[name]) for name in graph}})
     try:  # a build reading it at the same time sees the old file or the new
         write_atomic(cache, text)
