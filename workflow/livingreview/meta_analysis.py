@@ -354,9 +354,10 @@ def robustness_context(table, reporting: dict | None = None) -> dict:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
     (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
     whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers, the
-    downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the
-    synthesis's results (:class:`livingreview.stages.synthesis.Results`); each finding has ``k_int`` and
-    ``reporting`` as :func:`pooled_context`'s rows have."""
+    downgrades' reasons, ``notes``: the reasons of the domains not downgraded whose rule came close, and
+    ``egger``: whether the publication-bias judgement ran Egger's test), from the synthesis's results
+    (:class:`livingreview.stages.synthesis.Results`); each finding has ``k_int`` and ``reporting`` as
+    :func:`pooled_context`'s rows have."""
     sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
@@ -384,7 +385,9 @@ def robustness_context(table, reporting: dict | None = None) -> dict:
                              control_event_rate=row["control_event_rate"],
                              judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
                              egger=not row["publication_bias"].startswith(certainty.NOT_ASSESSED),
-                             downgrades=downgrades))
+                             downgrades=downgrades,
+                             notes=[(certainty.DOMAIN_NAMES[d], row[d].removeprefix(f"{certainty.NOT_SERIOUS}: "))
+                                    for d in certainty.DOMAINS if row[d].startswith(f"{certainty.NOT_SERIOUS}: ")]))
     return {"sensitivity": sensitivity, "egger": egger, "subgroups": subgroups, "findings": findings}
 
 
