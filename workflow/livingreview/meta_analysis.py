@@ -349,6 +349,13 @@ SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria 
                       "smallest": "the smallest effect size of each trial"}
 
 
+def certainty_said(statements: list[dict]) -> list[bool]:
+    """Whether the Conclusion says the certainty of each statement's analysis (and words its claim for it)
+    after that statement: on the last statement of a run about the same analysis and level."""
+    keys = [(statement["analysis"], statement["level"]) for statement in statements]
+    return [i + 1 == len(keys) or keys[i + 1] != key for i, key in enumerate(keys)]
+
+
 def robustness_context(table, reporting: dict | None = None) -> dict:
     """The robustness results as the section templates receive them, numbers as the text prints them:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
@@ -537,12 +544,9 @@ def guarded_context(names: dict) -> dict:
                              if float(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]
-    conclusions = []
-    for i, statement in enumerate(statements):
-        key = (statement["analysis"], statement["level"])
-        following = statements[i + 1] if i + 1 < len(statements) else None
-        last = following is None or (following["analysis"], following["level"]) != key
-        conclusions.append(dict(statement, rated=key in rated, finding=rated.get(key) if last else None))
+    conclusions = [dict(statement, rated=(statement["analysis"], statement["level"]) in rated,
+                        finding=rated.get((statement["analysis"], statement["level"])) if last else None)
+                   for statement, last in zip(statements, certainty_said(statements), strict=True)]
     pooled = names["pooled"]
     too_small = {name: [p["label"] for p in pooled[name].values() if p["k_int"] < certainty.MIN_SUBGROUP_K]
                  for name in ("control", "therapy")}
