@@ -281,3 +281,16 @@ def test_table_four_gives_the_reason_of_a_not_serious_risk_of_bias_near_its_rule
     _, results = base
     finding = next(f for f in results.findings if (f["analysis"], f["level"]) == ("control", "cau"))
     assert finding["risk_of_bias"] == f"not serious: {reason}"
+
+
+def test_the_methods_say_which_i2_is_reported(base):
+    """The reported I² is Cochran's-Q based, (Q − df)/Q (livingreview.pooling.i_squared); a reader using
+    metafor with Paule-Mandel gets a τ²-based I² (91 % instead of 85 % overall): the Methods of the Metapsy
+    review and of the meta-analysis kind's default template say which one is reported."""
+    data, results = base
+    names = KIND.section_context(data, results)
+    review, defaults, shared = template_folders(REVIEW / "templates", kind_defaults=KIND.default_templates)
+    for folders in ((review, defaults, shared), (defaults, shared)):
+        methods = Templates([str(f) for f in folders]).render("sections/methods.md.j2", **names)
+        assert "computed from Cochran's Q: I² = (Q − df)/Q, zero when Q is below its degrees of freedom df" in methods
+        assert "It is not the I² that metafor reports with the Paule-Mandel estimator, τ²/(τ² + s²)" in methods
