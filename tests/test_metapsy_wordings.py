@@ -227,7 +227,7 @@ def test_the_forest_plot_names_effect_sizes_as_the_tables_and_text_do(tmp_path):
     svg = forest(tmp_path)
     assert "Largest effect size per trial" in svg and "Smallest effect size per trial" in svg
     assert "Largest effect per trial" not in svg and "Smallest effect per trial" not in svg
-    assert "its effect sizes combined (correlation 0.5), or its largest or smallest effect size." in svg
+    assert "its effect sizes combined (correlation 0.5), or its largest or smallest effect size." in " ".join(re.findall(r"<!-- (.*?) -->", svg))  # a wrapped note: one comment per line
 
 
 def test_the_control_conditions_are_in_one_stated_order_in_the_text_tables_and_forest_plot(rendered, tmp_path):
