@@ -294,3 +294,24 @@ def test_the_methods_say_which_i2_is_reported(base):
         methods = Templates([str(f) for f in folders]).render("sections/methods.md.j2", **names)
         assert "computed from Cochran's Q: I² = (Q − df)/Q, zero when Q is below its degrees of freedom df" in methods
         assert "It is not the I² that metafor reports with the Paule-Mandel estimator, τ²/(τ² + s²)" in methods
+
+
+def test_the_results_paragraphs_stand_in_table_twos_order_and_their_lists_break_ties_by_name(rendered):
+    """One order: the Results' paragraphs, Table 2 (and Table 4, Figure 2) list the control conditions first,
+    then the psychotherapies, by number of trials, then name, as the Results say; and the lists within a
+    paragraph ("against third-wave therapy (19), problem-solving therapy (19)") go by count, ties by name."""
+    text = rendered["as committed"]
+    assert ("list the control conditions first, then the psychotherapies, each by number of trials, as Table 2 "
+            "counts them (most first, then by name); the lists within a paragraph go by number of effect sizes, "
+            "most first, then by name.") in text
+    table_two = [re.sub(r"^(Control|Psychotherapy): ", "", row.split(" | ")[0].removeprefix("| "))
+                 for row in text.splitlines() if re.match(r"\| (Control|Psychotherapy): ", row)]
+    results = text.split("# Results")[1].split("**Subgroup differences.**")[0]
+    paragraphs = [p.removeprefix("Control arm: ").lower() for p in re.findall(r"(?m)^\*\*([^*]+)\.\*\* \d+ trials", results)]
+    assert paragraphs == table_two and len(paragraphs) == 12
+    lists = re.findall(r"(?:against|delivered) (.+?)(?: \[@|\. )", results)
+    assert len(lists) >= 20
+    for found in lists:
+        items = [(label.strip().removeprefix("and "), int(n))
+                 for label, n in re.findall(r"([^(),]+?) \((\d+)(?: effect sizes?)?\)", found)]
+        assert items == sorted(items, key=lambda item: (-item[1], item[0].casefold())), found

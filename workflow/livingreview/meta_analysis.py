@@ -246,14 +246,15 @@ def count_comparisons(rows: list[dict]) -> int:
     return len({comparison_of(row) for row in rows})
 
 
-def _counted(values, code_labels: dict | None = None) -> list[dict]:
-    """``[{code, label, n}]`` by falling count, then code."""
+def _counted(values, code_labels: dict | None = None, shown: str = "label") -> list[dict]:
+    """``[{code, label, plural, n}]`` by falling count, then by the name the text prints (*shown*: "label",
+    or "plural" for the formats' phrases): ties by name, as everywhere the article lists."""
     import pandas as pd
 
     counts = pd.Series(list(values), dtype=object).value_counts()
     rows = [{"code": code, "label": (code_labels or {}).get(code, (code, code))[0],
              "plural": (code_labels or {}).get(code, (code, code))[1], "n": int(n)} for code, n in counts.items()]
-    return sorted(rows, key=lambda r: (-r["n"], str(r["code"])))
+    return sorted(rows, key=lambda r: (-r["n"], str(r[shown]).casefold(), str(r["code"])))
 
 
 def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
@@ -270,13 +271,17 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     rows = []
 
     def add(characteristic: str, counts: pd.Series, code_labels: dict, order: list | None = None):
-        """Add a row per code of *counts* with a count (in *order*, else by falling count, then code), labelled
+        """Add a row per code of *counts* with a count (in *order*, else by falling count, then label), labelled
         from *code_labels*; the characteristic is named on its first row only."""
-        codes = order if order is not None else sorted(counts.index, key=lambda c: (-counts[c], str(c)))
+        def label_of(code) -> str:
+            return code_labels[code][0] if code in code_labels else str(code)
+
+        codes = order if order is not None else sorted(
+            counts.index, key=lambda c: (-counts[c], label_of(c).casefold(), str(c)))
         for code in codes:
             n = int(counts.get(code, 0))
             if n:
-                label = code_labels[code][0] if code in code_labels else str(code)
+                label = label_of(code)
                 rows.append({"characteristic": characteristic, "category": label, "n": n,
                              "percent": f"{100 * n / k:.0f}"})
             characteristic = ""
@@ -443,7 +448,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
                 continue
             group = _group(code, studies, members, code_labels)
             group[name] = _counted((c[other] for c in members), other_labels)
-            group["formats"] = _counted((c["format"] for c in members), format_labels)
+            group["formats"] = _counted((c["format"] for c in members), format_labels, "plural")
             found.append(group)
         analysis = {"psychotherapy": "therapy"}.get(column, column)
         return sorted(found, key=lambda g: by_trials(table.get((analysis, g["code"]), g)["k"], g["label"]))
