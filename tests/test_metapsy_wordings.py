@@ -315,3 +315,13 @@ def test_the_results_paragraphs_stand_in_table_twos_order_and_their_lists_break_
         items = [(label.strip().removeprefix("and "), int(n))
                  for label, n in re.findall(r"([^(),]+?) \((\d+)(?: effect sizes?)?\)", found)]
         assert items == sorted(items, key=lambda item: (-item[1], item[0].casefold())), found
+
+
+def test_the_review_is_not_called_a_living_systematic_review(rendered):
+    """The review did no search, screening or extraction of its own (PRISMA items 7, 8, 9 and 16b "not
+    reported"): it is a living meta-analytic review of the database, in the abstract and everywhere else."""
+    for name, text in rendered.items():  # the PRISMA checklist's rows quote the item, and say the words are not used
+        prose = "\n".join(line for line in text.splitlines() if not line.startswith("| "))
+        assert "systematic review" not in prose, name
+    assert ("**Methods.** A living meta-analytic review of the Metapsy database \"") in rendered["as committed"]
+    assert "this review did no search, screening or data extraction of its own." in rendered["as committed"]
