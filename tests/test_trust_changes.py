@@ -103,6 +103,8 @@ def test_a_statement_whose_claim_changed_with_its_certainty_is_counted_and_named
                     "low: psychotherapies may reduce depressive symptoms more than care as usual.",
                     "The certainty for the overall effect (3 trials) is low."], "0.6000")
     old["conclusions"], new["conclusions"] = statements("0.50"), statements("0.60")
+    old["paragraphs"].append({"section": "Results", "text": "Pooled over 2 trials."})  # not a Conclusion paragraph
+    new["paragraphs"].append({"section": "Results", "text": "Pooled over 3 trials."})
     markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
     head = markdown.split("<details")[0]
     conclusions = next(x for x in head.splitlines() if x.startswith("- **Conclusions:**"))
@@ -117,3 +119,4 @@ def test_a_statement_whose_claim_changed_with_its_certainty_is_counted_and_named
     # the detail's headings: the summary's labels, word for word
     assert f"**Conclusion, paragraph 1** (reworded: its own words changed, not only its numbers; {cause})." in markdown
     assert "**Conclusion, paragraph 2** (its numbers only)." in markdown
+    assert "**Results, paragraph 1** (reworded)." in markdown
