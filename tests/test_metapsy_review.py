@@ -373,8 +373,15 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
     # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
     assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
-            "numbers); paragraph 2 (reworded: its own words changed, not only its numbers); paragraph 3 (its numbers "
-            "only) ([changed paragraphs](#changed-paragraphs)).") in new
+            "numbers); paragraph 2 (reworded: its own words changed, not only its numbers; the certainty of care as "
+            "usual changed, very low → low, and its claim with it); paragraph 3 (its numbers only) ([changed "
+            "paragraphs](#changed-paragraphs)).") in new
+    # the statement whose claim changed with its certainty, apart from those whose numbers alone changed
+    assert ("6 statements read differently ([below](#statements-whose-wording-changed)): 5 only because their numbers "
+            "changed, 1 because its certainty changed, which rewords its claim (care as usual, very low → low; its "
+            "numbers changed too). No statement was reworded by the authors, added or removed.") in new
+    # the detail's headings of the Conclusion's paragraphs: the summary's labels
+    assert "**Conclusion, paragraph 3** (its numbers only)." in changes
     assert ("- **Certainty of the evidence** (Table 4, the summary of findings): Control: care as usual, very low → "
             "low; Psychotherapy: psychodynamic therapy, low → very low; Psychotherapy: other psychotherapies, moderate "
             "→ low ([certainty](#certainty-of-the-evidence)).") in new
