@@ -274,6 +274,7 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
         """Add a row per code of *counts* with a count (in *order*, else by falling count, then label), labelled
         from *code_labels*; the characteristic is named on its first row only."""
         def label_of(code) -> str:
+            """The label of *code* as Table 1 prints it."""
             return code_labels[code][0] if code in code_labels else str(code)
 
         codes = order if order is not None else sorted(
