@@ -52,3 +52,8 @@ def test_the_funnel_plot_and_its_note_stand_within_the_figure():
     effects, ses = [0.2 + 0.1 * i for i in range(12)], [0.05 + 0.03 * i for i in range(12)]
     egger = {"limit_g": 0.1234, "slope": 2.0}
     assert outside(figures.draw_funnel(effects, ses, 0.71, egger)) == []
+
+
+def test_a_note_breaks_at_spaces_not_at_no_break_spaces():
+    lines = figures.note_lines("the limit estimate at SE\u00a0=\u00a00 " * 6, 1.5)
+    assert all("SE\u00a0=\u00a00" in line or "SE" not in line for line in lines)

@@ -130,10 +130,10 @@ NOTE_SPACING = 1.2  # its lines' spacing, in font sizes (matplotlib's default)
 
 
 def note_lines(text: str, width: float, size: float = NOTE_SIZE) -> list[str]:
-    """*text* broken at its spaces into lines each no wider than *width* inches in DejaVu Sans at *size*
-    points, so that a figure's note never runs off its right edge: measured as the SVG draws it (text as
-    paths) and as Agg draws it at 72, 100 (matplotlib's default) and 200 dpi (the PNG's), whose hinted glyphs
-    differ in width by up to 8 %, the widest of them."""
+    """*text* broken at its spaces (not its no-break spaces) into lines each no wider than *width* inches
+    in DejaVu Sans at *size* points, so that a figure's note never runs off its right edge: measured as the
+    SVG draws it (text as paths) and as Agg draws it at 72, 100 (matplotlib's default) and 200 dpi (the
+    PNG's), whose hinted glyphs differ in width by up to 8 %, the widest of them."""
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.textpath import TextToPath
 
@@ -145,7 +145,7 @@ def note_lines(text: str, width: float, size: float = NOTE_SIZE) -> list[str]:
                    *(r.get_text_width_height_descent(line, font, ismath=False)[0] / r.dpi for r in renderers))
 
     lines: list[str] = []
-    for word in text.split():
+    for word in text.split(" "):  # at spaces only: a no-break space ("SE\u00a0=\u00a00") holds
         joined = f"{lines[-1]} {word}" if lines else word
         if lines and inches(joined) <= width:
             lines[-1] = joined
@@ -307,9 +307,10 @@ def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | 
     pooled g as a vertical line, g ± 1.96 SE as the funnel, Egger's line from the limit estimate."""
     import math
 
-    legend = f"Pooled g = {fixed(g, 2)} (blue); pseudo 95 % region (shaded)"
+    legend = f"Pooled g\u00a0=\u00a0{fixed(g, 2)} (blue); pseudo 95\u00a0% region (shaded)"
     if egger:
-        legend += f"; Egger's line (red, dashed) to the limit estimate g = {fixed(egger['limit_g'], 2)} at SE = 0"
+        legend += (f"; Egger's line (red, dashed) to the limit estimate g\u00a0=\u00a0{fixed(egger['limit_g'], 2)} "
+                   "at SE\u00a0=\u00a00")
     note = note_lines(legend, WIDTH - 0.63 - MARGIN)
     extra = note_height(note)  # the figure grows by the note's lines beyond the first, below the axes
     height = 4.2 + extra
