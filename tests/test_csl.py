@@ -220,3 +220,21 @@ def test_check_bib_formats_with_a_csl_file_too():
     assert result.returncode == 0, result.stderr
     assert "Johnsen, B., Hansen, K., & Olsen, A. (2023)." in result.stdout
     assert "10 formatted with style" in result.stdout
+
+
+def test_a_quotation_within_a_title_is_set_in_single_quotes(tmp_path):
+    """Metapsy reference 20 printed ""Take Care of You" - ...": the style quotes the title, whose own quotation
+    then doubled the quote marks. A quotation within a title (straight or curly) is nested in single quotes."""
+    ref = one('@article{k, author = {Doe, J.}, title = {"Take Care of You" - Efficacy of self-help: Results of the '
+              '“MoodCare” trial}, journal = {J}, year = {2021}}')
+    assert csl_item(ref, in_sentence_case=False)["title"] == (
+        "‘Take Care of You’ - Efficacy of self-help: Results of the ‘MoodCare’ trial")
+    assert csl_item(one('@article{k, title = {A 12" record}, year = {2021}}'))["title"] == 'A 12" record'
+    # through pandoc's citeproc with the seed's style (the Metapsy review's): one opening quote, not two
+    metadata = tmp_path / "references.yaml"
+    metadata.write_text(references_metadata([ref], in_sentence_case=False), encoding="utf-8")
+    entry = plain(pypandoc.convert_text(
+        "[@k]\n\n::: {#refs}\n:::\n", "markdown", format="markdown-smart",
+        extra_args=["--citeproc", f"--csl={ROOT / 'templates' / 'references' / 'seed.csl'}",
+                    f"--metadata-file={metadata}", "--wrap=none"]))
+    assert "\"'Take Care of You' - Efficacy of self-help: Results of the 'MoodCare' trial.\"" in entry, entry

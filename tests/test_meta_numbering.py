@@ -118,3 +118,19 @@ def test_small_study_effects_csv_holds_the_overall_and_every_certainty_rating_eg
         test = next(t for t in tests if (t["analysis"], t["level"]) == (finding["analysis"], finding["level"]))
         shown = re.search(r"Egger's test t = (\S+), .* is g = (\S+) ", finding["publication_bias"])
         assert shown and shown.groups() == (f"{float(test['statistic']):.2f}", f"{float(test['limit_g']):.2f}")
+
+
+def test_the_seed_review_cites_every_table_and_figure_it_captions(tmp_path):
+    """The seed review's Figure 1 had only its caption: every table and figure of the seed review (built by
+    its stages) is cited in its text, first in the order of its number."""
+    review = tmp_path / "seed"
+    for name in ("config", "data", "templates"):
+        shutil.copytree(ROOT / name, review / name)
+    shutil.copy2(ROOT / "references.bib", review / "references.bib")
+    run_stages(review, formats_too=False, pipeline=ROOT)
+    text = (review / "build" / "review.md").read_text(encoding="utf-8")
+    mentions = check_numbering(text)
+    captions = {kind: [int(n) for k, n in CAPTION.findall(text) if k == kind] for kind in ("Table", "Figure")}
+    assert captions == {"Table": [1], "Figure": [1]}
+    assert mentions == captions  # each cited, none cited that is not there
+    assert "Figure 1 maps them by theme and design." in text.split("# Description")[1]

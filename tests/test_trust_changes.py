@@ -83,3 +83,40 @@ def test_a_baseline_without_ratings_is_not_reported_as_unchanged():
     assert "Certainty of the evidence" not in markdown
     same = report_markdown(KIND.compare(new, new), TEMPLATES, KIND.changes_template)
     assert "- **Certainty of the evidence** (Table 4, the summary of findings): no rating changed." in same
+
+
+def test_a_statement_whose_claim_changed_with_its_certainty_is_counted_and_named_apart():
+    """Care as usual: its statement's numbers changed and its certainty (very low → low), so the claim the
+    Conclusion words for it changed: the summary names it apart, with its cause, not as "numbers only"; the
+    detail's heading of each Conclusion paragraph uses the summary's label."""
+    def statements(g: str) -> list[dict]:
+        return [{"id": "overall-effect", "analysis": "overall", "level": "all", "statement": "g = {g}.",
+                 "text": f"Across all trials g = {g}."},
+                {"id": "care-as-usual", "analysis": "control", "level": "cau", "statement": "g = {g}.",
+                 "text": f"Against care as usual, g = {g}."}]
+    old = snapshot("1.0.0", {("overall", "all"): "low", ("control", "cau"): "very low"},
+                   ["Across all trials g = 0.50. Against care as usual, g = 0.50. The certainty of this evidence is "
+                    "very low: the evidence is very uncertain about the effect of psychotherapies, compared with "
+                    "care as usual.", "The certainty for the overall effect (2 trials) is low."], "0.5000")
+    new = snapshot("2.0.0", {("overall", "all"): "low", ("control", "cau"): "low"},
+                   ["Across all trials g = 0.60. Against care as usual, g = 0.60. The certainty of this evidence is "
+                    "low: psychotherapies may reduce depressive symptoms more than care as usual.",
+                    "The certainty for the overall effect (3 trials) is low."], "0.6000")
+    old["conclusions"], new["conclusions"] = statements("0.50"), statements("0.60")
+    old["paragraphs"].append({"section": "Results", "text": "Pooled over 2 trials."})  # not a Conclusion paragraph
+    new["paragraphs"].append({"section": "Results", "text": "Pooled over 3 trials."})
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    head = markdown.split("<details")[0]
+    conclusions = next(x for x in head.splitlines() if x.startswith("- **Conclusions:**"))
+    assert ("2 statements read differently ([below](#statements-whose-wording-changed)): 1 only because its numbers "
+            "changed, 1 because its certainty changed, which rewords its claim (care as usual, very low → low; its "
+            "numbers changed too). No statement was reworded by the authors, added or removed.") in conclusions
+    cause = "the certainty of care as usual changed, very low → low, and its claim with it"
+    assert f"paragraph 1 (reworded: its own words changed, not only its numbers; {cause})" in conclusions
+    assert "paragraph 2 (its numbers only)" in conclusions
+    assert ("- **care-as-usual** (control, cau): its numbers changed: 0.50 → 0.60; its certainty changed, very low → "
+            "low, and the claim after it is worded for the new rating.") in head
+    # the detail's headings: the summary's labels, word for word
+    assert f"**Conclusion, paragraph 1** (reworded: its own words changed, not only its numbers; {cause})." in markdown
+    assert "**Conclusion, paragraph 2** (its numbers only)." in markdown
+    assert "**Results, paragraph 1** (reworded)." in markdown

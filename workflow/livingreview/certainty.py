@@ -15,10 +15,14 @@ loses one level for each of four domains whose rule finds a serious problem
 - publication bias: Egger's test (on the analysis's trials) significant
   with a limit estimate below the pooled g.
 
-Each domain's judgement is a sentence: "not serious", "not assessed (...)"
-or "serious: <the numbers that made it so>", printed in the summary of
+Each domain's judgement is a sentence: "not serious", "not assessed (...)",
+"serious: <the numbers that made it so>" or, when the rule's numbers came
+close or met one of its conditions, "not serious: <the numbers, and why
+they do not meet it>", printed in the summary of
 findings (``summary_of_findings.csv``, a release file, and its table in the
-article). The numbers are compared as the synthesis table prints them.
+article). The numbers are compared as the synthesis table prints them (four decimals)
+and printed to as many decimals as show on which side of a rule's threshold they
+fall (a difference of 0.095 against 0.10, not "0.10").
 The number needed to treat (Furukawa's method, :func:`livingreview.pooling.nnt`)
 comes with each row, for the control event rate of the config
 (``control_event_rate``).
@@ -78,59 +82,129 @@ def _table(value, places: int = 4) -> Decimal:
     return Decimal(fixed(value, places))
 
 
+def _as_compared(value, limit, places: int = 2) -> str:
+    """*value* as text with the fewest decimals (at least *places*, at most 4, the tables' precision) that
+    show on which side of *limit* it falls: the text compares with the limit (less, equal, more) as the
+    number does. ``_as_compared(0.095, 0.10)`` is ``"0.095"``, where two decimals would print ``"0.10"``."""
+    value, limit = Decimal(str(value)), Decimal(str(limit))
+    for decimals in range(places, 5):
+        text = fixed(value, decimals)
+        if _side(Decimal(text), limit) == _side(value, limit):
+            return text
+    return fixed(value, 4)
+
+
+def _side(value: Decimal, limit: Decimal) -> int:
+    """-1, 0 or 1 as *value* is below, at or above *limit*."""
+    return (value > limit) - (value < limit)
+
+
+def _percent(share: float, limit: float) -> str:
+    """A share as a percentage, whole unless that would hide on which side of the *limit* share it falls."""
+    return _as_compared(Decimal(repr(share)) * 100, Decimal(str(limit)) * 100, 0)
+
+
 def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
-    """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*."""
+    """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*; when
+    fewer than the rule's share are at low risk of bias but their g is close enough, "not serious: " with
+    the numbers, the difference to as many decimals as show which side of the rule it falls."""
     low = pooling.low_rob_trials(members)
     k = int(row["k"])
     share = len(low) / k
-    difference = None
-    if low:
-        _, effects, variances = pooling.trial_effects([c for c in members if c["key"] in low])
-        low_g = pooling.pool(effects, variances).g
-        difference = abs(_table(low_g) - _table(row["g"]))
-    if share < rule["min_low_rob_share"] and (difference is None or difference > Decimal(str(rule["max_difference"]))):
-        found = (f"the {len(low)} that do give g = {_shown(low_g)} against {_shown(row['g'])}" if low
-                 else "none does")
-        return (f"serious: {round(100 * share)} % of the trials ({len(low)} of {k}) met all four risk-of-bias "
-                f"criteria, and {found}")
-    return NOT_SERIOUS
+    limit = Decimal(str(rule["max_difference"]))
+    percent = _percent(share, rule["min_low_rob_share"])
+    if share >= rule["min_low_rob_share"]:
+        if percent == _percent(rule["min_low_rob_share"], 0):
+            return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, not fewer than "
+                    f"{_percent(rule['min_low_rob_share'], 0)} %")
+        return NOT_SERIOUS
+    if not low:
+        return (f"serious: {percent} % of the trials (0 of {k}) met all four risk-of-bias criteria, and "
+                "none does")
+    _, effects, variances = pooling.trial_effects([c for c in members if c["key"] in low])
+    low_g, g = pooling.pool(effects, variances).g, row["g"]
+    difference = abs(_table(low_g) - _table(g))
+    shown = abs(Decimal(_shown(low_g)) - Decimal(_shown(g)))
+    if difference > limit:
+        # the difference when the rounded g's would hide that it is more than the rule's
+        by = f" (a difference of {_as_compared(difference, limit)})" if shown <= limit else ""
+        return (f"serious: {percent} % of the trials ({len(low)} of {k}) met all four risk-of-bias "
+                f"criteria, and the {len(low)} that do give g = {_shown(low_g)} against {_shown(g)}{by}")
+    relation = "less than" if difference < limit else "equal to"
+    return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, whose g = {_shown(low_g)} "
+            f"differs from {_shown(g)} by {_as_compared(difference, limit)}, {relation} "
+            f"{fixed(limit, 2)}")
 
 
 def inconsistency(row: dict, rule: dict) -> str:
-    """The inconsistency judgement: I² and the prediction interval."""
+    """The inconsistency judgement: I² and the prediction interval; "not serious: " with the numbers when
+    one of the two conditions holds, or I² as the text rounds it would seem to meet the rule."""
     value = Decimal(str(rule["pi_includes"]))
-    if (_table(row["i2"], 1) >= Decimal(str(rule["max_i2"]))
-            and _table(row["pi_low"]) <= value <= _table(row["pi_high"])):
-        return (f"serious: I² = {_shown(_table(row['i2'], 1), 0)} % and the 95 % prediction interval "
-                f"({_shown(row['pi_low'])} to {_shown(row['pi_high'])}) includes g = {_shown(value)}")
+    limit = Decimal(str(rule["max_i2"]))
+    i2 = _table(row["i2"], 1)
+    low, high = _table(row["pi_low"]), _table(row["pi_high"])
+    high_i2, includes = i2 >= limit, low <= value <= high
+    i2_text = _as_compared(i2, limit, 0)
+    interval = (f"the 95 % prediction interval ({_as_compared(row['pi_low'], value)} to "
+                f"{_as_compared(row['pi_high'], value)})")
+    if high_i2 and includes:
+        return f"serious: I² = {i2_text} % and {interval} includes g = {_shown(value)}"
+    if high_i2:
+        return f"{NOT_SERIOUS}: I² = {i2_text} %, but {interval} excludes g = {_shown(value)}"
+    if includes or i2_text != fixed(i2, 0):
+        return (f"{NOT_SERIOUS}: I² = {i2_text} %, less than {fixed(limit, 0)} %"
+                + (f", though {interval} includes g = {_shown(value)}" if includes else ""))
     return NOT_SERIOUS
 
 
 def imprecision(row: dict, rule: dict) -> str:
-    """The imprecision judgement: the width of the CI, whether it includes the threshold, the participants."""
+    """The imprecision judgement: the width of the CI, whether it includes the threshold, the participants;
+    "not serious: " with the numbers when the CI as the text rounds it would seem to meet the rule."""
     low, high = _table(row["ci_low"]), _table(row["ci_high"])
     threshold = Decimal(str(rule["threshold"]))
+    width_limit = Decimal(str(rule["max_ci_width"]))
+    width = high - low
+    # the bounds as precise as they must be to show whether the CI includes the threshold
+    ci = f"the 95 % CI ({_as_compared(low, threshold)} to {_as_compared(high, threshold)})"
+    shown_width = Decimal(_shown(high)) - Decimal(_shown(low))
+    close = _side(shown_width, width_limit) != _side(width, width_limit)  # the rounded bounds hide the side
+    wide = f"{ci} is {_as_compared(width, width_limit)} wide," if close else f"{ci} is"
     reasons = []
-    if high - low > Decimal(str(rule["max_ci_width"])):
-        reasons.append(f"the 95 % CI ({_shown(low)} to {_shown(high)}) is wider than {rule['max_ci_width']}")
+    if width > width_limit:
+        reasons.append(f"{wide} wider than {rule['max_ci_width']}")
     if low <= threshold <= high:
-        reasons.append(f"the 95 % CI ({_shown(low)} to {_shown(high)}) includes g = {_shown(threshold)}, the "
-                       "smallest effect that matters")
+        reasons.append(f"{ci} includes g = {_shown(threshold)}, the smallest effect that matters")
     if row["participants"] < rule["min_participants"]:
         reasons.append(f"only {int(row['participants']):,} participants (fewer than {rule['min_participants']:,})")
-    return "serious: " + "; ".join(reasons) if reasons else NOT_SERIOUS
+    if reasons:
+        return "serious: " + "; ".join(reasons)
+    notes = []
+    if close:
+        notes.append(f"{wide} not wider than {rule['max_ci_width']}")
+    if Decimal(_shown(low)) <= threshold <= Decimal(_shown(high)):
+        notes.append(f"{ci} excludes g = {_shown(threshold)}")
+    return f"{NOT_SERIOUS}: " + "; ".join(notes) if notes else NOT_SERIOUS
 
 
 def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, dict | None]:
-    """The publication-bias judgement, and Egger's test on the analysis's trials (None when not assessed)."""
+    """The publication-bias judgement, and Egger's test on the analysis's trials (None when not assessed);
+    "not serious: " with the test when it is significant but its limit estimate is not below the pooled g
+    (p and the limit estimate to as many decimals as show on which side of the rule they fall)."""
     _, effects, variances = pooling.trial_effects(members)
     if len(effects) < rule["min_k"]:
         return f"{NOT_ASSESSED} (fewer than {rule['min_k']} trials)", None
     egger = pooling.egger_test(effects, variances)
-    if egger["p"] < rule["max_p"] and _table(egger["limit_g"]) < _table(row["g"]):
-        return (f"serious: Egger's test t = {_shown(egger['statistic'])}, {p_text(egger['p'])}; the limit "
-                f"estimate at SE = 0 is g = {_shown(egger['limit_g'])} (95 % CI {_shown(egger['ci_low'])} to "
-                f"{_shown(egger['ci_high'])}) against {_shown(row['g'])}"), egger
+    limit = Decimal(str(rule["max_p"]))
+    p = Decimal(str(egger["p"]))
+    p_shown = p_text(egger["p"]) if p < Decimal("0.0005") else f"p = {_as_compared(p, limit, 3)}"
+    limit_g = _as_compared(egger["limit_g"], _table(row["g"]))
+    if p < limit and _table(egger["limit_g"]) < _table(row["g"]):
+        return (f"serious: Egger's test t = {_shown(egger['statistic'])}, {p_shown}; the limit "
+                f"estimate at SE = 0 is g = {limit_g} (95 % CI {_shown(egger['ci_low'])} "
+                f"to {_shown(egger['ci_high'])}) against {_shown(row['g'])}"), egger
+    if p < limit:
+        return (f"{NOT_SERIOUS}: Egger's test t = {_shown(egger['statistic'])}, {p_shown}, but the limit "
+                f"estimate at SE = 0, g = {limit_g}, is not below {_shown(row['g'])}"), egger
     return NOT_SERIOUS, egger
 
 

@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .compare import Changes, FieldChange, Segment, field_changes, word_diff
-from .meta_analysis import long_date
+from .meta_analysis import certainty_said, long_date
 
 # What identifies a comparison within its study, when ids change between releases.
 COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
@@ -166,8 +166,11 @@ class NotRevision:
 class StatementChange:
     """A conclusion statement added, removed, reworded or held to another condition: ``kind`` is "numbers"
     (its numbers changed, its wording did not), "reworded" (the author changed it), "condition" (only its
-    condition changed), "added" or "removed"; ``old_condition`` and ``new_condition`` are its conditions
-    (equal when the condition did not change)."""
+    condition changed), "certainty" (its text did not change, the certainty said after it did), "added" or
+    "removed"; ``old_condition`` and ``new_condition`` are its conditions (equal when the condition did not
+    change). ``certainty`` is the :class:`CertaintyChange` of its analysis when the Conclusion says that
+    certainty after this statement and words its claim for it (:func:`livingreview.meta_analysis.certainty_said`):
+    the claim reads differently because the certainty changed."""
 
     id: str
     kind: str
@@ -179,6 +182,7 @@ class StatementChange:
     old_condition: str = ""
     new_condition: str = ""
     numbers: tuple[tuple[str, str], ...] = ()
+    certainty: CertaintyChange | None = None
 
 
 @dataclass(frozen=True)
@@ -713,17 +717,24 @@ def changed_numbers(old: str, new: str) -> tuple[tuple[str, str], ...]:
 
 
 def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
-    """The conclusion statements added, removed, or whose printed text or condition changed (in the new
-    order): an author who loosens a condition to keep a statement through an update is reported too."""
+    """The conclusion statements added, removed, or whose printed text, condition or certainty (the
+    certainty the Conclusion says after it, which words its claim) changed, in the new order: an author who
+    loosens a condition to keep a statement through an update is reported too."""
     before = {c["id"]: c for c in old.get("conclusions", [])}
-    after = {c["id"]: c for c in new.get("conclusions", [])}
+    statements = new.get("conclusions", [])
+    after = {c["id"]: c for c in statements}
+    rated = {(c.analysis, c.level): c for c in certainty_changes(old, new) or ()}
+    said = {c["id"]: rated.get((c["analysis"], c["level"]))
+            for c, last in zip(statements, certainty_said(statements), strict=True) if last}
     changes = []
-    for ident in [c["id"] for c in new.get("conclusions", [])] + sorted(set(before) - set(after)):
+    for ident in [c["id"] for c in statements] + sorted(set(before) - set(after)):
         a, b = before.get(ident), after.get(ident)
-        if a and b and a["text"] == b["text"] and a.get("condition") == b.get("condition"):
+        if (a and b and a["text"] == b["text"] and a.get("condition") == b.get("condition")
+                and not said.get(ident)):
             continue
         if a and b:
-            kind = ("condition" if a["text"] == b["text"] else
+            kind = ("certainty" if a["text"] == b["text"] and a.get("condition") == b.get("condition") else
+                    "condition" if a["text"] == b["text"] else
                     "numbers" if a["statement"] == b["statement"] else "reworded")
         else:
             kind = "added" if b else "removed"
@@ -732,7 +743,8 @@ def statement_changes(old: dict, new: dict) -> tuple[StatementChange, ...]:
         changes.append(StatementChange(ident, kind, side["analysis"], side["level"], a["text"] if a else "",
                                        b["text"] if b else "", segments, (a or b).get("condition", ""),
                                        (b or a).get("condition", ""),
-                                       changed_numbers(a["text"], b["text"]) if a and b else ()))
+                                       changed_numbers(a["text"], b["text"]) if a and b else (),
+                                       said.get(ident) if a and b else None))
     return tuple(changes)
 
 
@@ -753,6 +765,24 @@ class ConclusionParagraph:
 
     paragraph: object
     reworded: bool
+    certainty: tuple[CertaintyChange, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What changed in the paragraph, as both the summary and the detail's heading say it: "its numbers
+        only", "reworded: ...", "added", "removed" or "renamed from ..."; with the certainty ratings that
+        changed and reword the claims it prints."""
+        paragraph = self.paragraph
+        if paragraph.kind == "renamed":
+            text = f"renamed from “{paragraph.old_subject}”"
+        elif paragraph.kind in ("changed", "moved"):
+            text = "reworded: its own words changed, not only its numbers" if self.reworded else "its numbers only"
+        else:
+            text = paragraph.kind
+        for change in self.certainty:
+            text += (f"; the certainty of {change.label} changed, {change.old or 'not rated'} → "
+                     f"{change.new or 'not rated'}, and its claim with it")
+        return text
 
 
 def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[ConclusionParagraph, ...]:
@@ -760,9 +790,12 @@ def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[Concl
     changed, moved or renamed; not one whose cited trials alone changed), each marked whether its words
     changed beyond its numbers, outside the conclusion statements (which :func:`statement_changes` reports):
     a ranking that names another psychotherapy, a sentence of the template reworded, a paragraph added or
-    removed. The summary names each one, so it never hides a Conclusion paragraph the detail shows."""
+    removed; with the certainty changes of the statements it prints whose claims it words for them. The
+    summary and the detail's heading name each one by its :attr:`ConclusionParagraph.label`, so the summary
+    never hides a Conclusion paragraph the detail shows, nor labels it otherwise."""
     before = [c["text"] for c in old.get("conclusions", [])]
     after = [c["text"] for c in new.get("conclusions", [])]
+    rated = [(" ".join(s.new.split()), s.certainty) for s in statement_changes(old, new) if s.certainty]
     found = []
     for paragraph in changes.paragraphs:
         if paragraph.section != "Conclusion" or paragraph.kind == "cites":
@@ -770,7 +803,8 @@ def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[Concl
         was = " ".join(s.text for s in paragraph.segments if s.op != "insert")
         now = " ".join(s.text for s in paragraph.segments if s.op != "delete")
         found.append(ConclusionParagraph(paragraph, paragraph.kind in ("added", "removed")
-                                         or _words_beyond(was, before) != _words_beyond(now, after)))
+                                         or _words_beyond(was, before) != _words_beyond(now, after),
+                                         tuple(c for text, c in rated if text in " ".join(now.split()))))
     return tuple(found)
 
 

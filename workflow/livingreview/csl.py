@@ -180,6 +180,18 @@ def csl_date(fields: dict[str, str]) -> dict | None:
 OTHERS = {"literal": "et al."}
 
 
+# A quotation within a title: straight or curly double quotes around it, in pairs.
+_QUOTATION = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def nested_quotes(title: str) -> str:
+    """*title* with each quotation within it in single quotes (‘…’): the styles set an article's title in
+    double quotes, so that a title that quotes (``"Take Care of You" - Efficacy of ...``) would print two
+    double quotes in a row (``""Take Care of You" - ...``); nested quotes are single. A quote without its
+    pair stays as typed."""
+    return _QUOTATION.sub(lambda m: f"‘{m.group(1) or m.group(2)}’", title)
+
+
 def csl_item(ref: Reference, in_sentence_case: bool = True, others: dict | None = None) -> dict:
     """The CSL item (CSL-JSON data, plain text) of one bibliography entry; its title in sentence case
     unless *in_sentence_case* is false; a name list that ends with BibTeX's ``and others`` gets the
@@ -191,7 +203,7 @@ def csl_item(ref: Reference, in_sentence_case: bool = True, others: dict | None 
         subtitle = fields.get("subtitle", "")
         full = f"{title}: {subtitle}" if subtitle else title
         protected = ref.protected.get("title", []) + ref.protected.get("subtitle", [])
-        item["title"] = sentence_case(full, protected) if in_sentence_case else full
+        item["title"] = nested_quotes(sentence_case(full, protected) if in_sentence_case else full)
     container = fields.get("journal") if ref.entry_type == "article" else fields.get("booktitle")
     if container:
         item["container-title"] = container

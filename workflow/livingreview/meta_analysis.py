@@ -246,14 +246,15 @@ def count_comparisons(rows: list[dict]) -> int:
     return len({comparison_of(row) for row in rows})
 
 
-def _counted(values, code_labels: dict | None = None) -> list[dict]:
-    """``[{code, label, n}]`` by falling count, then code."""
+def _counted(values, code_labels: dict | None = None, shown: str = "label") -> list[dict]:
+    """``[{code, label, plural, n}]`` by falling count, then by the name the text prints (*shown*: "label",
+    or "plural" for the formats' phrases): ties by name, as everywhere the article lists."""
     import pandas as pd
 
     counts = pd.Series(list(values), dtype=object).value_counts()
     rows = [{"code": code, "label": (code_labels or {}).get(code, (code, code))[0],
              "plural": (code_labels or {}).get(code, (code, code))[1], "n": int(n)} for code, n in counts.items()]
-    return sorted(rows, key=lambda r: (-r["n"], str(r["code"])))
+    return sorted(rows, key=lambda r: (-r["n"], str(r[shown]).casefold(), str(r["code"])))
 
 
 def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
@@ -270,13 +271,18 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     rows = []
 
     def add(characteristic: str, counts: pd.Series, code_labels: dict, order: list | None = None):
-        """Add a row per code of *counts* with a count (in *order*, else by falling count, then code), labelled
+        """Add a row per code of *counts* with a count (in *order*, else by falling count, then label), labelled
         from *code_labels*; the characteristic is named on its first row only."""
-        codes = order if order is not None else sorted(counts.index, key=lambda c: (-counts[c], str(c)))
+        def label_of(code) -> str:
+            """The label of *code* as Table 1 prints it."""
+            return code_labels[code][0] if code in code_labels else str(code)
+
+        codes = order if order is not None else sorted(
+            counts.index, key=lambda c: (-counts[c], label_of(c).casefold(), str(c)))
         for code in codes:
             n = int(counts.get(code, 0))
             if n:
-                label = code_labels[code][0] if code in code_labels else str(code)
+                label = label_of(code)
                 rows.append({"characteristic": characteristic, "category": label, "n": n,
                              "percent": f"{100 * n / k:.0f}"})
             characteristic = ""
@@ -349,14 +355,22 @@ SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria 
                       "smallest": "the smallest effect size of each trial"}
 
 
+def certainty_said(statements: list[dict]) -> list[bool]:
+    """Whether the Conclusion says the certainty of each statement's analysis (and words its claim for it)
+    after that statement: on the last statement of a run about the same analysis and level."""
+    keys = [(statement["analysis"], statement["level"]) for statement in statements]
+    return [i + 1 == len(keys) or keys[i + 1] != key for i, key in enumerate(keys)]
+
+
 def robustness_context(table, reporting: dict | None = None) -> dict:
     """The robustness results as the section templates receive them, numbers as the text prints them:
     ``sensitivity`` (level -> row with its ``label``, in :data:`SENSITIVITY_LABELS`' order), ``egger``
     (the small-study test, None without one), ``subgroups`` (analysis -> Q between, df, p as text, and
     whether p < 0.05) and ``findings`` (the summary of findings' rows with their labels, numbers, the
-    downgrades' reasons and ``egger``: whether the publication-bias judgement ran Egger's test), from the
-    synthesis's results (:class:`livingreview.stages.synthesis.Results`); each finding has ``k_int`` and
-    ``reporting`` as :func:`pooled_context`'s rows have."""
+    downgrades' reasons, ``notes``: the reasons of the domains not downgraded whose rule came close, and
+    ``egger``: whether the publication-bias judgement ran Egger's test), from the synthesis's results
+    (:class:`livingreview.stages.synthesis.Results`); each finding has ``k_int`` and ``reporting`` as
+    :func:`pooled_context`'s rows have."""
     sensitivity = {level: dict(guards.text_numbers(table[(pooling.SENSITIVITY, level)]), code=level, label=label)
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
@@ -384,7 +398,9 @@ def robustness_context(table, reporting: dict | None = None) -> dict:
                              control_event_rate=row["control_event_rate"],
                              judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
                              egger=not row["publication_bias"].startswith(certainty.NOT_ASSESSED),
-                             downgrades=downgrades))
+                             downgrades=downgrades,
+                             notes=[(certainty.DOMAIN_NAMES[d], row[d].removeprefix(f"{certainty.NOT_SERIOUS}: "))
+                                    for d in certainty.DOMAINS if row[d].startswith(f"{certainty.NOT_SERIOUS}: ")]))
     return {"sensitivity": sensitivity, "egger": egger, "subgroups": subgroups, "findings": findings}
 
 
@@ -433,7 +449,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
                 continue
             group = _group(code, studies, members, code_labels)
             group[name] = _counted((c[other] for c in members), other_labels)
-            group["formats"] = _counted((c["format"] for c in members), format_labels)
+            group["formats"] = _counted((c["format"] for c in members), format_labels, "plural")
             found.append(group)
         analysis = {"psychotherapy": "therapy"}.get(column, column)
         return sorted(found, key=lambda g: by_trials(table.get((analysis, g["code"]), g)["k"], g["label"]))
@@ -534,12 +550,9 @@ def guarded_context(names: dict) -> dict:
                              if float(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]
-    conclusions = []
-    for i, statement in enumerate(statements):
-        key = (statement["analysis"], statement["level"])
-        following = statements[i + 1] if i + 1 < len(statements) else None
-        last = following is None or (following["analysis"], following["level"]) != key
-        conclusions.append(dict(statement, rated=key in rated, finding=rated.get(key) if last else None))
+    conclusions = [dict(statement, rated=(statement["analysis"], statement["level"]) in rated,
+                        finding=rated.get((statement["analysis"], statement["level"])) if last else None)
+                   for statement, last in zip(statements, certainty_said(statements), strict=True)]
     pooled = names["pooled"]
     too_small = {name: [p["label"] for p in pooled[name].values() if p["k_int"] < certainty.MIN_SUBGROUP_K]
                  for name in ("control", "therapy")}

@@ -55,6 +55,7 @@ _DRAWING = threading.Lock()
 HASH_SALT = "livingreview"
 INK, MUTED, ACCENT, RULE = "#1b1b1b", "#555555", "#1f4e79", "#b8b8b8"
 WIDTH = 6.3  # inches: the PDF's text width
+MARGIN = 0.063  # inches: the space a note keeps from the figure's left and right edges
 
 
 # --- drawing, and the SVG file -----------------------------------------------------------
@@ -124,6 +125,48 @@ def _text(axes, x: float, y: float, text: str, size: float = 8, bold: bool = Fal
     return axes.text(x, y, text, fontproperties=_font(size, bold), color=color, parse_math=False, **kwargs)
 
 
+NOTE_SIZE = 6.5  # points: the note under a figure
+NOTE_SPACING = 1.2  # its lines' spacing, in font sizes (matplotlib's default)
+
+
+def note_lines(text: str, width: float, size: float = NOTE_SIZE) -> list[str]:
+    """*text* broken at its spaces (not its no-break spaces) into lines each no wider than *width* inches
+    in DejaVu Sans at *size* points, so that a figure's note never runs off its right edge: measured as the
+    SVG draws it (text as paths) and as Agg draws it at 72, 100 (matplotlib's default) and 200 dpi (the
+    PNG's), whose hinted glyphs differ in width by up to 8 %, the widest of them."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.textpath import TextToPath
+
+    paths, font = TextToPath(), _font(size)
+    renderers = [RendererAgg(1, 1, dpi) for dpi in (72, 100, 200)]
+
+    def inches(line: str) -> float:
+        return max(paths.get_text_width_height_descent(line, font, ismath=False)[0] / 72,
+                   *(r.get_text_width_height_descent(line, font, ismath=False)[0] / r.dpi for r in renderers))
+
+    lines: list[str] = []
+    for word in text.split(" "):  # at spaces only: a no-break space ("SE\u00a0=\u00a00") holds
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and inches(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines
+
+
+def note_height(lines: list[str], size: float = NOTE_SIZE) -> float:
+    """The height in inches of a note of *lines*, beyond its first line's (what it adds to a figure)."""
+    return (len(lines) - 1) * size * NOTE_SPACING / 72
+
+
+def draw_note(figure, x: float, y: float, lines: list[str], size: float = NOTE_SIZE):
+    """Draw the note *lines* (:func:`note_lines`) with its bottom at (*x*, *y*), in inches from the figure's
+    lower left corner, in the muted colour."""
+    width, height = figure.get_size_inches()
+    return figure.text(x / width, y / height, "\n".join(lines), fontproperties=_font(size), color=MUTED,
+                       parse_math=False, va="bottom", linespacing=NOTE_SPACING)
+
+
 def count(n) -> str:
     """A count with thousands separators ("21,563"); "not reported" when the release does not give it."""
     return f"{int(n):,}" if isinstance(n, (int, float)) and not isinstance(n, bool) else "not reported"
@@ -182,7 +225,11 @@ def draw_forest(rows: list[dict]):
     from matplotlib.transforms import blended_transform_factory
 
     line = 0.24  # inches per row
-    top, bottom = 0.45, 0.55
+    sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
+    note = note_lines("Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its effect sizes "
+                      "combined (correlation 0.5)" + (", or its largest or smallest effect size." if sensitivity
+                                                      else "."), WIDTH - 2 * MARGIN)
+    top, bottom = 0.45, 0.55 + note_height(note)
     height = top + bottom + line * len(rows)
     figure = new_figure(WIDTH, height)
     left, right = 0.54, 0.765
@@ -222,11 +269,7 @@ def draw_forest(rows: list[dict]):
         size = 0.32 if overall else 0.22
         axes.fill([ci_low, g, ci_high, g], [index, index - size, index, index + size], color=ACCENT if overall
                   else INK, linewidth=0)
-    sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
-    _text(axes, 0.01, 0.08 / height, "Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its "
-          "effect sizes combined (correlation 0.5)" + (", or its largest or smallest effect size." if sensitivity
-                                                       else "."), 6.5,
-          color=MUTED, transform=figure.transFigure)
+    draw_note(figure, MARGIN, 0.06, note)
     return figure
 
 
@@ -264,8 +307,15 @@ def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | 
     pooled g as a vertical line, g ± 1.96 SE as the funnel, Egger's line from the limit estimate."""
     import math
 
-    figure = new_figure(WIDTH, 4.2)
-    axes = figure.add_axes((0.1, 0.13, 0.86, 0.82))
+    legend = f"Pooled g\u00a0=\u00a0{fixed(g, 2)} (blue); pseudo 95\u00a0% region (shaded)"
+    if egger:
+        legend += (f"; Egger's line (red, dashed) to the limit estimate g\u00a0=\u00a0{fixed(egger['limit_g'], 2)} "
+                   "at SE\u00a0=\u00a00")
+    note = note_lines(legend, WIDTH - 0.63 - MARGIN)
+    extra = note_height(note)  # the figure grows by the note's lines beyond the first, below the axes
+    height = 4.2 + extra
+    figure = new_figure(WIDTH, height)
+    axes = figure.add_axes((0.1, (0.13 * 4.2 + extra) / height, 0.86, 0.82 * 4.2 / height))
     top = max(ses) * 1.05
     z = 1.959963984540054
     axes.fill([g - z * top, g, g + z * top], [top, 0, top], color="#eef2f7", linewidth=0, zorder=0)
@@ -291,10 +341,7 @@ def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | 
     axes.tick_params(colors=MUTED, length=3)
     axes.set_xlabel("Hedges' g (positive values favour psychotherapy)", fontproperties=_font(7.5), color=INK)
     axes.set_ylabel("Standard error", fontproperties=_font(7.5), color=INK)
-    legend = f"Pooled g = {fixed(g, 2)} (blue); pseudo 95 % region (shaded)"
-    if egger:
-        legend += f"; Egger's line (red, dashed) to the limit estimate g = {fixed(egger['limit_g'], 2)} at SE = 0"
-    _text(axes, 0.1, 0.02, legend, 6.5, color=MUTED, transform=figure.transFigure)
+    draw_note(figure, 0.63, 0.06, note)
     return figure
 
 

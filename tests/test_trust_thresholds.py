@@ -1,0 +1,66 @@
+"""The certainty rules' judgements (livingreview.certainty) show on which side of each threshold a number
+falls: a rule examined that came close gives its reason though not serious ("not serious: ..."), and a
+number printed rounded gets the decimals that show whether it is below, at or above the rule's threshold."""
+
+from __future__ import annotations
+
+from livingreview import certainty
+
+RULES = {"risk_of_bias": {"min_low_rob_share": 0.5, "max_difference": 0.10},
+         "inconsistency": {"max_i2": 50, "pi_includes": 0},
+         "imprecision": {"max_ci_width": 0.5, "threshold": 0.24, "min_participants": 400}}
+
+
+def trials(low: int, others: int, low_g: float = 0.53, other_g: float = 0.70) -> list[dict]:
+    """Comparisons of *low* trials at low risk of bias (each g = *low_g*) and *others* that are not."""
+    return [{"key": f"t{i}", "id": f"c{i}", "g": low_g if i < low else other_g, "g_se": 0.2,
+             "rob": 4 if i < low else 2} for i in range(low + others)]
+
+
+def test_as_compared_prints_the_decimals_that_show_the_side_of_the_threshold():
+    assert certainty._as_compared(0.0950, 0.10) == "0.095"
+    assert certainty._as_compared(0.1049, 0.10) == "0.105"
+    assert certainty._as_compared(0.1000, 0.10) == "0.10"
+    assert certainty._as_compared(0.3, 0.10) == "0.30"
+    assert certainty._as_compared(49.6, 50, 0) == "49.6"
+    assert certainty._as_compared(-0.0004, 0) == "-0.0004"
+
+
+def test_risk_of_bias_not_serious_gives_its_reason_when_few_trials_are_at_low_risk():
+    # 4 of 10 at low risk (fewer than half); their g = 0.53 against 0.628: 0.098 apart, under 0.10 --
+    # "0.53 against 0.63" alone would look exactly 0.10 apart
+    row = {"k": 10, "g": 0.628}
+    assert certainty.risk_of_bias(row, trials(4, 6), RULES["risk_of_bias"]) == (
+        "not serious: 40 % (4 of 10) at low risk of bias, whose g = 0.53 differs from 0.63 by 0.098, "
+        "less than 0.10")
+    assert certainty.risk_of_bias({"k": 10, "g": 0.7}, trials(6, 4), RULES["risk_of_bias"]) == "not serious"
+    # serious, but rounded g's 0.10 apart: the difference is printed
+    assert certainty.risk_of_bias({"k": 10, "g": 0.6349}, trials(4, 6), RULES["risk_of_bias"]).endswith(
+        "the 4 that do give g = 0.53 against 0.63 (a difference of 0.105)")
+    assert certainty.risk_of_bias({"k": 10, "g": 0.71}, trials(4, 6), RULES["risk_of_bias"]).endswith(
+        "give g = 0.53 against 0.71")
+
+
+def test_inconsistency_not_serious_says_which_condition_failed_and_i2_near_50_keeps_a_decimal():
+    rule = RULES["inconsistency"]
+    assert certainty.inconsistency({"i2": 62.0, "pi_low": 0.05, "pi_high": 1.2}, rule) == (
+        "not serious: I² = 62 %, but the 95 % prediction interval (0.05 to 1.20) excludes g = 0.00")
+    assert certainty.inconsistency({"i2": 49.6, "pi_low": -0.1, "pi_high": 1.2}, rule) == (
+        "not serious: I² = 49.6 %, less than 50 %, though the 95 % prediction interval (-0.10 to 1.20) "
+        "includes g = 0.00")
+    assert certainty.inconsistency({"i2": 20.0, "pi_low": 0.1, "pi_high": 1.2}, rule) == "not serious"
+    assert certainty.inconsistency({"i2": 87.0, "pi_low": -0.56, "pi_high": 1.82}, rule) == (
+        "serious: I² = 87 % and the 95 % prediction interval (-0.56 to 1.82) includes g = 0.00")
+
+
+def test_imprecision_ci_width_and_threshold_near_the_rule_are_printed_precisely():
+    rule = RULES["imprecision"]
+    # 0.30 to 0.80 rounded looks 0.50 wide; it is 0.4992 wide (0.499): not wider than 0.5
+    assert certainty.imprecision({"ci_low": 0.3004, "ci_high": 0.7996, "participants": 900}, rule) == (
+        "not serious: the 95 % CI (0.30 to 0.80) is 0.499 wide, not wider than 0.5")
+    assert certainty.imprecision({"ci_low": 0.2996, "ci_high": 0.8004, "participants": 900}, rule) == (
+        "serious: the 95 % CI (0.30 to 0.80) is 0.501 wide, wider than 0.5")
+    # a lower bound of 0.2449 prints "0.24" and would seem to include g = 0.24
+    assert certainty.imprecision({"ci_low": 0.2449, "ci_high": 0.60, "participants": 900}, rule) == (
+        "not serious: the 95 % CI (0.245 to 0.60) excludes g = 0.24")
+    assert certainty.imprecision({"ci_low": 0.4, "ci_high": 0.6, "participants": 900}, rule) == "not serious"
