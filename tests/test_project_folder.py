@@ -139,6 +139,10 @@ def test_the_code_graph_is_read_from_the_source_once_until_a_module_changes(tmp_
 
     package = tmp_path / "livingreview"
     shutil.copytree(ROOT / "workflow" / "livingreview", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE: no cache is written
+    codegraph.import_graph.__wrapped__(package)
+    assert not (package / "__pycache__").exists()
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     read = []
     real = codegraph.imported_names
     monkeypatch.setattr(codegraph, "imported_names", lambda *args: read.append(args[1]) or real(*args))
