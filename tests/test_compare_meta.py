@@ -255,3 +255,21 @@ def test_a_trials_effect_summed_in_another_order_has_not_changed():
     assert [d.key for d in drivers.drivers] == ["t"]
     assert compare_meta.same_effect((0.5620796242586031, 0.0255), (0.562079624258603, 0.0255))
     assert not compare_meta.same_effect((0.5620796, 0.0255), (0.5620797, 0.0255))
+
+
+def test_a_trial_has_one_name_in_every_list_of_the_report():
+    """The database names a trial "Liu, 2024" while its reference is of 2023 (and another's the reverse): the
+    trials added, the pooled estimates' drivers and the reference numbers all use the database's label
+    (livingreview.compare.shown_label), never the reference's author and year for one and the label for another."""
+    from livingreview.compare import compare
+
+    studies = {"liu2023": {"label": "Liu, 2023", "reference": reference("Liu", "2024", "MBCT for students")},
+               "liu2024": {"label": "Liu, 2024", "reference": reference("Liu", "2023", "ACT after stroke")}}
+    old, new = snapshot({}), snapshot(studies)
+    for side in (old, new):
+        side.update(version="1", review={"title": "T"}, themes={}, paragraphs=[],
+                    sources={**side["sources"], "review": "data/review.yaml", "themes": None})
+    changes = compare(old, new)
+    assert [(s.key, s.label) for s in changes.added] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
+    assert [(key, label) for key, label, _, _ in changes.numbering] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
+    assert changes.labels == {"liu2023": "Liu, 2023", "liu2024": "Liu, 2024"}

@@ -179,13 +179,20 @@ def study_label(reference: dict) -> str:
     return f"{names} {reference.get('year', '')}".strip()
 
 
+def shown_label(study: dict, reference: dict) -> str:
+    """The one name the report gives a study everywhere: its label in the data when it has one (Metapsy's
+    "Liu, 2024", which names the trial in the database, whatever year its reference gives), else the
+    author and year of its reference (:func:`study_label`)."""
+    return study.get("label") or study_label(reference)
+
+
 def _study(key: str, old: dict, new: dict) -> StudyChange:
     """How the report names study *key* (from *new* when it is still in the dataset) and its numbers."""
     side = new if key in new["studies"] else old
     reference, study = side["references"][key], side["studies"][key]
     theme = side["themes"].get(study.get("theme", ""), {}).get("label", study.get("theme", ""))
     status = new["studies"][key]["status"] if key in new["studies"] else "deleted"
-    return StudyChange(key=key, label=study_label(reference), title=reference.get("title", ""), theme=theme,
+    return StudyChange(key=key, label=shown_label(study, reference), title=reference.get("title", ""), theme=theme,
                        old_number=old["numbering"].get(key), new_number=new["numbering"].get(key), status=status)
 
 
@@ -563,10 +570,10 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
     if baseline is None:
         return Changes(old_version=None, reference_count=(None, count), **about)
     studies = compare_studies(baseline, snapshot)
-    labels = {key: study_label(ref) for side in (baseline, snapshot) for key, ref in side["references"].items()}
-    # What names a study among others: its label in the data when it has one (Metapsy's "Abbas, 2023a").
-    shown = labels | {key: study["label"] for side in (baseline, snapshot) for key, study in side["studies"].items()
-                      if study.get("label")}
+    # One name per work (shown_label): a study's label in the data when it has one (Metapsy's "Abbas, 2023a"),
+    # else, and for a reference that is no study, the author and year of its reference.
+    shown = {key: shown_label((side["studies"].get(key) or {}), ref)
+             for side in (baseline, snapshot) for key, ref in side["references"].items()}
     themes = []
     for theme in sorted(set(baseline["themes"]) | set(snapshot["themes"])):
         fields = field_changes(baseline["themes"].get(theme, {}), snapshot["themes"].get(theme, {}),
@@ -579,6 +586,6 @@ def compare(baseline: dict | None, snapshot: dict) -> Changes:
     paragraphs, (renumbered, references) = compare_paragraphs(baseline, snapshot)
     return Changes(old_version=baseline["version"], reference_count=(len(baseline["numbering"]), count),
                    themes=tuple(themes), metadata=metadata,
-                   numbering=number_map(baseline["numbering"], snapshot["numbering"], labels),
+                   numbering=number_map(baseline["numbering"], snapshot["numbering"], shown),
                    paragraphs=paragraphs, renumbered_only=renumbered,
                    renumbered_references=references, labels=shown, **studies, **about)

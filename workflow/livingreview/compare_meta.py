@@ -34,7 +34,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .compare import Changes, FieldChange, Segment, field_changes, word_diff
+from .compare import Changes, FieldChange, Segment, field_changes, shown_label, word_diff
 from .meta_analysis import certainty_said, long_date
 
 # What identifies a comparison within its study, when ids change between releases.
@@ -690,7 +690,8 @@ def pooled_drivers(old: dict, new: dict, renamed: tuple[Renamed, ...] = ()) -> d
     effect size per trial), which :func:`trial_effects` does not repeat: it has no drivers."""
     from .pooling import ANALYSES
 
-    labels = {k: s.get("label", k) for side in (old, new) for k, s in side["studies"].items()}
+    labels = {k: shown_label(study, side["references"].get(k, {})) or k
+              for side in (old, new) for k, study in side["studies"].items()}
     labels.update({r.new_key: r.new_label for r in renamed})
     found = {}
     for row in new.get("synthesis", []):
