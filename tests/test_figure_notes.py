@@ -45,7 +45,7 @@ def test_the_forest_plot_and_its_note_stand_within_the_figure():
     figure = figures.draw_forest(rows)
     assert outside(figure) == []
     notes = [t.get_text() for t in figure.texts if t.get_text().startswith("Random effects")]
-    assert notes and notes[0].replace("\n", " ").endswith("or its largest or smallest effect size.")
+    assert notes and notes[0].replace("\n", " ").endswith("or its largest or smallest effect size. Participants: summed over the trials that report them.")
 
 
 def test_the_funnel_plot_and_its_note_stand_within_the_figure():

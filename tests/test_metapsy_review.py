@@ -470,7 +470,10 @@ def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_chan
             "(12-Jan-2026, DOI: 10.5555/livingreview.metapsy-depression.v1). What changed since version 1.0.0, "
             "and why, is in the changes report published with this version (changes.html).")
     output = metapsy_built / NAME / "output"
-    assert line in (output / "review.md").read_text(encoding="utf-8")
+    markdown = (output / "review.md").read_text(encoding="utf-8")
+    assert line.replace("(changes.html)", "([changes.html](changes.html))") in markdown
+    assert ("*LR Examples* 1 (2026):2. Version 2.0.0, DOI: 10.5555/livingreview.metapsy-depression.v2.\n"
+            in markdown), "the citation line names the version cited"
     plain = line.replace("**", "")
     assert plain in re.sub(r"<[^>]+>", "", (output / "review.html").read_text(encoding="utf-8"))
     assert plain in docx_text(output / "review.docx")

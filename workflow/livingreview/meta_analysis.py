@@ -491,6 +491,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "last_year": max(years) if years else None,
             "low_risk": sum(1 for s in studies if s["rob"] == 4),
             "post": sum(1 for c in comparisons if c["time"] == "post"),
+            # effect sizes on a self-reported outcome, which the database counts as blinded assessment
+            "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),
         },
     }
 

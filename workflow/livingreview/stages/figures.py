@@ -228,7 +228,8 @@ def draw_forest(rows: list[dict]):
     sensitivity = any(row.get("analysis") == "sensitivity" for row in rows)
     note = note_lines("Random effects (Paule-Mandel tau²), post-treatment; one effect per trial: its effect sizes "
                       "combined (correlation 0.5)" + (", or its largest or smallest effect size." if sensitivity
-                                                      else "."), WIDTH - 2 * MARGIN)
+                                                      else ".")
+                      + " Participants: summed over the trials that report them.", WIDTH - 2 * MARGIN)
     top, bottom = 0.45, 0.55 + note_height(note)
     height = top + bottom + line * len(rows)
     figure = new_figure(WIDTH, height)
