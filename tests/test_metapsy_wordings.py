@@ -325,3 +325,18 @@ def test_the_review_is_not_called_a_living_systematic_review(rendered):
         assert "systematic review" not in prose, name
     assert ("**Methods.** A living meta-analytic review of the Metapsy database \"") in rendered["as committed"]
     assert "this review did no search, screening or data extraction of its own." in rendered["as committed"]
+
+
+def test_the_methods_say_how_many_outcomes_are_self_reported_and_that_the_database_counts_them_as_blinded(base):
+    """The database counts a self-reported outcome (ba = "sr") as meeting blinding of outcome assessment; its
+    low risk of bias rests on that, so the Methods say it, with the count from the data (none: no sentence)."""
+    data, results = base
+    reported = sum(1 for c in data["comparisons"] if c["ba"] == "sr")
+    assert reported == 644
+    text = render(data, results)
+    assert ("A self-reported outcome counts as meeting blinding of outcome assessment, as the database rates it "
+            f"({reported} effect sizes of {len(data['comparisons'])} are on self-reported outcomes)") in text
+    blinded = copy.deepcopy(data)
+    for comparison in blinded["comparisons"]:
+        comparison["ba"] = "1" if comparison["ba"] == "sr" else comparison["ba"]
+    assert "self-reported outcome" not in render(blinded, results)
