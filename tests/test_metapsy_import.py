@@ -361,3 +361,14 @@ def test_only_the_vendored_release_files_are_kept_from_line_end_conversion_and_d
                       (line.split(": ") for line in result.stdout.splitlines()))
     assert attributes[(paths[0], "diff")] == attributes[(paths[1], "text")] == "unset"
     assert attributes[(paths[2], "diff")] == attributes[(paths[2], "text")] == "unspecified"
+
+
+def test_the_sources_searched_are_read_from_the_headings_of_the_search_strings(tmp_path):
+    """metadata/search_string.txt heads each source's search string with its name in bold: the import keeps
+    the names, in order, for data/database.yaml (the Methods and PRISMA item 6 name them)."""
+    text = ('**PubMed**\n---\nPsychotherapy [MH] OR "**not a heading**" OR cbt\n\n**Embase**\n---\n"x"/exp\n'
+            "**PsycINFO** \n---\ny\n**PubMed**\n")
+    assert metapsy.search_sources(text) == ["PubMed", "Embase", "PsycINFO"]
+    assert metapsy.search_sources("") == []
+    (tmp_path / "search_string.txt").write_text(text, encoding="utf-8")
+    assert metapsy.read_metadata(tmp_path)["search_sources"] == ["PubMed", "Embase", "PsycINFO"]

@@ -340,3 +340,18 @@ def test_the_methods_say_how_many_outcomes_are_self_reported_and_that_the_databa
     for comparison in blinded["comparisons"]:
         comparison["ba"] = "1" if comparison["ba"] == "sr" else comparison["ba"]
     assert "self-reported outcome" not in render(blinded, results)
+
+
+def test_the_methods_name_the_sources_the_database_searched_when_its_release_names_them(base):
+    """data/database.yaml's search_sources (from the release's metadata/search_string.txt) are named in the
+    Methods and PRISMA item 6 reports them; without them the Methods say the sources are not named here."""
+    data, results = base
+    assert data["database"]["search_sources"] == ["PubMed", "Embase", "PsycINFO", "Cochrane"]
+    text = render(data, results)
+    assert "The database's authors searched PubMed, Embase, PsycINFO and Cochrane up to 1 January 2024" in text
+    assert "| 6 | Information sources | " in text and "| Methods, Information sources and search |" in text
+    unnamed = copy.deepcopy(data)
+    del unnamed["database"]["search_sources"]
+    text = render(unnamed, results)
+    assert "The database's authors searched the literature up to" in text
+    assert "the sources searched are the database's and are not named: not reported" in text

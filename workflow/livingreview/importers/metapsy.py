@@ -311,6 +311,16 @@ def read_release(folder: str | Path) -> Release:
                    data_path=str(folder / "data.csv"), row_names=row_names)
 
 
+# A source's heading in metadata/search_string.txt: its name in bold on a line of its own ("**PubMed**").
+_SOURCE_HEADING = re.compile(r"^\*\*([^*\n]+)\*\*[ \t]*$", re.MULTILINE)
+
+
+def search_sources(text: str) -> list[str]:
+    """The sources a release's search strings are for, in their order: the bold headings of
+    metadata/search_string.txt, each above its string (none when the file has none)."""
+    return list(dict.fromkeys(name.strip() for name in _SOURCE_HEADING.findall(text) if name.strip()))
+
+
 def read_metadata(folder: Path) -> dict:
     """The release's metadata files: authors, last search, number of studies, search flow, and the rest."""
     def text(name: str) -> str:
@@ -341,6 +351,7 @@ def read_metadata(folder: Path) -> dict:
         "comparisons": text("comparisons.txt"),
         "shorthand": text("shorthand.txt"),
         "registration": text("registration.txt"),
+        "search_sources": search_sources(text("search_string.txt")),
         "risk_of_bias": text("risk_of_bias.txt"),
         "outcome_calculation": text("outcome_calculation.txt"),
         "search_flow": data("search_flow.json") or {},
@@ -756,6 +767,7 @@ def database_metadata(release: Release, tables: Tables) -> dict:
         "number_studies": meta["number_studies"],
         "comparisons": meta["comparisons"],
         "registration": meta["registration"],
+        "search_sources": meta["search_sources"],
         "risk_of_bias": meta["risk_of_bias"],
         "outcome_calculation": meta["outcome_calculation"],
         "search_flow": meta["search_flow"],
