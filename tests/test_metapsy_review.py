@@ -477,6 +477,7 @@ def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_chan
     plain = line.replace("**", "")
     assert plain in re.sub(r"<[^>]+>", "", (output / "review.html").read_text(encoding="utf-8"))
     assert plain in docx_text(output / "review.docx")
+    assert "\n# Funding\n\nNone: this worked example of the livingreview project received no financial" in markdown
     jats = (output / "review.jats.xml").read_text(encoding="utf-8")
     assert '<article-id pub-id-type="doi" specific-use="version">10.5555/livingreview.metapsy-depression.v2' in jats
     assert '<article-id pub-id-type="doi">10.5555/livingreview.metapsy-depression.v1</article-id>' in jats

@@ -355,3 +355,13 @@ def test_the_methods_name_the_sources_the_database_searched_when_its_release_nam
     text = render(unnamed, results)
     assert "The database's authors searched the literature up to" in text
     assert "the sources searched are the database's and are not named: not reported" in text
+
+
+def test_prisma_item_25_is_reported_when_the_review_states_its_funding(base):
+    """review.yaml's funding (the article's section Funding) reports PRISMA item 25; without it, not reported."""
+    data, results = base
+    row = render(data, results).split("| 25 | Support | ")[1].split("\n")[0]
+    assert row.endswith("| Funding |")
+    unfunded = copy.deepcopy(data)
+    del unfunded["review"]["funding"]
+    assert render(unfunded, results).split("| 25 | Support | ")[1].split("\n")[0].endswith("| not reported |")
