@@ -11,11 +11,17 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
   removed and one added (:func:`match_renamed`);
 - the comparisons of the studies in both releases matched (their ids are not
   stable across releases), and each effect size that was revised (:func:`match_comparisons`);
-- every pooled estimate, old and new (the snapshots' synthesis tables);
+- every pooled estimate, old and new (the snapshots' synthesis tables), in the
+  order of the article's Table 2 (:func:`pooled_changes`);
 - the *drivers* of each pooled estimate that moved: the trials added,
   removed, moved into or out of its analysis, or revised, whose change
   moved it most, each with the estimate recomputed with that change undone
   (:func:`pooled_drivers`, with the pooling of :mod:`livingreview.pooling`);
+- the codes (format ``ush``, a time point) that one release has in some effect
+  size and the other in none, and the arms a trial no longer has, with the
+  effect sizes removed or added that they explain (:func:`code_changes`);
+- the effect sizes whose codes that decide what is pooled (time point,
+  control condition, psychotherapy) were recoded, by name (:func:`pooling_recodes`);
 - the conclusion statements whose wording changed, because a number changed
   (with the numbers that changed) or because the author reworded them;
 - the changes of study fields that are not revisions: a unit changed
