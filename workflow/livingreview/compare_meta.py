@@ -251,7 +251,11 @@ class MetaChanges:
     *recodings* are the effect sizes recoded (a code changed, the value did not), each row one set of code
     changes ``((field, old, new), ...)`` with the number of effect sizes recoded so, the most common first;
     *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
-    recoded effect sizes). *added_effects* and *removed_effects* are the effect sizes added and removed in
+    recoded effect sizes). *code_changes* are the codes and arms that explain effect sizes removed or added
+    (:func:`code_changes`), *pooling_recodes* the effect sizes whose codes that decide what is pooled changed
+    (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed (retracted too) and
+    added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
+    *added_effects* and *removed_effects* are the effect sizes added and removed in
     the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
     (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
     (:class:`CertaintyChange`; None when the baseline recorded no ratings)."""
@@ -276,6 +280,8 @@ class MetaChanges:
     pooling_recodes: tuple[EffectRevision, ...] = ()
     trial_effects_removed: int = 0
     trial_effects_added: int = 0
+    trials_removed: int = 0
+    trials_added: int = 0
     pooled_time: str = POOLED_TIME
 
     def explained(self, change: str, part: str) -> int:
@@ -997,6 +1003,8 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         pooling_recodes=pooling_recodes(revisions + recoded),
         trial_effects_removed=len(with_removed),
         trial_effects_added=len(with_added),
+        trials_removed=len(removed_trials),
+        trials_added=len(added_trials),
     )
     return without_renamed(changes, renamed), meta
 
