@@ -78,7 +78,7 @@ def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
     assert [c["id"] for c in only_old] == ["a_4"] and [c["id"] for c in only_new] == ["b_5"]
     before = snapshot({"s": {"reference": reference("S", "2000", "S")}}, old)
     after = snapshot({"s": {"reference": reference("S", "2000", "S")}}, new)
-    revisions, counts, recodings, added, removed = compare_meta.compare_comparisons(before, after, ())
+    revisions, counts, recodings, added, removed, _ = compare_meta.compare_comparisons(before, after, ())
     assert [(r.old_g, r.new_g) for r in revisions] == [(0.5, 0.6)]
     assert counts == {"revised": 1, "recoded": 2, "added": 1, "removed": 1, "before": 4, "now": 4}
     assert recodings == {(("instrument", "hdrs", "hdrs-17"),): 1, (("control", "cau", "wl"),): 1}
@@ -108,7 +108,7 @@ def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_ad
            row("x4", "shaw", 2.113, control="wl", arm1="cbt"),
            row("x5", "two", 0.5, control="cau"), row("x6", "two", 0.6, control="cau")]
     studies = {k: {"reference": reference(k, "2000", k)} for k in ("sal", "mcc", "shaw", "two")}
-    revisions, counts, recodings, added, removed = compare_meta.compare_comparisons(
+    revisions, counts, recodings, added, removed, _ = compare_meta.compare_comparisons(
         snapshot(studies, old), snapshot(studies, new), ())
     found = {(r.key, r.old_g, r.new_g): r.recoded for r in revisions}
     assert found == {

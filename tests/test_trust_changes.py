@@ -120,3 +120,120 @@ def test_a_statement_whose_claim_changed_with_its_certainty_is_counted_and_named
     assert f"**Conclusion, paragraph 1** (reworded: its own words changed, not only its numbers; {cause})." in markdown
     assert "**Conclusion, paragraph 2** (its numbers only)." in markdown
     assert "**Results, paragraph 1** (reworded)." in markdown
+
+
+def comparison(key: str, label: str, g: float, ident: str, **codes) -> dict:
+    """One effect size of trial *key* (cbt vs wl, bdi-2, self-report, at the end of treatment unless *codes*
+    say otherwise)."""
+    row = {"id": ident, "key": key, "label": label, "psychotherapy": "cbt", "control": "wl", "arm1": "cbt",
+           "arm2": "wl", "format": "ind", "outcome_type": "msd", "instrument": "bdi-2", "rating": "self-report",
+           "time": "post", "g": g, "g_se": 0.2, "n_arm1": 20.0, "n_arm2": 20.0}
+    return dict(row, **codes)
+
+
+def with_trials(base: dict, trials: dict[str, str], comparisons: list[dict]) -> dict:
+    """*base* with the trials *trials* (key: label) and the effect sizes *comparisons*."""
+    base = dict(base, studies={k: {"key": k, "label": v, "status": "included"} for k, v in trials.items()},
+                comparisons={c["id"]: c for c in comparisons}, numbering={k: i + 1 for i, k in enumerate(trials)})
+    base["references"] = {k: {"type": "article", "author": [f"{v.split(',')[0]}, A."], "title": f"Trial {k}",
+                              "journal": "J", "year": v[-4:]} for k, v in trials.items()}
+    return base
+
+
+def summary_line(markdown: str, start: str) -> str:
+    """The summary's line that starts with *start*."""
+    return next(x for x in markdown.split("<details")[0].splitlines() if x.startswith(start))
+
+
+def test_a_code_the_new_release_no_longer_has_explains_the_effect_sizes_removed():
+    """Release 2 has no unguided self-help (format ush): its effect sizes left with their trial (Cat, 2003) and
+    from a trial of both versions (Ann, 2001); Bob, 2002 lost its combined arm. The summary gives each reason
+    with counts equal to the detail's lists, and which removed effect sizes they explain."""
+    rated = {("overall", "all"): "low"}
+    old = with_trials(snapshot("1.0.0", rated, ["A."], "0.5000"),
+                      {"ann2001": "Ann, 2001", "bob2002": "Bob, 2002", "cat2003": "Cat, 2003"},
+                      [comparison("ann2001", "Ann, 2001", 0.5, "a1"),
+                       comparison("ann2001", "Ann, 2001", 0.3, "a2", format="ush", arm1="cbt (unguided)"),
+                       comparison("bob2002", "Bob, 2002", 0.4, "b1"),
+                       comparison("bob2002", "Bob, 2002", 0.9, "b2", arm1="cbt (cbt+lt)"),
+                       comparison("cat2003", "Cat, 2003", 0.2, "c1", format="ush")])
+    new = with_trials(snapshot("2.0.0", rated, ["A."], "0.5000"), {"ann2001": "Ann, 2001", "bob2002": "Bob, 2002"},
+                      [comparison("ann2001", "Ann, 2001", 0.5, "a1"), comparison("bob2002", "Bob, 2002", 0.4, "b1")])
+    old["database"], new["database"] = {"release": "22.0.2"}, {"release": "24.0.2"}
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    line = summary_line(markdown, "- **Codes no longer or newly used**")
+    assert ("release 24.0.2 has no effect size with format ush (unguided self-help): 2 removed, in 2 trials (1 with "
+            "the trials removed, 1 in trials of both versions);") in line
+    assert "release 24.0.2 has no arm cbt (cbt+lt) of *Bob, 2002*: 1 removed." in line
+    assert ("They explain 2 of the 2 effect sizes removed from trials of both versions and 1 of the 1 effect sizes "
+            "of the 1 trials removed.") in line
+    detail = markdown.split("## Codes no longer or newly used", 1)[1].split("## Codes that decide")[0]
+    assert re.findall(r"(?m)^  - \*\*([^*]+)\*\* .*; (with its trial|in a trial of both versions)\.$", detail) == [
+        ("Cat, 2003", "with its trial"), ("Ann, 2001", "in a trial of both versions"),
+        ("Bob, 2002", "in a trial of both versions")]
+
+
+def test_a_recoded_time_point_is_named_with_what_it_changes_in_the_pooling():
+    """Smit, 2006: an effect size coded as a follow-up (fu1) in release 1, which no analysis pooled, is coded
+    post in release 2 (the same g): the summary names the trial, the comparison and what changed in the
+    pooling, and the detail lists it; not hidden among "other recodings"."""
+    rated = {("overall", "all"): "low"}
+    old = with_trials(snapshot("1.0.0", rated, ["A."], "0.5000"), {"smit2006": "Smit, 2006"},
+                      [comparison("smit2006", "Smit, 2006", 0.1, "s1"),
+                       comparison("smit2006", "Smit, 2006", -0.175, "s2", time="fu1", instrument="cidi")])
+    new = with_trials(snapshot("2.0.0", rated, ["A."], "0.5000"), {"smit2006": "Smit, 2006"},
+                      [comparison("smit2006", "Smit, 2006", 0.1, "s1"),
+                       comparison("smit2006", "Smit, 2006", -0.175, "s2b", instrument="cidi")])
+    old["database"], new["database"] = {"release": "22.0.2"}, {"release": "24.0.2"}
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    line = summary_line(markdown, "- **What is pooled**")
+    assert ("changed in 1 effect size of trials of both versions: the time point, of which only post (the end of "
+            "treatment) is pooled") in line
+    assert ("time point in 1 (*Smit, 2006*, cbt vs wl (cbt / wl), cidi (self-report), post: fu1 → post, not pooled "
+            "in version 1.0.0, pooled in version 2.0.0).") in line
+    assert ("- **Smit, 2006** (smit2006), cbt vs wl (cbt / wl), cidi (self-report), post: time point fu1 → post (not "
+            "pooled in version 1.0.0, pooled in version 2.0.0); g \\-0.175.") in markdown
+    assert "release 24.0.2 has no effect size with time point fu1: 0 removed, 1 recoded from it." in summary_line(
+        markdown, "- **Codes no longer or newly used**")
+
+
+def test_the_pooled_estimates_are_listed_in_the_order_of_table_2():
+    """Overall, then the control conditions and then the psychotherapies by their number of trials in the new
+    version, most first, then by name (as the article's Table 2), then the sensitivity analyses."""
+    rated = {("overall", "all"): "low", ("control", "wl"): "low", ("control", "cau"): "low",
+             ("control", "other ctr"): "low", ("therapy", "cbt"): "low", ("therapy", "bat"): "low"}
+    old = snapshot("1.0.0", rated, ["A."], "0.5000")
+    new = snapshot("2.0.0", rated, ["A."], "0.6000")
+    trials = {("control", "wl"): "3", ("control", "cau"): "5", ("control", "other ctr"): "5", ("therapy", "cbt"): "2",
+              ("therapy", "bat"): "4"}
+    for side in (old, new):
+        side["synthesis"] = [dict(row, k=trials.get((row["analysis"], row["level"]), row["k"]))
+                             for row in side["synthesis"]]
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    pooled = markdown.split("### Pooled estimates and what moved them", 1)[1].split("###")[0]
+    assert re.findall(r"(?m)^- \*\*([^*]+)\*\*:", pooled) == [
+        "All trials", "Control: care as usual", "Control: other control conditions", "Control: waiting list",
+        "Psychotherapy: behavioural activation therapy", "Psychotherapy: cognitive behavioural therapy"]
+
+
+def test_a_moved_paragraph_whose_words_changed_is_counted_reworded_and_labelled_so():
+    """Three paragraphs about therapies: one reworded in place, one reworded and moved, one moved with the same
+    words. The summary's counts are the detail's
+    labels."""
+    rated = {("overall", "all"): "low"}
+    old = snapshot("1.0.0", rated, ["A."], "0.5000")
+    new = snapshot("2.0.0", rated, ["A."], "0.5000")
+    def paragraph(ident: str, text: str) -> dict:
+        return {"section": "Results", "id": ident, "text": text}
+    same = [paragraph("pst", "Problem solving, as before."), paragraph("dyn", "Psychodynamic, as before.")]
+    old["paragraphs"] = [paragraph("ipt", "Interpersonal therapy, as before."),
+                         paragraph("cbt", "CBT was tested in 2 trials."),
+                         paragraph("bat", "Behavioural activation in 3 trials."), *same]
+    new["paragraphs"] = [paragraph("bat", "Behavioural activation was tested in 4 trials."), *same,
+                         paragraph("ipt", "Interpersonal therapy, as before."),
+                         paragraph("cbt", "CBT was studied in 5 trials.")]
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    line = summary_line(markdown, "- **Text**")
+    labels = re.findall(r"(?m)^\*\*Results, (\w+)\*\* \(([^)]*)\)\.", markdown)
+    assert "2 reworded (1 of them also moved), 0 added, 0 removed, 1 moved (the same words elsewhere)" in line
+    assert sorted(label for _, label in labels) == ["moved", "moved, reworded", "reworded"]

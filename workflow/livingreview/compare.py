@@ -95,6 +95,35 @@ class ParagraphChange:
     cites_added: tuple[str, ...] = ()
     cites_removed: tuple[str, ...] = ()
 
+    @property
+    def reworded(self) -> bool:
+        """True when its words changed: a changed paragraph, or a moved or renamed one with a word diff."""
+        return self.kind == "changed" or (self.kind in ("moved", "renamed")
+                                          and any(s.op != "equal" for s in self.segments))
+
+    @property
+    def label(self) -> str:
+        """What changed, as the summary counts it and the detail names it: "reworded", "moved", "moved,
+        reworded", "renamed from ...", "added", "removed" or "cites"."""
+        if self.kind == "renamed":
+            return f"renamed from “{self.old_subject}”" + (", reworded" if self.reworded else "")
+        if self.kind == "moved":
+            return "moved, reworded" if self.reworded else "moved"
+        return "reworded" if self.kind == "changed" else self.kind
+
+
+def text_counts(paragraphs) -> dict[str, int]:
+    """How many of *paragraphs* (:class:`ParagraphChange`) were reworded (wherever they stand), reworded and
+    moved, moved only (the same words elsewhere), renamed, added, removed, and cite other studies with the
+    same words: the one count of the summary, from the labels the detail shows."""
+    items = list(paragraphs)
+    return {"reworded": sum(p.reworded for p in items),
+            "reworded_moved": sum(p.kind == "moved" and p.reworded for p in items),
+            "moved": sum(p.kind == "moved" and not p.reworded for p in items),
+            "renamed": sum(p.kind == "renamed" for p in items),
+            "added": sum(p.kind == "added" for p in items), "removed": sum(p.kind == "removed" for p in items),
+            "cites": sum(p.kind == "cites" for p in items)}
+
 
 @dataclass(frozen=True)
 class Changes:

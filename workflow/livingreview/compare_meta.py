@@ -11,11 +11,17 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
   removed and one added (:func:`match_renamed`);
 - the comparisons of the studies in both releases matched (their ids are not
   stable across releases), and each effect size that was revised (:func:`match_comparisons`);
-- every pooled estimate, old and new (the snapshots' synthesis tables);
+- every pooled estimate, old and new (the snapshots' synthesis tables), in the
+  order of the article's Table 2 (:func:`pooled_changes`);
 - the *drivers* of each pooled estimate that moved: the trials added,
   removed, moved into or out of its analysis, or revised, whose change
   moved it most, each with the estimate recomputed with that change undone
   (:func:`pooled_drivers`, with the pooling of :mod:`livingreview.pooling`);
+- the codes (format ``ush``, a time point) that one release has in some effect
+  size and the other in none, and the arms a trial no longer has, with the
+  effect sizes removed or added that they explain (:func:`code_changes`);
+- the effect sizes whose codes that decide what is pooled (time point,
+  control condition, psychotherapy) were recoded, by name (:func:`pooling_recodes`);
 - the conclusion statements whose wording changed, because a number changed
   (with the numbers that changed) or because the author reworded them;
 - the changes of study fields that are not revisions: a unit changed
@@ -41,6 +47,18 @@ from .meta_analysis import certainty_said, long_date
 COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
 # Fields of a study row that a rename changes by itself (not revisions).
 RENAME_FIELDS = ("key", "label")
+# The fields of a comparison that decide what is pooled (livingreview.pooling): its time point (only the
+# comparisons at POOLED_TIME are pooled, :func:`livingreview.pooling.post_comparisons`) and the codes that put it
+# in an analysis's subgroup (:data:`livingreview.pooling.ANALYSES`). A recoding of one is listed by name.
+POOLED_TIME = "post"
+POOLING_FIELDS = ("time", "control", "psychotherapy")
+# The fields of a comparison whose values are codes (of the code book, or a time point or outcome type the
+# database codes): a value one release has and the other has in no effect size explains effect sizes removed
+# or added (release 24.0.2 has no unguided self-help, format ``ush``).
+CODE_FIELDS = ("psychotherapy", "control", "format", "outcome_type", "rating", "time")
+# The field that names a trial's arm (``cbt (cbt+lt)``): an arm a trial of both versions no longer has (or
+# did not have) explains the effect sizes of that arm removed (or added) that no code explains.
+ARM_FIELD = "arm1"
 # How many recodings (a code of a matched comparison changed, its effect size not) the report lists.
 RECODINGS_SHOWN = 12
 # How many drivers the report gives for each pooled estimate, and how many candidates (chosen by their
@@ -95,6 +113,48 @@ class EffectSize:
     comparison: str
     g: float
     se: float
+    codes: tuple[tuple[str, str], ...] = ()
+
+    def code(self, field: str) -> str:
+        """Its value of the code *field* (:data:`CODE_FIELDS`), "" when it has none."""
+        return dict(self.codes).get(field, "")
+
+
+def effect_size(key: str, label: str, comparison: dict) -> EffectSize:
+    """The :class:`EffectSize` of one comparison row of trial *key*, with its codes (:data:`CODE_FIELDS`)."""
+    codes = tuple((f, str(comparison.get(f) or "")) for f in (*CODE_FIELDS, ARM_FIELD))
+    return EffectSize(key, label, describe_comparison(comparison), float(comparison["g"]), float(comparison["g_se"]),
+                      codes)
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """A code (*value* of *field*) that one release has in some effect size and the other in none: *change*
+    is "gone" (the new release has no effect size so coded) or "new". *with_trials* are the effect sizes so
+    coded of the trials removed (gone) or added (new); *in_both* those removed from (or added to) the trials
+    of both versions; *recoded* how many effect sizes of the trials of both versions kept their match and
+    had their code changed from (or to) it. *release* is the release that lacks it. *trial* names the trial
+    when the code is one trial's arm (:data:`ARM_FIELD`): an arm the trial no longer has (or did not have)."""
+
+    field: str
+    value: str
+    label: str
+    change: str
+    release: str
+    with_trials: tuple[EffectSize, ...]
+    in_both: tuple[EffectSize, ...]
+    recoded: int
+    trial: str = ""
+
+    @property
+    def effects(self) -> tuple[EffectSize, ...]:
+        """Every effect size removed (or added) so coded: of the trials removed (added), then of the others."""
+        return self.with_trials + self.in_both
+
+    @property
+    def trials(self) -> int:
+        """The number of trials of :attr:`effects`."""
+        return len({e.key for e in self.effects})
 
 
 @dataclass(frozen=True)
@@ -191,7 +251,11 @@ class MetaChanges:
     *recodings* are the effect sizes recoded (a code changed, the value did not), each row one set of code
     changes ``((field, old, new), ...)`` with the number of effect sizes recoded so, the most common first;
     *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
-    recoded effect sizes). *added_effects* and *removed_effects* are the effect sizes added and removed in
+    recoded effect sizes). *code_changes* are the codes and arms that explain effect sizes removed or added
+    (:func:`code_changes`), *pooling_recodes* the effect sizes whose codes that decide what is pooled changed
+    (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed (retracted too) and
+    added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
+    *added_effects* and *removed_effects* are the effect sizes added and removed in
     the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
     (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
     (:class:`CertaintyChange`; None when the baseline recorded no ratings)."""
@@ -212,6 +276,19 @@ class MetaChanges:
     not_revisions: tuple[NotRevision, ...] = ()
     conclusion_text: tuple = ()
     certainty: tuple | None = None
+    code_changes: tuple[CodeChange, ...] = ()
+    pooling_recodes: tuple[EffectRevision, ...] = ()
+    trial_effects_removed: int = 0
+    trial_effects_added: int = 0
+    trials_removed: int = 0
+    trials_added: int = 0
+    pooled_time: str = POOLED_TIME
+
+    def explained(self, change: str, part: str) -> int:
+        """How many distinct effect sizes the codes of *change* ("gone" or "new") explain among those of the
+        trials removed or added (*part* "with_trials") or of the trials of both versions ("in_both"): an
+        effect size two codes explain counts once."""
+        return len({id(e) for c in self.code_changes if c.change == change for e in getattr(c, part)})
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -493,11 +570,13 @@ def describe_comparison(comparison: dict) -> str:
 
 
 def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[
-        tuple[EffectRevision, ...], dict, Counter, tuple[EffectSize, ...], tuple[EffectSize, ...]]:
+        tuple[EffectRevision, ...], dict, Counter, tuple[EffectSize, ...], tuple[EffectSize, ...],
+        tuple[EffectRevision, ...]]:
     """The effect sizes revised in the studies of both snapshots, the counts of comparisons (unchanged,
     recoded, revised, added and removed, in those studies; before and now, overall), the recodings (each
-    recoded effect size counted once, by the set of its codes that changed) and the effect sizes added
-    and removed in those studies."""
+    recoded effect size counted once, by the set of its codes that changed), the effect sizes added
+    and removed in those studies, and the effect sizes recoded (each an :class:`EffectRevision` whose g and
+    standard error did not change)."""
     old_key = {r.new_key: r.old_key for r in renamed}
     by_study_old: dict[str, list[dict]] = {}
     by_study_new: dict[str, list[dict]] = {}
@@ -505,7 +584,7 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
         by_study_old.setdefault(comparison["key"], []).append(comparison)
     for comparison in new.get("comparisons", {}).values():
         by_study_new.setdefault(comparison["key"], []).append(comparison)
-    revisions, recodings, added, removed = [], Counter(), [], []
+    revisions, recoded, recodings, added, removed = [], [], Counter(), [], []
     counts = Counter()
     for key in sorted(by_study_new):
         before = by_study_old.get(old_key.get(key, key))
@@ -515,8 +594,8 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
         label = new["studies"][key].get("label", key)
         counts["added"] += len(only_new)
         counts["removed"] += len(only_old)
-        added += [EffectSize(key, label, describe_comparison(c), float(c["g"]), float(c["g_se"])) for c in only_new]
-        removed += [EffectSize(key, label, describe_comparison(c), float(c["g"]), float(c["g_se"])) for c in only_old]
+        added += [effect_size(key, label, c) for c in only_new]
+        removed += [effect_size(key, label, c) for c in only_old]
         for a, b in pairs:
             codes = tuple((f, str(a.get(f) or ""), str(b.get(f) or "")) for f in COMPARISON_FIELDS
                           if str(a.get(f) or "") != str(b.get(f) or ""))
@@ -527,35 +606,45 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
             elif codes:
                 counts["recoded"] += 1
                 recodings[codes] += 1
+                recoded.append(EffectRevision(key, label, describe_comparison(b), float(a["g"]), float(a["g_se"]),
+                                              float(b["g"]), float(b["g_se"]), codes))
             else:
                 counts["unchanged"] += 1
     counts["before"] = len(old.get("comparisons", {}))
     counts["now"] = len(new.get("comparisons", {}))
-    return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed)
+    return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed), tuple(recoded)
 
 
 # --- pooled estimates, statements, search ----------------------------------------------
 
 def pooled_changes(old: dict, new: dict) -> tuple[PooledChange, ...]:
-    """Every analysis of either snapshot's synthesis table, old and new: overall, then by control condition
-    and by psychotherapy, each in the code book's order (codes it does not know last), then the sensitivity
-    analyses of the overall effect."""
-    from .meta_analysis import SENSITIVITY_LABELS, analysis_labels
+    """Every analysis of either snapshot's synthesis table, old and new, in the order of the article's Table 2
+    (:func:`livingreview.meta_analysis.by_trials`): overall, then the control conditions and then the
+    psychotherapies, each by its number of trials in the new version (in the old one when the new one has
+    none), most first, then by name; then the sensitivity analyses of the overall effect, in their own order."""
+    from .meta_analysis import SENSITIVITY_LABELS, analysis_labels, by_trials
 
     before = {(r["analysis"], r["level"]): r for r in old.get("synthesis", [])}
     after = {(r["analysis"], r["level"]): r for r in new.get("synthesis", [])}
     known = dict(analysis_labels(), sensitivity=SENSITIVITY_LABELS)
-    order = {(a, level): (i, j) for i, a in enumerate(known) for j, level in enumerate(known[a])}
+    analyses = list(known)
+    fixed_order = {level: j for j, level in enumerate(SENSITIVITY_LABELS)}
 
     def rank(item: tuple[str, str]) -> tuple:
-        return (*order.get(item, (len(order), len(order))), item)
+        analysis, level = item
+        if analysis == "sensitivity":
+            within = (fixed_order.get(level, len(fixed_order)), level)
+        else:
+            row = after.get(item) or before.get(item) or {}
+            within = by_trials(row.get("k") or 0, known.get(analysis, {}).get(level, level))
+        return (analyses.index(analysis) if analysis in known else len(analyses), *within, item)
 
     return tuple(PooledChange(a, level, known.get(a, {}).get(level, level), before.get((a, level)),
                               after.get((a, level))) for a, level in sorted(set(before) | set(after), key=rank))
 
 
 def trial_effects(snapshot: dict, analysis: str, level: str, keys: dict[str, str] | None = None,
-                  time: str = "post") -> dict[str, tuple[float, float]]:
+                  time: str = POOLED_TIME) -> dict[str, tuple[float, float]]:
     """Each included trial's effect in one analysis of *snapshot*, as :func:`livingreview.pooling.synthesis`
     pools it: ``{key: (g, variance)}``, its comparisons at *time* in that analysis level combined
     (:func:`livingreview.pooling.aggregate_cs`). *keys* renames trials (an old key to its new one)."""
@@ -777,7 +866,8 @@ class ConclusionParagraph:
         if paragraph.kind == "renamed":
             text = f"renamed from “{paragraph.old_subject}”"
         elif paragraph.kind in ("changed", "moved"):
-            text = "reworded: its own words changed, not only its numbers" if self.reworded else "its numbers only"
+            text = ("moved, " if paragraph.kind == "moved" else "") + (
+                "reworded: its own words changed, not only its numbers" if self.reworded else "its numbers only")
         else:
             text = paragraph.kind
         for change in self.certainty:
@@ -829,10 +919,15 @@ def certainty_changes(old: dict, new: dict) -> tuple[CertaintyChange, ...] | Non
         return None
     before = {(r["analysis"], r["level"]): r["certainty"] for r in old["certainty"]}
     after = {(r["analysis"], r["level"]): r["certainty"] for r in new.get("certainty", [])}
+
+    def rows(snapshot: dict, rated: dict) -> dict:
+        """The synthesis rows of the analyses *rated* (their k orders them), a bare row where it has none."""
+        pooled = {(r["analysis"], r["level"]): r for r in snapshot.get("synthesis", [])}
+        return {"synthesis": [pooled.get((a, v), {"analysis": a, "level": v}) for a, v in rated]}
+
     return tuple(CertaintyChange(p.analysis, p.level, p.label, before.get((p.analysis, p.level)),
                                  after.get((p.analysis, p.level)))
-                 for p in pooled_changes({"synthesis": [{"analysis": a, "level": v} for a, v in before]},
-                                         {"synthesis": [{"analysis": a, "level": v} for a, v in after]})
+                 for p in pooled_changes(rows(old, before), rows(new, after))
                  if before.get((p.analysis, p.level)) != after.get((p.analysis, p.level)))
 
 
@@ -878,7 +973,12 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
     new_fields = new_study_fields(baseline, snapshot)
     changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
     others, changes, renamed = not_revisions(baseline, snapshot, changes, renamed, snapshot["sources"]["studies"])
-    revisions, counts, recodings, added, removed = compare_comparisons(baseline, snapshot, renamed)
+    revisions, counts, recodings, added, removed, recoded = compare_comparisons(baseline, snapshot, renamed)
+    removed_trials = ({s.key for s in changes.removed + changes.retracted if _included(baseline, s.key)}
+                      - {r.old_key for r in renamed})
+    added_trials = {s.key for s in changes.added} - {r.new_key for r in renamed}
+    with_removed = trials_effects(baseline, removed_trials)
+    with_added = trials_effects(snapshot, added_trials)
     common = recodings.most_common()
     shown = sorted(common[:RECODINGS_SHOWN], key=lambda item: (-item[1], item[0]))
     meta = MetaChanges(
@@ -898,8 +998,81 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         not_revisions=others,
         conclusion_text=conclusion_rewordings(changes, baseline, snapshot),
         certainty=certainty_changes(baseline, snapshot),
+        code_changes=code_changes(baseline, snapshot, (with_removed, removed), (with_added, added),
+                                  revisions + recoded, renamed),
+        pooling_recodes=pooling_recodes(revisions + recoded),
+        trial_effects_removed=len(with_removed),
+        trial_effects_added=len(with_added),
+        trials_removed=len(removed_trials),
+        trials_added=len(added_trials),
     )
     return without_renamed(changes, renamed), meta
+
+
+def trials_effects(snapshot: dict, keys: set[str]) -> tuple[EffectSize, ...]:
+    """The effect sizes of the trials *keys* in *snapshot* (those of the trials added or removed), in the
+    order of the trials' labels."""
+    found = [effect_size(c["key"], snapshot["studies"].get(c["key"], {}).get("label", c["key"]), c)
+             for c in snapshot.get("comparisons", {}).values() if c["key"] in keys]
+    return tuple(sorted(found, key=lambda e: (e.label.casefold(), e.key, e.comparison)))
+
+
+def code_label(field: str, value: str) -> str:
+    """The code book's label of *value* of the comparison field *field* ("unguided self-help"), "" when the
+    code book has none."""
+    from .meta_analysis import COMPARISONS_SCHEMA
+    from .schemas import labels
+
+    try:
+        return labels(COMPARISONS_SCHEMA, field).get(value, ("",))[0]
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def code_changes(old: dict, new: dict, removed: tuple[tuple[EffectSize, ...], tuple[EffectSize, ...]],
+                 added: tuple[tuple[EffectSize, ...], tuple[EffectSize, ...]],
+                 matched: tuple[EffectRevision, ...], renamed: tuple[Renamed, ...] = ()) -> tuple[CodeChange, ...]:
+    """Every code (a value of :data:`CODE_FIELDS`) that one snapshot has in some effect size and the other in
+    none, with the effect sizes removed or added that it explains: *removed* and *added* are each the effect
+    sizes of the trials removed (added) and those removed from (added to) the trials of both versions;
+    *matched* the effect sizes of those trials matched across the releases, revised or recoded. A code gone
+    first, then a code new, each by field (in :data:`CODE_FIELDS` order) and value; after each, the arms
+    (:data:`ARM_FIELD`) a trial of both versions no longer has (or did not have) that explain effect sizes
+    removed from (or added to) it that no code explains, by trial (*renamed* trials under their new key)."""
+    def values(snapshot: dict, field: str) -> set[str]:
+        return {str(c.get(field) or "") for c in snapshot.get("comparisons", {}).values()} - {""}
+
+    found: list[CodeChange] = []
+    for change, (before, after), (with_trials, in_both), release, side in (
+            ("gone", (old, new), removed, new.get("database", {}).get("release", ""), 1),
+            ("new", (new, old), added, old.get("database", {}).get("release", ""), 2)):
+        names = {r.old_key: r.new_key for r in renamed} if change == "new" else {}  # the old keys as new
+        for field in CODE_FIELDS:
+            for value in sorted(values(before, field) - values(after, field)):
+                recoded = sum(1 for r in matched for f, *pair in r.recoded if f == field and pair[side - 1] == value)
+                found.append(CodeChange(field, value, code_label(field, value), change, release,
+                                        tuple(e for e in with_trials if e.code(field) == value),
+                                        tuple(e for e in in_both if e.code(field) == value), recoded))
+        # The arms a trial of both versions no longer has (or did not have), for the effect sizes left.
+        explained = {id(e) for c in found if c.change == change for e in c.in_both}
+        arms: dict[str, set[str]] = {}
+        for comparison in after.get("comparisons", {}).values():
+            arms.setdefault(names.get(comparison["key"], comparison["key"]), set()).add(
+                str(comparison.get(ARM_FIELD) or ""))
+        by_arm: dict[tuple[str, str], list[EffectSize]] = {}
+        for e in in_both:
+            if id(e) not in explained and e.code(ARM_FIELD) and e.code(ARM_FIELD) not in arms.get(e.key, set()):
+                by_arm.setdefault((e.key, e.code(ARM_FIELD)), []).append(e)
+        found += [CodeChange(ARM_FIELD, arm, "", change, release, (), tuple(effects), 0, effects[0].label)
+                  for (key, arm), effects in sorted(by_arm.items(), key=lambda i: (i[1][0].label.casefold(), i[0]))]
+    return tuple(found)
+
+
+def pooling_recodes(matched: tuple[EffectRevision, ...]) -> tuple[EffectRevision, ...]:
+    """The effect sizes matched across the releases (revised or recoded) one of whose codes that decide
+    what is pooled (:data:`POOLING_FIELDS`) changed: by trial and comparison."""
+    return tuple(sorted((r for r in matched if any(f in POOLING_FIELDS for f, _, _ in r.recoded)),
+                        key=lambda r: (r.label.casefold(), r.key, r.comparison)))
 
 
 def first_release(snapshot: dict) -> MetaChanges:

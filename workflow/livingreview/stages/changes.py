@@ -40,6 +40,7 @@ from .. import pandoc
 from ..citations import cite_marker
 from ..citations import cited_keys as keys_in_text
 from ..citeproc import bibliography, citation_keys, cited_keys, entry_inlines
+from ..compare import text_counts
 from ..errors import DataError
 from ..files import check_conflict_markers, read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
@@ -423,7 +424,8 @@ def _signed(value, places: int) -> Markup:
 
 
 REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong": _styled("**"), "plural": _plural,
-                  "fixed": fixed, "thousands": _thousands, "signed": _signed}
+                  "fixed": fixed, "thousands": _thousands, "signed": _signed,
+                  "text_counts": text_counts}
 
 
 def report_markdown(names: dict, templates: list[str], name: str = "changes/changes.md.j2") -> str:
