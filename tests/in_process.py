@@ -95,3 +95,20 @@ def run_stages(project: Path, overrides: dict | None = None, formats_too: bool =
         formats.jats(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
                      defaults=template("pandoc/jats.yaml"),
                      template=template("jats/template.xml"), figures=str(build), variables=str(build / "jats.yaml"), out=str(build / "review.jats.xml"), log=str(build / "log"))
+
+
+def evidence_and_synthesis(review: Path, build: Path) -> tuple[Path, Path]:
+    """The evidence and synthesis stages of the meta-analytic review in folder *review*, run into *build*:
+    its evidence.json and synthesis.csv (the small-study, subgroup and summary-of-findings tables beside
+    it), what the sections stage reads."""
+    kind = kinds.get("meta-analysis")
+    with working_directory(review):
+        settings = review_config.read_file(Path("."))
+        evidence.load(kind=kind, data={key: settings[key] for key in kind.all_data_files()},
+                      out=str(build / "evidence.json"), log=str(build / "log"))
+    synthesis.pool_effects(evidence=str(build / "evidence.json"), out=str(build / "synthesis.csv"),
+                           small_study=str(build / "small_study_effects.csv"),
+                           subgroups=str(build / "subgroup_differences.csv"),
+                           findings=str(build / "summary_of_findings.csv"), control_event_rate=0.2,
+                           log=str(build / "log"))
+    return build / "evidence.json", build / "synthesis.csv"

@@ -19,11 +19,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
-from in_process import working_directory
+from in_process import evidence_and_synthesis
 from livingreview import kinds
 from livingreview.project import template_folders
-from livingreview.stages import evidence, synthesis
 from livingreview.stages.synthesis import Results, read_results
 from livingreview.templates import Templates
 
@@ -35,17 +33,8 @@ KIND = kinds.get("meta-analysis")
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> tuple[dict, Results]:
     """The committed review's evidence and its synthesis's results, computed afresh."""
-    build = tmp_path_factory.mktemp("wordings")
-    with working_directory(REVIEW):
-        config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
-        evidence.load(kind=KIND, data={key: config[key] for key in KIND.all_data_files()},
-                      out=str(build / "evidence.json"), log=str(build / "log"))
-    synthesis.pool_effects(evidence=str(build / "evidence.json"), out=str(build / "synthesis.csv"),
-                           small_study=str(build / "small_study_effects.csv"),
-                           subgroups=str(build / "subgroup_differences.csv"),
-                           findings=str(build / "summary_of_findings.csv"), control_event_rate=0.2,
-                           log=str(build / "log"))
-    return json.loads((build / "evidence.json").read_text(encoding="utf-8")), read_results(build / "synthesis.csv")
+    evidence_json, synthesis_csv = evidence_and_synthesis(REVIEW, tmp_path_factory.mktemp("wordings"))
+    return json.loads(evidence_json.read_text(encoding="utf-8")), read_results(synthesis_csv)
 
 
 def render(data: dict, results: Results) -> str:

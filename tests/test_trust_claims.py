@@ -17,12 +17,11 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
-from in_process import working_directory
+from in_process import evidence_and_synthesis
 from livingreview import guards, kinds
 from livingreview.errors import EvidenceError, TemplateError
 from livingreview.project import template_folders
-from livingreview.stages import evidence, sections, synthesis
+from livingreview.stages import sections
 from livingreview.stages.synthesis import Results, read_results
 from livingreview.templates import Templates
 from test_metapsy_review import NAME, metapsy_built  # noqa: F401 - the fixture, shared with those tests
@@ -74,17 +73,8 @@ def test_a_claim_is_worded_for_the_rating_of_what_it_is_about(sentence, rated, d
 def stage_files(tmp_path_factory) -> dict[str, str]:
     """The Metapsy review's evidence.json and synthesis.csv (with the result files beside it), written by
     the evidence and synthesis stages: what the sections stage reads."""
-    build = tmp_path_factory.mktemp("claims")
-    with working_directory(REVIEW):
-        config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
-        evidence.load(kind=KIND, data={key: config[key] for key in KIND.all_data_files()},
-                      out=str(build / "evidence.json"), log=str(build / "log"))
-    synthesis.pool_effects(evidence=str(build / "evidence.json"), out=str(build / "synthesis.csv"),
-                           small_study=str(build / "small_study_effects.csv"),
-                           subgroups=str(build / "subgroup_differences.csv"),
-                           findings=str(build / "summary_of_findings.csv"), control_event_rate=0.2,
-                           log=str(build / "log"))
-    return {"evidence": str(build / "evidence.json"), "synthesis": str(build / "synthesis.csv")}
+    evidence_json, synthesis_csv = evidence_and_synthesis(REVIEW, tmp_path_factory.mktemp("claims"))
+    return {"evidence": str(evidence_json), "synthesis": str(synthesis_csv)}
 
 
 @pytest.fixture(scope="module")
