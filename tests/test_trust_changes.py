@@ -162,8 +162,8 @@ def test_a_code_the_new_release_no_longer_has_explains_the_effect_sizes_removed(
     old["database"], new["database"] = {"release": "22.0.2"}, {"release": "24.0.2"}
     markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
     line = summary_line(markdown, "- **Codes no longer or newly used**")
-    assert ("release 24.0.2 has no effect size with format ush (unguided self-help): 2 removed, in 2 trials (1 with "
-            "the trials removed, 1 in trials of both versions);") in line
+    assert ("release 24.0.2 has no effect size with format ush (unguided self-help): 2 removed, in 2 trials (of these "
+            "effect sizes, 1 went with the trials removed and 1 were in trials of both versions);") in line
     assert "release 24.0.2 has no arm cbt (cbt+lt) of *Bob, 2002*: 1 removed." in line
     assert ("They explain 2 of the 2 effect sizes removed from trials of both versions and 1 of the 1 effect sizes "
             "of the 1 trials removed.") in line
