@@ -33,6 +33,11 @@ from livingreview.stages import PAUSE_AT, PAUSE_FIFO
 
 # The stages a build is held at (their functions' names), in the order the build meets them.
 STAGES = ("load", "render", "assemble", "pdf", "publish")
+# A test run started in the background (``make test &``, a CI job without a terminal) may inherit SIGINT
+# ignored, and so would every build it starts: Ctrl-C could not reach them. A build started at a terminal
+# has SIGINT as Python sets it; so have the builds of these tests (a handled signal is reset for a child).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 MARK = "changed since the release"
 # What the logger plugin prints once Snakemake has taken an interrupt in (SIGINT or SIGTERM).
 INTERRUPT_SEEN = "livingreview: build interrupted"
