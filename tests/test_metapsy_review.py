@@ -393,7 +393,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # the follow-up effect size of Smit, 2006 that version 1.0.0 did not pool, coded post in 24.0.2
     assert ("*Smit, 2006*, other psy vs cau (other psy (drp) / cau), cidi -adapt. (self-report), post: fu1 → post, "
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
-    assert "89 reworded (10 of them also moved), 0 added, 1 removed (" in new
+    assert "90 reworded (10 of them also moved), 0 added, 1 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"

@@ -362,3 +362,16 @@ def test_every_labelled_paragraph_is_a_paragraph_of_its_own(rendered):
     for name, text in rendered.items():
         merged = re.findall(r"[^\n]\n(\*\*[A-Z][^*\n]{0,60}\.\*\*)", text)
         assert merged == [], (name, merged)
+
+
+def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base):
+    """Burns 2013 (three instruments at 15 and 33 weeks) and Sanabria-Mazo 2023 (one, at 8 and 52 weeks) have
+    an instrument coded "post" twice in one comparison: both are pooled, and the Methods say so."""
+    data, results = base
+    text = render(data, results)
+    assert ("The database codes 4 instruments of 2 comparisons (Burns, 2013 and Sanabria-Mazo, 2023) at the end of "
+            "treatment twice, at different weeks: both are effect sizes, combined with the comparison's others.") in text
+    once = copy.deepcopy(data)
+    once["comparisons"] = [c for c in once["comparisons"]
+                           if not (c["key"] in ("burns2013", "sanabriamazo2023") and c.get("time_weeks") in (33, 52, "33", "52"))]
+    assert "at the end of treatment twice" not in render(once, results)
