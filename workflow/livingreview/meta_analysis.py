@@ -247,7 +247,7 @@ def repeated_post(rows: list[dict], labels: dict[str, str]) -> dict:
     ``{"instruments": n, "comparisons": n, "trials": [label, ...]}`` (labels in order of name)."""
     from collections import Counter
 
-    counted = Counter((comparison_of(row), row["instrument"], row.get("rating")) for row in rows
+    counted = Counter((comparison_of(row), row.get("instrument"), row.get("rating")) for row in rows
                       if row["time"] == "post")
     repeated = [key for key, n in counted.items() if n > 1]
     return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
