@@ -88,9 +88,9 @@ def check_workflow_syntax(project: Path) -> None:
 
 
 def build(review: Path, pairs: list[str]) -> int:
-    """Build the review in folder *review* and publish it with Snakemake's command line; return its exit
-    status (0, or 1 for a failed or interrupted build). A problem found before Snakemake starts raises
-    :class:`ConfigError`."""
+    """Build the review in folder *review* and publish it with Snakemake's command line, whose exit
+    status (0, or 1 for a failed or interrupted build) ends the process (it raises SystemExit). A problem
+    found before Snakemake starts raises :class:`ConfigError`."""
     parse_overrides(pairs)  # a malformed pair, named plainly
     config = read_config_file(review)  # a syntax error, with its line (Snakemake would not name it)
     # Staleness by content: an input changed since the last publication but dated before it is dated now.
@@ -114,11 +114,11 @@ def build(review: Path, pairs: list[str]) -> int:
 
     quiet_tear_down()
 
-    try:
-        snakemake(snakemake_arguments(project, review, pairs))
-    except SystemExit as exc:  # how Snakemake's command line ends, with its exit status
-        return exit_status(exc)
-    return 0
+    # Snakemake's command line ends by raising SystemExit with its status, and the process ends the ordinary
+    # way: Snakemake's logging thread has said everything (an os._exit here lost "build interrupted" now
+    # and then, tests/test_interrupt.py) and the exit handlers run. Its idle scheduler timers are cancelled
+    # by the workflow's onsuccess/onerror (livingreview.snakemake_fixes.end_idle_timers).
+    return snakemake(snakemake_arguments(project, review, pairs))
 
 
 def exit_status(exc: SystemExit) -> int:
