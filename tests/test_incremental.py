@@ -72,3 +72,16 @@ def test_an_effect_size_edit_does_not_redraw_the_flow_diagram(metapsy_built, tmp
     jobs = planned_jobs(project, "-d", str(review))
     assert {"evidence", "synthesis", "forest_plot", "article"} <= set(jobs), jobs
     assert "flow_diagram" not in jobs
+
+
+def test_an_edit_of_the_kinds_methods_reruns_the_methods_that_extend_it(metapsy_built, tmp_path):  # noqa: F811
+    """The Metapsy review's Methods extends the kind's (livingreview.templates.FolderLoader): the kind's
+    template is an input of that section's job (livingreview.templates.template_files), so an edit of it
+    re-runs the Methods, and no other section."""
+    project = copy_built(metapsy_built, tmp_path / "project")
+    methods = project / "templates" / "kinds" / "meta-analysis" / "sections" / "methods.md.j2"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("**Counting words.**", "**Counting terms.**"),
+                       encoding="utf-8")
+    jobs = planned_jobs(project, "-d", str(project / NAME))
+    assert "sections:section=methods" in jobs and "manifest" in jobs
+    assert [job for job in jobs if job.startswith("sections:")] == ["sections:section=methods"], jobs

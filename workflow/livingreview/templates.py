@@ -1,7 +1,10 @@
 """The one place that builds the Jinja environment.
 
 Templates are looked up in the review's own ``templates/`` folder first,
-then in the shared one (a review keeps only the templates it changes).
+then in its kind's defaults and the shared one (a review keeps only the
+templates it changes); a template that extends its own name extends the
+next folder's, so that a review rewords only some blocks of a default
+(:class:`FolderLoader`).
 Templates write Pandoc Markdown. Every value a template prints is escaped
 for Markdown by ``finalize`` unless it is :class:`~markupsafe.Markup` that
 the pipeline built itself (pandoc citations, emphasis around a journal
@@ -18,6 +21,8 @@ import re
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .citations import pandoc_citation
@@ -104,10 +109,62 @@ def series_separator(loop) -> Markup:
     return Markup(" and " if loop.revindex == 2 else ", ")
 
 
+# The name under which a template's own name is looked up from the folder after the one that has it:
+# "sections/methods.md.j2@2" is the first sections/methods.md.j2 of the third folder on.
+_FROM_FOLDER = re.compile(r"(.+)@(\d+)")
+
+
+def _from_folder(name: str) -> tuple[str, int]:
+    """The template name and the index of the first folder it is looked up in."""
+    match = _FROM_FOLDER.fullmatch(name)
+    return (match.group(1), int(match.group(2))) if match else (name, 0)
+
+
+class FolderLoader(jinja2.BaseLoader):
+    """The templates of *folders*: the first folder that has a template wins, except that a template
+    which extends (includes, imports) its own name gets that name's template in the folders after its own.
+
+    So a review overrides part of a default section: its ``sections/methods.md.j2`` starts with
+    ``{% extends "sections/methods.md.j2" %}`` and redefines only the default's blocks it words otherwise.
+    """
+
+    def __init__(self, folders: list[Path]):
+        self.folders = [Path(folder) for folder in folders]
+        self.loaders = [jinja2.FileSystemLoader(str(folder), encoding="utf-8-sig") for folder in self.folders]
+
+    def folder_of(self, name: str) -> int | None:
+        """The index of the folder that template *name* (a plain name, or one looked up from a folder on)
+        is read from; None when no folder has it."""
+        name, start = _from_folder(name)
+        parts = split_template_path(name)
+        return next((index for index in range(start, len(self.folders))
+                     if self.folders[index].joinpath(*parts).is_file()), None)
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        """The source of *template*, its file and its up-to-date check (see :class:`jinja2.BaseLoader`)."""
+        index = self.folder_of(template)
+        if index is None:
+            raise jinja2.TemplateNotFound(template)
+        return self.loaders[index].get_source(environment, _from_folder(template)[0])
+
+    def list_templates(self) -> list[str]:
+        """Every template name of the folders."""
+        return sorted({name for loader in self.loaders for name in loader.list_templates()})
+
+
+class _Environment(jinja2.Environment):
+    def join_path(self, template: str, parent: str) -> str:
+        """*template* as named in template *parent*: its own name is the template of the folders after its."""
+        if template != _from_folder(parent)[0]:
+            return template
+        return f"{template}@{self.loader.folder_of(parent) + 1}"
+
+
 def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2.Environment:
-    """The Jinja environment for the Markdown templates in *folders* (the first that has a template wins)."""
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder), encoding="utf-8-sig") for folder in folders]),
+    """The Jinja environment for the Markdown templates in *folders* (the first that has a template wins;
+    a template that extends its own name extends the next folder's: :class:`FolderLoader`)."""
+    env = _Environment(
+        loader=FolderLoader(folders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         finalize=_finalize,
@@ -159,13 +216,20 @@ class Templates:
 
     def path(self, name: str) -> str:
         """Where template *name* is read from (or would be: in the review's own folder), as shown."""
-        return shown_path(find_template(name, self.folders) or self.folders[0] / name)
+        name, start = _from_folder(name)
+        return shown_path(find_template(name, self.folders[start:]) or self.folders[0] / name)
 
     def error(self, exc: BaseException, name: str, context: dict) -> TemplateError | None:
         """The TemplateError for a Jinja (or Python) error raised by template *name*; None if not from a template."""
         shown = self.path(name)
         if isinstance(exc, jinja2.TemplateNotFound):
-            missing = exc.name or name
+            missing, start = _from_folder(exc.name or name)
+            if start:  # the template of folder start - 1 extends its own name
+                return TemplateError(shown_path(self.folders[start - 1] / missing), None,
+                                     f"the template extends {missing}, its own name, but no template folder "
+                                     "after its own has a template of that name to extend",
+                                     "restore the default template from version control (git checkout), or "
+                                     "write the whole template without `extends`")
             available = sorted({p.relative_to(folder).as_posix() for folder in self.folders
                                 for p in folder.rglob("*.j2")})
             return TemplateError(self.path(missing), None, "the template does not exist."
@@ -233,3 +297,23 @@ def template_file(name: str, folders: list[str | Path]) -> str:
     if found is None:
         raise Templates(folders).error(jinja2.TemplateNotFound(name), name, {})
     return shown_path(found)
+
+
+def template_files(name: str, folders: list[str | Path]) -> list[str]:
+    """The files template *name* is made of, as shown: its own (as :func:`template_file`: a missing one is a
+    :class:`TemplateError`) and those of the templates it extends, includes or imports by name, and so on:
+    what a job rendering it reads. A template that cannot be parsed adds nothing here (rendering reports it)."""
+    templates = Templates(folders)
+    environment, loader = templates.environment, templates.environment.loader
+    files, queue = [template_file(name, folders)], [name]
+    while queue:
+        current = queue.pop(0)
+        try:
+            named = jinja2.meta.find_referenced_templates(environment.parse(loader.get_source(environment, current)[0]))
+        except jinja2.TemplateError:
+            continue
+        for other in (environment.join_path(n, current) for n in named if n is not None):
+            if loader.folder_of(other) is not None and templates.path(other) not in files:
+                files.append(templates.path(other))
+                queue.append(other)
+    return files

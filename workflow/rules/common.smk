@@ -16,7 +16,7 @@ from livingreview import project  # noqa: E402
 from livingreview import snakemake_fixes  # noqa: E402
 from livingreview.csl import is_csl_style  # noqa: E402
 from livingreview.files import remove_leftovers  # noqa: E402
-from livingreview.templates import template_file  # noqa: E402
+from livingreview.templates import template_file, template_files  # noqa: E402
 
 # A SIGTERM must stop the build, not hang it (a bug of Snakemake's scheduler: livingreview.snakemake_fixes).
 snakemake_fixes.apply()
@@ -66,8 +66,8 @@ REFERENCE_STYLE_FILE = (CFG["reference_style"] if is_csl_style(CFG["reference_st
 
 
 def section_template(wildcards):
-    """The template of the section being rendered."""
-    return SECTION_TEMPLATES[wildcards.section]
+    """The template files of the section being rendered: its template and those it extends or includes."""
+    return SECTION_TEMPLATE_FILES[wildcards.section]
 
 
 def staged(name):
@@ -79,6 +79,9 @@ def staged(name):
 RELEASE_FILES = KIND.all_release_files()
 # Each section's template (the kind's sections), found when the workflow is read (a missing one is named at once).
 SECTION_TEMPLATES = {section: template(f"sections/{section}.md.j2") for section in KIND.sections}
+# And the files each is made of: its own and those of the templates it extends or includes (a review's
+# Methods extends the kind's), the inputs of the section's job.
+SECTION_TEMPLATE_FILES = {section: template_files(f"sections/{section}.md.j2", TEMPLATES) for section in KIND.sections}
 
 
 # Where the published release's snapshot is, or would be (before the first release there is none).

@@ -10,7 +10,7 @@ def release_inputs(wildcards):
     produced = (f"{BUILD}/", f"{OUTPUT}/")
     files = {path for rule in workflow.rules for path in rule.input
              if isinstance(path, str) and "{" not in path and not path.startswith(produced)}
-    files.update(SECTION_TEMPLATES.values())
+    files.update(path for paths in SECTION_TEMPLATE_FILES.values() for path in paths)
     files.update(CODE_FILES)
     files.update(path for path in [review_config.CONFIG_FILE] if Path(path).is_file())
     return sorted(files)
