@@ -8,7 +8,8 @@ citeproc makes of the citations and the reference list depends only on what
 it reads for them: the citations in document order (their keys, modes,
 prefixes, suffixes, note numbers), the CSL items, the style, the pandoc
 options and the document's metadata (its language). A SHA-256 of exactly
-those, with the pandoc binary and this module's code, is the key of an entry
+those, with the pandoc binary and the code of this module and of
+:mod:`livingreview.pandoc` (whose ``plain`` it uses), is the key of an entry
 in the cache folder (``build/cache/citeproc/``; not a rule's output, which
 Snakemake deletes before the job runs) that holds the formatted citations,
 the reference list (citeproc's ``refs`` div) and the metadata file of the CSL
@@ -116,14 +117,15 @@ def key(plain: dict, scan: Scan, style: str, items: dict, defaults: list[str]) -
     """The key of the article read without citeproc (*plain*, its *scan*): a SHA-256 of what citeproc reads
     for its citations and reference list: the citations (document order), the metadata, the refs div, the
     CSL *items*, the *style* file, the pandoc *defaults* files (with every file beside them, which they may
-    name), the pandoc binary and this module's code: the files' content, not where they are."""
+    name), the pandoc binary and the code of this module and :mod:`livingreview.pandoc`: the files' content,
+    not where they are."""
     def digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     folders = sorted({Path(path).resolve().parent for path in defaults})
     binary = pandoc.binary().stat()
     material = {
-        "code": digest(Path(__file__)),
+        "code": [digest(Path(__file__)), digest(Path(pandoc.__file__))],
         "pandoc": [str(pandoc.binary()), binary.st_size, binary.st_mtime_ns],
         "style": digest(Path(style)),
         "defaults": [digest(Path(path)) for path in defaults],
@@ -256,35 +258,10 @@ def moved_punctuation(inlines: list[dict]) -> list[dict]:
             out += [node, inlines[i + 2]]
             i += 3
         elif (node.get("t") == "Cite" and i + 1 < n and inlines[i + 1] == {"t": "Str", "c": "."}
-              and stringify(node["c"][1]).endswith(".")):
+              and pandoc.plain(node["c"][1], stringify=True).endswith(".")):
             out.append(node)
             i += 2
         else:
             out.append(node)
             i += 1
     return out
-
-
-def stringify(node) -> str:
-    """Pandoc's ``stringify`` of inlines: their text, notes left out, quotes as curly quotes."""
-    if isinstance(node, list):
-        return "".join(stringify(item) for item in node)
-    if not isinstance(node, dict):
-        return ""
-    kind, content = node.get("t"), node.get("c")
-    if kind is None:  # a citation of a Cite: its prefix and suffix
-        return stringify(node.get("citationPrefix", [])) + stringify(node.get("citationSuffix", []))
-    if kind == "Str":
-        return content
-    if kind in ("Space", "SoftBreak", "LineBreak"):
-        return " "
-    if kind in ("Code", "Math"):
-        return content[1]
-    if kind == "RawInline":
-        return " " if content == ["html", "<br>"] else ""
-    if kind == "Note":
-        return ""
-    if kind == "Quoted":
-        left, right = ("\u201c", "\u201d") if content[0]["t"] == "DoubleQuote" else ("\u2018", "\u2019")
-        return left + stringify(content[1]) + right
-    return stringify(content)

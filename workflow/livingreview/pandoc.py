@@ -112,10 +112,16 @@ def write_ast(ast: dict | str, to: str, defaults: list[str | Path], label: str, 
 
 # Inline elements whose content is a list of inlines (styling only).
 STYLED = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
+# The marks around a quotation (pandoc's Quoted): as a reader's text has them, and as pandoc's stringify.
+STRAIGHT = {"DoubleQuote": ('"', '"'), "SingleQuote": ("'", "'")}
+CURLY = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
 
 
-def plain(inlines: list[dict]) -> str:
-    """The text of pandoc inline elements (syntax tree) as a reader sees it: styling, links and escapes gone."""
+def plain(inlines: list[dict], stringify: bool = False) -> str:
+    """The text of pandoc inline elements (syntax tree) as a reader sees it: styling, links, escapes and
+    notes gone, quotes straight, raw text as written. With *stringify*, pandoc's own ``stringify`` (what
+    its citeproc compares): quotes curly, a citation's prefix and suffix before its text, raw text left out
+    (an HTML ``<br>`` a space)."""
     out = []
     for node in inlines:
         kind, content = node["t"], node.get("c")
@@ -124,14 +130,19 @@ def plain(inlines: list[dict]) -> str:
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
         elif kind in STYLED:
-            out.append(plain(content))
+            out.append(plain(content, stringify))
         elif kind == "Quoted":
-            mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
-            out.append(mark + plain(content[1]) + mark)
+            left, right = (CURLY if stringify else STRAIGHT)[content[0]["t"]]
+            out.append(left + plain(content[1], stringify) + right)
+        elif kind == "Cite" and stringify:
+            out += [plain(c["citationPrefix"], True) + plain(c["citationSuffix"], True) for c in content[0]]
+            out.append(plain(content[1], True))
         elif kind in ("Link", "Image", "Span", "Cite"):
-            out.append(plain(content[1] if kind != "Cite" else content[1]))
-        elif kind in ("Code", "Math", "RawInline"):
+            out.append(plain(content[1], stringify))
+        elif kind in ("Code", "Math"):
             out.append(content[1])
+        elif kind == "RawInline":
+            out.append((" " if content == ["html", "<br>"] else "") if stringify else content[1])
     return "".join(out)
 
 
