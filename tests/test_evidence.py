@@ -99,3 +99,23 @@ def test_a_version_below_the_published_one_is_refused(tmp_path):
     assert caught.value.where == "line 2, key version" and 'lower than the published version "1.10.0"' in str(caught.value)
     check_version_order(published, {"version": "1.10.1"}, str(review))
     check_version_order(published, {"version": "draft"}, str(review))  # no order to compare: allowed
+
+
+def test_the_methods_bibliography_is_read_with_the_bibliography_and_may_not_repeat_a_key(tmp_path):
+    """livingreview.stages.evidence.read_references, which every kind's reading uses: the Methods' own
+    bibliography (config methods_bibliography) when the kind has one, a key in both files a problem of
+    the Methods' file at its line; no Methods' bibliography, no entries of it."""
+    from livingreview.stages.evidence import read_references
+
+    entry = "@article{{{key},\n  author = {{Doe, Jane}},\n  title = {{T}},\n  journal = {{J}},\n  year = {{2020}}\n}}\n"
+    bibliography, methods = tmp_path / "references.bib", tmp_path / "methods.bib"
+    bibliography.write_text(entry.format(key="a") + entry.format(key="b"), encoding="utf-8")
+    methods.write_text(entry.format(key="m") + "\n" + entry.format(key="b"), encoding="utf-8")
+    problems = []
+    references, own, found = read_references({"bibliography": str(bibliography)}, ["a"], problems)
+    assert sorted(references) == ["a", "b"] and own == {} and problems == found == []
+    references, own, found = read_references({"bibliography": str(bibliography), "methods_bibliography": str(methods)},
+                                             ["a"], problems)
+    assert sorted(own) == ["b", "m"] and found == []
+    assert [(p.file, p.where, p.line) for p in problems] == [(str(methods), "key b", 8)]
+    assert f'"b" is also an entry of {bibliography}' in problems[0].problem

@@ -79,7 +79,9 @@ class ReviewKind(ABC):
 
     #: The value of the config key ``kind``.
     name: str = ""
-    #: The config keys naming the kind's own data files, as the ``evidence`` rule's inputs.
+    #: The config keys naming the kind's own data files, as the ``evidence`` rule's inputs (with
+    #: ``methods_bibliography``, the works its templates cite, read with the bibliography:
+    #: :func:`livingreview.stages.evidence.read_references`).
     data_files: tuple[str, ...] = ()
     #: True when the kind pools effects into ``synthesis.csv`` (rule ``synthesis``).
     synthesis: bool = False

@@ -11,11 +11,9 @@ changes report adds :mod:`livingreview.compare_meta`.
 from __future__ import annotations
 
 from .. import guards, meta_analysis
-from ..bibtex import read_bibliography
 from ..compare import compare as compare_snapshots
 from ..compare_meta import compare_meta_analysis, first_release
 from ..errors import (
-    BibliographyError,
     DataError,
     EvidenceError,
     LivingReviewError,
@@ -26,7 +24,7 @@ from ..errors import (
 from ..importers.references import entry_problems
 from ..markdown import escape_markdown
 from ..project import SYNTHESIS_RESULTS
-from ..stages.evidence import read_checked_yaml, read_review, reader_noting
+from ..stages.evidence import read_checked_yaml, read_references, read_review, reader_noting
 from ..tables import read_table
 from . import Figure, ReviewKind
 
@@ -105,17 +103,8 @@ class MetaAnalysis(ReviewKind):
                                  "key", allow_empty=True, allow_invisible=allow_invisible) if corrections else None)
         cited = [s["key"] for s in study_table.rows] if study_table is not None else []
         cited += [release["citation_key"]] if release else []
-        references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
-        # The works the Methods cite (Egger's test, I²...): the author's file, which an import leaves alone.
+        references, methods_references, bib_problems = read_references(data, cited, problems, allow_invisible)
         methods_bib = data.get("methods_bibliography")
-        methods_references, methods_problems = ((read(read_bibliography, methods_bib, None, allow_invisible)
-                                                 or ({}, [])) if methods_bib else ({}, []))
-        bib_problems = bib_problems + methods_problems
-        if references is not None:
-            problems += [BibliographyError(methods_bib, f"key {key}", f'"{key}" is also an entry of {bibliography}',
-                                           f"remove one of the two entries (or rename its key in {methods_bib} and "
-                                           "in the templates that cite it)", line=methods_references[key].line)
-                         for key in methods_references if key in references]
         if comparison_table is not None:  # numbers said plainly, with the trial; those pooling cannot take
             comparison_table.problems = meta_analysis.number_cell_problems(comparison_table, comparisons)
             problems += meta_analysis.numeric_problems(comparison_table, comparisons)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..bibtex import read_bibliography
 from ..errors import DataError, EvidenceError, LivingReviewError, combined, did_you_mean, in_reading_order
 from ..schemas import labels
-from ..stages.evidence import read_review, reader_noting
+from ..stages.evidence import read_references, read_review, reader_noting
 from ..tables import Table, read_table, row_place
 from . import Figure, ReviewKind
 
@@ -150,7 +149,7 @@ class Narrative(ReviewKind):
             theme["also_requires"] = theme["also_requires"].split()
         study_table = read(read_table, studies, "studies", "study dataset", "key", allow_invisible=allow_invisible)
         cited = [s["key"] for s in study_table.rows] if study_table is not None else []
-        references, bib_problems = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+        references, _, bib_problems = read_references(data, cited, problems, allow_invisible)
         for table in (theme_table, study_table):
             problems += table.problems if table is not None else []
         problems += bib_problems

@@ -3,8 +3,10 @@
 Which files, and how they are checked against each other, is the review's
 kind's (:meth:`livingreview.kinds.ReviewKind.read_evidence`); the readers
 every kind shares are here: the review metadata (:func:`read_review`), a
-YAML file checked against its schema (:func:`read_checked_yaml`), and
-:func:`reader_noting`, which lets a kind read every file before it stops.
+YAML file checked against its schema (:func:`read_checked_yaml`), the
+bibliography with the Methods' own when the kind has one
+(:func:`read_references`), and :func:`reader_noting`, which lets a kind
+read every file before it stops.
 
 Everything an author types is checked here, before any text is produced:
 every problem found in the files (up to ten at a time) is reported in one
@@ -22,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import parts
+from ..bibtex import read_bibliography
 from ..citations import CITE_CLOSE, CITE_OPEN
-from ..errors import DataError, LivingReviewError, combined, did_you_mean, flatten
+from ..errors import BibliographyError, DataError, LivingReviewError, combined, did_you_mean, flatten
 from ..files import parse_yaml, read_input, write_json, write_log, yaml_line
 from ..schemas import explain_error, is_valid, load_schema, schema_errors
 from . import stage
@@ -98,6 +101,26 @@ def _check_dates(review: dict, text: str, path: str) -> None:
             raise DataError(path, f"line {line}, key dates.{later}",
                             f"{later} ({days[later]}) is before {earlier} ({days[earlier]})",
                             f"correct the dates: {' ≤ '.join(present)}", line=line)
+
+
+def read_references(data: dict[str, str], cited: list[str], problems: list[LivingReviewError],
+                    allow_invisible: bool = False) -> tuple[dict | None, dict, list[LivingReviewError]]:
+    """The entries of the bibliography (*data*'s ``bibliography``, which must hold the *cited* keys; None
+    when it cannot be read), those of the Methods' bibliography when the kind reads one (config
+    ``methods_bibliography``: the works the templates cite, Egger's test, I²...; the author's file, which an
+    import, rewriting the bibliography, leaves alone; else none), and the problems of their entries. A
+    file that cannot be read, and a key in both files, are noted in *problems* (as :func:`reader_noting`)."""
+    read = reader_noting(problems)
+    bibliography, methods = data["bibliography"], data.get("methods_bibliography")
+    references, found = read(read_bibliography, bibliography, cited, allow_invisible) or (None, [])
+    methods_references, methods_found = ((read(read_bibliography, methods, None, allow_invisible) or ({}, []))
+                                         if methods else ({}, []))
+    if references is not None:
+        problems += [BibliographyError(methods, f"key {key}", f'"{key}" is also an entry of {bibliography}',
+                                       f"remove one of the two entries (or rename its key in {methods} and "
+                                       "in the templates that cite it)", line=methods_references[key].line)
+                     for key in methods_references if key in references]
+    return references, methods_references, found + methods_found
 
 
 def reader_noting(problems: list[LivingReviewError]):
