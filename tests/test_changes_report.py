@@ -304,3 +304,40 @@ def test_each_summary_count_is_what_the_detail_lists(held_out):
         assert f" {n} {word}" in text if n or kind_name != "moved" else " moved" not in text
     assert changes.renumbered_references > 0 and f"{changes.renumbered_references} of them carried over" in text
     assert f"{changes.renumbered_only} differ only in their citation numbers" in text
+
+
+def test_a_comparison_whose_arms_changed_sides_is_removed_and_added_in_the_worked_examples_report():
+    """The worked example's two snapshots (22.0.2 → 24.0.2, the committed evidence.json): a comparison whose
+    psychotherapy and control condition both changed (release 24.0.2 moved a trial's nondirective arm from
+    the control side to the psychotherapy side, keeping the comparison's id) is another comparison, listed
+    once as removed and once as added, never as revised; every effect-size count of the summary is the
+    number of entries its section lists, and no arm still there under a new label is said to be gone."""
+    published = json.loads((METAPSY / "output" / "evidence.json").read_text(encoding="utf-8"))
+    old, new = published["baseline"], published["snapshot"]
+    kind = kinds.get("meta-analysis")
+    markdown = report_markdown(kind.compare(old, new), TEMPLATES, kind.changes_template)
+    head = summary(markdown)
+    def same_id(c: dict) -> tuple:  # the database reorders the parts of an id between releases
+        return c["key"], tuple(sorted(c["id"].split("_")))
+
+    before = {same_id(c): c for c in old["comparisons"].values()}
+    moved = [(c["key"], c) for c in new["comparisons"].values() if same_id(c) in before
+             and all(before[same_id(c)][f] != c[f] for f in ("psychotherapy", "control"))]
+    assert moved, "the worked example has a comparison whose two sides changed under the same id"
+    revised = section(markdown, "Effect sizes revised")
+    added = section(markdown, "Effect sizes added in trials of both versions")
+    removed = section(markdown, "Effect sizes removed from trials of both versions")
+    for key, comparison in moved:
+        label = new["studies"][key]["label"]
+        side = f"{comparison['psychotherapy']} vs {comparison['control']}"
+        assert f"**{label}** ({key}), {side}" not in revised
+        assert f"**{label}** ({key}), {side}" in added
+        assert re.search(rf"\*\*{re.escape(label)}\*\* \({key}\), (?!{re.escape(side)})", removed)
+    counts = re.search(r"(\d+) \[revised\]\(#effect-sizes-revised\).*?(\d+) \[recoded\].*?(\d+) \[added\].*?"
+                       r"(\d+) \[removed\]", head)
+    n_revised, _, n_added, n_removed = map(int, counts.groups())
+    assert len(re.findall(r"(?m)^- ", revised)) == n_revised
+    assert len(re.findall(r"(?m)^- ", added)) == n_added
+    assert len(re.findall(r"(?m)^- ", removed)) == n_removed
+    assert (n_revised, n_added, n_removed) == (12, 6, 15)
+    assert "has no arm cbt (ct) of" not in head  # that arm is recoded (cbt (ct) → cbt), not gone

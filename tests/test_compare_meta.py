@@ -88,9 +88,11 @@ def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
 
 def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_addition_and_a_removal():
     """Metapsy 22.0.2 → 24.0.2: Saloheimo 2016's outcome moved from remission to change scores (hdrs →
-    hdrs-17) with new values, McCusker 2021's control recoded care as usual → waiting list with a new value,
-    Shaw 1977's comparison kept its id (its parts reordered) while recoded cbt vs other → sup vs wl with a new value. Each is the
-    same comparison revised, its changed codes given; an effect size of two candidates stays unpaired."""
+    hdrs-17) with new values, McCusker 2021's control recoded care as usual → waiting list with a new value:
+    each is the same comparison revised, its changed codes given. Shaw 1977's comparison kept its id (its
+    parts reordered) while its nondirective arm moved from the control side to the psychotherapy side (cbt vs
+    other → sup vs wl): both its sides changed, so it is another comparison, one effect size removed and one
+    added, whatever its id. An effect size of two candidates stays unpaired."""
     def row(cid, key, g, therapy="cbt", control="cau", outcome="msd", instrument="hdrs", arm1=""):
         return dict(cmp(cid, key, g, 0.2, instrument=instrument, control=control, therapy=therapy),
                     outcome_type=outcome, arm1=arm1)
@@ -114,12 +116,26 @@ def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_ad
     assert found == {
         ("sal", 0.457, -0.435): (("outcome_type", "remission", "change"), ("instrument", "hdrs", "hdrs-17")),
         ("sal", 0.0, -0.309): (("outcome_type", "remission", "change"), ("instrument", "hdrs", "hdrs-17")),
-        ("mcc", 0.661, 0.45): (("control", "cau", "wl"),),
-        ("shaw", 0.898, 1.224): (("psychotherapy", "cbt", "sup"), ("control", "other ctr", "wl"),
-                                 ("arm1", "cbt (ct)", "sup"))}
+        ("mcc", 0.661, 0.45): (("control", "cau", "wl"),)}
     assert recodings == {(("arm1", "cbt (ct)", "cbt"),): 1}  # Shaw's cbt vs wl: same value, arm recoded
+    assert [(e.key, e.g) for e in removed if e.key == "shaw"] == [("shaw", 0.898)]
+    assert [(e.key, e.g, e.comparison) for e in added if e.key == "shaw"] == [
+        ("shaw", 1.224, "sup vs wl (sup), hdrs (self-report), post")]
     # Two effect sizes recoded alike, both with new values: which old one is which cannot be told.
-    assert counts["added"] == counts["removed"] == 2 and {e.key for e in added} == {e.key for e in removed} == {"two"}
+    assert {e.key for e in added} == {e.key for e in removed} == {"two", "shaw"}
+    assert counts["added"] == counts["removed"] == 3 and counts["revised"] == 3
+
+
+def test_a_comparison_keeps_one_side_to_be_matched():
+    """A comparison recoded on one side (its control condition, or its psychotherapy) is matched, by any rule;
+    one whose psychotherapy and control condition both changed is not, even with the same effect size."""
+    old = [cmp("a_1", "s", 0.5, 0.2, control="cau"), cmp("a_2", "s", 0.7, 0.3, therapy="other psy"),
+           cmp("a_3", "s", 0.9, 0.25, therapy="cbt", control="other ctr")]
+    new = [cmp("b_1", "s", 0.5, 0.2, control="wl"), cmp("b_2", "s", 0.7, 0.3, therapy="lrt"),
+           cmp("b_3", "s", 0.9, 0.25, therapy="sup", control="wl")]
+    pairs, only_old, only_new = compare_meta.match_comparisons(old, new)
+    assert sorted((a["id"], b["id"]) for a, b in pairs) == [("a_1", "b_1"), ("a_2", "b_2")]
+    assert [c["id"] for c in only_old] == ["a_3"] and [c["id"] for c in only_new] == ["b_3"]
 
 
 def test_pooled_estimates_old_and_new_and_statements_whose_numbers_changed():

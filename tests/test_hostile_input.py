@@ -107,6 +107,14 @@ CASES = [
                  ["key dates.published", "is before revised"], id="published-before-revised"),
     pytest.param(yaml_value("  published", "2025-12-29", "2025-02-30"), R, ["not a date of the calendar"],
                  id="date-not-in-the-calendar"),
+    pytest.param(edit(R, "  published: 2025-12-29\n", "  published: 2025-12-29\nprevious_versions:\n"
+                      "  - {version: \"0.2.0\", published: 2025-06-02}\n  - {version: \"0.1.0\", published: 2025-01-02}\n"),
+                 R, ["line 34, key previous_versions.1", "version 0.1.0 (2025-01-02) is listed after a later one",
+                     "oldest first"], id="earlier-versions-newest-first"),
+    pytest.param(edit(R, "  published: 2025-12-29\n", "  published: 2025-12-29\nprevious_versions:\n"
+                      "  - {version: \"0.1.0\", published: 2026-01-02}\n"),
+                 R, ["key previous_versions.0", "dated after this version (dates.published: 2025-12-29)"],
+                 id="earlier-version-after-this-one"),
     pytest.param(edit(C, "output_dir: output", "output_dir: data"), "config", ["key output_dir", "overlaps"],
                  id="output-dir-is-the-data"),
     pytest.param(edit(C, "output_dir: output", "output_dir: templates"), "config", ["key output_dir", "overlaps"],

@@ -36,7 +36,7 @@ JATS_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.3 20210610
 # The order of <article-meta>'s children in the JATS 1.3 Journal Publishing DTD (the ones we write).
 ARTICLE_META_ORDER = ["article-id", "article-version", "article-categories", "title-group", "contrib-group",
                       "author-notes", "pub-date", "volume", "issue", "elocation-id", "history", "pub-history",
-                      "permissions", "abstract"]
+                      "permissions", "related-object", "abstract", "funding-group"]
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,8 @@ def test_jats_body_holds_the_sections_and_the_table(jats):
 
 def test_jats_back_holds_acknowledgement_conflicts_and_ten_structured_references(jats, numbering):
     back = jats.find("back")
-    assert [child.tag for child in back] == ["ack", "fn-group", "ref-list"]
+    assert [child.tag for child in back] == ["ack", "fn-group", "ref-list", "notes"]
+    assert text_of(back.find("notes[@notes-type='version']")) == "Version: 1.0.0"  # as the other formats say
     assert text_of(back.find("ack")) == "Acknowledgement None."
     assert text_of(back.find("fn-group/fn[@fn-type='coi-statement']")) == "None."
     refs = back.findall("ref-list/ref")

@@ -389,7 +389,12 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # why effect sizes were removed: the codes and arms release 24.0.2 no longer has (the editor's review)
     assert ("release 24.0.2 has no effect size with format ush (unguided self-help): 9 removed, in 7 trials (of these "
             "effect sizes, 2 went with the trials removed and 7 were in trials of both versions)") in new
-    assert "They explain 14 of the 14 effect sizes removed from trials of both versions" in new
+    assert "They explain 14 of the 15 effect sizes removed from trials of both versions" in new
+    # Shaw 1977's nondirective arm moved from the control side to the psychotherapy side: another comparison
+    assert ("In the trials of both versions, 12 [revised](#effect-sizes-revised) (g or its standard error changed, "
+            "its codes perhaps too), 179 [recoded](#effect-sizes-recoded) (a code changed, g and its standard error "
+            "did not), 6 [added]") in new and "15 [removed]" in new
+    assert "(shaw1977)" not in changes.split("## Effect sizes revised")[1].split("\n## ")[0]
     # the follow-up effect size of Smit, 2006 that version 1.0.0 did not pool, coded post in 24.0.2
     assert ("*Smit, 2006*, other psy vs cau (other psy (drp) / cau), cidi -adapt. (self-report), post: fu1 → post, "
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
@@ -474,7 +479,8 @@ def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_chan
     """A living review's version line (templates/article.md.j2, from review.yaml's version_doi and
     previous_versions) is in the article itself, so in every format that prints the back matter; the JATS
     file carries the same in its metadata (article-id specific-use="version", pub-history)."""
-    line = ("**Version:** 2.0.0, DOI: 10.5555/livingreview.metapsy-depression.v2; earlier version: 1.0.0 "
+    line = ("**Version:** 2.0.0, published 28-Nov-2026, DOI: 10.5555/livingreview.metapsy-depression.v2; earlier "
+            "version: 1.0.0 "
             "(12-Jan-2026, DOI: 10.5555/livingreview.metapsy-depression.v1). What changed since version 1.0.0, "
             "and why, is in the changes report published with this version (changes.html).")
     output = metapsy_built / NAME / "output"
@@ -486,9 +492,17 @@ def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_chan
     assert plain in re.sub(r"<[^>]+>", "", (output / "review.html").read_text(encoding="utf-8"))
     assert plain in docx_text(output / "review.docx")
     assert "\n# Funding\n\nNone: this worked example of the livingreview project received no financial" in markdown
+    # The article's DOI goes with the date it was first published (version 1.0.0's), not with this version's.
+    dates = "**First published:** 12-Jan-2026 (version 1.0.0), DOI: 10.5555/livingreview.metapsy-depression (all versions)"
+    assert dates in markdown and "**Published:**" not in markdown
+    assert dates.replace("**", "") in docx_text(output / "review.docx")
     jats = (output / "review.jats.xml").read_text(encoding="utf-8")
     assert '<article-id pub-id-type="doi" specific-use="version">10.5555/livingreview.metapsy-depression.v2' in jats
     assert '<article-id pub-id-type="doi">10.5555/livingreview.metapsy-depression.v1</article-id>' in jats
+    # The JATS says the same: the version note in <back>, the funding statement in <article-meta>.
+    assert plain in " ".join(re.sub(r"<[^>]+>", "", jats.split('<notes notes-type="version">')[1]).split())
+    assert ("<funding-statement>None: this worked example of the livingreview project received no financial"
+            in jats)
 
 
 def test_a_review_without_versions_before_it_says_its_version_alone(built_project):

@@ -45,6 +45,9 @@ from .meta_analysis import certainty_said, long_date
 
 # What identifies a comparison within its study, when ids change between releases.
 COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
+# The two sides of a comparison: which arm is the psychotherapy and which the control condition. A comparison
+# matched across releases keeps at least one of them; one whose sides both changed compares other arms.
+SIDE_FIELDS = ("psychotherapy", "control")
 # Fields of a study row that a rename changes by itself (not revisions).
 RENAME_FIELDS = ("key", "label")
 # The fields of a comparison that decide what is pooled (livingreview.pooling): its time point (only the
@@ -511,6 +514,15 @@ def id_parts(comparison: dict) -> tuple[str, ...]:
     return tuple(sorted(str(comparison.get("id", "")).split("_")))
 
 
+def same_sides(old: dict, new: dict) -> bool:
+    """Whether comparison *old* and comparison *new* (of one trial, in two releases) may be the same
+    comparison: it keeps at least one of its sides (:data:`SIDE_FIELDS`), its psychotherapy or its control
+    condition. One side recoded (care as usual → waiting list) is the same comparison recoded; both sides
+    changed is another comparison, of other arms (an arm moved from the control side to the psychotherapy
+    side: cbt vs other ctr became sup vs wl), whatever its id: an effect size removed and one added."""
+    return any(str(old.get(f) or "") == str(new.get(f) or "") for f in SIDE_FIELDS)
+
+
 def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
     """The comparisons of one study in two releases paired: ``(pairs, only_old, only_new)``.
 
@@ -524,7 +536,9 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     comparison measured or coded otherwise, paired only when it is the one
     left on both sides: the same arms and instrument whose outcome type changed
     (remission → change scores), then the same psychotherapy and instrument
-    whose control condition was recoded. What remains was added or removed.
+    whose control condition was recoded. No rule pairs two comparisons that do
+    not compare the same arms (:func:`same_sides`). What remains was added or
+    removed.
     """
     pairs: list[tuple[dict, dict]] = []
     left, right = sorted(old, key=lambda c: c["id"]), sorted(new, key=lambda c: c["id"])
@@ -542,10 +556,13 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
             candidates = waiting.get(signature(comparison))
             if candidates and unique and (len(candidates) > 1 or olds[signature(comparison)] > 1):
                 unpaired.append(comparison)
-            elif candidates:
-                pairs.append((comparison, candidates.pop(0)))
-            else:
+                continue
+            match = next((c for c in candidates or () if same_sides(comparison, c)), None)
+            if match is None:
                 unpaired.append(comparison)
+            else:
+                candidates.remove(match)
+                pairs.append((comparison, match))
         taken = {id(b) for _, b in pairs}
         left, right = unpaired, [c for c in right if id(c) not in taken]
 
@@ -1059,6 +1076,8 @@ def code_changes(old: dict, new: dict, removed: tuple[tuple[EffectSize, ...], tu
         for comparison in after.get("comparisons", {}).values():
             arms.setdefault(names.get(comparison["key"], comparison["key"]), set()).add(
                 str(comparison.get(ARM_FIELD) or ""))
+        for r in matched:  # an arm a matched effect size recoded (cbt (ct) → cbt) is there under its new label
+            arms.setdefault(r.key, set()).update(pair[side - 1] for f, *pair in r.recoded if f == ARM_FIELD)
         by_arm: dict[tuple[str, str], list[EffectSize]] = {}
         for e in in_both:
             if id(e) not in explained and e.code(ARM_FIELD) and e.code(ARM_FIELD) not in arms.get(e.key, set()):

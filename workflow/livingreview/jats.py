@@ -6,9 +6,14 @@ from the CSL items) into ``templates/jats/template.xml``. The front matter
 metadata (``data/review.yaml``), every text escaped for XML. The article's
 back matter is moved where JATS keeps it: its acknowledgement section
 becomes ``<ack>``, its conflict-of-interest section a ``<fn
-fn-type="coi-statement">``, and the block of citation, correspondence,
-copyright and dates (``.back-matter``) is left out, since the front matter
-holds those facts as structured data.
+fn-type="coi-statement">``, its version note (the paragraph of the
+``.back-matter`` block headed **Version:**, with the earlier versions and the
+link to the changes report) a ``<notes notes-type="version">``, and the rest
+of that block (citation, correspondence, copyright and dates) is left out,
+since the front matter holds those facts as structured data: the version and
+its DOI, the earlier versions with their dates and DOIs (``<pub-history>``),
+the changes report (``<related-object>``) and the funding statement
+(``<funding-group>``).
 
 What pandoc writes is then finished (:func:`finish`): figures and tables
 labelled, with their text alternatives and identifiers, and linked from the
@@ -29,6 +34,10 @@ from .citeproc import reference_keys
 ACKNOWLEDGEMENT_IDS = ("acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments")
 CONFLICT_IDS = ("conflict-of-interest", "conflicts-of-interest", "competing-interests", "declaration-of-interests")
 BACK_MATTER_CLASS = "back-matter"
+# The bold label that opens the version note of the back matter (templates/article.md.j2), which JATS keeps.
+VERSION_LABEL = "Version"
+# The changes report a living review publishes with each version after the first (stage changes).
+CHANGES_REPORT = "changes.html"
 # Manuscript dates (data/review.yaml `dates`) -> JATS <history> date types; `published` is the <pub-date>.
 HISTORY_DATES = {"received": "received", "editor_assigned": "editor-assigned", "reviewed": "reviewed",
                  "revised": "rev-recd"}
@@ -86,6 +95,22 @@ def publication_history(review: dict) -> str:
         jats_date("pub-date", str(earlier["published"]), publication_format="electronic", date_type="pub"),
     ], event_type="version") for earlier in review.get("previous_versions") or []]
     return element("pub-history", events) if events else ""
+
+
+def changes_report(review: dict) -> str:
+    """``<related-object>``: the changes report published with this version of a living review (one with
+    ``previous_versions``): what changed since the last earlier version, and why."""
+    earlier = review.get("previous_versions") or []
+    if not earlier:
+        return ""
+    return element("related-object", f"Changes from version {earlier[-1]['version']} to version "
+                   f"{review['version']}", object_type="changes-report", xlink__href=CHANGES_REPORT)
+
+
+def funding(review: dict) -> str:
+    """``<funding-group>`` with the review's funding statement (``funding``), as the article states it."""
+    return (element("funding-group", [element("funding-statement", review["funding"])])
+            if review.get("funding") else "")
 
 
 def contributors(review: dict) -> str:
@@ -155,6 +180,8 @@ def front(review: dict) -> str:
         element("history", history) if history else "",
         publication_history(review),
         permissions(review),
+        changes_report(review),
+        funding(review),
     ])])
 
 
@@ -180,6 +207,14 @@ def _meta_blocks(blocks: list[dict]) -> dict:
     return {"t": "MetaBlocks", "c": blocks}
 
 
+def _is_version_note(block: dict) -> bool:
+    """Whether *block* is the paragraph that opens with the bold label **Version:** (:data:`VERSION_LABEL`)."""
+    if block["t"] != "Para" or not block["c"] or block["c"][0]["t"] != "Strong":
+        return False
+    label = "".join(node["c"] if node["t"] == "Str" else " " for node in block["c"][0]["c"])
+    return label.strip().rstrip(" .:") == VERSION_LABEL
+
+
 def with_bibliography(ast: dict) -> tuple[dict, list[str]]:
     """The article's syntax tree *ast* (formatted by pandoc's citeproc, see
     :mod:`livingreview.citeproc`) made ready for pandoc's JATS writer, and the keys of its reference
@@ -199,10 +234,15 @@ def with_bibliography(ast: dict) -> tuple[dict, list[str]]:
 def article_parts(ast: dict) -> dict:
     """A copy of the article's syntax tree *ast* arranged for JATS (see the module's docstring): the
     acknowledgement and the conflicts of interest taken out of the body into the metadata the template
-    places in ``<back>`` (``jats-ack``, ``jats-coi`` and their titles), the ``.back-matter`` block left out."""
+    places in ``<back>`` (``jats-ack``, ``jats-coi`` and their titles), the ``.back-matter`` block left out
+    but for its version note (``jats-version``)."""
     body: list[dict] = []
     meta = dict(ast["meta"])
     for identifier, blocks in _sections(ast["blocks"]):
+        notes = [block for back in blocks if _is_back_matter(back) for block in back["c"][1]
+                 if _is_version_note(block)]
+        if notes and "jats-version" not in meta:
+            meta["jats-version"] = _meta_blocks(notes[:1])
         blocks = [block for block in blocks if not _is_back_matter(block)]
         target = "jats-ack" if identifier in ACKNOWLEDGEMENT_IDS else "jats-coi" if identifier in CONFLICT_IDS else None
         if target and target not in meta:
@@ -409,8 +449,8 @@ def _move_abstract(root, review: dict) -> None:
         _sub(abstract, "p", review["abstract"])
     else:
         return
-    # <abstract> follows <permissions> (and <self-uri>, <related-article>) in <article-meta>.
-    after = [child for child in meta if child.tag in ("permissions", "self-uri", "related-article")]
+    # <abstract> follows <permissions> (and <self-uri>, <related-article>, <related-object>) in <article-meta>.
+    after = [child for child in meta if child.tag in ("permissions", "self-uri", "related-article", "related-object")]
     meta.insert(list(meta).index(after[-1]) + 1 if after else len(meta), abstract)
     abstract.tail = "\n"
 

@@ -97,6 +97,8 @@ def front_matter(review: dict) -> str:
         "version": escape_markdown(review["version"]),
         "running-head": escape_markdown(running_head(review)),
     }
+    if review.get("version_doi"):  # this version's own DOI: `doi` then names every version
+        meta["version-doi"] = escape_markdown(review["version_doi"])
     return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).strip()
 
 

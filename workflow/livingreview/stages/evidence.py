@@ -101,6 +101,35 @@ def _check_dates(review: dict, text: str, path: str) -> None:
             raise DataError(path, f"line {line}, key dates.{later}",
                             f"{later} ({days[later]}) is before {earlier} ({days[earlier]})",
                             f"correct the dates: {' ≤ '.join(present)}", line=line)
+    _check_versions(review, text, path)
+
+
+def _check_versions(review: dict, text: str, path: str) -> None:
+    """A living review's earlier versions (``previous_versions``) are listed oldest first, each a real day
+    before this version's publication, and none is this version: the article says it was first published
+    on the first one's date."""
+    def fail(number: int, problem: str, fix: str) -> DataError:
+        line = yaml_line(text, ["previous_versions", number])
+        return DataError(path, f"line {line}, key previous_versions.{number}", problem, fix, line=line)
+
+    previous = None
+    for number, version in enumerate(review.get("previous_versions") or []):
+        try:
+            day = dt.date.fromisoformat(version["published"])
+        except ValueError:
+            raise fail(number, f'"{version["published"]}" is not a date of the calendar',
+                       "write the date as year-month-day, e.g. published: 2025-12-29") from None
+        if version["version"] == review["version"]:
+            raise fail(number, f"version {version['version']} is this version (key version), not an earlier one",
+                       "list only the versions published before this one")
+        if previous is not None and day < previous:
+            raise fail(number, f"version {version['version']} ({day}) is listed after a later one",
+                       "list the earlier versions oldest first")
+        if day > dt.date.fromisoformat(review["dates"]["published"]):
+            raise fail(number, f"version {version['version']} ({day}) is dated after this version "
+                       f"(dates.published: {review['dates']['published']})",
+                       "correct the date, or move that version out of previous_versions")
+        previous = day
 
 
 def read_references(data: dict[str, str], cited: list[str], problems: list[LivingReviewError],

@@ -52,12 +52,13 @@ def citation_meta_tags(review: dict, references: list[dict]) -> str:
     tags = [tag("citation_title", review["title"])]
     tags += [tag("citation_author", _person(a)) for a in review["authors"]]
     tags += [
+        # The page is this version: its date, and its own DOI when it has one (as "How to cite" cites it).
         tag("citation_publication_date", review["dates"]["published"].replace("-", "/")),
         tag("citation_journal_title", review["journal"]["title"]),
         tag("citation_journal_abbrev", review["journal"]["abbreviation"]),
         tag("citation_volume", review["volume"]),
         tag("citation_firstpage", review["article_number"]),
-        tag("citation_doi", review["doi"]),
+        tag("citation_doi", review.get("version_doi") or review["doi"]),
         tag("citation_language", review.get("language", "en")),
     ]
     if review["journal"].get("issn"):
@@ -82,8 +83,14 @@ def html_variables(review: dict, meta: str) -> dict[str, str]:
     """What the HTML template receives besides the article's metadata, escaped for HTML here:
     pandoc pastes template variables as they are, and escapes no quote in metadata either, so a
     value placed in an attribute must come from here."""
-    return {"citation-meta": meta,
-            "doi-url": html_escaping.escape("https://doi.org/" + quote(review["doi"], safe="/:;()"), quote=True)}
+    return {"citation-meta": meta, "doi-url": html_escaping.escape(doi_url(review["doi"]), quote=True)} | (
+        {"version-doi-url": html_escaping.escape(doi_url(review["version_doi"]), quote=True)}
+        if review.get("version_doi") else {})
+
+
+def doi_url(doi: str) -> str:
+    """The address of *doi* (``https://doi.org/...``)."""
+    return "https://doi.org/" + quote(doi, safe="/:;()")
 
 
 def typst_string(text: str) -> str:
@@ -150,7 +157,8 @@ def pdf_variables(review: dict) -> dict[str, str]:
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
-    }
+    } | ({"pdf-version-doi-url": typst_string("https://doi.org/" + review["version_doi"])}
+         if review.get("version_doi") else {})
 
 
 def publication_timestamp(review: dict) -> int:
@@ -304,7 +312,9 @@ def docx_metadata(review: dict) -> dict:
     return {
         "author": [_person(a) for a in review["authors"]],
         "subject": f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}",
-        "description": f"https://doi.org/{review['doi']} (version {review['version']})",
+        "description": (f"https://doi.org/{review['doi']} (all versions); version {review['version']}: "
+                        f"https://doi.org/{review['version_doi']}" if review.get("version_doi")
+                        else f"https://doi.org/{review['doi']} (version {review['version']})"),
         "category": review.get("article_type", "Review"),
     }
 
