@@ -1,5 +1,7 @@
 """Citations as the templates write them (pandoc citations) and as the snapshot records them."""
 
+import copy
+
 import pytest
 from livingreview.citations import (
     cite_marker,
@@ -101,7 +103,7 @@ def test_data_that_looks_like_a_citation_is_printed_as_text(tmp_path):
                          defaults="templates/pandoc/markdown.yaml", out="build/review.md", log="build/log")
     tree = json.loads((build / "review.json").read_text(encoding="utf-8"))
     assert citations(tree) == citations(clean) and cited_keys(tree) == cited_keys(clean)
-    shown = pandoc.plain([inline for block in numbered_article(tree)["blocks"] if block["t"] == "Para"
+    shown = pandoc.plain([inline for block in numbered_article(copy.deepcopy(tree))["blocks"] if block["t"] == "Para"
                           for inline in block["c"]])
     assert HOSTILE[:-1] in shown  # the study's sentence, as it is (its full stop after the citation)
     assert HOSTILE in entry_texts(tree)["johnsen2023"]  # the reference's title, as it is

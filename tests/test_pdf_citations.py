@@ -3,6 +3,8 @@ list as config pdf_citation_links says."""
 
 from __future__ import annotations
 
+import copy
+
 from livingreview.stages.formats import LONG_CITATION, citation_links, pdf_citations
 
 ZWSP = "\u200b"
@@ -31,7 +33,7 @@ def test_a_long_citation_may_break_after_each_of_its_commas():
 
 def test_prose_and_short_citations_are_left_as_they_are():
     original = tree({"t": "Str", "c": "30,889"}, citation(["a", "b"], "[1,2]"))
-    assert pdf_citations(original) == original
+    assert pdf_citations(copy.deepcopy(original)) == original
 
 
 def linked(keys: list[str], number: str) -> dict:
@@ -45,8 +47,8 @@ def linked(keys: list[str], number: str) -> dict:
 def test_without_links_a_citation_keeps_its_text_and_other_links_stay():
     web = {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "site"}], ["https://example.org", ""]]}
     original = tree(linked(["a"], "1"), web)
-    assert pdf_citations(original) == original
-    result = pdf_citations(original, links=False)
+    assert pdf_citations(copy.deepcopy(original)) == original
+    result = pdf_citations(copy.deepcopy(original), links=False)
     assert result["blocks"][0]["c"][0]["c"][1] == [{"t": "Str", "c": c} for c in ("[", "1", "]")]
     assert result["blocks"][0]["c"][1] == web
 

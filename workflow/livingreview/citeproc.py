@@ -23,7 +23,6 @@ article (``review.json``); everything downstream reads the keys from it:
 
 from __future__ import annotations
 
-import copy
 import re
 
 from markupsafe import Markup
@@ -40,7 +39,7 @@ CITEPROC_METADATA = ("references", "csl", "link-citations")
 NUMBER_SPAN = "csl-left-margin"
 # Spans of an entry that only carry citeproc's layout or case handling (``nocase``: text a style must not
 # change the case of, e.g. a name list that ends with the literal "et al."), replaced by their contents.
-_ENTRY_SPANS = (NUMBER_SPAN, "csl-right-inline", "csl-indent", "csl-block", "nocase")
+_ENTRY_SPANS = frozenset((NUMBER_SPAN, "csl-right-inline", "csl-indent", "csl-block", "nocase"))
 # An entry's identifier in citeproc's bibliography, and in the reference list of the formats.
 ENTRY_PREFIX = "ref-"
 
@@ -68,23 +67,24 @@ def formatted_article(cited: str, style: str, references: str, defaults: list[st
 
 # --- reading the tree --------------------------------------------------------------------
 
-def _walk(node, visit) -> None:
-    """Call *visit* on every element (dict with ``t``) of *node*, in document order."""
+def walk(node, visit) -> None:
+    """Call *visit* on every element (dict with ``t``) of *node* (any part of a syntax tree), in document
+    order, each before its contents (which *visit* may change)."""
     if isinstance(node, list):
         for item in node:
-            _walk(item, visit)
+            walk(item, visit)
     elif isinstance(node, dict):
         if "t" in node:
             visit(node)
         for value in node.values():
             if isinstance(value, (list, dict)):
-                _walk(value, visit)
+                walk(value, visit)
 
 
 def citations(tree: dict) -> list[list[str]]:
     """The keys of every citation (``Cite`` node) of the article's body, in document order."""
     found: list[list[str]] = []
-    _walk(tree["blocks"], lambda node: found.append(citation_keys(node)) if node["t"] == "Cite" else None)
+    walk(tree["blocks"], lambda node: found.append(citation_keys(node)) if node["t"] == "Cite" else None)
     return found
 
 
@@ -146,10 +146,10 @@ def _unwrapped(inlines: list[dict], keep_number: bool) -> list[dict]:
     unless *keep_number*)."""
     out = []
     for node in inlines:
-        classes = set(node["c"][0][1]) if node["t"] == "Span" else set()
+        classes = node["c"][0][1] if node["t"] == "Span" else ()
         if NUMBER_SPAN in classes and not keep_number:
             continue
-        if classes & set(_ENTRY_SPANS):
+        if not _ENTRY_SPANS.isdisjoint(classes):
             out += _unwrapped(node["c"][1], keep_number)
         elif node["t"] == "Str" and not node["c"]:
             continue
@@ -213,7 +213,7 @@ def formatted_citations(tree: dict) -> list[list[dict]]:
     shows it (links to ``#ref-N``)."""
     targets = anchors(tree)
     found: list[list[dict]] = []
-    _walk(tree["blocks"], lambda node: found.append(_shown(node["c"][1], targets)) if node["t"] == "Cite" else None)
+    walk(tree["blocks"], lambda node: found.append(_shown(node["c"][1], targets)) if node["t"] == "Cite" else None)
     return found
 
 
@@ -227,15 +227,36 @@ def reference_blocks(tree: dict) -> list[dict]:
 
 
 def numbered_article(tree: dict) -> dict:
-    """A copy of the article's *tree* as the HTML, PDF and Word files show it: each citation its
-    formatted text linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`).
-    (:func:`_shown` builds the blocks anew: only the metadata is copied as it is.)"""
+    """The article's *tree* as the HTML, PDF and Word files show it: each citation its formatted text
+    linking to ``#ref-N``, the bibliography the reference list (:func:`reference_blocks`). The tree is
+    changed in place (a stage's own copy, read for it: a copy of a long article takes seconds) and
+    returned."""
     targets = anchors(tree)
     index = _bibliography_index(tree["blocks"])
-    blocks = _shown(tree["blocks"], targets)
+    references = reference_blocks(tree) if index is not None else []
+    stack: list = [tree["blocks"]]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            _without_cites(item)
+            stack.extend(item)
+        elif type(item) is dict:
+            if item.get("t") == "Link" and item["c"][2][0].startswith("#" + ENTRY_PREFIX):
+                target = targets.get(item["c"][2][0][len("#" + ENTRY_PREFIX):])
+                if target:
+                    item["c"][2][0] = f"#{target}"
+            stack.extend(value for value in item.values() if type(value) in (list, dict))
     if index is not None:
-        blocks[index:index + 1] = reference_blocks(tree)
-    return {**tree, "meta": copy.deepcopy(tree["meta"]), "blocks": blocks}
+        tree["blocks"][index:index + 1] = references
+    return tree
+
+
+def _without_cites(items: list) -> None:
+    """Replace each ``Cite`` of the list *items* by its formatted text, in place (that text holds no
+    ``Cite``: citeproc does not nest them; any that did would be replaced too)."""
+    while any(type(item) is dict and item.get("t") == "Cite" for item in items):
+        items[:] = [part for item in items
+                    for part in (item["c"][1] if type(item) is dict and item.get("t") == "Cite" else (item,))]
 
 
 def markdown_lines(parts: list[list[dict]], api_version: list[int], defaults: str, label: str) -> list[str]:

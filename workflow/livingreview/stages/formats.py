@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import pandoc
-from ..citeproc import ENTRY_PREFIX, citation_keys, numbered_article, reference_keys
+from ..citeproc import ENTRY_PREFIX, citation_keys, numbered_article, reference_keys, walk
 from ..csl import first_and_last_page, references_meta
 from ..errors import ConversionError
 from ..files import read_json, write_atomic, write_log
@@ -110,24 +110,20 @@ def citation_links(setting: bool | int, references: int) -> bool:
 
 
 def pdf_citations(tree: dict, links: bool = True) -> dict:
-    """The article's syntax *tree* with its citations made for the PDF: a zero-width space after each comma
-    of the formatted text of its long citations (``Cite`` nodes citing :data:`LONG_CITATION` entries or
-    more: "[5,8,10-16,21,...]", a review citing hundreds of studies), so that the PDF may break the line
-    there (any other comma, "47,241" or prose, is left alone); without *links*, each citation's links to
-    the reference list replaced by their text."""
-    def walk(node):
-        """*node* (any part of the tree) with its citations made for the PDF."""
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if node.get("t") == "Cite":
+    """The article's syntax *tree* with its citations made for the PDF, in place (a stage's own copy) and
+    returned: a zero-width space after each comma of the formatted text of its long citations (``Cite``
+    nodes citing :data:`LONG_CITATION` entries or more: "[5,8,10-16,21,...]", a review citing hundreds of
+    studies), so that the PDF may break the line there (any other comma, "47,241" or prose, is left
+    alone); without *links*, each citation's links to the reference list replaced by their text."""
+    def made_for_the_pdf(node: dict) -> None:
+        if node["t"] == "Cite":
             inlines = node["c"][1] if links else _unlinked(node["c"][1])
             if len(citation_keys(node)) >= LONG_CITATION:
                 inlines = [_breakable(inline) for inline in inlines]
-            return {"t": "Cite", "c": [node["c"][0], inlines]}
-        return {key: walk(value) for key, value in node.items()}
-    return walk(tree)
+            node["c"][1] = inlines
+
+    walk(tree["blocks"], made_for_the_pdf)
+    return tree
 
 
 def _unlinked(inlines: list[dict]) -> list[dict]:
@@ -326,25 +322,21 @@ def publication_time(review: dict) -> dt.datetime:
 
 def with_pictures(tree: dict, alternatives: dict[str, tuple[str, str]] | None = None) -> dict:
     """The syntax *tree* with each figure of the release (``figures/NAME.svg``) replaced by its PNG
-    (``figures/NAME.png``), for a format that cannot hold the SVG; its alternative text (the image's
-    inlines, which the Word file keeps as the picture's description) is the figure's full description
-    from *alternatives* (see :func:`figure_alternatives`), when it has one, instead of its caption."""
-    def walk(node):
-        """*node* (any part of the tree) with its figures replaced."""
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        node = {key: walk(value) for key, value in node.items()}
-        if node.get("t") == "Image":
+    (``figures/NAME.png``), for a format that cannot hold the SVG, in place (a stage's own copy) and
+    returned; its alternative text (the image's inlines, which the Word file keeps as the picture's
+    description) is the figure's full description from *alternatives* (see :func:`figure_alternatives`),
+    when it has one, instead of its caption."""
+    def picture(node: dict) -> None:
+        if node["t"] == "Image":
             attributes, caption, (source, title) = node["c"]
             figure = re.fullmatch(r"figures/([a-z0-9-]+)\.svg", source)
             if figure:
                 description = (alternatives or {}).get(source, ("", ""))[1]
                 alternative = [{"t": "Str", "c": description}] if description else caption
                 node["c"] = [attributes, alternative, [f"figures/{figure.group(1)}.png", title]]
-        return node
-    return walk(tree)
+
+    walk(tree["blocks"], picture)
+    return tree
 
 
 @stage
