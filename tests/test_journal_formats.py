@@ -26,11 +26,17 @@ from livingreview.citeproc import formatted_article
 from livingreview.errors import ConversionError
 from livingreview.jats import with_bibliography
 from livingreview.stages import formats
-from livingreview.wordfile import dated_core_properties, deterministic_docx
+from livingreview.wordfile import core_properties, deterministic_docx
+from lxml import etree
 from textcheck import sections, seed_references, unmatched_sentences
 
 TITLE = "Depression Treatment: Medication, Psychotherapy, and Beyond"
 PUBLISHED = dt.datetime(2025, 12, 29, tzinfo=dt.UTC)
+# The title block, as the HTML and the PDF show it: article type, title, author, affiliation, journal line.
+SEED_TITLE_BLOCK = [
+    ("Article Type", "Perspective"), ("Title", TITLE), ("Author", "Nils Berg*"),
+    ("Affiliation", "Department of Psychiatry and Clinical Neuroscience, University of Bergen, Bergen, Norway"),
+    ("Journal Line", "Clinical Depression 11 (2025):212 · DOI: 10.37421/2572-0791.2025.11.212 · Version 1.0.0")]
 HEADINGS = ["Introduction", "Description", "Conclusion", "Acknowledgement", "Conflict of Interest", "References"]
 JATS_PUBLIC_ID = "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.3 20210610//EN"
 # The order of <article-meta>'s children in the JATS 1.3 Journal Publishing DTD (the ones we write).
@@ -71,7 +77,7 @@ def test_docx_references_match_the_seed_exactly_and_are_numbered(docx_path):
 def test_docx_has_title_headings_table_and_linked_citations(docx_path):
     document = docx.Document(str(docx_path))
     styled = [(p.style.name, p.text) for p in document.paragraphs]
-    assert styled[:3] == [("Title", TITLE), ("Author", "Nils Berg"), ("Date", "2025-12-29")]
+    assert styled[:5] == SEED_TITLE_BLOCK
     assert [text for style, text in styled if style == "Heading 1"] == HEADINGS
     [table] = document.tables
     assert len(table.rows) == 11 and len(table.columns) == 5
@@ -88,10 +94,15 @@ def test_docx_document_properties(docx_path):
     assert (properties.title, properties.author, properties.language) == (TITLE, "Nils Berg", "en")
     assert properties.subject == "Clinical Depression 11 (2025):212"
     assert properties.comments == "https://doi.org/10.37421/2572-0791.2025.11.212 (version 1.0.0)"
-    assert properties.category == "Perspective"
+    assert properties.identifier == "https://doi.org/10.37421/2572-0791.2025.11.212"
+    assert (properties.category, properties.version, properties.keywords) == ("Perspective", "1.0.0", "")
     assert properties.created == properties.modified == PUBLISHED.replace(tzinfo=properties.created.tzinfo)
-    custom = zipfile.ZipFile(docx_path).read("docProps/custom.xml").decode("utf-8")
+    package = zipfile.ZipFile(docx_path)
+    custom = package.read("docProps/custom.xml").decode("utf-8")
     assert 'name="doi"><vt:lpwstr>10.37421/2572-0791.2025.11.212<' in custom
+    # Nothing of pandoc's reference document, whose counts and application describe another file.
+    assert re.fullmatch(r'<\?xml[^>]*>\s*<Properties [^>]*><Application>pandoc [0-9.]+</Application></Properties>',
+                        package.read("docProps/app.xml").decode("utf-8"))
 
 
 def test_docx_package_has_fixed_order_dates_and_no_compression(docx_path):
@@ -246,9 +257,12 @@ def test_the_docx_bytes_depend_on_neither_the_clock_nor_source_date_epoch(tmp_pa
         io.BytesIO(fixed.pop())).read("docProps/core.xml")
 
 
-def test_a_package_without_its_dates_is_an_error():
-    with pytest.raises(ValueError, match="0 creation/modification dates"):
-        dated_core_properties(b"<cp:coreProperties/>", PUBLISHED)
+def test_the_core_properties_are_the_given_ones_escaped_and_dated():
+    xml = core_properties({"dc:title": "Fish & <chips>", "dc:subject": "", "cp:version": "2.0.0"}, PUBLISHED)
+    root = etree.fromstring(xml)
+    assert [(etree.QName(child).localname, child.text) for child in root] == [
+        ("title", "Fish & <chips>"), ("version", "2.0.0"), ("created", "2025-12-29T00:00:00Z"),
+        ("modified", "2025-12-29T00:00:00Z")]  # an empty property is left out
 
 
 def tiny_png() -> bytes:
@@ -283,8 +297,8 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
                      defaults=str(templates / "pandoc/jats.yaml"), template=str(templates / "jats/template.xml"),
                      figures=".", variables="jats.yaml", out="review.jats.xml", log="log")
         package = zipfile.ZipFile("review.docx")
-        assert [name for name in package.namelist() if name.startswith("word/media/")] == ["word/media/rId9.png"]
-        assert package.read("word/media/rId9.png") == tiny_png()
+        [picture] = [name for name in package.namelist() if name.startswith("word/media/")]
+        assert package.read(picture) == tiny_png()
         assert "Figure 1. The forest plot." in docx_blocks(Path("review.docx"))
         figure = read_jats(Path("review.jats.xml")).find("body//fig")
         assert (figure.findtext("label"), text_of(figure.find("caption"))) == ("Figure 1", "The forest plot.")
@@ -294,3 +308,57 @@ def test_figures_are_embedded_in_the_docx_and_referenced_by_the_jats(built_proje
             formats.docx(ast="review.json", markdown="review.md", evidence=str(evidence),
                          defaults=str(templates / "pandoc/docx.yaml"), pictures="pictures", figures=".",
                          variables="docx.yaml", out="review.docx", log="log")
+
+
+# --- a living review's DOCX and PDF: the DOIs of every version and of this one ------------------------
+
+VERSION_DOI = "10.37421/2572-0791.2025.11.212.v2"
+
+
+@pytest.fixture(scope="module")
+def living(built_project, tmp_path_factory) -> Path:
+    """The seed review's build as version 2.0.0 of a living review (review.yaml ``version_doi``), its
+    Word file written by the stage."""
+    build = tmp_path_factory.mktemp("living") / "build"
+    shutil.copytree(built_project / "build", build)
+    data = json.loads((build / "evidence.json").read_text(encoding="utf-8"))
+    data["review"] |= {"version": "2.0.0", "version_doi": VERSION_DOI}
+    (build / "evidence.json").write_text(json.dumps(data), encoding="utf-8")
+    tree = json.loads((build / "review.json").read_text(encoding="utf-8"))  # the article's front matter too
+    tree["meta"] |= {key: {"t": "MetaInlines", "c": [{"t": "Str", "c": value}]}
+                     for key, value in (("version", "2.0.0"), ("version-doi", VERSION_DOI))}
+    (build / "review.json").write_text(json.dumps(tree), encoding="utf-8")
+    templates = built_project / "templates"
+    formats.docx(ast=str(build / "review.json"), markdown=str(build / "release" / "review.md"),
+                 evidence=str(build / "evidence.json"), defaults=str(templates / "pandoc" / "docx.yaml"),
+                 pictures=str(build), figures=str(build / "release"), variables=str(build / "docx.yaml"),
+                 out=str(build / "review.docx"), log=str(build / "docx.log"))
+    return build
+
+
+LIVING_JOURNAL_LINE = ("Clinical Depression 11 (2025):212 · DOI: 10.37421/2572-0791.2025.11.212 (all versions) · "
+                       f"Version 2.0.0, DOI: {VERSION_DOI}")
+
+
+def test_a_living_reviews_word_title_block_gives_both_dois_linked(living):
+    """The Word file's title block is the HTML's: article type, title, authors, affiliations, the journal line
+    with the DOI of every version and this version's, each a link; no bare date."""
+    document = docx.Document(str(living / "review.docx"))
+    styled = [(p.style.name, p.text) for p in document.paragraphs]
+    assert styled[:5] == SEED_TITLE_BLOCK[:4] + [("Journal Line", LIVING_JOURNAL_LINE)]
+    assert styled[5] == ("Heading 1", "Introduction")
+    journal_line = document.paragraphs[4]
+    assert [(link.url, link.text) for link in journal_line.hyperlinks] == [
+        ("https://doi.org/10.37421/2572-0791.2025.11.212", "10.37421/2572-0791.2025.11.212"),
+        (f"https://doi.org/{VERSION_DOI}", VERSION_DOI)]
+    assert journal_line.runs[0].italic and journal_line.runs[0].text == "Clinical Depression"
+    styles = zipfile.ZipFile(living / "review.docx").read("word/styles.xml").decode("utf-8")
+    for style in ("ArticleType", "Affiliation", "JournalLine"):  # centred below the title, as the author
+        assert re.search(rf'w:styleId="{style}"><w:name [^>]*/><w:basedOn w:val="Author" />', styles), style
+
+
+def test_a_living_reviews_word_properties_name_this_version_and_its_doi(living):
+    properties = docx.Document(str(living / "review.docx")).core_properties
+    assert (properties.identifier, properties.version) == (f"https://doi.org/{VERSION_DOI}", "2.0.0")
+    assert properties.comments == ("https://doi.org/10.37421/2572-0791.2025.11.212 (all versions); version 2.0.0: "
+                                   f"https://doi.org/{VERSION_DOI}")

@@ -10,6 +10,12 @@ package is rewritten instead: its members in a fixed order
 publication date and stored uncompressed (compressed bytes would depend on
 the zlib library of the machine), and the document dated by that day too.
 
+The document properties are written here as well, from the review metadata: pandoc copies
+``docProps/app.xml`` from its reference document, whose word, line and page counts, editing time and
+application ("Microsoft Word 12.0") describe that document, not this one; so the package's
+``docProps/app.xml`` names only the application that wrote it (:func:`app_properties`), and its
+``docProps/core.xml`` holds the given properties (:func:`core_properties`).
+
 On the way, line numbers and page numbers may be added (:func:`with_numbering`;
 config ``docx_line_numbers``, ``docx_page_numbers``), which pandoc's Word
 writer cannot make without a reference document.
@@ -21,10 +27,16 @@ import datetime as dt
 import io
 import re
 import zipfile
+from xml.sax.saxutils import escape
 
 CONTENT_TYPES = "[Content_Types].xml"
 CORE_PROPERTIES = "docProps/core.xml"
-_CORE_DATE = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+APP_PROPERTIES = "docProps/app.xml"
+_CORE_NAMESPACES = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+                    "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
+                    "dcmitype": "http://purl.org/dc/dcmitype/", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+_APP_NAMESPACES = {"": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+                   "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"}
 
 
 def member_order(names: list[str]) -> list[str]:
@@ -32,29 +44,73 @@ def member_order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda name: (name != CONTENT_TYPES, name))
 
 
-def dated_core_properties(xml: bytes, when: dt.datetime) -> bytes:
-    """``docProps/core.xml`` with its creation and modification dates set to *when* (UTC)."""
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    dated, count = _CORE_DATE.subn(lambda m: m.group(1) + stamp + m.group(3), xml)
-    if count != 2:
-        raise ValueError(f"{CORE_PROPERTIES} has {count} creation/modification dates, expected 2")
-    return dated
+def _properties_part(root: str, namespaces: dict[str, str], elements: list[tuple[str, str, str]]) -> bytes:
+    """A properties part: the element *root* declaring *namespaces* and holding *elements* (name,
+    attributes as written, text), the text escaped."""
+    declared = "".join(f' xmlns{":" + prefix if prefix else ""}="{uri}"' for prefix, uri in namespaces.items())
+    children = "".join(f"<{name}{attributes}>{escape(text)}</{name}>" for name, attributes, text in elements)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}{declared}>{children}</{root}>'.encode()
 
 
-def deterministic_docx(data: bytes, when: dt.datetime, line_numbers: bool = False, page_numbers: bool = False) -> bytes:
-    """The DOCX package *data* rewritten so that its bytes depend on its contents and *when* only, with
-    line and page numbers as :func:`with_numbering` adds them.
+def core_properties(properties: dict[str, str], when: dt.datetime) -> bytes:
+    """``docProps/core.xml``: the *properties* (by element name, e.g. ``dc:title``, ``cp:version``; an
+    empty one is left out) and the creation and modification dates *when* (UTC)."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    dates = [(name, ' xsi:type="dcterms:W3CDTF"', stamp) for name in ("dcterms:created", "dcterms:modified")]
+    return _properties_part("cp:coreProperties", _CORE_NAMESPACES,
+                            [(name, "", text) for name, text in properties.items() if text] + dates)
+
+
+def app_properties(application: str | None) -> bytes:
+    """``docProps/app.xml``: the *application* that wrote the package, and nothing that only the
+    application showing the document could know (counts of pages, words and lines, editing time)."""
+    return _properties_part("Properties", _APP_NAMESPACES, [("Application", "", application)] if application else [])
+
+
+STYLES = "word/styles.xml"
+# The title block's paragraph styles of its own (livingreview.stages.formats.docx_front) by style id: name,
+# size (half-points) and run properties. Pandoc defines a style it does not know as Body Text; these are
+# centred below the title as pandoc's Author style is (they are based on it), in smaller type.
+TITLE_BLOCK_STYLES = {"ArticleType": ("Article Type", 18, "<w:caps />"), "Affiliation": ("Affiliation", 20, ""),
+                      "JournalLine": ("Journal Line", 18, "")}
+_NEW_STYLE = re.compile(rb'<w:style w:type="paragraph" w:customStyle="1" w:styleId="([A-Za-z]+)">.*?</w:style>',
+                        re.DOTALL)
+
+
+def with_title_block_styles(styles: bytes) -> bytes:
+    """``word/styles.xml`` with pandoc's definitions of the :data:`TITLE_BLOCK_STYLES` replaced by theirs."""
+    def restyled(match: re.Match) -> bytes:
+        style = match.group(1).decode("ascii")
+        if style not in TITLE_BLOCK_STYLES:
+            return match.group(0)
+        name, size, run = TITLE_BLOCK_STYLES[style]
+        return (f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{style}"><w:name w:val="{name}" />'
+                '<w:basedOn w:val="Author" /><w:next w:val="BodyText" /><w:qFormat />'
+                f'<w:rPr>{run}<w:sz w:val="{size}" /><w:szCs w:val="{size}" /></w:rPr></w:style>').encode("ascii")
+
+    return _NEW_STYLE.sub(restyled, styles)
+
+
+def deterministic_docx(data: bytes, when: dt.datetime, properties: dict[str, str] | None = None,
+                       application: str | None = None, line_numbers: bool = False,
+                       page_numbers: bool = False) -> bytes:
+    """The DOCX package *data* rewritten so that its bytes depend on its contents, *when*, *properties*
+    and *application* only: its core properties *properties*, dated *when* (:func:`core_properties`),
+    its application *application* (:func:`app_properties`), its title block's styles
+    (:func:`with_title_block_styles`), with line and page numbers as
+    :func:`with_numbering` adds them.
 
     One member at a time is read, changed and written: besides *data* and the result, only the document's
     part is held twice (as pandoc wrote it and numbered), never the whole package."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    changed = numbering_changes(source.read, line_numbers, page_numbers)
+    changed = numbering_changes(source.read, line_numbers, page_numbers) | {
+        CORE_PROPERTIES: core_properties(properties or {}, when), APP_PROPERTIES: app_properties(application)}
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as package:
         for name in member_order(list(dict.fromkeys([*source.namelist(), *changed]))):
             content = changed.pop(name) if name in changed else source.read(name)
-            if name == CORE_PROPERTIES:
-                content = dated_core_properties(content, when)
+            if name == STYLES:
+                content = with_title_block_styles(content)
             info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
             info.compress_type = zipfile.ZIP_STORED
             info.create_system = 3  # Unix, whatever the machine

@@ -157,6 +157,15 @@ def pdf_variables(review: dict) -> dict[str, str]:
          if review.get("version_doi") else {})
 
 
+def document_description(review: dict) -> str:
+    """The description in the Word file's document properties: the article's DOI and its
+    version, with the version's own DOI for a living review (review.yaml ``version_doi``)."""
+    if review.get("version_doi"):
+        return (f"{doi_url(review['doi'])} (all versions); version {review['version']}: "
+                f"{doi_url(review['version_doi'])}")
+    return f"{doi_url(review['doi'])} (version {review['version']})"
+
+
 def publication_timestamp(review: dict) -> int:
     """The build's timestamp: the review's publication date at 00:00 UTC."""
     published = dt.date.fromisoformat(review["dates"]["published"])
@@ -303,16 +312,73 @@ def pdf(*, ast: str, evidence: str, defaults: str, template: str, fonts: list[st
     write_log(log, f"pandoc {pandoc.version()}, typst: {shown_path(ast)} -> {shown_path(out)}")
 
 
-def docx_metadata(review: dict) -> dict:
-    """The DOCX document properties pandoc takes from metadata: authors, subject, description, category."""
+def docx_properties(review: dict) -> dict[str, str]:
+    """The Word file's core properties (``docProps/core.xml``, by element name) from the review
+    metadata: title, authors, the journal line as subject, the :func:`document_description`, this
+    version's DOI as identifier, language, article type as category, and version."""
+    journal_line = f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}"
     return {
-        "author": [_person(a) for a in review["authors"]],
-        "subject": f"{review['journal']['title']} {review['volume']} ({review['year']}):{review['article_number']}",
-        "description": (f"https://doi.org/{review['doi']} (all versions); version {review['version']}: "
-                        f"https://doi.org/{review['version_doi']}" if review.get("version_doi")
-                        else f"https://doi.org/{review['doi']} (version {review['version']})"),
-        "category": review.get("article_type", "Review"),
+        "dc:title": review["title"],
+        "dc:creator": "; ".join(_person(a) for a in review["authors"]),
+        "dc:subject": journal_line,
+        "dc:description": document_description(review),
+        "dc:identifier": doi_url(review.get("version_doi") or review["doi"]),
+        "dc:language": review.get("language", "en"),
+        "cp:category": review.get("article_type", "Review"),
+        "cp:version": str(review["version"]),
     }
+
+
+# The article's metadata that pandoc's Word writer would show as its own title block (title, one line per
+# author, the bare date): the Word file shows :func:`docx_front` instead.
+_PANDOC_TITLE_BLOCK = ("title", "subtitle", "author", "date", "abstract")
+
+
+def docx_front(review: dict) -> list[dict]:
+    """The Word file's title block, as pandoc blocks, with the same information in the same order as the
+    HTML's and the PDF's (``html/template.html``, ``pdf/template.typ``): the article type, the title,
+    the authors (the corresponding one marked), their affiliations, and the journal line (journal,
+    volume, year, article number, the DOI with a link, and the version with its own DOI for a living
+    review). Each paragraph has a Word style of its own (pandoc's ``custom-style``: "Article Type",
+    "Title", "Author", "Affiliation", "Journal Line"); the review's text is data, never Markdown."""
+    def text(value) -> dict:
+        return {"t": "Str", "c": str(value)}
+
+    def link(doi: str) -> dict:
+        return {"t": "Link", "c": [["", [], []], [text(doi)], [doi_url(doi), ""]]}
+
+    def paragraph(style: str, inlines: list[dict]) -> dict:
+        return {"t": "Div", "c": [["", [], [["custom-style", style]]], [{"t": "Para", "c": inlines}]]}
+
+    affiliations = {a["id"]: a["name"] for a in review["affiliations"]}
+    authors: list[dict] = []
+    for number, author in enumerate(review["authors"]):
+        authors += ([text(", ")] if number else []) + [text(_person(author))]
+        if author.get("corresponding"):
+            authors.append({"t": "Superscript", "c": [text("*")]})
+    places: list[dict] = []
+    for number, author in enumerate(review["authors"]):
+        places += ([{"t": "LineBreak"}] if number else []) + [text(affiliations[author["affiliation"]])]
+    journal = [{"t": "Emph", "c": [text(review["journal"]["title"])]},
+               text(f" {review['volume']} ({review['year']}):{review['article_number']} · DOI: "), link(review["doi"])]
+    if review.get("version_doi"):
+        journal += [text(f" (all versions) · Version {review['version']}, DOI: "), link(review["version_doi"])]
+    else:
+        journal.append(text(f" · Version {review['version']}"))
+    return [paragraph("Article Type", [text(review.get("article_type", "Review"))]),
+            paragraph("Title", [text(review["title"])]),
+            paragraph("Author", authors),
+            paragraph("Affiliation", places),
+            paragraph("Journal Line", journal)]
+
+
+def with_front(tree: dict, review: dict) -> dict:
+    """The syntax *tree* with :func:`docx_front` as its first blocks instead of pandoc's title block (the
+    metadata pandoc would show is removed), in place (a stage's own copy) and returned."""
+    for key in _PANDOC_TITLE_BLOCK:
+        tree["meta"].pop(key, None)
+    tree["blocks"][:0] = docx_front(review)
+    return tree
 
 
 def publication_time(review: dict) -> dt.datetime:
@@ -344,20 +410,22 @@ def docx(*, ast: str, markdown: str, evidence: str, defaults: str, pictures: str
          out: str, log: str, line_numbers: bool = False, page_numbers: bool = True) -> None:
     """The article's syntax tree -> review.docx with pandoc (*defaults*: ``pandoc/docx.yaml``), each figure
     the PNG in ``figures/`` of the folder *pictures* with the full description of its SVG in the staged
-    release (folder *figures*) as its alternative text (see :func:`with_pictures`), its document properties
-    from the review metadata, with *line_numbers* and *page_numbers* (config ``docx_line_numbers``,
-    ``docx_page_numbers``), its bytes fixed (see :mod:`livingreview.wordfile`)."""
+    release (folder *figures*) as its alternative text (see :func:`with_pictures`), its title block and its
+    document properties from the review metadata (:func:`with_front`, :func:`docx_properties`), with
+    *line_numbers* and *page_numbers* (config ``docx_line_numbers``, ``docx_page_numbers``), its bytes fixed
+    (see :mod:`livingreview.wordfile`)."""
     review = read_json(evidence)["review"]
     # The figures' PNG files are found in *pictures* (by a path that names no build folder, as the Word
     # file records it), other images beside review.md, then in the review folder.
-    pandoc.write_options(variables, {"metadata": docx_metadata(review),
-                                     "resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
+    pandoc.write_options(variables, {"resource-path": [Path(pictures).as_posix(), Path(markdown).parent.as_posix(),
                                                        "."]})
     # Only the JSON text of the article is kept for pandoc (see pandoc.ast_text).
-    document = pandoc.ast_text(with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures)))
+    document = pandoc.ast_text(with_front(with_pictures(numbered_article(read_json(ast)), figure_alternatives(figures)),
+                                          review))
     data = pandoc.write_ast(document, "docx", [defaults, variables], ast, to_bytes=True)
     del document
-    write_atomic(out, deterministic_docx(data, publication_time(review), line_numbers=line_numbers,
+    write_atomic(out, deterministic_docx(data, publication_time(review), docx_properties(review),
+                                         f"pandoc {pandoc.version()}", line_numbers=line_numbers,
                                          page_numbers=page_numbers))
     write_log(log, f"pandoc {pandoc.version()}: {shown_path(ast)} -> {shown_path(out)}")
 
