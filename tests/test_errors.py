@@ -230,7 +230,7 @@ CASES = [
                       '<citation collapse="citation-number"'), [], "templates/references/seed.csl",
                  ["pandoc's citeproc cannot format with this CSL style"], id="style-csl-broken"),
     pytest.param(edit("templates/pdf/template.typ", "#set par(justify: true,", "#set par(justify: true,,"), [],
-                 "templates/pdf/template.typ", ["line 31", "Typst"], id="pdf-template-broken"),
+                 "templates/pdf/template.typ", ["line 33", "Typst"], id="pdf-template-broken"),
     pytest.param(edit("templates/html/template.html", "$endif$", "", 1), [], "templates/html/template.html",
                  ["line", "pandoc"], id="html-template-broken"),
 ]

@@ -28,6 +28,7 @@ from livingreview.jats import with_bibliography
 from livingreview.stages import formats
 from livingreview.wordfile import core_properties, deterministic_docx
 from lxml import etree
+from pypdf import PdfReader
 from textcheck import sections, seed_references, unmatched_sentences
 
 TITLE = "Depression Treatment: Medication, Psychotherapy, and Beyond"
@@ -318,7 +319,7 @@ VERSION_DOI = "10.37421/2572-0791.2025.11.212.v2"
 @pytest.fixture(scope="module")
 def living(built_project, tmp_path_factory) -> Path:
     """The seed review's build as version 2.0.0 of a living review (review.yaml ``version_doi``), its
-    Word file written by the stage."""
+    Word file and PDF written by the stages."""
     build = tmp_path_factory.mktemp("living") / "build"
     shutil.copytree(built_project / "build", build)
     data = json.loads((build / "evidence.json").read_text(encoding="utf-8"))
@@ -333,6 +334,11 @@ def living(built_project, tmp_path_factory) -> Path:
                  evidence=str(build / "evidence.json"), defaults=str(templates / "pandoc" / "docx.yaml"),
                  pictures=str(build), figures=str(build / "release"), variables=str(build / "docx.yaml"),
                  out=str(build / "review.docx"), log=str(build / "docx.log"))
+    formats.pdf(ast=str(build / "review.json"), evidence=str(build / "evidence.json"),
+                defaults=str(templates / "pandoc" / "typst.yaml"), template=str(templates / "pdf" / "template.typ"),
+                fonts=[str(templates / "pdf" / "fonts")], figures=str(build / "release"),
+                variables=str(build / "typst.yaml"), typst=str(build / "review.typ"), out=str(build / "review.pdf"),
+                log=str(build / "pdf.log"))
     return build
 
 
@@ -362,3 +368,21 @@ def test_a_living_reviews_word_properties_name_this_version_and_its_doi(living):
     assert (properties.identifier, properties.version) == (f"https://doi.org/{VERSION_DOI}", "2.0.0")
     assert properties.comments == ("https://doi.org/10.37421/2572-0791.2025.11.212 (all versions); version 2.0.0: "
                                    f"https://doi.org/{VERSION_DOI}")
+
+
+def test_a_living_reviews_pdf_metadata_give_both_dois_and_the_version(living):
+    """The PDF's description (XMP dc:description, the Info dictionary's /Subject) names both DOIs and the
+    version, as the Word file's does (Typst writes no identifier or version field)."""
+    reader = PdfReader(living / "review.pdf")
+    description = ("https://doi.org/10.37421/2572-0791.2025.11.212 (all versions); version 2.0.0: "
+                   f"https://doi.org/{VERSION_DOI}")
+    assert reader.metadata.subject == description
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{description}</rdf:li>' in xmp
+
+
+def test_a_living_reviews_pdf_footer_gives_this_versions_doi_too(living):
+    """Each page's footer gives the DOI of every version and this version's, as the journal line does."""
+    footer = f"DOI: 10.37421/2572-0791.2025.11.212 (all versions) · Version 2.0.0, DOI: {VERSION_DOI}"
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(living / "review.pdf").pages]
+    assert len(pages) > 1 and all(footer in text for text in pages)

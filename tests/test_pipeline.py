@@ -85,6 +85,7 @@ def test_pdf_metadata_fonts_and_pages(built_project):
     reader = PdfReader(release(built_project, "review.pdf"))
     assert reader.metadata.title == "Depression Treatment: Medication, Psychotherapy, and Beyond"
     assert reader.metadata.author == "Nils Berg"
+    assert reader.metadata.subject == "https://doi.org/10.37421/2572-0791.2025.11.212 (version 1.0.0)"
     assert reader.metadata["/CreationDate"].startswith("D:20251229")
     text = " ".join(pdf_text(release(built_project, "review.pdf")).split())
     assert "1 of " in text  # page numbers

@@ -146,19 +146,22 @@ def _breakable(inline: dict) -> dict:
 
 
 def pdf_variables(review: dict) -> dict[str, str]:
-    """Document properties for the Typst template, as Typst expressions."""
+    """Document properties for the Typst template, as Typst expressions: the title, the authors, the
+    date and the :func:`document_description` (the DOIs and the version), which Typst writes into the
+    PDF's XMP metadata and its document information dictionary."""
     published = dt.date.fromisoformat(review["dates"]["published"])
     return {
         "pdf-title": typst_string(review["title"]),
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
+        "pdf-description": typst_string(document_description(review)),
         "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
     } | ({"pdf-version-doi-url": typst_string("https://doi.org/" + review["version_doi"])}
          if review.get("version_doi") else {})
 
 
 def document_description(review: dict) -> str:
-    """The description in the Word file's document properties: the article's DOI and its
+    """The description in the PDF's and the Word file's document properties: the article's DOI and its
     version, with the version's own DOI for a living review (review.yaml ``version_doi``)."""
     if review.get("version_doi"):
         return (f"{doi_url(review['doi'])} (all versions); version {review['version']}: "
