@@ -231,6 +231,15 @@ def _with_pi(result: dict, effects: list[float], variances: list[float]) -> dict
     return result
 
 
+
+def _all_four_met(c: dict) -> bool:
+    """Whether an effect size meets the four risk-of-bias criteria, from its ratings (1, or "sr" for blinding of
+    outcome assessment, as the Methods define it), or from its score 4 when it has no rating at all."""
+    ratings = [c.get("sg"), c.get("ac"), c.get("itt"), c.get("ba")]
+    if all(r in (None, "") for r in ratings):
+        return c.get("rob") not in (None, "") and float(c["rob"]) == 4
+    return [str(r) for r in ratings[:3]] == ["1", "1", "1"] and str(ratings[3]) in ("1", "sr")
+
 def robustness(comparisons: list[dict]) -> dict:
     """Everything beyond the pooled rows, from post-treatment comparisons: each analysis with its
     prediction interval (``rows``), the sensitivity analyses of the overall effect, Egger's test on the
@@ -242,8 +251,7 @@ def robustness(comparisons: list[dict]) -> dict:
         groups.setdefault(("therapy", c["psychotherapy"]), []).append(c)
     rows = {name: _pooled_trials(members)[0] for name, members in groups.items()}
     overall, effects, variances = _pooled_trials(post)
-    low = {key for key, cs in _trials(post).items() if all(c.get("rob") not in (None, "") and float(c["rob"]) == 4
-                                                           for c in cs)}
+    low = {key for key, cs in _trials(post).items() if all(_all_four_met(c) for c in cs)}
     if low:
         rows[("sensitivity", "low-rob")] = _pooled_trials([c for c in post if c["key"] in low])[0]
     keys = sorted(_trials(post))

@@ -259,17 +259,18 @@ def test_the_checklist_cites_only_files_the_release_contains(base):
         assert "the release's evidence.json" in item
 
 
-def test_table_four_gives_the_reason_of_a_not_serious_risk_of_bias_near_its_rule(base, rendered):
-    """Care as usual: 42 % of its trials at low risk of bias, whose g is 0.095 from the analysis's, under the
-    rule's 0.10 -- rounded, "0.53 against 0.63" looks exactly 0.10 apart. Table 4 and summary_of_findings.csv
-    say why it is not serious, the difference to the decimals that show the side of the threshold."""
-    reason = ("42 % (95 of 228) at low risk of bias, whose g = 0.53 differs from 0.63 by 0.095, less than 0.10")
+def test_table_four_rates_care_as_usual_s_risk_of_bias_from_the_ratings(base, rendered):
+    """Care as usual: 96 of its 228 trials meet all four criteria by their ratings (95 by the database's score,
+    whose g, 0.095 from the analysis's, was under the rule's 0.10); theirs is 0.108 from it: serious. Table 4 and
+    summary_of_findings.csv say so (the near-rule wording is tested in test_trust_thresholds)."""
+    reason = ("42 % of the trials (96 of 228) met all four risk-of-bias criteria, and the 96 that do give g = 0.52 "
+              "against 0.63")
     row = next(line for line in rendered["as committed"].split(": Table 4.")[1].splitlines()
                if line.startswith("| Care as usual |"))
-    assert f"Risk of bias not serious: {reason}." in row
+    assert f"| very low | Risk of bias: {reason}." in row
     _, results = base
     finding = next(f for f in results.findings if (f["analysis"], f["level"]) == ("control", "cau"))
-    assert finding["risk_of_bias"] == f"not serious: {reason}"
+    assert finding["risk_of_bias"] == f"serious: {reason}"
 
 
 def test_the_methods_say_which_i2_is_reported(base):
@@ -375,3 +376,25 @@ def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base)
     once["comparisons"] = [c for c in once["comparisons"]
                            if not (c["key"] in ("burns2013", "sanabriamazo2023") and c.get("time_weeks") in (33, 52, "33", "52"))]
     assert "at the end of treatment twice" not in render(once, results)
+
+
+def test_the_methods_say_how_low_risk_of_bias_is_counted_and_name_the_trials_whose_score_disagrees(base):
+    """Low risk of bias is counted from the four ratings (livingreview.pooling.criteria_met); the Methods name
+    the trials where the database's score disagrees with them, and the blinding code it does not define. With
+    the ratings made to agree with the scores, neither sentence is printed."""
+    data, results = base
+    text = render(data, results)
+    assert "every one of its effect sizes meets all four criteria, counted from the four ratings." in text
+    assert re.search(r'It rates blinding of outcome assessment "2", a code its description of the data does not '
+                     r"define, for 3 effect sizes of 2 trials \[@\{zemestani2016\}; @\{zemestani2020b\}\]; this review does "
+                     r"not count it as met\.", text)
+    disagree = re.search(r"For 8 effect sizes of 6 trials \[(@[^\]]+)\], the database's overall risk-of-bias score "
+                         r"differs from the number of criteria its four ratings meet; this review counts the criteria "
+                         r"from the ratings\.", text)
+    assert disagree and set(re.findall(r"@\{(\w+)\}", disagree.group(1))) == {
+        "carpenter2008", "nadort2022", "victoraigbodion2023", "wright2022", "zemestani2016", "zemestani2020b"}
+    agreeing = copy.deepcopy(data)
+    for comparison in agreeing["comparisons"]:
+        comparison.update(sg="", ac="", ba="", itt="")  # no ratings: the score counts
+    text = render(agreeing, results)
+    assert "does not define" not in text and "differs from the number of criteria" not in text

@@ -27,16 +27,16 @@ def test_as_compared_prints_the_decimals_that_show_the_side_of_the_threshold():
 
 
 def test_risk_of_bias_not_serious_gives_its_reason_when_few_trials_are_at_low_risk():
-    # 4 of 10 at low risk (fewer than half); their g = 0.53 against 0.628: 0.098 apart, under 0.10 --
-    # "0.53 against 0.63" alone would look exactly 0.10 apart
+    # 4 of 10 at low risk (fewer than half); their g = 0.53 against 0.628: 0.098 apart, under 0.10 -- the g's
+    # get the decimals of the difference: "0.53 differs from 0.63 by 0.098" would not add up
     row = {"k": 10, "g": 0.628}
     assert certainty.risk_of_bias(row, trials(4, 6), RULES["risk_of_bias"]) == (
-        "not serious: 40 % (4 of 10) at low risk of bias, whose g = 0.53 differs from 0.63 by 0.098, "
+        "not serious: 40 % (4 of 10) at low risk of bias, whose g = 0.530 differs from 0.628 by 0.098, "
         "less than 0.10")
     assert certainty.risk_of_bias({"k": 10, "g": 0.7}, trials(6, 4), RULES["risk_of_bias"]) == "not serious"
     # serious, but rounded g's 0.10 apart: the difference is printed
     assert certainty.risk_of_bias({"k": 10, "g": 0.6349}, trials(4, 6), RULES["risk_of_bias"]).endswith(
-        "the 4 that do give g = 0.53 against 0.63 (a difference of 0.105)")
+        "the 4 that do give g = 0.530 against 0.635 (a difference of 0.105)")
     assert certainty.risk_of_bias({"k": 10, "g": 0.71}, trials(4, 6), RULES["risk_of_bias"]).endswith(
         "give g = 0.53 against 0.71")
 

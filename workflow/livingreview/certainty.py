@@ -124,16 +124,29 @@ def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
     _, effects, variances = pooling.trial_effects([c for c in members if c["key"] in low])
     low_g, g = pooling.pool(effects, variances).g, row["g"]
     difference = abs(_table(low_g) - _table(g))
-    shown = abs(Decimal(_shown(low_g)) - Decimal(_shown(g)))
+    shown_low, shown_g, shown_difference, decimals = _compared_pair(low_g, g, limit)
     if difference > limit:
-        # the difference when the rounded g's would hide that it is more than the rule's
-        by = f" (a difference of {_as_compared(difference, limit)})" if shown <= limit else ""
+        # the difference, when the g's need more decimals than the text's to show that it is more than the rule's
+        by = f" (a difference of {shown_difference})" if decimals > 2 else ""
         return (f"serious: {percent} % of the trials ({len(low)} of {k}) met all four risk-of-bias "
-                f"criteria, and the {len(low)} that do give g = {_shown(low_g)} against {_shown(g)}{by}")
+                f"criteria, and the {len(low)} that do give g = {shown_low} against {shown_g}{by}")
     relation = "less than" if difference < limit else "equal to"
-    return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, whose g = {_shown(low_g)} "
-            f"differs from {_shown(g)} by {_as_compared(difference, limit)}, {relation} "
-            f"{fixed(limit, 2)}")
+    return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, whose g = {shown_low} "
+            f"differs from {shown_g} by {shown_difference}, {relation} {fixed(limit, 2)}")
+
+
+def _compared_pair(a, b, limit) -> tuple[str, str, str, int]:
+    """*a*, *b* and their difference as text, and the decimals printed: the fewest (2 to 4, the tables'
+    precision) at which the difference of the printed numbers falls on the same side of *limit* as that of the
+    numbers, so that the reader can subtract what the text prints. ``_compared_pair(0.533, 0.628, 0.10)`` is
+    ``("0.533", "0.628", "0.095", 3)``, where two decimals would print 0.53 and 0.63, 0.10 apart."""
+    limit = Decimal(str(limit))
+    side = _side(abs(_table(a) - _table(b)), limit)
+    for decimals in range(2, 5):
+        shown_a, shown_b = fixed(a, decimals), fixed(b, decimals)
+        difference = abs(Decimal(shown_a) - Decimal(shown_b))
+        if _side(difference, limit) == side or decimals == 4:
+            return shown_a, shown_b, fixed(difference, decimals), decimals
 
 
 def inconsistency(row: dict, rule: dict) -> str:

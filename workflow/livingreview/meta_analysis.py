@@ -255,6 +255,25 @@ def repeated_post(rows: list[dict], labels: dict[str, str]) -> dict:
                              key=str.casefold)}
 
 
+def score_disagreements(comparisons: list[dict], studies: list[dict]) -> dict:
+    """The effect sizes whose risk-of-bias score differs from the number of criteria their ratings meet
+    (:func:`livingreview.pooling.score_disagreements`): ``{"effect_sizes": n, "trials": [study, ...]}``,
+    the trials in the order of *studies*."""
+    found = pooling.score_disagreements(comparisons)
+    keys = {row["key"] for row in found}
+    return {"effect_sizes": len(found), "trials": [s for s in studies if s["key"] in keys]}
+
+
+def undefined_blinding(comparisons: list[dict], studies: list[dict]) -> dict:
+    """The effect sizes whose blinding of outcome assessment is rated with a code other than those the
+    criteria know (0, 1, sr; :data:`livingreview.pooling.ROB_CRITERIA`), counted as not met:
+    ``{"effect_sizes": n, "codes": [code, ...], "trials": [study, ...]}``."""
+    found = [c for c in comparisons if c.get("ba") not in (None, "", "0", *pooling.ROB_CRITERIA["ba"])]
+    keys = {c["key"] for c in found}
+    return {"effect_sizes": len(found), "codes": sorted({c["ba"] for c in found}),
+            "trials": [s for s in studies if s["key"] in keys]}
+
+
 def count_comparisons(rows: list[dict]) -> int:
     """The comparisons (:func:`comparison_of`) the effect sizes *rows* belong to."""
     return len({comparison_of(row) for row in rows})
@@ -309,7 +328,10 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
     add("Country", frame["country"].value_counts(), labels(STUDIES_SCHEMA, "country"))
     rob_labels = {4: ("4 of 4 criteria at low risk",), 3: ("3 of 4",), 2: ("2 of 4",), 1: ("1 of 4",),
                   0: ("none of 4",), "unknown": ("not rated",)}
-    rob = frame["rob"].map(lambda v: "unknown" if v is None or v != v else int(v)).value_counts()
+    # each trial by the criteria its least sound effect size meets, counted from the ratings (the Methods)
+    met = pooling.trial_criteria_met(comparisons)
+    rob = pd.Series(["unknown" if met.get(s["key"]) is None else met[s["key"]] for s in studies],
+                    dtype=object).value_counts()
     add("Risk of bias", rob, rob_labels, order=[4, 3, 2, 1, 0, "unknown"])
     return rows
 
@@ -503,7 +525,11 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "trials_with_n": sum(1 for s in studies if s["n_analysed"] is not None),
             "first_year": min(years) if years else None,
             "last_year": max(years) if years else None,
-            "low_risk": sum(1 for s in studies if s["rob"] == 4),
+            "low_risk": len(pooling.low_rob_trials(comparisons)),
+            # effect sizes whose database score differs from the criteria their ratings meet, by trial
+            "score_disagrees": score_disagreements(comparisons, studies),
+            # effect sizes whose blinding the database codes "2", a code its description does not define
+            "blinding_undefined": undefined_blinding(comparisons, studies),
             "post": sum(1 for c in comparisons if c["time"] == "post"),
             # effect sizes whose blinding the database codes "sr" (self-report) and counts as met
             "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),

@@ -75,6 +75,11 @@ SENSITIVITY = "sensitivity"
 SENSITIVITY_LEVELS = ("low-rob", "outliers-removed", "largest", "smallest")
 # Risk of bias: the number of criteria of the Cochrane tool (version 1) a comparison meets at low risk.
 LOW_ROB = 4
+# The four criteria, each a column of the comparisons with its rating, and the ratings that meet it: 1 (low
+# risk); for blinding of outcome assessment also "sr" (self-report), which the Metapsy database counts as met.
+# Any other rating is not met: 0 (high risk), and a code the database does not define ("2" in a few rows).
+# (The ratings are compared as text: the tables type sg, ac and itt as whole numbers, ba as text.)
+ROB_CRITERIA = {"sg": ("1",), "ac": ("1",), "ba": ("1", "sr"), "itt": ("1",)}
 # The small-study effects table (output/small_study_effects.csv) and its decimals.
 # A row per test: the overall analysis's first, then those the certainty rating ran (analysis and level as in
 # synthesis.csv; livingreview.certainty.publication_bias).
@@ -265,14 +270,45 @@ def analysis_row(analysis: str, level: str, comparisons: list[dict], rho: float 
     return pooled_row(analysis, level, effects, variances, comparisons)
 
 
-def low_rob_trials(comparisons: list[dict]) -> set[str]:
-    """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria (rob = 4)."""
-    trials: dict[str, bool] = {}
+def criteria_met(comparison: dict) -> int | None:
+    """How many of the four risk-of-bias criteria (:data:`ROB_CRITERIA`) one effect size meets, counted from
+    its four ratings; its score ``rob`` (the number met, as its source gives it) when it has no rating at all;
+    None when it is not rated, or only in part."""
+    ratings = [comparison.get(column) for column in ROB_CRITERIA]
+    if all(rating in (None, "") for rating in ratings):
+        score = comparison.get("rob")
+        return None if score in (None, "") else int(score)
+    if any(rating in (None, "") for rating in ratings):
+        return None
+    return sum(str(rating) in met for rating, met in zip(ratings, ROB_CRITERIA.values(), strict=True))
+
+
+def trial_criteria_met(comparisons: list[dict]) -> dict[str, int | None]:
+    """Each trial of *comparisons* -> the fewest criteria one of its effect sizes meets (:func:`criteria_met`;
+    None when one of them is not rated): a trial is only as sound as its least sound effect size."""
+    trials: dict[str, int | None] = {}
     for comparison in comparisons:
-        rob = comparison.get("rob")
-        low = rob not in (None, "") and float(rob) == LOW_ROB
-        trials[comparison["key"]] = trials.get(comparison["key"], True) and low
-    return {key for key, low in trials.items() if low}
+        met, key = criteria_met(comparison), comparison["key"]
+        known = trials.get(key, LOW_ROB)
+        trials[key] = None if met is None or known is None else min(known, met)
+    return trials
+
+
+def low_rob_trials(comparisons: list[dict]) -> set[str]:
+    """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria
+    (:func:`criteria_met`)."""
+    return {key for key, met in trial_criteria_met(comparisons).items() if met == LOW_ROB}
+
+
+def score_disagreements(comparisons: list[dict]) -> list[dict]:
+    """The effect sizes whose score ``rob`` differs from the number of criteria their four ratings meet
+    (:func:`criteria_met`, which counts from the ratings): ``{key, id, score, met}``, in the order given."""
+    found = []
+    for comparison in comparisons:
+        score, met = comparison.get("rob"), criteria_met(comparison)
+        if score not in (None, "") and met is not None and int(score) != met:
+            found.append({"key": comparison["key"], "id": comparison["id"], "score": int(score), "met": met})
+    return found
 
 
 def outlier_trials(comparisons: list[dict], rho: float = RHO) -> set[str]:
