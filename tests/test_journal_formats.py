@@ -386,3 +386,17 @@ def test_a_living_reviews_pdf_footer_gives_this_versions_doi_too(living):
     footer = f"DOI: 10.37421/2572-0791.2025.11.212 (all versions) · Version 2.0.0, DOI: {VERSION_DOI}"
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(living / "review.pdf").pages]
     assert len(pages) > 1 and all(footer in text for text in pages)
+
+
+def test_the_pdf_s_doi_links_are_addresses_of_the_dois_escaped_for_a_url():
+    """A DOI may hold characters a URL must escape (SICI DOIs have < > and #): the footer's links are the
+    DOIs' addresses as formats.doi_url writes them, as in every other format."""
+    from livingreview.stages import formats
+
+    review = {"title": "T", "authors": [{"given": "A", "family": "B"}], "dates": {"published": "2026-01-02"},
+              "doi": "10.1002/(SICI)1097-0258(19990330)18:6<695::AID-SIM60>3.0.CO;2-O", "version": "2.0.0",
+              "version_doi": "10.5555/x#v2"}
+    variables = formats.pdf_variables(review)
+    assert variables["pdf-doi-url"] == formats.typst_string(
+        "https://doi.org/10.1002/(SICI)1097-0258(19990330)18:6%3C695::AID-SIM60%3E3.0.CO;2-O")
+    assert variables["pdf-version-doi-url"] == formats.typst_string("https://doi.org/10.5555/x%23v2")

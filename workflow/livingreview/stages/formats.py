@@ -155,8 +155,8 @@ def pdf_variables(review: dict) -> dict[str, str]:
         "pdf-authors": "(" + "".join(typst_string(_person(a)) + ", " for a in review["authors"]) + ")",
         "pdf-date": f"datetime(year: {published.year}, month: {published.month}, day: {published.day})",
         "pdf-description": typst_string(document_description(review)),
-        "pdf-doi-url": typst_string("https://doi.org/" + review["doi"]),
-    } | ({"pdf-version-doi-url": typst_string("https://doi.org/" + review["version_doi"])}
+        "pdf-doi-url": typst_string(doi_url(review["doi"])),
+    } | ({"pdf-version-doi-url": typst_string(doi_url(review["version_doi"]))}
          if review.get("version_doi") else {})
 
 
