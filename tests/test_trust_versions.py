@@ -66,6 +66,8 @@ def test_the_jats_has_the_funding_statement_in_article_meta_escaped_and_valid(bu
     assert meta.find("funding-group/funding-statement/b") is None  # text, never markup
     children = [child.tag for child in meta]
     assert children.index("funding-group") > children.index("permissions")
+    # Said once: not again as a section of the body or the back matter.
+    assert not [s for s in jats.getroot().iter("sec") if text_of(s.find("title")) == "Funding"]
     dtd = etree.DTD(str(JATS_DTD))
     assert dtd.validate(jats), dtd.error_log
     # The other formats print the same statement in their Funding section.
