@@ -32,6 +32,7 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from .citeproc import reference_keys
+from .names import correspondence_name
 
 # Pandoc's identifiers of the article's back-matter sections (from their headings), by where they go.
 ACKNOWLEDGEMENT_IDS = ("acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments")
@@ -144,7 +145,7 @@ def correspondence(review: dict) -> str:
     if author is None:
         return ""
     place = next((a["name"] for a in review["affiliations"] if a["id"] == author["affiliation"]), "")
-    text = escape(_NOT_XML.sub("", f"{author['given']} {author['family']}, {place}"))
+    text = escape(_NOT_XML.sub("", f"{correspondence_name(review, author)}, {place}"))
     email = f", E-mail: {element('email', author['email'])}" if author.get("email") else ""
     return element("author-notes", [f'<corresp id="cor1">Address for Correspondence: {text}{email}</corresp>'])
 
