@@ -369,7 +369,8 @@ def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base)
     an instrument coded "post" twice in one comparison: both are pooled, and the Methods say so."""
     data, results = base
     text = render(data, results)
-    assert ("The database codes 4 instruments of 2 comparisons (Burns, 2013 and Sanabria-Mazo, 2023) at the end of "
+    # The trials are cited (the reference style numbers them), not named as bare text.
+    assert ("The database codes 4 instruments of 2 comparisons [@{burns2013}; @{sanabriamazo2023}] at the end of "
             "treatment twice, at different weeks: both are effect sizes, combined with the comparison's others.") in text
     once = copy.deepcopy(data)
     once["comparisons"] = [c for c in once["comparisons"]

@@ -241,18 +241,18 @@ def comparison_of(row: dict) -> tuple:
     return (row["key"], row["psychotherapy"], row.get("arm1") or "", row["control"], row.get("arm2") or "")
 
 
-def repeated_post(rows: list[dict], labels: dict[str, str]) -> dict:
+def repeated_post(rows: list[dict]) -> dict:
     """The instruments that the effect sizes *rows* measure more than once at the end of treatment (time
     post) in one comparison, at different weeks (the database codes both as post, and both are pooled):
-    ``{"instruments": n, "comparisons": n, "trials": [label, ...]}`` (labels in order of name)."""
+    ``{"instruments": n, "comparisons": n, "trials": [key, ...]}`` (the trials' keys, for the text to cite
+    them, in order of key)."""
     from collections import Counter
 
     counted = Counter((comparison_of(row), row.get("instrument"), row.get("rating")) for row in rows
                       if row["time"] == "post")
     repeated = [key for key, n in counted.items() if n > 1]
     return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
-            "trials": sorted({labels.get(comparison[0], comparison[0]) for comparison, _, _ in repeated},
-                             key=str.casefold)}
+            "trials": sorted({comparison[0] for comparison, _, _ in repeated})}
 
 
 def count_comparisons(rows: list[dict]) -> int:
@@ -508,7 +508,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             # effect sizes whose blinding the database codes "sr" (self-report) and counts as met
             "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),
             # one comparison's instrument coded at the end of treatment more than once (at different weeks)
-            "repeated_post": repeated_post(comparisons, {s["key"]: s["label"] for s in studies}),
+            "repeated_post": repeated_post(comparisons),
         },
     }
 
