@@ -376,3 +376,21 @@ def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base)
     once["comparisons"] = [c for c in once["comparisons"]
                            if not (c["key"] in ("burns2013", "sanabriamazo2023") and c.get("time_weeks") in (33, 52, "33", "52"))]
     assert "at the end of treatment twice" not in render(once, results)
+
+
+def test_a_subgroup_whose_label_is_a_plural_noun_takes_a_plural_verb(base):
+    """"Other psychotherapies" is a plural noun (the schema's x-plural-nouns): its paragraph of the Results says
+    "They were delivered", the others "It was delivered"; its finding in GRADE's words takes a plural verb
+    ("Other psychotherapies probably reduce ..."), a named psychotherapy a singular one ("... probably reduces")."""
+    data, results = base
+    text = render(data, results)
+    other = re.search(r"^\*\*Other psychotherapies\.\*\*.*$", text, re.M).group(0)
+    assert ". They were delivered in groups (48 effect sizes)" in other
+    assert "It was delivered" not in other
+    assert ". It was delivered individually (168 effect sizes)" in re.search(
+        r"^\*\*Cognitive behavioural therapy\.\*\*.*$", text, re.M).group(0)
+    moderate = [dict(row, certainty="moderate") for row in results.findings]
+    names = KIND.section_context(data, edited(results, findings=moderate))
+    claims = {f["code"]: f["claim"] for f in names["robustness"]["findings"] if f["analysis"] == "therapy"}
+    assert claims["other psy"].startswith("Other psychotherapies probably reduce depressive symptoms more than")
+    assert claims["cbt"].startswith("Cognitive behavioural therapy probably reduces depressive symptoms")
