@@ -8,7 +8,6 @@ import re
 
 import yaml
 from conftest import ROOT
-
 from livingreview.jats import correspondence
 from livingreview.names import correspondence_name
 from livingreview.stages.article import front_matter, journal_date

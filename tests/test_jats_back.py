@@ -9,10 +9,9 @@ from __future__ import annotations
 import yaml
 from conftest import ROOT
 from journal import read_jats, text_of
-from lxml import etree
-
 from livingreview import pandoc
 from livingreview.jats import article_parts, finish, front
+from lxml import etree
 
 JATS_DTD = ROOT / "tests" / "vendor" / "jats-1.3" / "JATS-journalpublishing1-3.dtd"
 FUNDING = "Grant 4 from the Fund."

@@ -561,13 +561,14 @@ def guarded_context(names: dict) -> dict:
       subgroup differences is not reported.
     """
     findings = []
+    plural_therapies = plural_nouns(COMPARISONS_SCHEMA, "psychotherapy")
     for row in names["robustness"]["findings"]:
         subject, comparator = _subject(row)
         findings.append(dict(row, not_assessed=certainty.not_assessed(row["judgements"]),
                              overstates=certainty.OVERSTATES[row["certainty"]],
                              claim=certainty.claim(row["certainty"], subject, comparator,
                                                    singular=row["analysis"] == "therapy"
-                                                   and row["code"] not in plural_nouns(COMPARISONS_SCHEMA, "psychotherapy"))
+                                                   and row["code"] not in plural_therapies)
                              if float(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]
