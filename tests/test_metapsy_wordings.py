@@ -394,3 +394,30 @@ def test_a_subgroup_whose_label_is_a_plural_noun_takes_a_plural_verb(base):
     claims = {f["code"]: f["claim"] for f in names["robustness"]["findings"] if f["analysis"] == "therapy"}
     assert claims["other psy"].startswith("Other psychotherapies probably reduce depressive symptoms more than")
     assert claims["cbt"].startswith("Cognitive behavioural therapy probably reduces depressive symptoms")
+
+
+def test_the_data_and_code_statement_says_where_each_file_is_with_links_that_work_anywhere(base):
+    """The Methods' Data and code statement links to where the data (evidence.json), the changes report and
+    the repository (data files, templates, code) are: under review.yaml's `release_url` and `repository_url`,
+    absolute, so that the links work in the PDF, Word and JATS files too; without them, the release's files
+    relative to the web page and no repository named."""
+    data, results = base
+    text = render(data, results)
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", text, re.M).group(0)
+    release = "https://example.org/livingreview/metapsy-depression/releases/2.0.0/"
+    assert statement.startswith(f"**Data and code.** Each version is published with its data, this one at "
+                                f"[{release}]({release}): the data this review read (every trial, comparison and "
+                                f"effect size, the authors' decisions and the references: "
+                                f"[evidence.json]({release}evidence.json)), the pooled effects")
+    assert (f"the PRISMA 2020 checklist (prisma-checklist.md), the changes report since version 1.0.0 "
+            f"([changes.html]({release}changes.html)) and a manifest of every input's hash (manifest.json). The data "
+            "files it is built from, its templates and the code that builds it are in the review's repository, "
+            "[https://example.org/livingreview/metapsy-depression](https://example.org/livingreview/metapsy-depression"
+            "). The analyses ran in livingreview") in statement
+    unaddressed = copy.deepcopy(data)
+    del unaddressed["review"]["release_url"], unaddressed["review"]["repository_url"]
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", render(unaddressed, results), re.M).group(0)
+    assert statement.startswith("**Data and code.** Each version is published with its data: the data this review "
+                                "read (every trial, comparison and effect size, the authors' decisions and the "
+                                "references: [evidence.json](evidence.json)), the pooled effects")
+    assert "([changes.html](changes.html))" in statement and "repository" not in statement

@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .citeproc import reference_keys
 from .names import correspondence_name
+from .project import CHANGES_REPORT, release_address
 
 # Pandoc's identifiers of the article's back-matter sections (from their headings), by where they go.
 ACKNOWLEDGEMENT_IDS = ("acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments")
@@ -44,8 +45,6 @@ APPENDIX_ID = "appendix"
 BACK_MATTER_CLASS = "back-matter"
 # The bold label that opens the version note of the back matter (templates/article.md.j2), which JATS keeps.
 VERSION_LABEL = "Version"
-# The changes report a living review publishes with each version after the first (stage changes).
-CHANGES_REPORT = "changes.html"
 # Manuscript dates (data/review.yaml `dates`) -> JATS <history> date types; `published` is the <pub-date>.
 HISTORY_DATES = {"received": "received", "editor_assigned": "editor-assigned", "reviewed": "reviewed",
                  "revised": "rev-recd"}
@@ -107,12 +106,14 @@ def publication_history(review: dict) -> str:
 
 def changes_report(review: dict) -> str:
     """``<related-object>``: the changes report published with this version of a living review (one with
-    ``previous_versions``): what changed since the last earlier version, and why."""
+    ``previous_versions``): what changed since the last earlier version, and why; its address is absolute
+    when the review says where its releases are published (``release_url``)."""
     earlier = review.get("previous_versions") or []
     if not earlier:
         return ""
     return element("related-object", f"Changes from version {earlier[-1]['version']} to version "
-                   f"{review['version']}", object_type="changes-report", xlink__href=CHANGES_REPORT)
+                   f"{review['version']}", object_type="changes-report",
+                   xlink__href=release_address(review, CHANGES_REPORT))
 
 
 def funding(review: dict) -> str:
