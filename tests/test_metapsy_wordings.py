@@ -421,3 +421,7 @@ def test_the_data_and_code_statement_says_where_each_file_is_with_links_that_wor
                                 "read (every trial, comparison and effect size, the authors' decisions and the "
                                 "references: [evidence.json](evidence.json)), the pooled effects")
     assert "([changes.html](changes.html))" in statement and "repository" not in statement
+    first = copy.deepcopy(unaddressed)
+    del first["review"]["previous_versions"]  # a first version: no changes report
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", render(first, results), re.M).group(0)
+    assert "changes" not in statement and "the PRISMA 2020 checklist (prisma-checklist.md) and a manifest" in statement
