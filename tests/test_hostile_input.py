@@ -109,7 +109,7 @@ CASES = [
                  id="date-not-in-the-calendar"),
     pytest.param(edit(R, "  published: 2025-12-29\n", "  published: 2025-12-29\nprevious_versions:\n"
                       "  - {version: \"0.2.0\", published: 2025-06-02}\n  - {version: \"0.1.0\", published: 2025-01-02}\n"),
-                 R, ["line 34, key previous_versions.1", "version 0.1.0 (2025-01-02) is listed after a later one",
+                 R, ["line 35, key previous_versions.1", "version 0.1.0 (2025-01-02) is listed after a later one",
                      "oldest first"], id="earlier-versions-newest-first"),
     pytest.param(edit(R, "  published: 2025-12-29\n", "  published: 2025-12-29\nprevious_versions:\n"
                       "  - {version: \"0.1.0\", published: 2026-01-02}\n"),

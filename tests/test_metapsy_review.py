@@ -68,7 +68,8 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     folder = metapsy_built / NAME
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
-    # The database, then the works the Methods cite (data/methods-references.bib), then the trials.
+    # The database, then what the Methods cite: the two trials with an instrument coded at the end of treatment
+    # twice (Counting words), the works of data/methods-references.bib; then the other trials.
     assert reference_numbers(markdown) == list(range(1, len(studies) + 2 + METHODS_WORKS)) and len(studies) == 480
     written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
                           for section in kinds.get("meta-analysis").sections)
@@ -398,7 +399,9 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # the follow-up effect size of Smit, 2006 that version 1.0.0 did not pool, coded post in 24.0.2
     assert ("*Smit, 2006*, other psy vs cau (other psy (drp) / cau), cidi -adapt. (self-report), post: fu1 → post, "
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
-    assert "90 reworded (10 of them also moved), 0 added, 1 removed (" in new
+    # 91: the Data and code statement names each version's own address (release_url) and, from 2.0.0, its
+    # changes report
+    assert "91 reworded (10 of them also moved), 0 added, 1 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
@@ -406,8 +409,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86, "
             "\\-0.81 → \\-0.55, 2.45 → 2.10.") in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
-    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 14 "
-            "(was 11).") in renamed
+    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 16 "
+            "(was 12).") in renamed
     assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
     for heading in ("## Trials added", "## Trials removed"):
         section = changes.split(heading)[1].split("\n## ")[0]
@@ -475,6 +478,9 @@ def test_an_effect_size_edit_reuses_citeproc_and_gives_the_same_bytes(metapsy_bu
     check_reuse(review, "seed", tmp_path, monkeypatch, cache=cache)
 
 
+CHANGES = "https://example.org/livingreview/metapsy-depression/releases/2.0.0/changes.html"
+
+
 def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_changes_report(metapsy_built):
     """A living review's version line (templates/article.md.j2, from review.yaml's version_doi and
     previous_versions) is in the article itself, so in every format that prints the back matter; the JATS
@@ -482,10 +488,11 @@ def test_every_format_names_this_version_s_doi_the_earlier_versions_and_the_chan
     line = ("**Version:** 2.0.0, published 28-Nov-2026, DOI: 10.5555/livingreview.metapsy-depression.v2; earlier "
             "version: 1.0.0 "
             "(12-Jan-2026, DOI: 10.5555/livingreview.metapsy-depression.v1). What changed since version 1.0.0, "
-            "and why, is in the changes report published with this version (changes.html).")
+            f"and why, is in the changes report published with this version ({CHANGES}).")
     output = metapsy_built / NAME / "output"
     markdown = (output / "review.md").read_text(encoding="utf-8")
-    assert line.replace("(changes.html)", "([changes.html](changes.html))") in markdown
+    # An absolute link (review.yaml's release_url): it works in the downloaded PDF, Word and JATS files too.
+    assert line.replace(f"({CHANGES})", f"([{CHANGES}]({CHANGES}))") in markdown
     assert ("*LR Examples* 1 (2026):2. Version 2.0.0, DOI: 10.5555/livingreview.metapsy-depression.v2.\n"
             in markdown), "the citation line names the version cited"
     plain = line.replace("**", "")

@@ -370,7 +370,8 @@ def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base)
     an instrument coded "post" twice in one comparison: both are pooled, and the Methods say so."""
     data, results = base
     text = render(data, results)
-    assert ("The database codes 4 instruments of 2 comparisons (Burns, 2013 and Sanabria-Mazo, 2023) at the end of "
+    # The trials are cited (the reference style numbers them), not named as bare text.
+    assert ("The database codes 4 instruments of 2 comparisons [@{burns2013}; @{sanabriamazo2023}] at the end of "
             "treatment twice, at different weeks: both are effect sizes, combined with the comparison's others.") in text
     once = copy.deepcopy(data)
     once["comparisons"] = [c for c in once["comparisons"]
@@ -398,3 +399,52 @@ def test_the_methods_say_how_low_risk_of_bias_is_counted_and_name_the_trials_who
         comparison.update(sg="", ac="", ba="", itt="")  # no ratings: the score counts
     text = render(agreeing, results)
     assert "does not define" not in text and "differs from the number of criteria" not in text
+
+
+def test_a_subgroup_whose_label_is_a_plural_noun_takes_a_plural_verb(base):
+    """"Other psychotherapies" is a plural noun (the schema's x-plural-nouns): its paragraph of the Results says
+    "They were delivered", the others "It was delivered"; its finding in GRADE's words takes a plural verb
+    ("Other psychotherapies probably reduce ..."), a named psychotherapy a singular one ("... probably reduces")."""
+    data, results = base
+    text = render(data, results)
+    other = re.search(r"^\*\*Other psychotherapies\.\*\*.*$", text, re.M).group(0)
+    assert ". They were delivered in groups (48 effect sizes)" in other
+    assert "It was delivered" not in other
+    assert ". It was delivered individually (168 effect sizes)" in re.search(
+        r"^\*\*Cognitive behavioural therapy\.\*\*.*$", text, re.M).group(0)
+    moderate = [dict(row, certainty="moderate") for row in results.findings]
+    names = KIND.section_context(data, edited(results, findings=moderate))
+    claims = {f["code"]: f["claim"] for f in names["robustness"]["findings"] if f["analysis"] == "therapy"}
+    assert claims["other psy"].startswith("Other psychotherapies probably reduce depressive symptoms more than")
+    assert claims["cbt"].startswith("Cognitive behavioural therapy probably reduces depressive symptoms")
+
+
+def test_the_data_and_code_statement_says_where_each_file_is_with_links_that_work_anywhere(base):
+    """The Methods' Data and code statement links to where the data (evidence.json), the changes report and
+    the repository (data files, templates, code) are: under review.yaml's `release_url` and `repository_url`,
+    absolute, so that the links work in the PDF, Word and JATS files too; without them, the release's files
+    relative to the web page and no repository named."""
+    data, results = base
+    text = render(data, results)
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", text, re.M).group(0)
+    release = "https://example.org/livingreview/metapsy-depression/releases/2.0.0/"
+    assert statement.startswith(f"**Data and code.** Each version is published with its data, this one at "
+                                f"[{release}]({release}): the data this review read (every trial, comparison and "
+                                f"effect size, the authors' decisions and the references: "
+                                f"[evidence.json]({release}evidence.json)), the pooled effects")
+    assert (f"the PRISMA 2020 checklist (prisma-checklist.md), the changes report since version 1.0.0 "
+            f"([changes.html]({release}changes.html)) and a manifest of every input's hash (manifest.json). The data "
+            "files it is built from, its templates and the code that builds it are in the review's repository, "
+            "[https://example.org/livingreview/metapsy-depression](https://example.org/livingreview/metapsy-depression"
+            "). The analyses ran in livingreview") in statement
+    unaddressed = copy.deepcopy(data)
+    del unaddressed["review"]["release_url"], unaddressed["review"]["repository_url"]
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", render(unaddressed, results), re.M).group(0)
+    assert statement.startswith("**Data and code.** Each version is published with its data: the data this review "
+                                "read (every trial, comparison and effect size, the authors' decisions and the "
+                                "references: [evidence.json](evidence.json)), the pooled effects")
+    assert "([changes.html](changes.html))" in statement and "repository" not in statement
+    first = copy.deepcopy(unaddressed)
+    del first["review"]["previous_versions"]  # a first version: no changes report
+    statement = re.search(r"^\*\*Data and code\.\*\*.*$", render(first, results), re.M).group(0)
+    assert "changes" not in statement and "the PRISMA 2020 checklist (prisma-checklist.md) and a manifest" in statement

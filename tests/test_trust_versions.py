@@ -66,6 +66,8 @@ def test_the_jats_has_the_funding_statement_in_article_meta_escaped_and_valid(bu
     assert meta.find("funding-group/funding-statement/b") is None  # text, never markup
     children = [child.tag for child in meta]
     assert children.index("funding-group") > children.index("permissions")
+    # Said once: not again as a section of the body or the back matter.
+    assert not [s for s in jats.getroot().iter("sec") if text_of(s.find("title")) == "Funding"]
     dtd = etree.DTD(str(JATS_DTD))
     assert dtd.validate(jats), dtd.error_log
     # The other formats print the same statement in their Funding section.
@@ -144,3 +146,37 @@ def test_a_review_of_one_version_prints_its_dates_as_before(built_project):
     jats = read_jats(output / "review.jats.xml")
     assert jats.find("front/article-meta/related-object") is None
     assert jats.find("front/article-meta/funding-group") is None  # the seed states no funding
+
+
+# --- 4. links that work outside the web page ----------------------------------------------------
+
+RELEASES = "https://example.org/reviews/depression/{version}/"
+CHANGES_URL = "https://example.org/reviews/depression/2.0.0/changes.html"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The living seed review of :func:`built`, which says where its releases are published (`release_url`)."""
+    project = copy_project(tmp_path_factory.mktemp("released") / "project")
+    path = project / "data" / "review.yaml"
+    review = living(yaml.safe_load(path.read_text(encoding="utf-8")))
+    path.write_text(yaml.safe_dump({**review, "release_url": RELEASES}, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    run_stages(project)
+    return project / "build"
+
+
+def test_the_link_to_the_changes_report_is_absolute_in_every_format_when_the_releases_have_an_address(released):
+    """With `release_url`, the version note's link to the changes report is this version's address of it, in
+    review.md, the PDF, the Word file and the JATS (its <related-object> too): a relative "changes.html" goes
+    nowhere once a file is downloaded. (Without it, the link stays relative: the test above.)"""
+    markdown = (released / "review.md").read_text(encoding="utf-8")
+    assert f"published with this version ([{CHANGES_URL}]({CHANGES_URL}))." in back_matter(markdown)
+    jats = read_jats(released / "review.jats.xml")
+    assert jats.find("front/article-meta/related-object").get(f"{XLINK}href") == CHANGES_URL
+    assert jats.find("back/notes//ext-link").get(f"{XLINK}href") == CHANGES_URL
+    links = zipfile.ZipFile(released / "review.docx").read("word/_rels/document.xml.rels").decode("utf-8")
+    assert f'Target="{CHANGES_URL}"' in links and 'Target="changes.html"' not in links
+    uris = [annotation.get_object()["/A"].get("/URI") for page in PdfReader(released / "review.pdf").pages
+            for annotation in page.get("/Annots") or [] if "/A" in annotation.get_object()]
+    assert CHANGES_URL in uris and "changes.html" not in uris

@@ -6,7 +6,10 @@ from the CSL items) into ``templates/jats/template.xml``. The front matter
 metadata (``data/review.yaml``), every text escaped for XML. The article's
 back matter is moved where JATS keeps it: its acknowledgement section
 becomes ``<ack>``, its conflict-of-interest section a ``<fn
-fn-type="coi-statement">``, its version note (the paragraph of the
+fn-type="coi-statement">``, its appendices (sections headed "Appendix...")
+the ``<app>``s of an ``<app-group>``, its Funding section is left out (the
+statement is the ``<funding-group>`` of the front matter, JATS's one place
+for it), its version note (the paragraph of the
 ``.back-matter`` block headed **Version:**, with the earlier versions and the
 link to the changes report) a ``<notes notes-type="version">``, and the rest
 of that block (citation, correspondence, copyright and dates) is left out,
@@ -29,15 +32,19 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from .citeproc import reference_keys
+from .names import correspondence_name
+from .project import CHANGES_REPORT, release_address
 
 # Pandoc's identifiers of the article's back-matter sections (from their headings), by where they go.
 ACKNOWLEDGEMENT_IDS = ("acknowledgement", "acknowledgements", "acknowledgment", "acknowledgments")
 CONFLICT_IDS = ("conflict-of-interest", "conflicts-of-interest", "competing-interests", "declaration-of-interests")
+# The section that prints the review's `funding` (templates/article.md.j2), which JATS keeps in <funding-group>.
+FUNDING_IDS = ("funding",)
+# How the identifier of an appendix begins (pandoc's identifier of a heading "Appendix: ...", "Appendix A").
+APPENDIX_ID = "appendix"
 BACK_MATTER_CLASS = "back-matter"
 # The bold label that opens the version note of the back matter (templates/article.md.j2), which JATS keeps.
 VERSION_LABEL = "Version"
-# The changes report a living review publishes with each version after the first (stage changes).
-CHANGES_REPORT = "changes.html"
 # Manuscript dates (data/review.yaml `dates`) -> JATS <history> date types; `published` is the <pub-date>.
 HISTORY_DATES = {"received": "received", "editor_assigned": "editor-assigned", "reviewed": "reviewed",
                  "revised": "rev-recd"}
@@ -99,12 +106,14 @@ def publication_history(review: dict) -> str:
 
 def changes_report(review: dict) -> str:
     """``<related-object>``: the changes report published with this version of a living review (one with
-    ``previous_versions``): what changed since the last earlier version, and why."""
+    ``previous_versions``): what changed since the last earlier version, and why; its address is absolute
+    when the review says where its releases are published (``release_url``)."""
     earlier = review.get("previous_versions") or []
     if not earlier:
         return ""
     return element("related-object", f"Changes from version {earlier[-1]['version']} to version "
-                   f"{review['version']}", object_type="changes-report", xlink__href=CHANGES_REPORT)
+                   f"{review['version']}", object_type="changes-report",
+                   xlink__href=release_address(review, CHANGES_REPORT))
 
 
 def funding(review: dict) -> str:
@@ -137,7 +146,7 @@ def correspondence(review: dict) -> str:
     if author is None:
         return ""
     place = next((a["name"] for a in review["affiliations"] if a["id"] == author["affiliation"]), "")
-    text = escape(_NOT_XML.sub("", f"{author['given']} {author['family']}, {place}"))
+    text = escape(_NOT_XML.sub("", f"{correspondence_name(review, author)}, {place}"))
     email = f", E-mail: {element('email', author['email'])}" if author.get("email") else ""
     return element("author-notes", [f'<corresp id="cor1">Address for Correspondence: {text}{email}</corresp>'])
 
@@ -231,12 +240,16 @@ def with_bibliography(ast: dict) -> tuple[dict, list[str]]:
     return {**ast, "blocks": blocks}, keys
 
 
-def article_parts(ast: dict) -> dict:
+def article_parts(ast: dict, funded: bool = False) -> dict:
     """A copy of the article's syntax tree *ast* arranged for JATS (see the module's docstring): the
     acknowledgement and the conflicts of interest taken out of the body into the metadata the template
-    places in ``<back>`` (``jats-ack``, ``jats-coi`` and their titles), the ``.back-matter`` block left out
-    but for its version note (``jats-version``)."""
+    places in ``<back>`` (``jats-ack``, ``jats-coi`` and their titles), each appendix (a level-1 section whose
+    identifier begins with :data:`APPENDIX_ID`) into ``jats-apps`` (its ``id``, ``title`` and ``body``: an
+    ``<app>`` of ``<app-group>``), the ``.back-matter`` block left out but for its version note
+    (``jats-version``); with *funded* (the review has a ``funding`` statement, which :func:`front` makes the
+    ``<funding-group>``), the Funding section left out, so that the statement is said once."""
     body: list[dict] = []
+    apps: list[dict] = []
     meta = dict(ast["meta"])
     for identifier, blocks in _sections(ast["blocks"]):
         notes = [block for back in blocks if _is_back_matter(back) for block in back["c"][1]
@@ -248,8 +261,16 @@ def article_parts(ast: dict) -> dict:
         if target and target not in meta:
             meta[f"{target}-title"] = {"t": "MetaInlines", "c": blocks[0]["c"][2]}
             meta[target] = _meta_blocks(blocks[1:])
+        elif funded and identifier in FUNDING_IDS:
+            continue
+        elif identifier and identifier.startswith(APPENDIX_ID):
+            apps.append({"t": "MetaMap", "c": {"id": {"t": "MetaString", "c": identifier},
+                                               "title": {"t": "MetaInlines", "c": blocks[0]["c"][2]},
+                                               "body": _meta_blocks(blocks[1:])}})
         else:
             body += blocks
+    if apps:
+        meta["jats-apps"] = {"t": "MetaList", "c": apps}
     return {**ast, "meta": meta, "blocks": body}
 
 
@@ -291,9 +312,9 @@ def finish(xml: str, review: dict, alternatives: dict[str, tuple[str, str]], dat
     tree = etree.fromstring(xml.encode("utf-8"), parser).getroottree()
     root = tree.getroot()
     targets = _label_figures(root, alternatives) | _label_tables(root)
-    body = root.find("body")
-    if body is not None:
-        _link_mentions(body, targets)
+    for part in [root.find("body"), *root.iterfind("back/app-group/app")]:
+        if part is not None:
+            _link_mentions(part, targets)
     _move_abstract(root, review)
     _publication_types(root, data_keys)
     return ('<?xml version="1.0" encoding="utf-8"?>\n'

@@ -15,7 +15,7 @@ import math
 from . import certainty, guards, pooling
 from .errors import DataError, did_you_mean
 from .pooling import fixed
-from .schemas import labels
+from .schemas import labels, plural_nouns
 from .tables import Table, row_place
 
 MONTHS = ("January February March April May June July August September October November "
@@ -222,14 +222,16 @@ def study_order(study: dict) -> tuple:
     return (study["label"].casefold(), study["key"])
 
 
-def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict) -> dict:
+def _group(code: str, studies: list[dict], comparisons: list[dict], code_labels: dict,
+           plural: frozenset = frozenset()) -> dict:
     """One psychotherapy's (or control condition's) studies and comparisons; its participants are those of
     the arms of its comparisons (that therapy's arms and their control arms, not a trial's other arms), summed
-    over the trials that report them (``reporting``: as many as ``k`` when every trial does)."""
+    over the trials that report them (``reporting``: as many as ``k`` when every trial does); ``plural_noun``:
+    whether its label is a plural noun (its code is in *plural*, the schema's ``x-plural-nouns``)."""
     keys = {c["key"] for c in comparisons}
     members = [s for s in studies if s["key"] in keys]
-    singular, plural = code_labels[code]
-    return {"code": code, "label": singular, "plural": plural, "studies": members,
+    singular, phrase = code_labels[code]
+    return {"code": code, "label": singular, "plural": phrase, "plural_noun": code in plural, "studies": members,
             "k": len(members), "comparisons": count_comparisons(comparisons), "effect_sizes": len(comparisons),
             "participants": int(fixed(pooling.participants(comparisons), 0)),
             "reporting": pooling.reporting_trials(comparisons)}
@@ -241,18 +243,18 @@ def comparison_of(row: dict) -> tuple:
     return (row["key"], row["psychotherapy"], row.get("arm1") or "", row["control"], row.get("arm2") or "")
 
 
-def repeated_post(rows: list[dict], labels: dict[str, str]) -> dict:
+def repeated_post(rows: list[dict]) -> dict:
     """The instruments that the effect sizes *rows* measure more than once at the end of treatment (time
     post) in one comparison, at different weeks (the database codes both as post, and both are pooled):
-    ``{"instruments": n, "comparisons": n, "trials": [label, ...]}`` (labels in order of name)."""
+    ``{"instruments": n, "comparisons": n, "trials": [key, ...]}`` (the trials' keys, for the text to cite
+    them, in order of key)."""
     from collections import Counter
 
     counted = Counter((comparison_of(row), row.get("instrument"), row.get("rating")) for row in rows
                       if row["time"] == "post")
     repeated = [key for key, n in counted.items() if n > 1]
     return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
-            "trials": sorted({labels.get(comparison[0], comparison[0]) for comparison, _, _ in repeated},
-                             key=str.casefold)}
+            "trials": sorted({comparison[0] for comparison, _, _ in repeated})}
 
 
 def score_disagreements(comparisons: list[dict], studies: list[dict]) -> dict:
@@ -483,7 +485,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             members = [c for c in comparisons if c[column] == code]
             if not members:
                 continue
-            group = _group(code, studies, members, code_labels)
+            group = _group(code, studies, members, code_labels, plural_nouns(COMPARISONS_SCHEMA, column))
             group[name] = _counted((c[other] for c in members), other_labels)
             group["formats"] = _counted((c["format"] for c in members), format_labels, "plural")
             found.append(group)
@@ -534,7 +536,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             # effect sizes whose blinding the database codes "sr" (self-report) and counts as met
             "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),
             # one comparison's instrument coded at the end of treatment more than once (at different weeks)
-            "repeated_post": repeated_post(comparisons, {s["key"]: s["label"] for s in studies}),
+            "repeated_post": repeated_post(comparisons),
         },
     }
 
@@ -585,12 +587,14 @@ def guarded_context(names: dict) -> dict:
       subgroup differences is not reported.
     """
     findings = []
+    plural_therapies = plural_nouns(COMPARISONS_SCHEMA, "psychotherapy")
     for row in names["robustness"]["findings"]:
         subject, comparator = _subject(row)
         findings.append(dict(row, not_assessed=certainty.not_assessed(row["judgements"]),
                              overstates=certainty.OVERSTATES[row["certainty"]],
                              claim=certainty.claim(row["certainty"], subject, comparator,
-                                                   singular=row["analysis"] == "therapy")
+                                                   singular=row["analysis"] == "therapy"
+                                                   and row["code"] not in plural_therapies)
                              if float(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]

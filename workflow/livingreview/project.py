@@ -48,8 +48,10 @@ SECTIONS = ("introduction", "description", "conclusion")
 # manifest, which hashes the others, comes last.
 MANIFEST = "manifest.json"
 SNAPSHOT = "evidence.json"
+# The changes report a living review publishes with each version after the first (stage changes).
+CHANGES_REPORT = "changes.html"
 RELEASE_FILES = ("review.md", "review.html", "review.pdf", "review.docx", "review.jats.xml", SNAPSHOT, "changes.md",
-                 "changes.html", MANIFEST)
+                 CHANGES_REPORT, MANIFEST)
 # A meta-analytic review's pooled effects: every number its text prints about them.
 SYNTHESIS = "synthesis.csv"
 # Its other results, written with the pooled effects (rule synthesis): Egger's test for small-study
@@ -134,3 +136,16 @@ def find_template(name: str, folders: list[Path]) -> Path | None:
         if (folder / name).is_file():
             return folder / name
     return None
+
+
+def release_address(review: dict, name: str = "") -> str:
+    """Where file *name* of this version's release (a file of ``output/``; "" for the release itself) is
+    published: under the review's ``release_url`` (data/review.yaml), its ``{version}`` replaced by this
+    version, so that a link to it works in every format, the PDF, Word and JATS files downloaded too; without
+    ``release_url``, *name* itself, a link relative to the release's web page (review.html) that works only
+    beside it."""
+    base = review.get("release_url")
+    if not base:
+        return name
+    base = base.replace("{version}", review["version"])
+    return base + ("" if base.endswith("/") else "/") + name

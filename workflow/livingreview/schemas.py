@@ -100,6 +100,13 @@ def labels(name: str, prop: str) -> dict[str, tuple[str, str]]:
     return {o["const"]: (o["title"], o.get("x-plural", o["title"])) for o in node["oneOf"]}
 
 
+def plural_nouns(name: str, prop: str) -> frozenset[str]:
+    """The codes of property *prop* of schema *name* whose label (the singular of :func:`labels`) is a plural
+    noun ("other psychotherapies"), listed in its ``x-plural-nouns``: a sentence with such a label as its
+    subject takes a plural verb ("They were delivered ...", "... reduce ...")."""
+    return frozenset(str(code) for code in load_schema(name)["properties"][prop].get("x-plural-nouns", []))
+
+
 @cache
 def sentence_end() -> re.Pattern:
     """How a sentence ends (a full stop, question or exclamation mark, then closing quotes or brackets)."""

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from .citations import pandoc_citation
 from .errors import TemplateError, did_you_mean
 from .markdown import escape_markdown, lower_first, normalize_space
-from .project import find_template
+from .project import find_template, release_address
 from .schemas import sentence_end
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -74,6 +74,21 @@ def with_citation(text: str, studies) -> Markup:
     body = text[: len(text) - len(end)].rstrip()
     closing = end.replace("]", r"\]")  # the only character of a sentence end with a Markdown meaning
     return Markup(f"{escape_markdown(body)} {cite(studies)}{closing}")
+
+
+def link(address: str, text: str | None = None) -> Markup:
+    """A Markdown link to *address* (a web address the schema checked, or a file name), its text *text* or
+    the address itself, escaped."""
+    address = str(address)
+    if not re.fullmatch(r"[-A-Za-z0-9._~!$&*+,;=:@%/?#]+", address):
+        raise ValueError(f"not a web address or file name to link to: {address!r}")
+    return Markup(f"[{escape_markdown(address if text is None else str(text))}]({address})")
+
+
+def release_link(review: dict, name: str = "", text: str | None = None) -> Markup:
+    """A link to file *name* of this version's release (:func:`livingreview.project.release_address`: under
+    the review's ``release_url``, else relative), its text *text* or the address."""
+    return link(release_address(review, name) or "./", text)
 
 
 def emphasis(text: str) -> Markup:
@@ -175,7 +190,8 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
                        upper_first=upper_first, number_word=number_word, count=count,
                        **(filters or {}))
-    env.globals.update(cite=cite, series_separator=series_separator, figure=figure)
+    env.globals.update(cite=cite, series_separator=series_separator, figure=figure, link=link,
+                       release_link=release_link)
     return env
 
 

@@ -42,6 +42,7 @@ from ..csl import csl_references, is_csl_style, missing_fields, others_name
 from ..errors import ConfigError, TemplateError, combined
 from ..files import read_json, write_atomic, write_log
 from ..markdown import escape_markdown
+from ..names import correspondence_name
 from ..records import Reference
 from ..templates import Templates
 from . import stage
@@ -185,7 +186,8 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     texts = {Path(path).stem: Markup(Path(path).read_text(encoding="utf-8")) for path in sections}
     article = Templates(templates).render("article.md.j2", review=data["review"],
                                           front_matter=Markup(front_matter(data["review"])),
-                                          journal_date=journal_date, sections=texts,
+                                          journal_date=journal_date, correspondence_name=correspondence_name,
+                                          sections=texts,
                                           references=BIBLIOGRAPHY).strip() + "\n"
     written = list(dict.fromkeys(key for group in written_citations(article) for key in group))
     unknown = [key for key in written if key not in data["references"]]

@@ -465,7 +465,7 @@ def jats(*, ast: str, evidence: str, defaults: str, template: str, figures: str,
     del data
     pandoc.write_defaults(variables, template, {"jats-front": front(review),
                                                 "jats-lang": html_escaping.escape(review.get("language", "en"))})
-    document = pandoc.ast_text(article_parts(tree))
+    document = pandoc.ast_text(article_parts(tree, funded=bool(review.get("funding"))))
     del tree  # pandoc gets the article's only copy (see pandoc.ast_text)
     written = pandoc.write_ast(document, "jats", [defaults, variables], ast)
     del document
