@@ -664,7 +664,7 @@ def describe_comparison(comparison: dict) -> str:
 def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[
         tuple[EffectRevision, ...], dict, Counter, tuple[EffectSize, ...], tuple[EffectSize, ...],
         tuple[EffectRevision, ...], tuple[SideChange, ...]]:
-    """The effect sizes revised in the studies of both snapshots, the counts of comparisons (unchanged,
+    """The effect sizes revised in the studies of both snapshots, the counts of effect sizes (unchanged,
     recoded, revised, added and removed, in those studies; before and now, overall), the recodings (each
     recoded effect size counted once, by the set of its codes that changed), the effect sizes added
     and removed in those studies, the effect sizes recoded (each an :class:`EffectRevision` whose g and

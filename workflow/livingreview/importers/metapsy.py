@@ -7,8 +7,9 @@ own tables are written from it, deterministically:
 
 - ``data/studies.csv``: one row per study (its BibTeX key, its Metapsy label,
   year, country, target group, formats, participants, risk of bias, ...);
-- ``data/comparisons.csv``: one row per comparison (psychotherapy and control
-  codes, Hedges' g and its standard error, instrument, time point, the arms' n);
+- ``data/comparisons.csv``: one row per effect size, one comparison's Hedges' g
+  on one instrument at one time point (psychotherapy and control codes, g and
+  its standard error, instrument, time point, the arms' n);
 - ``data/database.yaml``: the release's metadata (search date, search flow,
   authors, licence) for the text and the next release's changes report;
 - ``references.bib``: every reference string parsed into an entry
@@ -804,10 +805,11 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         "",
         "## What was read",
         "",
-        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns"
+        f"- `data.csv`: {len(release.frame)} rows (effect sizes) and {release.columns} columns"
         + (", the first of them R's row names under an empty header (left out)." if release.row_names else "."),
         f"- Studies: {len(tables.studies)} (the release's `number_studies.txt` says "
-        f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
+        f"{release.metadata['number_studies']}); effect sizes (the rows of `data/comparisons.csv`; each "
+        f"study's number is its column `comparisons` of `data/studies.csv`): {len(tables.comparisons)}.",
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
         f"- Last search: {release.metadata['last_search']}.",
         f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
