@@ -278,9 +278,9 @@ class MetaChanges:
     *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
     recoded effect sizes). *code_changes* are the codes and arms that explain effect sizes removed or added
     (:func:`code_changes`), *side_changes* the arms that changed sides (:func:`changed_sides`), which explain
-    an effect size removed and one added each, *pooling_recodes* the effect sizes whose codes that decide what is pooled changed
-    (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed (retracted too) and
-    added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
+    an effect size removed and one added each, *pooling_recodes* the effect sizes whose codes that decide what
+    is pooled changed (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed
+    (retracted too) and added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
     *added_effects* and *removed_effects* are the effect sizes added and removed in
     the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
     (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
@@ -633,9 +633,10 @@ def changed_sides(pairs: list[tuple[dict, dict]], only_old: list[dict],
     :func:`id_parts`) while it recoded both sides of its comparison, and the arm on one side of the old
     comparison is the arm on the other side of the new one: the old arm has no matched effect size left on
     its old side, the new arm has none on its new side (it was not there in the old release), and the two
-    have the same number of participants analysed (both given: without it the arms cannot be told the same). Shaw 1977 (22.0.2 → 24.0.2): cbt (ct)
-    vs other ctr became sup vs wl under the same id; its nondirective arm, the control condition other ctr
-    (n 8), is the psychotherapy sup (n 8), while cbt (ct) kept its effect size against the waiting list."""
+    have the same number of participants analysed (both given: without it the arms cannot be told the same).
+    Shaw 1977 (22.0.2 → 24.0.2): cbt (ct) vs other ctr became sup vs wl under the same id; its nondirective
+    arm, the control condition other ctr (n 8), is the psychotherapy sup (n 8), while cbt (ct) kept its effect
+    size against the waiting list."""
     found = []
     for old in only_old:
         for new in only_new:
