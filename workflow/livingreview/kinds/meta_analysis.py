@@ -231,7 +231,8 @@ class MetaAnalysis(ReviewKind):
         what it holds (:func:`livingreview.schemas.column_titles`: data/studies.csv's ``comparisons`` counts
         effect sizes)."""
         changes = compare_snapshots(baseline, snapshot)
-        titles = {snapshot["sources"]["studies"]: column_titles(meta_analysis.STUDIES_SCHEMA)}
+        sources = snapshot.get("sources", {})
+        titles = {sources["studies"]: column_titles(meta_analysis.STUDIES_SCHEMA)} if "studies" in sources else {}
         if baseline is None:
             return {"changes": changes, "meta": first_release(snapshot), "column_titles": titles}
         changes, meta = compare_meta_analysis(baseline, snapshot, changes)
