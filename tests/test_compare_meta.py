@@ -78,7 +78,7 @@ def test_comparisons_are_matched_by_what_they_compare_not_by_their_ids():
     assert [c["id"] for c in only_old] == ["a_4"] and [c["id"] for c in only_new] == ["b_5"]
     before = snapshot({"s": {"reference": reference("S", "2000", "S")}}, old)
     after = snapshot({"s": {"reference": reference("S", "2000", "S")}}, new)
-    revisions, counts, recodings, added, removed, _ = compare_meta.compare_comparisons(before, after, ())
+    revisions, counts, recodings, added, removed, _, _ = compare_meta.compare_comparisons(before, after, ())
     assert [(r.old_g, r.new_g) for r in revisions] == [(0.5, 0.6)]
     assert counts == {"revised": 1, "recoded": 2, "added": 1, "removed": 1, "before": 4, "now": 4}
     assert recodings == {(("instrument", "hdrs", "hdrs-17"),): 1, (("control", "cau", "wl"),): 1}
@@ -110,7 +110,7 @@ def test_the_same_comparison_recoded_and_revised_at_once_is_a_revision_not_an_ad
            row("x4", "shaw", 2.113, control="wl", arm1="cbt"),
            row("x5", "two", 0.5, control="cau"), row("x6", "two", 0.6, control="cau")]
     studies = {k: {"reference": reference(k, "2000", k)} for k in ("sal", "mcc", "shaw", "two")}
-    revisions, counts, recodings, added, removed, _ = compare_meta.compare_comparisons(
+    revisions, counts, recodings, added, removed, _, _ = compare_meta.compare_comparisons(
         snapshot(studies, old), snapshot(studies, new), ())
     found = {(r.key, r.old_g, r.new_g): r.recoded for r in revisions}
     assert found == {
@@ -289,3 +289,84 @@ def test_a_trial_has_one_name_in_every_list_of_the_report():
     assert [(s.key, s.label) for s in changes.added] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
     assert [(key, label) for key, label, _, _ in changes.numbering] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
     assert changes.labels == {"liu2023": "Liu, 2023", "liu2024": "Liu, 2024"}
+
+
+def shaw(ident: str, therapy: str, control: str, arm1: str, arm2: str, g: float, se: float) -> dict:
+    """An effect size of Shaw, 1977 as releases 22.0.2 and 24.0.2 give it (BDI, self-report, post; 8 and 8
+    participants analysed)."""
+    return {"id": ident, "key": "shaw1977", "label": "Shaw, 1977", "psychotherapy": therapy, "control": control,
+            "arm1": arm1, "arm2": arm2, "format": "grp", "outcome_type": "other statistic", "instrument": "bdi-1",
+            "rating": "self-report", "time": "post", "g": g, "g_se": se, "n_arm1": 8.0, "n_arm2": 8.0}
+
+
+def shaw_report(old_rows: list[dict], new_rows: list[dict]) -> str:
+    """The changes report (its Markdown, from the meta-analysis kind's template) of Shaw, 1977's effect sizes
+    *old_rows* in release 22.0.2 and *new_rows* in release 24.0.2."""
+    from pathlib import Path
+
+    from livingreview import kinds
+    from livingreview.stages.changes import report_markdown
+
+    root = Path(__file__).resolve().parents[1]
+    kind = kinds.get("meta-analysis")
+    sides = []
+    for version, release, rows in (("1.0.0", "22.0.2", old_rows), ("2.0.0", "24.0.2", new_rows)):
+        side = snapshot({"shaw1977": {"label": "Shaw, 1977", "reference": reference("Shaw", "1977", "Comparison")}},
+                        rows, release=release)
+        side.update(version=version, review={"version": version, "title": "A review"}, themes={}, paragraphs=[],
+                    certainty=[])
+        side["sources"]["review"] = "data/review.yaml"
+        sides.append(side)
+    return report_markdown(kind.compare(*sides), [str(root / "templates" / "kinds" / "meta-analysis"),
+                                                  str(root / "templates")], kind.changes_template)
+
+
+def test_an_arm_that_changed_sides_explains_the_effect_size_removed_and_the_one_added():
+    """Shaw, 1977 (Metapsy 22.0.2 → 24.0.2): the nondirective arm (8 participants) was the control condition
+    (other ctr) of cbt vs other ctr and is the psychotherapy sup of sup vs wl, under the same id (its parts
+    reordered). The report names that cause, in the summary and the detail, for the effect size removed and
+    the one added, and counts both as explained: not "release 22.0.2 has no arm sup" with the removed one
+    unexplained."""
+    old = [shaw("Shaw_1977_cbt_wl_cbt(ct)_wl_otherstatistic_bdi-1_self-report_0_post", "cbt", "wl", "cbt (ct)",
+                "wl", 2.1131, 0.6025),
+           shaw("Shaw_1977_bat_wl_bat(bt)_wl_otherstatistic_bdi-1_self-report_0_post", "bat", "wl", "bat (bt)", "wl",
+                0.988, 0.504),
+           shaw("Shaw_1977_cbt_otherctr_cbt(ct)_otherctr_otherstatistic_bdi-1_self-report_0_post", "cbt",
+                "other ctr", "cbt (ct)", "other ctr", 0.8982, 0.4987)]
+    new = [shaw("Shaw_1977_otherstatistic_bdi-1_post_0_self-report_bat_wl_bat(bt)_wl", "bat", "wl", "bat", "wl",
+                0.988, 0.504),
+           shaw("Shaw_1977_otherstatistic_bdi-1_post_0_self-report_cbt_otherctr_cbt(ct)_otherctr", "sup", "wl", "sup",
+                "wl", 1.22436363636364, 0.519920086834712),
+           shaw("Shaw_1977_otherstatistic_bdi-1_post_0_self-report_cbt_wl_cbt(ct)_wl", "cbt", "wl", "cbt", "wl",
+                2.1131, 0.6025)]
+    markdown = shaw_report(old, new)
+    line = next(x for x in markdown.split("<details")[0].splitlines()
+                if x.startswith("- **Codes no longer or newly used**"))
+    assert ("the arm other ctr of *Shaw, 1977* changed from control to psychotherapy in release 24.0.2 (as sup): "
+            "1 removed, 1 added.") in line
+    assert "has no arm" not in line
+    assert "They explain 1 of the 1 effect sizes removed from trials of both versions" in line
+    assert "They explain 1 of the 1 effect sizes added in trials of both versions" in line
+    detail = markdown.split("## Codes no longer or newly used", 1)[1].split("## Codes that decide")[0]
+    assert ("- **Shaw, 1977**, arm other ctr: changed from control to psychotherapy in release 24.0.2 (as sup); "
+            "1 removed, 1 added.") in detail
+    assert ("cbt vs other ctr (cbt (ct) / other ctr), bdi-1 (self-report), post: g 0.898 (SE 0.499); removed, the "
+            "arm on its control side.") in detail
+    assert ("sup vs wl (sup / wl), bdi-1 (self-report), post: g 1.224 (SE 0.520); added, the arm on its "
+            "psychotherapy side.") in detail
+
+
+def test_an_arm_is_not_said_to_have_changed_sides_without_the_database_s_id_and_the_same_participants():
+    """The same removal and addition under another id, or with another number of participants in the arm, is
+    not called a change of sides: the effect size added is explained by its new code (sup, in no effect size of
+    release 22.0.2 here), the one removed by its code no longer used (other ctr)."""
+    old = [shaw("s_cbt_wl", "cbt", "wl", "cbt (ct)", "wl", 2.1131, 0.6025),
+           shaw("s_cbt_ot", "cbt", "other ctr", "cbt (ct)", "other ctr", 0.8982, 0.4987)]
+    for ident, n in (("s_sup_wl", 8.0), ("s_ot_cbt", 9.0)):
+        new = [shaw("s_wl_cbt", "cbt", "wl", "cbt", "wl", 2.1131, 0.6025),
+               dict(shaw(ident, "sup", "wl", "sup", "wl", 1.2244, 0.5199), n_arm1=n)]
+        pairs, only_old, only_new = compare_meta.match_comparisons(old, new)
+        assert compare_meta.changed_sides(pairs, only_old, only_new) == []
+        line = next(x for x in shaw_report(old, new).split("<details")[0].splitlines()
+                    if x.startswith("- **Codes no longer or newly used**"))
+        assert "release 22.0.2 has no effect size with psychotherapy sup" in line and "changed from" not in line

@@ -57,4 +57,4 @@ def test_the_narrative_report_compares_the_common_parts_and_the_meta_analysis_ad
              "studies": {}, "synthesis": [], "conclusions": []}
     assert set(kinds.get("narrative").compare(None, first)) == {"changes"}
     names = kinds.get("meta-analysis").compare(None, first)
-    assert set(names) == {"changes", "meta"} and names["changes"].first_release
+    assert set(names) == {"changes", "meta", "column_titles"} and names["changes"].first_release

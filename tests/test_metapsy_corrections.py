@@ -157,13 +157,69 @@ def test_an_accepted_or_corrected_reference_passes_a_strict_build(tmp_path, monk
     tobin = bib.split("@article{tobin2017,")[1].split("\n}")[0]
     assert "journal = {Test Journal of Trials}" in tobin and "pages = {e0187180}" in tobin
     report = (folder / metapsy.REPORT).read_text(encoding="utf-8")
-    assert "| tobin2017 | journal, volume, number, pages | checked against the article |" in report
-    assert "479 of 480 references (99.8 %)" in report and "1 corrected by the review's authors" in report
+    assert "| tobin2017 | Tobin, 2017 | corrected | journal, volume, number, pages | checked against the article |" \
+        in report
+    assert "479 of 480 references (99.8 %)" in report and "1 corrected or replaced by the review's authors" in report
     assert "| ahmadpanah2016 | Ahmadpanah, 2016 | @misc | no journal | accepted: no journal in the release |" in report
     assert "not used): nosuch2000." in report
     data = load(folder, monkeypatch, strict=True)
     assert "warning" not in capsys.readouterr().err
     assert list(data["reference_checks"]) == ["ahmadpanah2016"]
+
+
+def entry(bib: str, key: str) -> str:
+    """The fields of entry *key* of the BibTeX text *bib*, one a line."""
+    return bib.split(f"{{{key},\n")[1].split("\n}")[0]
+
+
+def test_the_committed_corrections_swap_back_the_liu_references_and_restore_ritvo_s(tmp_path):
+    """Release 24.0.2 swaps the strings of Liu, 2023 (data.csv: a trial of 2023 in people with a comorbid
+    medical disorder) and Liu, 2024 (a trial of 2024 in students): each entry is replaced by the other's, nothing
+    parsed from its own string kept (Liu, 2024 has no issue or pages of Liu, 2023's string). Ritvo, 2021's
+    string lost its authors and DOI, which release 22.0.2's string gives: corrected. The report names each,
+    with its status, the fields written, the reason and the string; its counts still add up."""
+    folder = imported(tmp_path, "24.0.2")
+    bib = (folder / "references.bib").read_text(encoding="utf-8")
+    assert entry(bib, "liu2023").splitlines() == [
+        "  author = {Liu, Y. E. and Lv, J. and Sun, F. Z. and Liang, J. J. and Zhang, Y. Y. and Chen, J. and others},",
+        "  title = {Effectiveness of group acceptance and commitment therapy in treating depression for acute stroke "
+        "patients},", "  journal = {Brain Behav},", "  year = {2023},", "  volume = {13},", "  number = {12},",
+        "  pages = {e3260},"]
+    assert entry(bib, "liu2024").splitlines() == [
+        "  author = {Liu, W. and Yuan, J. and Wu, Y. and Xu, L. and Wang, X. and Meng, J. and others},",
+        "  title = {A randomized controlled trial of mindfulness-based cognitive therapy for major depressive disorder "
+        "in undergraduate students: Dose- response effect, inflammatory markers and BDNF},",
+        "  journal = {Psychiatry Research},", "  year = {2024},", "  volume = {331},"]
+    ritvo = entry(bib, "ritvo2021")
+    assert ("author = {Ritvo, P. and Knyahnytska, Y. and Pirbaglou, M. and Wang, W. and Tomlinson, G. and Zhao, H. "
+            "and others}") in ritvo and "doi = {10.2196/24380}" in ritvo and "pages = {e24380}" in ritvo
+    report = (folder / metapsy.REPORT).read_text(encoding="utf-8")
+    assert "| liu2023 | Liu, 2023 | replaced | author, title, journal, year, volume, number, pages | Release 24.0.2 swaps" \
+        in report
+    assert "| liu2024 | Liu, 2024 | replaced | author, title, journal, year, volume | " in report
+    assert "| ritvo2021 | Ritvo, 2021 | corrected | author, doi | Release 24.0.2's string names only" in report
+    assert ("478 of 480 references (99.6 %) are complete structured `@article` entries" in report
+            and "472 as parsed from their string, 3 completed from the rest of the release (below), 3 corrected or "
+            "replaced by the review's authors" in " ".join(report.split()))
+
+
+def test_a_replaced_entry_keeps_nothing_parsed_from_its_string():
+    """Status replaced writes the entry from the author's cells alone (an empty cell: no such field); status
+    corrected keeps the parsed fields whose cells are empty."""
+    from livingreview.importers.references import parse_reference
+
+    string = "Liu YE, Lv J. Effectiveness of group therapy. Brain Behav. 2023;13(12):e3260."
+    cells = {name: "" for name in metapsy.REFERENCE_FIELDS}
+    cells.update(author="Liu, W.", title="A trial in students", journal="Psychiatry Research", year="2024",
+                 volume="331")
+    for status, expected in (("replaced", {"title": "A trial in students", "journal": "Psychiatry Research",
+                                           "year": "2024", "volume": "331"}),
+                             ("corrected", {"title": "A trial in students", "journal": "Psychiatry Research",
+                                            "year": "2024", "volume": "331", "number": "12", "pages": "e3260"})):
+        result = parse_reference(string, "2023")
+        metapsy.apply_reference_correction(result, dict(cells, status=status))
+        assert (result.entry_type, result.authors, result.fields, result.complete) == (
+            "article", [("Liu", "W.", "")], expected, True)
 
 
 def test_a_faulty_reference_correction_is_named_with_its_row_and_column(tmp_path, monkeypatch):

@@ -372,3 +372,22 @@ def test_the_sources_searched_are_read_from_the_headings_of_the_search_strings(t
     assert metapsy.search_sources("") == []
     (tmp_path / "search_string.txt").write_text(text, encoding="utf-8")
     assert metapsy.read_metadata(tmp_path)["search_sources"] == ["PubMed", "Embase", "PsycINFO"]
+
+
+def test_the_report_counts_the_rows_of_data_csv_as_effect_sizes_not_comparisons(release):
+    """A row of data.csv (and of data/comparisons.csv) is one effect size, one comparison's g on one instrument
+    at one time point; the article counts comparisons of arms apart. The import report and the column's schema
+    say effect sizes, and the column `comparisons` of data/studies.csv counts a study's rows."""
+    from livingreview.schemas import column_titles, load_schema
+
+    files, _ = metapsy.import_files(release)
+    report = " ".join(files[metapsy.REPORT].split())
+    assert "- `data.csv`: 21 rows (effect sizes) and 80 columns" in report
+    assert ("effect sizes (the rows of `data/comparisons.csv`; each study's number is its column `comparisons` "
+            "of `data/studies.csv`): 21.") in report
+    assert "comparisons: 21" not in report and "rows (comparisons)" not in report
+    tables = metapsy.make_tables(release.frame)
+    rows = {s["key"]: sum(c["key"] == s["key"] for c in tables.comparisons) for s in tables.studies}
+    assert {s["key"]: int(s["comparisons"]) for s in tables.studies} == rows
+    assert column_titles("meta_studies") == {"comparisons": "effect sizes"}
+    assert "effect sizes" in load_schema("meta_studies")["properties"]["comparisons"]["description"]

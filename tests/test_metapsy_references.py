@@ -230,3 +230,16 @@ def test_a_journal_the_release_cannot_settle_stays_incomplete():
              "c": article("Journal of")}
     assert repair_from_release(items) == [] and not items["c"][1].complete
     assert doi_stem("10.1016/j.jad.2018.12.065") == "10.1016/j.jad" and doi_stem("10.1002/da.23163") == "10.1002/da"
+
+
+@pytest.mark.parametrize("path", ["examples/metapsy-depression/data/methods-references.bib",
+                                  "workflow/livingreview/starters/meta-analysis/data/methods-references.bib"])
+def test_every_work_the_methods_cite_has_its_doi(path):
+    """The works the Methods cite (the author's data/methods-references.bib, which no release holds: the import
+    does not write it) each give their DOI; Cuijpers et al. 2014 (Depression and Anxiety 31(5):374-378) had none."""
+    from livingreview.bibtex import read_bibtex
+
+    entries = read_bibtex((ROOT / path).read_text(encoding="utf-8")).references
+    assert {key: entry.fields.get("doi") for key, entry in entries.items()} == {
+        "egger1997bias": "10.1136/bmj.315.7109.629", "higgins2002quantifying": "10.1002/sim.1186",
+        "furukawa2011obtain": "10.1371/journal.pone.0019070", "cuijpers2014threshold": "10.1002/da.22249"}

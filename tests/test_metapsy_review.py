@@ -390,8 +390,11 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # why effect sizes were removed: the codes and arms release 24.0.2 no longer has (the editor's review)
     assert ("release 24.0.2 has no effect size with format ush (unguided self-help): 9 removed, in 7 trials (of these "
             "effect sizes, 2 went with the trials removed and 7 were in trials of both versions)") in new
-    assert "They explain 14 of the 15 effect sizes removed from trials of both versions" in new
-    # Shaw 1977's nondirective arm moved from the control side to the psychotherapy side: another comparison
+    # Shaw 1977's nondirective arm moved from the control side to the psychotherapy side: another comparison,
+    # one effect size removed and one added, both explained by the arm that changed sides
+    assert ("the arm other ctr of *Shaw, 1977* changed from control to psychotherapy in release 24.0.2 (as sup): 1 "
+            "removed, 1 added. They explain 15 of the 15 effect sizes removed from trials of both versions") in new
+    assert "has no arm sup" not in new
     assert ("In the trials of both versions, 12 [revised](#effect-sizes-revised) (g or its standard error changed, "
             "its codes perhaps too), 179 [recoded](#effect-sizes-recoded) (a code changed, g and its standard error "
             "did not), 6 [added]") in new and "15 [removed]" in new

@@ -237,3 +237,21 @@ def test_a_moved_paragraph_whose_words_changed_is_counted_reworded_and_labelled_
     labels = re.findall(r"(?m)^\*\*Results, (\w+)\*\* \(([^)]*)\)\.", markdown)
     assert "2 reworded (1 of them also moved), 0 added, 0 removed, 1 moved (the same words elsewhere)" in line
     assert sorted(label for _, label in labels) == ["moved", "moved, reworded", "reworded"]
+
+
+def test_the_column_comparisons_of_the_studies_is_shown_as_what_it_counts_effect_sizes():
+    """data/studies.csv's column `comparisons` counts a trial's effect sizes (its rows of data/comparisons.csv,
+    as Metapsy's data.csv), not its comparisons of arms: a revised trial whose count changed (Smith, 2017:
+    4 → 2, two instruments of one comparison each time) is reported under the column's title, effect sizes."""
+    rated = {("overall", "all"): "low"}
+    old = with_trials(snapshot("1.0.0", rated, ["A."], "0.5000"), {"smith2017": "Smith, 2017"},
+                      [comparison("smith2017", "Smith, 2017", 0.5, f"s{i}", instrument=instrument, arm1=arm)
+                       for i, (instrument, arm) in enumerate((("k-10", "cbt"), ("phq-9", "cbt"),
+                                                              ("k-10", "cbt (biblio)"), ("phq-9", "cbt (biblio)")))])
+    new = with_trials(snapshot("2.0.0", rated, ["A."], "0.5000"), {"smith2017": "Smith, 2017"},
+                      [comparison("smith2017", "Smith, 2017", 0.5, f"s{i}", instrument=instrument)
+                       for i, instrument in enumerate(("k-10", "phq-9"))])
+    old["studies"]["smith2017"]["comparisons"], new["studies"]["smith2017"]["comparisons"] = 4, 2
+    markdown = report_markdown(KIND.compare(old, new), TEMPLATES, KIND.changes_template)
+    assert ("Changed: *effect sizes* (column *comparisons* of data/studies.csv) ~~4~~ → **2**.") in markdown
+    assert "*comparisons* (data/studies.csv)" not in markdown

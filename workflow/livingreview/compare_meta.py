@@ -19,7 +19,9 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
   (:func:`pooled_drivers`, with the pooling of :mod:`livingreview.pooling`);
 - the codes (format ``ush``, a time point) that one release has in some effect
   size and the other in none, and the arms a trial no longer has, with the
-  effect sizes removed or added that they explain (:func:`code_changes`);
+  effect sizes removed or added that they explain (:func:`code_changes`), and
+  the arms that changed sides, a control condition that became a
+  psychotherapy or the reverse (:func:`changed_sides`);
 - the effect sizes whose codes that decide what is pooled (time point,
   control condition, psychotherapy) were recoded, by name (:func:`pooling_recodes`);
 - the conclusion statements whose wording changed, because a number changed
@@ -161,6 +163,26 @@ class CodeChange:
 
 
 @dataclass(frozen=True)
+class SideChange:
+    """An arm of a trial of both versions that changed sides (:func:`changed_sides`): *old_arm* was its
+    *old_side* ("control" or "psychotherapy") in release *old_release*, *new_arm* is its *new_side* in release
+    *new_release* (Shaw 1977's nondirective arm: the control condition ``other ctr`` of cbt vs other ctr, then
+    the psychotherapy ``sup`` of sup vs wl). *removed* are the effect sizes of the comparisons it was in on
+    its old side, *added* those it is in on its new side."""
+
+    key: str
+    trial: str
+    old_arm: str
+    new_arm: str
+    old_side: str
+    new_side: str
+    old_release: str
+    new_release: str
+    removed: tuple[EffectSize, ...]
+    added: tuple[EffectSize, ...]
+
+
+@dataclass(frozen=True)
 class PooledChange:
     """One analysis of the synthesis table, old and new (None where it had no study); *label* names its
     level ("waiting list")."""
@@ -255,9 +277,10 @@ class MetaChanges:
     changes ``((field, old, new), ...)`` with the number of effect sizes recoded so, the most common first;
     *more_recodings* the effect sizes recoded in the ways not listed (the rows and it sum to the count of
     recoded effect sizes). *code_changes* are the codes and arms that explain effect sizes removed or added
-    (:func:`code_changes`), *pooling_recodes* the effect sizes whose codes that decide what is pooled changed
-    (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed (retracted too) and
-    added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
+    (:func:`code_changes`), *side_changes* the arms that changed sides (:func:`changed_sides`), which explain
+    an effect size removed and one added each, *pooling_recodes* the effect sizes whose codes that decide what
+    is pooled changed (:func:`pooling_recodes`); *trials_removed* and *trials_added* the trials removed
+    (retracted too) and added, not renamed, and *trial_effects_removed* and *trial_effects_added* their effect sizes.
     *added_effects* and *removed_effects* are the effect sizes added and removed in
     the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
     (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
@@ -280,6 +303,7 @@ class MetaChanges:
     conclusion_text: tuple = ()
     certainty: tuple | None = None
     code_changes: tuple[CodeChange, ...] = ()
+    side_changes: tuple[SideChange, ...] = ()
     pooling_recodes: tuple[EffectRevision, ...] = ()
     trial_effects_removed: int = 0
     trial_effects_added: int = 0
@@ -290,8 +314,17 @@ class MetaChanges:
     def explained(self, change: str, part: str) -> int:
         """How many distinct effect sizes the codes of *change* ("gone" or "new") explain among those of the
         trials removed or added (*part* "with_trials") or of the trials of both versions ("in_both"): an
-        effect size two codes explain counts once."""
-        return len({id(e) for c in self.code_changes if c.change == change for e in getattr(c, part)})
+        effect size two codes explain counts once. The arms that changed sides (:attr:`side_changes`) explain
+        effect sizes of the trials of both versions, removed (gone) and added (new)."""
+        explained = {id(e) for c in self.code_changes if c.change == change for e in getattr(c, part)}
+        if part == "in_both":
+            explained |= {id(e) for s in self.side_changes for e in (s.removed if change == "gone" else s.added)}
+        return len(explained)
+
+    def explains(self, change: str) -> bool:
+        """Whether a code, an arm or an arm that changed sides explains effect sizes of *change* ("gone" or
+        "new"): whether the report says how many they explain."""
+        return bool(self.side_changes) or any(c.change == change for c in self.code_changes)
 
 
 # --- renamed studies --------------------------------------------------------------
@@ -578,6 +611,49 @@ def match_comparisons(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict
     return pairs, left, right
 
 
+# The sides of a comparison, each as the field of its code, the field of its arm's name and the field of the
+# number of participants analysed in its arm.
+SIDES = {"psychotherapy": ("psychotherapy", "arm1", "n_arm1"), "control": ("control", "arm2", "n_arm2")}
+
+
+def arm_name(comparison: dict, side: str) -> str:
+    """The name of *comparison*'s arm on *side* ("psychotherapy" or "control"): the arm's label (``cbt (ct)``,
+    ``other ctr``), else the side's code."""
+    code, arm, _ = SIDES[side]
+    return str(comparison.get(arm) or comparison.get(code) or "")
+
+
+def changed_sides(pairs: list[tuple[dict, dict]], only_old: list[dict],
+                  only_new: list[dict]) -> list[tuple[dict, dict, str, str]]:
+    """The effect sizes of one trial removed (*only_old*) and added (*only_new*) because an arm changed sides,
+    each ``(old, new, old_side, new_side)``; *pairs* are the trial's effect sizes matched across the releases
+    (:func:`match_comparisons`).
+
+    An arm changed sides when the database kept an effect size's id (its parts in any order,
+    :func:`id_parts`) while it recoded both sides of its comparison, and the arm on one side of the old
+    comparison is the arm on the other side of the new one: the old arm has no matched effect size left on
+    its old side, the new arm has none on its new side (it was not there in the old release), and the two
+    have the same number of participants analysed (both given: without it the arms cannot be told the same).
+    Shaw 1977 (22.0.2 → 24.0.2): cbt (ct) vs other ctr became sup vs wl under the same id; its nondirective
+    arm, the control condition other ctr (n 8), is the psychotherapy sup (n 8), while cbt (ct) kept its effect
+    size against the waiting list."""
+    found = []
+    for old in only_old:
+        for new in only_new:
+            if id_parts(old) != id_parts(new) or any(new is n for *_, n, _, _ in found):
+                continue
+            for before, after in (("control", "psychotherapy"), ("psychotherapy", "control")):
+                n_old, n_new = old.get(SIDES[before][2]), new.get(SIDES[after][2])
+                if (arm_name(old, before) not in {arm_name(a, before) for a, _ in pairs}
+                        and arm_name(new, after) not in {arm_name(b, after) for _, b in pairs}
+                        and n_old not in (None, "") and n_new not in (None, "") and float(n_old) == float(n_new)):
+                    found.append((old, new, before, after))
+                    break
+            if found and found[-1][0] is old:
+                break
+    return found
+
+
 def describe_comparison(comparison: dict) -> str:
     """How the report names a comparison: ``cbt vs cau, bdi-2 (self-report), post``."""
     arms = " vs ".join(str(comparison.get(f) or "") for f in ("psychotherapy", "control"))
@@ -588,12 +664,13 @@ def describe_comparison(comparison: dict) -> str:
 
 def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> tuple[
         tuple[EffectRevision, ...], dict, Counter, tuple[EffectSize, ...], tuple[EffectSize, ...],
-        tuple[EffectRevision, ...]]:
-    """The effect sizes revised in the studies of both snapshots, the counts of comparisons (unchanged,
+        tuple[EffectRevision, ...], tuple[SideChange, ...]]:
+    """The effect sizes revised in the studies of both snapshots, the counts of effect sizes (unchanged,
     recoded, revised, added and removed, in those studies; before and now, overall), the recodings (each
     recoded effect size counted once, by the set of its codes that changed), the effect sizes added
-    and removed in those studies, and the effect sizes recoded (each an :class:`EffectRevision` whose g and
-    standard error did not change)."""
+    and removed in those studies, the effect sizes recoded (each an :class:`EffectRevision` whose g and
+    standard error did not change), and the arms that changed sides (:class:`SideChange`, by trial key), whose
+    effect sizes are among those added and removed."""
     old_key = {r.new_key: r.old_key for r in renamed}
     by_study_old: dict[str, list[dict]] = {}
     by_study_new: dict[str, list[dict]] = {}
@@ -602,6 +679,7 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
     for comparison in new.get("comparisons", {}).values():
         by_study_new.setdefault(comparison["key"], []).append(comparison)
     revisions, recoded, recodings, added, removed = [], [], Counter(), [], []
+    moved: dict[tuple[str, str, str, str], tuple[list[EffectSize], list[EffectSize]]] = {}
     counts = Counter()
     for key in sorted(by_study_new):
         before = by_study_old.get(old_key.get(key, key))
@@ -611,8 +689,13 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
         label = new["studies"][key].get("label", key)
         counts["added"] += len(only_new)
         counts["removed"] += len(only_old)
-        added += [effect_size(key, label, c) for c in only_new]
-        removed += [effect_size(key, label, c) for c in only_old]
+        effects = {id(c): effect_size(key, label, c) for c in only_old + only_new}
+        added += [effects[id(c)] for c in only_new]
+        removed += [effects[id(c)] for c in only_old]
+        for a, b, side, other in changed_sides(pairs, only_old, only_new):
+            gone, came = moved.setdefault((key, arm_name(a, side), arm_name(b, other), side), ([], []))
+            gone.append(effects[id(a)])
+            came.append(effects[id(b)])
         for a, b in pairs:
             codes = tuple((f, str(a.get(f) or ""), str(b.get(f) or "")) for f in COMPARISON_FIELDS
                           if str(a.get(f) or "") != str(b.get(f) or ""))
@@ -629,7 +712,12 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
                 counts["unchanged"] += 1
     counts["before"] = len(old.get("comparisons", {}))
     counts["now"] = len(new.get("comparisons", {}))
-    return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed), tuple(recoded)
+    releases = (old.get("database", {}).get("release", ""), new.get("database", {}).get("release", ""))
+    sides = tuple(SideChange(key, new["studies"][key].get("label", key), old_arm, new_arm, side,
+                             "control" if side == "psychotherapy" else "psychotherapy", *releases,
+                             tuple(gone), tuple(came))
+                  for (key, old_arm, new_arm, side), (gone, came) in sorted(moved.items()))
+    return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed), tuple(recoded), sides
 
 
 # --- pooled estimates, statements, search ----------------------------------------------
@@ -990,7 +1078,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
     new_fields = new_study_fields(baseline, snapshot)
     changes, renamed = without_new_fields(changes, renamed, new_fields, snapshot["sources"]["studies"])
     others, changes, renamed = not_revisions(baseline, snapshot, changes, renamed, snapshot["sources"]["studies"])
-    revisions, counts, recodings, added, removed, recoded = compare_comparisons(baseline, snapshot, renamed)
+    revisions, counts, recodings, added, removed, recoded, sides = compare_comparisons(baseline, snapshot, renamed)
     removed_trials = ({s.key for s in changes.removed + changes.retracted if _included(baseline, s.key)}
                       - {r.old_key for r in renamed})
     added_trials = {s.key for s in changes.added} - {r.new_key for r in renamed}
@@ -1016,7 +1104,8 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         conclusion_text=conclusion_rewordings(changes, baseline, snapshot),
         certainty=certainty_changes(baseline, snapshot),
         code_changes=code_changes(baseline, snapshot, (with_removed, removed), (with_added, added),
-                                  revisions + recoded, renamed),
+                                  revisions + recoded, renamed, sides),
+        side_changes=sides,
         pooling_recodes=pooling_recodes(revisions + recoded),
         trial_effects_removed=len(with_removed),
         trial_effects_added=len(with_added),
@@ -1048,14 +1137,16 @@ def code_label(field: str, value: str) -> str:
 
 def code_changes(old: dict, new: dict, removed: tuple[tuple[EffectSize, ...], tuple[EffectSize, ...]],
                  added: tuple[tuple[EffectSize, ...], tuple[EffectSize, ...]],
-                 matched: tuple[EffectRevision, ...], renamed: tuple[Renamed, ...] = ()) -> tuple[CodeChange, ...]:
+                 matched: tuple[EffectRevision, ...], renamed: tuple[Renamed, ...] = (),
+                 sides: tuple[SideChange, ...] = ()) -> tuple[CodeChange, ...]:
     """Every code (a value of :data:`CODE_FIELDS`) that one snapshot has in some effect size and the other in
     none, with the effect sizes removed or added that it explains: *removed* and *added* are each the effect
     sizes of the trials removed (added) and those removed from (added to) the trials of both versions;
     *matched* the effect sizes of those trials matched across the releases, revised or recoded. A code gone
     first, then a code new, each by field (in :data:`CODE_FIELDS` order) and value; after each, the arms
     (:data:`ARM_FIELD`) a trial of both versions no longer has (or did not have) that explain effect sizes
-    removed from (or added to) it that no code explains, by trial (*renamed* trials under their new key)."""
+    removed from (or added to) it that no code explains, by trial (*renamed* trials under their new key); the
+    effect sizes of an arm that changed sides (*sides*) are explained by it, not by an arm lacking."""
     def values(snapshot: dict, field: str) -> set[str]:
         return {str(c.get(field) or "") for c in snapshot.get("comparisons", {}).values()} - {""}
 
@@ -1071,7 +1162,8 @@ def code_changes(old: dict, new: dict, removed: tuple[tuple[EffectSize, ...], tu
                                         tuple(e for e in with_trials if e.code(field) == value),
                                         tuple(e for e in in_both if e.code(field) == value), recoded))
         # The arms a trial of both versions no longer has (or did not have), for the effect sizes left.
-        explained = {id(e) for c in found if c.change == change for e in c.in_both}
+        explained = ({id(e) for c in found if c.change == change for e in c.in_both}
+                     | {id(e) for s in sides for e in (s.removed if change == "gone" else s.added)})
         arms: dict[str, set[str]] = {}
         for comparison in after.get("comparisons", {}).values():
             arms.setdefault(names.get(comparison["key"], comparison["key"]), set()).add(

@@ -107,6 +107,14 @@ def plural_nouns(name: str, prop: str) -> frozenset[str]:
     return frozenset(str(code) for code in load_schema(name)["properties"][prop].get("x-plural-nouns", []))
 
 
+def column_titles(name: str) -> dict[str, str]:
+    """``{column: title}`` for the properties of schema *name* that have a ``title``: the words a report shows
+    for a column whose name does not say what it holds (data/studies.csv's ``comparisons``, its effect
+    sizes)."""
+    return {prop: node["title"] for prop, node in load_schema(name)["properties"].items()
+            if isinstance(node, dict) and "title" in node}
+
+
 @cache
 def sentence_end() -> re.Pattern:
     """How a sentence ends (a full stop, question or exclamation mark, then closing quotes or brackets)."""

@@ -77,7 +77,7 @@ FILES = {
 - `data/conclusions.csv`: conclusion statements, each with the condition on the pooled numbers
   under which it is printed (a guarded conclusion).
 - `data/certainty.yaml`: the GRADE-style rules of the certainty of the evidence.
-- `data/reference-corrections.csv`: bibliography entries you correct or accept as incomplete.
+- `data/reference-corrections.csv`: bibliography entries you correct, replace or accept as incomplete.
 - `data/methods-references.bib`: the works the Methods cite (Egger's test, I², the NNT...).
 - `data/review.yaml`: title, authors, journal, dates, licence, the framing sentences.
 - `references.bib`: one BibTeX entry per trial, and the database's.""",

@@ -7,8 +7,9 @@ own tables are written from it, deterministically:
 
 - ``data/studies.csv``: one row per study (its BibTeX key, its Metapsy label,
   year, country, target group, formats, participants, risk of bias, ...);
-- ``data/comparisons.csv``: one row per comparison (psychotherapy and control
-  codes, Hedges' g and its standard error, instrument, time point, the arms' n);
+- ``data/comparisons.csv``: one row per effect size, one comparison's Hedges' g
+  on one instrument at one time point (psychotherapy and control codes, g and
+  its standard error, instrument, time point, the arms' n);
 - ``data/database.yaml``: the release's metadata (search date, search flow,
   authors, licence) for the text and the next release's changes report;
 - ``references.bib``: every reference string parsed into an entry
@@ -22,8 +23,8 @@ created, its header only, when missing): the decisions
 (``data/decisions.csv``), the corrections of the database's texts, such as a
 misspelt exclusion reason (``data/corrections.csv``, applied to
 ``database.yaml``), and of the bibliography entries the import could not
-complete (``data/reference-corrections.csv``: corrected or accepted as they
-are); every other file of the review is never written either.
+complete, or made wrong from a wrong string (``data/reference-corrections.csv``:
+corrected, replaced or accepted as they are); every other file of the review is never written either.
 """
 
 from __future__ import annotations
@@ -627,8 +628,12 @@ def parse_bibtex_names(text: str) -> list[tuple[str, str, str]]:
 
 
 def apply_reference_correction(result: ParsedReference, row: dict) -> None:
-    """*result* with the non-empty cells of the author's correction *row* in place of what was parsed; its
-    problems are then those of the corrected entry only (the author has read the string)."""
+    """*result* as the author's correction *row* says: status ``corrected``, its non-empty cells in place of
+    what was parsed (the other fields as parsed); status ``replaced``, its non-empty cells and nothing else
+    (the string describes another publication: nothing parsed from it is kept). Its problems are then those of
+    the corrected entry only (the author has read the string)."""
+    if row["status"] == "replaced":
+        result.entry_type, result.authors, result.fields = "misc", [], {}
     for name in REFERENCE_FIELDS:
         value = (row.get(name) or "").strip()
         if not value:
@@ -708,10 +713,10 @@ class Bibliography:
     text: str
     parsed: dict[str, tuple[str, ParsedReference]]  # key -> (label, parse, after the repairs and corrections)
     repairs: list[ReferenceRepair] = field(default_factory=list)  # completed from the rest of the release
-    corrected: dict[str, dict] = field(default_factory=dict)  # key -> the author's row (status corrected)
+    corrected: dict[str, dict] = field(default_factory=dict)  # key -> the author's row (corrected or replaced)
     accepted: dict[str, dict] = field(default_factory=dict)  # key -> the author's row (status accepted)
     unused: list[dict] = field(default_factory=list)  # the author's rows whose key is not in this release
-    complete_as_parsed: int = 0  # entries complete as the parser read their string alone
+    complete_as_parsed: int = 0  # entries complete as the parser read their string alone, not corrected
 
 
 def make_bibliography(release: Release, studies: list[dict], corrections: Corrections | None = None) -> Bibliography:
@@ -726,17 +731,18 @@ def make_bibliography(release: Release, studies: list[dict], corrections: Correc
         labels[study["key"]] = label
         items[study["key"]] = (release.references.get(label, ""),
                                parse_reference(release.references.get(label, ""), str(study["year"])))
-    as_parsed = sum(result.complete for _, result in items.values())
+    complete = {key for key, (_, result) in items.items() if result.complete}
     repairs = repair_from_release(items)
     corrected, accepted = {}, {}
     for key, row in corrections.references.items():
         if key not in items:
             continue
-        if row["status"] == "corrected":
+        if row["status"] in ("corrected", "replaced"):
             apply_reference_correction(items[key][1], row)
             corrected[key] = row
         else:
             accepted[key] = row
+    as_parsed = len(complete - set(corrected))
     parsed = {key: (labels[key], result) for key, (_, result) in items.items()}
     entries = [bibtex_entry(key, result.entry_type, result.authors, result.fields)
                for key, (_, result) in parsed.items()]
@@ -804,10 +810,11 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         "",
         "## What was read",
         "",
-        f"- `data.csv`: {len(release.frame)} rows (comparisons) and {release.columns} columns"
+        f"- `data.csv`: {len(release.frame)} rows (effect sizes) and {release.columns} columns"
         + (", the first of them R's row names under an empty header (left out)." if release.row_names else "."),
         f"- Studies: {len(tables.studies)} (the release's `number_studies.txt` says "
-        f"{release.metadata['number_studies']}); comparisons: {len(tables.comparisons)}.",
+        f"{release.metadata['number_studies']}); effect sizes (the rows of `data/comparisons.csv`; each "
+        f"study's number is its column `comparisons` of `data/studies.csv`): {len(tables.comparisons)}.",
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
         f"- Last search: {release.metadata['last_search']}.",
         f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
@@ -822,7 +829,7 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         "\"of\", \"and\", \"&\" or \"the\" and holds no DOI or URL note, a title that holds no journal, volume and "
         f"pages): {bibliography.complete_as_parsed} as parsed from their string, "
         f"{len(bibliography.repairs)} completed from the rest of the release (below), {corrected_complete} "
-        f"corrected by the review's authors (`{REFERENCE_CORRECTIONS}`).",
+        f"corrected or replaced by the review's authors (`{REFERENCE_CORRECTIONS}`, below).",
         "",
     ]
     if bibliography.repairs:
@@ -831,10 +838,15 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
                   f"{escape_inline(r.how)} |" for r in bibliography.repairs]
         lines.append("")
     if bibliography.corrected:
-        lines += [f"Corrected by the review's authors (`{REFERENCE_CORRECTIONS}`, status corrected):", "",
-                  "| key | fields | reason |", "|---|---|---|"]
-        lines += [f"| {key} | {', '.join(n for n in REFERENCE_FIELDS if (row.get(n) or '').strip())} | "
-                  f"{escape_inline(row['reason'])} |" for key, row in sorted(bibliography.corrected.items())]
+        lines += [f"Corrected by the review's authors (`{REFERENCE_CORRECTIONS}`: status corrected, the fields "
+                  "named written in place of those parsed; status replaced, the entry written from the fields "
+                  "named alone, nothing parsed from the string kept):", "",
+                  "| key | study | status | fields | reason | the string |", "|---|---|---|---|---|---|"]
+        lines += [f"| {key} | {escape_inline(bibliography.parsed[key][0])} | {row['status']} | "
+                  f"{', '.join(n for n in REFERENCE_FIELDS if (row.get(n) or '').strip())} | "
+                  f"{escape_inline(row['reason'])} | "
+                  f"{escape_inline(release.references.get(bibliography.parsed[key][0], '(none)'))} |"
+                  for key, row in sorted(bibliography.corrected.items())]
         lines.append("")
     lines += [f"{len(incomplete)} remain incomplete (an `@misc` entry when no journal was found; all still format in "
               f"every reference style): {len(incomplete) - len(open_keys)} accepted as they are by the review's "

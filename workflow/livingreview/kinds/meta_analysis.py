@@ -24,6 +24,7 @@ from ..errors import (
 from ..importers.references import entry_problems
 from ..markdown import escape_markdown
 from ..project import SYNTHESIS_RESULTS
+from ..schemas import column_titles
 from ..stages.evidence import read_checked_yaml, read_references, read_review, reader_noting
 from ..tables import read_table
 from . import Figure, ReviewKind
@@ -224,10 +225,15 @@ class MetaAnalysis(ReviewKind):
         }
 
     def compare(self, baseline: dict | None, snapshot: dict) -> dict:
-        """``changes`` without the renamed studies among the added and removed ones, and ``meta``: what
-        :mod:`livingreview.compare_meta` adds (:class:`~livingreview.compare_meta.MetaChanges`)."""
+        """``changes`` without the renamed studies among the added and removed ones, ``meta``: what
+        :mod:`livingreview.compare_meta` adds (:class:`~livingreview.compare_meta.MetaChanges`), and
+        ``column_titles``: by source file, the words the report shows for a column whose name does not say
+        what it holds (:func:`livingreview.schemas.column_titles`: data/studies.csv's ``comparisons`` counts
+        effect sizes)."""
         changes = compare_snapshots(baseline, snapshot)
+        sources = snapshot.get("sources", {})
+        titles = {sources["studies"]: column_titles(meta_analysis.STUDIES_SCHEMA)} if "studies" in sources else {}
         if baseline is None:
-            return {"changes": changes, "meta": first_release(snapshot)}
+            return {"changes": changes, "meta": first_release(snapshot), "column_titles": titles}
         changes, meta = compare_meta_analysis(baseline, snapshot, changes)
-        return {"changes": changes, "meta": meta}
+        return {"changes": changes, "meta": meta, "column_titles": titles}
