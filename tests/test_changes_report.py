@@ -341,3 +341,34 @@ def test_a_comparison_whose_arms_changed_sides_is_removed_and_added_in_the_worke
     assert len(re.findall(r"(?m)^- ", removed)) == n_removed
     assert (n_revised, n_added, n_removed) == (12, 6, 15)
     assert "has no arm cbt (ct) of" not in head  # that arm is recoded (cbt (ct) → cbt), not gone
+
+
+def release_values(name: str, column: str) -> dict[str, set[str]]:
+    """The values of a trial-level *column* in each trial's rows of a vendored release's data.csv, by label."""
+    path = METAPSY / "sources" / name / "data.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    values: dict[str, set[str]] = {}
+    for row in rows:
+        value = row[column].replace(",", ".")
+        values.setdefault(row["study"], set()).add(str(float(value)) if value not in ("", "NA") else "")
+    return values
+
+
+def test_a_trial_whose_rows_only_changed_order_is_not_revised_in_the_worked_examples_report():
+    """Release 24.0.2 gives Choi, 2020b, Vazquez, 2020 and Moon, 2021 the same mean ages and shares of women
+    as 22.0.2, in rows of another order: none is revised for them. Choi, 2020b's shares are given as fractions
+    (67.7 and 73.3 became 0.67 and 0.73): a unit change, counted under "Not revisions"."""
+    markdown = (METAPSY / "output" / "changes.md").read_text(encoding="utf-8")
+    head = summary(markdown)
+    assert "0 retracted, 33 with a [revised record](#trials-revised)" in head
+    assert "*percent\\_women* is given in another unit in 12 trials" in head
+    revised = section(markdown, "Trials revised")
+    for label in ("Choi, 2020b", "Vazquez, 2020", "Moon, 2021"):
+        assert f"**{label}**" not in revised
+    for column in ("mean_age", "percent_women"):
+        old, new = release_values("22.0.2", column), release_values("24.0.2", column)
+        shown = "*" + column.replace("_", "\\_") + "* (data/studies.csv)"
+        listed = [line.split("**")[1] for line in revised.splitlines() if shown in line]
+        assert all(old[label] != new[label] for label in listed), column
+

@@ -205,17 +205,21 @@ def test_a_unit_change_and_a_recode_are_reported_once_not_as_revisions():
 
     old = side({"a": {"percent_women": 54.05, "country": "uk", "formats": "gsh ush"},
                 "b": {"percent_women": 100.0, "country": "uk", "formats": "gsh ush"},
-                "c": {"percent_women": 67.7, "country": "us", "formats": "grp"}})
+                "c": {"percent_women": 67.7, "country": "us", "formats": "grp"},
+                "d": {"percent_women": 67.7, "country": "us", "formats": "grp"}})
     new = side({"a": {"percent_women": 0.54, "country": "gb", "formats": "gsh"},
                 "b": {"percent_women": 1.0, "country": "gb", "formats": "gsh"},
-                "c": {"percent_women": 0.73, "country": "us", "formats": "grp"}})
-    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(3, 3),
+                "c": {"percent_women": 0.73, "country": "us", "formats": "grp"},
+                "d": {"percent_women": 0.67, "country": "us", "formats": "grp"}})
+    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(4, 4),
                    revised=tuple(StudyChange(k, k, k, "", 1, 1, "included",
                                              compare_meta.field_changes(old["studies"][k], new["studies"][k],
-                                                                        "data/studies.csv")) for k in "abc"))
+                                                                        "data/studies.csv")) for k in "abcd"))
     found, changes, _ = compare_meta.not_revisions(old, new, base, (), "data/studies.csv")
+    # 67.7 → 0.67 is the percentage as a fraction cut to two decimals (0.677), as release 24.0.2 gives
+    # Choi, 2020b's: a unit change, not a revision.
     assert [(n.field, n.kind, n.count, n.old, n.new) for n in found] == [
-        ("percent_women", "unit", 2, "", ""), ("country", "recode", 2, "uk", "gb")]
+        ("percent_women", "unit", 3, "", ""), ("country", "recode", 2, "uk", "gb")]
     # 67.7 → 0.73 is a revision as well as a unit change; "gsh ush" → "gsh" drops a code: revisions, kept.
     assert {(s.key, f.field) for s in changes.revised for f in s.fields} == {
         ("a", "formats"), ("b", "formats"), ("c", "percent_women")}
@@ -289,3 +293,4 @@ def test_a_trial_has_one_name_in_every_list_of_the_report():
     assert [(s.key, s.label) for s in changes.added] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
     assert [(key, label) for key, label, _, _ in changes.numbering] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
     assert changes.labels == {"liu2023": "Liu, 2023", "liu2024": "Liu, 2024"}
+

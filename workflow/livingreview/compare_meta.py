@@ -428,11 +428,12 @@ def _number(text: str) -> float | None:
 
 
 def _unit_change(old: str, new: str) -> bool:
-    """True when *new* is *old* divided (or multiplied) by 100, as printed to two decimals: 54.05 → 0.54."""
+    """True when *new* is *old* divided (or multiplied) by 100, as printed to two decimals, rounded or cut:
+    54.05 → 0.54, 58.8 → 0.59, 67.7 → 0.67 (release 24.0.2 gives Choi, 2020b's 67.7 % as 0.67)."""
     a, b = _number(old), _number(new)
     if a is None or b is None or a == b:
         return False
-    return abs(a / 100 - b) <= 0.005 + 1e-9 or abs(b / 100 - a) <= 0.005 + 1e-9
+    return abs(a / 100 - b) < 0.01 or abs(b / 100 - a) < 0.01
 
 
 def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed, ...],
@@ -441,7 +442,7 @@ def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed
     *renamed* without them (a revised study left with no other change is no longer revised).
 
     - a *unit* change: a field whose new value is the old one divided or multiplied by 100, as printed
-      (``percent_women`` 54.05 → 0.54), in at least :data:`PATTERN_MIN` trials;
+      (``percent_women`` 54.05 → 0.54, 67.7 → 0.67: :func:`_unit_change`), in at least :data:`PATTERN_MIN` trials;
     - a *recode*: a field whose value *old* became *new* in every trial of both versions that had *old*,
       at least :data:`PATTERN_MIN` of them (a code book's label renamed); not when one value holds the
       other's codes and more (``gsh ush`` → ``gsh``: an arm dropped, a revision).
