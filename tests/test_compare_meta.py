@@ -294,3 +294,25 @@ def test_a_trial_has_one_name_in_every_list_of_the_report():
     assert [(key, label) for key, label, _, _ in changes.numbering] == [("liu2023", "Liu, 2023"), ("liu2024", "Liu, 2024")]
     assert changes.labels == {"liu2023": "Liu, 2023", "liu2024": "Liu, 2024"}
 
+
+def test_the_trials_added_are_dated_by_their_year_of_publication_against_the_previous_search():
+    """A year is compared with a date: with a search until 1 January 2022, a trial of 2022 was published after
+    it and one of 2021 before; with a search until 1 June 2022, a trial of 2022 may be either. The year is the
+    earlier of the data's and the reference's (release 24.0.2's data give Saisanan, 2020 as of 2022)."""
+    old = snapshot({})
+    new = snapshot({"new2022": {"label": "New, 2022", "reference": reference("New", "2022", "N")},
+                    "old2021": {"label": "Old, 2021", "reference": reference("Old", "2021", "O")},
+                    "saisanan2020": {"label": "Saisanan, 2020", "reference": reference("Saisanan", "2020", "S")},
+                    "noyear": {"label": "No year", "reference": reference("Noyear", "", "Y")}})
+    for key, year in (("new2022", 2022), ("old2021", 2021), ("saisanan2020", 2022), ("noyear", "")):
+        new["studies"][key]["year"] = year
+    dated = compare_meta.added_by_date(old, new, set(new["studies"]))
+    assert (dated.search, dated.year, dated.first_day) == ("1 January 2022", 2022, True)
+    assert (dated.after, dated.before, dated.same_year, dated.unknown) == (
+        ("new2022",), ("old2021", "saisanan2020"), (), ("noyear",))
+    assert dated.differ == (("Saisanan, 2020", 2022, 2020),)
+    old["database"]["last_search"] = "2022-06-01"
+    dated = compare_meta.added_by_date(old, new, set(new["studies"]))
+    assert (dated.after, dated.before, dated.same_year) == ((), ("old2021", "saisanan2020"), ("new2022",))
+    old["database"]["last_search"] = ""
+    assert compare_meta.added_by_date(old, new, set(new["studies"])) is None
