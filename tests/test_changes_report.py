@@ -122,6 +122,9 @@ def test_a_held_out_update_gives_the_right_counts(held_out):
     assert "- **Trials:** 480 → 480: 1 [added](#trials-added), 1 [removed](#trials-removed), 0 retracted, " \
            "0 with a [revised record](#trials-revised) (data/studies.csv or references.bib); " \
            "1 [renamed](#trials-renamed)" in summary(markdown)
+    assert ("The trial added was published in 2024 or later, after the previous search (until 1 January 2024), which "
+            "could not have found it ([by year](#trials-added)). The database gives no reason for removing the trial "
+            "no longer in it.") in summary(markdown)
     assert "In the trials of both versions, 1 [revised](#effect-sizes-revised) (g or its standard error changed, " \
            "its codes perhaps too), 0 [recoded]" in summary(markdown)
 
@@ -341,3 +344,61 @@ def test_a_comparison_whose_arms_changed_sides_is_removed_and_added_in_the_worke
     assert len(re.findall(r"(?m)^- ", removed)) == n_removed
     assert (n_revised, n_added, n_removed) == (12, 6, 15)
     assert "has no arm cbt (ct) of" not in head  # that arm is recoded (cbt (ct) → cbt), not gone
+
+
+def release_values(name: str, column: str) -> dict[str, set[str]]:
+    """The values of a trial-level *column* in each trial's rows of a vendored release's data.csv, by label."""
+    path = METAPSY / "sources" / name / "data.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    values: dict[str, set[str]] = {}
+    for row in rows:
+        value = row[column].replace(",", ".")
+        values.setdefault(row["study"], set()).add(str(float(value)) if value not in ("", "NA") else "")
+    return values
+
+
+def test_a_trial_whose_rows_only_changed_order_is_not_revised_in_the_worked_examples_report():
+    """Release 24.0.2 gives Choi, 2020b, Vazquez, 2020 and Moon, 2021 the same mean ages and shares of women
+    as 22.0.2, in rows of another order: none is revised for them. Choi, 2020b's shares are given as fractions
+    (67.7 and 73.3 became 0.67 and 0.73): a unit change, counted under "Not revisions"."""
+    markdown = (METAPSY / "output" / "changes.md").read_text(encoding="utf-8")
+    head = summary(markdown)
+    # 36 in the report before: these 3, and Ritvo, 2021, whose reference the import now corrects (references.bib)
+    assert "0 retracted, 32 with a [revised record](#trials-revised)" in head
+    assert "*percent\\_women* is given in another unit in 12 trials" in head
+    revised = section(markdown, "Trials revised")
+    for label in ("Choi, 2020b", "Vazquez, 2020", "Moon, 2021"):
+        assert f"**{label}**" not in revised
+    for column in ("mean_age", "percent_women"):
+        old, new = release_values("22.0.2", column), release_values("24.0.2", column)
+        shown = "*" + column.replace("_", "\\_") + "* (data/studies.csv)"
+        listed = [line.split("**")[1] for line in revised.splitlines() if shown in line]
+        assert all(old[label] != new[label] for label in listed), column
+
+
+def test_the_trials_added_are_told_apart_by_their_year_of_publication_in_the_worked_examples_report():
+    """Of the 79 trials added, those published before the previous search's date (1 January 2022) were not found
+    by the new search: the report says how many, lists them apart, and says the database gives no reason for
+    including them or for removing trials. Each trial is listed by the earlier of its years in the data and its
+    reference, checked here against the committed snapshot."""
+    published = json.loads((METAPSY / "output" / "evidence.json").read_text(encoding="utf-8"))
+    old, new = published["baseline"], published["snapshot"]
+    kind = kinds.get("meta-analysis")
+    markdown = report_markdown(kind.compare(old, new), TEMPLATES, kind.changes_template)
+    head = summary(markdown)
+    assert ("Of the 79 trials added, 53 were published in 2022 or later, after the previous search (until 1 January "
+            "2022), which could not have found them; 26 were published before 2022: older trials the "
+            "database newly included ([by year](#trials-added)). The database gives no reason for including these 26 "
+            "older trials or for removing the 14 trials no longer in it.") in head
+    added = section(markdown, "Trials added")
+    after, before = added.split("**Published before 2022, newly included** (26):")
+    assert "**Published in 2022 or later, after the previous search** (53):" in after
+    for part, expected in ((after, lambda y: min(y) >= 2022), (before, lambda y: min(y) < 2022)):
+        keys = re.findall(r"(?m)^- \*\*[^*]+\*\* \(([^)]+)\)", part)
+        assert keys and all(expected([int(new["studies"][k]["year"]), int(new["references"][k]["year"])])
+                            for k in keys)
+    assert len(re.findall(r"(?m)^- ", after)) == 53 and len(re.findall(r"(?m)^- ", before)) == 26
+    assert "(sloane1985)" in before and "(saisanan2020)" in before and "(au2022)" in after
+    assert "Saisanan, 2020 (2022 in the data, 2020 in the reference)" in added
+    assert "The database no longer has the trials below, and it gives no reason." in section(markdown, "Trials removed")

@@ -205,17 +205,21 @@ def test_a_unit_change_and_a_recode_are_reported_once_not_as_revisions():
 
     old = side({"a": {"percent_women": 54.05, "country": "uk", "formats": "gsh ush"},
                 "b": {"percent_women": 100.0, "country": "uk", "formats": "gsh ush"},
-                "c": {"percent_women": 67.7, "country": "us", "formats": "grp"}})
+                "c": {"percent_women": 67.7, "country": "us", "formats": "grp"},
+                "d": {"percent_women": 67.7, "country": "us", "formats": "grp"}})
     new = side({"a": {"percent_women": 0.54, "country": "gb", "formats": "gsh"},
                 "b": {"percent_women": 1.0, "country": "gb", "formats": "gsh"},
-                "c": {"percent_women": 0.73, "country": "us", "formats": "grp"}})
-    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(3, 3),
+                "c": {"percent_women": 0.73, "country": "us", "formats": "grp"},
+                "d": {"percent_women": 0.67, "country": "us", "formats": "grp"}})
+    base = Changes(title="t", old_version="1", new_version="2", review_file="r", reference_count=(4, 4),
                    revised=tuple(StudyChange(k, k, k, "", 1, 1, "included",
                                              compare_meta.field_changes(old["studies"][k], new["studies"][k],
-                                                                        "data/studies.csv")) for k in "abc"))
+                                                                        "data/studies.csv")) for k in "abcd"))
     found, changes, _ = compare_meta.not_revisions(old, new, base, (), "data/studies.csv")
+    # 67.7 → 0.67 is the percentage as a fraction cut to two decimals (0.677), as release 24.0.2 gives
+    # Choi, 2020b's: a unit change, not a revision.
     assert [(n.field, n.kind, n.count, n.old, n.new) for n in found] == [
-        ("percent_women", "unit", 2, "", ""), ("country", "recode", 2, "uk", "gb")]
+        ("percent_women", "unit", 3, "", ""), ("country", "recode", 2, "uk", "gb")]
     # 67.7 → 0.73 is a revision as well as a unit change; "gsh ush" → "gsh" drops a code: revisions, kept.
     assert {(s.key, f.field) for s in changes.revised for f in s.fields} == {
         ("a", "formats"), ("b", "formats"), ("c", "percent_women")}
@@ -370,3 +374,26 @@ def test_an_arm_is_not_said_to_have_changed_sides_without_the_database_s_id_and_
         line = next(x for x in shaw_report(old, new).split("<details")[0].splitlines()
                     if x.startswith("- **Codes no longer or newly used**"))
         assert "release 22.0.2 has no effect size with psychotherapy sup" in line and "changed from" not in line
+
+
+def test_the_trials_added_are_dated_by_their_year_of_publication_against_the_previous_search():
+    """A year is compared with a date: with a search until 1 January 2022, a trial of 2022 was published after
+    it and one of 2021 before; with a search until 1 June 2022, a trial of 2022 may be either. The year is the
+    earlier of the data's and the reference's (release 24.0.2's data give Saisanan, 2020 as of 2022)."""
+    old = snapshot({})
+    new = snapshot({"new2022": {"label": "New, 2022", "reference": reference("New", "2022", "N")},
+                    "old2021": {"label": "Old, 2021", "reference": reference("Old", "2021", "O")},
+                    "saisanan2020": {"label": "Saisanan, 2020", "reference": reference("Saisanan", "2020", "S")},
+                    "noyear": {"label": "No year", "reference": reference("Noyear", "", "Y")}})
+    for key, year in (("new2022", 2022), ("old2021", 2021), ("saisanan2020", 2022), ("noyear", "")):
+        new["studies"][key]["year"] = year
+    dated = compare_meta.added_by_date(old, new, set(new["studies"]))
+    assert (dated.search, dated.year, dated.first_day) == ("1 January 2022", 2022, True)
+    assert (dated.after, dated.before, dated.same_year, dated.unknown) == (
+        ("new2022",), ("old2021", "saisanan2020"), (), ("noyear",))
+    assert dated.differ == (("Saisanan, 2020", 2022, 2020),)
+    old["database"]["last_search"] = "2022-06-01"
+    dated = compare_meta.added_by_date(old, new, set(new["studies"]))
+    assert (dated.after, dated.before, dated.same_year) == ((), ("old2021", "saisanan2020"), ("new2022",))
+    old["database"]["last_search"] = ""
+    assert compare_meta.added_by_date(old, new, set(new["studies"])) is None

@@ -30,7 +30,9 @@ Pure functions from two snapshots (see :mod:`livingreview.stages.changes`) to a
   (``percent_women`` 54.05 → 0.54), a label recoded in every trial that had
   it (:func:`not_revisions`), reported once with their count;
 - the items PRISMA-LSR asks of an update: the search of each version, and
-  what is new since the previous one.
+  what is new since the previous one: the trials added published after the
+  previous search's date, and the older ones the database newly included
+  (:func:`added_by_date`).
 """
 
 from __future__ import annotations
@@ -271,6 +273,26 @@ class StatementChange:
 
 
 @dataclass(frozen=True)
+class AddedByDate:
+    """The trials added (not renamed), by the year each was published against the date the previous
+    version's search ran until (*search*, as the text writes it; *year* its year): *after*, published after
+    it (in *year* or later when the search ran until 1 January, *first_day*; else after *year*), which only a
+    later search could find; *before*, published before *year*, which the database newly included (its
+    release gives no reason); *same_year*, published in *year* when the search ended later in it (the year
+    cannot tell which side); *unknown*, with no year. Each a tuple of keys (:func:`publication_year`).
+    *differ* are the trials added whose data and reference give other years: ``(label, data's, reference's)``."""
+
+    search: str
+    year: int
+    first_day: bool
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    same_year: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    differ: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class MetaChanges:
     """What a meta-analytic review's changes report states beyond :class:`~livingreview.compare.Changes`.
     *recodings* are the effect sizes recoded (a code changed, the value did not), each row one set of code
@@ -284,7 +306,9 @@ class MetaChanges:
     *added_effects* and *removed_effects* are the effect sizes added and removed in
     the trials of both versions. *conclusion_text* are the Conclusion's paragraphs that read differently
     (:class:`ConclusionParagraph`); *certainty* the analyses whose certainty rating changed
-    (:class:`CertaintyChange`; None when the baseline recorded no ratings)."""
+    (:class:`CertaintyChange`; None when the baseline recorded no ratings). *added_by_date* sorts the
+    trials added by the year they were published against the previous search's date (:class:`AddedByDate`;
+    None when the baseline has no search date)."""
 
     renamed: tuple[Renamed, ...] = ()
     revisions: tuple[EffectRevision, ...] = ()
@@ -309,6 +333,7 @@ class MetaChanges:
     trial_effects_added: int = 0
     trials_removed: int = 0
     trials_added: int = 0
+    added_by_date: AddedByDate | None = None
     pooled_time: str = POOLED_TIME
 
     def explained(self, change: str, part: str) -> int:
@@ -461,11 +486,12 @@ def _number(text: str) -> float | None:
 
 
 def _unit_change(old: str, new: str) -> bool:
-    """True when *new* is *old* divided (or multiplied) by 100, as printed to two decimals: 54.05 → 0.54."""
+    """True when *new* is *old* divided (or multiplied) by 100, as printed to two decimals, rounded or cut:
+    54.05 → 0.54, 58.8 → 0.59, 67.7 → 0.67 (release 24.0.2 gives Choi, 2020b's 67.7 % as 0.67)."""
     a, b = _number(old), _number(new)
     if a is None or b is None or a == b:
         return False
-    return abs(a / 100 - b) <= 0.005 + 1e-9 or abs(b / 100 - a) <= 0.005 + 1e-9
+    return abs(a / 100 - b) < 0.01 or abs(b / 100 - a) < 0.01
 
 
 def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed, ...],
@@ -474,7 +500,7 @@ def not_revisions(old: dict, new: dict, changes: Changes, renamed: tuple[Renamed
     *renamed* without them (a revised study left with no other change is no longer revised).
 
     - a *unit* change: a field whose new value is the old one divided or multiplied by 100, as printed
-      (``percent_women`` 54.05 → 0.54), in at least :data:`PATTERN_MIN` trials;
+      (``percent_women`` 54.05 → 0.54, 67.7 → 0.67: :func:`_unit_change`), in at least :data:`PATTERN_MIN` trials;
     - a *recode*: a field whose value *old* became *new* in every trial of both versions that had *old*,
       at least :data:`PATTERN_MIN` of them (a code book's label renamed); not when one value holds the
       other's codes and more (``gsh ush`` → ``gsh``: an arm dropped, a revision).
@@ -1071,6 +1097,50 @@ def trial_flow(old: dict | None, new: dict, renamed: list[tuple[str, str, str]] 
             "left": len(before) - len(carried)}
 
 
+def publication_years(snapshot: dict, key: str) -> tuple[int | None, int | None]:
+    """The year trial *key* was published, as the data give it (``data/studies.csv``) and as its reference
+    does (``references.bib``); None where one gives none."""
+    def year(value) -> int | None:
+        match = re.match(r"\s*(\d{4})", str(value or ""))
+        return int(match[1]) if match else None
+
+    return (year(snapshot["studies"].get(key, {}).get("year")),
+            year(snapshot.get("references", {}).get(key, {}).get("year")))
+
+
+def publication_year(snapshot: dict, key: str) -> int | None:
+    """The year trial *key* was published (:func:`publication_years`): the earlier when the data and its
+    reference differ (Saisanan, 2020 is of 2022 in release 24.0.2's data, of 2020 in its reference and
+    label), since from then on a search could find it. None when neither gives one."""
+    years = [y for y in publication_years(snapshot, key) if y is not None]
+    return min(years) if years else None
+
+
+def added_by_date(old: dict, new: dict, keys: set[str]) -> AddedByDate | None:
+    """The trials *keys* added in *new*, by the year each was published (:func:`publication_year`) against
+    the date the search of *old* ran until (:class:`AddedByDate`); None when *old* gives no such date.
+
+    A year is compared with a date: with a search until 1 January 2022, a trial of 2022 was published after
+    it, one of 2021 before; with a search until 1 June 2022, a trial of 2022 may be either."""
+    last = str(old.get("database", {}).get("last_search") or "")
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", last)
+    if not match:
+        return None
+    year, first_day = int(match[1]), match[2] == match[3] == "01"
+    sides: dict[str, list[str]] = {"after": [], "before": [], "same_year": [], "unknown": []}
+    differ = []
+    for key in sorted(keys):
+        published = publication_year(new, key)
+        side = ("unknown" if published is None else "before" if published < year
+                else "after" if published > year or first_day else "same_year")
+        sides[side].append(key)
+        data, reference = publication_years(new, key)
+        if None not in (data, reference) and data != reference:
+            differ.append((new["studies"][key].get("label", key), data, reference))
+    return AddedByDate(long_date(last), year, first_day, **{side: tuple(found) for side, found in sides.items()},
+                       differ=tuple(sorted(differ, key=lambda d: (d[0].casefold(), d))))
+
+
 def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> tuple[Changes, MetaChanges]:
     """The changes of a meta-analytic review: *changes* (from :func:`livingreview.compare.compare`) without
     the renamed studies, and what :class:`MetaChanges` adds."""
@@ -1111,6 +1181,7 @@ def compare_meta_analysis(baseline: dict, snapshot: dict, changes: Changes) -> t
         trial_effects_added=len(with_added),
         trials_removed=len(removed_trials),
         trials_added=len(added_trials),
+        added_by_date=added_by_date(baseline, snapshot, added_trials),
     )
     return without_renamed(changes, renamed), meta
 

@@ -479,17 +479,16 @@ def make_tables(frame) -> Tables:
     return tables
 
 
-def _one(label: str, rows: list[dict], column: str, tables: Tables, choose=min) -> str:
-    """A study-level value of *column*: the value of its rows; when they differ, *choose*'s (of the values in
-    the order of the release's rows), noted as a conflict."""
-    values = list(dict.fromkeys(value for value in (cell(r.get(column)) for r in rows) if value))
+def _one(label: str, rows: list[dict], column: str, tables: Tables) -> str:
+    """A study-level value of *column*: the value of its rows; when they differ, the lowest, noted as a
+    conflict with the values from the lowest. The value does not depend on the order of the release's rows
+    (a release that only reorders a study's rows does not revise it)."""
+    values = sorted({value for value in (cell(r.get(column)) for r in rows) if value}, key=_number_or_text)
     if not values:
         return ""
-    if len(values) == 1:
-        return values[0]
-    kept = choose(values, key=_number_or_text)
-    tables.conflicts.append((label, column, " / ".join(values), kept))
-    return kept
+    if len(values) > 1:
+        tables.conflicts.append((label, column, " / ".join(values), values[0]))
+    return values[0]
 
 
 def _number_or_text(value: str):
@@ -523,8 +522,8 @@ def study_row(label: str, rows: list[dict], comparisons: list[dict], tables: Tab
         "key": study_key(label), "label": label, "year": _one(label, rows, "year", tables),
         **codes,
         "formats": " ".join(sorted({c["format"] for c in comparisons if c["format"]})),
-        "mean_age": _one(label, rows, "mean_age", tables, choose=lambda v, key: v[0]),
-        "percent_women": _one(label, rows, "percent_women", tables, choose=lambda v, key: v[0]),
+        "mean_age": _one(label, rows, "mean_age", tables),
+        "percent_women": _one(label, rows, "percent_women", tables),
         "comparisons": str(len(rows)), "arms": str(len(arm_names)),
         "n_analysed": cell(sum(arms.values())) if arms else "",
         "n_randomised": cell(sum(randomised.values())) if randomised and len(randomised) == len(arm_names) else "",
@@ -901,9 +900,11 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
     else:
         lines.append("None.")
     lines += ["", "## Study-level values that differ between a study's rows", "",
-              "The study table keeps one value per study: the lowest (risk of bias: the most cautious), or for age "
-              "and the share of women the first (in the release's order); the values are listed in that order.",
-              ""]
+              "The study table keeps one value per study: the lowest of its rows' values (for risk of bias, the most "
+              "cautious rating), whatever the order of the release's rows; the values are listed from the lowest. "
+              "Where a study's rows give different mean ages or shares of women (each comparison those of its "
+              "own arms), the table's value is one of them, not the whole study's; the review's tables and "
+              "analyses do not use these two columns.", ""]
     if tables.conflicts:
         lines += ["| study | column | values | kept |", "|---|---|---|---|"]
         lines += [f"| {escape_inline(s)} | {c} | {escape_inline(v)} | {escape_inline(k)} |"
