@@ -190,16 +190,20 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
 
 
-def test_a_decision_on_an_unknown_study_is_named_and_nothing_is_published(metapsy_built, tmp_path):
+def test_a_decision_on_an_unknown_study_is_named_and_a_strict_build_publishes_nothing(metapsy_built, tmp_path):
+    """A decision on a study this release does not have (a misspelt key, or a study of a later release: the
+    committed decision on boele2021 when version 1.0.0 is built from release 22.0.2) is a warning naming the
+    nearest key; a strict build refuses to publish it."""
     project = tmp_path / "project"
     shutil.copytree(metapsy_built, project)
     folder = project / NAME
-    (folder / "data" / "decisions.csv").write_text("key,status,reason\nabas2081,excluded,typo\n", encoding="utf-8")
+    decisions = folder / "data" / "decisions.csv"
+    decisions.write_text(decisions.read_text(encoding="utf-8") + "abas2081,excluded,typo\n", encoding="utf-8")
     before = output_hashes(folder)
-    result = run_cli(project, "build", NAME, timeout=600)
+    result = run_cli(project, "build", NAME, "--config", "strict=True", timeout=600)
     assert result.returncode == 1
-    assert ('data/decisions.csv, row 1 (line 2), key abas2081: there is no study "abas2081" in data/studies.csv. '
-            'Did you mean "abas2018"?') in result.stderr
+    assert ('data/decisions.csv, row 2 (line 3), key abas2081: there is no study "abas2081" in data/studies.csv '
+            '(this release), so the decision is not used. Did you mean "abas2018"?') in result.stderr
     assert output_hashes(folder) == before
 
 
