@@ -278,9 +278,8 @@ def adolescent_trials(studies: list[dict]) -> dict:
     """The trials of *studies* whose age group or target group the database codes as including adolescents
     (:data:`ADOLESCENTS`): ``{"label": "adolescents and young adults", "trials": [label, ...]}`` (labels in
     order of name)."""
-    return {"label": labels(STUDIES_SCHEMA, "age_group")[ADOLESCENTS][1],
-            "trials": sorted((s["label"] for s in studies if ADOLESCENTS in (s.get("age_group"), s.get("target_group"))),
-                             key=str.casefold)}
+    trials = [s["label"] for s in studies if ADOLESCENTS in (s.get("age_group"), s.get("target_group"))]
+    return {"label": labels(STUDIES_SCHEMA, "age_group")[ADOLESCENTS][1], "trials": sorted(trials, key=str.casefold)}
 
 
 def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
@@ -289,7 +288,8 @@ def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
     in order of name."""
     found = {(labels.get(row["key"], row["key"]), row[column]) for row in rows for column in ("n_arm1", "n_arm2")
              if isinstance(row.get(column), float) and not row[column].is_integer()}
-    return [{"trial": trial, "n": f"{n:g}"} for trial, n in sorted(found, key=lambda item: (item[0].casefold(), item[1]))]
+    return [{"trial": trial, "n": f"{n:g}"}
+            for trial, n in sorted(found, key=lambda item: (item[0].casefold(), item[1]))]
 
 
 def count_comparisons(rows: list[dict]) -> int:

@@ -168,9 +168,9 @@ class MetaAnalysis(ReviewKind):
         of the evidence), naming the entry, what it lacks, and the two fixes."""
         bibliography = evidence["sources"]["bibliography"]
         corrections = evidence["sources"].get("reference_corrections", "data/reference-corrections.csv")
-        sources = evidence["sources"]
-        return meta_analysis.unused_decisions(evidence["studies"], evidence["decisions"], sources["decisions"],
-                                              sources["studies"]) + [DataError(bibliography, f"line {check['line']}, key {key}",
+        unused = meta_analysis.unused_decisions(evidence["studies"], evidence["decisions"],
+                                                evidence["sources"]["decisions"], evidence["sources"]["studies"])
+        return unused + [DataError(bibliography, f"line {check['line']}, key {key}",
                           f"the entry is not a complete structured @article ({'; '.join(check['problems'])}), and "
                           "it would be published so",
                           f"correct it in {corrections} (a row: {key},corrected, then the fields it lacks, and a "
