@@ -101,8 +101,8 @@ def test_the_review_in_adults_says_which_trials_include_adolescents(committed):
     assert names["counts"]["adolescents"]["trials"] == ADOLESCENT_TRIALS
     text = sections(data, results)
     assert ("The database's collection is not limited to adults: it codes the participants of 4 trials of "
-            f"{names['counts']['studies']} as adolescents and young adults (Ewais, 2021, Kramer, 2014, Rohde, 2014b "
-            "and van der Zanden, 2012); this review includes them, as the database does.") in text["methods"]
+            f"{names['counts']['studies']} as adolescents and young adults (Ewais, 2021; Kramer, 2014; Rohde, 2014b; "
+            "van der Zanden, 2012); this review includes them, as the database does.") in text["methods"]
     for section in ("abstract", "introduction"):
         assert "in adults with depression (and, in 4 trials, adolescents and young adults)" in text[section]
 

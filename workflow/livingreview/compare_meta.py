@@ -628,8 +628,9 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
                                               float(b["g"]), float(b["g_se"]), codes))
             else:
                 counts["unchanged"] += 1
-    counts["before"] = len(old.get("comparisons", {}))
-    counts["now"] = len(new.get("comparisons", {}))
+    # the effect sizes of each version's trials (not of those its authors excluded or that were retracted)
+    counts["before"] = sum(1 for c in old.get("comparisons", {}).values() if _included(old, c["key"]))
+    counts["now"] = sum(1 for c in new.get("comparisons", {}).values() if _included(new, c["key"]))
     return tuple(revisions), dict(counts), recodings, tuple(added), tuple(removed), tuple(recoded)
 
 
