@@ -45,7 +45,8 @@ def test_renamed_studies_are_matched_by_doi_reference_or_author_year_and_title()
         ("alfonso2009", "afonso2009", "the same reference"), ("lund2019", "lund2020", "the same DOI"),
         ("muller2010", "mueller2010", "the same first author, year and title")]
     flow = compare_meta.trial_flow(old, new)
-    assert flow == {"previous": 6, "now": 5, "carried": 3, "renamed": 3, "new": 2, "left": 3}
+    assert flow == {"previous": 6, "now": 5, "carried": 3, "renamed": 3, "new": 2, "left": 3, "release": (6, 5),
+                    "excluded": []}
 
 
 def test_renamed_studies_leave_the_added_and_removed_lists_and_join_their_numbers():
@@ -189,7 +190,8 @@ def test_a_first_release_reports_its_own_numbers():
     new = snapshot({"s": {"reference": reference("S", "2000", "S")}},
                    synthesis=[{"analysis": "overall", "level": "all", "k": "1", "g": "0.1"}])
     meta = compare_meta.first_release(new)
-    assert meta.flow == {"previous": None, "now": 1, "carried": 0, "renamed": 0, "new": 1, "left": 0}
+    assert meta.flow == {"previous": None, "now": 1, "carried": 0, "renamed": 0, "new": 1, "left": 0,
+                         "release": (None, 1), "excluded": []}
     assert meta.search["new"]["last_search"] == "1 January 2022"
     assert [p.new["g"] for p in meta.pooled] == ["0.1"]
 

@@ -60,6 +60,13 @@ def rows(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
+def included_comparisons(folder: Path) -> list[dict]:
+    """The rows of the review's comparisons.csv whose trial its authors did not exclude (data/decisions.csv:
+    the committed review excludes boele2021)."""
+    left_out = {d["key"] for d in rows(folder / "data" / "decisions.csv")}
+    return [c for c in rows(folder / "data" / "comparisons.csv") if c["key"] not in left_out]
+
+
 def reference_numbers(markdown: str) -> list[int]:
     return [int(n) for n in re.findall(r"^::: \{#ref-(\d+) \.reference\}", markdown, flags=re.MULTILINE)]
 
@@ -68,16 +75,18 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     folder = metapsy_built / NAME
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
     studies = rows(folder / "data" / "studies.csv")
-    # The database, then what the Methods cite: the two trials with an instrument coded at the end of treatment
-    # twice (Counting words), the works of data/methods-references.bib; then the other trials.
-    assert reference_numbers(markdown) == list(range(1, len(studies) + 2 + METHODS_WORKS)) and len(studies) == 480
+    # The database, then what the Methods cite (the trials whose risk-of-bias ratings or repeated measurements
+    # they discuss, the works of data/methods-references.bib); then the other trials. An excluded trial is not cited.
+    left_out = {d["key"] for d in rows(folder / "data" / "decisions.csv")}  # boele2021: excluded, not cited
+    assert reference_numbers(markdown) == list(range(1, len(studies) - len(left_out) + 2 + METHODS_WORKS))
+    assert len(studies) == 480
     written = "\n\n".join((folder / "build" / "sections" / f"{section}.md").read_text(encoding="utf-8")
                           for section in kinds.get("meta-analysis").sections)
     numbers = json.loads((folder / "output" / "evidence.json").read_text(encoding="utf-8"))["snapshot"]["numbering"]
     first_seen = list(dict.fromkeys(key for group in written_citations(written) for key in group))
-    assert [numbers[key] for key in first_seen] == list(range(1, len(studies) + 2 + METHODS_WORKS))
-    assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies}
-    # the Methods cite trials too (those whose risk-of-bias ratings they discuss), before the works they cite
+    assert [numbers[key] for key in first_seen] == list(range(1, len(studies) - len(left_out) + 2 + METHODS_WORKS))
+    assert first_seen[0] == "metapsy-depression-psyctr" and set(first_seen) > {s["key"] for s in studies} - left_out
+    assert not left_out & set(first_seen)
     study_keys = {s["key"] for s in studies}
     assert [key for key in first_seen if key not in study_keys][1:] == [
         "higgins2002quantifying", "egger1997bias", "furukawa2011obtain", "cuijpers2014threshold"]
@@ -92,14 +101,14 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
 def test_each_results_paragraph_cites_every_contributing_study(metapsy_built):
     folder = metapsy_built / NAME
     marked = (folder / "build" / "sections" / "results.md").read_text(encoding="utf-8")
-    comparisons = rows(folder / "data" / "comparisons.csv")
+    comparisons = included_comparisons(folder)
     paragraphs = {p.split(".**")[0].lstrip("*"): p for p in marked.split("\n\n") if p.startswith("**")}
     for label, column, code in [("Cognitive behavioural therapy", "psychotherapy", "cbt"),
                                 ("Interpersonal psychotherapy", "psychotherapy", "ipt"),
                                 ("Control arm: waiting list", "control", "wl")]:
         expected = {c["key"] for c in comparisons if c[column] == code}
         assert {key for group in written_citations(paragraphs[label]) for key in group} == expected, label
-    assert "259 trials (304 comparisons, 487 effect sizes; 28,478 participants in the 255 trials that report them)" \
+    assert "258 trials (303 comparisons, 486 effect sizes; 28,438 participants in the 254 trials that report them)" \
         in paragraphs["Cognitive behavioural therapy"]
 
 
@@ -108,7 +117,7 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
     once, with its largest n -- not the whole trial, whose other arms may test another psychotherapy."""
     folder = metapsy_built / NAME
     markdown = (folder / "output" / "review.md").read_text(encoding="utf-8")
-    comparisons = rows(folder / "data" / "comparisons.csv")
+    comparisons = included_comparisons(folder)
     labels = {"cbt": "Cognitive behavioural therapy", "sup": "Supportive counselling", "ipt": "Interpersonal psychotherapy"}
     for code, label in labels.items():
         arms: dict[tuple, float] = {}
@@ -120,17 +129,17 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
         # summed over the trials that report them (tests/test_trust_claims.py checks which)
         assert re.search(rf" effect sizes[,;] {round(sum(arms.values())):,} participants( in the \d+ trials that "
                          r"report them)?\)", paragraph), label
-    assert "28,478 participants in the 255 trials that report them)" in markdown and "1,340 participants)" in markdown
+    assert "28,438 participants in the 254 trials that report them)" in markdown and "1,340 participants)" in markdown
 
 
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
-    assert ("This version includes 480 trials with 599 comparisons of a psychotherapy arm with a control arm (900 "
+    assert ("This version includes 479 trials with 598 comparisons of a psychotherapy arm with a control arm (899 "
             "effect sizes;") in markdown
-    assert "and 54,468 participants in the analysed arms of the 473 trials that report them" in markdown
+    assert "and 54,428 participants in the analysed arms of the 472 trials that report them" in markdown
     assert "published between 1977 and 2024" in markdown
-    assert "| Country | the United States | 132 | 28 |" in markdown
+    assert "| Country | the United States | 131 | 27 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 182 | 38 |" in markdown
 
 
@@ -139,7 +148,7 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
 
     output = metapsy_built / NAME / "output"
     html = (output / "review.html").read_text(encoding="utf-8")
-    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 481 + METHODS_WORKS
+    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 480 + METHODS_WORKS
     pages = [page.extract_text() for page in PdfReader(output / "review.pdf").pages]
     assert len(pages) > 20
     assert "Table 1. Characteristics of the included trials" in "".join(pages)
@@ -153,7 +162,7 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
 
     text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
     words = " ".join(text.split())
-    assert "35,518 records" in words and "54,468 participants" in words  # searchable and copyable as printed
+    assert "35,518 records" in words and "54,428 participants" in words  # searchable and copyable as printed
     assert "\u200b" not in text
     assert re.search(r"\[\d+(?:[,–]\d+){5,},\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
@@ -193,16 +202,20 @@ def test_decisions_exclude_and_retract_studies_and_the_changes_report_says_so(me
     assert next(r for r in synthesis if r["analysis"] == "overall")["k"] == "478"
 
 
-def test_a_decision_on_an_unknown_study_is_named_and_nothing_is_published(metapsy_built, tmp_path):
+def test_a_decision_on_an_unknown_study_is_named_and_a_strict_build_publishes_nothing(metapsy_built, tmp_path):
+    """A decision on a study this release does not have (a misspelt key, or a study of a later release: the
+    committed decision on boele2021 when version 1.0.0 is built from release 22.0.2) is a warning naming the
+    nearest key; a strict build refuses to publish it."""
     project = tmp_path / "project"
     shutil.copytree(metapsy_built, project)
     folder = project / NAME
-    (folder / "data" / "decisions.csv").write_text("key,status,reason\nabas2081,excluded,typo\n", encoding="utf-8")
+    decisions = folder / "data" / "decisions.csv"
+    decisions.write_text(decisions.read_text(encoding="utf-8") + "abas2081,excluded,typo\n", encoding="utf-8")
     before = output_hashes(folder)
-    result = run_cli(project, "build", NAME, timeout=600)
+    result = run_cli(project, "build", NAME, "--config", "strict=True", timeout=600)
     assert result.returncode == 1
-    assert ('data/decisions.csv, row 1 (line 2), key abas2081: there is no study "abas2081" in data/studies.csv. '
-            'Did you mean "abas2018"?') in result.stderr
+    assert ('data/decisions.csv, row 2 (line 3), key abas2081: there is no study "abas2081" in data/studies.csv '
+            '(this release), so the decision is not used. Did you mean "abas2018"?') in result.stderr
     assert output_hashes(folder) == before
 
 
@@ -231,7 +244,7 @@ def test_the_synthesis_table_is_sorted_with_fixed_decimals_and_in_the_manifest(m
 
 
 def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_built):
-    comparisons = rows(metapsy_built / NAME / "data" / "comparisons.csv")
+    comparisons = included_comparisons(metapsy_built / NAME)
     expected = independent_meta.robustness(comparisons)
     for row in synthesis_rows(metapsy_built / NAME):
         other = expected["rows"][(row["analysis"], row["level"])]
@@ -240,7 +253,7 @@ def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_b
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
     egger, *rated = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")  # then the certainty's
     assert (egger["analysis"], egger["level"], egger["test"]) == ("overall", "all", "egger")
-    assert int(egger["k"]) == expected["egger"]["k"] == 480
+    assert int(egger["k"]) == expected["egger"]["k"] == 479
     findings = rows(metapsy_built / NAME / "output" / "summary_of_findings.csv")
     assert [(t["analysis"], t["level"]) for t in rated] == [(f["analysis"], f["level"]) for f in findings
                                                             if f["analysis"] != "overall"]
@@ -275,7 +288,7 @@ def test_every_pooled_number_in_the_text_is_the_tables_rounded_for_print(metapsy
             assert (f"trials that report them): g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; PI "
                     f"{n['pi_low']} to {n['pi_high']}; I² = {n['i2']} %).") in paragraph
     overall = guards.text_numbers(next(r for r in synthesis_rows(folder) if r["analysis"] == "overall"))
-    assert (f"**All trials.** Pooled over {overall['k']} trials ({overall['participants']} participants in the 473 "
+    assert (f"**All trials.** Pooled over {overall['k']} trials ({overall['participants']} participants in the 472 "
             f"trials that report them): g = {overall['g']} (95 % CI "
             f"{overall['ci_low']} to {overall['ci_high']}; PI {overall['pi_low']} to {overall['pi_high']}; I² = "
             f"{overall['i2']} %), τ² = {overall['tau2']}.") in markdown
@@ -298,7 +311,7 @@ def test_a_broken_guard_stops_the_build_naming_the_statement_and_leaves_output_a
     assert ("error: data/conclusions.csv, row 4 (line 5), statement cbt-effect: the conclusion statement "
             '"Cognitive behavioural therapy, tested in {k} trials, had a pooled g of {g} (95 % CI {ci_low} to {'
             "...\" no longer holds: its condition `k >= 10 and ci_low > 0.8` fails at "
-            "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 259") in result.stderr
+            "`ci_low > 0.8` for the therapy analysis, level cbt, which now has k = 258") in result.stderr
     assert "output/ was left unchanged" in result.stderr
     assert output_hashes(folder) == before
 
@@ -328,7 +341,7 @@ def test_figures_are_release_files_inline_in_the_page_drawn_in_the_pdf_and_refer
             in forest
     flow = (output / "figures" / "prisma.svg").read_text(encoding="utf-8")
     assert "Records screened (n = 25,309)" in flow and "Trials in the previous version, 1.0.0 (release 22.0.2)" in flow
-    assert "401 from version 1.0.0 (12 renamed), 79 new" in flow
+    assert "401 from version 1.0.0 (12 renamed), 78 new" in flow
     text = "".join(page.extract_text() for page in PdfReader(output / "review.pdf").pages)
     assert "Figure 1. PRISMA 2020 flow diagram" in text and "Figure 2. Pooled effects" in text
     # The tables stand in the order of their numbers in every format made from the Markdown (the page, the PDF).
@@ -373,7 +386,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert len(changes.split("<details")[0].splitlines()) <= 80  # one screen
     assert ("release 24.0.2 of the database, searched until 1 January 2024, replaces release 22.0.2, searched "
             "until 1 January 2022") in new
-    assert "415 → 480: 79 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
+    assert "415 → 479: 78 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
     # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
     assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
@@ -404,13 +417,13 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
     # 91: the Data and code statement names each version's own address (release_url) and, from 2.0.0, its
     # changes report
-    assert "91 reworded (10 of them also moved), 0 added, 1 removed (" in new
+    assert "91 reworded (10 of them also moved), 1 added, 1 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
-    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials.\n"
+    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 479 trials.\n"
             "  - Moved most by: ") in new
-    assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 259, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.86, "
-            "\\-0.81 → \\-0.55, 2.45 → 2.10.") in new
+    assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 258, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.87, "
+            "\\-0.81 → \\-0.55, 2.45 → 2.11.") in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
     assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 16 "
             "(was 12).") in renamed
@@ -423,10 +436,10 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("- **Carta, 2012** (carta2012), cbt vs cau, bdi-1 (self-report), post: g 0.248 (SE 0.251) → g 0.581 (SE "
             "0.256).") in revised
     pooled = changes.split("### Pooled estimates and what moved them")[1].split("\n### ")[0]
-    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 480 trials." in pooled
+    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 479 trials." in pooled
     assert pooled.count("\n- **") == 13 + 4  # every analysis and the sensitivity analyses
     statements = changes.split("## Conclusion statements")[1].split("\n## ")[0]
-    assert "Cognitive behavioural therapy, tested in ~~226~~ **259** trials" in statements
+    assert "Cognitive behavioural therapy, tested in ~~226~~ **258** trials" in statements
     search = changes.split("## Search")[1].split("\n## ")[0]
     assert "| Literature searched until | 1 January 2022 | 1 January 2024 |" in search
     assert "| Records screened | 21,563 | 25,309 |" in search

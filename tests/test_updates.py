@@ -120,7 +120,7 @@ def test_an_added_study_is_cited_at_its_theme_and_every_count_follows(evolution)
     assert intro == list(range(1, 12))
     assert "Both normalised limbic activity within twelve weeks [6]." in parts["Introduction"]
     assert "Table 1 summarises the eleven included studies: three randomized controlled trials, two comparative " \
-           "studies, two narrative reviews, one follow-up study," in parts["Description"]
+           "studies, one follow-up study," in parts["Description"]
     assert "brain structure and function [5,6]." in parts["Conclusion"]
     assert "Version: 1.1.0" in text_of(files, "review.md").replace("*", "")
     assert "Version 1.1.0" in text_of(files, "review.html")

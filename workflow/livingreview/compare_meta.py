@@ -45,7 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .compare import Changes, FieldChange, Segment, field_changes, shown_label, word_diff
-from .meta_analysis import certainty_said, long_date
+from .meta_analysis import DECISION_FIELDS, certainty_said, long_date
 
 # What identifies a comparison within its study, when ids change between releases.
 COMPARISON_FIELDS = ("psychotherapy", "control", "arm1", "arm2", "outcome_type", "instrument", "rating", "time")
@@ -458,11 +458,12 @@ def without_renamed(changes: Changes, renamed: tuple[Renamed, ...]) -> Changes:
 def new_study_fields(old: dict, new: dict) -> tuple[str, ...]:
     """The study columns that the new snapshot fills and the old one left empty for every study: a column
     the database added (``n_randomised`` in release 24.0.2), to be reported once rather than as a revision
-    of every trial."""
+    of every trial. The author's decision's fields (:data:`livingreview.meta_analysis.DECISION_FIELDS`: a
+    first exclusion's reason) are not the database's."""
     def filled(snapshot: dict) -> set[str]:
         """The study fields with a value in at least one study of *snapshot*."""
         return {field for study in snapshot["studies"].values() for field, value in study.items()
-                if value not in ("", None)}
+                if value not in ("", None) and field not in DECISION_FIELDS}
     return tuple(sorted(filled(new) - filled(old)))
 
 
@@ -736,8 +737,9 @@ def compare_comparisons(old: dict, new: dict, renamed: tuple[Renamed, ...]) -> t
                                               float(b["g"]), float(b["g_se"]), codes))
             else:
                 counts["unchanged"] += 1
-    counts["before"] = len(old.get("comparisons", {}))
-    counts["now"] = len(new.get("comparisons", {}))
+    # the effect sizes of each version's trials (not of those its authors excluded or that were retracted)
+    counts["before"] = sum(1 for c in old.get("comparisons", {}).values() if _included(old, c["key"]))
+    counts["now"] = sum(1 for c in new.get("comparisons", {}).values() if _included(new, c["key"]))
     releases = (old.get("database", {}).get("release", ""), new.get("database", {}).get("release", ""))
     sides = tuple(SideChange(key, new["studies"][key].get("label", key), old_arm, new_arm, side,
                              "control" if side == "psychotherapy" else "psychotherapy", *releases,
@@ -1081,20 +1083,28 @@ def search_changes(old: dict, new: dict) -> dict:
 
 def trial_flow(old: dict | None, new: dict, renamed: list[tuple[str, str, str]] | None = None) -> dict:
     """How the included trials moved from snapshot *old* (None: no previous version) to *new*: how many were
-    included before and now, carried over (by key, or renamed), new, and no longer included."""
+    included before and now, carried over (by key, or renamed), new, and no longer included; the trials of
+    each release (``release``: old, new; the excluded and retracted too); and ``excluded``, the trials new in
+    this release that the review's authors excluded at once, as (label, reason) in order of label (a trial
+    of both that is now excluded is a removed one)."""
     def included(snapshot: dict) -> set[str]:
         return {k for k, s in snapshot["studies"].items() if s.get("status", "included") == "included"}
 
     now = included(new)
+    excluded = sorted(((s.get("label") or k, s.get("reason", "")) for k, s in new["studies"].items()
+                       if s.get("status") == "excluded" and (old is None or k not in old["studies"])),
+                      key=lambda pair: pair[0].casefold())
     if old is None:
-        return {"previous": None, "now": len(now), "carried": 0, "renamed": 0, "new": len(now), "left": 0}
+        return {"previous": None, "now": len(now), "carried": 0, "renamed": 0, "new": len(now), "left": 0,
+                "release": (None, len(new["studies"])), "excluded": excluded}
     before = included(old)
     pairs = renamed if renamed is not None else match_renamed(old, new)
     as_new = {o: n for o, n, _ in pairs}
     carried = {as_new.get(k, k) for k in before} & now
     return {"previous": len(before), "now": len(now), "carried": len(carried),
             "renamed": sum(1 for o, n, _ in pairs if o in before and n in now), "new": len(now - carried),
-            "left": len(before) - len(carried)}
+            "left": len(before) - len(carried), "release": (len(old["studies"]), len(new["studies"])),
+            "excluded": excluded}
 
 
 def publication_years(snapshot: dict, key: str) -> tuple[int | None, int | None]:

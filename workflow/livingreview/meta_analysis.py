@@ -38,10 +38,12 @@ def long_date(iso) -> str:
 
 def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, bibliography: dict | None,
                          database: dict | None, paths: dict[str, str]) -> list[DataError]:
-    """Every comparison, decision or study that refers to something that does not exist.
+    """Every comparison or study that refers to something that does not exist.
 
     As in the narrative model, only sound rows are checked, and keys only
     when the bibliography was read whole (*bibliography* is None otherwise).
+    A decision on a study the release does not have is not an error (a decision made for another release
+    of a living database): :func:`unused_decisions` names each, a warning at every build.
     """
     keys = [s["key"] for s in studies.rows]
     known = set(keys)
@@ -54,13 +56,6 @@ def cross_check_problems(studies: Table, comparisons: Table, decisions: Table, b
                     f"{comparison['key']}", f'the study "{comparison["key"]}" is not in {paths["studies"]}.'
                     + did_you_mean(comparison["key"], keys), "import the release again (make import)",
                     line=comparison["_line"]))
-        for decision in decisions.sound_rows():
-            if decision["key"] not in known:
-                problems.append(DataError(
-                    paths["decisions"], f"{row_place(decision['_row'], decision['_line'])}, key {decision['key']}",
-                    f'there is no study "{decision["key"]}" in {paths["studies"]}.'
-                    + did_you_mean(decision["key"], keys),
-                    f"use a key of {paths['studies']} (e.g. abbas2023a), or delete the row", line=decision["_line"]))
     if not comparisons.faulty and not studies.faulty:
         compared = {c["key"] for c in comparisons.rows}
         for study in studies.rows:
@@ -206,8 +201,27 @@ def conclusion_problems(conclusions: Table, path: str) -> list[DataError]:
     return problems
 
 
+def unused_decisions(studies: list[dict], decisions: list[dict], path: str, studies_path: str) -> list[DataError]:
+    """One warning per decision on a study that *studies* (this release's) does not have: a study of another
+    release (the decision waits for it) or a misspelt key (the study it meant stays included), named with
+    the nearest key."""
+    keys = [s["key"] for s in studies]
+    known = set(keys)
+    return [DataError(path, f"{row_place(d['_row'], d['_line'])}, key {d['key']}",
+                      f'there is no study "{d["key"]}" in {studies_path} (this release), so the decision is not used.'
+                      + did_you_mean(d["key"], keys),
+                      f"use a key of {studies_path} if it is misspelt; a decision for another release of the "
+                      "database may stay", line=d["_line"])
+            for d in decisions if d["key"] not in known]
+
+
+# The fields a study gets from the author's decision (merge_decisions), not from the database.
+DECISION_FIELDS = ("status", "reason")
+
+
 def merge_decisions(studies: list[dict], decisions: list[dict]) -> list[dict]:
-    """The studies with their ``status`` (and ``reason``) from the decisions; "included" when none."""
+    """The studies with their ``status`` (and ``reason``) from the decisions (:data:`DECISION_FIELDS`);
+    "included" when none."""
     decided = {d["key"]: d for d in decisions}
     merged = []
     for study in studies:
@@ -278,6 +292,29 @@ def undefined_blinding(comparisons: list[dict], studies: list[dict]) -> dict:
     keys = {c["key"] for c in found}
     return {"effect_sizes": len(found), "codes": sorted({c["ba"] for c in found}),
             "trials": [s for s in studies if s["key"] in keys]}
+
+
+# The database's code for trials whose participants include adolescents (age or target group, schema
+# meta_studies): a review "in adults" says how many trials it has.
+ADOLESCENTS = "adol&yadul"
+
+
+def adolescent_trials(studies: list[dict]) -> dict:
+    """The trials of *studies* whose age group or target group the database codes as including adolescents
+    (:data:`ADOLESCENTS`): ``{"label": "adolescents and young adults", "trials": [label, ...]}`` (labels in
+    order of name)."""
+    trials = [s["label"] for s in studies if ADOLESCENTS in (s.get("age_group"), s.get("target_group"))]
+    return {"label": labels(STUDIES_SCHEMA, "age_group")[ADOLESCENTS][1], "trials": sorted(trials, key=str.casefold)}
+
+
+def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
+    """The arms of the effect sizes *rows* whose number of participants analysed is not a whole number (the
+    participants are summed as given): ``[{"trial": label, "n": "19.5"}, ...]``, one per trial and number,
+    in order of name."""
+    found = {(labels.get(row["key"], row["key"]), row[column]) for row in rows for column in ("n_arm1", "n_arm2")
+             if isinstance(row.get(column), float) and not row[column].is_integer()}
+    return [{"trial": trial, "n": f"{n:g}"}
+            for trial, n in sorted(found, key=lambda item: (item[0].casefold(), item[1]))]
 
 
 def count_comparisons(rows: list[dict]) -> int:
@@ -541,6 +578,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),
             # one comparison's instrument coded at the end of treatment more than once (at different weeks)
             "repeated_post": repeated_post(comparisons),
+            "adolescents": adolescent_trials(studies),
+            "fractional_arms": fractional_arms(comparisons, {s["key"]: s["label"] for s in studies}),
         },
     }
 

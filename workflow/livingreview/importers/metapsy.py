@@ -74,10 +74,11 @@ LICENCE = "ODC-By 1.0 (Open Data Commons Attribution License)"
 # Values outside the codes the review's schemas allow (workflow/schemas/meta_*.schema.yaml), by column of
 # the written tables, and the code each is counted under. Each use is listed in the import report; a value
 # neither allowed nor mapped here stops the import (check_written), naming its row of data.csv.
+# A code the schemas allow is kept as the database writes it, even where a coarser one would do: the
+# database's "adol&yadul" (adolescents and young adults) is not "yadul", and the text counts its trials.
 CODE_DRIFT = {
-    "target_group": {"older adult": "old", "stu": "stud", "other": "oth", "adol&yadul": "yadul",
-                     "4 & 5": "oth", "med+ppd": "oth"},
-    "age_group": {"adol&yadul": "yadul", "Not specified": ""},
+    "target_group": {"older adult": "old", "stu": "stud", "other": "oth", "4 & 5": "oth", "med+ppd": "oth"},
+    "age_group": {"Not specified": ""},
     "format": {"mixed": "oth", "tsf": "oth"},
     "diagnosis": {"modd": "mood"},
 }
@@ -397,12 +398,36 @@ def comparison_id(row: dict) -> str:
     return "_".join(cell(part) or "NA" for part in parts).replace(" ", "")
 
 
+def _arm_column(row: dict, arm: int) -> str | None:
+    """The column of data.csv that gives the number of participants analysed in an arm: of the means, the
+    change scores or the events, the first the row fills (None when it fills none)."""
+    return next((column for column in (f"n_arm{arm}", f"n_change_arm{arm}", f"totaln_arm{arm}", f".totaln_arm{arm}")
+                 if _present(row.get(column))), None)
+
+
 def _arm_n(row: dict, arm: int) -> float | None:
-    """The number of participants analysed in an arm: from the means, the change scores or the events."""
-    for column in (f"n_arm{arm}", f"n_change_arm{arm}", f"totaln_arm{arm}", f".totaln_arm{arm}"):
-        if _present(row.get(column)):
-            return float(row[column])
-    return None
+    """The number of participants analysed in an arm (:func:`_arm_column`)."""
+    column = _arm_column(row, arm)
+    return float(row[column]) if column else None
+
+
+def arm_size_problems(row: dict) -> list[tuple[str, str, str]]:
+    """The arm sizes of a data.csv row that cannot be right as they stand: ``(column, value, problem)`` for a
+    number of participants analysed that is not a whole number (a shifted column, or an arm the database
+    split between comparisons), or that is larger than the arm's randomised participants (``rand_armN``: an
+    error, or clusters randomised). Fewer analysed than randomised is attrition, not flagged."""
+    found = []
+    for arm in (1, 2):
+        column = _arm_column(row, arm)
+        if column is None:
+            continue
+        n = float(row[column])
+        if not n.is_integer():
+            found.append((column, cell(n), "not a whole number of participants"))
+        randomised = row.get(f"rand_arm{arm}")
+        if _present(randomised) and n > float(randomised):
+            found.append((column, cell(n), f"more than the {cell(float(randomised))} randomised (rand_arm{arm})"))
+    return found
 
 
 COMPARISON_COLUMNS = ["id", "key", "label", "psychotherapy", "control", "arm1", "arm2", "format", "outcome_type",
@@ -426,6 +451,8 @@ class Tables:
     # Rows of data.csv identical in every column to an earlier row: (row, earlier row); each is imported once.
     merged_rows: list[tuple[int, int]] = field(default_factory=list)
     comparison_rows: dict[str, int] = field(default_factory=dict)  # comparison id -> its data.csv row
+    # Arm sizes to check (arm_size_problems): (data.csv row, study label, column, value, problem).
+    arm_sizes: list[tuple[int, str, str, str, str]] = field(default_factory=list)
     study_rows: dict[str, list[int]] = field(default_factory=dict)  # study key -> its data.csv rows
 
 
@@ -456,6 +483,7 @@ def make_tables(frame) -> Tables:
             tables.repeated_ids.append(identifier)
             identifier = f"{identifier}#{seen[identifier]}"
         tables.comparison_rows[identifier] = number
+        tables.arm_sizes += [(number, label, *problem) for problem in arm_size_problems(row)]
         n1, n2 = _arm_n(row, 1), _arm_n(row, 2)
         tables.comparisons.append({
             "id": identifier, "key": study_key(label), "label": label,
@@ -899,6 +927,7 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         lines += [f"| {c} | {escape_inline(v)} | {escape_inline(m)} | {escape_inline(s)} |" for c, v, m, s in drift]
     else:
         lines.append("None.")
+    lines += ["", *arm_size_lines(tables)]
     lines += ["", "## Study-level values that differ between a study's rows", "",
               "The study table keeps one value per study: the lowest of its rows' values (for risk of bias, the most "
               "cautious rating), whatever the order of the release's rows; the values are listed from the lowest. "
@@ -920,6 +949,22 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
                   "imported once (it would otherwise be pooled twice): "
                   + ", ".join(f"row {row} (as row {first})" for row, first in tables.merged_rows) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def arm_size_lines(tables: Tables) -> list[str]:
+    """The report's section on the arm sizes that cannot be right as they stand (:func:`arm_size_problems`),
+    each with its row of data.csv."""
+    lines = ["## Arm sizes to check", "",
+             "Numbers of participants analysed that are not a whole number, or larger than the arm's randomised "
+             "participants. The import keeps them as the release gives them, and the review counts them so: "
+             f"exclude a trial whose data are wrong in `{DECISIONS}` (status excluded, with the reason).", ""]
+    if not tables.arm_sizes:
+        return [*lines, "None."]
+    trials = len({label for _, label, *_ in tables.arm_sizes})
+    lines += [f"{len(tables.arm_sizes)} arm sizes in {trials} {'trial' if trials == 1 else 'trials'}:", "",
+              "| data.csv row | study | column | value | problem |", "|---|---|---|---|---|"]
+    return lines + [f"| {number} | {escape_inline(label)} | {column} | {value} | {problem} |"
+                    for number, label, column, value, problem in tables.arm_sizes]
 
 
 def flow_lines(release: Release, tables: Tables) -> list[str]:

@@ -163,12 +163,15 @@ class MetaAnalysis(ReviewKind):
         return dict(evidence, comparisons=[{"key": c["key"]} for c in evidence["comparisons"]])
 
     def publication_warnings(self, evidence: dict) -> list[LivingReviewError]:
-        """One warning per bibliography entry of an included study that is not a complete structured
-        @article and that the author has not accepted (``reference_checks`` of the evidence), naming the
-        entry, what it lacks, and the two fixes."""
+        """One warning per decision on a study this release does not have
+        (:func:`livingreview.meta_analysis.unused_decisions`), and per bibliography entry of an included study
+        that is not a complete structured @article and that the author has not accepted (``reference_checks``
+        of the evidence), naming the entry, what it lacks, and the two fixes."""
         bibliography = evidence["sources"]["bibliography"]
         corrections = evidence["sources"].get("reference_corrections", "data/reference-corrections.csv")
-        return [DataError(bibliography, f"line {check['line']}, key {key}",
+        unused = meta_analysis.unused_decisions(evidence["studies"], evidence["decisions"],
+                                                evidence["sources"]["decisions"], evidence["sources"]["studies"])
+        return unused + [DataError(bibliography, f"line {check['line']}, key {key}",
                           f"the entry is not a complete structured @article ({'; '.join(check['problems'])}), and "
                           "it would be published so",
                           f"correct it in {corrections} (a row: {key},corrected, then the fields it lacks, and a "

@@ -18,6 +18,15 @@ from ..stages.evidence import read_references, read_review, reader_noting
 from ..tables import Table, read_table, row_place
 from . import Figure, ReviewKind
 
+# The design of a study whose source does not say it (studies.schema.yaml): counted and mapped after the others.
+UNSTATED_DESIGN = "not-stated"
+
+
+def design_order(totals: dict[str, int]) -> list[str]:
+    """The designs of *totals* (design -> number of studies) in the order the text, Table 1's lead and the
+    design map give them: by falling count, then code, the design not stated last."""
+    return sorted(totals, key=lambda d: (d == UNSTATED_DESIGN, -totals[d], d))
+
 
 def cross_check_problems(studies: Table, themes: Table, bibliography: dict | None,
                          studies_path: str, themes_path: str, bib_path: str) -> list[DataError]:
@@ -200,6 +209,6 @@ class Narrative(ReviewKind):
             "designs": labels("studies", "design"),
             "counts": {
                 "studies": len(studies),
-                "by_design": sorted(designs.items(), key=lambda item: (-item[1], item[0])),
+                "by_design": [(design, designs[design]) for design in design_order(designs)],
             },
         }

@@ -40,6 +40,7 @@ from pathlib import Path
 from ..compare_meta import trial_flow
 from ..files import read_json, write_atomic, write_log
 from ..guards import text_numbers
+from ..kinds.narrative import design_order
 from ..meta_analysis import long_date, pooled_context
 from ..pooling import OVERALL_LEVEL, egger_test, fixed, post_comparisons, trial_effects
 from ..schemas import labels
@@ -530,8 +531,8 @@ def flow_diagram(*, evidence: str, published: str | None, out: str, picture: str
 # --- the seed review's map of studies by theme and design --------------------------------------
 
 def design_counts(evidence: dict) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
-    """The themes with included studies (narrative order, labels), the designs present (by falling
-    count, then code) and the number of included studies of each (theme, design)."""
+    """The themes with included studies (narrative order, labels), the designs present (in the text's order,
+    :func:`~livingreview.kinds.narrative.design_order`) and the number of included studies of each (theme, design)."""
     included = set(evidence["included"])
     studies = [s for s in evidence["studies"] if s["key"] in included]
     themes = sorted(evidence["themes"], key=lambda t: (t["order"], t["theme"]))
@@ -541,7 +542,7 @@ def design_counts(evidence: dict) -> tuple[list[str], list[str], dict[tuple[str,
     for study in studies:
         totals[study["design"]] = totals.get(study["design"], 0) + 1
         cells[(study["theme"], study["design"])] = cells.get((study["theme"], study["design"]), 0) + 1
-    designs = sorted(totals, key=lambda d: (-totals[d], d))
+    designs = design_order(totals)
     return theme_order, designs, cells
 
 

@@ -1,0 +1,162 @@
+"""What the Metapsy database includes besides adults, and arm sizes that cannot be right.
+
+- The database codes some trials "adol&yadul" (adolescents and young adults, release 24.0.2 on); the import
+  keeps the code (it is not "yadul"), and a review "in adults" says how many such trials it includes.
+- An arm size that is not a whole number (Boele, 2021: 5.96 of 80 randomised, its columns shifted), or larger
+  than the arm's randomised participants, is listed in import-report.md with its row of data.csv; the
+  committed review excludes Boele, 2021 (data/decisions.csv, with the reason), and says how it counts the
+  fractional arm it keeps (Jesse, 2015: 19.5).
+- A decision on a study the release does not have (one made for a later release) is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from in_process import evidence_and_synthesis
+from livingreview import kinds
+from livingreview.importers import metapsy
+from livingreview.project import template_folders
+from livingreview.stages.synthesis import read_results
+from livingreview.templates import Templates
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "metapsy"
+REVIEW = ROOT / "examples" / "metapsy-depression"
+KIND = kinds.get("meta-analysis")
+ADOLESCENT_TRIALS = ["Ewais, 2021", "Kramer, 2014", "Rohde, 2014b", "van der Zanden, 2012"]
+
+
+@pytest.fixture(scope="module")
+def release_24():
+    return metapsy.read_release(REVIEW / "sources" / "24.0.2")
+
+
+@pytest.fixture(scope="module")
+def tables_24(release_24):
+    return metapsy.make_tables(release_24.frame)
+
+
+# --- the import ----------------------------------------------------------------------------------
+
+def test_the_database_s_adolescents_and_young_adults_keep_their_code(tables_24):
+    studies = {s["label"]: s for s in tables_24.studies}
+    assert sorted(label for label, s in studies.items() if s["age_group"] == "adol&yadul") == ADOLESCENT_TRIALS
+    assert studies["Kramer, 2014"]["target_group"] == studies["van der Zanden, 2012"]["target_group"] == "adol&yadul"
+    assert not [d for d in tables_24.drift if d[1] == "adol&yadul"]
+
+
+def test_an_adolescent_code_passes_the_written_tables_schemas_and_no_recoding_is_reported():
+    release = metapsy.read_release(FIXTURES / "release")
+    frame = release.frame.copy()
+    frame.loc[frame["study"] == "Aagaard, 2017", ["age_group", "target_group"]] = "adol&yadul"
+    files, _ = metapsy.import_files(dataclasses.replace(release, frame=frame))  # check_written: no DataError
+    assert "aagaard2017,\"Aagaard, 2017\",2017,eu,adol&yadul,adol&yadul," in files[metapsy.STUDIES]
+    assert "adol&yadul" not in files[metapsy.REPORT]
+
+
+def test_arm_sizes_that_cannot_be_right_are_listed_with_their_row(release_24, tables_24):
+    report = metapsy.report_text(release_24, tables_24, metapsy.make_bibliography(release_24, tables_24.studies))
+    section = report.split("## Arm sizes to check")[1].split("\n## ")[0]
+    assert "| 67 | Boele, 2021 | n_arm1 | 5.96 | not a whole number of participants |" in section
+    assert "| 315 | Jesse, 2015 | n_arm1 | 19.5 | not a whole number of participants |" in section
+    assert "| 363 | Lamers, 2010 | n_arm1 | 127 | more than the 21 randomised (rand_arm1) |" in section
+    fractional = [a for a in tables_24.arm_sizes if a[4].startswith("not a whole")]
+    assert [(a[0], a[1]) for a in fractional] == [(67, "Boele, 2021"), (315, "Jesse, 2015"), (316, "Jesse, 2015")]
+    larger = {a[1] for a in tables_24.arm_sizes if a[4].startswith("more than")}
+    assert len(larger) == 15 and "Boele, 2021" not in larger
+    assert f"{len(tables_24.arm_sizes)} arm sizes in 17 trials:" in section
+
+
+def test_a_release_without_such_arm_sizes_says_none():
+    release = metapsy.read_release(FIXTURES / "release")
+    tables = metapsy.make_tables(release.frame)
+    assert tables.arm_sizes == []
+    report = metapsy.report_text(release, tables, metapsy.make_bibliography(release, tables.studies))
+    assert "## Arm sizes to check" in report and report.split("## Arm sizes to check")[1].split("\n## ")[0].rstrip(
+        ).endswith("None.")
+
+
+# --- the committed review's text -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    evidence_json, synthesis_csv = evidence_and_synthesis(REVIEW, tmp_path_factory.mktemp("ages"))
+    return json.loads(evidence_json.read_text(encoding="utf-8")), read_results(synthesis_csv)
+
+
+def sections(data: dict, results) -> dict[str, str]:
+    templates = Templates([str(f) for f in template_folders(REVIEW / "templates", kind_defaults=KIND.default_templates)])
+    names = KIND.section_context(data, results)
+    return {section: templates.render(f"sections/{section}.md.j2", **names) for section in KIND.sections}
+
+
+def test_the_review_in_adults_says_which_trials_include_adolescents(committed):
+    data, results = committed
+    names = KIND.section_context(data, results)
+    assert names["counts"]["adolescents"]["trials"] == ADOLESCENT_TRIALS
+    text = sections(data, results)
+    assert ("The database's collection is not limited to adults: it codes the participants of 4 trials of "
+            f"{names['counts']['studies']} as adolescents and young adults (Ewais, 2021; Kramer, 2014; Rohde, 2014b; "
+            "van der Zanden, 2012); this review includes them, as the database does.") in text["methods"]
+    for section in ("abstract", "introduction"):
+        assert "in adults with depression (and, in 4 trials, adolescents and young adults)" in text[section]
+
+
+def test_without_such_trials_the_review_says_adults_only(committed):
+    data, results = copy.deepcopy(committed)
+    for study in data["studies"]:
+        study["age_group"] = "adul" if study["age_group"] == "adol&yadul" else study["age_group"]
+        study["target_group"] = "adul" if study["target_group"] == "adol&yadul" else study["target_group"]
+    text = sections(data, results)
+    assert "adolescents" not in text["methods"] + text["abstract"] + text["introduction"]
+
+
+def test_boele_2021_is_excluded_and_no_participant_of_it_is_counted(committed):
+    data, results = committed
+    assert next(s for s in data["studies"] if s["key"] == "boele2021")["status"] == "excluded"
+    names = KIND.section_context(data, results)
+    included = [s for s in data["studies"] if s["status"] == "included"]
+    assert names["counts"]["participants"] == round(sum(s["n_analysed"] or 0 for s in included))
+    assert "boele2021" not in {s["key"] for s in included}
+    assert names["counts"]["fractional_arms"] == [{"trial": "Jesse, 2015", "n": "19.5"}]
+    assert ("The database gives a number of participants that is not a whole number for 1 arm of a trial "
+            "(Jesse, 2015: 19.5); participants are summed as given and their totals rounded to whole "
+            "numbers.") in sections(data, results)["methods"]
+
+
+def test_a_decision_on_a_study_of_another_release_is_a_warning_naming_the_nearest_key(committed):
+    data, _ = committed
+    data = copy.deepcopy(data)
+    data["decisions"].append({"key": "abas2081", "status": "excluded", "reason": "typo", "_row": 2, "_line": 3})
+    warnings = [w for w in KIND.publication_warnings(data) if "abas2081" in str(w)]
+    assert len(warnings) == 1
+    assert ('there is no study "abas2081" in data/studies.csv (this release), so the decision is not used. '
+            'Did you mean "abas2018"?') in str(warnings[0])
+
+
+# --- the changes report ---------------------------------------------------------------------------
+
+def test_a_trial_new_and_excluded_at_once_is_named_with_its_reason_and_its_reason_is_no_database_column():
+    from livingreview.compare_meta import new_study_fields, trial_flow
+
+    kept = {"key": "a2000", "label": "A, 2000", "status": "included", "reason": "", "n_randomised": ""}
+    old = {"studies": {"a2000": kept}}
+    new = {"studies": {"a2000": kept, "b2021": dict(kept, key="b2021", label="B, 2021", status="excluded",
+                                                    reason="columns shifted")}}
+    flow = trial_flow(old, new, renamed=[])
+    assert flow["excluded"] == [("B, 2021", "columns shifted")] and (flow["previous"], flow["now"]) == (1, 1)
+    assert flow["release"] == (1, 2)
+    assert new_study_fields(old, new) == ()
+
+
+def test_the_committed_changes_report_names_boele_2021_as_excluded():
+    changes = (REVIEW / "output" / "changes.md").read_text(encoding="utf-8")
+    summary = next(line for line in changes.splitlines() if line.startswith("- **Trials:**"))
+    assert "1 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*: Release 24.0.2's row" in summary
+    assert "the database now gives *reason*" not in changes
+    assert "gives 480 as “included”" not in changes  # the release has 480 trials; the review 479
