@@ -400,3 +400,13 @@ def test_the_pdf_s_doi_links_are_addresses_of_the_dois_escaped_for_a_url():
     assert variables["pdf-doi-url"] == formats.typst_string(
         "https://doi.org/10.1002/(SICI)1097-0258(19990330)18:6%3C695::AID-SIM60%3E3.0.CO;2-O")
     assert variables["pdf-version-doi-url"] == formats.typst_string("https://doi.org/10.5555/x%23v2")
+
+
+def test_no_doi_of_the_pdf_s_journal_line_is_broken_across_lines():
+    """The Metapsy release's journal line is longer than the page is wide: it wraps between its parts, never
+    inside a DOI nor between "DOI:" and the DOI (each in a Typst box, templates/pdf/template.typ)."""
+    pdf = ROOT / "examples" / "metapsy-depression" / "output" / "review.pdf"
+    lines = PdfReader(pdf).pages[0].extract_text().splitlines()
+    for doi in ("10.5555/livingreview.metapsy-depression", "10.5555/livingreview.metapsy-depression.v2"):
+        assert any(f"DOI: {doi}" in line for line in lines), doi
+    assert not any(line.rstrip().endswith(("DOI:", "10.5555/")) for line in lines)
