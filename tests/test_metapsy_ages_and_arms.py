@@ -160,3 +160,16 @@ def test_the_committed_changes_report_names_boele_2021_as_excluded():
     assert "1 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*: Release 24.0.2's row" in summary
     assert "the database now gives *reason*" not in changes
     assert "gives 480 as “included”" not in changes  # the release has 480 trials; the review 479
+
+
+def test_the_flow_diagram_names_the_trials_left_out_as_excluded_or_retracted_not_both():
+    """The box beside the database's trials says what the review's authors did: "Excluded by the review's
+    authors" for an exclusion, "retracted" for a retraction (a retraction is not the authors' doing)."""
+    from livingreview.stages.figures import decided_text
+
+    assert decided_text([{"status": "excluded"}]) == "Excluded by the review's authors (n = 1)"
+    assert decided_text([{"status": "retracted"}, {"status": "retracted"}]) == "Retracted (n = 2)"
+    assert decided_text([{"status": "excluded"}, {"status": "retracted"}]) == (
+        "Excluded by the review's authors (n = 1); retracted (n = 1)")
+    svg = (ROOT / "examples" / "metapsy-depression" / "output" / "figures" / "prisma.svg").read_text(encoding="utf-8")
+    assert "Excluded by the review" in svg and "retracted by the review" not in svg.casefold()

@@ -371,9 +371,10 @@ def test_an_instrument_measured_twice_at_the_end_of_treatment_is_disclosed(base)
     data, results = base
     text = render(data, results)
     # The trials are cited (the reference style numbers them), not named as bare text.
-    # The weeks are given, and the later measurement is called what it may be: a follow-up coded "post".
+    # The weeks are given, in the order of the trials cited (Burns: 15 and 33; Sanabria-Mazo: 8 and 52), and
+    # the later measurement is called what it may be: a follow-up coded "post".
     assert ("The database codes 4 instruments of 2 comparisons [@{burns2013}; @{sanabriamazo2023}] at the end of "
-            "treatment twice, at different weeks (8 and 52; 15 and 33 weeks after randomisation): the later may be a "
+            "treatment twice, at different weeks (15 and 33; 8 and 52 weeks after randomisation): the later may be a "
             "follow-up that the database codes as the end of treatment. As the database codes them, both are effect "
             "sizes, combined with the comparison's others.") in text
     once = copy.deepcopy(data)

@@ -261,18 +261,20 @@ def repeated_post(rows: list[dict]) -> dict:
     """The instruments that the effect sizes *rows* measure more than once at the end of treatment (time
     post) in one comparison, at different weeks (the database codes both as post, and both are pooled):
     ``{"instruments": n, "comparisons": n, "trials": [key, ...], "weeks": ["15 and 33", ...]}`` (the trials'
-    keys, for the text to cite them, in order of key; each different set of weeks once, earliest first)."""
+    keys, for the text to cite them, in order of key; each different set of weeks once, in the order of the
+    trials, earliest week first)."""
     found: dict[tuple, list] = {}
     for row in rows:
         if row["time"] == "post":
             found.setdefault((comparison_of(row), row.get("instrument"), row.get("rating")), []).append(
                 row.get("time_weeks"))
     repeated = {key: weeks for key, weeks in found.items() if len(weeks) > 1}
-    shown = {" and ".join(f"{float(w):g}" for w in sorted(w for w in set(weeks) if w not in (None, "")))
-             for weeks in repeated.values()}
+    shown = sorted({(comparison[0], tuple(sorted(float(w) for w in set(weeks) if w not in (None, ""))))
+                    for (comparison, _, _), weeks in repeated.items()})
     return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
             "trials": sorted({comparison[0] for comparison, _, _ in repeated}),
-            "weeks": sorted((s for s in shown if " and " in s), key=lambda s: [float(w) for w in s.split(" and ")])}
+            "weeks": list(dict.fromkeys(" and ".join(f"{w:g}" for w in weeks) for _, weeks in shown
+                                        if len(weeks) > 1))}
 
 
 def score_disagreements(comparisons: list[dict], studies: list[dict]) -> dict:

@@ -365,6 +365,16 @@ def funnel_plot(*, evidence: str, synthesis: str, out: str, picture: str, log: s
 
 # --- the PRISMA 2020 flow diagram --------------------------------------------------------------
 
+def decided_text(decided: list[dict]) -> str:
+    """The flow diagram's box of the trials the review's authors left out (data/decisions.csv): those they
+    excluded and those retracted, each named as what it is ("retracted" is not the authors' doing)."""
+    excluded = sum(1 for s in decided if s["status"] == "excluded")
+    retracted = len(decided) - excluded
+    parts = ([f"Excluded by the review's authors (n = {count(excluded)})"] if excluded else []) + (
+        [f"{'retracted' if excluded else 'Retracted'} (n = {count(retracted)})"] if retracted else [])
+    return "; ".join(parts)
+
+
 def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     """The boxes of the flow diagram, top to bottom, each ``{row, column, text}`` (column 0: the main flow,
     1: what leaves it, or with ``joins`` what joins it; ``stage``: a main box below the full texts that
@@ -411,7 +421,7 @@ def flow_boxes(evidence: dict, baseline: dict | None) -> list[dict]:
     as_reported = check is not None and not check.outside
     steps.append((f"Trials in the database, release {release} (n = {count(in_release)}"
                   + (", as its search flow reports)" if as_reported else ")"),
-                  f"Excluded or retracted by the review's authors (n = {count(len(decided))})" if decided else None))
+                  decided_text(decided) if decided else None))
     for row, (main, side) in enumerate(steps, start=3):
         screening = main.startswith("Reports not excluded")
         boxes.append({"row": row, "column": 0, "text": main, **({"stage": "Screening"} if screening else {})})
