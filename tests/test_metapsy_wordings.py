@@ -394,8 +394,9 @@ def test_the_methods_say_how_low_risk_of_bias_is_counted_and_name_the_trials_who
                      r"define, for 3 effect sizes of 2 trials \[@\{zemestani2016\}; @\{zemestani2020b\}\]; this review does "
                      r"not count it as met\.", text)
     disagree = re.search(r"For 8 effect sizes of 6 trials \[(@[^\]]+)\], the database's overall risk-of-bias score "
-                         r"differs from the number of criteria its four ratings meet; this review counts the criteria "
-                         r"from the ratings\.", text)
+                         r"differs from the number of criteria its four ratings meet \(the score is higher in 5 of them, "
+                         r"lower in 3\); this review counts the criteria from the ratings, so that a trial may be at "
+                         r"low risk of bias by its ratings and not by its score, or the other way round\.", text)
     assert disagree and set(re.findall(r"@\{(\w+)\}", disagree.group(1))) == {
         "carpenter2008", "nadort2022", "victoraigbodion2023", "wright2022", "zemestani2016", "zemestani2020b"}
     agreeing = copy.deepcopy(data)

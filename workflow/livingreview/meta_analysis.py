@@ -279,11 +279,14 @@ def repeated_post(rows: list[dict]) -> dict:
 
 def score_disagreements(comparisons: list[dict], studies: list[dict]) -> dict:
     """The effect sizes whose risk-of-bias score differs from the number of criteria their ratings meet
-    (:func:`livingreview.pooling.score_disagreements`): ``{"effect_sizes": n, "trials": [study, ...]}``,
-    the trials in the order of *studies*."""
+    (:func:`livingreview.pooling.score_disagreements`): ``{"effect_sizes": n, "trials": [study, ...], "higher": n,
+    "lower": n}``, the trials in the order of *studies*; *higher* and *lower*: the effect sizes whose score is
+    higher (a criterion counted met that its rating does not meet) or lower than the ratings give."""
     found = pooling.score_disagreements(comparisons)
     keys = {row["key"] for row in found}
-    return {"effect_sizes": len(found), "trials": [s for s in studies if s["key"] in keys]}
+    return {"effect_sizes": len(found), "trials": [s for s in studies if s["key"] in keys],
+            "higher": sum(1 for row in found if row["score"] > row["met"]),
+            "lower": sum(1 for row in found if row["score"] < row["met"])}
 
 
 def undefined_blinding(comparisons: list[dict], studies: list[dict]) -> dict:
