@@ -157,7 +157,9 @@ def test_a_trial_new_and_excluded_at_once_is_named_with_its_reason_and_its_reaso
 def test_the_committed_changes_report_names_boele_2021_as_excluded():
     changes = (REVIEW / "output" / "changes.md").read_text(encoding="utf-8")
     summary = next(line for line in changes.splitlines() if line.startswith("- **Trials:**"))
-    assert "1 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*: Release 24.0.2's row" in summary
+    # named, its reason left to decisions.csv and the article (the summary is one screen)
+    assert ("1 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*; the reasons are in "
+            "data/decisions.csv and the article's Introduction), ") in summary
     assert "the database now gives *reason*" not in changes
     assert "gives 480 as “included”" not in changes  # the release has 480 trials; the review 479
 
@@ -173,3 +175,15 @@ def test_the_flow_diagram_names_the_trials_left_out_as_excluded_or_retracted_not
         "Excluded by the review's authors (n = 1); retracted (n = 1)")
     svg = (ROOT / "examples" / "metapsy-depression" / "output" / "figures" / "prisma.svg").read_text(encoding="utf-8")
     assert "Excluded by the review" in svg and "retracted by the review" not in svg.casefold()
+
+
+def test_the_article_names_the_trials_its_authors_excluded_with_their_reasons():
+    """PRISMA 16b: the Introduction names each trial the review's authors excluded (Boele, 2021) with the reason
+    of data/decisions.csv; the checklist points there; the Abstract and the Conclusion's limitations say that
+    the authors departed from the database's selection."""
+    article = (REVIEW / "output" / "review.md").read_text(encoding="utf-8")
+    assert ("not counted or cited, and named here with the reason given in the review's data/decisions.csv: "
+            "*Boele, 2021* (excluded): Release 24.0.2's row for it") in article
+    assert "| 16b | Study selection |" in article and "| Introduction (the trials the review's authors excluded" in article
+    assert "of its own, and its authors excluded 1 trial of the release (Introduction)." in article
+    assert "search, selection (but for the 1 trial its authors excluded), data extraction" in article
