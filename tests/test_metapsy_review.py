@@ -390,7 +390,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
     # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
     assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
-            "numbers); paragraph 2 (its numbers only); paragraph 3 (its numbers only) ([changed "
+            "numbers); paragraph 2 (its numbers only); paragraph 3 (its numbers only); paragraph 4 (reworded: its own "
+            "words changed, not only its numbers) ([changed "
             "paragraphs](#changed-paragraphs)).") in new
     # (a statement whose claim changed with its certainty is named apart: tests/test_compare_meta.py)
     assert ("6 statements read differently ([below](#statements-whose-wording-changed)): 6 only because their numbers "
@@ -417,7 +418,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
     # 91: the Data and code statement names each version's own address (release_url) and, from 2.0.0, its
     # changes report
-    assert "91 reworded (10 of them also moved), 1 added, 1 removed (" in new
+    assert "92 reworded (10 of them also moved), 2 added, 2 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 479 trials.\n"

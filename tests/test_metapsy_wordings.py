@@ -133,7 +133,8 @@ WORDINGS = [
     ("no robustness results", "Certainty assessment | Describe any methods used to assess certainty (or confidence) "
                               "in the body of evidence for an outcome. | not reported |"),
     ("excluded and retracted trials", "2 trials of the release were excluded by the authors of this review, and 1 trial "
-                                      "was retracted; they are not counted or cited."),
+                                      "was retracted; they are not counted or cited, and named here with the reason "
+                                      "given in the review's data/decisions.csv: *"),
     ("excluded and retracted trials", "and leaves out the trials the authors of this review excluded or that were "
                                       "retracted"),
 ]
@@ -314,7 +315,8 @@ def test_the_review_is_not_called_a_living_systematic_review(rendered):
         prose = "\n".join(line for line in text.splitlines() if not line.startswith("| "))
         assert "systematic review" not in prose, name
     assert ("**Methods.** A living meta-analytic review of the Metapsy database \"") in rendered["as committed"]
-    assert "this review did no search, screening or data extraction of its own." in rendered["as committed"]
+    assert ("this review did no search, screening or data extraction of its own, and its authors excluded 1 trial "
+            "of the release (Introduction).") in rendered["as committed"]
 
 
 def test_the_methods_say_how_many_outcomes_are_self_reported_and_that_the_database_counts_them_as_blinded(base):
