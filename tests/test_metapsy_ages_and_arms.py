@@ -187,3 +187,22 @@ def test_the_article_names_the_trials_its_authors_excluded_with_their_reasons():
     assert "| 16b | Study selection |" in article and "| Introduction (the trials the review's authors excluded" in article
     assert "of its own, and its authors excluded 1 trial of the release (Introduction)." in article
     assert "search, selection (but for the 1 trial its authors excluded), data extraction" in article
+
+
+def test_table_one_counts_the_age_groups_the_methods_speak_of_and_no_trial_as_zero_percent():
+    """The Methods count the trials whose age group the database codes as adolescents and young adults (4):
+    Table 1 has that row (Age group), beside the target groups (where the same code counts 2); a share under
+    0.5 % of the trials prints "<1", not "0"."""
+    from livingreview.meta_analysis import table_one
+
+    studies = [{"key": f"s{i}", "age_group": "adol&yadul" if i < 4 else "adul", "target_group": "adul",
+                "country": "us", "rob": 4} for i in range(479)]
+    comparisons = [{"key": s["key"], "format": "ind", "control": "wl", "sg": 1, "ac": 1, "ba": "1", "itt": 1, "rob": 4}
+                   for s in studies]
+    rows = table_one(studies, comparisons)
+    ages = {r["category"]: (r["n"], r["percent"]) for r in rows[:next(i for i, r in enumerate(rows[1:], 1)
+                                                                       if r["characteristic"])]}
+    assert rows[0]["characteristic"] == "Age group"
+    assert ages == {"adults": (475, "99"), "adolescents and young adults": (4, "1")}
+    one = table_one(studies[:1] + studies[4:], comparisons[:1] + comparisons[4:])  # 1 of 476: 0.2 %
+    assert {r["category"]: r["percent"] for r in one[:2]}["adolescents and young adults"] == "<1"

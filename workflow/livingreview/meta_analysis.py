@@ -364,10 +364,13 @@ def table_one(studies: list[dict], comparisons: list[dict]) -> list[dict]:
             n = int(counts.get(code, 0))
             if n:
                 label = label_of(code)
+                share = 100 * n / k
                 rows.append({"characteristic": characteristic, "category": label, "n": n,
-                             "percent": f"{100 * n / k:.0f}"})
+                             "percent": "<1" if share < 0.5 else f"{share:.0f}"})  # a trial or two is not 0 %
             characteristic = ""
 
+    # the age group the database codes (adolescents and young adults among adults: the Methods count them)
+    add("Age group", frame["age_group"].value_counts(), labels(STUDIES_SCHEMA, "age_group"))
     add("Target group", frame["target_group"].value_counts(), labels(STUDIES_SCHEMA, "target_group"))
     formats = by_study.drop_duplicates(["key", "format"])["format"].value_counts()
     add("Format", formats, labels(COMPARISONS_SCHEMA, "format"))
