@@ -19,7 +19,7 @@ TEMPLATES = [ROOT / "examples" / "metapsy-depression" / "templates", ROOT / "tem
 def study(key: str, n: float | None, year: int = 2020) -> dict:
     """A study row as evidence.json holds it."""
     return {"key": key, "label": f"{key[:-4].title()}, {key[-4:]}", "year": year, "country": "us",
-            "target_group": "adul", "rob": 4, "n_analysed": n, "status": "included", "reason": ""}
+            "age_group": "adul", "target_group": "adul", "rob": 4, "n_analysed": n, "status": "included", "reason": ""}
 
 
 def comparison(key: str, therapy: str, control: str, n1, n2, arm1: str = "", arm2: str = "",
