@@ -64,3 +64,24 @@ def test_imprecision_ci_width_and_threshold_near_the_rule_are_printed_precisely(
     assert certainty.imprecision({"ci_low": 0.2449, "ci_high": 0.60, "participants": 900}, rule) == (
         "not serious: the 95 % CI (0.245 to 0.60) excludes g = 0.24")
     assert certainty.imprecision({"ci_low": 0.4, "ci_high": 0.6, "participants": 900}, rule) == "not serious"
+
+
+def test_a_risk_of_bias_that_turns_on_how_the_criteria_are_counted_gives_the_other_judgement_too():
+    """Trials are at low risk of bias by their four ratings (livingreview.pooling.criteria_met); where the
+    database's score would give the other judgement (a trial scored 4 whose ratings meet 3 criteria: the
+    low-risk trials' g moves across the rule), the reason gives that judgement too, with its numbers; where
+    both counts agree, nothing is added."""
+    def rated(rows: list[dict], met: set[str]) -> list[dict]:
+        return [dict(r, sg=1, ac=1 if r["key"] in met else 0, itt=1, ba="1") for r in rows]
+
+    rows = trials(4, 6)  # scored 4: t0-t3, g 0.53; the others 0.70
+    rows[4] = dict(rows[4], rob=2)
+    # by the ratings, t0-t2 and t4 (t3 fails allocation concealment, t4 meets all four though scored 2)
+    members = rated(rows, {"t0", "t1", "t2", "t4"})
+    judgement = certainty.risk_of_bias({"k": 10, "g": 0.65}, members, RULES["risk_of_bias"])
+    assert judgement.startswith("not serious: 40 % (4 of 10) at low risk of bias, whose g = ")
+    assert "; counted by the database's risk-of-bias score instead of its ratings, serious: 40 % of the trials " \
+           "(4 of 10) met all four risk-of-bias criteria, and the 4 that do give g = " in judgement
+    agreeing = rated(rows, {"t0", "t1", "t2", "t3"})
+    assert "counted by the database" not in certainty.risk_of_bias({"k": 10, "g": 0.62}, agreeing,
+                                                                    RULES["risk_of_bias"])

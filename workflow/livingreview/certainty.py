@@ -105,10 +105,26 @@ def _percent(share: float, limit: float) -> str:
 
 
 def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
-    """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*; when
-    fewer than the rule's share are at low risk of bias but their g is close enough, "not serious: " with
-    the numbers, the difference to as many decimals as show which side of the rule it falls."""
+    """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*, the
+    trials at low risk of bias counted from their ratings (:func:`livingreview.pooling.low_rob_trials`);
+    when fewer than the rule's share are at low risk of bias but their g is close enough, "not serious: "
+    with the numbers, the difference to as many decimals as show which side of the rule it falls. When the
+    database's own score (``rob``) would give the other judgement, that judgement follows, with its numbers:
+    a rating that turns on how the criteria are counted says so."""
     low = pooling.low_rob_trials(members)
+    judgement = _risk_of_bias(row, members, low, rule)
+    by_score = pooling.low_rob_trials_by_score(members)
+    if by_score is None or by_score == low:
+        return judgement
+    other = _risk_of_bias(row, members, by_score, rule)
+    if other.startswith("serious") == judgement.startswith("serious"):
+        return judgement
+    return f"{judgement}; counted by the database's risk-of-bias score instead of its ratings, {other}"
+
+
+def _risk_of_bias(row: dict, members: list[dict], low: set[str], rule: dict) -> str:
+    """:func:`risk_of_bias` with the trials at low risk of bias *low* (of the analysis's *row* and its
+    comparisons *members*)."""
     k = int(row["k"])
     share = len(low) / k
     limit = Decimal(str(rule["max_difference"]))

@@ -300,6 +300,17 @@ def low_rob_trials(comparisons: list[dict]) -> set[str]:
     return {key for key, met in trial_criteria_met(comparisons).items() if met == LOW_ROB}
 
 
+def low_rob_trials_by_score(comparisons: list[dict]) -> set[str] | None:
+    """The trials whose every effect size of *comparisons* has the score ``rob`` 4, as the database counts
+    (the review counts from the ratings: :func:`low_rob_trials`); None when an effect size has no score."""
+    if any(c.get("rob") in (None, "") for c in comparisons):
+        return None
+    trials: dict[str, bool] = {}
+    for comparison in comparisons:
+        trials[comparison["key"]] = trials.get(comparison["key"], True) and int(comparison["rob"]) == LOW_ROB
+    return {key for key, low in trials.items() if low}
+
+
 def score_disagreements(comparisons: list[dict]) -> list[dict]:
     """The effect sizes whose score ``rob`` differs from the number of criteria their four ratings meet
     (:func:`criteria_met`, which counts from the ratings): ``{key, id, score, met}``, in the order given."""
