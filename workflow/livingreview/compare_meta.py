@@ -183,6 +183,10 @@ class SideChange:
     removed: tuple[EffectSize, ...]
     added: tuple[EffectSize, ...]
 
+    def effects(self, change: str) -> tuple[EffectSize, ...]:
+        """The effect sizes it explains of *change*: removed ("gone") or added ("new")."""
+        return self.removed if change == "gone" else self.added
+
 
 @dataclass(frozen=True)
 class PooledChange:
@@ -343,7 +347,7 @@ class MetaChanges:
         effect sizes of the trials of both versions, removed (gone) and added (new)."""
         explained = {id(e) for c in self.code_changes if c.change == change for e in getattr(c, part)}
         if part == "in_both":
-            explained |= {id(e) for s in self.side_changes for e in (s.removed if change == "gone" else s.added)}
+            explained |= {id(e) for s in self.side_changes for e in s.effects(change)}
         return len(explained)
 
     def explains(self, change: str) -> bool:
@@ -1244,7 +1248,7 @@ def code_changes(old: dict, new: dict, removed: tuple[tuple[EffectSize, ...], tu
                                         tuple(e for e in in_both if e.code(field) == value), recoded))
         # The arms a trial of both versions no longer has (or did not have), for the effect sizes left.
         explained = ({id(e) for c in found if c.change == change for e in c.in_both}
-                     | {id(e) for s in sides for e in (s.removed if change == "gone" else s.added)})
+                     | {id(e) for s in sides for e in s.effects(change)})
         arms: dict[str, set[str]] = {}
         for comparison in after.get("comparisons", {}).values():
             arms.setdefault(names.get(comparison["key"], comparison["key"]), set()).add(

@@ -276,39 +276,43 @@ def criteria_met(comparison: dict) -> int | None:
     None when it is not rated, or only in part."""
     ratings = [comparison.get(column) for column in ROB_CRITERIA]
     if all(rating in (None, "") for rating in ratings):
-        score = comparison.get("rob")
-        return None if score in (None, "") else int(score)
+        return rob_score(comparison)
     if any(rating in (None, "") for rating in ratings):
         return None
     return sum(str(rating) in met for rating, met in zip(ratings, ROB_CRITERIA.values(), strict=True))
 
 
-def trial_criteria_met(comparisons: list[dict]) -> dict[str, int | None]:
-    """Each trial of *comparisons* -> the fewest criteria one of its effect sizes meets (:func:`criteria_met`;
-    None when one of them is not rated): a trial is only as sound as its least sound effect size."""
+def rob_score(comparison: dict) -> int | None:
+    """One effect size's risk-of-bias score ``rob`` as its source gives it (the number of criteria met);
+    None when it has none."""
+    value = comparison.get("rob")
+    return None if value in (None, "") else int(value)
+
+
+def trial_criteria_met(comparisons: list[dict], met=criteria_met) -> dict[str, int | None]:
+    """Each trial of *comparisons* -> the fewest criteria one of its effect sizes meets (by *met*: counted
+    from the ratings, :func:`criteria_met`, or the database's :func:`rob_score`; None when one of them is not
+    rated): a trial is only as sound as its least sound effect size."""
     trials: dict[str, int | None] = {}
     for comparison in comparisons:
-        met, key = criteria_met(comparison), comparison["key"]
+        count, key = met(comparison), comparison["key"]
         known = trials.get(key, LOW_ROB)
-        trials[key] = None if met is None or known is None else min(known, met)
+        trials[key] = None if count is None or known is None else min(known, count)
     return trials
 
 
-def low_rob_trials(comparisons: list[dict]) -> set[str]:
-    """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria
-    (:func:`criteria_met`)."""
-    return {key for key, met in trial_criteria_met(comparisons).items() if met == LOW_ROB}
+def low_rob_trials(comparisons: list[dict], met=criteria_met) -> set[str]:
+    """The trials whose every effect size of *comparisons* meets all four risk-of-bias criteria (by *met*:
+    :func:`trial_criteria_met`)."""
+    return {key for key, count in trial_criteria_met(comparisons, met).items() if count == LOW_ROB}
 
 
 def low_rob_trials_by_score(comparisons: list[dict]) -> set[str] | None:
     """The trials whose every effect size of *comparisons* has the score ``rob`` 4, as the database counts
     (the review counts from the ratings: :func:`low_rob_trials`); None when an effect size has no score."""
-    if any(c.get("rob") in (None, "") for c in comparisons):
+    if any(rob_score(c) is None for c in comparisons):
         return None
-    trials: dict[str, bool] = {}
-    for comparison in comparisons:
-        trials[comparison["key"]] = trials.get(comparison["key"], True) and int(comparison["rob"]) == LOW_ROB
-    return {key for key, low in trials.items() if low}
+    return low_rob_trials(comparisons, rob_score)
 
 
 def score_disagreements(comparisons: list[dict]) -> list[dict]:
@@ -316,9 +320,9 @@ def score_disagreements(comparisons: list[dict]) -> list[dict]:
     (:func:`criteria_met`, which counts from the ratings): ``{key, id, score, met}``, in the order given."""
     found = []
     for comparison in comparisons:
-        score, met = comparison.get("rob"), criteria_met(comparison)
-        if score not in (None, "") and met is not None and int(score) != met:
-            found.append({"key": comparison["key"], "id": comparison["id"], "score": int(score), "met": met})
+        given, met = rob_score(comparison), criteria_met(comparison)
+        if given is not None and met is not None and given != met:
+            found.append({"key": comparison["key"], "id": comparison["id"], "score": given, "met": met})
     return found
 
 
