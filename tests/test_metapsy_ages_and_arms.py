@@ -206,3 +206,58 @@ def test_table_one_counts_the_age_groups_the_methods_speak_of_and_no_trial_as_ze
     assert ages == {"adults": (475, "99"), "adolescents and young adults": (4, "1")}
     one = table_one(studies[:1] + studies[4:], comparisons[:1] + comparisons[4:])  # 1 of 476: 0.2 %
     assert {r["category"]: r["percent"] for r in one[:2]}["adolescents and young adults"] == "<1"
+
+
+# --- studies that may be one trial -----------------------------------------------------------------
+
+def _trial(key: str, authors: list[str], g: float = 0.5, rand=(38, 36), n=(36, 32)) -> tuple[dict, dict, dict]:
+    """A study, its one effect size and its bibliography entry."""
+    study = {"key": key, "label": key.title()}
+    row = {"key": key, "psychotherapy": "3rd", "control": "other ctr", "rand_arm1": rand[0], "rand_arm2": rand[1],
+           "n_arm1": n[0], "n_arm2": n[1], "g": g, "g_se": 0.26}
+    return study, row, {"authors": [{"family": name} for name in authors]}
+
+
+def test_two_studies_with_the_same_arms_and_an_author_in_common_may_be_one_trial():
+    from livingreview.meta_analysis import possible_duplicates
+
+    trials = [_trial("fissler2016", ["Fissler", "Winnebeck", "Barnhofer"], g=1.17),
+              _trial("winnebeck2017", ["Winnebeck", "Fissler"], g=1.54),
+              _trial("other2017", ["Else"], g=1.54),  # the same arms, no author in common
+              _trial("near2018", ["Fissler"], rand=(38, 35)),  # an author in common, other arms
+              _trial("chan2013", ["Chan", "Ng"], rand=(14, 12), n=(14, 12)),
+              _trial("ng2013", ["Ng", "Chan", "others"], rand=(14, 12), n=(14, 12))]
+    studies, rows = [t[0] for t in trials], [t[1] for t in trials]
+    pairs = possible_duplicates(studies, rows, {t[0]["key"]: t[2] for t in trials})
+    assert [([s["key"] for s in p["trials"]], p["randomised"], p["analysed"], p["same_effects"]) for p in pairs] == [
+        (["fissler2016", "winnebeck2017"], "38 and 36", "36 and 32", False),
+        (["chan2013", "ng2013"], "14 and 12", "14 and 12", True)]
+    # "others" (an author list cut short) is not an author in common
+    assert possible_duplicates(studies[4:], rows[4:], {"chan2013": {"authors": [{"family": "others"}]},
+                                                        "ng2013": {"authors": [{"family": "Others"}]}}) == []
+
+
+def test_the_import_report_lists_the_studies_of_release_24_that_may_be_one_trial(release_24, tables_24):
+    report = metapsy.report_text(release_24, tables_24, metapsy.make_bibliography(release_24, tables_24.studies))
+    section = report.split("## Studies that may be one trial")[1].split("\n## ")[0]
+    assert "| Chan, 2013; Ng, 2013 | 14 and 12 | 14 and 12 | the same |" in section
+    assert "| Fissler, 2016; Winnebeck, 2017 | 38 and 36 | 36 and 32 | different |" in section
+    assert section.count("\n| ") == 3  # the header and the two pairs
+
+
+def test_the_methods_name_the_included_studies_that_may_be_one_trial(committed):
+    data, results = copy.deepcopy(committed)
+    decided = {"chan2013", "ng2013", "fissler2016", "winnebeck2017"}
+    data["decisions"] = [d for d in data["decisions"] if d["key"] not in decided]
+    for study in data["studies"]:
+        if study["key"] in decided:
+            study["status"], study["reason"] = "included", ""
+    data["included"] = sorted(set(data["included"]) | decided)
+    methods = sections(data, results)["methods"]
+    assert ("2 pairs of trials may be two reports of one trial each: the two have the same psychotherapy and "
+            "control condition, the same numbers of participants randomised and analysed in each arm, and an "
+            "author in common (Chan, 2013 and Ng, 2013 [@{chan2013}; @{ng2013}]: 14 and 12 randomised, 14 and 12 "
+            "analysed, and the same effect sizes; Fissler, 2016 and Winnebeck, 2017 [@{fissler2016}; "
+            "@{winnebeck2017}]: 38 and 36 randomised, 36 and 32 analysed). The database lists them as separate "
+            "trials, and so does this review: if they are one, its participants are counted, and its effect "
+            "pooled, twice.") in methods

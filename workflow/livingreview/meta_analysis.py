@@ -322,6 +322,53 @@ def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
             for trial, n in sorted(found, key=lambda item: (item[0].casefold(), item[1]))]
 
 
+def _arms(rows: list[dict]) -> frozenset:
+    """The arms of a trial's effect sizes *rows*: (side, condition, randomised, analysed) of each arm."""
+    return frozenset(arm for row in rows for arm in (
+        ("psychotherapy", row["psychotherapy"], row.get("rand_arm1"), row.get("n_arm1")),
+        ("control", row["control"], row.get("rand_arm2"), row.get("n_arm2"))))
+
+
+def _authors(reference: dict | None) -> set[str]:
+    """The family names of a bibliography entry's authors, case-folded ("others" not a name)."""
+    return {a["family"].casefold() for a in (reference or {}).get("authors", [])
+            if a.get("family") and a["family"].casefold() != "others"}
+
+
+def _sizes(arms: frozenset, index: int) -> str:
+    """The participants of *arms* (randomised: *index* 2; analysed: 3), psychotherapy arms first."""
+    return " and ".join(f"{float(arm[index]):g}" for arm in sorted(arms, key=lambda a: (a[0] != "psychotherapy", a)))
+
+
+def possible_duplicates(studies: list[dict], comparisons: list[dict], references: dict[str, dict]) -> list[dict]:
+    """The pairs of *studies* that may be two reports of one trial: the same arms (the same psychotherapy and
+    control condition, with the same numbers of participants randomised and analysed in each) and an author
+    in common (*references*: the bibliography entries by key). A database lists such reports as trials of
+    their own when it does not see that they are one (the Metapsy release 24.0.2 lists Ng, 2013, "a
+    preliminary result", beside Chan, 2013, with the same g); pooled as two, one trial's participants count
+    twice. ``[{"trials": [study, study], "randomised": "38 and 36", "analysed": "36 and 32",
+    "same_effects": bool}, ...]`` in the order of *studies*; *same_effects*: both have the same effect sizes
+    (g and its standard error)."""
+    rows: dict[str, list[dict]] = {}
+    for row in comparisons:
+        rows.setdefault(row["key"], []).append(row)
+    alike: dict[frozenset, list[dict]] = {}  # trials by their arms, each arm's numbers given
+    for study in studies:
+        arms = _arms(rows.get(study["key"], []))
+        if arms and all(value not in (None, "") for arm in arms for value in arm[2:]):
+            alike.setdefault(arms, []).append(study)
+    pairs = []
+    for arms, trials in alike.items():
+        for index, first in enumerate(trials):
+            for second in trials[index + 1:]:
+                if _authors(references.get(first["key"])) & _authors(references.get(second["key"])):
+                    effects = [sorted((r["g"], r["g_se"]) for r in rows[s["key"]]) for s in (first, second)]
+                    pairs.append({"trials": [first, second], "randomised": _sizes(arms, 2),
+                                  "analysed": _sizes(arms, 3), "same_effects": effects[0] == effects[1]})
+    order = {s["key"]: place for place, s in enumerate(studies)}
+    return sorted(pairs, key=lambda pair: [order[s["key"]] for s in pair["trials"]])
+
+
 def count_comparisons(rows: list[dict]) -> int:
     """The comparisons (:func:`comparison_of`) the effect sizes *rows* belong to."""
     return len({comparison_of(row) for row in rows})
@@ -588,6 +635,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "repeated_post": repeated_post(comparisons),
             "adolescents": adolescent_trials(studies),
             "fractional_arms": fractional_arms(comparisons, {s["key"]: s["label"] for s in studies}),
+            # pairs of included trials that may be two reports of one trial (same arms, an author in common)
+            "possible_duplicates": possible_duplicates(studies, comparisons, evidence.get("references", {})),
         },
     }
 

@@ -42,6 +42,7 @@ import yaml
 from ..errors import DataError, combined
 from ..files import recover_transaction, replace_together
 from ..markdown import escape_inline
+from ..meta_analysis import possible_duplicates
 from ..search_flow import check_flow, outside_text, unaccounted_text
 from .references import OTHERS, ParsedReference, ReferenceRepair, entry_problems, parse_reference, repair_from_release
 
@@ -927,7 +928,7 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         lines += [f"| {c} | {escape_inline(v)} | {escape_inline(m)} | {escape_inline(s)} |" for c, v, m, s in drift]
     else:
         lines.append("None.")
-    lines += ["", *arm_size_lines(tables)]
+    lines += ["", *arm_size_lines(tables), "", *duplicate_lines(tables, bibliography)]
     lines += ["", "## Study-level values that differ between a study's rows", "",
               "The study table keeps one value per study: the lowest of its rows' values (for risk of bias, the most "
               "cautious rating), whatever the order of the release's rows; the values are listed from the lowest. "
@@ -965,6 +966,26 @@ def arm_size_lines(tables: Tables) -> list[str]:
               "| data.csv row | study | column | value | problem |", "|---|---|---|---|---|"]
     return lines + [f"| {number} | {escape_inline(label)} | {column} | {value} | {problem} |"
                     for number, label, column, value, problem in tables.arm_sizes]
+
+
+def duplicate_lines(tables: Tables, bibliography: Bibliography) -> list[str]:
+    """The report's section on the pairs of studies that may be two reports of one trial
+    (:func:`livingreview.meta_analysis.possible_duplicates`: the same arms, an author in common)."""
+    authors = {key: {"authors": [{"family": person[0]} for person in result.authors if person != OTHERS]}
+               for key, (_, result) in bibliography.parsed.items()}
+    pairs = possible_duplicates(tables.studies, tables.comparisons, authors)
+    lines = ["## Studies that may be one trial", "",
+             "Pairs of studies with the same arms (the same psychotherapy and control condition, the same numbers "
+             "of participants randomised and analysed in each arm) and an author in common: they may be two "
+             "reports of one trial, which the review would pool twice. The review's Methods name them; if they "
+             f"are one trial, exclude the later or lesser report in `{DECISIONS}` (status excluded, with the "
+             "reason).", ""]
+    if not pairs:
+        return [*lines, "None."]
+    lines += ["| studies | randomised | analysed | effect sizes |", "|---|---|---|---|"]
+    return lines + [f"| {escape_inline(first['label'])}; {escape_inline(second['label'])} | {pair['randomised']} | "
+                    f"{pair['analysed']} | {'the same' if pair['same_effects'] else 'different'} |"
+                    for pair in pairs for first, second in [pair["trials"]]]
 
 
 def flow_lines(release: Release, tables: Tables) -> list[str]:
