@@ -158,7 +158,7 @@ def test_the_committed_changes_report_names_boele_2021_as_excluded():
     changes = (REVIEW / "output" / "changes.md").read_text(encoding="utf-8")
     summary = next(line for line in changes.splitlines() if line.startswith("- **Trials:**"))
     # named, its reason left to decisions.csv and the article (the summary is one screen)
-    assert ("1 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*; the reasons are in "
+    assert ("2 new in release 24.0.2 and excluded by the review's authors (*Boele, 2021*; *Fissler, 2016*; the reasons are in "
             "data/decisions.csv and the article's Introduction), ") in summary
     assert "the database now gives *reason*" not in changes
     assert "gives 480 as “included”" not in changes  # the release has 480 trials; the review 479
@@ -185,8 +185,8 @@ def test_the_article_names_the_trials_its_authors_excluded_with_their_reasons():
     assert ("not counted or cited, and named here with the reason given in the review's data/decisions.csv: "
             "*Boele, 2021* (excluded): Release 24.0.2's row for it") in article
     assert "| 16b | Study selection |" in article and "| Introduction (the trials the review's authors excluded" in article
-    assert "of its own, and its authors excluded 1 trial of the release (Introduction)." in article
-    assert "search, selection (but for the 1 trial its authors excluded), data extraction" in article
+    assert "of its own, and its authors excluded 3 trials of the release (Introduction)." in article
+    assert "search, selection (but for the 3 trials its authors excluded), data extraction" in article
 
 
 def test_table_one_counts_the_age_groups_the_methods_speak_of_and_no_trial_as_zero_percent():
@@ -255,7 +255,7 @@ def test_the_methods_name_the_included_studies_that_may_be_one_trial(committed):
     data["included"] = sorted(set(data["included"]) | decided)
     methods = sections(data, results)["methods"]
     assert ("2 pairs of trials may be two reports of one trial each: the two have the same psychotherapy and "
-            "control condition, the same numbers of participants randomised and analysed in each arm, and an "
+            "control condition, the same numbers of participants in each arm, and an "
             "author in common (Chan, 2013 and Ng, 2013 [@{chan2013}; @{ng2013}]: 14 and 12 randomised, 14 and 12 "
             "analysed, and the same effect sizes; Fissler, 2016 and Winnebeck, 2017 [@{fissler2016}; "
             "@{winnebeck2017}]: 38 and 36 randomised, 36 and 32 analysed). The database lists them as separate "

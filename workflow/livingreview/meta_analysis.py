@@ -335,27 +335,31 @@ def _authors(reference: dict | None) -> set[str]:
             if a.get("family") and a["family"].casefold() != "others"}
 
 
-def _sizes(arms: frozenset, index: int) -> str:
-    """The participants of *arms* (randomised: *index* 2; analysed: 3), psychotherapy arms first."""
-    return " and ".join(f"{float(arm[index]):g}" for arm in sorted(arms, key=lambda a: (a[0] != "psychotherapy", a)))
+def _sizes(arms: frozenset, index: int) -> str | None:
+    """The participants of *arms* (randomised: *index* 2; analysed: 3), psychotherapy arms first; None when
+    an arm's number is not given."""
+    if any(arm[index] in (None, "") for arm in arms):
+        return None
+    return " and ".join(f"{float(arm[index]):g}" for arm in sorted(
+        arms, key=lambda a: (a[0] != "psychotherapy", str(a))))
 
 
 def possible_duplicates(studies: list[dict], comparisons: list[dict], references: dict[str, dict]) -> list[dict]:
     """The pairs of *studies* that may be two reports of one trial: the same arms (the same psychotherapy and
-    control condition, with the same numbers of participants randomised and analysed in each) and an author
-    in common (*references*: the bibliography entries by key). A database lists such reports as trials of
+    control condition, with the same numbers of participants analysed in each, and randomised where the
+    database gives them) and an author in common (*references*: the bibliography entries by key). A database lists such reports as trials of
     their own when it does not see that they are one (the Metapsy release 24.0.2 lists Ng, 2013, "a
     preliminary result", beside Chan, 2013, with the same g); pooled as two, one trial's participants count
-    twice. ``[{"trials": [study, study], "randomised": "38 and 36", "analysed": "36 and 32",
-    "same_effects": bool}, ...]`` in the order of *studies*; *same_effects*: both have the same effect sizes
-    (g and its standard error)."""
+    twice. ``[{"trials": [study, study], "randomised": "38 and 36" (None when not given), "analysed":
+    "36 and 32", "same_effects": bool}, ...]`` in the order of *studies*; *same_effects*: both have the same
+    effect sizes (g and its standard error)."""
     rows: dict[str, list[dict]] = {}
     for row in comparisons:
         rows.setdefault(row["key"], []).append(row)
-    alike: dict[frozenset, list[dict]] = {}  # trials by their arms, each arm's numbers given
+    alike: dict[frozenset, list[dict]] = {}  # trials by their arms, each arm's number analysed given
     for study in studies:
         arms = _arms(rows.get(study["key"], []))
-        if arms and all(value not in (None, "") for arm in arms for value in arm[2:]):
+        if arms and all(arm[3] not in (None, "") for arm in arms):
             alike.setdefault(arms, []).append(study)
     pairs = []
     for arms, trials in alike.items():
