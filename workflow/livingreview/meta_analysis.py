@@ -347,12 +347,12 @@ def _sizes(arms: frozenset, index: int) -> str | None:
 def possible_duplicates(studies: list[dict], comparisons: list[dict], references: dict[str, dict]) -> list[dict]:
     """The pairs of *studies* that may be two reports of one trial: the same arms (the same psychotherapy and
     control condition, with the same numbers of participants analysed in each, and randomised where the
-    database gives them) and an author in common (*references*: the bibliography entries by key). A database lists such reports as trials of
-    their own when it does not see that they are one (the Metapsy release 24.0.2 lists Ng, 2013, "a
-    preliminary result", beside Chan, 2013, with the same g); pooled as two, one trial's participants count
-    twice. ``[{"trials": [study, study], "randomised": "38 and 36" (None when not given), "analysed":
-    "36 and 32", "same_effects": bool}, ...]`` in the order of *studies*; *same_effects*: both have the same
-    effect sizes (g and its standard error)."""
+    database gives them) and an author in common (*references*: the bibliography entries by key). A database
+    lists such reports as trials of their own when it does not see that they are one (the Metapsy release
+    24.0.2 lists Ng, 2013, "a preliminary result", beside Chan, 2013, with the same g); pooled as two, one
+    trial's participants count twice. ``[{"trials": [study, study], "randomised": "38 and 36" (None when not
+    given), "analysed": "36 and 32", "same_effects": bool}, ...]`` in the order of *studies*; *same_effects*:
+    both have the same effect sizes (g and its standard error)."""
     rows: dict[str, list[dict]] = {}
     for row in comparisons:
         rows.setdefault(row["key"], []).append(row)

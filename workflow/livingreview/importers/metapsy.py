@@ -976,15 +976,16 @@ def duplicate_lines(tables: Tables, bibliography: Bibliography) -> list[str]:
     pairs = possible_duplicates(tables.studies, tables.comparisons, authors)
     lines = ["## Studies that may be one trial", "",
              "Pairs of studies with the same arms (the same psychotherapy and control condition, the same numbers "
-             "of participants analysed in each arm, and randomised where the release gives them) and an author in common: they may be two "
-             "reports of one trial, which the review would pool twice. The review's Methods name them; if they "
-             f"are one trial, exclude the later or lesser report in `{DECISIONS}` (status excluded, with the "
-             "reason).", ""]
+             "of participants analysed in each arm, and randomised where the release gives them) and an author "
+             "in common: they may be two reports of one trial, which the review would pool twice. The review's "
+             f"Methods name them; if they are one trial, exclude the later or lesser report in `{DECISIONS}` "
+             "(status excluded, with the reason).", ""]
     if not pairs:
         return [*lines, "None."]
     lines += ["| studies | randomised | analysed | effect sizes |", "|---|---|---|---|"]
-    return lines + [f"| {escape_inline(first['label'])}; {escape_inline(second['label'])} | {pair['randomised'] or 'not given'} | "
-                    f"{pair['analysed']} | {'the same' if pair['same_effects'] else 'different'} |"
+    return lines + [f"| {escape_inline(first['label'])}; {escape_inline(second['label'])} | "
+                    f"{pair['randomised'] or 'not given'} | {pair['analysed']} | "
+                    f"{'the same' if pair['same_effects'] else 'different'} |"
                     for pair in pairs for first, second in [pair["trials"]]]
 
 
