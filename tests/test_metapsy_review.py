@@ -135,9 +135,9 @@ def test_each_psychotherapy_counts_the_participants_of_its_own_arms(metapsy_buil
 def test_introduction_and_table_count_from_the_tables(metapsy_built):
     markdown = (metapsy_built / NAME / "output" / "review.md").read_text(encoding="utf-8")
     assert "release 24.0.2, whose literature search ran until 1 January 2024" in markdown
-    assert ("This version includes 479 trials with 598 comparisons of a psychotherapy arm with a control arm (899 "
+    assert ("This version includes 477 trials with 596 comparisons of a psychotherapy arm with a control arm (897 "
             "effect sizes;") in markdown
-    assert "and 54,428 participants in the analysed arms of the 472 trials that report them" in markdown
+    assert "and 54,334 participants in the analysed arms of the 470 trials that report them" in markdown
     assert "published between 1977 and 2024" in markdown
     assert "| Country | the United States | 131 | 27 |" in markdown
     assert "| Risk of bias | 4 of 4 criteria at low risk | 182 | 38 |" in markdown
@@ -148,7 +148,7 @@ def test_html_and_pdf_hold_the_whole_review(metapsy_built):
 
     output = metapsy_built / NAME / "output"
     html = (output / "review.html").read_text(encoding="utf-8")
-    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 480 + METHODS_WORKS
+    assert len(re.findall(r'<div id="ref-\d+" class="reference">', html)) == 478 + METHODS_WORKS
     pages = [page.extract_text() for page in PdfReader(output / "review.pdf").pages]
     assert len(pages) > 20
     assert "Table 1. Characteristics of the included trials" in "".join(pages)
@@ -162,7 +162,7 @@ def test_only_citation_groups_may_break_after_a_comma_in_the_pdf(metapsy_built):
 
     text = "".join(page.extract_text() for page in PdfReader(metapsy_built / NAME / "output" / "review.pdf").pages)
     words = " ".join(text.split())
-    assert "35,518 records" in words and "54,428 participants" in words  # searchable and copyable as printed
+    assert "35,518 records" in words and "54,334 participants" in words  # searchable and copyable as printed
     assert "\u200b" not in text
     assert re.search(r"\[\d+(?:[,–]\d+){5,},\n\d", text)  # a long citation group breaks after a comma
     typst = (metapsy_built / NAME / "build" / "review.typ").read_text(encoding="utf-8")
@@ -214,7 +214,7 @@ def test_a_decision_on_an_unknown_study_is_named_and_a_strict_build_publishes_no
     before = output_hashes(folder)
     result = run_cli(project, "build", NAME, "--config", "strict=True", timeout=600)
     assert result.returncode == 1
-    assert ('data/decisions.csv, row 2 (line 3), key abas2081: there is no study "abas2081" in data/studies.csv '
+    assert ('data/decisions.csv, row 4 (line 5), key abas2081: there is no study "abas2081" in data/studies.csv '
             '(this release), so the decision is not used. Did you mean "abas2018"?') in result.stderr
     assert output_hashes(folder) == before
 
@@ -253,7 +253,7 @@ def test_the_committed_table_agrees_with_an_independent_implementation(metapsy_b
             assert abs(float(row[column]) - other[column]) <= 0.5e-4 + 1e-9, (row, column)  # the table's rounding
     egger, *rated = rows(metapsy_built / NAME / "output" / "small_study_effects.csv")  # then the certainty's
     assert (egger["analysis"], egger["level"], egger["test"]) == ("overall", "all", "egger")
-    assert int(egger["k"]) == expected["egger"]["k"] == 479
+    assert int(egger["k"]) == expected["egger"]["k"] == 477
     findings = rows(metapsy_built / NAME / "output" / "summary_of_findings.csv")
     assert [(t["analysis"], t["level"]) for t in rated] == [(f["analysis"], f["level"]) for f in findings
                                                             if f["analysis"] != "overall"]
@@ -288,7 +288,7 @@ def test_every_pooled_number_in_the_text_is_the_tables_rounded_for_print(metapsy
             assert (f"trials that report them): g = {n['g']} (95 % CI {n['ci_low']} to {n['ci_high']}; PI "
                     f"{n['pi_low']} to {n['pi_high']}; I² = {n['i2']} %).") in paragraph
     overall = guards.text_numbers(next(r for r in synthesis_rows(folder) if r["analysis"] == "overall"))
-    assert (f"**All trials.** Pooled over {overall['k']} trials ({overall['participants']} participants in the 472 "
+    assert (f"**All trials.** Pooled over {overall['k']} trials ({overall['participants']} participants in the 470 "
             f"trials that report them): g = {overall['g']} (95 % CI "
             f"{overall['ci_low']} to {overall['ci_high']}; PI {overall['pi_low']} to {overall['pi_high']}; I² = "
             f"{overall['i2']} %), τ² = {overall['tau2']}.") in markdown
@@ -341,7 +341,7 @@ def test_figures_are_release_files_inline_in_the_page_drawn_in_the_pdf_and_refer
             in forest
     flow = (output / "figures" / "prisma.svg").read_text(encoding="utf-8")
     assert "Records screened (n = 25,309)" in flow and "Trials in the previous version, 1.0.0 (release 22.0.2)" in flow
-    assert "401 from version 1.0.0 (12 renamed), 78 new" in flow
+    assert "400 from version 1.0.0 (12 renamed), 77 new" in flow
     text = "".join(page.extract_text() for page in PdfReader(output / "review.pdf").pages)
     assert "Figure 1. PRISMA 2020 flow diagram" in text and "Figure 2. Pooled effects" in text
     # The tables stand in the order of their numbers in every format made from the Markdown (the page, the PDF).
@@ -386,7 +386,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert len(changes.split("<details")[0].splitlines()) <= 80  # one screen
     assert ("release 24.0.2 of the database, searched until 1 January 2024, replaces release 22.0.2, searched "
             "until 1 January 2022") in new
-    assert "415 → 479: 78 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
+    assert "414 → 477: 77 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
     # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
     assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
@@ -418,16 +418,16 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
     # 91: the Data and code statement names each version's own address (release_url) and, from 2.0.0, its
     # changes report
-    assert "96 reworded (10 of them also moved), 3 added, 2 removed (" in new
+    assert "96 reworded (7 of them also moved), 2 added, 1 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
-    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 479 trials.\n"
+    assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.39; 414 → 477 trials.\n"
             "  - Moved most by: ") in new
     assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 258, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.87, "
             "\\-0.81 → \\-0.55, 2.45 → 2.11.") in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
     assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 16 "
-            "(was 12).") in renamed
+            "(was 14).") in renamed
     assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
     for heading in ("## Trials added", "## Trials removed"):
         section = changes.split(heading)[1].split("\n## ")[0]
@@ -437,7 +437,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("- **Carta, 2012** (carta2012), cbt vs cau, bdi-1 (self-report), post: g 0.248 (SE 0.251) → g 0.581 (SE "
             "0.256).") in revised
     pooled = changes.split("### Pooled estimates and what moved them")[1].split("\n### ")[0]
-    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.38; 415 → 479 trials." in pooled
+    assert "- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.39; 414 → 477 trials." in pooled
     assert pooled.count("\n- **") == 13 + 4  # every analysis and the sensitivity analyses
     statements = changes.split("## Conclusion statements")[1].split("\n## ")[0]
     assert "Cognitive behavioural therapy, tested in ~~226~~ **258** trials" in statements

@@ -145,7 +145,8 @@ def test_a_figure_that_does_not_fit_floats_and_the_text_fills_the_page():
     instead of being left half empty; no page before the last is nearly empty, unless a figure or table
     fills it (its caption is there)."""
     pages = [page.extract_text() for page in PdfReader(str(METAPSY / "review.pdf")).pages]
-    assert len(pages[0]) > 3000 and "Figure 1. PRISMA" not in pages[0] and "Figure 1. PRISMA" in pages[1]
+    assert len(pages[0]) > 3000 and "Figure 1. PRISMA" not in pages[0]
+    assert "Figure 1. PRISMA" in pages[1] + pages[2]  # after the Introduction's text, which may fill page 2
     for number, text in enumerate(pages[:-1], start=1):
         assert len(text) > 1500 or re.search(r"\b(Figure|Table) \d+\. ", text), number
 
