@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from in_process import run_stages
+from livingreview.pooling import printed
 from livingreview.stages import synthesis
 from test_metapsy_wordings import base, render  # noqa: F401 (base: the fixture)
 
@@ -117,7 +118,7 @@ def test_small_study_effects_csv_holds_the_overall_and_every_certainty_rating_eg
             continue  # "not serious" names no test, "not assessed" ran none
         test = next(t for t in tests if (t["analysis"], t["level"]) == (finding["analysis"], finding["level"]))
         shown = re.search(r"Egger's test t = (\S+), .* is g = (\S+) ", finding["publication_bias"])
-        assert shown and shown.groups() == (f"{float(test['statistic']):.2f}", f"{float(test['limit_g']):.2f}")
+        assert shown and shown.groups() == (printed(test["statistic"], 2), printed(test["limit_g"], 2))  # "−0.08"
 
 
 def test_the_seed_review_cites_every_table_and_figure_it_captions(tmp_path):

@@ -192,7 +192,7 @@ def test_a_recoded_time_point_is_named_with_what_it_changes_in_the_pooling():
     assert ("time point in 1 (*Smit, 2006*, cbt vs wl (cbt / wl), cidi (self-report), post: fu1 → post, not pooled "
             "in version 1.0.0, pooled in version 2.0.0).") in line
     assert ("- **Smit, 2006** (smit2006), cbt vs wl (cbt / wl), cidi (self-report), post: time point fu1 → post (not "
-            "pooled in version 1.0.0, pooled in version 2.0.0); g \\-0.175.") in markdown
+            "pooled in version 1.0.0, pooled in version 2.0.0); g −0.175.") in markdown
     assert "release 24.0.2 has no effect size with time point fu1: 0 removed, 1 recoded from it." in summary_line(
         markdown, "- **Codes no longer or newly used**")
 

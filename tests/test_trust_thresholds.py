@@ -23,7 +23,7 @@ def test_as_compared_prints_the_decimals_that_show_the_side_of_the_threshold():
     assert certainty._as_compared(0.1000, 0.10) == "0.10"
     assert certainty._as_compared(0.3, 0.10) == "0.30"
     assert certainty._as_compared(49.6, 50, 0) == "49.6"
-    assert certainty._as_compared(-0.0004, 0) == "-0.0004"
+    assert certainty._as_compared(-0.0004, 0) == "−0.0004"  # a negative number with the minus sign
 
 
 def test_risk_of_bias_not_serious_gives_its_reason_when_few_trials_are_at_low_risk():
@@ -46,11 +46,11 @@ def test_inconsistency_not_serious_says_which_condition_failed_and_i2_near_50_ke
     assert certainty.inconsistency({"i2": 62.0, "pi_low": 0.05, "pi_high": 1.2}, rule) == (
         "not serious: I² = 62 %, but the 95 % prediction interval (0.05 to 1.20) excludes g = 0.00")
     assert certainty.inconsistency({"i2": 49.6, "pi_low": -0.1, "pi_high": 1.2}, rule) == (
-        "not serious: I² = 49.6 %, less than 50 %, though the 95 % prediction interval (-0.10 to 1.20) "
+        "not serious: I² = 49.6 %, less than 50 %, though the 95 % prediction interval (−0.10 to 1.20) "
         "includes g = 0.00")
     assert certainty.inconsistency({"i2": 20.0, "pi_low": 0.1, "pi_high": 1.2}, rule) == "not serious"
     assert certainty.inconsistency({"i2": 87.0, "pi_low": -0.56, "pi_high": 1.82}, rule) == (
-        "serious: I² = 87 % and the 95 % prediction interval (-0.56 to 1.82) includes g = 0.00")
+        "serious: I² = 87 % and the 95 % prediction interval (−0.56 to 1.82) includes g = 0.00")
 
 
 def test_imprecision_ci_width_and_threshold_near_the_rule_are_printed_precisely():

@@ -22,7 +22,8 @@ they do not meet it>", printed in the summary of
 findings (``summary_of_findings.csv``, a release file, and its table in the
 article). The numbers are compared as the synthesis table prints them (four decimals)
 and printed to as many decimals as show on which side of a rule's threshold they
-fall (a difference of 0.095 against 0.10, not "0.10").
+fall (a difference of 0.095 against 0.10, not "0.10"), as the article prints a
+number (:func:`livingreview.pooling.printed`: "−0.50", with the minus sign).
 The number needed to treat (Furukawa's method, :func:`livingreview.pooling.nnt`)
 comes with each row, for the control event rate of the config
 (``control_event_rate``).
@@ -34,7 +35,7 @@ from decimal import Decimal
 
 from . import pooling
 from .guards import p_text
-from .pooling import fixed
+from .pooling import fixed, printed
 
 RATINGS = ("high", "moderate", "low", "very low")
 DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "publication_bias")
@@ -73,12 +74,13 @@ COLUMNS = ("analysis", "level", "k", "participants", "g", "ci_low", "ci_high", "
 
 
 def _shown(value, places: int = 2) -> str:
-    """A number as the text prints it."""
-    return fixed(value, places)
+    """A number as the text prints it (:func:`livingreview.pooling.printed`)."""
+    return printed(value, places)
 
 
 def _table(value, places: int = 4) -> Decimal:
-    """A number as the tables print it (the rules compare these)."""
+    """A number as the tables print it (the rules compare these), or as the text does (*places* 2), as a
+    number."""
     return Decimal(fixed(value, places))
 
 
@@ -88,10 +90,9 @@ def _as_compared(value, limit, places: int = 2) -> str:
     number does. ``_as_compared(0.095, 0.10)`` is ``"0.095"``, where two decimals would print ``"0.10"``."""
     value, limit = Decimal(str(value)), Decimal(str(limit))
     for decimals in range(places, 5):
-        text = fixed(value, decimals)
-        if _side(Decimal(text), limit) == _side(value, limit):
-            return text
-    return fixed(value, 4)
+        if _side(_table(value, decimals), limit) == _side(value, limit):
+            return _shown(value, decimals)
+    return _shown(value, 4)
 
 
 def _side(value: Decimal, limit: Decimal) -> int:
@@ -148,7 +149,7 @@ def _risk_of_bias(row: dict, members: list[dict], low: set[str], rule: dict) -> 
                 f"criteria, and the {len(low)} that do give g = {shown_low} against {shown_g}{by}")
     relation = "less than" if difference < limit else "equal to"
     return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, whose g = {shown_low} "
-            f"differs from {shown_g} by {shown_difference}, {relation} {fixed(limit, 2)}")
+            f"differs from {shown_g} by {shown_difference}, {relation} {_shown(limit)}")
 
 
 def _compared_pair(a, b, limit) -> tuple[str, str, str, int]:
@@ -159,10 +160,9 @@ def _compared_pair(a, b, limit) -> tuple[str, str, str, int]:
     limit = Decimal(str(limit))
     side = _side(abs(_table(a) - _table(b)), limit)
     for decimals in range(2, 5):
-        shown_a, shown_b = fixed(a, decimals), fixed(b, decimals)
-        difference = abs(Decimal(shown_a) - Decimal(shown_b))
+        difference = abs(_table(a, decimals) - _table(b, decimals))
         if _side(difference, limit) == side or decimals == 4:
-            return shown_a, shown_b, fixed(difference, decimals), decimals
+            return _shown(a, decimals), _shown(b, decimals), _shown(difference, decimals), decimals
 
 
 def inconsistency(row: dict, rule: dict) -> str:
@@ -180,8 +180,8 @@ def inconsistency(row: dict, rule: dict) -> str:
         return f"serious: I² = {i2_text} % and {interval} includes g = {_shown(value)}"
     if high_i2:
         return f"{NOT_SERIOUS}: I² = {i2_text} %, but {interval} excludes g = {_shown(value)}"
-    if includes or i2_text != fixed(i2, 0):
-        return (f"{NOT_SERIOUS}: I² = {i2_text} %, less than {fixed(limit, 0)} %"
+    if includes or i2_text != _shown(i2, 0):
+        return (f"{NOT_SERIOUS}: I² = {i2_text} %, less than {_shown(limit, 0)} %"
                 + (f", though {interval} includes g = {_shown(value)}" if includes else ""))
     return NOT_SERIOUS
 
@@ -195,7 +195,7 @@ def imprecision(row: dict, rule: dict) -> str:
     width = high - low
     # the bounds as precise as they must be to show whether the CI includes the threshold
     ci = f"the 95 % CI ({_as_compared(low, threshold)} to {_as_compared(high, threshold)})"
-    shown_width = Decimal(_shown(high)) - Decimal(_shown(low))
+    shown_width = _table(high, 2) - _table(low, 2)
     close = _side(shown_width, width_limit) != _side(width, width_limit)  # the rounded bounds hide the side
     wide = f"{ci} is {_as_compared(width, width_limit)} wide," if close else f"{ci} is"
     reasons = []
@@ -210,7 +210,7 @@ def imprecision(row: dict, rule: dict) -> str:
     notes = []
     if close:
         notes.append(f"{wide} not wider than {rule['max_ci_width']}")
-    if Decimal(_shown(low)) <= threshold <= Decimal(_shown(high)):
+    if _table(low, 2) <= threshold <= _table(high, 2):
         notes.append(f"{ci} excludes g = {_shown(threshold)}")
     return f"{NOT_SERIOUS}: " + "; ".join(notes) if notes else NOT_SERIOUS
 

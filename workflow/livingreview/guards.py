@@ -19,7 +19,8 @@ A statement's text may print its analysis's numbers with placeholders
 robustness results (``{low-rob.g}``, ``{egger.limit_g}``; ``{egger.p}``
 prints the p value with its relation, ``p < 0.001`` or ``p = 0.034``),
 filled by :func:`fill` with the numbers as the text prints them
-(:func:`text_numbers`, :func:`statement_numbers`).
+(:func:`text_numbers`, :func:`statement_numbers`; a negative number with the
+minus sign, "−0.50").
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .pooling import COLUMNS, SENSITIVITY, SENSITIVITY_LEVELS, SMALL_STUDY_COLUMNS, TEXT_DECIMALS, fixed
+from .pooling import COLUMNS, SENSITIVITY, SENSITIVITY_LEVELS, SMALL_STUDY_COLUMNS, TEXT_DECIMALS, printed
 
 # The numbers a condition may compare and a statement may print: the synthesis table's columns.
 NAMES = COLUMNS[2:]  # the numbers of a synthesis row: k, participants, g, ci_low, ci_high, pi_low, pi_high, tau2, i2
@@ -114,13 +115,14 @@ def failed(comparisons: tuple[Comparison, ...], rows: dict) -> list[Comparison]:
 def p_text(p: str | float) -> str:
     """A p value as the text prints it, with its relation: ``p < 0.001``, else ``p = 0.034``."""
     value = Decimal(str(p))
-    return "p < 0.001" if value < Decimal("0.0005") else f"p = {fixed(value, 3)}"
+    return "p < 0.001" if value < Decimal("0.0005") else f"p = {printed(value, 3)}"
 
 
 def text_numbers(row: dict[str, str]) -> dict[str, str]:
-    """The numbers of a synthesis table row as the text prints them: g, its intervals and tau-squared to
-    two decimals, I² whole, k as it is and the participants with thousands separators."""
-    numbers = {name: fixed(row[name], places) for name, places in TEXT_DECIMALS.items() if name in row}
+    """The numbers of a synthesis table row as the text prints them (:func:`livingreview.pooling.printed`: a
+    negative number with the minus sign, "−0.50"): g, its intervals and tau-squared to two decimals, I² whole,
+    k as it is and the participants with thousands separators."""
+    numbers = {name: printed(row[name], places) for name, places in TEXT_DECIMALS.items() if name in row}
     numbers["k"] = row["k"]
     numbers["participants"] = f"{int(row['participants']):,}"
     return numbers
@@ -128,7 +130,7 @@ def text_numbers(row: dict[str, str]) -> dict[str, str]:
 
 def small_study_numbers(row: dict[str, str]) -> dict[str, str]:
     """The numbers of a small-study test as the text prints them (p with its relation, :func:`p_text`)."""
-    numbers = {name: fixed(row[name], places) for name, places in SMALL_STUDY_TEXT_DECIMALS.items()}
+    numbers = {name: printed(row[name], places) for name, places in SMALL_STUDY_TEXT_DECIMALS.items()}
     numbers.update(k=row["k"], p=p_text(row["p"]))
     return numbers
 

@@ -14,7 +14,7 @@ import math
 
 from . import certainty, guards, pooling
 from .errors import DataError, did_you_mean
-from .pooling import fixed
+from .pooling import fixed, printed, printed_number
 from .schemas import labels, plural_nouns
 from .tables import Table, row_place
 
@@ -513,7 +513,7 @@ def robustness_context(table, reporting: dict | None = None) -> dict:
                    for level, label in SENSITIVITY_LABELS.items() if (pooling.SENSITIVITY, level) in table}
     small = getattr(table, "small_study", {})
     egger = dict(guards.small_study_numbers(small["egger"]), p_value=small["egger"]["p"]) if "egger" in small else None
-    subgroups = {name: {"q": fixed(row["q_between"], 2), "df": row["df"], "p": guards.p_text(row["p"]),
+    subgroups = {name: {"q": printed(row["q_between"], 2), "df": row["df"], "p": guards.p_text(row["p"]),
                         "subgroups": row["subgroups"], "significant": float(row["p"]) < 0.05}
                  for name, row in getattr(table, "subgroups", {}).items()}
     labels_by_analysis = analysis_labels()
@@ -532,7 +532,7 @@ def robustness_context(table, reporting: dict | None = None) -> dict:
                       if row[d].startswith("serious")]
         findings.append(dict(_with_reporting(guards.text_numbers(row), (row["analysis"], row["level"]), reporting),
                              analysis=row["analysis"], code=row["level"], label=label,
-                             certainty=row["certainty"], nnt=fixed(row["nnt"], 1) if row["nnt"] else "",
+                             certainty=row["certainty"], nnt=printed(row["nnt"], 1) if row["nnt"] else "",
                              control_event_rate=row["control_event_rate"],
                              judgements={certainty.DOMAIN_NAMES[d]: row[d] for d in certainty.DOMAINS},
                              egger=not row["publication_bias"].startswith(certainty.NOT_ASSESSED),
@@ -603,7 +603,7 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
         "sources": evidence.get("sources", {}),
         "pooled": pooled_context(table, reporting),
         "conclusions": conclusion_context(evidence.get("conclusions", []), table),
-        "methods": {"rho": str(pooling.RHO), "level": fixed(pooling.LEVEL * 100, 0), "low_rob": pooling.LOW_ROB,
+        "methods": {"rho": printed(pooling.RHO), "level": printed(pooling.LEVEL * 100, 0), "low_rob": pooling.LOW_ROB,
                     "egger_min_k": pooling.EGGER_MIN_K, "certainty": evidence.get("certainty")},
         "database": database,
         "last_search": long_date(evidence["database"]["last_search"]),
@@ -699,7 +699,7 @@ def guarded_context(names: dict) -> dict:
                              claim=certainty.claim(row["certainty"], subject, comparator,
                                                    singular=row["analysis"] == "therapy"
                                                    and row["code"] not in plural_therapies)
-                             if float(row["ci_low"]) > 0 else ""))
+                             if printed_number(row["ci_low"]) > 0 else ""))
     rated = {(f["analysis"], f["code"]): f for f in findings}
     statements = names["conclusions"]
     conclusions = [dict(statement, rated=(statement["analysis"], statement["level"]) in rated,

@@ -40,7 +40,10 @@ The robustness analyses (:func:`synthesis`, :func:`small_study_effects`,
 
 Every number the review prints goes through :func:`fixed`, the one rounding
 function: the synthesis table is written with it, and the text rounds the
-table's values with it again.
+table's values with it again, through :func:`printed`, which gives a negative
+number the minus sign (U+2212) a typesetter expects in the article's text,
+tables and figures; the data files (the CSV tables, evidence.json) keep the
+hyphen-minus, so that they parse.
 
 NumPy and statsmodels are imported inside the functions that use them: the
 Snakefile imports the stage modules when it is read, and a build with
@@ -53,6 +56,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# The minus sign of a negative number in the article (U+2212; :func:`printed`).
+MINUS = "\u2212"
 # The correlation assumed between a study's effect sizes (metapsyTools' default, rho = 0.5).
 RHO = 0.5
 # The two-sided level of the confidence intervals.
@@ -99,6 +104,21 @@ def fixed(value, places: int) -> str:
     number = Decimal(value if isinstance(value, (str, Decimal)) else repr(float(value)))
     text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def printed(value, places: int | None = None) -> str:
+    """*value* as the article prints it, in its text, tables and figures, in every format: rounded by
+    :func:`fixed` to *places* decimals (as it is when *places* is None: a count, a rule's number), a
+    negative number with the minus sign U+2212 (``printed(-0.504, 2)`` is ``"−0.50"``), not
+    the hyphen-minus the data files keep. :func:`printed_number` reads it back."""
+    text = fixed(value, places) if places is not None else str(value)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def printed_number(text) -> Decimal:
+    """The number a text shows as :func:`printed` prints it (``"−0.50"`` is ``Decimal("-0.50")``), or
+    as a data file has it (``"-0.50"``)."""
+    return Decimal(str(text).replace(MINUS, "-", 1))
 
 
 def aggregate_cs(effects: Sequence[float], ses: Sequence[float], rho: float = RHO) -> tuple[float, float]:

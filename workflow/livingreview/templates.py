@@ -9,7 +9,11 @@ Templates write Pandoc Markdown. Every value a template prints is escaped
 for Markdown by ``finalize`` unless it is :class:`~markupsafe.Markup` that
 the pipeline built itself (pandoc citations, emphasis around a journal
 name), so text from data is never read as markup (nor as a citation: only
-the ``cite`` and ``with_citation`` filters cite). Undefined names are errors
+the ``cite`` and ``with_citation`` filters cite). A number (int, float,
+Decimal) a template prints is printed as the article prints numbers
+(:func:`livingreview.pooling.printed`: a negative one with the minus sign,
+"−0.5"), and the ``float`` filter reads such a number back (``"−0.50" | float``
+is -0.5; Jinja's own would give its default, 0.0). Undefined names are errors
 (``StrictUndefined``), and Jinja's errors are turned into
 :class:`~livingreview.errors.TemplateError` naming the template and line.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import jinja2
@@ -28,6 +33,7 @@ from markupsafe import Markup
 from .citations import pandoc_citation
 from .errors import TemplateError, did_you_mean
 from .markdown import escape_markdown, lower_first, normalize_space
+from .pooling import printed, printed_number
 from .project import find_template, release_address
 from .schemas import sentence_end
 
@@ -40,7 +46,19 @@ def _finalize(value):
         return str(value)
     if value is None:
         return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        value = printed(value)
     return escape_markdown(str(value))
+
+
+def to_float(value, default: float = 0.0) -> float:
+    """Jinja's ``float`` filter (*default* for what is not a number), reading a number as the article prints
+    it too: ``"−0.50" | float`` is -0.5 (:func:`livingreview.pooling.printed_number`), so that a template
+    compares the numbers it prints (``p.pi_low | float < 0``) whatever their sign."""
+    try:
+        return float(printed_number(value) if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        return default
 
 
 def number_word(n: int) -> str:
@@ -188,7 +206,7 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
         keep_trailing_newline=True,
     )
     env.filters.update(cite=cite, with_citation=with_citation, emphasis=emphasis, lower_first=lower_first,
-                       upper_first=upper_first, number_word=number_word, count=count,
+                       upper_first=upper_first, number_word=number_word, count=count, float=to_float,
                        **(filters or {}))
     env.globals.update(cite=cite, series_separator=series_separator, figure=figure, link=link,
                        release_link=release_link)

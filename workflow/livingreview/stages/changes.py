@@ -44,7 +44,7 @@ from ..compare import text_counts
 from ..errors import DataError
 from ..files import check_conflict_markers, read_json, write_atomic, write_json, write_log, yaml_line
 from ..markdown import escape_inline
-from ..pooling import fixed
+from ..pooling import MINUS, printed
 from ..templates import Templates
 from . import stage
 from .synthesis import read_results
@@ -418,13 +418,14 @@ def _thousands(value) -> str:
 
 
 def _signed(value, places: int) -> Markup:
-    """A difference rounded to *places* decimals, with "+" when it is above zero ("+0.05", "-0.01", "0.00")."""
-    text = fixed(value, places)
-    return Markup(("+" if text.strip("-0.") and not text.startswith("-") else "") + text)
+    """A difference rounded to *places* decimals as the article prints a number
+    (:func:`livingreview.pooling.printed`), with "+" when it is above zero ("+0.05", "−0.01", "0.00")."""
+    text = printed(value, places)
+    return Markup(("+" if text.strip("0.") and not text.startswith(MINUS) else "") + text)
 
 
 REPORT_FILTERS = {"deleted": _styled("~~"), "inserted": _styled("**"), "strong": _styled("**"), "plural": _plural,
-                  "fixed": fixed, "thousands": _thousands, "signed": _signed,
+                  "fixed": printed, "thousands": _thousands, "signed": _signed,
                   "text_counts": text_counts}
 
 

@@ -42,7 +42,7 @@ from ..files import read_json, write_atomic, write_log
 from ..guards import text_numbers
 from ..kinds.narrative import design_order
 from ..meta_analysis import long_date, pooled_context
-from ..pooling import OVERALL_LEVEL, egger_test, fixed, post_comparisons, trial_effects
+from ..pooling import OVERALL_LEVEL, egger_test, post_comparisons, printed, trial_effects
 from ..schemas import labels
 from ..search_flow import check_flow, outside_text, unaccounted_text
 from ..templates import upper_first
@@ -247,7 +247,7 @@ def draw_forest(rows: list[dict]):
     axes.spines["bottom"].set_color(MUTED)
     axes.set_yticks([])
     ticks = [low + 0.5 * i for i in range(int(round((high - low) / 0.5)) + 1)]
-    axes.set_xticks(ticks, [fixed(t, 1) for t in ticks], fontproperties=_font(7.5), color=INK)
+    axes.set_xticks(ticks, [printed(t, 1) for t in ticks], fontproperties=_font(7.5), color=INK)
     axes.tick_params(axis="x", colors=MUTED, length=3)
     axes.set_xlabel("Hedges' g (positive values favour psychotherapy)", fontproperties=_font(7.5), color=INK)
     axes.axvline(0, color=RULE, linewidth=0.8, linestyle=(0, (3, 2)), zorder=0)
@@ -300,7 +300,7 @@ def funnel_description(k: int, g: str, egger: dict | None) -> str:
             f"top), around the pooled g = {g} with its pseudo 95 % confidence region.")
     if egger:
         text += (f" Egger's regression line meets the top of the plot (SE = 0) at the limit estimate g = "
-                 f"{fixed(egger['limit_g'], 2)}.")
+                 f"{printed(egger['limit_g'], 2)}.")
     return text
 
 
@@ -309,9 +309,9 @@ def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | 
     pooled g as a vertical line, g ± 1.96 SE as the funnel, Egger's line from the limit estimate."""
     import math
 
-    legend = f"Pooled g\u00a0=\u00a0{fixed(g, 2)} (blue); pseudo 95\u00a0% region (shaded)"
+    legend = f"Pooled g\u00a0=\u00a0{printed(g, 2)} (blue); pseudo 95\u00a0% region (shaded)"
     if egger:
-        legend += (f"; Egger's line (red, dashed) to the limit estimate g\u00a0=\u00a0{fixed(egger['limit_g'], 2)} "
+        legend += (f"; Egger's line (red, dashed) to the limit estimate g\u00a0=\u00a0{printed(egger['limit_g'], 2)} "
                    "at SE\u00a0=\u00a00")
     note = note_lines(legend, WIDTH - 0.63 - MARGIN)
     extra = note_height(note)  # the figure grows by the note's lines beyond the first, below the axes
@@ -337,9 +337,9 @@ def draw_funnel(effects: list[float], ses: list[float], g: float, egger: dict | 
     for side in ("bottom", "left"):
         axes.spines[side].set_color(MUTED)
     ticks = [low + 0.5 * i for i in range(int(round((high - low) / 0.5)) + 1)]
-    axes.set_xticks(ticks, [fixed(t, 1) for t in ticks], fontproperties=_font(7.5), color=INK)
+    axes.set_xticks(ticks, [printed(t, 1) for t in ticks], fontproperties=_font(7.5), color=INK)
     steps = [0.1 * i for i in range(int(top / 0.1) + 1)]
-    axes.set_yticks(steps, [fixed(t, 1) for t in steps], fontproperties=_font(7.5), color=INK)
+    axes.set_yticks(steps, [printed(t, 1) for t in steps], fontproperties=_font(7.5), color=INK)
     axes.tick_params(colors=MUTED, length=3)
     axes.set_xlabel("Hedges' g (positive values favour psychotherapy)", fontproperties=_font(7.5), color=INK)
     axes.set_ylabel("Standard error", fontproperties=_font(7.5), color=INK)
@@ -359,7 +359,7 @@ def funnel_plot(*, evidence: str, synthesis: str, out: str, picture: str, log: s
     with _DRAWING:
         figure = draw_funnel(effects, ses, float(overall["g"]), egger)
         save_figure(figure, "funnel", "Funnel plot of the trials", funnel_description(
-            len(effects), fixed(overall["g"], 2), egger), out, picture)
+            len(effects), printed(overall["g"], 2), egger), out, picture)
     write_log(log, f"funnel plot: {len(effects)} trials")
 
 
