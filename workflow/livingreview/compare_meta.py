@@ -1042,12 +1042,14 @@ class ConclusionParagraph:
 
 def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[ConclusionParagraph, ...]:
     """Every paragraph of the Conclusion that the detail shows changed (the same list: added, removed,
+    changed, moved or renamed; not one whose cited trials alone changed), each marked whether its words
     changed beyond its numbers, outside the conclusion statements (which :func:`statement_changes` reports):
     a sentence of the template reworded, a paragraph added or removed; or beyond its numbers only in the
     psychotherapies and control conditions it names (a ranking that names another psychotherapy, or a tie
-    several: the data changed, not the words); with the certainty changes of the statements it prints whose claims it words for them. The
-    summary and the detail's heading name each one by its :attr:`ConclusionParagraph.label`, so the summary
-    never hides a Conclusion paragraph the detail shows, nor labels it otherwise."""
+    several: the data changed, not the words); with the certainty changes of the statements it prints whose
+    claims it words for them. The summary and the detail's heading name each one by its
+    :attr:`ConclusionParagraph.label`, so the summary never hides a Conclusion paragraph the detail shows, nor
+    labels it otherwise."""
     before = [c["text"] for c in old.get("conclusions", [])]
     after = [c["text"] for c in new.get("conclusions", [])]
     rated = [(" ".join(s.new.split()), s.certainty) for s in statement_changes(old, new) if s.certainty]
