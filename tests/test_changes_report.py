@@ -187,13 +187,24 @@ def conclusion_summary(published: dict, new: dict, old_words: str, new_words: st
 
 
 def test_the_summary_sees_a_conclusion_paragraph_reworded_outside_the_statements(held_out):
-    """A ranking that names another psychotherapy (the Conclusion's first paragraph, no statement) is a
-    rewording the summary states; a paragraph whose numbers alone changed is named too, as such (the
-    summary lists the paragraphs the detail shows)."""
+    """A sentence of the Conclusion's first paragraph (no statement) worded otherwise is a rewording the
+    summary states; a ranking that names another psychotherapy, or a tie that names two, is the data's change,
+    not the words' (the report of version 2.0.0 called "behavioural activation" → "third-wave" a rewording);
+    a paragraph whose numbers alone changed is named too, as such (the summary lists the paragraphs the
+    detail shows)."""
     published, new, _, _ = held_out
-    line = conclusion_summary(published, new, "followed by third-wave therapy", "followed by behavioural activation therapy")
+    line = conclusion_summary(published, new, "is the most studied of", "is the most tested of")
     assert "Outside the statements, the Conclusion reads differently in paragraph 1 (reworded: its own words " \
            "changed, not only its numbers)" in line
+    data = "paragraph 1 (its ranking or the data it names changed, not its own words)"
+    assert data in conclusion_summary(published, new, "followed by third-wave therapy",
+                                      "followed by behavioural activation therapy")
+    assert data in conclusion_summary(published, new, "followed by third-wave therapy (48 trials)",
+                                      "followed by behavioural activation therapy and third-wave therapy (48 trials "
+                                      "each)")
+    # a name with words of the authors' own: reworded
+    assert "paragraph 1 (reworded: " in conclusion_summary(published, new, "followed by third-wave therapy",
+                                                           "followed closely by behavioural activation therapy")
     line = conclusion_summary(published, new, "(258 trials)", "(259 trials)")
     assert "paragraph 1 (its numbers only)" in line
 

@@ -114,3 +114,36 @@ def test_the_count_filter_escapes_its_noun_once():
 def test_the_metapsy_templates_define_no_count_macro():
     for path in [*TEMPLATES[0].glob("sections/*.j2"), *TEMPLATES[1].glob("sections/*.j2")]:
         assert not re.search(r"\{%-?\s*macro\s+count\b", path.read_text(encoding="utf-8")), path.name
+
+
+def test_the_conclusion_names_every_psychotherapy_and_control_condition_tied_for_a_place():
+    """Release 22.0.2 had behavioural activation and third-wave therapy tied at 35 trials each behind CBT,
+    and the Conclusion named only the first: every group of a place that several share is named, with
+    "each", in the order of the tables (by name); a tie for second place among the control conditions too."""
+    trials = [("cbt", "wl")] * 3 + [("bat", "cau"), ("bat", "other ctr"), ("3rd", "cau"), ("3rd", "other ctr")]
+    tied = evidence([study(f"t{2000 + i}", 10) for i in range(len(trials))],
+                    [comparison(f"t{2000 + i}", therapy, control, 5, 5) for i, (therapy, control) in enumerate(trials)]
+                    + [comparison("t2000", "cbt", "other ctr", 5, 5)])
+    # cbt: 3 trials; bat and 3rd: 2 each. wl: 3 trials; cau: 2; other ctr (the catch-all, not ranked): 3
+    text = " ".join(render("conclusion", tied).split())
+    assert ("cognitive behavioural therapy is the most studied of the named psychotherapies (3 trials), followed "
+            "by behavioural activation therapy and third-wave therapy (2 trials each)") in text
+    assert "waiting list is the most common of the named control conditions (3 trials, against 2 with care as " \
+           "usual)" in text
+    three = evidence([study(f"t{2000 + i}", 10) for i in range(5)],
+                     [comparison("t2000", "cbt", "wl", 5, 5), comparison("t2001", "ipt", "cau", 5, 5),
+                      comparison("t2002", "pst", "wl", 5, 5), comparison("t2003", "pst", "cau", 5, 5),
+                      comparison("t2004", "dyn", "cau", 5, 5)])
+    text = " ".join(render("conclusion", three).split())
+    assert ("problem-solving therapy is the most studied of the named psychotherapies (2 trials), followed by "
+            "cognitive behavioural therapy, interpersonal psychotherapy and psychodynamic therapy (1 trial "
+            "each)") in text
+    assert "care as usual is the most common of the named control conditions (3 trials, against 2 with waiting " \
+           "list)" in text
+    triple = evidence([study(f"t{2000 + i}", 10) for i in range(4)],
+                      [comparison("t2000", "cbt", "wl", 5, 5), comparison("t2001", "ipt", "cau", 5, 5),
+                       comparison("t2002", "pst", "wl", 5, 5), comparison("t2003", "dyn", "cau", 5, 5)])
+    text = " ".join(render("conclusion", triple).split())
+    assert ("cognitive behavioural therapy, interpersonal psychotherapy, problem-solving therapy and "
+            "psychodynamic therapy are the most studied of the named psychotherapies (1 trial each), and care "
+            "as usual and waiting list are equally common among the named control conditions (2 trials each)") in text

@@ -389,8 +389,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert "414 → 477: 77 [added](#trials-added), 14 [removed](#trials-removed), 0 retracted" in new
     # The Conclusion's paragraphs reworded outside the statements, listed as text (no escaped separator).
     # Every Conclusion paragraph the detail shows (one list), and every certainty rating that changed.
-    assert ("the Conclusion reads differently in paragraph 1 (reworded: its own words changed, not only its "
-            "numbers); paragraph 2 (its numbers only); paragraph 3 (its numbers only); paragraph 4 (reworded: its own "
+    assert ("the Conclusion reads differently in paragraph 1 (its ranking or the data it names changed, not its "
+            "own words); paragraph 2 (its numbers only); paragraph 3 (its numbers only); paragraph 4 (reworded: its own "
             "words changed, not only its numbers) ([changed "
             "paragraphs](#changed-paragraphs)).") in new
     # (a statement whose claim changed with its certainty is named apart: tests/test_compare_meta.py)

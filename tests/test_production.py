@@ -165,6 +165,36 @@ def test_pdf_tables_right_align_numbers_in_auto_columns_and_repeat_their_header(
     assert "table.header(" in typst  # Typst repeats a table's header on each page it spans
 
 
+def test_a_table_caption_stands_on_the_page_where_its_table_begins(tmp_path):
+    """Table 4's caption of Metapsy's version 2.0.0 stood alone at the bottom of page 9 of its PDF, its table
+    beginning on page 10: each caption (above its table, in the figure pandoc's Typst writer makes of a
+    table) is kept with the table's first rows. Thirty tables, each after a paragraph of another length, so
+    that some captions fall at the foot of a page (Tables 3 and 15, without the rule), compiled with the PDF's
+    template; pdftotext shows each caption on the page of its table's header row."""
+    from livingreview.stages.formats import pdf_variables
+    from livingreview.typst_pdf import compile_pdf
+
+    review = {"title": "T", "authors": [{"family": "A", "given": "B"}], "dates": {"published": "2026-01-12"}, "doi": "10.1/x",
+              "version": "1.0.0"}
+    parts = []
+    for n in range(1, 31):
+        rows = "".join(f"| row {r} of table {n} | {r} |\n" for r in range(12))
+        parts.append("Text " * (13 * n) + f"\n\n| Head{n} | Trials{n} |\n|:--|--:|\n{rows}\n"
+                     f": Table {n}. A caption of three lines, {'long and longer, ' * 16}to the end.\n")
+    variables = [f"--variable={name}:{value}" for name, value in pdf_variables(review).items()]
+    typst = pypandoc.convert_text("\n\n".join(parts), "typst", format="markdown", extra_args=[
+        f"--template={ROOT / 'templates' / 'pdf' / 'template.typ'}", f"--lua-filter={LUA}", "--variable=lang:en",
+        *variables])
+    (tmp_path / "t.typ").write_text(typst, encoding="utf-8")
+    (tmp_path / "t.pdf").write_bytes(compile_pdf(str(tmp_path / "t.typ"), str(tmp_path), [], 0, []))
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    for n in range(1, 31):
+        caption = next(i for i, page in enumerate(pages) if f"Table {n}. A caption" in page)
+        header = next(i for i, page in enumerate(pages) if re.search(rf"Head{n}\s+Trials{n}", page))
+        assert caption == header, (n, caption + 1, header + 1)
+
+
 # --- DOCX ----------------------------------------------------------------------------------
 
 def docx_descriptions(path: Path) -> list[str]:

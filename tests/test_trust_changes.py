@@ -70,7 +70,7 @@ def test_the_summary_lists_every_rating_change_and_every_conclusion_paragraph_th
     in_summary = re.findall(r"paragraph (\d+) \(([^)]*)\)", conclusions)
     in_detail = re.findall(r"(?m)^\*\*Conclusion, paragraph (\d+)\*\* \(", markdown)
     assert [n for n, _ in in_summary] == in_detail == ["1", "2", "3"]
-    assert dict(in_summary) == {"1": "reworded: its own words changed, not only its numbers",
+    assert dict(in_summary) == {"1": "its ranking or the data it names changed, not its own words",
                                 "2": "reworded: its own words changed, not only its numbers",
                                 "3": "its numbers only"}
 

@@ -33,7 +33,8 @@ def test_risk_of_bias_not_serious_gives_its_reason_when_few_trials_are_at_low_ri
     assert certainty.risk_of_bias(row, trials(4, 6), RULES["risk_of_bias"]) == (
         "not serious: 40 % (4 of 10) at low risk of bias, whose g = 0.530 differs from 0.628 by 0.098, "
         "less than 0.10")
-    assert certainty.risk_of_bias({"k": 10, "g": 0.7}, trials(6, 4), RULES["risk_of_bias"]) == "not serious"
+    # 6 of 10 at low risk whose g = 0.53 is 0.07 from 0.60: neither condition holds
+    assert certainty.risk_of_bias({"k": 10, "g": 0.6}, trials(6, 4), RULES["risk_of_bias"]) == "not serious"
     # serious, but rounded g's 0.10 apart: the difference is printed
     assert certainty.risk_of_bias({"k": 10, "g": 0.6349}, trials(4, 6), RULES["risk_of_bias"]).endswith(
         "the 4 that do give g = 0.530 against 0.635 (a difference of 0.105)")
@@ -85,3 +86,47 @@ def test_a_risk_of_bias_that_turns_on_how_the_criteria_are_counted_gives_the_oth
     agreeing = rated(rows, {"t0", "t1", "t2", "t3"})
     assert "counted by the database" not in certainty.risk_of_bias({"k": 10, "g": 0.62}, agreeing,
                                                                     RULES["risk_of_bias"])
+
+
+def test_publication_bias_not_serious_gives_its_reason_when_the_limit_estimate_is_below_g(monkeypatch):
+    """Egger's test not significant (p = 0.109, not below the rule's 0.10) with a limit estimate below the
+    pooled g (-0.08 against 0.38: the rule's other condition holds), as psychodynamic therapy in release
+    22.0.2: the rule came close, and the judgement says why it is not serious; with neither condition, a bare
+    "not serious"."""
+    from livingreview import pooling
+
+    rule = {"max_p": 0.10, "min_k": 10}
+    egger = {"test": "egger", "k": 12, "statistic": 1.77, "p": 0.1091, "limit_g": -0.0834, "ci_low": -0.59,
+             "ci_high": 0.43, "slope": 2.0}
+    monkeypatch.setattr(pooling, "egger_test", lambda effects, variances: dict(egger))
+    judgement, test = certainty.publication_bias({"k": 12, "g": 0.3812}, trials(6, 6), rule)
+    assert judgement == ("not serious: Egger's test t = 1.77, p = 0.109, not below 0.10, though the limit "
+                         "estimate at SE = 0, g = −0.08, is below 0.38")
+    assert test["p"] == 0.1091
+    egger.update(p=0.0999, limit_g=0.45)  # significant, the limit estimate not below: the other condition
+    assert certainty.publication_bias({"k": 12, "g": 0.3812}, trials(6, 6), rule)[0] == (
+        "not serious: Egger's test t = 1.77, p = 0.0999, but the limit estimate at SE = 0, g = 0.45, is not "
+        "below 0.38")
+    egger.update(p=0.40, limit_g=0.45)  # neither condition: the rule did not come close
+    assert certainty.publication_bias({"k": 12, "g": 0.3812}, trials(6, 6), rule)[0] == "not serious"
+
+
+def test_risk_of_bias_not_serious_gives_its_reason_when_the_low_risk_trials_g_is_far():
+    """Enough trials at low risk of bias (6 of 10, not fewer than half) whose g differs by more than the rule's
+    0.10: the rule's other condition holds, so it came close, and the judgement says why it is not serious."""
+    assert certainty.risk_of_bias({"k": 10, "g": 0.60}, trials(6, 4, low_g=0.40, other_g=0.90),
+                                  RULES["risk_of_bias"]) == (
+        "not serious: 60 % (6 of 10) at low risk of bias, not fewer than 50 %, though their g = 0.40 differs "
+        "from 0.60 by 0.20, more than 0.10")
+    assert certainty.risk_of_bias({"k": 10, "g": 0.45}, trials(6, 4, low_g=0.40, other_g=0.90),
+                                  RULES["risk_of_bias"]) == "not serious"
+
+
+def test_inconsistency_a_prediction_interval_that_rounded_would_seem_to_include_zero_is_printed_precisely():
+    """I² under the rule and a prediction interval from 0.004: as the text rounds it ("0.00 to 1.20") it would
+    seem to include g = 0, the rule's other condition; the judgement prints its bounds precisely and says it
+    excludes 0 (as imprecision does for a CI bound that rounds to the threshold)."""
+    assert certainty.inconsistency({"i2": 30.0, "pi_low": 0.004, "pi_high": 1.2}, RULES["inconsistency"]) == (
+        "not serious: I² = 30 %, less than 50 %; the 95 % prediction interval (0.004 to 1.20) excludes g = 0.00")
+    assert certainty.inconsistency({"i2": 30.0, "pi_low": 0.006, "pi_high": 1.2}, RULES["inconsistency"]) == (
+        "not serious")

@@ -16,14 +16,21 @@ loses one level for each of four domains whose rule finds a serious problem
   with a limit estimate below the pooled g.
 
 Each domain's judgement is a sentence: "not serious", "not assessed (...)",
-"serious: <the numbers that made it so>" or, when the rule's numbers came
-close or met one of its conditions, "not serious: <the numbers, and why
-they do not meet it>", printed in the summary of
+"serious: <the numbers that made it so>" or, when the rule came close,
+"not serious: <the numbers, and why they do not meet it>", printed in the summary of
 findings (``summary_of_findings.csv``, a release file, and its table in the
 article). The numbers are compared as the synthesis table prints them (four decimals)
 and printed to as many decimals as show on which side of a rule's threshold they
 fall (a difference of 0.095 against 0.10, not "0.10"), as the article prints a
 number (:func:`livingreview.pooling.printed`: "−0.50", with the minus sign).
+
+A rule *came close* (one notion for the four domains) when one of its conditions
+holds though the judgement is not serious (a rule of two conditions that must both
+hold: the share of low-risk trials or their g's difference; I² or the prediction
+interval; Egger's p or the limit estimate), or when a number, rounded as the text
+rounds it, would fall at a condition's threshold or on its other side (I² of 49.6 %
+as "50 %", 50.4 % of the trials at low risk of bias as "50 %", a CI 0.499 wide as
+"0.30 to 0.80", a bound of 0.2449 as "0.24", a prediction interval's 0.004 as "0.00").
 The number needed to treat (Furukawa's method, :func:`livingreview.pooling.nnt`)
 comes with each row, for the control event rate of the config
 (``control_event_rate``).
@@ -108,8 +115,9 @@ def _percent(share: float, limit: float) -> str:
 def risk_of_bias(row: dict, members: list[dict], rule: dict) -> str:
     """The risk-of-bias judgement of one analysis (*row*, unrounded) from its comparisons *members*, the
     trials at low risk of bias counted from their ratings (:func:`livingreview.pooling.low_rob_trials`);
-    when fewer than the rule's share are at low risk of bias but their g is close enough, "not serious: "
-    with the numbers, the difference to as many decimals as show which side of the rule it falls. When the
+    when the rule came close (fewer than the rule's share at low risk of bias but their g close enough, or
+    enough of them but their g further away, or their share as printed the rule's), "not serious: " with the
+    numbers, the difference to as many decimals as show which side of the rule it falls. When the
     database's own score (``rob``) would give the other judgement, that judgement follows, with its numbers:
     a rating that turns on how the criteria are counted says so."""
     low = pooling.low_rob_trials(members)
@@ -130,11 +138,6 @@ def _risk_of_bias(row: dict, members: list[dict], low: set[str], rule: dict) -> 
     share = len(low) / k
     limit = Decimal(str(rule["max_difference"]))
     percent = _percent(share, rule["min_low_rob_share"])
-    if share >= rule["min_low_rob_share"]:
-        if percent == _percent(rule["min_low_rob_share"], 0):
-            return (f"{NOT_SERIOUS}: {percent} % ({len(low)} of {k}) at low risk of bias, not fewer than "
-                    f"{_percent(rule['min_low_rob_share'], 0)} %")
-        return NOT_SERIOUS
     if not low:
         return (f"serious: {percent} % of the trials (0 of {k}) met all four risk-of-bias criteria, and "
                 "none does")
@@ -142,6 +145,15 @@ def _risk_of_bias(row: dict, members: list[dict], low: set[str], rule: dict) -> 
     low_g, g = pooling.pool(effects, variances).g, row["g"]
     difference = abs(_table(low_g) - _table(g))
     shown_low, shown_g, shown_difference, decimals = _compared_pair(low_g, g, limit)
+    if share >= rule["min_low_rob_share"]:
+        notes = []
+        if percent == _percent(rule["min_low_rob_share"], 0) or difference > limit:
+            notes.append(f"{percent} % ({len(low)} of {k}) at low risk of bias, not fewer than "
+                         f"{_percent(rule['min_low_rob_share'], 0)} %")
+        if difference > limit:
+            notes.append(f"though their g = {shown_low} differs from {shown_g} by {shown_difference}, more "
+                         f"than {_shown(limit)}")
+        return f"{NOT_SERIOUS}: " + ", ".join(notes) if notes else NOT_SERIOUS
     if difference > limit:
         # the difference, when the g's need more decimals than the text's to show that it is more than the rule's
         by = f" (a difference of {shown_difference})" if decimals > 2 else ""
@@ -167,7 +179,8 @@ def _compared_pair(a, b, limit) -> tuple[str, str, str, int]:
 
 def inconsistency(row: dict, rule: dict) -> str:
     """The inconsistency judgement: I² and the prediction interval; "not serious: " with the numbers when
-    one of the two conditions holds, or I² as the text rounds it would seem to meet the rule."""
+    one of the two conditions holds, or I² or the interval as the text rounds them would seem to meet the
+    rule."""
     value = Decimal(str(rule["pi_includes"]))
     limit = Decimal(str(rule["max_i2"]))
     i2 = _table(row["i2"], 1)
@@ -180,9 +193,12 @@ def inconsistency(row: dict, rule: dict) -> str:
         return f"serious: I² = {i2_text} % and {interval} includes g = {_shown(value)}"
     if high_i2:
         return f"{NOT_SERIOUS}: I² = {i2_text} %, but {interval} excludes g = {_shown(value)}"
-    if includes or i2_text != _shown(i2, 0):
+    # the bounds as the text rounds them would seem to include the value the interval excludes
+    seems_to_include = not includes and _table(low, 2) <= value <= _table(high, 2)
+    if includes or seems_to_include or i2_text != _shown(i2, 0):
         return (f"{NOT_SERIOUS}: I² = {i2_text} %, less than {_shown(limit, 0)} %"
-                + (f", though {interval} includes g = {_shown(value)}" if includes else ""))
+                + (f", though {interval} includes g = {_shown(value)}" if includes else "")
+                + (f"; {interval} excludes g = {_shown(value)}" if seems_to_include else ""))
     return NOT_SERIOUS
 
 
@@ -217,8 +233,10 @@ def imprecision(row: dict, rule: dict) -> str:
 
 def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, dict | None]:
     """The publication-bias judgement, and Egger's test on the analysis's trials (None when not assessed);
-    "not serious: " with the test when it is significant but its limit estimate is not below the pooled g
-    (p and the limit estimate to as many decimals as show on which side of the rule they fall)."""
+    "not serious: " with the test when one of the rule's two conditions holds: the test is significant but
+    its limit estimate is not below the pooled g, or the limit estimate is below the pooled g but the test
+    is not significant (p and the limit estimate to as many decimals as show on which side of the rule
+    they fall)."""
     _, effects, variances = pooling.trial_effects(members)
     if len(effects) < rule["min_k"]:
         return f"{NOT_ASSESSED} (fewer than {rule['min_k']} trials)", None
@@ -234,6 +252,10 @@ def publication_bias(row: dict, members: list[dict], rule: dict) -> tuple[str, d
     if p < limit:
         return (f"{NOT_SERIOUS}: Egger's test t = {_shown(egger['statistic'])}, {p_shown}, but the limit "
                 f"estimate at SE = 0, g = {limit_g}, is not below {_shown(row['g'])}"), egger
+    if _table(egger["limit_g"]) < _table(row["g"]):
+        return (f"{NOT_SERIOUS}: Egger's test t = {_shown(egger['statistic'])}, {p_shown}, not below "
+                f"{_shown(limit)}, though the limit estimate at SE = 0, g = {limit_g}, is below "
+                f"{_shown(row['g'])}"), egger
     return NOT_SERIOUS, egger
 
 

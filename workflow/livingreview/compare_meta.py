@@ -984,27 +984,54 @@ def _words_beyond(text: str, statements: list[str]) -> str:
     return " ".join(_NUMBER.sub("#", text).split())
 
 
+def _coded_names() -> re.Pattern:
+    """The names of the coded values a paragraph can take from the data: the psychotherapies and control
+    conditions as the comparison table's schema labels them (singular and plural), longest first."""
+    from .meta_analysis import COMPARISONS_SCHEMA
+    from .schemas import labels
+
+    names = {name for field in ("psychotherapy", "control") for pair in labels(COMPARISONS_SCHEMA, field).values()
+             for name in pair}
+    return re.compile("|".join(rf"(?<!\w){re.escape(name)}(?!\w)" for name in sorted(names, key=len, reverse=True)),
+                      re.IGNORECASE)
+
+
+def _words_beyond_names(words: str) -> str:
+    """*words* (:func:`_words_beyond`) with every name of a coded value (:func:`_coded_names`) as "@", a list
+    of them ("@, @ and @") as one, and the "each" of a count they share dropped: what is left of a
+    paragraph when a ranking names other psychotherapies, or a tie names several ("followed by @ and @ (#
+    trials each)" as "followed by @ (# trials)")."""
+    words = _coded_names().sub("@", words)
+    words = re.sub(r"@(?:, @)*,? and @", "@", words)
+    return re.sub(r"(# \w+) each\b", r"\1", words)
+
+
 @dataclass(frozen=True)
 class ConclusionParagraph:
     """A paragraph of the Conclusion that reads differently (a
     :class:`~livingreview.compare.ParagraphChange` of the detail's list), and whether its own words changed
-    (*reworded*: beyond its numbers and the conclusion statements it prints) or only its numbers."""
+    (*reworded*: beyond its numbers, the conclusion statements it prints and the psychotherapies and control
+    conditions it names), only the psychotherapies or control conditions it names with its numbers (*names*:
+    a ranking that changed with the data) or only its numbers."""
 
     paragraph: object
     reworded: bool
     certainty: tuple[CertaintyChange, ...] = ()
+    names: bool = False
 
     @property
     def label(self) -> str:
         """What changed in the paragraph, as both the summary and the detail's heading say it: "its numbers
-        only", "reworded: ...", "added", "removed" or "renamed from ..."; with the certainty ratings that
-        changed and reword the claims it prints."""
+        only", "its ranking or the data it names changed, not its own words", "reworded: ...", "added",
+        "removed" or "renamed from ..."; with the certainty ratings that changed and reword the claims it
+        prints."""
         paragraph = self.paragraph
         if paragraph.kind == "renamed":
             text = f"renamed from “{paragraph.old_subject}”"
         elif paragraph.kind in ("changed", "moved"):
             text = ("moved, " if paragraph.kind == "moved" else "") + (
-                "reworded: its own words changed, not only its numbers" if self.reworded else "its numbers only")
+                "reworded: its own words changed, not only its numbers" if self.reworded else
+                "its ranking or the data it names changed, not its own words" if self.names else "its numbers only")
         else:
             text = paragraph.kind
         for change in self.certainty:
@@ -1017,10 +1044,12 @@ def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[Concl
     """Every paragraph of the Conclusion that the detail shows changed (the same list: added, removed,
     changed, moved or renamed; not one whose cited trials alone changed), each marked whether its words
     changed beyond its numbers, outside the conclusion statements (which :func:`statement_changes` reports):
-    a ranking that names another psychotherapy, a sentence of the template reworded, a paragraph added or
-    removed; with the certainty changes of the statements it prints whose claims it words for them. The
-    summary and the detail's heading name each one by its :attr:`ConclusionParagraph.label`, so the summary
-    never hides a Conclusion paragraph the detail shows, nor labels it otherwise."""
+    a sentence of the template reworded, a paragraph added or removed; or beyond its numbers only in the
+    psychotherapies and control conditions it names (a ranking that names another psychotherapy, or a tie
+    several: the data changed, not the words); with the certainty changes of the statements it prints whose
+    claims it words for them. The summary and the detail's heading name each one by its
+    :attr:`ConclusionParagraph.label`, so the summary never hides a Conclusion paragraph the detail shows, nor
+    labels it otherwise."""
     before = [c["text"] for c in old.get("conclusions", [])]
     after = [c["text"] for c in new.get("conclusions", [])]
     rated = [(" ".join(s.new.split()), s.certainty) for s in statement_changes(old, new) if s.certainty]
@@ -1030,9 +1059,12 @@ def conclusion_rewordings(changes: Changes, old: dict, new: dict) -> tuple[Concl
             continue
         was = " ".join(s.text for s in paragraph.segments if s.op != "insert")
         now = " ".join(s.text for s in paragraph.segments if s.op != "delete")
+        words = _words_beyond(was, before), _words_beyond(now, after)
+        names = words[0] != words[1] and _words_beyond_names(words[0]) == _words_beyond_names(words[1])
         found.append(ConclusionParagraph(paragraph, paragraph.kind in ("added", "removed")
-                                         or _words_beyond(was, before) != _words_beyond(now, after),
-                                         tuple(c for text, c in rated if text in " ".join(now.split()))))
+                                         or (words[0] != words[1] and not names),
+                                         tuple(c for text, c in rated if text in " ".join(now.split())),
+                                         names=names and paragraph.kind not in ("added", "removed")))
     return tuple(found)
 
 
