@@ -281,10 +281,11 @@ def test_a_source_linked_to_a_file_a_clean_clone_does_not_have_is_named(tmp_path
     (root / "data" / "b.csv").symlink_to("../local/b.csv")  # a file git does not track
     (root / "data" / "gone.csv").symlink_to("nothing.csv")  # nothing
     (root / "data" / "d.csv").symlink_to("c.csv")  # a tracked file: what a clone has too
-    files = ["data/a.csv", "data/b.csv", "data/c.csv", "data/d.csv", "data/gone.csv"]
+    (root / "output").symlink_to(outside)  # the release folder: published_problems names it
+    files = ["data/a.csv", "data/b.csv", "data/c.csv", "data/d.csv", "data/gone.csv", "output"]
     end = ": a clean clone of the project does not have that file, so the rebuild here is not the editor's; commit " \
           "the file itself in its place"
-    assert verify.link_problems(root, files) == [
+    assert verify.link_problems(root, files, "output") == [
         "data/a.csv is a symbolic link to a file outside the project" + end,
         "data/b.csv is a symbolic link to local/b.csv, not one of the files git tracks" + end,
         "data/gone.csv is a symbolic link to data/nothing.csv, which does not exist" + end]

@@ -283,13 +283,16 @@ def _inside(path: Path, top: Path) -> str | None:
         return None
 
 
-def link_problems(root: Path, files: list[str]) -> list[str]:
+def link_problems(root: Path, files: list[str], release: str | None = None) -> list[str]:
     """A problem for each of the sources *files* (relative to the project *root*) reached through a symbolic
     link to something a clean clone of the project does not have: a file outside the project, a file that
     is not one of *files* (git does not track it), or nothing. The copy follows links, so the rebuild here
-    reads that file; the editor's clone has only the link."""
+    reads that file; the editor's clone has only the link. The release folder *release* (relative to
+    *root*) is left to :func:`published_problems`."""
     listed, problems = set(files), []
     for name in files:
+        if release is not None and (name == release or name.startswith(release + "/")):
+            continue
         target = _inside(root / name, root)
         if target == name or target in listed:
             continue
@@ -559,7 +562,7 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
             links = link_problems(root, files) + link_problems(folder, own)
         else:
             copy_files(root, project, files := source_files(root, review, inputs))
-            links = link_problems(root, files)
+            links = link_problems(root, files, Path(os.path.normpath(f"{review}/{output}")).as_posix())
         environment += links
         result = rebuild(project, review, build_dir, (recorded or {}).get("options"), output)
         if result.returncode != 0:
