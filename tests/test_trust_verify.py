@@ -40,7 +40,7 @@ def test_a_file_beside_the_release_fails_by_name(tmp_path):
     problems = extra_files(output, ("review.md", "manifest.json", "figures/forest.svg"), "output")
     assert sorted(problems) == ["output/figures/extra.svg", "output/index.html", "output/linked"]
     assert problems["output/index.html"].startswith("output/index.html is a file the release does not have "
-                                                    "(not in its manifest)")
+                                                    "(the build does not make it)")
     assert "remove it" in problems["output/index.html"]
     assert problems["output/linked"].startswith("output/linked is a symbolic link")
 
@@ -201,7 +201,178 @@ def test_verify_with_an_absolute_output_dir_rebuilds_apart_and_names_a_forged_an
     result = run_cli(project, "verify", env={"TMPDIR": str(scratch)})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "  - output/review.pdf differs from the rebuild:" in result.stdout
-    assert "  - output/index.html is a file the release does not have (not in its manifest)" in result.stdout
+    assert "  - output/index.html is a file the release does not have (the build does not make it)" in result.stdout
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (project / "output").rglob("*") if p.is_file()} \
         == before
     assert list(scratch.iterdir()) == [] and not (project / "build").exists()
+
+
+# --- verify9: attacks a dishonest or careless author could make ------------------
+
+def release(folder, manifest: dict, texts: dict[str, str]):
+    """A release folder with *texts* and *manifest* (written as the pipeline writes it)."""
+    folder.mkdir(parents=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+MANIFEST = {"format": "f", "inputs": {"data/a.csv": {"sha256": "1", "size": 1}}, "tools": {"jinja": "3"},
+            "options": {"reference_style": "seed"}, "review": {"version": "1"},
+            "outputs": {"output/a.md": {"sha256": "2", "size": 2}}}
+
+
+def test_an_output_edited_with_its_manifest_record_is_named_not_shown_as_a_raw_diff(tmp_path):
+    rebuilt = release(tmp_path / "rebuilt", MANIFEST, {"a.md": "text\n"})
+    edited = dict(MANIFEST, outputs={"output/a.md": {"sha256": "9", "size": 2}})
+    release(tmp_path / "review" / "output", edited, {"a.md": "test\n"})
+    problems = verify.compare(tmp_path / "review", rebuilt, "output", ["a.md", "manifest.json"])
+    assert problems[0] == ("output/manifest.json: its records of output/a.md are not those of the rebuild (the files "
+                           "are named below)")
+    assert problems[1].startswith("output/a.md differs from the rebuild:") and len(problems) == 2
+
+
+def test_a_file_the_manifest_lists_but_the_build_does_not_make_is_named(tmp_path):
+    rebuilt = release(tmp_path / "rebuilt", MANIFEST, {"a.md": "text\n"})
+    listed = dict(MANIFEST, outputs={**MANIFEST["outputs"], "output/notes.txt": {"sha256": "3", "size": 3}})
+    release(tmp_path / "review" / "output", listed, {"a.md": "text\n", "notes.txt": "hi\n"})
+    problems = verify.compare(tmp_path / "review", rebuilt, "output", ["a.md", "manifest.json"])
+    assert problems == [
+        "output/manifest.json: its records of output/notes.txt are not those of the rebuild (the files are named below)",
+        "output/notes.txt is a file the release does not have (the build does not make it): readers would take it "
+        "for part of the verified release; remove it, or keep it outside output/"]
+
+
+def test_an_option_the_manifest_records_is_compared_by_name_and_only_output_options_reach_the_rebuild(
+        tmp_path, monkeypatch):
+    rebuilt = release(tmp_path / "rebuilt", MANIFEST, {"a.md": "text\n"})
+    forged = dict(MANIFEST, options={"reference_style": "seed", "templates": "/tmp/evil"})
+    release(tmp_path / "review" / "output", forged, {"a.md": "text\n"})
+    assert verify.compare(tmp_path / "review", rebuilt, "output", ["a.md", "manifest.json"]) == [
+        "option templates: /tmp/evil in output/manifest.json, none in the rebuild"]
+    calls = []
+    monkeypatch.setattr(verify.subprocess, "run", lambda args, **kwargs: calls.append((args, kwargs)))
+    verify.rebuild(tmp_path / "project", ".", tmp_path / "scratch" / "build", forged["options"])
+    settings = calls[0][0][calls[0][0].index("--config") + 1:]
+    assert "reference_style=seed" in settings and not any(s.startswith("templates=") for s in settings)
+
+
+def test_an_input_the_rebuild_did_not_read_is_named_as_untracked_or_unread(tmp_path):
+    recorded = dict(MANIFEST, inputs={**MANIFEST["inputs"], "styles/house.csl": {"sha256": "4", "size": 1},
+                                      "data/notes.txt": {"sha256": "5", "size": 1}})
+    problems = verify.manifest_problems(recorded, MANIFEST, "output/manifest.json", set(),
+                                        sources={"data/a.csv", "data/notes.txt"})
+    assert problems == [
+        "input data/notes.txt: listed in output/manifest.json, but the rebuild does not read it",
+        "input styles/house.csl: listed in output/manifest.json, but the copied sources do not have it (git does "
+        "not track it: a clean clone does not have it)"]
+
+
+def test_a_source_linked_to_a_file_a_clean_clone_does_not_have_is_named(tmp_path):
+    root, outside = tmp_path / "project", tmp_path / "elsewhere"
+    (root / "data").mkdir(parents=True)
+    (root / "local").mkdir()
+    outside.mkdir()
+    (outside / "a.csv").write_text("x")
+    (root / "local" / "b.csv").write_text("x")
+    (root / "data" / "c.csv").write_text("x")
+    (root / "data" / "a.csv").symlink_to(outside / "a.csv")  # outside the project
+    (root / "data" / "b.csv").symlink_to("../local/b.csv")  # a file git does not track
+    (root / "data" / "gone.csv").symlink_to("nothing.csv")  # nothing
+    (root / "data" / "d.csv").symlink_to("c.csv")  # a tracked file: what a clone has too
+    (root / "output").symlink_to(outside)  # the release folder: published_problems names it
+    files = ["data/a.csv", "data/b.csv", "data/c.csv", "data/d.csv", "data/gone.csv", "output"]
+    end = ": a clean clone of the project does not have that file, so the rebuild here is not the editor's; commit " \
+          "the file itself in its place"
+    assert verify.link_problems(root, files, "output") == [
+        "data/a.csv is a symbolic link to a file outside the project" + end,
+        "data/b.csv is a symbolic link to local/b.csv, not one of the files git tracks" + end,
+        "data/gone.csv is a symbolic link to data/nothing.csv, which does not exist" + end]
+
+
+def test_a_release_file_that_is_a_link_or_untracked_is_named(tmp_path):
+    output = tmp_path / "review" / "output"
+    output.mkdir(parents=True)
+    (tmp_path / "review.md").write_text("x")
+    (output / "review.md").symlink_to(tmp_path / "review.md")
+    for name in ("review.pdf", "manifest.json"):
+        (output / name).write_text("x")
+    names = ["review.md", "review.pdf", "manifest.json"]
+    assert verify.published_problems(output, names, "output", {"review.md", "manifest.json"}) == [
+        "output/review.md is a symbolic link: a clean clone has the link, not the file; publish the file itself",
+        "output/review.pdf is not tracked by git: a clean clone of the repository has no such file (git add it "
+        "and commit)"]
+    assert verify.published_problems(output, names[1:], "output") == []  # outside git
+    linked = tmp_path / "review" / "published"
+    linked.symlink_to(output)
+    assert verify.published_problems(linked, names, "published") == [
+        "published is a symbolic link: a clean clone has the link, not the release; publish the release in "
+        "published/ itself"]
+
+
+def test_a_file_name_with_a_control_character_is_shown_quoted(tmp_path):
+    (tmp_path / "review.md\nx").write_text("x")
+    [problem] = extra_files(tmp_path, ["manifest.json"], "output").values()
+    assert problem.startswith('"output/review.md\\nx" is a file the release does not have') and "\n" not in problem
+
+
+def test_the_rebuild_sees_none_of_the_users_own_configuration(tmp_path, monkeypatch):
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "SNAKEMAKE_PROFILE", "MPLCONFIGDIR", "MATPLOTLIBRC"):
+        monkeypatch.setenv(name, str(tmp_path / "mine"))
+    monkeypatch.setenv("TZ", "Pacific/Chatham")
+    env = verify.rebuild_environment(tmp_path / "project", tmp_path / "home")
+    assert env["HOME"] == str(tmp_path / "home") and env["PYTHONPATH"] == str(tmp_path / "project" / "workflow")
+    assert not {"XDG_DATA_HOME", "XDG_CONFIG_HOME", "SNAKEMAKE_PROFILE", "MPLCONFIGDIR", "MATPLOTLIBRC"} & set(env)
+    assert env["TZ"] == "Pacific/Chatham"  # what the build must not depend on is kept: the tests vary it
+
+
+def test_pandoc_never_reads_the_users_data_folder(tmp_path, monkeypatch):
+    """A default template (or reference.docx) in ~/.local/share/pandoc would shape the release on the
+    author's machine and not on the editor's."""
+    from livingreview import pandoc
+
+    data = tmp_path / "share" / "pandoc" / "templates"
+    data.mkdir(parents=True)
+    (data / "default.html5").write_text("USER TEMPLATE $body$\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    source, defaults = tmp_path / "a.md", tmp_path / "d.yaml"
+    source.write_text("Text.\n", encoding="utf-8")
+    defaults.write_text("standalone: true\nmetadata: {title: T}\n", encoding="utf-8")
+    assert "USER TEMPLATE" not in pandoc.convert(source, "html5", [defaults])
+
+
+def test_a_certificate_must_name_its_commit_by_its_full_id(repository):
+    root, record = repository
+    full = record["commit"]["id"]
+    for name in ("HEAD", "master", full[:7]):
+        record["commit"]["id"] = name
+        assert check_certificate.check(record, root)[0].startswith(f"commit {name!r} is not a commit's full id")
+
+
+def test_an_edit_git_status_hides_counts_as_an_uncommitted_change(repository):
+    root, _ = repository
+    (root / "Snakefile").write_text("")
+    git(root, "add", "Snakefile")
+    git(root, "commit", "-qm", "pipeline")
+    (root / "output" / "link.md").symlink_to("review.md")
+    git(root, "add", "output/link.md")
+    git(root, "commit", "-qm", "a link")
+    assert verify.git_commit(root)["tracked_files_changed"] is False
+    (root / "data" / "studies.csv").write_bytes(b"id\n2\n")
+    git(root, "update-index", "--skip-worktree", "data/studies.csv")
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True).stdout == b""
+    assert verify.git_commit(root)["tracked_files_changed"] is True
+
+
+def test_a_certificate_is_never_written_into_the_release_or_over_another_file(repository, tmp_path):
+    root, record = repository
+    (root / "config").mkdir()
+    (root / "config" / "config.yaml").write_text("output_dir: output\n", encoding="utf-8")
+    for path in (root / "output" / "verification.json", root / "output" / "manifest.json",
+                 root / "data" / "studies.csv", root / "data"):
+        with pytest.raises(verify.LivingReviewError):
+            verify.check_certificate_path(path, root, ".")
+    verify.check_certificate_path(tmp_path / "verification.json", root, ".")  # a new file
+    (tmp_path / "verification.json").write_text(json.dumps(record), encoding="utf-8")
+    verify.check_certificate_path(tmp_path / "verification.json", root, ".")  # an earlier certificate

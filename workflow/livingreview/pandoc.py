@@ -19,6 +19,11 @@ from .errors import ConversionError
 from .files import pandoc_yaml, write_atomic
 from .templates import shown_path
 
+# Pandoc's user data folder, for every run: one that holds nothing (a file, not a folder), so that pandoc
+# takes its built-in data (the DOCX reference document, default templates, translations) and never the
+# user's own (~/.local/share/pandoc, ~/.pandoc), which a clean machine does not have.
+DATA_DIR = f"--data-dir={os.devnull}"
+
 
 def binary() -> Path:
     """The pandoc binary shipped in the pypandoc-binary wheel (the one requirements.lock pins)."""
@@ -72,7 +77,7 @@ def convert(source: str | Path, to: str, defaults: list[str | Path], reader: str
     *to_bytes* (DOCX), pandoc writes to its standard output and the bytes are returned.
     """
     pypandoc = _pypandoc()
-    args = [f"--defaults={d}" for d in defaults] + ([f"--from={reader}"] if reader else [])
+    args = [DATA_DIR, *(f"--defaults={d}" for d in defaults)] + ([f"--from={reader}"] if reader else [])
     try:
         return pypandoc.convert_file(str(source), to, format=reader or "markdown", extra_args=args,
                                      verify_format=False, outputfile="-" if to_bytes else None)
@@ -99,7 +104,8 @@ def write_ast(ast: dict | str, to: str, defaults: list[str | Path], label: str, 
     files; *label* names the document in an error (the file the tree was read from). With *to_bytes*
     (DOCX), the bytes are returned."""
     pypandoc = _pypandoc()
-    args = [*(f"--defaults={d}" for d in defaults), "--from=json"]  # after the defaults, which may name a reader
+    # --from after the defaults, which may name a reader
+    args = [DATA_DIR, *(f"--defaults={d}" for d in defaults), "--from=json"]
     text = ast if isinstance(ast, str) else ast_text(ast)
     try:
         return pypandoc.convert_text(text, to, format="json", extra_args=args, verify_format=False,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,9 @@ def check(record: dict, root: Path = ROOT) -> list[str]:
     if not commit:
         return ["the certificate names no commit (the verification ran outside a git checkout): it cannot be "
                 "checked against the repository"]
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", str(commit)):
+        return [f"commit {commit!r} is not a commit's full id (40 or 64 hexadecimal digits): a name such as HEAD, a "
+                "branch or a shortened id could later name another commit"]
     if _git(root, "cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
         return [f"commit {commit} is not in this repository (fetch it, or check the certificate in the "
                 "review's own repository)"]

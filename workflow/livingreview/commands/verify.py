@@ -35,15 +35,16 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import CONFIG_FILE
-from ..errors import ConfigError
+from ..errors import ConfigError, LivingReviewError
 from ..files import parse_yaml, read_input, write_json
 from ..kinds import get as review_kind
 from ..project import MANIFEST, PIPELINE, RELEASE_FILES, REVIEW_SOURCES, find_project
-from ..stages.release import file_record
+from ..stages.release import OUTPUT_OPTIONS, file_record
 
 # Installed by ``python -m venv`` itself, not by requirements.lock; the build does not use them.
 BOOTSTRAP_PACKAGES = {"pip", "setuptools"}
@@ -52,6 +53,11 @@ LINE_WIDTH = 160  # longer diff lines are cut
 
 
 CERTIFICATE_FORMAT = "livingreview-verification/1"
+
+# Where a user's own configuration of the tools lives, besides HOME: unset for the rebuild
+# (:func:`rebuild_environment`), as on the editor's clean machine.
+USER_CONFIGURATION = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_DIRS",
+                      "SNAKEMAKE_PROFILE", "MPLCONFIGDIR", "MATPLOTLIBRC")
 
 
 @dataclass
@@ -139,16 +145,30 @@ def copy_files(root: Path, target: Path, files: list[str]) -> None:
             shutil.copy(source, target / name)
 
 
+def rebuild_environment(project: Path, home: Path) -> dict[str, str]:
+    """The rebuild's environment: this one, with the copy's code on the path and none of this user's own
+    configuration, as on a clean machine: ``HOME`` is the empty folder *home*, and the variables of
+    :data:`USER_CONFIGURATION` are unset. (Else a build that read, say, pandoc's data folder in ``HOME``,
+    with its reference.docx, would pass here and fail on the editor's machine.)"""
+    env = {name: value for name, value in os.environ.items() if name not in USER_CONFIGURATION}
+    return dict(env, HOME=str(home), PYTHONPATH=str(project / "workflow"))
+
+
 def rebuild(project: Path, review: str, build_dir: Path,
             options: dict[str, str] | None = None, output: str = "output") -> subprocess.CompletedProcess:
     """Run ``python -m livingreview build REVIEW`` in *project* with its own code, building into *build_dir*
-    and publishing to *output* (relative to the copied review folder), whatever its config says.
+    and publishing to *output* (relative to the copied review folder), whatever its config says, in
+    :func:`rebuild_environment` (its ``HOME`` is ``home/`` beside *build_dir*).
 
-    *options* are the settings the release was built with (the manifest's ``options``).
+    *options* are the settings the release was built with (the manifest's ``options``): only those the
+    manifest records (:data:`~livingreview.stages.release.OUTPUT_OPTIONS`); any other is reported by
+    :func:`manifest_problems`, never passed on.
     """
-    env = dict(os.environ, PYTHONPATH=str(project / "workflow"))
+    home = build_dir.parent / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = rebuild_environment(project, home)
     settings = [f"build_dir={build_dir}", f"output_dir={output}",
-                *(f"{k}={v}" for k, v in sorted((options or {}).items()) if k not in ("build_dir", "output_dir"))]
+                *(f"{k}={v}" for k, v in sorted((options or {}).items()) if k in OUTPUT_OPTIONS)]
     return subprocess.run([sys.executable, "-m", "livingreview", "build", review, "--config", *settings],
                           cwd=project, env=env, capture_output=True, text=True)
 
@@ -249,6 +269,61 @@ def _indent(lines: list[str]) -> str:
     return "".join(f"\n    {line}" for line in lines)
 
 
+def shown(path: str) -> str:
+    """*path* as a message shows it: as it is, or quoted with escapes when it holds a control character (a
+    newline in a file name would otherwise read as two lines of the report)."""
+    return path if path.isprintable() else json.dumps(path)
+
+
+def _inside(path: Path, top: Path) -> str | None:
+    """*path* (resolved) relative to the resolved folder *top*, or None when it is outside it."""
+    try:
+        return path.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def link_problems(root: Path, files: list[str], release: str | None = None) -> list[str]:
+    """A problem for each of the sources *files* (relative to the project *root*) reached through a symbolic
+    link to something a clean clone of the project does not have: a file outside the project, a file that
+    is not one of *files* (git does not track it), or nothing. The copy follows links, so the rebuild here
+    reads that file; the editor's clone has only the link. The release folder *release* (relative to
+    *root*) is left to :func:`published_problems`."""
+    listed, problems = set(files), []
+    for name in files:
+        if release is not None and (name == release or name.startswith(release + "/")):
+            continue
+        target = _inside(root / name, root)
+        if target == name or target in listed:
+            continue
+        where = ("a file outside the project" if target is None else f"{shown(target)}, "
+                 + ("not one of the files git tracks" if (root / name).exists() else "which does not exist"))
+        problems.append(f"{shown(name)} is a symbolic link to {where}: a clean clone of the project does not have "
+                        "that file, so the rebuild here is not the editor's; commit the file itself in its place")
+    return problems
+
+
+def published_problems(committed_dir: Path, names: list[str] | tuple[str, ...], label: str,
+                       tracked: set[str] | None = None) -> list[str]:
+    """Problems with how the release in *committed_dir* is published, whatever its bytes: the folder or a
+    release file in *names* that is a symbolic link (a clean clone has the link, not the file), and, in a
+    git checkout, a release file that git does not track (*tracked*: the names of those it does; a clean
+    clone has no such file)."""
+    if committed_dir.is_symlink():
+        return [f"{label} is a symbolic link: a clean clone has the link, not the release; publish the release "
+                f"in {label}/ itself"]
+    problems = []
+    for name in names:
+        path, shown_path = committed_dir / name, shown(f"{label}/{name}")
+        if _inside(path, committed_dir) != name:
+            problems.append(f"{shown_path} is a symbolic link: a clean clone has the link, not the file; publish "
+                            "the file itself")
+        elif tracked is not None and path.is_file() and name not in tracked:
+            problems.append(f"{shown_path} is not tracked by git: a clean clone of the repository has no such file "
+                            "(git add it and commit)")
+    return problems
+
+
 def release_problems(committed_dir: Path, rebuilt_dir: Path, names: list[str], label: str) -> dict[str, str]:
     """``{path: problem}`` for each release file in *names* missing from, or differing in, *committed_dir*.
 
@@ -278,25 +353,27 @@ def extra_files(committed_dir: Path, names: tuple[str, ...] | list[str], label: 
             if relative not in names:
                 path = f"{label}/{relative}"
                 kind = "a symbolic link" if Path(top, name).is_symlink() else "a file"
-                problems[path] = (f"{path} is {kind} the release does not have (not in its manifest): readers "
-                                  f"would take it for part of the verified release; remove it, or keep it "
-                                  f"outside {label}/")
+                problems[path] = (f"{shown(path)} is {kind} the release does not have (the build does not make "
+                                  f"it): readers would take it for part of the verified release; remove it, or "
+                                  f"keep it outside {label}/")
     return problems
 
 
-def _records_problems(kind: str, recorded: dict, current: dict, label: str,
-                      skip: set[str] = frozenset()) -> list[str]:
-    """Problems between the manifest's ``{path: {sha256, size}}`` and the rebuild's; *label* names the manifest."""
+def _records_problems(kind: str, recorded: dict, current: dict, label: str, skip: set[str] = frozenset(),
+                      absent: str | Callable[[str], str] = "the rebuild does not read it") -> list[str]:
+    """Problems between the manifest's ``{path: {sha256, size}}`` and the rebuild's; *label* names the manifest,
+    *absent* says why a recorded path is not the rebuild's (or, called with the path, returns why)."""
     problems = []
     for path in sorted(set(recorded) | set(current)):
         if path in skip or recorded.get(path) == current.get(path):
             continue
         if path not in current:
-            problems.append(f"{kind} {path}: listed in {label} but absent from the copied sources")
+            why = absent(path) if callable(absent) else absent
+            problems.append(f"{kind} {shown(path)}: listed in {label}, but {why}")
         elif path not in recorded:
-            problems.append(f"{kind} {path}: not listed in {label}")
+            problems.append(f"{kind} {shown(path)}: not listed in {label}")
         else:
-            problems.append(f"{kind} {path}: its SHA-256 differs from the one in {label}")
+            problems.append(f"{kind} {shown(path)}: its SHA-256 differs from the one in {label}")
     return problems
 
 
@@ -306,18 +383,36 @@ def _value_problems(kind: str, recorded: dict, current: dict, label: str, where:
             for name in sorted(set(recorded) | set(current)) if recorded.get(name) != current.get(name)]
 
 
-def manifest_problems(recorded: dict, rebuilt: dict, label: str, differing_outputs: set[str]) -> list[str]:
-    """How the committed manifest (*label*) differs from the rebuilt one: inputs, tools, review, outputs.
+def manifest_problems(recorded: dict, rebuilt: dict, label: str, differing_outputs: set[str],
+                      sources: set[str] | None = None) -> list[str]:
+    """How the committed manifest (*label*) differs from the rebuilt one: inputs, tools, options, review,
+    outputs.
 
-    Outputs already reported as differing files (*differing_outputs*) are not repeated.
+    Outputs already reported as differing files (*differing_outputs*) are named once, together: the
+    manifest records them as published, the rebuilt one as rebuilt. *sources* are the copied sources
+    (relative to the review folder; None: not known): a recorded input the rebuild did not read is named
+    as one the copy does not have (git does not track it) or as one the build no longer reads.
     """
-    problems = _records_problems("input", recorded.get("inputs", {}), rebuilt.get("inputs", {}), label)
+    def absent(path: str) -> str:
+        if sources is None or path in sources:
+            return "the rebuild does not read it"
+        return "the copied sources do not have it (git does not track it: a clean clone does not have it)"
+
+    problems = _records_problems("input", recorded.get("inputs", {}), rebuilt.get("inputs", {}), label,
+                                 absent=absent)
     problems += _value_problems("tool", recorded.get("tools", {}), rebuilt.get("tools", {}), label,
                                 "in this environment")
+    problems += _value_problems("option", recorded.get("options", {}), rebuilt.get("options", {}), label,
+                                "in the rebuild")
     problems += _value_problems("review", recorded.get("review", {}), rebuilt.get("review", {}), label,
                                 "in the data")
-    problems += _records_problems("release file", recorded.get("outputs", {}), rebuilt.get("outputs", {}), label,
-                                  differing_outputs)
+    outputs, rebuilt_outputs = recorded.get("outputs", {}), rebuilt.get("outputs", {})
+    problems += _records_problems("release file", outputs, rebuilt_outputs, label, differing_outputs,
+                                  "the build does not make it")
+    records = sorted(path for path in differing_outputs if outputs.get(path) != rebuilt_outputs.get(path))
+    if records:
+        problems.append(f"{label}: its records of {', '.join(shown(path) for path in records)} are not those of "
+                        "the rebuild (the files are named below)")
     if recorded.get("format") != rebuilt.get("format"):
         problems.append(f"{label}: format {recorded.get('format')!r}, expected {rebuilt.get('format')!r}")
     return problems
@@ -368,25 +463,30 @@ def _read_manifest(path: Path) -> tuple[dict | None, str | None]:
         return None, f"is not valid JSON ({exc})"
 
 
-def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: tuple[str, ...] = RELEASE_FILES) -> list[str]:
+def compare(root: Path, rebuilt_dir: Path, output_dir: str, names: tuple[str, ...] = RELEASE_FILES,
+            tracked: set[str] | None = None, sources: set[str] | None = None) -> list[str]:
     """Every problem between the rebuilt release in *rebuilt_dir* and ``root/output_dir``.
 
     The causes come first (inputs and tools that differ from the manifest),
-    then the release files that differ.
+    then the release files that differ, then those published as no clean
+    clone has them (:func:`published_problems`; *tracked*: the release files
+    git tracks, None outside git). *sources* are the copied sources, relative
+    to *root* (see :func:`manifest_problems`).
     """
     committed_dir = root / output_dir
     differing = release_problems(committed_dir, rebuilt_dir, [name for name in names if name != MANIFEST], output_dir)
     differing.update(extra_files(committed_dir, names, output_dir))
+    published = published_problems(committed_dir, names, output_dir, tracked)
     label = f"{output_dir}/{MANIFEST}"
     recorded, why = _read_manifest(committed_dir / MANIFEST)
     if recorded is None:
-        return [f"{label} {why}", *differing.values()]
+        return [f"{label} {why}", *differing.values(), *published]
     committed, rebuilt = (committed_dir / MANIFEST).read_bytes(), (rebuilt_dir / MANIFEST).read_bytes()
     causes = []
     if committed != rebuilt:
-        causes = manifest_problems(recorded, json.loads(rebuilt), label, set(differing)) or [
+        causes = manifest_problems(recorded, json.loads(rebuilt), label, set(differing), sources) or [
             f"{label} differs from the rebuilt manifest:" + _indent(file_difference(MANIFEST, committed, rebuilt))]
-    return [*causes, *differing.values()]
+    return [*causes, *differing.values(), *published]
 
 
 def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict | None, review: Path,
@@ -398,7 +498,7 @@ def failed_rebuild_problems(result: subprocess.CompletedProcess, recorded: dict 
     if recorded is not None:
         inputs = recorded.get("inputs", {})
         current = {path: file_record(review / path) for path in inputs if (review / path).is_file()}
-        problems += _records_problems("input", inputs, current, label)
+        problems += _records_problems("input", inputs, current, label, absent="the copied sources do not have it")
     return problems
 
 
@@ -456,11 +556,14 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
         recorded, _ = _read_manifest(root / review / output / MANIFEST)
         inputs = list((recorded or {}).get("inputs", {}))
         if outside(review):
-            copy_files(root, project, source_files(root, ".", []))
+            copy_files(root, project, files := source_files(root, ".", []))
             folder = (root / review).resolve()
-            copy_files(folder, (project / review).resolve(), review_files(folder, inputs))
+            copy_files(folder, (project / review).resolve(), own := review_files(folder, inputs))
+            links = link_problems(root, files) + link_problems(folder, own)
         else:
-            copy_files(root, project, source_files(root, review, inputs))
+            copy_files(root, project, files := source_files(root, review, inputs))
+            links = link_problems(root, files, Path(os.path.normpath(f"{review}/{output}")).as_posix())
+        environment += links
         result = rebuild(project, review, build_dir, (recorded or {}).get("options"), output)
         if result.returncode != 0:
             verdict.problems = environment + failed_rebuild_problems(result, recorded, project / review, label)
@@ -469,12 +572,24 @@ def verify(root: Path, review: str, keep: bool = False) -> Verdict:
         manifest = json.loads((build_dir / "release" / MANIFEST).read_text(encoding="utf-8"))
         verdict.inputs = len(manifest["inputs"])
         verdict.manifest = manifest
-        verdict.problems = environment + compare(root / review, build_dir / "release", output, names)
+        sources = None if outside(review) else {Path(os.path.relpath(name, review)).as_posix() for name in files}
+        verdict.problems = environment + compare(root / review, build_dir / "release", output, names,
+                                                 tracked_release(root, review, output), sources)
         verdict.files = file_verdicts(root / review / output, build_dir / "release", output, names)
         return verdict
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def tracked_release(root: Path, review: str, output: str) -> set[str] | None:
+    """The files of the release folder *output* of review folder *review* that git tracks (relative to that
+    folder), or None when *root* is no git checkout (or the review folder lies outside the project)."""
+    tracked = git_files(root)
+    if tracked is None or outside(review):
+        return None
+    prefix = Path(os.path.normpath(f"{review}/{output}")).as_posix() + "/"
+    return {name[len(prefix):] for name in tracked if name.startswith(prefix)}
 
 
 def _sha256(path: Path) -> str | None:
@@ -499,16 +614,42 @@ def file_verdicts(committed_dir: Path, rebuilt_dir: Path | None, label: str,
     return files
 
 
+def changed_files(root: Path, files: list[str]) -> list[str]:
+    """The tracked *files* whose contents on disk are not those of the commit checked out in *root*: deleted,
+    edited, or a link changed. Their contents are hashed as git would store them, so that an edit
+    ``git status`` does not show (``git update-index --assume-unchanged`` or ``--skip-worktree``) counts too."""
+    listing = subprocess.run(["git", "ls-tree", "-r", "-z", "HEAD"], cwd=root, capture_output=True)
+    committed = {}
+    for entry in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = entry.partition("\t")
+        if name and meta.split()[1] == "blob":  # not a submodule's commit
+            committed[name] = meta.split()[2]
+    links = [name for name in files if (root / name).is_symlink()]
+    regular = [name for name in files if name not in links and (root / name).is_file()]
+    hashed = subprocess.run(["git", "hash-object", "--stdin-paths"], cwd=root, capture_output=True,
+                            input="".join(f"{name}\n" for name in regular).encode("utf-8", "surrogateescape"))
+    on_disk = dict(zip(regular, hashed.stdout.decode().split(), strict=False))
+    for name in links:  # a link is stored as its target's path
+        target = os.readlink(root / name).encode("utf-8", "surrogateescape")
+        on_disk[name] = subprocess.run(["git", "hash-object", "--stdin"], cwd=root, input=target,
+                                       capture_output=True).stdout.decode().strip()
+    return sorted(name for name in set(files) | set(committed)
+                  if on_disk.get(name) != committed.get(name) and not (root / name).is_dir())
+
+
 def git_commit(root: Path) -> dict | None:
-    """The commit checked out in *root* and whether tracked files differ from it; None outside git."""
-    if git_files(root) is None:
+    """The commit checked out in *root* and whether tracked files differ from it (:func:`changed_files`, or
+    what ``git status`` shows); None outside git."""
+    files = git_files(root)
+    if files is None:
         return None
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
     if head.returncode != 0:
         return None
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
                             capture_output=True, text=True)
-    return {"id": head.stdout.strip(), "tracked_files_changed": bool(status.stdout.strip())}
+    changed = bool(status.stdout.strip()) or bool(changed_files(root, files))
+    return {"id": head.stdout.strip(), "tracked_files_changed": changed}
 
 
 def certificate(verdict: Verdict, root: Path, review: str, command: str, when: dt.datetime) -> dict:
@@ -573,11 +714,29 @@ def signals_as_interrupts(numbers: tuple[int, ...] = (signal.SIGTERM, signal.SIG
             signal.signal(number, handler)
 
 
+def check_certificate_path(path: Path, root: Path, review: str) -> None:
+    """Raise :class:`LivingReviewError` when the certificate may not be written to *path*: into the review's
+    release folder (which verify only reads, and where the certificate would be a file the release does
+    not have), or over a file that is not a certificate (a source, the manifest) or a folder."""
+    published = root / review / (relative_output(root / review, output_dir(root / review)) or "output")
+    if _inside(path, published) is not None:
+        raise LivingReviewError(str(path), None, f"the certificate would be written into the published release "
+                                f"({Path(os.path.relpath(published, root)).as_posix()}/), which verify only reads",
+                                "write it beside the clone, e.g. CERTIFICATE=../verification.json")
+    record = _read_manifest(path)[0]
+    if path.is_dir() or (path.exists() and not (isinstance(record, dict)
+                                                and record.get("format") == CERTIFICATE_FORMAT)):
+        raise LivingReviewError(str(path), None, "the certificate would replace a file that is not a verification "
+                                "certificate", "name a new file, e.g. CERTIFICATE=../verification.json")
+
+
 def main(review: Path, keep: bool = False, certificate_path: Path | None = None) -> int:
     """Verify review folder *review* of this project; print the verdict, and write the certificate to
-    *certificate_path* when given. 0 on PASS, 1 on FAIL."""
+    *certificate_path* when given (:func:`check_certificate_path` first). 0 on PASS, 1 on FAIL."""
     root = find_project(review)
     relative = Path(os.path.relpath(review.resolve(), root)).as_posix()
+    if certificate_path is not None:
+        check_certificate_path(certificate_path, root, relative)
     print(f"livingreview: rebuilding {relative} in a temporary folder to compare it with its published release ...",
           file=sys.stderr, flush=True)
     with signals_as_interrupts():
