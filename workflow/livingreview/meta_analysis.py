@@ -322,6 +322,24 @@ def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
             for trial, n in sorted(found, key=lambda item: (item[0].casefold(), item[1]))]
 
 
+def oversized_arms(comparisons: list[dict], studies: list[dict]) -> dict:
+    """The arms of *comparisons* that analyse more participants than were randomised to them
+    (:func:`livingreview.pooling.oversized_arms`), as the Methods name them: ``{"trials": [study, ...],
+    "arms": n, "analysed": n, "randomised": n, "largest": {"trial": label, "n": "135", "randomised": "23"}}``,
+    the trials in the order of *studies*, the participants of the arms summed and rounded; *largest*: the arm
+    with the most participants beyond those randomised (ties: the first by trial label and arm), None
+    without any."""
+    found = pooling.oversized_arms(comparisons)
+    by_key = {s["key"]: s for s in studies}
+    largest = min(found.items(), key=lambda item: (item[1][1] - item[1][0],
+                                                   by_key[item[0][0]]["label"].casefold(), item[0]), default=None)
+    return {"trials": [s for s in studies if s["key"] in {key for key, _, _ in found}], "arms": len(found),
+            "analysed": int(fixed(sum(n for n, _ in found.values()), 0)),
+            "randomised": int(fixed(sum(r for _, r in found.values()), 0)),
+            "largest": largest and {"trial": by_key[largest[0][0]]["label"], "n": f"{largest[1][0]:g}",
+                                    "randomised": f"{largest[1][1]:g}"}}
+
+
 def count_comparisons(rows: list[dict]) -> int:
     """The comparisons (:func:`comparison_of`) the effect sizes *rows* belong to."""
     return len({comparison_of(row) for row in rows})
@@ -438,6 +456,7 @@ def pooled_context(table: dict[tuple[str, str], dict[str, str]], reporting: dict
 # The sensitivity analyses of the overall effect as the text and tables name them.
 SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria met)",
                       "outliers-removed": "outliers removed",
+                      "oversized-arms-removed": "trials analysing more participants than randomised removed",
                       "largest": "the largest effect size of each trial",
                       "smallest": "the smallest effect size of each trial"}
 
@@ -588,6 +607,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "repeated_post": repeated_post(comparisons),
             "adolescents": adolescent_trials(studies),
             "fractional_arms": fractional_arms(comparisons, {s["key"]: s["label"] for s in studies}),
+            # arms that analyse more participants than were randomised to them (pooled as given)
+            "oversized_arms": oversized_arms(comparisons, studies),
         },
     }
 
