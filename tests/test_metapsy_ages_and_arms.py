@@ -21,8 +21,8 @@ import pytest
 from in_process import evidence_and_synthesis
 from livingreview import kinds
 from livingreview.importers import metapsy
-from livingreview.project import template_folders
 from livingreview.pooling import fixed
+from livingreview.project import template_folders
 from livingreview.stages.synthesis import Results, read_results
 from livingreview.templates import Templates
 
