@@ -154,7 +154,7 @@ def test_trials_analysing_more_participants_than_they_randomised_are_named_and_p
     assert (f"For 23 arms of 15 trials [{cited}], the database gives more participants analysed than were "
             "randomised to the arm (1,470 analysed of 830 randomised in these arms; the most, Lamers, 2010: 135 of "
             "23); this review counts and pools them as the database gives them, and a sensitivity analysis leaves "
-            "these trials out (Table 3).") in text["methods"]
+            "these trials out (Sensitivity analyses).") in text["methods"]
     assert ("(2) without outliers, the trials whose 95 % CI lies wholly outside the pooled 95 % CI; (3) without the "
             "trials with an arm that analyses more participants than were randomised to it (Data items); (4) with "
             "one effect size per trial, its largest, and (5) its smallest") in text["methods"]
