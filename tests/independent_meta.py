@@ -242,7 +242,8 @@ def _all_four_met(c: dict) -> bool:
 
 def robustness(comparisons: list[dict]) -> dict:
     """Everything beyond the pooled rows, from post-treatment comparisons: each analysis with its
-    prediction interval (``rows``), the sensitivity analyses of the overall effect, Egger's test on the
+    prediction interval (``rows``), the sensitivity analyses of the overall effect (the trials whose arms
+    analyse more participants than were randomised left out: when there are any), Egger's test on the
     overall per-trial effects, Q between for control and therapy."""
     post = [c for c in comparisons if c["time"] == "post"]
     groups: dict[tuple[str, str], list[dict]] = {("overall", "all"): post}
@@ -258,6 +259,13 @@ def robustness(comparisons: list[dict]) -> dict:
     outliers = {key for key, y, v in zip(keys, effects, variances, strict=True)
                 if y + Z * math.sqrt(v) < overall["ci_low"] or y - Z * math.sqrt(v) > overall["ci_high"]}
     rows[("sensitivity", "outliers-removed")] = _pooled_trials([c for c in post if c["key"] not in outliers])[0]
+    # the trials with an arm whose participants analysed outnumber those randomised to it
+    oversized = {c["key"] for c in post for arm in ("1", "2")
+                 if c.get(f"n_arm{arm}") not in (None, "") and c.get(f"rand_arm{arm}") not in (None, "")
+                 and float(c[f"n_arm{arm}"]) > float(c[f"rand_arm{arm}"])}
+    if oversized:
+        rows[("sensitivity", "oversized-arms-removed")] = _pooled_trials(
+            [c for c in post if c["key"] not in oversized])[0]
     for level, pick in (("largest", max), ("smallest", min)):
         chosen = [pick(sorted(cs, key=lambda c: str(c["id"])), key=lambda c: float(c["g"]))
                   for _, cs in sorted(_trials(post).items())]

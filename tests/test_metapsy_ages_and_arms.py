@@ -5,7 +5,8 @@
 - An arm size that is not a whole number (Boele, 2021: 5.96 of 80 randomised, its columns shifted), or larger
   than the arm's randomised participants, is listed in import-report.md with its row of data.csv; the
   committed review excludes Boele, 2021 (data/decisions.csv, with the reason), and says how it counts the
-  fractional arm it keeps (Jesse, 2015: 19.5).
+  fractional arm it keeps (Jesse, 2015: 19.5) and that it pools the 15 trials that analyse more participants
+  than they randomised as given, with a sensitivity analysis without them.
 - A decision on a study the release does not have (one made for a later release) is a warning, not an error.
 """
 
@@ -20,8 +21,9 @@ import pytest
 from in_process import evidence_and_synthesis
 from livingreview import kinds
 from livingreview.importers import metapsy
+from livingreview.pooling import fixed
 from livingreview.project import template_folders
-from livingreview.stages.synthesis import read_results
+from livingreview.stages.synthesis import Results, read_results
 from livingreview.templates import Templates
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +129,57 @@ def test_boele_2021_is_excluded_and_no_participant_of_it_is_counted(committed):
     assert ("The database gives a number of participants that is not a whole number for 1 arm of a trial "
             "(Jesse, 2015: 19.5); participants are summed as given and their totals rounded to whole "
             "numbers.") in sections(data, results)["methods"]
+
+
+OVERSIZED_TRIALS = ["arean1993", "berman2022", "clark2008", "cuijpers2022b", "freedland2009", "heckman2013",
+                    "hsiao2014", "lamers2010", "losada2015", "lustman1998", "noone2022", "scogin1989", "scogin2018",
+                    "turner1979", "williams2013b"]
+
+
+def test_trials_analysing_more_participants_than_they_randomised_are_named_and_pooled_without(committed):
+    """The 15 trials of import-report.md's "Arm sizes to check" that analyse more than they randomised
+    (Boele, 2021, excluded, is not among them) are pooled as given: the Methods say so with their counts and
+    citations, and the overall effect without them is a sensitivity analysis of the synthesis table, in the
+    Methods, the Results and Table 3."""
+    data, results = committed
+    names = KIND.section_context(data, results)
+    oversized = names["counts"]["oversized_arms"]
+    assert [s["key"] for s in oversized["trials"]] == OVERSIZED_TRIALS
+    assert (oversized["arms"], oversized["analysed"], oversized["randomised"]) == (23, 1470, 830)
+    assert oversized["largest"] == {"trial": "Lamers, 2010", "n": "135", "randomised": "23"}
+    overall, row = results[("overall", "all")], results[("sensitivity", "oversized-arms-removed")]
+    assert int(row["k"]) == int(overall["k"]) - 15
+    text = sections(data, results)
+    cited = "; ".join(f"@{{{key}}}" for key in OVERSIZED_TRIALS)
+    assert (f"For 23 arms of 15 trials [{cited}], the database gives more participants analysed than were "
+            "randomised to the arm (1,470 analysed of 830 randomised in these arms; the most, Lamers, 2010: 135 of "
+            "23); this review counts and pools them as the database gives them, and a sensitivity analysis leaves "
+            "these trials out (Sensitivity analyses).") in text["methods"]
+    assert ("(2) without outliers, the trials whose 95 % CI lies wholly outside the pooled 95 % CI; (3) without the "
+            "trials with an arm that analyses more participants than were randomised to it (Data items); (4) with "
+            "one effect size per trial, its largest, and (5) its smallest") in text["methods"]
+    g, low, high = (fixed(row[name], 2) for name in ("g", "ci_low", "ci_high"))
+    assert "Table 3 gives the overall effect pooled again five ways." in text["results"]
+    assert (f"Without the 15 trials that analyse more participants in an arm than were randomised to it, g = {g} "
+            f"({low} to {high}), larger than the {fixed(overall['g'], 2)} of all trials.") in text["results"]
+    assert f"| Trials analysing more participants than randomised removed | {row['k']} | {g} | {low} to {high} |" in \
+        text["results"]
+
+
+def test_without_such_trials_the_review_has_four_sensitivity_analyses(committed):
+    data, results = copy.deepcopy(committed)
+    for comparison in data["comparisons"]:
+        for arm in ("1", "2"):
+            if comparison[f"n_arm{arm}"] is not None and comparison[f"rand_arm{arm}"] is not None:
+                comparison[f"n_arm{arm}"] = min(comparison[f"n_arm{arm}"], comparison[f"rand_arm{arm}"])
+    table = {name: row for name, row in results.items() if name != ("sensitivity", "oversized-arms-removed")}
+    results = Results(table, results.small_study, results.subgroups, results.findings)
+    assert KIND.section_context(data, results)["counts"]["oversized_arms"]["trials"] == []
+    text = sections(data, results)
+    assert "more participants analysed than were randomised" not in text["methods"]
+    assert ("the pooled 95 % CI; (3) with one effect size per trial, its largest, and (4) its smallest"
+            in text["methods"])
+    assert "pooled again four ways" in text["results"] and "than randomised" not in text["results"]
 
 
 def test_a_decision_on_a_study_of_another_release_is_a_warning_naming_the_nearest_key(committed):

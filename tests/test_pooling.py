@@ -122,6 +122,29 @@ def test_synthesis_has_every_analysis_post_treatment_only_sorted():
     assert overall["participants"] == 60
 
 
+def test_trials_analysing_more_participants_than_randomised_are_left_out_of_a_sensitivity_analysis():
+    """An arm whose n analysed exceeds its n randomised (Lamers, 2010 in release 24.0.2: 127 of 21) is named
+    once, with its largest n; its trial is pooled in the main analysis and left out of the sensitivity
+    analysis "oversized-arms-removed", which is not computed when no trial has such an arm."""
+    rows = [dict(comparison("a", "cbt", "wl", 0.5, 0.2, 127, 20), rand_arm1=21.0, rand_arm2=23.0),
+            dict(comparison("a", "cbt", "wl", 0.6, 0.2, 120, 20, cid="a2"), rand_arm1=21.0, rand_arm2=23.0),
+            dict(comparison("b", "ipt", "cau", 0.3, 0.15, 30, 31), rand_arm1=30.0, rand_arm2=30.0),
+            dict(comparison("c", "cbt", "cau", 0.9, 0.3, 20, 20), rand_arm1=None, rand_arm2=None),
+            comparison("d", "bat", "wl", 0.1, 0.2)]
+    assert pooling.oversized_arms(rows) == {("a", "cbt", ""): (127.0, 21.0), ("b", "cau", ""): (31.0, 30.0)}
+    assert pooling.oversized_trials(rows) == {"a", "b"}
+    table = {(r["analysis"], r["level"]): r for r in pooling.synthesis(rows, ["a", "b", "c", "d"])}
+    assert table[("overall", "all")]["k"] == 4
+    removed = table[("sensitivity", "oversized-arms-removed")]
+    kept = [r for r in rows if r["key"] in ("c", "d")]
+    assert removed["k"] == 2 and removed["participants"] == 40 + 20
+    assert removed["g"] == pytest.approx(independent_meta.analyses(kept)[("overall", "all")]["g"], abs=1e-6)
+    within = [dict(r, n_arm1=min(r["n_arm1"], r.get("rand_arm1") or r["n_arm1"]),
+                   n_arm2=min(r["n_arm2"], r.get("rand_arm2") or r["n_arm2"])) for r in rows]
+    assert ("sensitivity", "oversized-arms-removed") not in {
+        (r["analysis"], r["level"]) for r in pooling.synthesis(within, ["a", "b", "c", "d"])}
+
+
 def test_the_table_has_fixed_decimals_and_its_header():
     text = pooling.table_text(pooling.synthesis([comparison("a", "cbt", "wl", 0.5, 0.2),
                                                  comparison("b", "cbt", "other ctr", 0.712345, 0.1)], ["a", "b"]))
@@ -137,8 +160,9 @@ def test_the_table_has_fixed_decimals_and_its_header():
 
 def release_comparisons(release: str) -> list[dict]:
     tables = metapsy.make_tables(metapsy.read_release(SOURCES / release).frame)
-    return [dict(c, g=float(c["g"]), g_se=float(c["g_se"]), n_arm1=float(c["n_arm1"]) if c["n_arm1"] else None,
-                 n_arm2=float(c["n_arm2"]) if c["n_arm2"] else None) for c in tables.comparisons]
+    return [dict(c, g=float(c["g"]), g_se=float(c["g_se"]),
+                 **{name: float(c[name]) if c[name] else None for name in ("n_arm1", "n_arm2", "rand_arm1", "rand_arm2")})
+            for c in tables.comparisons]
 
 
 @pytest.fixture(scope="module", params=["22.0.2", "24.0.2"])

@@ -69,10 +69,12 @@ def test_html_tables_keep_table_semantics_in_a_scrolling_region(release):
     page = (release / "review.html").read_text(encoding="utf-8")
     css = (ROOT / "templates" / "html" / "style.css").read_text(encoding="utf-8")
     assert not re.search(r"(^|[\s,}])table\s*\{[^}]*display\s*:", css)  # the table's display is never changed
-    wrappers = re.findall(r'<div (?:id="(tbl-\d+)" )?class="table-scroll" tabindex="0" role="region" '
+    wrappers = re.findall(r'<div (?:id="(tbl-[A-Z]?\d+)" )?class="table-scroll" tabindex="0" role="region" '
                           r'aria-label="([^"]+)">\s*<table', page)
     assert len(wrappers) == page.count("<table") >= 1
     assert all(identifier == "tbl-" + label.split()[1] for identifier, label in wrappers if identifier)
+    if release == METAPSY:  # every table labelled by its number, the appendix's checklist too (as in the JATS)
+        assert [label for _, label in wrappers] == ["Table 1", "Table 2", "Table 3", "Table 4", "Table A1"]
 
 
 def test_html_figures_keep_a_readable_size(release):
@@ -261,9 +263,9 @@ def test_jats_figures_and_tables_are_labelled_with_caption_alt_text_and_links(re
         graphic = figure.find("graphic")
         assert graphic.findtext("alt-text") and graphic.findtext("long-desc") == \
             descriptions[graphic.get(f"{XLINK}href").split("/")[-1]]
-    # A table numbered in its caption ("Table 2. ...") is labelled; an appendix's checklist is not numbered.
+    # Each table is numbered in its caption ("Table 2. ...") and labelled.
     labelled = [table for table in tables if table.find("label") is not None]
-    assert all(text_of(table.find("caption")) for table in tables)
+    assert all(text_of(table.find("caption")) for table in tables) and labelled == tables
     assert sorted(t.findtext("label") for t in labelled) == [f"Table {n}" for n in range(1, len(labelled) + 1)]
     for table in labelled:
         number = table.findtext("label").split()[1]
@@ -281,6 +283,12 @@ def test_jats_figures_and_tables_are_labelled_with_caption_alt_text_and_links(re
     assert unlinked == [] and all(targets[label] == target for label, target in links)
     if release == METAPSY:
         assert {label for label, _ in links} >= {"Figure 1", "Figure 2", "Table 1", "Table 2"}
+        # the appendix's checklist is Table A1, labelled and linked as the body's tables are
+        [checklist] = jats.findall("back/app-group/app/table-wrap")
+        assert (checklist.get("id"), checklist.findtext("label")) == ("tbl-A1", "Table A1")
+        assert text_of(checklist.find("caption")).startswith("PRISMA 2020 checklist: ")
+        assert checklist.findtext("alt-text").startswith("Table A1: PRISMA 2020 checklist: ")
+        assert [x.get("rid") for x in jats.iterfind("back/app-group/app/p/xref")] == ["tbl-A1"]
 
 
 def test_jats_publication_types_are_jats_words(release):
@@ -289,6 +297,10 @@ def test_jats_publication_types_are_jats_words(release):
     assert kinds <= {"journal", "book", "data", "confproc", "report", "thesis", "web", "software", "patent",
                      "magazine", "newspaper", "other"}
     assert "journal" in kinds
+    # a reference with a first page and no last page has no (empty) <lpage>
+    assert all((page.text or "").strip() for page in jats.iter("lpage"))
+    assert release != METAPSY or any(c.find("fpage") is not None and c.find("lpage") is None
+                                     for c in jats.iter("element-citation"))
 
 
 def test_jats_cites_the_database_as_data_with_version_and_doi_and_has_the_versions():

@@ -81,11 +81,11 @@ local function numeric_column(tbl, index)
   return seen
 end
 
--- The table's label ("Table 2", from its caption) and an identifier made from it ("tbl-2"; the table's own, if it
--- has one), which links to the table can name.
+-- The table's label ("Table 2", an appendix's "Table A1", from its caption) and an identifier made from it
+-- ("tbl-2"; the table's own, if it has one), which links to the table can name.
 local function caption_label(tbl)
   local text = pandoc.utils.stringify(tbl.caption.long or {})
-  local number = text:match("^Table (%d+)")
+  local number = text:match("^Table (%u?%d+)")
   local identifier = tbl.identifier ~= "" and tbl.identifier or (number and "tbl-" .. number or "")
   return number and "Table " .. number or (text ~= "" and text or "Table"), identifier
 end

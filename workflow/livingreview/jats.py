@@ -21,8 +21,9 @@ the changes report (``<related-object>``) and the funding statement
 What pandoc writes is then finished (:func:`finish`): figures and tables
 labelled, with their text alternatives and identifiers, and linked from the
 text; the abstract moved into the front matter; the references' publication
-types in JATS's words. The result is valid against the JATS 1.3 Journal
-Publishing DTD (vendored under ``tests/vendor/jats-1.3/``; the tests check it).
+types in JATS's words, without an empty ``<lpage/>``. The result is valid
+against the JATS 1.3 Journal Publishing DTD (vendored under
+``tests/vendor/jats-1.3/``; the tests check it).
 """
 
 from __future__ import annotations
@@ -283,8 +284,9 @@ PUBLICATION_TYPES = {
     "paper-conference": "confproc", "report": "report", "thesis": "thesis", "webpage": "web",
     "post-weblog": "web", "dataset": "data", "software": "software", "patent": "patent",
 }
-_LABEL = re.compile(r"^\s*((Figure|Table) (\d+))\.?\s*")
-_MENTION = re.compile(r"\b(Figure|Table) (\d+)\b")
+# A figure's or table's number: "2", or an appendix's "A1".
+_LABEL = re.compile(r"^\s*((Figure|Table) ([A-Z]?\d+))\.?\s*")
+_MENTION = re.compile(r"\b(Figure|Table) ([A-Z]?\d+)\b")
 
 
 def figure_alternative(svg: str) -> tuple[str, str]:
@@ -305,7 +307,8 @@ def finish(xml: str, review: dict, alternatives: dict[str, tuple[str, str]], dat
     mentions of them ("Figure 2", "Table 1") linked by ``<xref>``; the section headed Abstract (or the
     review's ``abstract``) made the ``<abstract>`` of the front matter; each reference's publication type in
     JATS's words (``journal``, ``book``, ``data``, ...), a database (*data_keys*: key -> its version) cited as
-    ``data`` with its ``<version>`` and title as ``<data-title>``."""
+    ``data`` with its ``<version>`` and title as ``<data-title>``; a reference with no last page without the
+    empty ``<lpage/>`` pandoc gives it."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
@@ -317,12 +320,14 @@ def finish(xml: str, review: dict, alternatives: dict[str, tuple[str, str]], dat
             _link_mentions(part, targets)
     _move_abstract(root, review)
     _publication_types(root, data_keys)
+    _drop_empty_last_pages(root)
     return ('<?xml version="1.0" encoding="utf-8"?>\n'
             + etree.tostring(tree, encoding="utf-8", xml_declaration=False).decode("utf-8") + "\n")
 
 
 def _take_label(caption) -> str | None:
-    """Remove "Figure N." / "Table N." from the start of *caption*'s first paragraph; the label, or None."""
+    """Remove "Figure N." / "Table N." (N a number, or an appendix's "A1") from the start of *caption*'s first
+    paragraph; the label, or None."""
     paragraph = caption.find("p") if caption is not None else None
     if paragraph is None or not paragraph.text:
         return None
@@ -367,7 +372,8 @@ def _label_figures(root, alternatives: dict[str, tuple[str, str]]) -> dict[str, 
 
 
 def _label_tables(root) -> dict[str, tuple[str, str]]:
-    """Label each ``<table-wrap>``, give it an identifier (``tbl-N``) and its caption as ``<alt-text>``."""
+    """Label each ``<table-wrap>``, give it an identifier (``tbl-N``, ``tbl-A1``) and its caption as
+    ``<alt-text>``."""
     targets = {}
     for wrap in root.iter("table-wrap"):
         caption = wrap.find("caption")
@@ -495,3 +501,16 @@ def _publication_types(root, data_keys: dict[str, str]) -> None:
                         citation.insert(list(citation).index(year) + 1, version)
             else:
                 citation.set("publication-type", PUBLICATION_TYPES.get(kind, "other"))
+
+
+def _drop_empty_last_pages(root) -> None:
+    """Leave out the empty ``<lpage/>`` that pandoc's writer gives a reference with a first page and no last
+    one (a single page, an article number such as e34): an empty element is noise a journal's checker flags.
+    The element before it takes its tail (the line break before the end of the citation)."""
+    for citation in root.iter("element-citation"):
+        for page in citation.findall("lpage"):
+            if len(page) == 0 and not (page.text or "").strip():
+                previous = page.getprevious()
+                if previous is not None:
+                    previous.tail = page.tail
+                citation.remove(page)

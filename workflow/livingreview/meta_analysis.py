@@ -323,10 +323,10 @@ def fractional_arms(rows: list[dict], labels: dict[str, str]) -> list[dict]:
 
 
 def _arms(rows: list[dict]) -> frozenset:
-    """The arms of a trial's effect sizes *rows*: (side, condition, randomised, analysed) of each arm."""
-    return frozenset(arm for row in rows for arm in (
-        ("psychotherapy", row["psychotherapy"], row.get("rand_arm1"), row.get("n_arm1")),
-        ("control", row["control"], row.get("rand_arm2"), row.get("n_arm2"))))
+    """The arms of a trial's effect sizes *rows* (:func:`livingreview.pooling.arms_of`) as another trial's
+    may equal them: (side, condition, randomised, analysed) of each."""
+    return frozenset((side, arm[1], row.get(f"rand_arm{side}"), row.get(f"n_arm{side}"))
+                     for row in rows for side, arm in pooling.arms_of(row))
 
 
 def _authors(reference: dict | None) -> set[str]:
@@ -340,8 +340,7 @@ def _sizes(arms: frozenset, index: int) -> str | None:
     an arm's number is not given."""
     if any(arm[index] in (None, "") for arm in arms):
         return None
-    return " and ".join(f"{float(arm[index]):g}" for arm in sorted(
-        arms, key=lambda a: (a[0] != "psychotherapy", str(a))))
+    return " and ".join(f"{float(arm[index]):g}" for arm in sorted(arms, key=lambda a: (a[0], str(a))))
 
 
 def possible_duplicates(studies: list[dict], comparisons: list[dict], references: dict[str, dict]) -> list[dict]:
@@ -371,6 +370,24 @@ def possible_duplicates(studies: list[dict], comparisons: list[dict], references
                                   "analysed": _sizes(arms, 3), "same_effects": effects[0] == effects[1]})
     order = {s["key"]: place for place, s in enumerate(studies)}
     return sorted(pairs, key=lambda pair: [order[s["key"]] for s in pair["trials"]])
+
+
+def oversized_arms(comparisons: list[dict], studies: list[dict]) -> dict:
+    """The arms of *comparisons* that analyse more participants than were randomised to them
+    (:func:`livingreview.pooling.oversized_arms`), as the Methods name them: ``{"trials": [study, ...],
+    "arms": n, "analysed": n, "randomised": n, "largest": {"trial": label, "n": "135", "randomised": "23"}}``,
+    the trials in the order of *studies*, the participants of the arms summed and rounded; *largest*: the arm
+    with the most participants beyond those randomised (ties: the first by trial label and arm), None
+    without any."""
+    found = pooling.oversized_arms(comparisons)
+    by_key = {s["key"]: s for s in studies}
+    largest = min(found.items(), key=lambda item: (item[1][1] - item[1][0],
+                                                   by_key[item[0][0]]["label"].casefold(), item[0]), default=None)
+    return {"trials": [s for s in studies if s["key"] in {key for key, _, _ in found}], "arms": len(found),
+            "analysed": int(fixed(sum(n for n, _ in found.values()), 0)),
+            "randomised": int(fixed(sum(r for _, r in found.values()), 0)),
+            "largest": largest and {"trial": by_key[largest[0][0]]["label"], "n": f"{largest[1][0]:g}",
+                                    "randomised": f"{largest[1][1]:g}"}}
 
 
 def count_comparisons(rows: list[dict]) -> int:
@@ -489,6 +506,7 @@ def pooled_context(table: dict[tuple[str, str], dict[str, str]], reporting: dict
 # The sensitivity analyses of the overall effect as the text and tables name them.
 SENSITIVITY_LABELS = {"low-rob": "trials at low risk of bias (all four criteria met)",
                       "outliers-removed": "outliers removed",
+                      "oversized-arms-removed": "trials analysing more participants than randomised removed",
                       "largest": "the largest effect size of each trial",
                       "smallest": "the smallest effect size of each trial"}
 
@@ -641,6 +659,8 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "fractional_arms": fractional_arms(comparisons, {s["key"]: s["label"] for s in studies}),
             # pairs of included trials that may be two reports of one trial (same arms, an author in common)
             "possible_duplicates": possible_duplicates(studies, comparisons, evidence.get("references", {})),
+            # arms that analyse more participants than were randomised to them (pooled as given)
+            "oversized_arms": oversized_arms(comparisons, studies),
         },
     }
 

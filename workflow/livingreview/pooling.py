@@ -21,8 +21,11 @@ The robustness analyses (:func:`synthesis`, :func:`small_study_effects`,
 - sensitivity analyses of the overall effect (rows ``analysis=sensitivity``):
   the trials at low risk of bias only (every effect size of the trial meets
   all four criteria, ``rob`` = 4); the trials left when those whose 95 % CI
-  lies wholly outside the pooled 95 % CI are removed (outliers); one effect
-  per trial, its largest or its smallest (instead of the CS aggregate);
+  lies wholly outside the pooled 95 % CI are removed (outliers); the trials
+  left when those with an arm that analyses more participants than were
+  randomised to it are removed (:func:`oversized_arms`; not metapsyTools'
+  own, a check of the database's arm sizes); one effect per trial, its
+  largest or its smallest (instead of the CS aggregate);
 - Egger's regression test for small-study effects on the per-trial effects
   of the overall analysis, as metafor's ``regtest(model="lm",
   predictor="sei")``: weighted least squares of the effect on its standard
@@ -77,7 +80,7 @@ DECIMALS = {"g": 4, "ci_low": 4, "ci_high": 4, "pi_low": 4, "pi_high": 4, "tau2"
 TEXT_DECIMALS = {"g": 2, "ci_low": 2, "ci_high": 2, "pi_low": 2, "pi_high": 2, "tau2": 2, "i2": 0}
 # The sensitivity analyses of the overall effect (rows analysis=sensitivity), in the order they are described.
 SENSITIVITY = "sensitivity"
-SENSITIVITY_LEVELS = ("low-rob", "outliers-removed", "largest", "smallest")
+SENSITIVITY_LEVELS = ("low-rob", "outliers-removed", "oversized-arms-removed", "largest", "smallest")
 # Risk of bias: the number of criteria of the Cochrane tool (version 1) a comparison meets at low risk.
 LOW_ROB = 4
 # The four criteria, each a column of the comparisons with its rating, and the ratings that meet it: 1 (low
@@ -222,20 +225,46 @@ def _check_paule_mandel(y, v, tau2: float) -> None:
                               f"k-1={target})")
 
 
+def arms_of(comparison: dict) -> list[tuple[int, tuple[str, str, str]]]:
+    """The two arms of a comparison, ``(side, arm)``: side 1 (its psychotherapy) and 2 (its control). An arm
+    is its trial, its condition (the psychotherapy of arm 1, the control condition of arm 2: the code books
+    share no code) and its specification (``arm1``, ``arm2``: a multi-arm trial's arms of one condition), so
+    that a control arm compared with two psychotherapies is one arm."""
+    return [(side, (comparison["key"], comparison[condition], comparison.get(f"arm{side}") or ""))
+            for side, condition in ((1, "psychotherapy"), (2, "control"))]
+
+
 def participants(comparisons: Iterable[dict]) -> float:
-    """The participants in the arms of *comparisons*: each arm counted once, with the largest n analysed
-    its comparisons give it (a control arm compared with two psychotherapies is one arm); arms without n
-    are left out. An arm is its trial, its condition (the psychotherapy of arm 1, the control condition of
-    arm 2: the code books share no code) and its specification (``arm1``, ``arm2``: a multi-arm trial's
-    arms of one condition)."""
+    """The participants in the arms of *comparisons* (:func:`arms_of`): each arm counted once, with the
+    largest n analysed its comparisons give it; arms without n are left out."""
     arms: dict[tuple, float] = {}
     for comparison in comparisons:
-        for side, condition in ((1, "psychotherapy"), (2, "control")):
+        for side, arm in arms_of(comparison):
             n = comparison.get(f"n_arm{side}")
             if n is not None:
-                arm = (comparison["key"], comparison[condition], comparison.get(f"arm{side}") or "")
                 arms[arm] = max(arms.get(arm, 0.0), float(n))
     return sum(arms.values())
+
+
+def oversized_arms(comparisons: Iterable[dict]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """The arms of *comparisons* (:func:`arms_of`) that analyse more participants than were randomised to
+    them (``n_armN`` larger than ``rand_armN``: an error of the source, or clusters randomised rather than
+    participants), each once: arm -> (the largest n analysed its comparisons give it, and the n randomised
+    that comparison gives)."""
+    found: dict[tuple, tuple[float, float]] = {}
+    for comparison in comparisons:
+        for side, arm in arms_of(comparison):
+            n, randomised = comparison.get(f"n_arm{side}"), comparison.get(f"rand_arm{side}")
+            if (n is not None and randomised is not None and float(n) > float(randomised)
+                    and float(n) > found.get(arm, (0.0, 0.0))[0]):
+                found[arm] = (float(n), float(randomised))
+    return found
+
+
+def oversized_trials(comparisons: Iterable[dict]) -> set[str]:
+    """The trials with an arm that analyses more participants than were randomised to it
+    (:func:`oversized_arms`)."""
+    return {key for key, _, _ in oversized_arms(comparisons)}
 
 
 def reporting_trials(comparisons: Iterable[dict]) -> int:
@@ -371,7 +400,9 @@ def extreme_effects(comparisons: list[dict], largest: bool) -> tuple[list[float]
 
 def sensitivity_rows(rows: list[dict]) -> list[dict]:
     """The sensitivity analyses of the overall effect (:data:`SENSITIVITY_LEVELS`), unrounded, from the
-    comparisons *rows* of the overall analysis; a level without trials is left out."""
+    comparisons *rows* of the overall analysis; a level without trials is left out, and so is the analysis
+    without the trials whose arms analyse more than randomised when there is no such trial (it would repeat
+    the main analysis)."""
     results = []
     low = low_rob_trials(rows)
     members = [c for c in rows if c["key"] in low]
@@ -381,6 +412,10 @@ def sensitivity_rows(rows: list[dict]) -> list[dict]:
     members = [c for c in rows if c["key"] not in outliers]
     if members:
         results.append(analysis_row(SENSITIVITY, "outliers-removed", members))
+    oversized = oversized_trials(rows)
+    members = [c for c in rows if c["key"] not in oversized]
+    if oversized and members:
+        results.append(analysis_row(SENSITIVITY, "oversized-arms-removed", members))
     for level, largest in (("largest", True), ("smallest", False)):
         effects, variances = extreme_effects(rows, largest)
         results.append(pooled_row(SENSITIVITY, level, effects, variances, rows))

@@ -178,6 +178,7 @@ def count(n) -> str:
 # The sensitivity analyses as the forest plot labels them: shorter than Table 3's labels
 # (livingreview.meta_analysis.SENSITIVITY_LABELS), in its words ("effect size", one comparison's g).
 FOREST_SENSITIVITY = {"low-rob": "Low risk of bias", "outliers-removed": "Outliers removed",
+                      "oversized-arms-removed": "Analysed > randomised removed",
                       "largest": "Largest effect size per trial", "smallest": "Smallest effect size per trial"}
 
 
