@@ -51,9 +51,11 @@ def metapsy_built(tmp_path_factory) -> Path:
     return project
 
 
-# The works the Methods cite (data/methods-references.bib): Higgins and Thompson, Egger et al., Furukawa and
-# Leucht, Cuijpers et al.; numbered after the database, before the trials.
-METHODS_WORKS = 4
+# The works the Methods cite (data/methods-references.bib): Page et al. (PRISMA 2020, cited first in the
+# Introduction, for Figure 1), Higgins et al. (the risk-of-bias tool), Viechtbauer (metafor), Paule and Mandel,
+# Riley et al. (the prediction interval), Higgins and Thompson, Egger et al., Sterne et al. (Egger's 10 trials),
+# Furukawa and Leucht, Guyatt et al. (GRADE), Cuijpers et al.; numbered in the order they are first cited.
+METHODS_WORKS = 11
 
 
 def rows(path: Path) -> list[dict]:
@@ -89,7 +91,9 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     assert not left_out & set(first_seen)
     study_keys = {s["key"] for s in studies}
     assert [key for key in first_seen if key not in study_keys][1:] == [
-        "higgins2002quantifying", "egger1997bias", "furukawa2011obtain", "cuijpers2014threshold"]
+        "page2021prisma", "higgins2011cochrane", "viechtbauer2010metafor", "paule1982consensus",
+        "riley2011interpretation", "higgins2002quantifying", "egger1997bias", "sterne2011recommendations",
+        "furukawa2011obtain", "guyatt2008grade", "cuijpers2014threshold"]
     references = markdown.split("# References")[1]
     assert "Depression: psychotherapy vs. control (Metapsy database depression-psyctr, release 24.0.2)" in \
         references.split("{#ref-2 ")[0]
