@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from in_process import run_stages
