@@ -13,7 +13,7 @@ import yaml
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "workflow" / "schemas"
 # The order of the sections: the config first, then each kind's files.
-ORDER = ["config", "review", "studies", "themes", "meta_studies", "meta_comparisons", "meta_database",
+ORDER = ["config", "review", "studies", "themes", "meta_studies", "meta_comparisons", "meta_database", "meta_releases",
          "meta_decisions", "meta_conclusions", "meta_certainty", "meta_reference_corrections", "meta_corrections"]
 
 

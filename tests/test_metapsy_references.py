@@ -242,4 +242,8 @@ def test_every_work_the_methods_cite_has_its_doi(path):
     entries = read_bibtex((ROOT / path).read_text(encoding="utf-8")).references
     assert {key: entry.fields.get("doi") for key, entry in entries.items()} == {
         "egger1997bias": "10.1136/bmj.315.7109.629", "higgins2002quantifying": "10.1002/sim.1186",
-        "furukawa2011obtain": "10.1371/journal.pone.0019070", "cuijpers2014threshold": "10.1002/da.22249"}
+        "furukawa2011obtain": "10.1371/journal.pone.0019070", "cuijpers2014threshold": "10.1002/da.22249",
+        "paule1982consensus": "10.6028/jres.087.022", "viechtbauer2010metafor": "10.18637/jss.v036.i03",
+        "riley2011interpretation": "10.1136/bmj.d549", "sterne2011recommendations": "10.1136/bmj.d4002",
+        "higgins2011cochrane": "10.1136/bmj.d5928", "page2021prisma": "10.1136/bmj.n71",
+        "guyatt2008grade": "10.1136/bmj.39489.470347.AD"}

@@ -51,9 +51,11 @@ def metapsy_built(tmp_path_factory) -> Path:
     return project
 
 
-# The works the Methods cite (data/methods-references.bib): Higgins and Thompson, Egger et al., Furukawa and
-# Leucht, Cuijpers et al.; numbered after the database, before the trials.
-METHODS_WORKS = 4
+# The works the Methods cite (data/methods-references.bib): Page et al. (PRISMA 2020, cited first in the
+# Introduction, for Figure 1), Higgins et al. (the risk-of-bias tool), Viechtbauer (metafor), Paule and Mandel,
+# Riley et al. (the prediction interval), Higgins and Thompson, Egger et al., Sterne et al. (Egger's 10 trials),
+# Furukawa and Leucht, Guyatt et al. (GRADE), Cuijpers et al.; numbered in the order they are first cited.
+METHODS_WORKS = 11
 
 
 def rows(path: Path) -> list[dict]:
@@ -89,7 +91,9 @@ def test_the_review_lists_every_study_and_the_database_numbered_by_first_appeara
     assert not left_out & set(first_seen)
     study_keys = {s["key"] for s in studies}
     assert [key for key in first_seen if key not in study_keys][1:] == [
-        "higgins2002quantifying", "egger1997bias", "furukawa2011obtain", "cuijpers2014threshold"]
+        "page2021prisma", "higgins2011cochrane", "viechtbauer2010metafor", "paule1982consensus",
+        "riley2011interpretation", "higgins2002quantifying", "egger1997bias", "sterne2011recommendations",
+        "furukawa2011obtain", "guyatt2008grade", "cuijpers2014threshold"]
     references = markdown.split("# References")[1]
     assert "Depression: psychotherapy vs. control (Metapsy database depression-psyctr, release 24.0.2)" in \
         references.split("{#ref-2 ")[0]
@@ -418,7 +422,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
             "not pooled in version 1.0.0, pooled in version 2.0.0") in new
     # 91: the Data and code statement names each version's own address (release_url) and, from 2.0.0, its
     # changes report
-    assert "97 reworded (7 of them also moved), 3 added, 1 removed (" in new
+    assert "98 reworded (7 of them also moved), 3 added, 1 removed (" in new
     assert "12 [renamed](#trials-renamed)" in new
     assert "*percent\\_women* is given in another unit in" in new  # a unit change, not revisions
     assert ("- **All trials**: g 0.71 (0.64 to 0.78) → 0.71 (0.65 to 0.77); τ² 0.45 → 0.39; 414 → 477 trials.\n"
@@ -426,8 +430,8 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 258, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.87, "
             "−0.81 → −0.55, 2.45 → 2.11.") in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
-    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 31 "
-            "(was 14).") in renamed
+    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 38 "
+            "(was 21).") in renamed
     assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
     for heading in ("## Trials added", "## Trials removed"):
         section = changes.split(heading)[1].split("\n## ")[0]

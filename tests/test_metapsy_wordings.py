@@ -166,13 +166,15 @@ def test_every_branch_of_the_templates_words_its_claims_for_their_certainty(base
                 (name, section)
 
 
-def test_every_variant_reads_cleanly(rendered):
+def test_every_variant_reads_cleanly(rendered, base):
     """No rendering leaves an empty value, a doubled full stop or a space before punctuation in its prose
-    (tables and figure lines aside), whatever branch it took."""
+    (tables and figure lines aside), whatever branch it took (the review's funding statement, "None: ...",
+    printed in the Abstract, is the author's words)."""
+    funding = base[0]["review"]["funding"]
     for name, text in rendered.items():
         prose = [line for line in text.splitlines() if line and not line.startswith(("|", ":", "!", "{"))]
         for line in prose:
-            assert "None" not in line and ".." not in line.replace("...", ""), (name, line)
+            assert "None" not in line.replace(funding, "") and ".." not in line.replace("...", ""), (name, line)
             assert not re.search(r" [.,;:)]", line), (name, line)
             names = ("metapsyTools", "NumPy", "SciPy", "PubMed")
             assert not re.search(r"[a-z][A-Z][a-z]+ ", re.sub("|".join(names), "", line)), (name, line)
@@ -441,7 +443,7 @@ def test_the_data_and_code_statement_says_where_each_file_is_with_links_that_wor
                                 f"[{release}]({release}): the data this review read (every trial, comparison and "
                                 f"effect size, the authors' decisions and the references: "
                                 f"[evidence.json]({release}evidence.json)), the pooled effects")
-    assert (f"the PRISMA 2020 checklist (prisma-checklist.md), the changes report since version 1.0.0 "
+    assert (f"the PRISMA 2020 checklist [@{{page2021prisma}}] (prisma-checklist.md), the changes report since version 1.0.0 "
             f"([changes.html]({release}changes.html)) and a manifest of every input's hash (manifest.json). The data "
             "files it is built from, its templates and the code that builds it are in the review's repository, "
             "[https://example.org/livingreview/metapsy-depression](https://example.org/livingreview/metapsy-depression"
@@ -456,4 +458,5 @@ def test_the_data_and_code_statement_says_where_each_file_is_with_links_that_wor
     first = copy.deepcopy(unaddressed)
     del first["review"]["previous_versions"]  # a first version: no changes report
     statement = re.search(r"^\*\*Data and code\.\*\*.*$", render(first, results), re.M).group(0)
-    assert "changes" not in statement and "the PRISMA 2020 checklist (prisma-checklist.md) and a manifest" in statement
+    assert "changes" not in statement and ("the PRISMA 2020 checklist [@{page2021prisma}] (prisma-checklist.md) and a "
+                                           "manifest") in statement

@@ -103,6 +103,17 @@ def link(address: str, text: str | None = None) -> Markup:
     return Markup(f"[{escape_markdown(address if text is None else str(text))}]({address})")
 
 
+# A web address that :func:`link` can link to: http(s)://, then only the characters it allows.
+_WEB_ADDRESS = re.compile(r"https?://[-A-Za-z0-9._~!$&*+,;=:@%/?#]+")
+
+
+def link_or_text(text: str) -> Markup:
+    """A link to *text* when it is one web address (``https://osf.io/825c6/``), else *text* escaped: a value
+    from data that may be an address or words (a database's registration, "PROSPERO CRD42...")."""
+    text = str(text).strip()
+    return link(text) if _WEB_ADDRESS.fullmatch(text) else Markup(escape_markdown(text))
+
+
 def release_link(review: dict, name: str = "", text: str | None = None) -> Markup:
     """A link to file *name* of this version's release (:func:`livingreview.project.release_address`: under
     the review's ``release_url``, else relative), its text *text* or the address."""
@@ -209,7 +220,7 @@ def make_environment(folders: list[Path], filters: dict | None = None) -> jinja2
                        upper_first=upper_first, number_word=number_word, count=count, float=to_float,
                        **(filters or {}))
     env.globals.update(cite=cite, series_separator=series_separator, figure=figure, link=link,
-                       release_link=release_link)
+                       link_or_text=link_or_text, release_link=release_link)
     return env
 
 

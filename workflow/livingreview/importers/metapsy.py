@@ -127,6 +127,7 @@ class Release:
     unrepaired: list[Repair] = field(default_factory=list)
     data_path: str = "data.csv"  # the release's data.csv, as messages name it
     row_names: bool = True  # whether data.csv's first column was R's row names (left out)
+    published: str = ""  # the date the release was published (sources/releases.yaml), "" when not known
 
 
 # --- text --------------------------------------------------------------------------
@@ -311,7 +312,24 @@ def read_release(folder: str | Path) -> Release:
         references[label] = fixed
     metadata = read_metadata(metadata_folder)
     return Release(folder.name, frame, references, metadata, columns, repairs, unrepaired,
-                   data_path=str(folder / "data.csv"), row_names=row_names)
+                   data_path=str(folder / "data.csv"), row_names=row_names, published=release_date(folder))
+
+
+# Beside the vendored releases: when each was published (schema meta_releases), which their files do not say.
+RELEASES = "releases.yaml"
+
+
+def release_date(folder: Path) -> str:
+    """The date the release in *folder* was published, as the ``releases.yaml`` beside it gives it (schema
+    ``meta_releases``); "" when that file is missing or has no row for the release."""
+    from ..stages.evidence import read_checked_yaml
+
+    path = folder.parent / RELEASES
+    if not path.is_file():
+        return ""
+    data, _ = read_checked_yaml(str(path), "meta_releases", "list of vendored releases",
+                                "start from examples/metapsy-depression/sources/releases.yaml")
+    return next((row["published"] for row in data["releases"] if row["release"] == folder.name), "")
 
 
 # A source's heading in metadata/search_string.txt: its name in bold on a line of its own ("**PubMed**").
@@ -719,9 +737,10 @@ def split_person(name: str) -> tuple[str, str, str]:
 
 
 def database_year(release: Release) -> str:
-    """The year of the database entry: the release's metadata give no date of publication, so the year of its
-    last search (as the import report says); "" when that is not a date."""
-    match = re.match(r"(\d{4})-\d\d-\d\d$", release.metadata["last_search"])
+    """The year of the database entry: the year the release was published (``sources/releases.yaml``; a
+    release's own files give no date: Metapsy's 24.0.2, whose search ran to 2024-01-01, was published on
+    2025-08-29), else the year of its last search (as the import report says); "" when neither is a date."""
+    match = re.match(r"(\d{4})-\d\d-\d\d$", release.published or release.metadata["last_search"])
     return match.group(1) if match else ""
 
 
@@ -846,8 +865,10 @@ def report_text(release: Release, tables: Tables, bibliography: Bibliography,
         f"- `metadata/references.json`: {len(release.references)} reference strings.",
         f"- Last search: {release.metadata['last_search']}.",
         f"- The database's own entry in `references.bib` (`{DATABASE_KEY}`) has the year {database_year(release)}, "
-        f"the year of the release's last search ({release.metadata['last_search']}): the release's metadata give "
-        "no date of publication.",
+        + (f"the year the release was published ({release.published}, `sources/{RELEASES}`); its last search ran "
+           f"to {release.metadata['last_search']}." if release.published else
+           f"the year of the release's last search ({release.metadata['last_search']}): the release's metadata give "
+           f"no date of publication, and `sources/{RELEASES}` none."),
         *flow_lines(release, tables),
         "",
         "## References",

@@ -166,6 +166,18 @@ def check_bibliography(tree: dict, style: str) -> None:
                           "or it leaves such entries out", "choose a style that prints a bibliography")
 
 
+def unknown_citation(key: str, sections: dict[str, str], sources: dict[str, str]) -> ConfigError:
+    """The error of a citation of *key*, which no bibliography of the review holds: it names the sections
+    that cite it and the file its entry belongs in, the Methods' bibliography (config
+    ``methods_bibliography``: the works the templates cite) when the kind reads one, else the bibliography."""
+    citing = [name for name, text in sections.items() if any(key in group for group in written_citations(text))]
+    where = f"section {', '.join(citing)}" if citing else "the article"
+    files = [sources[name] for name in ("methods_bibliography", "bibliography") if sources.get(name)]
+    lacking = f"neither {files[0]} nor {files[1]} has" if len(files) > 1 else f"{files[0]} lacks"
+    return ConfigError(files[0], None, f'{where} cites "{key}", whose entry {lacking}',
+                       f"add its entry to {files[0]}, or cite only the entries the review's bibliographies hold")
+
+
 @stage
 def assemble(*, evidence: str, sections: list[str], templates: list[str], style: str, name: str,
              defaults: dict[str, str], ast: str, citeproc: str, log: str, cache: str | None = None) -> None:
@@ -192,8 +204,7 @@ def assemble(*, evidence: str, sections: list[str], templates: list[str], style:
     written = list(dict.fromkeys(key for group in written_citations(article) for key in group))
     unknown = [key for key in written if key not in data["references"]]
     if unknown:
-        raise ConfigError(evidence, None, f'the article cites "{unknown[0]}", which the bibliography lacks',
-                          "cite only the entries of the bibliography")
+        raise unknown_citation(unknown[0], texts, data["sources"])
     entries = [Reference.from_dict(data["references"][key]) for key in written]
     if not is_csl_style(name):
         bib_path = data["sources"]["bibliography"]
