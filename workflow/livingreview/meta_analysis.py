@@ -304,7 +304,7 @@ def follow_up_ids(rows: list[dict], studies: list[dict]) -> dict:
     release 22.0.2, post in 24.0.2). ``{"effect_sizes": n, "times": ["fu1", ...], "trials": [study, ...]}``,
     the trials in the order of *studies*."""
     found = [(row, match.group(1)) for row in rows
-             if row["time"] == "post" and (match := FOLLOW_UP_ID.search(str(row["id"])))]
+             if row["time"] == "post" and (match := FOLLOW_UP_ID.search(str(row.get("id") or "")))]
     keys = {row["key"] for row, _ in found}
     return {"effect_sizes": len(found), "times": sorted({time for _, time in found}),
             "trials": [s for s in studies if s["key"] in keys]}
