@@ -399,3 +399,23 @@ def test_the_trials_added_are_dated_by_their_year_of_publication_against_the_pre
     assert (dated.after, dated.before, dated.same_year) == ((), ("old2021", "saisanan2020"), ("new2022",))
     old["database"]["last_search"] = ""
     assert compare_meta.added_by_date(old, new, set(new["studies"])) is None
+
+
+def test_the_summary_states_what_the_database_no_longer_collects_as_a_change_of_scope():
+    """Release 24.0.2 has no unguided self-help (format ush) and no arms combining a psychotherapy with another
+    treatment (De Groot 2019's cbt + exercise, Rohan 2007's cbt + light therapy), which release 22.0.2 had: the
+    summary states it as a change of the database's scope, with the counts, and that the database gives no
+    reason; an outcome type or a time point no longer used is not one. Without such a change, no bullet."""
+    kept = shaw("s_cbt_wl", "cbt", "wl", "cbt (ct)", "wl", 2.1131, 0.6025)
+    old = [kept, dict(shaw("s_sh_wl", "cbt", "wl", "cbt (self-help)", "wl", 0.988, 0.504), format="ush"),
+           shaw("s_lt_wl", "cbt", "wl", "cbt (cbt+lt)", "wl", 1.6, 0.42),
+           dict(shaw("s_lt_wl_hdrs", "cbt", "wl", "cbt (cbt+lt)", "wl", 1.5, 0.41), instrument="hdrs",
+                rating="clinician"),
+           dict(shaw("s_cbt_wl_fu", "cbt", "wl", "cbt (ct)", "wl", 1.0, 0.5), time="fu1")]
+    summary = shaw_report(old, [kept]).split("<details")[0]
+    line = next(x for x in summary.splitlines() if x.startswith("- **Scope**"))
+    assert line.endswith("): release 24.0.2 contains no effect size with format ush (unguided self-help) (release "
+                         "22.0.2 had 1 effect size, in 1 trial); release 24.0.2 contains no arm cbt (cbt+lt) of "
+                         "*Shaw, 1977* (release 22.0.2 had 2 effect sizes in it). The database gives no reason.")
+    assert "fu1" not in line
+    assert "- **Scope**" not in shaw_report([kept], [kept])

@@ -430,7 +430,7 @@ def test_the_committed_changes_report_describes_the_update_from_22_0_2_to_24_0_2
     assert ("- **cbt-effect** (therapy, cbt): its numbers changed: 226 → 258, 0.82 → 0.78, 0.70 → 0.69, 0.93 → 0.87, "
             "−0.81 → −0.55, 2.45 → 2.11.") in new
     renamed = changes.split("## Trials renamed")[1].split("\n## ")[0]
-    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 38 "
+    assert ("- **Afonso, 2009** (alfonso2009 → afonso2009), was “Alfonso, 2009”: the same reference. Reference 39 "
             "(was 21).") in renamed
     assert "(zemestani2019 → zemestani2020b), was “Zemestani, 2019”: the same DOI." in renamed
     for heading in ("## Trials added", "## Trials removed"):

@@ -63,6 +63,10 @@ POOLING_FIELDS = ("time", "control", "psychotherapy")
 # database codes): a value one release has and the other has in no effect size explains effect sizes removed
 # or added (release 24.0.2 has no unguided self-help, format ``ush``).
 CODE_FIELDS = ("psychotherapy", "control", "format", "outcome_type", "rating", "time")
+# The fields whose codes say what the database collects (which psychotherapies, control conditions and formats): a
+# code one release has in no effect size is a change of its scope, which the report's summary states as one
+# (release 24.0.2 has no unguided self-help, which release 22.0.2 had).
+SCOPE_FIELDS = ("psychotherapy", "control", "format")
 # The field that names a trial's arm (``cbt (cbt+lt)``): an arm a trial of both versions no longer has (or
 # did not have) explains the effect sizes of that arm removed (or added) that no code explains.
 ARM_FIELD = "arm1"
@@ -349,6 +353,18 @@ class MetaChanges:
         if part == "in_both":
             explained |= {id(e) for s in self.side_changes for e in s.effects(change)}
         return len(explained)
+
+    def scope(self) -> dict:
+        """What the database collects that changed: ``codes``, the codes of :data:`SCOPE_FIELDS` that one
+        release has in some effect size and the other in none (:attr:`code_changes`), and ``arms``, the arms that
+        trials of both versions no longer have, each with the number of effect sizes of that arm removed from its
+        trial (those a code explains too: an arm's own change counts only those no code explains), ``(change,
+        n)``. Release 24.0.2: no unguided self-help; no arm cbt (cbt + exercise) of De Groot, 2019, nor cbt
+        (cbt+lt) of Rohan, 2007, two arms combining a psychotherapy with another treatment."""
+        removed = {id(e): e for c in self.code_changes if c.change == "gone" for e in c.in_both}
+        arms = tuple((c, sum(1 for e in removed.values() if (e.key, e.code(ARM_FIELD)) == (c.in_both[0].key, c.value)))
+                     for c in self.code_changes if c.trial and c.change == "gone" and c.in_both)
+        return {"codes": tuple(c for c in self.code_changes if c.field in SCOPE_FIELDS and not c.trial), "arms": arms}
 
     def explains(self, change: str) -> bool:
         """Whether a code, an arm or an arm that changed sides explains effect sizes of *change* ("gone" or

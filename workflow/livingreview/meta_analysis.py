@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from . import certainty, guards, pooling
 from .errors import DataError, did_you_mean
@@ -259,22 +260,87 @@ def comparison_of(row: dict) -> tuple:
 
 def repeated_post(rows: list[dict]) -> dict:
     """The instruments that the effect sizes *rows* measure more than once at the end of treatment (time
-    post) in one comparison, at different weeks (the database codes both as post, and both are pooled):
-    ``{"instruments": n, "comparisons": n, "trials": [key, ...], "weeks": ["15 and 33", ...]}`` (the trials'
-    keys, for the text to cite them, in order of key; each different set of weeks once, in the order of the
-    trials, earliest week first)."""
-    found: dict[tuple, list] = {}
+    post) in one comparison (the database codes each as post, and all are pooled), in two groups, as the
+    Methods word them: ``later``, those measured at different weeks (the later may be a follow-up), and
+    ``same_week``, the others (at the same week, or at weeks the database does not give for all of them),
+    with the outcome types that tell them apart when they differ (two definitions of remission). Each group is
+    ``{"instruments": n, "comparisons": n, "trials": [key, ...], "weeks": ["15 and 33", ...],
+    "outcome_types": [...]}`` (the trials' keys, for the text to cite them, in order of key; in ``later``
+    each different set of weeks once, in the order of the trials, earliest week first; in ``same_week`` the
+    weeks given ("0") and the outcome types of the instruments whose types differ, in order of name)."""
+    found: dict[tuple, list[dict]] = {}
     for row in rows:
         if row["time"] == "post":
-            found.setdefault((comparison_of(row), row.get("instrument"), row.get("rating")), []).append(
-                row.get("time_weeks"))
-    repeated = {key: weeks for key, weeks in found.items() if len(weeks) > 1}
-    shown = sorted({(comparison[0], tuple(sorted(float(w) for w in set(weeks) if w not in (None, ""))))
-                    for (comparison, _, _), weeks in repeated.items()})
-    return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
-            "trials": sorted({comparison[0] for comparison, _, _ in repeated}),
-            "weeks": list(dict.fromkeys(" and ".join(f"{w:g}" for w in weeks) for _, weeks in shown
-                                        if len(weeks) > 1))}
+            found.setdefault((comparison_of(row), row.get("instrument"), row.get("rating")), []).append(row)
+    groups: dict[str, dict] = {"later": {}, "same_week": {}}
+    for key, members in found.items():
+        if len(members) > 1:
+            weeks = {float(m["time_weeks"]) for m in members if m.get("time_weeks") not in (None, "")}
+            groups["later" if len(weeks) > 1 else "same_week"][key] = members
+
+    def described(repeated: dict[tuple, list[dict]]) -> dict:
+        """One group's counts, trials, weeks and outcome types."""
+        shown = sorted({(comparison[0], tuple(sorted({float(m["time_weeks"]) for m in members
+                                                      if m.get("time_weeks") not in (None, "")})))
+                        for (comparison, _, _), members in repeated.items()})
+        types = sorted({m["outcome_type"] for members in repeated.values()
+                        if len({m.get("outcome_type") for m in members}) > 1 for m in members}, key=str.casefold)
+        return {"instruments": len(repeated), "comparisons": len({comparison for comparison, _, _ in repeated}),
+                "trials": sorted({comparison[0] for comparison, _, _ in repeated}),
+                "weeks": list(dict.fromkeys(" and ".join(f"{w:g}" for w in weeks) for _, weeks in shown if weeks)),
+                "outcome_types": types}
+
+    return {name: described(repeated) for name, repeated in groups.items()}
+
+
+# A follow-up time point as the database's ids name it: the id's time field (fu1, fu2, ...), between underscores
+# ("Smit_2006_remission(diag_mantained)_cidi-adapt._fu1_0_..."; not "_full)" of "cut-off_full").
+FOLLOW_UP_ID = re.compile(r"_(fu\d+)_")
+
+
+def follow_up_ids(rows: list[dict], studies: list[dict]) -> dict:
+    """The effect sizes *rows* at the end of treatment (time post, so pooled) whose id names a follow-up
+    (:data:`FOLLOW_UP_ID`): the database may have recoded the time and kept the id (Smit, 2006: fu1 in
+    release 22.0.2, post in 24.0.2). ``{"effect_sizes": n, "times": ["fu1", ...], "trials": [study, ...]}``,
+    the trials in the order of *studies*."""
+    found = [(row, match.group(1)) for row in rows
+             if row["time"] == "post" and (match := FOLLOW_UP_ID.search(str(row.get("id") or "")))]
+    keys = {row["key"] for row, _ in found}
+    return {"effect_sizes": len(found), "times": sorted({time for _, time in found}),
+            "trials": [s for s in studies if s["key"] in keys]}
+
+
+# The outcome types (comparisons.csv's outcome_type) of effect sizes computed from a dichotomous outcome and
+# converted to g by the database: remission, response and its "other dich (...)"; the others are continuous
+# (msd, change, other statistic). The database's description: "Broader categories of dichotomous outcomes:
+# remission, response, etc." (variable dich_type of its releases).
+DICHOTOMOUS_OUTCOMES = ("remission", "response", "other dich")
+
+
+def dichotomous_outcomes(rows: list[dict]) -> dict:
+    """The effect sizes *rows* at the end of treatment (those pooled) computed from a dichotomous outcome
+    (:data:`DICHOTOMOUS_OUTCOMES`): ``{"effect_sizes": n, "trials": n}``."""
+    found = [row for row in rows
+             if row["time"] == "post" and str(row.get("outcome_type") or "").startswith(DICHOTOMOUS_OUTCOMES)]
+    return {"effect_sizes": len(found), "trials": len({row["key"] for row in found})}
+
+
+def large_effects(rows: list[dict], studies: list[dict], rules: dict | None) -> dict:
+    """The trials of the overall analysis (*rows*: the comparisons it pools) whose effect sizes, combined as it
+    combines them (:func:`livingreview.pooling.trial_effects`), give a g above the review's ``max_g``
+    (data/certainty.yaml, ``large_effects``; none without it), largest first, then by name:
+    ``{"max_g": "3", "trials": [{"study": study, "g": "5.24"}, ...], "outliers": n}``, *outliers*: how many
+    of them the sensitivity analysis without outliers leaves out (:func:`livingreview.pooling.outlier_trials`)."""
+    limit = (rules or {}).get("large_effects", {}).get("max_g")
+    if limit is None or not rows:
+        return {"max_g": None, "trials": [], "outliers": 0}
+    by_key = {s["key"]: s for s in studies}
+    keys, effects, _ = pooling.trial_effects(rows)
+    found = sorted(((by_key[key], g) for key, g in zip(keys, effects, strict=True) if g > limit),
+                   key=lambda item: (-item[1], study_order(item[0])))
+    outliers = pooling.outlier_trials(rows) if found else set()
+    return {"max_g": f"{limit:g}", "trials": [{"study": study, "g": fixed(g, 2)} for study, g in found],
+            "outliers": sum(1 for study, _ in found if study["key"] in outliers)}
 
 
 def score_disagreements(comparisons: list[dict], studies: list[dict]) -> dict:
@@ -653,8 +719,15 @@ def context(evidence: dict, synthesis: dict[tuple[str, str], dict[str, str]] | N
             "post": sum(1 for c in comparisons if c["time"] == "post"),
             # effect sizes whose blinding the database codes "sr" (self-report) and counts as met
             "self_reported": sum(1 for c in comparisons if c.get("ba") == "sr"),
-            # one comparison's instrument coded at the end of treatment more than once (at different weeks)
+            # one comparison's instrument coded at the end of treatment more than once (at different weeks or not)
             "repeated_post": repeated_post(comparisons),
+            # effect sizes at the end of treatment whose id names a follow-up (fu1, ...)
+            "follow_up_ids": follow_up_ids(comparisons, studies),
+            # effect sizes computed from a dichotomous outcome (remission, response), converted to g
+            "dichotomous": dichotomous_outcomes(comparisons),
+            # trials whose combined g exceeds the review's max_g (data/certainty.yaml)
+            "large_effects": large_effects(pooling.post_comparisons(comparisons, included_keys), studies,
+                                           evidence.get("certainty")),
             "adolescents": adolescent_trials(studies),
             "fractional_arms": fractional_arms(comparisons, {s["key"]: s["label"] for s in studies}),
             # pairs of included trials that may be two reports of one trial (same arms, an author in common)
