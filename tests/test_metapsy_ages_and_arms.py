@@ -152,7 +152,7 @@ def test_trials_analysing_more_participants_than_they_randomised_are_named_and_p
     text = sections(data, results)
     cited = "; ".join(f"@{{{key}}}" for key in OVERSIZED_TRIALS)
     assert (f"For 23 arms of 15 trials [{cited}], the database gives more participants analysed than were "
-            "randomised to the arm (1,470 analysed of 830 randomised in these arms; the most, Lamers, 2010: 135 of "
+            "randomised to the arm (1,470 analysed of 830 randomised in these arms; the largest excess, Lamers, 2010: 135 of "
             "23); this review counts and pools them as the database gives them, and a sensitivity analysis leaves "
             "these trials out (Sensitivity analyses).") in text["methods"]
     assert ("(2) without outliers, the trials whose 95 % CI lies wholly outside the pooled 95 % CI; (3) without the "
@@ -180,6 +180,16 @@ def test_without_such_trials_the_review_has_four_sensitivity_analyses(committed)
     assert ("the pooled 95 % CI; (3) with one effect size per trial, its largest, and (4) its smallest"
             in text["methods"])
     assert "pooled again four ways" in text["results"] and "than randomised" not in text["results"]
+    assert "sensitivity analyses (risk of bias, outliers, one effect size per trial)" in text["abstract"]
+
+
+def test_the_abstract_names_every_sensitivity_analysis_the_methods_describe(committed):
+    """The Abstract's list of sensitivity analyses follows the synthesis table's: with trials analysing more
+    participants than they randomised, that analysis too (the Methods, Results and Table 3 have it)."""
+    data, results = committed
+    abstract = sections(data, results)["abstract"]
+    assert ("sensitivity analyses (risk of bias, outliers, trials analysing more participants than they "
+            "randomised, one effect size per trial)") in abstract
 
 
 def test_a_decision_on_a_study_of_another_release_is_a_warning_naming_the_nearest_key(committed):
