@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import sys
+import threading
 import traceback
 
 from ..errors import LivingReviewError, file_system_error
@@ -49,6 +51,11 @@ def pause_if_asked(name: str) -> None:
     except FileExistsError:
         return
     with open(fifo, encoding="utf-8") as pipe:
+        # Held until the test closes the pipe, or until the build's main thread has ended (the interpreter
+        # waits for this job's thread at its exit): a held job never keeps a finished build alive.
+        while not select.select([pipe], [], [], 0.1)[0]:
+            if not threading.main_thread().is_alive():
+                return
         pipe.read()
 
 
