@@ -94,17 +94,21 @@ def with_citation(text: str, studies) -> Markup:
     return Markup(f"{escape_markdown(body)} {cite(studies)}{closing}")
 
 
+# The characters of an address :func:`link` links to (a web address or a file name), none that Markdown reads.
+_ADDRESS_CHARACTERS = r"[-A-Za-z0-9._~!$&*+,;=:@%/?#]+"
+
+
 def link(address: str, text: str | None = None) -> Markup:
     """A Markdown link to *address* (a web address the schema checked, or a file name), its text *text* or
     the address itself, escaped."""
     address = str(address)
-    if not re.fullmatch(r"[-A-Za-z0-9._~!$&*+,;=:@%/?#]+", address):
+    if not re.fullmatch(_ADDRESS_CHARACTERS, address):
         raise ValueError(f"not a web address or file name to link to: {address!r}")
     return Markup(f"[{escape_markdown(address if text is None else str(text))}]({address})")
 
 
 # A web address that :func:`link` can link to: http(s)://, then only the characters it allows.
-_WEB_ADDRESS = re.compile(r"https?://[-A-Za-z0-9._~!$&*+,;=:@%/?#]+")
+_WEB_ADDRESS = re.compile(r"https?://" + _ADDRESS_CHARACTERS)
 
 
 def link_or_text(text: str) -> Markup:
